@@ -1,0 +1,26 @@
+# SIAPMAS Sync — developer and operator shortcuts.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CONFIG ?= config/siapmas.toml
+
+.PHONY: all venv demo test sync clean
+
+all: test
+
+$(BIN)/siapmas-sync: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(BIN)/siapmas-sync
+
+demo: venv
+	$(BIN)/siapmas-sync --config $(CONFIG) sync
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf var .pytest_cache build *.egg-info

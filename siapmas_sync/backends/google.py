@@ -1,0 +1,434 @@
+"""The Google backend: the form's response spreadsheet (gspread) and the Drive evidence
+folder (google-api-python-client), reached with a service account (google-auth).
+
+Quota shape per cycle: spreadsheet metadata is fetched once per process and cached
+(gspread would re-read it on every ``worksheet()`` call, so we use its HTTP client
+directly); every cycle reads the response tab and all register tabs in ONE
+``values:batchGet`` (UNFORMATTED_VALUE + SERIAL_NUMBER) and writes every changed cell in
+ONE ``values:batchUpdate`` with RAW input, so citizen text never becomes a formula. A
+``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
+listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import gspread
+import httplib2
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import MediaFileUpload
+from gspread.exceptions import APIError
+
+from ..config import Settings
+from ..documents import atomic_write_bytes
+from ..errors import BackendAccessError, SourceError
+from ..intake import extract_drive_id, sniff_mime
+from ..models import CellUpdate, Evidence, Finding, SheetTable, Submission, CATATAN
+from ..sheetplan import TablePlan, a1_column, header_key
+from .base import RESPONSE_TAB_NAMES, Snapshot
+from .google_http import (
+    SCOPE_DRIVE_FILE,
+    SCOPE_DRIVE_READ,
+    SCOPE_SHEETS,
+    EndpointSession,
+    RetryPolicy,
+    access_error,
+    load_key,
+    make_credentials,
+)
+
+log = logging.getLogger("siapmas.google")
+
+META_FIELDS = (
+    "properties(title,locale,timeZone),"
+    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)))"
+)
+DRIVE_FIELDS = "id,name,mimeType,size,createdTime,modifiedTime,webViewLink,trashed"
+CURSOR_OVERLAP = timedelta(minutes=10)
+
+
+def quote_tab(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+@dataclass
+class TabMeta:
+    sheet_id: int
+    title: str
+    rows: int
+    cols: int
+
+
+def _rfc3339(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _parse_rfc3339(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class GoogleBackend:
+    name = "google"
+
+    def __init__(
+        self,
+        *,
+        spreadsheet_id: str,
+        key: dict[str, Any],
+        response_tab: str = "",
+        evidence_folder_id: str = "",
+        upload_folder_id: str = "",
+        endpoint: str = "",
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        cache_dir: Path | None = None,
+        thumbnail_max_bytes: int = 5_000_000,
+    ) -> None:
+        if not spreadsheet_id:
+            raise SourceError(
+                "[source] spreadsheet_id belum diisi.",
+                "Salin ID dari URL spreadsheet jawaban (bagian antara /d/ dan /edit).",
+            )
+        self.spreadsheet_id = spreadsheet_id
+        self.account = str(key.get("client_email", "akun layanan"))
+        self.response_tab = response_tab
+        self.evidence_folder_id = evidence_folder_id
+        self.upload_folder_id = upload_folder_id
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.cache_dir = cache_dir
+        self.thumbnail_max_bytes = thumbnail_max_bytes
+        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + ([SCOPE_DRIVE_FILE] if upload_folder_id else [])
+        self.credentials = make_credentials(key, scopes)
+        self.session = EndpointSession(self.credentials, endpoint, timeout)
+        self.gc = gspread.Client(auth=self.credentials, session=self.session)
+        self.http = self.gc.http_client
+        self._drive: Any = None
+        self._meta: dict[str, TabMeta] | None = None
+        self._sheet_tz: ZoneInfo | None = None
+        self._resp_title = ""
+        self._drive_index: dict[str, dict[str, Any]] = {}
+        self._drive_cursor: datetime | None = None
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> GoogleBackend:
+        src = s.source
+        return cls(
+            spreadsheet_id=src.spreadsheet_id,
+            key=load_key(s.credentials_path()),
+            response_tab=src.response_tab,
+            evidence_folder_id=src.evidence_folder_id,
+            upload_folder_id=src.upload_folder_id,
+            endpoint=src.google_endpoint,
+            timeout=src.timeout_seconds,
+            retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
+            cache_dir=s.storage.database.parent / "bukti-cache",
+            thumbnail_max_bytes=src.thumbnail_max_bytes,
+        )
+
+    # --- sheets -------------------------------------------------------------------------
+
+    def _sheets(self, what: str, fn: Any) -> Any:
+        try:
+            return self.retry.call(fn)
+        except Exception as exc:
+            raise access_error(exc, what=what, account=self.account) from None
+
+    def metadata(self, refresh: bool = False) -> dict[str, TabMeta]:
+        """Tabs of the spreadsheet (cached: one request per process unless refreshed)."""
+        if self._meta is None or refresh:
+            data = self._sheets(
+                f"spreadsheet {self.spreadsheet_id}",
+                lambda: self.http.fetch_sheet_metadata(
+                    self.spreadsheet_id, params={"includeGridData": "false", "fields": META_FIELDS}
+                ),
+            )
+            tabs = {}
+            for sh in data.get("sheets", []):
+                p = sh["properties"]
+                g = p.get("gridProperties", {})
+                tabs[p["title"]] = TabMeta(int(p["sheetId"]), p["title"], int(g.get("rowCount", 1000)), int(g.get("columnCount", 26)))
+            self._meta = tabs
+            tzname = data.get("properties", {}).get("timeZone")
+            try:
+                self._sheet_tz = ZoneInfo(tzname) if tzname else None
+            except (ZoneInfoNotFoundError, ValueError):
+                self._sheet_tz = None
+            self._resp_title = self._pick_response_tab(tabs)
+        return self._meta
+
+    def _pick_response_tab(self, tabs: dict[str, TabMeta]) -> str:
+        want = self.response_tab
+        if want:
+            if want.isdigit():
+                for t in tabs.values():
+                    if t.sheet_id == int(want):
+                        return t.title
+            elif want in tabs:
+                return want
+        else:
+            for candidate in RESPONSE_TAB_NAMES:
+                for title in tabs:
+                    if header_key(title) == header_key(candidate):
+                        return title
+        raise SourceError(
+            f"Tab jawaban {want or '/'.join(RESPONSE_TAB_NAMES[:2])} tidak ada. Tab yang ada: {', '.join(tabs)}",
+            "Isi [source] response_tab dengan nama tab jawaban atau gid-nya (angka setelah #gid= di URL).",
+        )
+
+    @property
+    def sheet_tz(self) -> ZoneInfo | None:
+        return self._sheet_tz
+
+    def read(self, register_tabs: Sequence[str]) -> Snapshot:
+        meta = self.metadata()
+        ranges = [quote_tab(self._resp_title)] + [quote_tab(t) for t in register_tabs if t in meta]
+        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
+        try:
+            data = self.retry.call(lambda: self.http.values_batch_get(self.spreadsheet_id, ranges, params=dict(params)))
+        except APIError as exc:
+            if exc.response.status_code != 400:
+                raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+            # a tab was renamed or removed since the metadata was cached: look again, once
+            meta = self.metadata(refresh=True)
+            ranges = [quote_tab(self._resp_title)] + [quote_tab(t) for t in register_tabs if t in meta]
+            data = self._sheets(
+                f"spreadsheet {self.spreadsheet_id}",
+                lambda: self.http.values_batch_get(self.spreadsheet_id, ranges, params=dict(params)),
+            )
+        except Exception as exc:
+            raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+        values = [vr.get("values", []) for vr in data.get("valueRanges", [])]
+        tables = [SheetTable(t, [str(h) for h in (v[0] if v else [])], v[1:]) for t, v in zip(
+            [self._resp_title] + [t for t in register_tabs if t in meta], values)]
+        tabs: dict[str, SheetTable | None] = {t: None for t in register_tabs}
+        for table in tables[1:]:
+            tabs[table.title] = table
+        return Snapshot(responses=tables[0], tabs=tabs, sheet_tz=self._sheet_tz)
+
+    def write(self, plans: Sequence[TablePlan]) -> None:
+        updates = [u for p in plans for u in p.updates]
+        if not updates:
+            return
+        self._ensure_grid(updates)
+        body = {"valueInputOption": "RAW", "data": ranges_for(updates)}
+        try:
+            self.retry.call(lambda: self.http.values_batch_update(self.spreadsheet_id, body=body))
+        except APIError as exc:
+            if exc.response.status_code == 400 and "grid" in exc.response.text.lower():
+                self.metadata(refresh=True)  # staff changed the grid since we looked
+                self._ensure_grid(updates)
+                self._sheets("spreadsheet", lambda: self.http.values_batch_update(self.spreadsheet_id, body=body))
+            else:
+                raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+        except Exception as exc:
+            raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+
+    def _ensure_grid(self, updates: Sequence[CellUpdate]) -> None:
+        """Create missing tabs and grow small ones so every update fits (one request)."""
+        meta = self.metadata()
+        need: dict[str, tuple[int, int]] = {}
+        for u in updates:
+            r, c = need.get(u.tab, (0, 0))
+            need[u.tab] = (max(r, u.row + 1), max(c, u.col + 1))
+        requests_: list[dict[str, Any]] = []
+        for tab, (rows, cols) in need.items():
+            t = meta.get(tab)
+            if t is None:
+                requests_.append({"addSheet": {"properties": {
+                    "title": tab,
+                    "gridProperties": {"rowCount": max(rows + 500, 1000), "columnCount": max(cols, 10), "frozenRowCount": 1},
+                }}})
+                continue
+            if rows > t.rows:
+                requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "ROWS", "length": rows - t.rows + 500}})
+            if cols > t.cols:
+                requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "COLUMNS", "length": cols - t.cols}})
+        if not requests_:
+            return
+        self._sheets("spreadsheet", lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
+        self.metadata(refresh=True)
+
+    # --- drive --------------------------------------------------------------------------
+
+    @property
+    def drive(self) -> Any:
+        if self._drive is None:
+            http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+            opts = {"api_endpoint": self.endpoint} if self.endpoint else None
+            self._drive = build("drive", "v3", http=http, client_options=opts, static_discovery=True, cache_discovery=False)
+        return self._drive
+
+    def _drive_call(self, what: str, request_factory: Any) -> Any:
+        try:
+            return self.retry.call(lambda: request_factory().execute(num_retries=0))
+        except HttpError as exc:
+            if exc.resp.status == 404:
+                return None
+            raise access_error(exc, what=what, account=self.account) from None
+        except Exception as exc:
+            raise access_error(exc, what=what, account=self.account) from None
+
+    def refresh_drive_index(self) -> None:
+        """List the evidence folder: everything once, then only what changed since the
+        cursor (with overlap, so files that became visible late are not missed)."""
+        if not self.evidence_folder_id:
+            return
+        q = f"'{self.evidence_folder_id}' in parents and trashed = false"
+        if self._drive_cursor is not None:
+            q += f" and modifiedTime > '{_rfc3339(self._drive_cursor - CURSOR_OVERLAP)}'"
+        token = None
+        while True:
+            resp = self._drive_call(
+                f"folder bukti {self.evidence_folder_id}",
+                lambda: self.drive.files().list(
+                    q=q, fields=f"nextPageToken, files({DRIVE_FIELDS})", pageSize=1000,
+                    pageToken=token, orderBy="modifiedTime", supportsAllDrives=True, includeItemsFromAllDrives=True,
+                ),
+            )
+            if resp is None:
+                raise BackendAccessError(
+                    f"Folder bukti {self.evidence_folder_id} tidak ditemukan (404).",
+                    f"Periksa [source] evidence_folder_id dan bagikan folder itu kepada {self.account} sebagai Viewer.",
+                )
+            for f in resp.get("files", []):
+                self._drive_index[f["id"]] = f
+                mt = _parse_rfc3339(f["modifiedTime"]) if f.get("modifiedTime") else None
+                if mt and (self._drive_cursor is None or mt > self._drive_cursor):
+                    self._drive_cursor = mt
+            token = resp.get("nextPageToken")
+            if not token:
+                break
+
+    def find_evidence(self, submissions: Sequence[Submission]) -> dict[str, tuple[list[Evidence], list[Finding]]]:
+        if not any(s.bukti_urls for s in submissions):
+            return {s.key: ([], []) for s in submissions}
+        self.refresh_drive_index()
+        out: dict[str, tuple[list[Evidence], list[Finding]]] = {}
+        for s in submissions:
+            evidence: list[Evidence] = []
+            findings: list[Finding] = []
+            for url in s.bukti_urls:
+                ev, finding = self._evidence_for(url)
+                evidence.append(ev)
+                if finding:
+                    findings.append(finding)
+            out[s.key] = (evidence, findings)
+        return out
+
+    def _evidence_for(self, url: str) -> tuple[Evidence, Finding | None]:
+        fid = extract_drive_id(url)
+        if fid is None:
+            return Evidence(url=url), Finding("bukti_hilang", f"Bukti dukung bukan tautan Google Drive: {url[:80]}", CATATAN)
+        meta = self._drive_index.get(fid)
+        if meta is None:  # outside the listed folder (or no folder configured): ask directly
+            meta = self._drive_call(f"berkas bukti {fid}", lambda: self.drive.files().get(fileId=fid, fields=DRIVE_FIELDS, supportsAllDrives=True))
+            if meta is not None:
+                self._drive_index[fid] = meta
+        if meta is None or meta.get("trashed"):
+            return Evidence(url=url, drive_id=fid), Finding("bukti_hilang", f"Bukti dukung tidak ditemukan di Drive: {url[:80]}", CATATAN)
+        size = int(meta["size"]) if meta.get("size") else None
+        mime = meta.get("mimeType") or mimetypes.guess_type(meta.get("name", ""))[0]
+        local = None
+        finding = None
+        if mime and mime.startswith("image/") and size is not None and size <= self.thumbnail_max_bytes and self.cache_dir:
+            local, real_mime = self._download_image(fid, meta)
+            if real_mime is None:
+                finding = Finding("bukti_berbahaya", f"Berkas {meta.get('name')} berekstensi/berjenis gambar tetapi isinya bukan gambar", CATATAN)
+                mime, local = "application/octet-stream", None
+        return Evidence(url=url, drive_id=fid, name=meta.get("name"), size=size, mime=mime, local_path=local, found=True), finding
+
+    def _download_image(self, fid: str, meta: dict[str, Any]) -> tuple[Path | None, str | None]:
+        assert self.cache_dir is not None
+        safe = "".join(ch for ch in fid if ch.isalnum() or ch in "-_")[:128]
+        path = self.cache_dir / safe
+        if not path.exists():
+            data = self._drive_call(f"berkas bukti {fid}", lambda: self.drive.files().get_media(fileId=fid))
+            if data is None:
+                return None, None
+            atomic_write_bytes(path, data)
+            if os.name == "posix":
+                os.chmod(path, 0o600)
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+        real = sniff_mime(head)
+        return (path if real and real.startswith("image/") else None), (real if real and real.startswith("image/") else None)
+
+    def publish(self, files: Sequence[Path]) -> list[str]:
+        """Upload generated PDFs to the configured Drive folder (idempotent by name)."""
+        if not self.upload_folder_id:
+            return [str(f) for f in files]
+        links = []
+        for f in files:
+            name = f"{f.parent.name}-{f.name}"
+            q = f"'{self.upload_folder_id}' in parents and name = '{name}' and trashed = false"
+            found = self._drive_call("folder unggah", lambda: self.drive.files().list(q=q, fields="files(id,webViewLink)", pageSize=1))
+            existing = (found or {}).get("files", [])
+            if existing:
+                links.append(existing[0].get("webViewLink") or existing[0]["id"])
+                continue
+            media = MediaFileUpload(str(f), mimetype="application/pdf", resumable=False)
+            created = self._drive_call(
+                "folder unggah",
+                lambda: self.drive.files().create(body={"name": name, "parents": [self.upload_folder_id]}, media_body=media, fields="id,webViewLink"),
+            )
+            links.append((created or {}).get("webViewLink") or (created or {}).get("id", ""))
+        return links
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def ranges_for(updates: Sequence[CellUpdate]) -> list[dict[str, Any]]:
+    """Group cell updates into as few A1 ranges as possible: contiguous cells of a row
+    form a run; consecutive rows with the same run span form one block."""
+    by_row: dict[tuple[str, int], dict[int, Any]] = {}
+    for u in updates:
+        by_row.setdefault((u.tab, u.row), {})[u.col] = u.value
+    runs: list[tuple[str, int, int, list[Any]]] = []  # tab, row, col0, values
+    for (tab, row), cells in sorted(by_row.items()):
+        cols = sorted(cells)
+        start = prev = cols[0]
+        vals = [cells[start]]
+        for c in cols[1:]:
+            if c == prev + 1:
+                vals.append(cells[c])
+            else:
+                runs.append((tab, row, start, vals))
+                start, vals = c, [cells[c]]
+            prev = c
+        runs.append((tab, row, start, vals))
+    blocks: list[tuple[str, int, int, list[list[Any]]]] = []
+    for tab, row, col0, vals in runs:
+        if blocks:
+            btab, brow, bcol, bvals = blocks[-1]
+            if btab == tab and bcol == col0 and brow + len(bvals) == row and len(bvals[-1]) == len(vals):
+                bvals.append(vals)
+                continue
+        blocks.append((tab, row, col0, [vals]))
+    out = []
+    for tab, row, col0, rows in blocks:
+        a = f"{a1_column(col0)}{row + 1}"
+        b = f"{a1_column(col0 + len(rows[0]) - 1)}{row + len(rows)}"
+        out.append({"range": f"{quote_tab(tab)}!{a}:{b}", "majorDimension": "ROWS", "values": [[_raw(v) for v in r] for r in rows]})
+    return out
+
+
+def _raw(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, (int, float, bool, str)):
+        return v
+    return str(v)

@@ -1,0 +1,229 @@
+"""Plumbing for the Google backend: service-account credentials, authorised HTTP for
+gspread (requests) and for the Drive client (httplib2), the retry policy, and the
+translation of Google's errors into advice an operator can act on.
+
+Scopes (least that work): ``spreadsheets`` to read responses and write status;
+``drive.readonly`` to list and read the evidence folder; ``drive.file`` only when PDFs
+are uploaded (it reaches files this app created, nothing else).
+
+Endpoint override: ``[source] google_endpoint`` (tests and the local stand-in) replaces
+``https://sheets.googleapis.com`` and ``https://www.googleapis.com``; the token endpoint
+always comes from the key file's ``token_uri``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2 import service_account
+from gspread.exceptions import APIError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from ..errors import BackendAccessError, ConfigError
+
+log = logging.getLogger("siapmas.google")
+
+SCOPE_SHEETS = "https://www.googleapis.com/auth/spreadsheets"
+SCOPE_DRIVE_READ = "https://www.googleapis.com/auth/drive.readonly"
+SCOPE_DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
+
+GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+T = TypeVar("T")
+
+
+def load_key(path: Path | None) -> dict[str, Any]:
+    """Read and check a service-account key file; never echo its contents."""
+    if path is None:
+        raise ConfigError(
+            "Kunci akun layanan Google belum ditentukan.",
+            "Isi [source] credentials dengan path berkas JSON kunci akun layanan, atau set "
+            "GOOGLE_APPLICATION_CREDENTIALS. Lihat credentials.example.json.",
+        )
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"Berkas kunci {path} tidak dapat dibaca ({exc.strerror}).",
+            "Periksa path [source] credentials dan izin bacanya.",
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise ConfigError(
+            f"Berkas kunci {path} bukan JSON yang sah.",
+            "Unduh ulang kunci dari Google Cloud Console (IAM → Service accounts → Keys → Add key → JSON).",
+        ) from None
+    missing = [k for k in ("type", "client_email", "private_key", "token_uri") if not data.get(k)]
+    if data.get("type") != "service_account" or missing:
+        raise ConfigError(
+            f"Berkas {path} bukan kunci akun layanan (kurang: {', '.join(missing) or 'type=service_account'}).",
+            "Gunakan kunci JSON akun layanan, bukan OAuth client ID. Lihat credentials.example.json.",
+        )
+    return data
+
+
+def make_credentials(key: dict[str, Any], scopes: list[str]) -> service_account.Credentials:
+    try:
+        return service_account.Credentials.from_service_account_info(key, scopes=scopes)
+    except (ValueError, GoogleAuthError) as exc:
+        raise ConfigError(
+            f"Kunci akun layanan {key.get('client_email', '?')} tidak dapat dipakai: {type(exc).__name__}.",
+            "Buat kunci JSON baru untuk akun layanan itu dan ganti berkasnya.",
+        ) from None
+
+
+class EndpointSession(AuthorizedSession):
+    """An authorised requests session that can send Google API calls to another host."""
+
+    def __init__(self, credentials: Any, endpoint: str = "", timeout: float = 30.0) -> None:
+        super().__init__(credentials)
+        self.endpoint = endpoint.rstrip("/")
+        self.default_timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self.endpoint:
+            for host in GOOGLE_HOSTS:
+                if url.startswith(host):
+                    url = self.endpoint + url[len(host):]
+                    break
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+# --- retry policy -----------------------------------------------------------------------
+
+
+def _status_of(exc: BaseException) -> int | None:
+    if isinstance(exc, APIError):
+        return exc.response.status_code
+    resp = getattr(exc, "resp", None)  # googleapiclient.errors.HttpError
+    if resp is not None and hasattr(resp, "status"):
+        return int(resp.status)
+    return None
+
+
+def _drive_reason(exc: BaseException) -> str:
+    content = getattr(exc, "content", b"") or b""
+    try:
+        body = json.loads(content.decode("utf-8", "replace"))
+        return str(body["error"]["errors"][0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another try: throttling, server errors, timeouts, dropped connections."""
+    status = _status_of(exc)
+    if status is not None:
+        return status in TRANSIENT_STATUS or (status == 403 and _drive_reason(exc) in RATE_REASONS)
+    if isinstance(exc, RefreshError):
+        return False
+    return isinstance(
+        exc,
+        (requests.ConnectionError, requests.Timeout, TransportError, socket.timeout, ConnectionError, TimeoutError),
+    ) or (isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError))
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    headers: Any = None
+    if isinstance(exc, APIError):
+        headers = exc.response.headers
+    elif getattr(exc, "resp", None) is not None:
+        headers = exc.resp  # httplib2 Response is a dict of lower-case headers
+    if not headers:
+        return None
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class RetryPolicy:
+    """Full-jitter exponential backoff, bounded tries, ``Retry-After`` honoured."""
+
+    def __init__(self, max_retries: int = 6, base: float = 1.0, cap: float = 64.0,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.max_retries = max_retries
+        self.jitter = wait_random_exponential(multiplier=base, max=cap)
+        self.cap = cap
+        self.sleep = sleep
+        self.retries = 0  # total retries made (for the benchmark and tests)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        ra = retry_after_seconds(exc) if exc else None
+        return min(self.cap, ra) if ra is not None else self.jitter(state)
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("Google sementara gagal (%s); mencoba lagi (%d/%d)", _describe(exc), state.attempt_number, self.max_retries)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        kwargs: dict[str, Any] = {}
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        r = Retrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            before_sleep=self._before_sleep,
+            reraise=True,
+            **kwargs,
+        )
+        return r(fn)
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "?"
+    status = _status_of(exc)
+    return f"HTTP {status}" if status else type(exc).__name__
+
+
+def access_error(exc: BaseException, *, what: str, account: str) -> BackendAccessError:
+    """Turn a Google failure into a message and the fix an operator can apply."""
+    status = _status_of(exc)
+    if isinstance(exc, RefreshError):
+        return BackendAccessError(
+            f"Token Google ditolak untuk {account}: kunci akun layanan tidak sah, dicabut, atau kedaluwarsa.",
+            "Buat kunci JSON baru di Google Cloud Console (IAM → Service accounts → Keys) dan ganti berkas [source] credentials.",
+        )
+    if status == 403:
+        return BackendAccessError(
+            f"Akses ke {what} ditolak (403).",
+            f"Bagikan {what} kepada {account} (spreadsheet: Editor; folder bukti: Viewer), "
+            "dan pastikan Google Sheets API serta Google Drive API diaktifkan di proyeknya.",
+        )
+    if status == 404:
+        return BackendAccessError(
+            f"{what} tidak ditemukan (404).",
+            "Periksa ID di konfigurasi (bagian URL antara /d/ dan /edit) dan bahwa berkas belum dihapus.",
+        )
+    if status == 401:
+        return BackendAccessError(
+            "Google menolak kredensial (401).",
+            "Periksa jam komputer (harus tepat) dan berkas kunci akun layanan.",
+        )
+    if status is not None and status in TRANSIENT_STATUS:
+        return BackendAccessError(
+            f"Google sedang sibuk/gagal saat mengakses {what} (HTTP {status}) setelah beberapa percobaan.",
+            "Tidak ada data yang hilang; siklus berikutnya melanjutkan. Jika berulang, periksa kuota di Google Cloud Console.",
+        )
+    if status is None and is_transient(exc):
+        return BackendAccessError(
+            f"Tidak dapat terhubung ke Google saat mengakses {what} ({type(exc).__name__}).",
+            "Periksa koneksi internet server. Tidak ada data yang hilang; siklus berikutnya melanjutkan.",
+        )
+    return BackendAccessError(f"Google menolak permintaan ke {what}: {_describe(exc)}.", "Lihat log untuk rinciannya.")

@@ -1,0 +1,278 @@
+"""The embedded local backend: the form's exported responses (CSV or XLSX) plus a local
+evidence folder in, a local register workbook out.
+
+The register workbook plays the part of the shared Google spreadsheet: its response tab
+mirrors every exported response (new export rows are appended, whatever order staff
+sorted the tab into), with our status columns beside them, and it holds the ``Buku
+Agenda``, ``Riwayat`` and ``Kendali`` tabs. It is written atomically, and only when a
+cell actually changed, so a cycle with no new input leaves the file byte-for-byte alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..config import Settings
+from ..documents import atomic_write_bytes
+from ..errors import SourceError
+from ..intake import match_local_evidence
+from ..models import Evidence, Finding, SheetTable, Submission
+from ..sheetplan import TablePlan, cell_text, header_key
+from .base import RESPONSE_TAB_NAMES, Snapshot
+
+#: Characters that make a spreadsheet treat text as a formula (CSV/XLSX injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """Rows of a CSV as Google Forms / Sheets download it (UTF-8 with or without BOM)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(
+            f"Berkas jawaban {path} tidak dapat dibaca: {exc.strerror}",
+            "Periksa [source] responses di konfigurasi; unduh ulang dari Google Formulir "
+            "(Jawaban → Unduh jawaban (.csv)).",
+        ) from None
+    text = data.decode("utf-8-sig", errors="replace").replace("\x00", "")
+    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def _pick_tab(wb: Workbook, wanted: str, path: Path) -> Worksheet:
+    names = wb.sheetnames
+    if wanted:
+        if wanted in names:
+            return wb[wanted]
+        raise SourceError(
+            f"Tab '{wanted}' tidak ada di {path.name}. Tab yang ada: {', '.join(names)}",
+            "Perbaiki [source] response_tab.",
+        )
+    for candidate in RESPONSE_TAB_NAMES:
+        for n in names:
+            if header_key(n) == header_key(candidate):
+                return wb[n]
+    return wb.worksheets[0]
+
+
+def read_xlsx(path: Path, tab: str = "") -> tuple[str, list[list[Any]]]:
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, InvalidFileException, KeyError, ValueError) as exc:
+        raise SourceError(
+            f"Berkas jawaban {path} bukan XLSX yang dapat dibaca: {exc}",
+            "Unduh ulang dari Google Spreadsheet (File → Download → Microsoft Excel).",
+        ) from None
+    try:
+        ws = _pick_tab(wb, tab, path)
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        return ws.title, rows
+    finally:
+        wb.close()
+
+
+def _trim(rows: list[list[Any]]) -> list[list[Any]]:
+    """Drop trailing empty cells of each row, as Google's API does."""
+    out = []
+    for row in rows:
+        r = list(row)
+        while r and cell_text(r[-1]) == "":
+            r.pop()
+        out.append(r)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _set_text(ws: Worksheet, row: int, col: int, value: object) -> None:
+    """Write a value as data, never as a formula (the RAW rule of the Google backend)."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(
+        self,
+        responses: Path,
+        evidence_dir: Path,
+        register: Path,
+        *,
+        response_tab: str = "",
+        thumbnail_max_bytes: int = 5_000_000,
+    ) -> None:
+        self.responses_path = responses
+        self.evidence_dir = evidence_dir
+        self.register_path = register
+        self.response_tab = response_tab
+        self.thumbnail_max_bytes = thumbnail_max_bytes
+        self._wb: Workbook | None = None
+        self._dirty = False
+        self._tab_title = "Jawaban Formulir 1"
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> LocalBackend:
+        return cls(
+            s.source.responses,
+            s.source.evidence_dir,
+            s.source.register_file,
+            response_tab=s.source.response_tab,
+            thumbnail_max_bytes=s.source.thumbnail_max_bytes,
+        )
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _read_source(self) -> tuple[str, list[list[Any]]]:
+        p = self.responses_path
+        if not p.exists():
+            raise SourceError(
+                f"Berkas jawaban formulir tidak ditemukan: {p}",
+                "Unduh jawaban dari Google Formulir dan simpan di path [source] responses.",
+            )
+        if p.suffix.lower() in (".xlsx", ".xlsm"):
+            return read_xlsx(p, self.response_tab)
+        return (self.response_tab or "Jawaban Formulir 1"), read_csv(p)
+
+    def _open_register(self) -> Workbook:
+        if self.register_path.exists():
+            try:
+                return openpyxl.load_workbook(self.register_path)
+            except (OSError, InvalidFileException, KeyError, ValueError) as exc:
+                raise SourceError(
+                    f"Register {self.register_path} tidak dapat dibuka: {exc}",
+                    "Jika berkas rusak, pindahkan/hapus berkas itu; siklus berikutnya "
+                    "membuatnya ulang dari buku besar.",
+                ) from None
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        self._dirty = True
+        return wb
+
+    def read(self, register_tabs: Sequence[str]) -> Snapshot:
+        title, src_rows = self._read_source()
+        src_rows = _trim([list(r) for r in src_rows])
+        self._tab_title = title
+        wb = self._open_register()
+        self._wb = wb
+        if title not in wb.sheetnames:
+            wb.create_sheet(title, 0)
+            self._dirty = True
+        ws = wb[title]
+        self._mirror(ws, src_rows)
+        responses = self._table(ws) or SheetTable(title)
+        tabs = {name: (self._table(wb[name]) if name in wb.sheetnames else None) for name in register_tabs}
+        return Snapshot(responses=responses, tabs=tabs, sheet_tz=None)
+
+    def _mirror(self, ws: Worksheet, src_rows: list[list[Any]]) -> None:
+        """Append to the register's response tab every exported row it does not hold yet.
+        A row is identified by its values under the export's own column titles."""
+        if not src_rows:
+            return
+        src_header = [cell_text(h) for h in src_rows[0]]
+        existing = _trim([list(r) for r in ws.iter_rows(values_only=True)])
+        if not existing:
+            for c, title in enumerate(src_header, start=1):
+                _set_text(ws, 1, c, title)
+            existing = [src_header]
+            self._dirty = True
+        reg_header = [cell_text(h) for h in existing[0]]
+        pos = {header_key(h): i for i, h in reversed(list(enumerate(reg_header))) if h}
+        for t in src_header:
+            if header_key(t) and header_key(t) not in pos:
+                reg_header.append(t)
+                pos[header_key(t)] = len(reg_header) - 1
+                _set_text(ws, 1, len(reg_header), t)
+                self._dirty = True
+        cols = [pos.get(header_key(t)) for t in src_header]
+
+        def ident_reg(row: list[Any]) -> tuple[str, ...]:
+            return tuple(cell_text(row[c]) if c is not None and c < len(row) else "" for c in cols)
+
+        def ident_src(row: list[Any]) -> tuple[str, ...]:
+            return tuple(cell_text(row[i]) if i < len(row) else "" for i in range(len(src_header)))
+
+        have = {ident_reg(r) for r in existing[1:]}
+        next_row = len(existing) + 1
+        for row in src_rows[1:]:
+            ident = ident_src(row)
+            if not any(ident) or ident in have:
+                continue
+            have.add(ident)
+            for i, c in enumerate(cols):
+                if c is not None and i < len(row) and cell_text(row[i]) != "":
+                    value = row[i]
+                    _set_text(ws, next_row, c + 1, value if not isinstance(value, float) else value)
+            next_row += 1
+            self._dirty = True
+
+    @staticmethod
+    def _table(ws: Worksheet) -> SheetTable | None:
+        rows = _trim([list(r) for r in ws.iter_rows(values_only=True)])
+        if not rows:
+            return SheetTable(ws.title, [], [])
+        return SheetTable(ws.title, [cell_text(h) for h in rows[0]], rows[1:])
+
+    # --- writing ------------------------------------------------------------------------
+
+    def write(self, plans: Sequence[TablePlan]) -> None:
+        wb = self._wb
+        if wb is None:
+            raise RuntimeError("write() before read()")
+        for plan in plans:
+            if plan.empty:
+                continue
+            if plan.tab not in wb.sheetnames:
+                wb.create_sheet(plan.tab)
+            ws = wb[plan.tab]
+            for u in plan.updates:
+                _set_text(ws, u.row + 1, u.col + 1, u.value)
+            self._dirty = True
+        if self._dirty:
+            self._save(wb)
+            self._dirty = False
+
+    def _save(self, wb: Workbook) -> None:
+        for ws in wb.worksheets:
+            if ws.max_row > 1 and ws.freeze_panes is None:
+                ws.freeze_panes = "A2"
+        buf = io.BytesIO()
+        wb.save(buf)
+        try:
+            atomic_write_bytes(self.register_path, buf.getvalue())
+        except PermissionError:
+            raise SourceError(
+                f"Register {self.register_path} tidak dapat ditulis (mungkin sedang dibuka di Excel).",
+                "Tutup berkas register di Excel/LibreOffice, lalu jalankan sync lagi; tidak ada data yang hilang.",
+            ) from None
+        if os.name == "posix":
+            os.chmod(self.register_path, 0o600)
+
+    # --- evidence -----------------------------------------------------------------------
+
+    def find_evidence(self, submissions: Sequence[Submission]) -> dict[str, tuple[list[Evidence], list[Finding]]]:
+        return {
+            s.key: match_local_evidence(
+                list(s.bukti_urls), self.evidence_dir, s.nama, thumb_max_bytes=self.thumbnail_max_bytes
+            )
+            for s in submissions
+        }
+
+    def publish(self, files: Sequence[Path]) -> list[str]:
+        return [str(f) for f in files]
+
+    def close(self) -> None:
+        self._wb = None

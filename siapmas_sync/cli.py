@@ -1,0 +1,271 @@
+"""Command line: ``siapmas-sync [--config FILE] COMMAND``.
+
+Owns argument parsing (click), turning every SiapmasError into a short Indonesian message
+plus advice with no traceback, and the human / ``--json`` presentation of results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, codec
+from .backends import open_backend
+from .config import Settings, load_settings
+from .engine import Engine
+from .errors import SiapmasError
+from .ledger import Ledger, from_iso
+from .logs import setup_logging
+
+log = logging.getLogger("siapmas.cli")
+
+EXIT_USER_ERROR = 2
+
+
+class Ctx:
+    def __init__(self, config: Path | None) -> None:
+        self.config_path = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+            setup_logging(self._settings.log_level)
+        return self._settings
+
+    @contextmanager
+    def engine(self) -> Iterator[Engine]:
+        s = self.settings
+        ledger = Ledger(s.database_url())
+        backend = open_backend(s)
+        try:
+            yield Engine(s, backend, ledger)
+        finally:
+            backend.close()
+            ledger.close()
+
+    @contextmanager
+    def ledger(self) -> Iterator[Ledger]:
+        ledger = Ledger(self.settings.database_url())
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "-c",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="SIAPMAS_CONFIG",
+    help="Berkas konfigurasi TOML (bawaan: ./siapmas.toml atau ./config/siapmas.toml).",
+)
+@click.version_option(__version__, prog_name="siapmas-sync")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """SIAPMAS Sync — aspirasi & pengaduan masyarakat DPRD Kabupaten Mojokerto."""
+    ctx.obj = Ctx(config)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON untuk skrip.")
+@pass_ctx
+def sync(c: Ctx, as_json: bool) -> None:
+    """Jalankan satu siklus sinkronisasi."""
+    with c.engine() as engine:
+        report = engine.cycle()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "new": report.new,
+                    "incomplete": report.incomplete,
+                    "duplicates": [{"row": r, "agenda": a} for r, a in report.duplicates],
+                    "row_errors": [{"row": e.row, "message": e.message} for e in report.row_errors],
+                    "rendered": report.rendered,
+                    "render_errors": [{"agenda": a, "message": m} for a, m in report.render_errors],
+                    "batch": str(report.batch) if report.batch else None,
+                    "cells_written": report.cells_written,
+                    "output_dir": str(report.output_dir),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(report.summary_id())
+
+
+@cli.command()
+@click.option("--once", is_flag=True, hidden=True, help="Satu siklus lalu berhenti (uji).")
+@pass_ctx
+def run(c: Ctx, once: bool) -> None:
+    """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    s = c.settings
+    scheduler = BlockingScheduler(timezone=s.tz)
+
+    def job() -> None:
+        try:
+            with c.engine() as engine:
+                report = engine.cycle()
+            log.info(report.summary_id().replace("\n", " | "))
+        except SiapmasError as exc:  # reported, retried at the next interval
+            log.error("Siklus gagal: %s — %s", exc, exc.advice)
+        except Exception:
+            log.exception("Siklus gagal karena kesalahan tak terduga; dicoba lagi pada interval berikutnya")
+        if once:
+            scheduler.shutdown(wait=False)
+
+    from datetime import datetime
+
+    scheduler.add_job(
+        job,
+        IntervalTrigger(minutes=s.schedule.interval_minutes, timezone=s.tz),
+        id="siklus",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(s.tz),
+    )
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("Berhenti (sinyal %s); siklus yang berjalan diselesaikan dahulu.", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(
+        f"SIAPMAS Sync berjalan tiap {s.schedule.interval_minutes:g} menit. Tekan Ctrl-C untuk berhenti.",
+        err=True,
+    )
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any]:
+    docs = json.loads(row.documents)
+    out_dir = s.output.dir
+    return {
+        "agenda": row.agenda_no,
+        "year": row.year,
+        "seq": row.seq,
+        "key": row.key,
+        "stage": row.tahap,
+        "received_at": from_iso(engine_or_ledger.response_received(row.key)).astimezone(s.tz).isoformat(),
+        "registered_at": from_iso(row.registered_at).astimezone(s.tz).isoformat(),
+        "rahasia": bool(row.rahasia),
+        "sifat": row.sifat,
+        "perihal": row.perihal,
+        "diteruskan_ke": row.diteruskan_ke,
+        "suggested_routing": json.loads(row.routing),
+        "findings": json.loads(row.findings),
+        "documents": {k: str(out_dir / v) for k, v in docs.items() if k != "links"},
+        "links": docs.get("links", "").split("\n") if docs.get("links") else [],
+    }
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Daftar butir dalam JSON.")
+@pass_ctx
+def status(c: Ctx, as_json: bool) -> None:
+    """Ringkasan butir per tahap."""
+    s = c.settings
+    with c.ledger() as ledger:
+        rows = ledger.item_rows()
+        if as_json:
+            click.echo(json.dumps([_item_json(ledger, s, r) for r in rows], ensure_ascii=False, indent=2))
+            return
+    counts = Counter(r.tahap for r in rows)
+    if not rows:
+        click.echo("Belum ada aduan tercatat. Jalankan `siapmas-sync sync`.")
+        return
+    click.echo(f"{'Tahap':<30} {'Jumlah':>6}")
+    click.echo("-" * 37)
+    for tahap, n in sorted(counts.items()):
+        click.echo(f"{tahap:<30} {n:>6}")
+    click.echo("-" * 37)
+    click.echo(f"{'Total':<30} {len(rows):>6}")
+
+
+@cli.command()
+@click.argument("agenda")
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@pass_ctx
+def show(c: Ctx, agenda: str, as_json: bool) -> None:
+    """Satu butir beserta riwayatnya (AGENDA: nomor agenda, urutan, atau awal kunci)."""
+    s = c.settings
+    with c.ledger() as ledger:
+        row = ledger.find_item(agenda)
+        data = _item_json(ledger, s, row)
+        history = [
+            {
+                "at": from_iso(e.at).astimezone(s.tz).isoformat(),
+                "event": e.event,
+                "from": e.from_stage,
+                "to": e.to_stage,
+                "actor": e.actor,
+                "channel": e.channel,
+                "note": e.note,
+            }
+            for e in ledger.event_rows(row.key)
+        ]
+        payload = codec.submission_from_dict(ledger.response_payload(row.key))
+    data["history"] = history
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    pelapor = "Dirahasiakan" if row.rahasia else (payload.nama or "(tanpa nama)")
+    click.echo(f"No. Agenda   : {row.agenda_no}")
+    click.echo(f"Tahap        : {row.tahap}")
+    click.echo(f"Pelapor      : {pelapor}")
+    click.echo(f"Perihal      : {row.perihal}")
+    click.echo(f"Usulan tujuan: {data['suggested_routing']['label']}"
+               + (f" (kata: {', '.join(data['suggested_routing']['matched'])})" if data['suggested_routing']['matched'] else ""))
+    click.echo("Kelengkapan  : " + ("; ".join(f["message"] for f in data["findings"]) or "Lengkap"))
+    for k, v in data["documents"].items():
+        click.echo(f"Dokumen      : {v}")
+    click.echo("Riwayat:")
+    for h in history:
+        arrow = f"{h['from'] or '-'} → {h['to'] or '-'}"
+        click.echo(f"  {h['at'][:16].replace('T', ' ')}  {h['event']:<22} {arrow:<35} {h['actor']} ({h['channel']}) {h['note']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="siapmas-sync", standalone_mode=False)
+    except SiapmasError as exc:
+        click.echo(f"GALAT: {exc}", err=True)
+        if exc.advice:
+            click.echo(f"Saran: {exc.advice}", err=True)
+        return EXIT_USER_ERROR
+    except click.exceptions.Abort:
+        click.echo("Dibatalkan.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Configuration: one TOML file, validated on load, overridable by environment variables.
+
+Owns the schema (pydantic models), path resolution (relative paths are relative to the
+config file's folder), the environment override rule, and conversion to the plain values
+the engine needs (Kop, QuestionTitles, ZoneInfo).
+
+Environment rule: ``SIAPMAS_<SECTION>__<KEY>`` overrides ``[section] key``; for top-level
+keys ``SIAPMAS_<KEY>``. The value is read as a TOML value when it parses as one (numbers,
+booleans, ``["a", "b"]`` lists) and as a plain string otherwise. Example:
+``SIAPMAS_SOURCE__BACKEND=google``, ``SIAPMAS_SCHEDULE__INTERVAL_MINUTES=2``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .intake.headers import QuestionTitles
+from .models import Kop
+
+ENV_PREFIX = "SIAPMAS_"
+DEFAULT_CONFIG_NAMES = ("siapmas.toml", "config/siapmas.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SourceConfig(_Section):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    backend: Literal["local", "google"] = "local"
+    # local backend
+    responses: Path = Path("responses.csv")
+    evidence_dir: Path = Path("evidence")
+    register_file: Path = Field(Path("var/register.xlsx"), alias="register")
+    # both: which tab holds the responses ("" = "Form Responses 1" / "Jawaban Formulir 1")
+    response_tab: str = ""
+    day_first: bool = True  # Indonesian sheets write 28/11/2026; US sheets 11/28/2026
+    # google backend
+    spreadsheet_id: str = ""
+    evidence_folder_id: str = ""
+    credentials: Path | None = None  # service-account key file; or GOOGLE_APPLICATION_CREDENTIALS
+    upload_folder_id: str = ""  # optional: upload generated PDFs here, link them in "Dokumen"
+    thumbnail_max_bytes: int = Field(5_000_000, ge=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_retries: int = Field(6, ge=0, le=20)
+    retry_base_seconds: float = Field(1.0, ge=0)
+    # Only for tests / the local Google stand-in: send API calls to this base URL.
+    google_endpoint: str = ""
+
+
+class StorageConfig(_Section):
+    database: Path = Path("var/siapmas.db")
+    url: str = ""  # SQLAlchemy URL; overrides `database` (e.g. postgresql+psycopg://...)
+
+
+class OutputConfig(_Section):
+    dir: Path = Path("var/output")
+    disposisi_paper: Literal["A4", "HALF_FOLIO"] = "A4"
+    print_batch: bool = True
+
+
+class NumberingConfig(_Section):
+    template: str = "{seq:04d}/SIAPMAS/{year}"
+    kode_klasifikasi: str = "000.8.3.4"
+    unit: str = "416-050"
+    duplicate_window_minutes: int = Field(30, ge=0)
+
+    @field_validator("template")
+    @classmethod
+    def _template_renders(cls, v: str) -> str:
+        try:
+            rendered = v.format(seq=1, year=2026, kode="000.8.3.4", unit="416-050")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"template tidak valid ({exc}); placeholder yang tersedia: "
+                "{seq}, {year}, {kode}, {unit}, mis. '{seq:04d}/SIAPMAS/{year}'"
+            ) from None
+        if "1" not in rendered:
+            raise ValueError("template harus memuat {seq}")
+        return v
+
+
+class KopConfig(_Section):
+    pemerintah: str = Kop.pemerintah
+    instansi: str = Kop.instansi
+    alamat: str = Kop.alamat
+    email: str = Kop.email
+    website: str = Kop.website
+    telepon: str = Kop.telepon
+    logo: Path | None = None
+
+
+class FormConfig(_Section):
+    timestamp: list[str] = Field(default_factory=lambda: list(QuestionTitles.timestamp))
+    nama: str = QuestionTitles.nama
+    telepon: str = QuestionTitles.telepon
+    email: str = QuestionTitles.email
+    kronologi: str = QuestionTitles.kronologi
+    bukti: str = QuestionTitles.bukti
+    email_pengumpul: list[str] = Field(
+        default_factory=lambda: list(QuestionTitles.email_pengumpul)
+    )
+
+
+class RoutingConfig(_Section):
+    table: Path | None = None  # None = the shipped default table
+
+
+class ScheduleConfig(_Section):
+    interval_minutes: float = Field(5, gt=0, le=24 * 60)
+
+
+class Settings(_Section):
+    """The whole configuration, with paths already resolved."""
+
+    timezone: str = "Asia/Jakarta"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    source: SourceConfig = Field(default_factory=SourceConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    numbering: NumberingConfig = Field(default_factory=NumberingConfig)
+    kop: KopConfig = Field(default_factory=KopConfig)
+    form: FormConfig = Field(default_factory=FormConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+
+    # filled by load_settings, not by the file
+    config_path: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz_exists(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"zona waktu '{v}' tidak dikenal; contoh: 'Asia/Jakarta'") from None
+        return v
+
+    # --- conversions for the engine -------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def kop_value(self) -> Kop:
+        k = self.kop
+        return Kop(k.pemerintah, k.instansi, k.alamat, k.email, k.website, k.telepon, k.logo)
+
+    def question_titles(self) -> QuestionTitles:
+        f = self.form
+        return QuestionTitles(
+            timestamp=tuple(f.timestamp),
+            nama=f.nama,
+            telepon=f.telepon,
+            email=f.email,
+            kronologi=f.kronologi,
+            bukti=f.bukti,
+            email_pengumpul=tuple(f.email_pengumpul),
+        )
+
+    def database_url(self) -> str:
+        if self.storage.url:
+            return self.storage.url
+        return f"sqlite:///{self.storage.database}"
+
+    def credentials_path(self) -> Path | None:
+        if self.source.credentials:
+            return self.source.credentials
+        env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+        return Path(env) if env else None
+
+
+_PATH_KEYS = {
+    ("source", "responses"),
+    ("source", "evidence_dir"),
+    ("source", "register"),
+    ("source", "credentials"),
+    ("storage", "database"),
+    ("output", "dir"),
+    ("kop", "logo"),
+    ("routing", "table"),
+}
+
+
+def _env_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_env_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with ``SIAPMAS_<SECTION>__<KEY>`` variables applied."""
+    out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for name, text in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "SIAPMAS_CONFIG":
+            continue
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
+        if len(parts) == 1:
+            out[parts[0]] = _env_value(text)
+        elif len(parts) == 2:
+            section = out.setdefault(parts[0], {})
+            if isinstance(section, dict):
+                section[parts[1]] = _env_value(text)
+    return out
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    for section, key in _PATH_KEYS:
+        sec = raw.get(section)
+        if isinstance(sec, dict) and isinstance(sec.get(key), str) and sec[key]:
+            p = Path(sec[key]).expanduser()
+            sec[key] = str(p if p.is_absolute() else (base / p))
+
+
+def _format_validation(path: Path, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  [{loc}]: kunci tidak dikenal (periksa ejaan; lihat README, Configuration)")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  [{loc}]: {msg}")
+    return f"Konfigurasi {path} tidak valid:\n" + "\n".join(lines)
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Load, override from the environment, resolve paths, validate."""
+    environ = dict(os.environ if environ is None else environ)
+    if path is None:
+        env_path = environ.get("SIAPMAS_CONFIG")
+        candidates = [Path(env_path)] if env_path else [Path(n) for n in DEFAULT_CONFIG_NAMES]
+        path = next((c for c in candidates if c.is_file()), candidates[0])
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"Berkas konfigurasi tidak ditemukan: {path}",
+            "Salin config/siapmas.example.toml menjadi config/siapmas.toml, "
+            "atau beri --config PATH.",
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Konfigurasi {path} bukan TOML yang sah: {exc}",
+            "Periksa tanda kutip dan tanda '=' pada baris yang disebut.",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Konfigurasi {path} bukan teks UTF-8.", "Simpan ulang sebagai UTF-8.") from None
+    raw = apply_env_overrides(raw, environ)
+    _resolve_paths(raw, path.resolve().parent)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            _format_validation(path, exc),
+            "Perbaiki kunci yang disebut (nilai yang diperbolehkan tertera di atas).",
+        ) from None
+    settings.config_path = path.resolve()
+    return settings

@@ -1,0 +1,446 @@
+"""The sync cycle: read new responses → decide → record → render → write back.
+
+Decisions (which rows are new, which are resubmissions, what number comes next, what each
+status cell should say) are made over plain data; the backend, the ledger and the
+document renderer are the only things with side effects. Every side effect is either
+recorded in the same transaction as the decision that caused it (the agenda number and
+its pending render sit in one commit) or is a reconciliation that converges (status
+write-back compares the sheet with the ledger every cycle), so a crash at any instant
+loses nothing and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from . import codec
+from .backends.base import Backend, Snapshot
+from .config import Settings
+from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi, render_print_batch
+from .intake import ParseOptions, check_completeness, parse_responses
+from .ledger import Ledger, from_iso, items, responses, utc_iso
+from .models import AgendaItem, Evidence, Finding, RowError, Submission, KURANG
+from .routing import RoutingTable, default_routing_table, load_routing_table, suggest_routing
+from .sheetplan import (
+    BUKU_AGENDA_COLUMNS,
+    BUKU_AGENDA_TAB,
+    RIWAYAT_COLUMNS,
+    RIWAYAT_TAB,
+    STATUS_COLUMNS,
+    TablePlan,
+    plan_keyed_table,
+    plan_status,
+)
+
+log = logging.getLogger("siapmas.engine")
+
+SYSTEM_ACTOR = "Sistem SIAPMAS"
+STAGE_RECEIVED = "DITERIMA"
+STAGE_REGISTERED = "TERAGENDA"
+DUPLICATE_LABEL = "DUPLIKAT"
+BAD_ROW_LABEL = "PERIKSA BARIS"
+
+
+def failpoint(name: str) -> None:
+    """Crash the process here when SIAPMAS_FAILPOINT names this point (crash tests only)."""
+    if os.environ.get("SIAPMAS_FAILPOINT") == name:
+        os._exit(86)
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did, for the summary line and for ``--json``."""
+
+    new: list[str] = field(default_factory=list)  # agenda numbers assigned this cycle
+    incomplete: list[str] = field(default_factory=list)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, original agenda)
+    row_errors: list[RowError] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    render_errors: list[tuple[str, str]] = field(default_factory=list)
+    batch: Path | None = None
+    cells_written: int = 0
+    output_dir: Path | None = None
+
+    def summary_id(self) -> str:
+        """Short Indonesian summary for operators."""
+        lines = [
+            f"Siklus selesai: {len(self.new)} aduan baru diberi nomor agenda"
+            + (f" ({self.new[0]} s.d. {self.new[-1]})" if len(self.new) > 1 else f" ({self.new[0]})" if self.new else "")
+            + ".",
+            f"Perlu kelengkapan: {len(self.incomplete)}. Duplikat: {len(self.duplicates)}. "
+            f"Baris bermasalah: {len(self.row_errors)}.",
+        ]
+        for err in self.row_errors:
+            lines.append(f"  - {err.message}")
+        for agenda, msg in self.render_errors:
+            lines.append(f"  - Dokumen {agenda} gagal dibuat: {msg} (diulang pada siklus berikutnya)")
+        if self.rendered:
+            lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
+        if self.batch:
+            lines.append(f"Berkas cetak sekaligus: {self.batch}")
+        lines.append(f"Sel spreadsheet diperbarui: {self.cells_written}.")
+        return "\n".join(lines)
+
+
+def agenda_folder(agenda_no: str) -> str:
+    """A safe folder name for an agenda number ('0001/SIAPMAS/2026' → '0001-SIAPMAS-2026')."""
+    return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"
+
+
+def perihal_from(kronologi: str, limit: int = 110) -> str:
+    """A short subject: the first sentence of the chronology, cut at a word boundary."""
+    text = " ".join(kronologi.split())
+    if not text:
+        return "Aspirasi/pengaduan masyarakat (kronologi kosong)"
+    m = re.search(r"(?<=[.!?])\s", text)
+    first = text[: m.start()] if m else text
+    if len(first) <= limit:
+        return first.rstrip(".")
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def format_wib(dt: datetime, tz: Any) -> str:
+    return dt.astimezone(tz).strftime("%d/%m/%Y %H.%M")
+
+
+class Engine:
+    """One configured worker: settings + backend + ledger, and a clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        backend: Backend,
+        ledger: Ledger,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.s = settings
+        self.backend = backend
+        self.ledger = ledger
+        self.tz = settings.tz
+        self.clock = clock or (lambda: datetime.now(self.tz))
+        self.routing: RoutingTable = (
+            load_routing_table(settings.routing.table) if settings.routing.table else default_routing_table()
+        )
+        self.out_dir = settings.output.dir
+
+    # --- the cycle --------------------------------------------------------------------
+
+    def cycle(self) -> CycleReport:
+        report = CycleReport(output_dir=self.out_dir)
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB])
+        subs, errors = self._parse(snap)
+        report.row_errors = errors
+        for e in errors:
+            log.warning("Baris dilewati: %s", e.message)
+        self._register_new(subs, report)
+        self._render_pending(report)
+        if self.s.output.print_batch:
+            report.batch = self._print_batch()
+        report.cells_written = self._write_back(snap, subs, errors)
+        return report
+
+    def _parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
+        opts = ParseOptions(
+            titles=self.s.question_titles(),
+            tz=self.tz,
+            day_first=self.s.source.day_first,
+            sheet_tz=snap.sheet_tz,
+            now=self.clock(),
+            ignore_titles=STATUS_COLUMNS,
+        )
+        return parse_responses(snap.responses.header, snap.responses.rows, opts)
+
+    # --- registration ----------------------------------------------------------------
+
+    def _register_new(self, subs: Sequence[Submission], report: CycleReport) -> None:
+        known = self.ledger.known_keys()
+        new = sorted((s for s in subs if s.key not in known), key=lambda s: (s.received_at, s.source_row))
+        if not new:
+            return
+        found = self.backend.find_evidence(new)
+        for sub in new:
+            evidence, ev_findings = found.get(sub.key, ([], []))
+            agenda, duplicate_of = self._register_one(sub, evidence, ev_findings)
+            if duplicate_of:
+                report.duplicates.append((sub.source_row, agenda))
+                continue
+            report.new.append(agenda)
+            findings = check_completeness(sub, evidence) + tuple(ev_findings)
+            if any(f.severity == KURANG for f in findings):
+                report.incomplete.append(agenda)
+
+    def _register_one(
+        self, sub: Submission, evidence: list[Evidence], ev_findings: list[Finding]
+    ) -> tuple[str, str | None]:
+        """Record one response in one transaction: a number (or a duplicate link), its
+        events and its pending render. Returns (agenda number, original key or None)."""
+        now = self.clock()
+        window = timedelta(minutes=self.s.numbering.duplicate_window_minutes)
+        with self.ledger.tx() as conn:
+            if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first():
+                row = self.ledger.item_by_key(conn, sub.key)
+                return (row.agenda_no if row else ""), None  # another worker got here first
+            original = None
+            if window:
+                for cand in conn.execute(
+                    select(responses).where(
+                        responses.c.content_hash == sub.content_hash, responses.c.duplicate_of.is_(None)
+                    )
+                ):
+                    if abs(from_iso(cand.received_at) - sub.received_at) <= window:
+                        original = cand
+                        break
+            conn.execute(
+                insert(responses).values(
+                    key=sub.key,
+                    content_hash=sub.content_hash,
+                    received_at=utc_iso(sub.received_at),
+                    payload=codec.dumps(codec.submission_to_dict(sub)),
+                    duplicate_of=original.key if original is not None else None,
+                    first_seen_at=utc_iso(now),
+                )
+            )
+            if original is not None:
+                orig_item = self.ledger.item_by_key(conn, original.key)
+                self.ledger.add_event(
+                    conn,
+                    original.key,
+                    now,
+                    "DIKIRIM ULANG",
+                    from_stage=None,
+                    to_stage=None,
+                    actor=SYSTEM_ACTOR,
+                    channel="formulir",
+                    note=f"Kiriman identik (baris {sub.source_row}, "
+                    f"{format_wib(sub.received_at, self.tz)}) dicatat sebagai duplikat, tanpa nomor baru.",
+                )
+                log.info("Kiriman ulang dicatat sebagai duplikat dari %s", orig_item.agenda_no)
+                return orig_item.agenda_no, original.key
+
+            year = sub.received_at.astimezone(self.tz).year
+            seq = self.ledger.next_seq(conn, year)
+            n = self.s.numbering
+            agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)
+            findings = check_completeness(sub, evidence) + tuple(f for f in ev_findings if f not in sub.findings)
+            routing = suggest_routing(sub.kronologi, self.routing)
+            conn.execute(
+                insert(items).values(
+                    key=sub.key,
+                    year=year,
+                    seq=seq,
+                    agenda_no=agenda_no,
+                    registered_at=utc_iso(now),
+                    updated_at=utc_iso(now),
+                    tahap=STAGE_REGISTERED,
+                    stage_entered_at=utc_iso(now),
+                    previous_tahap=STAGE_RECEIVED,
+                    diteruskan_ke=None,
+                    rahasia=False,
+                    sifat="Biasa",
+                    perihal=perihal_from(sub.kronologi),
+                    kode_klasifikasi=n.kode_klasifikasi,
+                    routing=codec.dumps(codec.routing_to_dict(routing)),
+                    findings=codec.dumps([codec.finding_to_dict(f) for f in _dedupe(findings)]),
+                    evidence=codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
+                    documents="{}",
+                )
+            )
+            self.ledger.add_event(
+                conn, sub.key, sub.received_at, STAGE_RECEIVED, from_stage=None, to_stage=STAGE_RECEIVED,
+                actor="Pelapor", channel="formulir", note="Diterima dari Google Formulir",
+            )
+            self.ledger.add_event(
+                conn, sub.key, now, STAGE_REGISTERED, from_stage=STAGE_RECEIVED, to_stage=STAGE_REGISTERED,
+                actor=SYSTEM_ACTOR, channel="sistem",
+                note=f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}",
+            )
+            self.ledger.add_outbox(conn, sub.key, "render", now)
+        log.info("Nomor agenda %s diberikan (kunci %s…)", agenda_no, sub.key[:10])
+        failpoint("after_number")
+        return agenda_no, None
+
+    # --- documents -------------------------------------------------------------------
+
+    def agenda_item(self, row: Any) -> AgendaItem:
+        """The ledger's item row as the documents see it."""
+        sub = codec.submission_from_dict(self.ledger.response_payload(row.key))
+        return AgendaItem(
+            agenda_no=row.agenda_no,
+            year=row.year,
+            seq=row.seq,
+            submission=sub,
+            perihal=row.perihal,
+            routing=codec.routing_from_dict(json.loads(row.routing)),
+            evidence=tuple(codec.evidence_from_dict(e) for e in json.loads(row.evidence)),
+            findings=tuple(codec.finding_from_dict(f) for f in json.loads(row.findings)),
+            rahasia=bool(row.rahasia),
+            sifat=row.sifat,
+            kode_klasifikasi=row.kode_klasifikasi,
+            registered_at=from_iso(row.registered_at),
+            tahap=row.tahap,
+        )
+
+    def render_item(self, row: Any) -> dict[str, str]:
+        """Render the three documents of one item; return their paths relative to output."""
+        item = self.agenda_item(row)
+        folder = Path(str(row.year)) / agenda_folder(row.agenda_no)
+        base = self.out_dir / folder
+        kop = self.s.kop_value()
+        paths = {
+            "aduan": render_lembar_aduan(item, kop, base / "lembar-aduan.pdf"),
+            "disposisi": render_lembar_disposisi(
+                item, kop, base / "lembar-disposisi.pdf", paper=self.s.output.disposisi_paper
+            ),
+            "kendali": render_kartu_kendali(item, kop, base / "kartu-kendali.pdf"),
+        }
+        docs = {k: str(p.relative_to(self.out_dir)) for k, p in paths.items()}
+        links = self.backend.publish(list(paths.values()))
+        if links and links != [str(p) for p in paths.values()]:
+            docs["links"] = "\n".join(links)
+        return docs
+
+    def _render_pending(self, report: CycleReport) -> None:
+        for job in self.ledger.pending("render"):
+            with self.ledger.engine.connect() as conn:
+                row = self.ledger.item_by_key(conn, job.key)
+            if row is None:  # cannot happen: the job is written with its item
+                continue
+            try:
+                docs = self.render_item(row)
+            except Exception as exc:  # a renderer bug must not block the other items
+                log.exception("Dokumen %s gagal dibuat", row.agenda_no)
+                report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
+                continue
+            failpoint("after_render")
+            with self.ledger.tx() as conn:
+                conn.execute(
+                    update(items).where(items.c.key == job.key).values(documents=codec.dumps(docs))
+                )
+                self.ledger.finish_outbox(conn, job.id, self.clock())
+            report.rendered.append(row.agenda_no)
+
+    def _print_batch(self) -> Path | None:
+        """One PDF of every item not yet in a batch, in agenda order, for printing once."""
+        rows = [r for r in self.ledger.item_rows() if r.print_batch is None and r.documents != "{}"]
+        if not rows:
+            return None
+        pdfs: list[Path] = []
+        for r in rows:
+            docs = json.loads(r.documents)
+            pdfs.extend(self.out_dir / docs[k] for k in ("aduan", "disposisi", "kendali"))
+        stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
+        path = self.out_dir / "cetak" / f"cetak-{stamp}.pdf"
+        render_print_batch(pdfs, path)
+        rel = str(path.relative_to(self.out_dir))
+        with self.ledger.tx() as conn:
+            for r in rows:
+                conn.execute(update(items).where(items.c.key == r.key).values(print_batch=rel))
+        return path
+
+    # --- write-back -------------------------------------------------------------------
+
+    def _write_back(self, snap: Snapshot, subs: Sequence[Submission], errors: Sequence[RowError]) -> int:
+        item_rows = self.ledger.item_rows()
+        by_key = {r.key: r for r in item_rows}
+        dup_of = {r.key: r.duplicate_of for r in self.ledger.duplicates()}
+        desired: dict[int, dict[str, object]] = {}
+        for s in subs:
+            r = s.source_row - 2  # data-row index as read this cycle
+            if s.key in by_key:
+                desired[r] = self.status_cells(by_key[s.key])
+            elif s.key in dup_of and dup_of[s.key] in by_key:
+                orig = by_key[dup_of[s.key]]
+                desired[r] = {
+                    "No. Agenda": orig.agenda_no,
+                    "Tahap": DUPLIKAT_TEXT,
+                    "Kelengkapan": f"Duplikat dari {orig.agenda_no}",
+                }
+        for e in errors:
+            desired[e.row - 2] = {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message}
+        plans: list[TablePlan] = [
+            plan_status(snap.responses, desired),
+            plan_keyed_table(
+                snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda",
+                [self.buku_agenda_row(i, r) for i, r in enumerate(item_rows, start=1)],
+            ),
+            plan_keyed_table(
+                snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID",
+                self.riwayat_rows(by_key),
+            ),
+        ]
+        self.backend.write(plans)
+        return sum(len(p.updates) for p in plans)
+
+    def status_cells(self, row: Any) -> dict[str, object]:
+        findings = [codec.finding_from_dict(f) for f in json.loads(row.findings)]
+        kurang = [f.message for f in findings if f.severity == KURANG]
+        docs = json.loads(row.documents)
+        routing = json.loads(row.routing)
+        return {
+            "No. Agenda": row.agenda_no,
+            "Tahap": row.tahap,
+            "Diteruskan ke (usulan)": row.diteruskan_ke or f"{routing['tujuan']} (usulan)",
+            "Kelengkapan": "Lengkap" if not kurang else "Kurang: " + "; ".join(kurang),
+            "Dokumen": docs.get("links") or (str(Path(docs["aduan"]).parent) if docs else "menunggu"),
+            "Diperbarui": format_wib(from_iso(row.updated_at), self.tz),
+        }
+
+    def buku_agenda_row(self, n: int, row: Any) -> dict[str, object]:
+        sub = codec.submission_from_dict(self.ledger.response_payload(row.key))
+        routing = json.loads(row.routing)
+        findings = json.loads(row.findings)
+        kurang = [f["code"] for f in findings if f.get("severity") == KURANG]
+        return {
+            "No.": row.seq,
+            "Tgl Terima": format_wib(sub.received_at, self.tz),
+            "No. Agenda": row.agenda_no,
+            "Pengirim": "Dirahasiakan" if row.rahasia else (sub.nama or "(tanpa nama)"),
+            "Tgl & No. Surat": f"{sub.received_at.astimezone(self.tz):%d/%m/%Y}, formulir daring",
+            "Isi Ringkas": row.perihal,
+            "Diteruskan ke": row.diteruskan_ke or f"(usulan: {routing['tujuan']})",
+            "Ket.": row.tahap + ("" if not kurang else f"; kurang: {', '.join(kurang)}"),
+        }
+
+    def riwayat_rows(self, by_key: dict[str, Any]) -> list[dict[str, object]]:
+        out = []
+        for ev in self.ledger.event_rows():
+            item = by_key.get(ev.key)
+            out.append(
+                {
+                    "ID": ev.id,
+                    "Waktu": format_wib(from_iso(ev.at), self.tz),
+                    "No. Agenda": item.agenda_no if item else "",
+                    "Peristiwa": ev.event,
+                    "Dari Tahap": ev.from_stage or "",
+                    "Ke Tahap": ev.to_stage or "",
+                    "Oleh": ev.actor,
+                    "Saluran": ev.channel,
+                    "Catatan": ev.note,
+                }
+            )
+        return out
+
+
+DUPLIKAT_TEXT = DUPLICATE_LABEL
+
+
+def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in findings:
+        if (f.code, f.message) not in seen:
+            seen.add((f.code, f.message))
+            out.append(f)
+    return out

@@ -1,0 +1,334 @@
+"""The ledger: the source of truth, in SQLite by default (SQLAlchemy Core, so PostgreSQL can
+serve a larger deployment).
+
+Owns the schema (with a version number), agenda-number allocation (one gapless sequence per
+calendar year, allocated in the same transaction that records the item and its pending
+work), the event log (the audit trail; never rewritten) and the outbox of pending side
+effects. Everything is keyed by the response's stable key, never by sheet row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from .errors import LedgerError
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("received_at", String(32), nullable=False),  # UTC ISO-8601
+    Column("payload", Text, nullable=False),  # the Submission as JSON
+    Column("duplicate_of", String(64)),  # key of the first submission, when a resubmission
+    Column("first_seen_at", String(32), nullable=False),
+)
+
+counters = Table(
+    "agenda_counters",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("agenda_no", String(128), nullable=False, unique=True),
+    Column("registered_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("tahap", String(64), nullable=False),
+    Column("stage_entered_at", String(32), nullable=False),
+    Column("previous_tahap", String(64)),
+    Column("diteruskan_ke", String(64)),
+    Column("rahasia", Boolean, nullable=False, default=False),
+    Column("sifat", String(32), nullable=False, default="Biasa"),
+    Column("perihal", Text, nullable=False),
+    Column("kode_klasifikasi", String(64), nullable=False),
+    Column("routing", Text, nullable=False),  # RoutingSuggestion JSON
+    Column("findings", Text, nullable=False),  # [Finding] JSON
+    Column("evidence", Text, nullable=False),  # [Evidence] JSON
+    Column("documents", Text, nullable=False, default="{}"),  # {kind: relative path}
+    Column("print_batch", Text),  # relative path of the batch PDF that included it
+    UniqueConstraint("year", "seq", name="uq_items_year_seq"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("from_stage", String(64)),
+    Column("to_stage", String(64)),
+    Column("actor", String(128), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("done_at", String(32)),
+)
+
+
+def utc_iso(dt: datetime) -> str:
+    """A timestamp as stored: UTC, second precision, ISO-8601."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime in the ledger")
+    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def to_json(value: Any) -> str:
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            return utc_iso(o)
+        if isinstance(o, Path):
+            return str(o)
+        if hasattr(o, "__dataclass_fields__"):
+            return asdict(o)
+        raise TypeError(type(o).__name__)
+
+    return json.dumps(value, default=default, ensure_ascii=False, sort_keys=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Take the write lock at BEGIN: two workers serialise instead of failing on upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Ledger:
+    """Connection factory plus the handful of queries the engine needs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                _prepare_private_file(Path(path))
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except Exception as exc:  # bad URL, missing driver
+            raise LedgerError(f"Basis data tidak dapat dibuka: {exc}", "Periksa [storage] url.") from None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # let SQLAlchemy not emit its own BEGIN; we emit BEGIN IMMEDIATE
+            event.listen(self.engine, "connect", _disable_pysqlite_begin)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._migrate()
+
+    # --- schema ---------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+            with self.tx() as conn:
+                row = conn.execute(select(meta.c.value).where(meta.c.name == "schema_version")).first()
+                if row is None:
+                    conn.execute(insert(meta).values(name="schema_version", value=str(SCHEMA_VERSION)))
+                elif int(row.value) > SCHEMA_VERSION:
+                    raise LedgerError(
+                        f"Basis data berversi skema {row.value}, lebih baru dari program ini "
+                        f"({SCHEMA_VERSION}).",
+                        "Perbarui siapmas-sync ke versi terbaru.",
+                    )
+        except DBAPIError as exc:
+            raise LedgerError(
+                f"Basis data {self.url} rusak atau tidak dapat dibaca: {exc.orig}",
+                "Pulihkan dari cadangan, atau jalankan `siapmas-sync recover`.",
+            ) from None
+
+    @contextmanager
+    def tx(self) -> Iterator[Connection]:
+        """One transaction (BEGIN IMMEDIATE on SQLite)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- numbering ------------------------------------------------------------------
+
+    @staticmethod
+    def next_seq(conn: Connection, year: int) -> int:
+        """Allocate the next number of ``year`` inside the caller's transaction."""
+        row = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).first()
+        if row is None:
+            conn.execute(insert(counters).values(year=year, last_seq=1))
+            return 1
+        seq = int(row.last_seq) + 1
+        conn.execute(update(counters).where(counters.c.year == year).values(last_seq=seq))
+        return seq
+
+    # --- queries --------------------------------------------------------------------
+
+    def known_keys(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r.key for r in conn.execute(select(responses.c.key))}
+
+    def item_rows(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(items).order_by(items.c.year, items.c.seq)))
+
+    def item_by_key(self, conn: Connection, key: str) -> Any:
+        return conn.execute(select(items).where(items.c.key == key)).first()
+
+    def event_rows(self, key: str | None = None) -> list[Any]:
+        q = select(events).order_by(events.c.id)
+        if key is not None:
+            q = q.where(events.c.key == key)
+        with self.engine.connect() as conn:
+            return list(conn.execute(q))
+
+    def pending(self, kind: str) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(outbox).where(outbox.c.kind == kind, outbox.c.done_at.is_(None)).order_by(outbox.c.id)
+                )
+            )
+
+    def response_payload(self, key: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(responses.c.payload).where(responses.c.key == key)).first()
+        if row is None:
+            raise LedgerError(f"Kunci {key[:12]} tidak ada di buku besar.")
+        return json.loads(row.payload)
+
+    def response_received(self, key: str) -> str:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(responses.c.received_at).where(responses.c.key == key)).first()
+        return row.received_at if row else ""
+
+    def find_item(self, ref: str) -> Any:
+        """An item by agenda number, by sequence number of the current year's style
+        ("12" or "12/2026"), or by a key prefix of at least 8 characters."""
+        ref = ref.strip()
+        with self.engine.connect() as conn:
+            row = conn.execute(select(items).where(items.c.agenda_no == ref)).first()
+            if row is None and re.fullmatch(r"\d+(/\d{4})?", ref):
+                seq, _, year = ref.partition("/")
+                q = select(items).where(items.c.seq == int(seq))
+                if year:
+                    q = q.where(items.c.year == int(year))
+                found = list(conn.execute(q.order_by(items.c.year.desc())))
+                row = found[0] if found else None
+            if row is None and len(ref) >= 8:
+                found = list(conn.execute(select(items).where(items.c.key.startswith(ref))))
+                row = found[0] if len(found) == 1 else None
+        if row is None:
+            raise LedgerError(
+                f"Butir '{ref}' tidak ditemukan.",
+                "Gunakan nomor agenda lengkap (mis. 0001/SIAPMAS/2026) atau lihat `siapmas-sync status`.",
+            )
+        return row
+
+    def duplicates(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(responses).where(responses.c.duplicate_of.is_not(None))))
+
+    @staticmethod
+    def add_event(
+        conn: Connection,
+        key: str,
+        at: datetime,
+        event_name: str,
+        *,
+        from_stage: str | None,
+        to_stage: str | None,
+        actor: str,
+        channel: str,
+        note: str = "",
+    ) -> None:
+        conn.execute(
+            insert(events).values(
+                key=key,
+                at=utc_iso(at),
+                event=event_name,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                actor=actor,
+                channel=channel,
+                note=note,
+            )
+        )
+
+    @staticmethod
+    def add_outbox(conn: Connection, key: str, kind: str, at: datetime) -> None:
+        conn.execute(insert(outbox).values(key=key, kind=kind, created_at=utc_iso(at)))
+
+    @staticmethod
+    def finish_outbox(conn: Connection, outbox_id: int, at: datetime) -> None:
+        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(done_at=utc_iso(at)))
+
+
+def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
+def _prepare_private_file(path: Path) -> None:
+    """Create the database's folder and file readable by the owner only (POSIX)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)

@@ -1,0 +1,522 @@
+"""The SLA clock in working time (jam kerja) for the SOP's time standards.
+
+Pure functions over an :class:`OfficeCalendar`; the only I/O is :func:`load_holidays`
+reading the holiday list (TOML). Every datetime must be timezone-aware; inputs in any zone
+(e.g. UTC from an API) are converted to the calendar's zone (Asia/Jakarta, WIB, no DST)
+and results are returned in that zone. Arithmetic is done on the zone's wall clock, which
+is exact for WIB (no daylight saving time); a zone with DST would be off by the shift on
+its change-over days.
+
+Definitions
+-----------
+* **Office hours**: one interval per weekday (default Mon–Thu 07:30–16:00, Fri
+  07:30–11:00, Sat/Sun closed), none on holidays (national holidays and cuti bersama).
+* **Working time** between two instants is the length of their overlap with office hours.
+  A deadline is ``start + duration`` counted only in office hours; a start outside office
+  hours is counted from the next opening (Friday evening → Monday 07:30, or Tuesday when
+  Monday is a holiday). A deadline always lies inside office hours (opening and closing
+  times included); a deadline at closing time is the same working instant as the next
+  opening.
+* **Late** means working time has passed since the deadline: ``late_by`` is that working
+  time and ``is_late`` is ``late_by > 0`` (so at 16:30 an item due at 16:00 is not yet
+  late; it is at 07:31 the next working day).
+* **Working days** (LAPOR!-style): the *receipt day* is the day of the first office
+  instant at or after receipt. The verification deadline (3 working days) is the closing
+  time of the 3rd working day after the receipt day; the age is the number of working
+  days after the receipt day whose opening has been reached.
+* **Settlement** (Perpres 76/2013): 60 *calendar* days after receipt, configurable.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import ConfigError
+from .stages import EXIT_DIKEMBALIKAN, Workflow
+
+__all__ = [
+    "DEFAULT_HOURS",
+    "HARI",
+    "Holiday",
+    "HolidayFile",
+    "OfficeCalendar",
+    "SlaStatus",
+    "add_working_days",
+    "add_working_time",
+    "default_holidays_path",
+    "format_duration_id",
+    "format_working_days_id",
+    "is_working_time",
+    "load_calendar",
+    "load_holiday_file",
+    "load_holidays",
+    "next_opening",
+    "parse_office_hours",
+    "sla_status",
+    "working_days_between",
+    "working_time_between",
+]
+
+#: Indonesian weekday names, Monday first (``date.weekday()`` order).
+HARI: tuple[str, ...] = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+
+Interval = tuple[time, time]
+
+_FULL = (time(7, 30), time(16, 0))
+_FRIDAY = (time(7, 30), time(11, 0))
+#: Mon–Thu 07:30–16:00, Fri 07:30–11:00, Sat/Sun closed.
+DEFAULT_HOURS: tuple[Interval | None, ...] = (_FULL, _FULL, _FULL, _FULL, _FRIDAY, None, None)
+
+# a year of consecutive holidays is impossible; a guard against runaway loops
+_MAX_CLOSED_DAYS = 400
+
+
+@dataclass(frozen=True)
+class OfficeCalendar:
+    """Office hours per weekday and the holiday dates.
+
+    hours: 7 entries, Monday first; each ``(open, close)`` with open < close, or None
+        when the office is closed that weekday.
+    holidays: national holidays and cuti bersama (dates in the calendar's zone).
+    tz: IANA zone name (default Asia/Jakarta).
+    covered_years: the years whose holiday list is complete; None means "every year that
+        has at least one holiday listed". See :meth:`covers`.
+    """
+
+    hours: tuple[Interval | None, ...] = DEFAULT_HOURS
+    holidays: frozenset[date] = frozenset()
+    tz: str = "Asia/Jakarta"
+    covered_years: frozenset[int] | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.hours) != 7:
+            raise ConfigError("Jam kerja harus diisi untuk 7 hari (Senin sampai Minggu).")
+        for name, iv in zip(HARI, self.hours):
+            if iv is not None and not iv[0] < iv[1]:
+                raise ConfigError(
+                    f"Jam kerja hari {name.capitalize()} tidak valid: jam buka "
+                    f"{iv[0]:%H:%M} harus sebelum jam tutup {iv[1]:%H:%M}."
+                )
+        if all(iv is None for iv in self.hours):
+            raise ConfigError("Jam kerja kosong: paling sedikit satu hari harus buka.")
+        try:
+            ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"Zona waktu '{self.tz}' tidak dikenal.",
+                advice="Gunakan nama zona IANA, misalnya Asia/Jakarta.",
+            ) from exc
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def covers(self, when: date | int) -> bool:
+        """Whether the holiday list is filled in for this date's (or this) year."""
+        year = when if isinstance(when, int) else when.year
+        years = self.covered_years
+        if years is None:
+            years = frozenset(d.year for d in self.holidays)
+        return year in years
+
+    def coverage_note(self, *whens: date | int) -> str:
+        """Indonesian warning for years not covered, e.g. "kalender libur belum diisi
+        untuk 2027", or "" when every given year is covered."""
+        missing = sorted({w if isinstance(w, int) else w.year for w in whens if not self.covers(w)})
+        if not missing:
+            return ""
+        return "kalender libur belum diisi untuk " + ", ".join(str(y) for y in missing)
+
+    def is_working_day(self, d: date) -> bool:
+        return self.hours[d.weekday()] is not None and d not in self.holidays
+
+    def interval(self, d: date) -> tuple[datetime, datetime] | None:
+        """Office hours of day ``d`` as aware datetimes, or None when closed."""
+        if not self.is_working_day(d):
+            return None
+        iv = self.hours[d.weekday()]
+        assert iv is not None
+        zone = self.zone
+        return (datetime.combine(d, iv[0], tzinfo=zone), datetime.combine(d, iv[1], tzinfo=zone))
+
+    def local(self, dt: datetime) -> datetime:
+        """``dt`` in the calendar's zone; naive datetimes are refused."""
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            raise ValueError(
+                f"Waktu {dt.isoformat()} tidak memiliki zona waktu; gunakan waktu ber-zona "
+                f"(misalnya {self.tz})."
+            )
+        return dt.astimezone(self.zone)
+
+    def with_holidays(self, extra: Iterable[date]) -> OfficeCalendar:
+        return OfficeCalendar(self.hours, self.holidays | frozenset(extra), self.tz, self.covered_years)
+
+
+def _days(cal: OfficeCalendar, first: date) -> Iterator[tuple[datetime, datetime]]:
+    """Office intervals from ``first`` onwards (endless)."""
+    d = first
+    closed = 0
+    while True:
+        iv = cal.interval(d)
+        if iv is None:
+            closed += 1
+            if closed > _MAX_CLOSED_DAYS:
+                raise ConfigError(
+                    f"Tidak ada hari kerja dalam {_MAX_CLOSED_DAYS} hari setelah "
+                    f"{first.isoformat()}; periksa daftar hari libur."
+                )
+        else:
+            closed = 0
+            yield iv
+        d += timedelta(days=1)
+
+
+# --- working time -----------------------------------------------------------------------
+
+
+def is_working_time(cal: OfficeCalendar, dt: datetime) -> bool:
+    """True when ``dt`` lies within office hours (opening and closing included)."""
+    t = cal.local(dt)
+    iv = cal.interval(t.date())
+    return iv is not None and iv[0] <= t <= iv[1]
+
+
+def next_opening(cal: OfficeCalendar, dt: datetime) -> datetime:
+    """``dt`` itself if within office hours (before closing), else the next opening."""
+    t = cal.local(dt)
+    for o, c in _days(cal, t.date()):
+        if t < c:
+            return max(t, o)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def add_working_time(cal: OfficeCalendar, start: datetime, duration: timedelta) -> datetime:
+    """The deadline ``duration`` of working time after ``start`` (in the calendar zone).
+
+    Counting starts at ``start`` or, outside office hours, at the next opening. The result
+    always lies within office hours; it equals a closing time when the duration ends
+    exactly there.
+    """
+    if duration < timedelta(0):
+        raise ValueError("Durasi tidak boleh negatif.")
+    t = cal.local(start)
+    remaining = duration
+    for o, c in _days(cal, t.date()):
+        if t > c:
+            continue
+        t = max(t, o)
+        available = c - t
+        if remaining <= available:
+            return t + remaining
+        remaining -= available
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def working_time_between(cal: OfficeCalendar, start: datetime, end: datetime) -> timedelta:
+    """Working time from ``start`` to ``end``; negative when ``end`` is before ``start``."""
+    a, b = cal.local(start), cal.local(end)
+    if b < a:
+        return -working_time_between(cal, b, a)
+    total = timedelta(0)
+    for o, c in _days(cal, a.date()):
+        if o >= b:
+            break
+        lo, hi = max(a, o), min(b, c)
+        if hi > lo:
+            total += hi - lo
+    return total
+
+
+def _receipt_day(cal: OfficeCalendar, received: datetime) -> date:
+    return next_opening(cal, received).date()
+
+
+def add_working_days(cal: OfficeCalendar, start: datetime, days: int) -> datetime:
+    """Closing time of the ``days``-th working day after the receipt day of ``start``.
+
+    The receipt day is the day of the first office instant at or after ``start``
+    (received Saturday → Monday). ``days = 0`` gives the receipt day's closing time.
+    """
+    if days < 0:
+        raise ValueError("Jumlah hari kerja tidak boleh negatif.")
+    first = _receipt_day(cal, start)
+    for n, (_o, c) in enumerate(_days(cal, first)):
+        if n == days:
+            return c
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def working_days_between(cal: OfficeCalendar, start: datetime, end: datetime) -> int:
+    """Age in working days (LAPOR!-style): working days after the receipt day of
+    ``start`` whose opening has been reached by ``end``; 0 when ``end`` is earlier."""
+    b = cal.local(end)
+    first = _receipt_day(cal, start)
+    count = 0
+    for o, _c in _days(cal, first + timedelta(days=1)):
+        if o > b:
+            break
+        count += 1
+    return count
+
+
+# --- holidays ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """One entry of the holiday list (a single date or an inclusive range)."""
+
+    tanggal: date
+    nama: str
+    sampai: date | None = None
+    jenis: str = ""  # "libur nasional" / "cuti bersama" (informational)
+
+    def dates(self) -> list[date]:
+        end = self.sampai or self.tanggal
+        return [self.tanggal + timedelta(days=i) for i in range((end - self.tanggal).days + 1)]
+
+
+@dataclass(frozen=True)
+class HolidayFile:
+    """A loaded holiday file: entries, all dates, and the years declared complete."""
+
+    path: Path
+    entries: tuple[Holiday, ...]
+    dates: frozenset[date]
+    covered_years: frozenset[int] = field(default_factory=frozenset)
+
+
+def default_holidays_path() -> Path:
+    """The holiday list shipped with the package (``siapmas_sync/defaults/hari_libur.toml``)."""
+    return Path(str(resources.files("siapmas_sync").joinpath("defaults", "hari_libur.toml")))
+
+
+def _as_date(value: Any, where: str, key: str) -> date:
+    if isinstance(value, datetime):
+        raise ConfigError(f"{where}: '{key}' harus berupa tanggal tanpa jam, bukan '{value}'.")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"{where}: '{key}' bukan tanggal yang valid: '{value}'.",
+        advice="Tulis tanggal sebagai TTTT-BB-HH, misalnya tanggal = 2026-12-25.",
+    )
+
+
+def load_holiday_file(path: str | Path) -> HolidayFile:
+    """Read a holiday TOML file.
+
+    Format::
+
+        tahun_lengkap = [2026]          # years whose list is complete (optional)
+
+        [[libur]]
+        tanggal = 2026-12-25
+        nama = "Hari Raya Natal"
+
+        [[libur]]
+        tanggal = 2026-03-23
+        sampai = 2026-03-24             # inclusive range, e.g. cuti bersama
+        nama = "Cuti bersama Idulfitri"
+
+    Without ``tahun_lengkap`` every year with an entry counts as covered.
+    Raises :class:`ConfigError` naming the file and entry on any problem.
+    """
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"Berkas hari libur tidak ditemukan: {p}",
+            advice="Salin config/hari_libur.toml atau perbaiki path di konfigurasi.",
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Berkas hari libur {p} tidak dapat dibaca: {exc}") from exc
+    raw = data.get("libur", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{p}: 'libur' harus berupa daftar [[libur]].")
+    entries: list[Holiday] = []
+    for i, item in enumerate(raw, start=1):
+        where = f"{p}, entri libur ke-{i}"
+        if not isinstance(item, Mapping) or "tanggal" not in item:
+            raise ConfigError(f"{where}: 'tanggal' wajib diisi.")
+        start = _as_date(item["tanggal"], where, "tanggal")
+        end = _as_date(item["sampai"], where, "sampai") if "sampai" in item else None
+        if end is not None and end < start:
+            raise ConfigError(f"{where}: 'sampai' ({end}) sebelum 'tanggal' ({start}).")
+        entries.append(Holiday(start, str(item.get("nama", "")), end, str(item.get("jenis", ""))))
+    dates = frozenset(d for h in entries for d in h.dates())
+    if "tahun_lengkap" in data:
+        years = data["tahun_lengkap"]
+        if not isinstance(years, list) or not all(
+            isinstance(y, int) and not isinstance(y, bool) for y in years
+        ):
+            raise ConfigError(f"{p}: 'tahun_lengkap' harus berupa daftar tahun, misalnya [2026].")
+        covered = frozenset(years)
+    else:
+        covered = frozenset(d.year for d in dates)
+    return HolidayFile(p, tuple(entries), dates, covered)
+
+
+def load_holidays(path: str | Path) -> frozenset[date]:
+    """All holiday dates (ranges expanded) from a holiday TOML file."""
+    return load_holiday_file(path).dates
+
+
+def parse_office_hours(mapping: Mapping[str, str | None]) -> tuple[Interval | None, ...]:
+    """Office hours from configuration, e.g. ``{"senin": "07:30-16:00", "sabtu": None}``.
+
+    Keys are Indonesian weekday names (senin … minggu; "jum'at" accepted); days not given
+    keep the default; ``None``, ``""`` or ``"libur"`` means closed.
+    """
+    hours = list(DEFAULT_HOURS)
+    for key, value in mapping.items():
+        name = str(key).strip().casefold().replace("'", "")
+        if name not in HARI:
+            raise ConfigError(
+                f"Nama hari '{key}' tidak dikenal di jam kerja.",
+                advice="Gunakan: " + ", ".join(HARI) + ".",
+            )
+        idx = HARI.index(name)
+        if value is None or str(value).strip().casefold() in ("", "libur", "tutup"):
+            hours[idx] = None
+            continue
+        try:
+            a, b = str(value).replace("–", "-").split("-")
+            iv = (time.fromisoformat(a.strip()), time.fromisoformat(b.strip()))
+        except ValueError as exc:
+            raise ConfigError(
+                f"Jam kerja hari {name} tidak valid: '{value}'.",
+                advice="Tulis sebagai JJ:MM-JJ:MM, misalnya \"07:30-16:00\", atau \"libur\".",
+            ) from exc
+        hours[idx] = iv
+    return tuple(hours)
+
+
+def load_calendar(
+    path: str | Path | None = None,
+    *,
+    hours: tuple[Interval | None, ...] = DEFAULT_HOURS,
+    tz: str = "Asia/Jakarta",
+) -> OfficeCalendar:
+    """An :class:`OfficeCalendar` from a holiday file (default: the packaged list)."""
+    hf = load_holiday_file(path if path is not None else default_holidays_path())
+    return OfficeCalendar(hours, hf.dates, tz, hf.covered_years)
+
+
+# --- status ----------------------------------------------------------------------------
+
+
+@dataclass
+class SlaStatus:
+    """Where an item stands against its clocks at ``now``.
+
+    deadline: end of the current stage's time standard (working time), None when the
+        stage has no standard.
+    late_by: working time past ``deadline`` (zero when not late); is_late: late_by > 0.
+    age_working_days: working days since receipt (see module docstring).
+    verify_deadline: closing time of the 3rd working day after the receipt day.
+    settle_deadline: received_at + 60 calendar days (Perpres 76/2013).
+    settle_overdue: ``now`` is past settle_deadline and the item is not closed.
+    calendar_note: e.g. "kalender libur belum diisi untuk 2027" when a computed date
+        falls in a year whose holiday list is missing ("" otherwise).
+    """
+
+    deadline: datetime | None
+    late_by: timedelta
+    is_late: bool
+    age_working_days: int
+    verify_deadline: datetime
+    settle_deadline: datetime
+    settle_overdue: bool = False
+    calendar_note: str = ""
+
+    def label(self) -> str:
+        """Short Indonesian status for the sheet: "Terlambat 2 jam 15 menit", "Tepat
+        waktu (batas 10:40)", or "—" when the stage has no time standard."""
+        if self.is_late:
+            return "Terlambat " + format_duration_id(self.late_by)
+        if self.deadline is None:
+            return "—"
+        return f"Tepat waktu (batas {self.deadline:%d-%m-%Y %H:%M})"
+
+
+def sla_status(
+    cal: OfficeCalendar,
+    wf: Workflow,
+    stage: str,
+    stage_entered_at: datetime,
+    received_at: datetime,
+    now: datetime,
+    *,
+    verify_days: int = 3,
+    settle_days: int = 60,
+) -> SlaStatus:
+    """Compute the clocks of one item at ``now`` (all results in the calendar's zone)."""
+    s = wf.resolve(stage, what="Tahap")
+    if s.code == EXIT_DIKEMBALIKAN:
+        raise ValueError("DIKEMBALIKAN bukan tahap; gunakan tahap hasil pengembalian.")
+    now_l = cal.local(now)
+    received_l = cal.local(received_at)
+    deadline = None
+    late_by = timedelta(0)
+    if s.standard is not None:
+        deadline = add_working_time(cal, stage_entered_at, s.standard)
+        if now_l > deadline:
+            late_by = working_time_between(cal, deadline, now_l)
+    verify = add_working_days(cal, received_l, verify_days)
+    settle = received_l + timedelta(days=settle_days)
+    closed = wf.is_terminal(s)
+    years: list[int] = [received_l.year, now_l.year, verify.year]
+    if deadline is not None:
+        years.append(deadline.year)
+    return SlaStatus(
+        deadline=deadline,
+        late_by=late_by,
+        is_late=late_by > timedelta(0),
+        age_working_days=working_days_between(cal, received_l, now_l),
+        verify_deadline=verify,
+        settle_deadline=settle,
+        settle_overdue=(not closed) and now_l > settle,
+        calendar_note=cal.coverage_note(*years),
+    )
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def format_duration_id(td: timedelta) -> str:
+    """Indonesian hours and minutes: "2 jam 15 menit", "45 menit", "3 jam", "0 menit",
+    "kurang dari 1 menit"; rounded to the nearest minute; negative values get "-"."""
+    if td < timedelta(0):
+        return "-" + format_duration_id(-td)
+    seconds = td.total_seconds()
+    if 0 < seconds < 30:
+        return "kurang dari 1 menit"
+    minutes = math.floor(seconds / 60 + 0.5)
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h} jam {m} menit"
+    if h:
+        return f"{h} jam"
+    return f"{m} menit"
+
+
+def format_working_days_id(days: int | float) -> str:
+    """ "3 hari kerja" (fractions shown with a decimal comma: "1,5 hari kerja")."""
+    if isinstance(days, float) and not days.is_integer():
+        return f"{days:.1f}".replace(".", ",") + " hari kerja"
+    return f"{int(days)} hari kerja"

@@ -1,0 +1,61 @@
+"""Shared fixtures: a throw-away copy of the bundled sample project and a way to run the
+real CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from siapmas_sync.backends.local import LocalBackend
+from siapmas_sync.config import Settings, load_settings
+from siapmas_sync.engine import Engine
+from siapmas_sync.ledger import Ledger
+
+REPO = Path(__file__).resolve().parent.parent
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of config/ and examples/ in a temp folder; returns the config file path."""
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return tmp_path / "config" / "siapmas.toml"
+
+
+class Clock:
+    """A settable clock for the engine (time machine for deadlines and year ends)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 28, 14, 0, tzinfo=WIB))
+
+
+@pytest.fixture
+def make_engine(clock: Clock) -> Callable[..., Engine]:
+    """Build an Engine on the local backend from a config path (closed at teardown)."""
+    opened: list[tuple[LocalBackend, Ledger]] = []
+
+    def make(config: Path, **env: str) -> Engine:
+        settings: Settings = load_settings(config, environ=env)
+        ledger = Ledger(settings.database_url())
+        backend = LocalBackend.from_settings(settings)
+        opened.append((backend, ledger))
+        return Engine(settings, backend, ledger, clock=clock)
+
+    yield make
+    for backend, ledger in opened:
+        backend.close()
+        ledger.close()

@@ -1,0 +1,257 @@
+"""End-to-end cycles on the embedded local backend with the bundled sample."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from siapmas_sync.sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB
+
+from .conftest import WIB
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def sheet(path: Path, title: str) -> list[list[object]]:
+    wb = openpyxl.load_workbook(path)
+    return [list(r) for r in wb[title].iter_rows(values_only=True)]
+
+
+def by_header(rows: list[list[object]]) -> list[dict[str, object]]:
+    header = [str(h) for h in rows[0]]
+    return [dict(zip(header, r)) for r in rows[1:]]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+
+
+def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300,
+    )
+
+
+def test_sample_sync_numbers_renders_and_writes_back(project, make_engine):
+    engine = make_engine(project)
+    report = engine.cycle()
+    assert report.new == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)]
+    assert len(report.duplicates) == 1 and report.duplicates[0][1] == "0004/SIAPMAS/2026"
+    assert [e.row for e in report.row_errors] == [7]
+    assert "kemarin sore" in report.row_errors[0].message
+    assert report.incomplete == ["0003/SIAPMAS/2026"]
+    assert not report.render_errors
+
+    register = project.parent.parent / "var" / "register.xlsx"
+    rows = by_header(sheet(register, "Jawaban Formulir 1"))
+    status = {r["Nama"]: r for r in rows}
+    assert status["Budi Santoso"]["No. Agenda"] == "0001/SIAPMAS/2026"
+    assert status["Budi Santoso"]["Tahap"] == "TERAGENDA"
+    assert status["Budi Santoso"]["Diteruskan ke (usulan)"] == "Komisi III (usulan)"
+    assert status["-"]["Kelengkapan"].startswith("Kurang:")
+    dup = [r for r in rows if r["Tahap"] == "DUPLIKAT"]
+    assert len(dup) == 1 and dup[0]["No. Agenda"] == "0004/SIAPMAS/2026"
+    bad = [r for r in rows if r["Tahap"] == "PERIKSA BARIS"]
+    assert len(bad) == 1 and "kemarin sore" in bad[0]["Kelengkapan"]
+
+    # text that looks like a formula stays text in the workbook
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Jawaban Formulir 1"]
+    kron_col = [c.value for c in ws[1]].index("Kronologi, Waktu dan Tempat") + 1
+    cells = [ws.cell(row=r, column=kron_col) for r in range(2, ws.max_row + 1)]
+    eq = [c for c in cells if isinstance(c.value, str) and c.value.startswith("===")]
+    assert eq and eq[0].data_type == "s"
+
+    buku = by_header(sheet(register, BUKU_AGENDA_TAB))
+    assert [b["No. Agenda"] for b in buku] == report.new
+    assert buku[0]["Pengirim"] == "Budi Santoso"
+    riwayat = by_header(sheet(register, RIWAYAT_TAB))
+    assert {r["Peristiwa"] for r in riwayat} >= {"DITERIMA", "TERAGENDA", "DIKIRIM ULANG"}
+
+    out = project.parent.parent / "var" / "output"
+    for n in report.new:
+        folder = out / "2026" / n.replace("/", "-")
+        assert {p.name for p in folder.iterdir()} == {"lembar-aduan.pdf", "lembar-disposisi.pdf", "kartu-kendali.pdf"}
+    aduan = pdf_text(out / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf")
+    assert "0001/SIAPMAS/2026" in aduan and "Budi Santoso" in aduan and "galian C" in aduan
+    assert report.batch is not None and report.batch.is_file()
+    assert len(PdfReader(str(report.batch)).pages) >= 6 * 5  # aduan + disposisi + 3 kendali each
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*")) if p.is_file() and p.suffix != ".db" and not p.name.endswith(("-wal", "-shm"))
+    }
+
+
+def test_second_sync_with_no_new_input_changes_nothing(project, make_engine, clock):
+    make_engine(project).cycle()
+    var = project.parent.parent / "var"
+    before = digest(var)
+    mtimes = {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")}
+    clock.now = clock.now.replace(hour=16)
+    report = make_engine(project).cycle()
+    assert report.new == [] and report.rendered == [] and report.batch is None
+    assert report.cells_written == 0
+    assert digest(var) == before
+    assert {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")} == mtimes
+
+
+def test_new_rows_after_staff_sorted_the_register_keep_their_numbers(project, make_engine):
+    make_engine(project).cycle()
+    register = project.parent.parent / "var" / "register.xlsx"
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Jawaban Formulir 1"]
+    data = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    data.reverse()  # staff sort the tab newest-first
+    for r, values in enumerate(data, start=2):
+        for c, v in enumerate(values, start=1):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(register)
+
+    responses = project.parent.parent / "examples" / "responses.csv"
+    with responses.open("a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow([
+            "28/11/2026 13.00.00", "Agus", "0813-1111-2222", "agus@example.com",
+            "Pupuk bersubsidi langka di Kecamatan Dawarblandong sejak awal November 2026, petani tidak bisa tanam.",
+            "", "",
+        ])
+    report = make_engine(project).cycle()
+    # the appended row uses another timestamp style than the others: still day-first WIB
+    assert report.new == ["0007/SIAPMAS/2026"]
+    rows = by_header(sheet(register, "Jawaban Formulir 1"))
+    by_name = {r["Nama"]: r["No. Agenda"] for r in rows}
+    assert by_name["Budi Santoso"] == "0001/SIAPMAS/2026"
+    assert by_name["Agus"] == "0007/SIAPMAS/2026"
+    assert sum(1 for r in rows if r["Nama"] == "Budi Santoso") == 1
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+HEADER = ["Stempel waktu", "Nama", "No. Tlp/WA", "E-mail", "Kronologi, Waktu dan Tempat", "Bukti Dukung"]
+KRON = "Jalan rusak di Desa Kemlagi sejak Oktober 2026, berlubang di depan balai desa pada malam hari."
+
+
+def test_numbering_follows_the_wib_calendar_year(project, make_engine):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    write_csv(responses, [
+        HEADER,
+        ["31/12/2026 23.59.00", "A", "081234567890", "", KRON + " A", ""],
+        # 00:00:30 WIB on 1 January is still 31 December in UTC
+        ["01/01/2027 00.00.30", "B", "081234567890", "", KRON + " B", ""],
+        ["01/01/2027 08.00.00", "C", "081234567890", "", KRON + " C", ""],
+    ])
+    report = make_engine(project).cycle()
+    assert report.new == ["0001/SIAPMAS/2026", "0001/SIAPMAS/2027", "0002/SIAPMAS/2027"]
+    out = project.parent.parent / "var" / "output"
+    assert (out / "2027" / "0001-SIAPMAS-2027" / "lembar-aduan.pdf").is_file()
+
+
+def test_custom_template_with_classification_and_unit(project, make_engine):
+    engine = make_engine(project, SIAPMAS_NUMBERING__TEMPLATE="{kode}/{seq}/{unit}/{year}")
+    report = engine.cycle()
+    assert report.new[0] == "000.8.3.4/1/416-050/2026"
+
+
+def test_resubmission_outside_the_window_gets_its_own_number(project, make_engine):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    write_csv(responses, [
+        HEADER,
+        ["28/11/2026 08.00.00", "A", "081234567890", "", KRON, ""],
+        ["28/11/2026 08.05.00", "A", "081234567890", "", KRON, ""],  # within 30 min: duplicate
+        ["28/11/2026 10.00.00", "A", "081234567890", "", KRON, ""],  # 2 h later: a new report
+    ])
+    report = make_engine(project).cycle()
+    assert report.new == ["0001/SIAPMAS/2026", "0002/SIAPMAS/2026"]
+    assert [r for r, _ in report.duplicates] == [3]
+
+
+def test_bad_rows_are_reported_and_good_rows_proceed(project, make_engine):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    write_csv(responses, [
+        HEADER,
+        ["31/02/2026 10.00.00", "A", "081234567890", "", KRON, ""],
+        ["", "", "", "", "", ""],
+        ["28/11/2026 08.00.00", "B", "081234567890", "", KRON, ""],
+        ["13/13/2026 10.00.00", "C", "081234567890", "", KRON, ""],
+    ])
+    report = make_engine(project).cycle()
+    assert report.new == ["0001/SIAPMAS/2026"]
+    assert [e.row for e in report.row_errors] == [2, 5]
+
+
+def test_missing_mapped_header_is_a_clear_error_and_nothing_is_numbered(project):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    write_csv(responses, [["Stempel waktu", "Nama", "Isi Aduan"], ["28/11/2026 08.00.00", "A", KRON]])
+    r = run_cli(project, "sync")
+    assert r.returncode == 2
+    assert "Kronologi" in r.stderr and "Saran:" in r.stderr and "Traceback" not in r.stderr
+    status = run_cli(project, "status", "--json")
+    assert json.loads(status.stdout) == []
+
+
+def test_crash_between_numbering_and_rendering_resumes_without_a_new_number(project):
+    r = run_cli(project, "sync", env={"SIAPMAS_FAILPOINT": "after_number"})
+    assert r.returncode == 86  # died right after the first number was committed
+    items = json.loads(run_cli(project, "status", "--json").stdout)
+    assert [i["agenda"] for i in items] == ["0001/SIAPMAS/2026"]
+    assert items[0]["documents"] == {}
+
+    r = run_cli(project, "sync")
+    assert r.returncode == 0, r.stderr
+    items = json.loads(run_cli(project, "status", "--json").stdout)
+    assert [i["seq"] for i in items] == [1, 2, 3, 4, 5, 6]
+    first = items[0]
+    assert first["agenda"] == "0001/SIAPMAS/2026"
+    assert set(first["documents"]) == {"aduan", "disposisi", "kendali"}
+    assert all(Path(p).is_file() for i in items for p in i["documents"].values())
+
+
+def test_crash_after_rendering_before_recording_rerenders_identically(project):
+    r = run_cli(project, "sync", env={"SIAPMAS_FAILPOINT": "after_render"})
+    assert r.returncode == 86
+    out = project.parent.parent / "var" / "output"
+    first = out / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf"
+    assert first.is_file()
+    before = first.read_bytes()
+    assert run_cli(project, "sync").returncode == 0
+    assert first.read_bytes() == before
+    leftovers = [p for p in out.rglob("*") if p.is_file() and not p.name.endswith(".pdf")]
+    assert leftovers == []
+
+
+def test_cli_show_and_status(project):
+    assert run_cli(project, "sync").returncode == 0
+    show = run_cli(project, "show", "0001/SIAPMAS/2026", "--json")
+    data = json.loads(show.stdout)
+    assert data["stage"] == "TERAGENDA"
+    assert data["suggested_routing"]["tujuan"] == "Komisi III"
+    assert "galian c" in [w.casefold() for w in data["suggested_routing"]["matched"]]
+    assert [h["event"] for h in data["history"]] == ["DITERIMA", "TERAGENDA"]
+    human = run_cli(project, "status")
+    assert "TERAGENDA" in human.stdout and "6" in human.stdout
+    missing = run_cli(project, "show", "9999/SIAPMAS/2026")
+    assert missing.returncode == 2 and "tidak ditemukan" in missing.stderr
+
+
+def test_logs_never_show_contact_details(project):
+    r = run_cli(project, "sync", env={"SIAPMAS_LOG_LEVEL": "DEBUG"})
+    assert r.returncode == 0
+    combined = r.stdout + r.stderr
+    for secret in ("budi.santoso@example.com", "0812-3456-7890", "81234567891", "rahma.wati@example.com", "+6281234567890"):
+        assert secret not in combined

@@ -1,0 +1,54 @@
+"""Write planning: only changed cells, columns by header, rows by key."""
+
+from siapmas_sync.models import SheetTable
+from siapmas_sync.sheetplan import STATUS_COLUMNS, a1_column, plan_keyed_table, plan_status
+
+
+def test_status_columns_are_created_once_at_the_end_and_only_changes_written():
+    t = SheetTable("Form Responses 1", ["Timestamp", "Nama"], [["t1", "A"], ["t2", "B"]])
+    plan = plan_status(t, {0: {"No. Agenda": "0001/SIAPMAS/2026", "Tahap": "TERAGENDA"}})
+    assert plan.header[2:] == list(STATUS_COLUMNS)
+    headers = [(u.row, u.col, u.value) for u in plan.updates if u.row == 0]
+    assert headers[0] == (0, 2, "No. Agenda") and len(headers) == len(STATUS_COLUMNS)
+    cells = [(u.row, u.col, u.value) for u in plan.updates if u.row > 0]
+    assert cells == [(1, 2, "0001/SIAPMAS/2026"), (1, 3, "TERAGENDA")]
+
+    # the sheet now holds those values: nothing to write
+    header = plan.header
+    rows = [["t1", "A", "0001/SIAPMAS/2026", "TERAGENDA"], ["t2", "B"]]
+    again = plan_status(SheetTable("Form Responses 1", header, rows), {0: {"No. Agenda": "0001/SIAPMAS/2026", "Tahap": "TERAGENDA"}})
+    assert again.empty
+
+
+def test_status_columns_found_where_staff_moved_and_renamed_case():
+    header = ["no. AGENDA", "Timestamp", "Nama", "tahap"]
+    t = SheetTable("S", header, [["0001/SIAPMAS/2026", "t", "A", "TERAGENDA"]])
+    plan = plan_status(t, {0: {"No. Agenda": "0001/SIAPMAS/2026", "Tahap": "SELESAI"}}, ("No. Agenda", "Tahap"))
+    assert not plan.header_changed
+    assert [(u.row, u.col, u.value) for u in plan.updates] == [(1, 3, "SELESAI")]
+
+
+def test_keyed_table_finds_rows_after_sorting_and_appends_missing():
+    t = SheetTable("Buku Agenda", ["No. Agenda", "Ket."], [["0002", "x"], ["0001", "y"], [], ["staff note row"]])
+    desired = [{"No. Agenda": "0001", "Ket.": "y"}, {"No. Agenda": "0002", "Ket.": "z"}, {"No. Agenda": "0003", "Ket.": "new"}]
+    plan = plan_keyed_table(t, "Buku Agenda", ["No. Agenda", "Ket."], "No. Agenda", desired)
+    cells = sorted((u.row, u.col, u.value) for u in plan.updates)
+    # row of 0002 is sheet row 1 (0-based incl. header); appended after the staff row (sheet row 4)
+    assert cells == [(1, 1, "z"), (5, 0, "0003"), (5, 1, "new")]
+    assert plan.appended_rows == 1
+
+
+def test_keyed_table_new_tab_gets_header():
+    plan = plan_keyed_table(None, "Riwayat", ["ID", "Waktu"], "ID", [{"ID": 1, "Waktu": "w"}])
+    assert (0, 0, "ID") in [(u.row, u.col, u.value) for u in plan.updates]
+    assert (1, 0, 1) in [(u.row, u.col, u.value) for u in plan.updates]
+
+
+def test_numbers_compare_by_text_so_unformatted_reads_do_not_rewrite():
+    t = SheetTable("Riwayat", ["ID", "Waktu"], [[1.0, "w"]])
+    plan = plan_keyed_table(t, "Riwayat", ["ID", "Waktu"], "ID", [{"ID": 1, "Waktu": "w"}])
+    assert plan.empty
+
+
+def test_a1_columns():
+    assert [a1_column(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
