@@ -10,6 +10,7 @@ import json
 import logging
 import signal
 import sys
+from datetime import datetime
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,11 +121,13 @@ def run(c: Ctx, once: bool) -> None:
 
     s = c.settings
     scheduler = BlockingScheduler(timezone=s.tz)
+    ledger = Ledger(s.database_url())
+    backend = open_backend(s)  # kept for the whole run: cached metadata, Drive cursor
+    engine = Engine(s, backend, ledger)
 
     def job() -> None:
         try:
-            with c.engine() as engine:
-                report = engine.cycle()
+            report = engine.cycle()
             log.info(report.summary_id().replace("\n", " | "))
         except SiapmasError as exc:  # reported, retried at the next interval
             log.error("Siklus gagal: %s — %s", exc, exc.advice)
@@ -132,8 +135,6 @@ def run(c: Ctx, once: bool) -> None:
             log.exception("Siklus gagal karena kesalahan tak terduga; dicoba lagi pada interval berikutnya")
         if once:
             scheduler.shutdown(wait=False)
-
-    from datetime import datetime
 
     scheduler.add_job(
         job,
@@ -158,6 +159,9 @@ def run(c: Ctx, once: bool) -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        backend.close()
+        ledger.close()
 
 
 def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any]:
@@ -248,9 +252,96 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
         click.echo(f"  {h['at'][:16].replace('T', ' ')}  {h['event']:<22} {arrow:<35} {h['actor']} ({h['channel']}) {h['note']}")
 
 
+@cli.command()
+@click.argument("agenda")
+@click.argument("stage")
+@click.option("--to", "akd", help="AKD penerima (wajib untuk DICATAT & DIDISTRIBUSIKAN), mis. 'Komisi III'.")
+@click.option("--note", default="", help="Catatan / alasan (wajib untuk DITOLAK) / ringkasan tindak lanjut.")
+@click.option("--by", "by", default="Operator", show_default=True, help="Nama/jabatan yang mencatat.")
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@pass_ctx
+def advance(c: Ctx, agenda: str, stage: str, akd: str | None, note: str, by: str, as_json: bool) -> None:
+    """Catat satu langkah SOP: pindahkan AGENDA ke STAGE (mis. "PARAF KASUBAG TU")."""
+    from .engine import build_workflow
+    from .steps import StepRecorder
+
+    s = c.settings
+    wf, _cal = build_workflow(s)
+    with c.ledger() as ledger:
+        result = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz).advance(
+            agenda, stage, akd=akd, note=note, by=by, channel="cli"
+        )
+    t = result.transition
+    if as_json:
+        click.echo(json.dumps({
+            "agenda": result.agenda_no, "accepted": result.accepted, "message": result.message,
+            "from": t.from_stage if t else None, "to": t.to_stage if t else None,
+            "event": t.event if t else None, "akd": t.akd if t else None,
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result.agenda_no}: {result.message}")
+    if t is not None:
+        click.echo("Spreadsheet dan dokumen diperbarui pada siklus sync berikutnya.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@pass_ctx
+def overdue(c: Ctx, as_json: bool) -> None:
+    """Butir yang melewati batas waktu tahapnya, per pemegang, paling terlambat dahulu."""
+    from .engine import build_workflow
+    from .workflow import format_duration_id
+    from .writeback import Views
+
+    s = c.settings
+    wf, cal = build_workflow(s)
+    views = Views(wf, cal, s.tz, s.workflow.verify_days, s.workflow.settle_days)
+    now = datetime.now(s.tz)
+    late = []
+    with c.ledger() as ledger:
+        for row in ledger.item_rows():
+            sla = views.sla(row, from_iso(ledger.response_received(row.key)), now)
+            if sla is not None and (sla.is_late or sla.settle_overdue):
+                late.append((row, sla))
+    late.sort(key=lambda x: x[1].late_by, reverse=True)
+    data = [{
+        "agenda": r.agenda_no, "stage": r.tahap, "holder": views.actor(r.tahap),
+        "deadline": sla.deadline.isoformat() if sla.deadline else None,
+        "late_minutes": int(sla.late_by.total_seconds() // 60),
+        "late": format_duration_id(sla.late_by) if sla.is_late else "",
+        "age_working_days": sla.age_working_days,
+        "settle_overdue": sla.settle_overdue,
+    } for r, sla in late]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not data:
+        click.echo("Tidak ada butir yang terlambat.")
+        return
+    holders: dict[str, list[dict[str, Any]]] = {}
+    for d in data:
+        holders.setdefault(d["holder"] or "-", []).append(d)
+    for holder, rows in holders.items():
+        click.echo(f"{holder}:")
+        for d in rows:
+            click.echo(f"  {d['agenda']:<24} {d['stage']:<28} terlambat {d['late'] or '-':<22} umur {d['age_working_days']} hari kerja")
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Periksa konfigurasi, kredensial, spreadsheet, folder bukti dan folder keluaran."""
+    from .doctor import Doctor, render
+
+    checks = Doctor(ctx.obj.config_path).run()
+    click.echo(render(checks))
+    if not all(c.ok for c in checks):
+        ctx.exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        cli.main(args=argv, prog_name="siapmas-sync", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="siapmas-sync", standalone_mode=False)
     except SiapmasError as exc:
         click.echo(f"GALAT: {exc}", err=True)
         if exc.advice:
@@ -264,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ Environment rule: ``SIAPMAS_<SECTION>__<KEY>`` overrides ``[section] key``; for 
 keys ``SIAPMAS_<KEY>``. The value is read as a TOML value when it parses as one (numbers,
 booleans, ``["a", "b"]`` lists) and as a plain string otherwise. Example:
 ``SIAPMAS_SOURCE__BACKEND=google``, ``SIAPMAS_SCHEDULE__INTERVAL_MINUTES=2``.
+``SIAPMAS_CONFIG`` names the file itself; ``SIAPMAS_TEST_*`` is reserved for tests.
 """
 
 from __future__ import annotations
@@ -118,6 +119,32 @@ class ScheduleConfig(_Section):
     interval_minutes: float = Field(5, gt=0, le=24 * 60)
 
 
+class WorkflowConfig(_Section):
+    """SOP stages (labels, actors, time standards) and the SLA clocks."""
+
+    # per stage code ("1".."8", "kelengkapan", "ditolak", "dikembalikan"):
+    # {label = "...", actor = "...", standard_minutes = 10}
+    tahap: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    holidays: Path | None = None  # None = the shipped list (config/hari_libur.toml)
+    # office hours per day: {senin = "07:30-16:00", jumat = "07:30-11:00", sabtu = "libur"}
+    jam_kerja: dict[str, str] = Field(default_factory=dict)
+    verify_days: int = Field(3, ge=1, le=60)  # LAPOR!: verify within 3 working days
+    settle_days: int = Field(60, ge=1, le=365)  # Perpres 76/2013: settle within 60 days
+
+
+class PrivacyConfig(_Section):
+    # When an item is rahasia, may the Lembar Aduan for the responsible officer keep the
+    # reporter's identity (a separate lembar-aduan-petugas.pdf)? Every other output masks it.
+    identitas_untuk_petugas: bool = False
+
+
+class TemplatesConfig(_Section):
+    dir: Path | None = None  # your own .docx templates; files here override the shipped ones
+    penandatangan_nama: str = ""
+    penandatangan_nip: str = ""
+    penandatangan_jabatan: str = "Sekretaris DPRD Kabupaten Mojokerto"
+
+
 class Settings(_Section):
     """The whole configuration, with paths already resolved."""
 
@@ -131,6 +158,9 @@ class Settings(_Section):
     form: FormConfig = Field(default_factory=FormConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    workflow: WorkflowConfig = Field(default_factory=WorkflowConfig)
+    kerahasiaan: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
 
     # filled by load_settings, not by the file
     config_path: Path | None = None
@@ -187,6 +217,8 @@ _PATH_KEYS = {
     ("output", "dir"),
     ("kop", "logo"),
     ("routing", "table"),
+    ("workflow", "holidays"),
+    ("templates", "dir"),
 }
 
 
@@ -201,7 +233,7 @@ def apply_env_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[st
     """Return a copy of ``raw`` with ``SIAPMAS_<SECTION>__<KEY>`` variables applied."""
     out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
     for name, text in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == "SIAPMAS_CONFIG":
+        if not name.startswith(ENV_PREFIX) or name == "SIAPMAS_CONFIG" or name.startswith("SIAPMAS_TEST_"):
             continue
         parts = name[len(ENV_PREFIX) :].lower().split("__")
         if len(parts) == 1:

@@ -16,7 +16,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,13 @@ from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi, render_print_batch
 from .intake import ParseOptions, check_completeness, parse_responses
-from .ledger import Ledger, from_iso, items, responses, utc_iso
-from .models import AgendaItem, Evidence, Finding, RowError, Submission, KURANG
+from .ledger import Ledger, from_iso, items, outbox, responses, utc_iso
+from .models import AgendaItem, DisposisiRecord, Evidence, Finding, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table, suggest_routing
+from .kendali import KENDALI_COLUMNS, KENDALI_TAB, find_edits, validations
+from .steps import StepRecorder, dumps_state, paraf_from_events
+from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
+from .writeback import Views, format_wib, kendali_state
 from .sheetplan import (
     BUKU_AGENDA_COLUMNS,
     BUKU_AGENDA_TAB,
@@ -52,8 +56,8 @@ BAD_ROW_LABEL = "PERIKSA BARIS"
 
 
 def failpoint(name: str) -> None:
-    """Crash the process here when SIAPMAS_FAILPOINT names this point (crash tests only)."""
-    if os.environ.get("SIAPMAS_FAILPOINT") == name:
+    """Crash the process here when SIAPMAS_TEST_FAILPOINT names this point (crash tests only)."""
+    if os.environ.get("SIAPMAS_TEST_FAILPOINT") == name:
         os._exit(86)
 
 
@@ -70,6 +74,7 @@ class CycleReport:
     batch: Path | None = None
     cells_written: int = 0
     output_dir: Path | None = None
+    steps: list[Any] = field(default_factory=list)  # StepResult of Kendali edits
 
     def summary_id(self) -> str:
         """Short Indonesian summary for operators."""
@@ -88,6 +93,9 @@ class CycleReport:
             lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
         if self.batch:
             lines.append(f"Berkas cetak sekaligus: {self.batch}")
+        if self.steps:
+            ok = sum(1 for r in self.steps if r.accepted)
+            lines.append(f"Isian Kendali: {ok} dicatat, {len(self.steps) - ok} ditolak (lihat kolom Pesan).")
         lines.append(f"Sel spreadsheet diperbarui: {self.cells_written}.")
         return "\n".join(lines)
 
@@ -110,8 +118,12 @@ def perihal_from(kronologi: str, limit: int = 110) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def format_wib(dt: datetime, tz: Any) -> str:
-    return dt.astimezone(tz).strftime("%d/%m/%Y %H.%M")
+def build_workflow(settings: Settings) -> tuple[Workflow, OfficeCalendar]:
+    """The configured SOP stages and office calendar."""
+    w = settings.workflow
+    wf = default_workflow().with_overrides(w.tahap) if w.tahap else default_workflow()
+    hours = parse_office_hours(w.jam_kerja) if w.jam_kerja else DEFAULT_HOURS
+    return wf, load_calendar(w.holidays, hours=hours, tz=settings.timezone)
 
 
 class Engine:
@@ -134,12 +146,17 @@ class Engine:
             load_routing_table(settings.routing.table) if settings.routing.table else default_routing_table()
         )
         self.out_dir = settings.output.dir
+        w = settings.workflow
+        self.wf, self.cal = build_workflow(settings)
+        self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
+        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz)
 
     # --- the cycle --------------------------------------------------------------------
 
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
-        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB])
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
+        report.steps = self._apply_kendali(snap)
         subs, errors = self._parse(snap)
         report.row_errors = errors
         for e in errors:
@@ -151,6 +168,12 @@ class Engine:
         report.cells_written = self._write_back(snap, subs, errors)
         return report
 
+    def _apply_kendali(self, snap: Snapshot) -> list[Any]:
+        """Operator edits on the Kendali sheet since the worker last wrote it."""
+        state = {r.agenda_no: json.loads(r.kendali_state or "{}") for r in self.ledger.item_rows()}
+        edits = find_edits(snap.tabs.get(KENDALI_TAB), {k: v for k, v in state.items() if v})
+        return self.steps.apply_kendali(edits)
+
     def _parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
         opts = ParseOptions(
             titles=self.s.question_titles(),
@@ -160,6 +183,8 @@ class Engine:
             now=self.clock(),
             ignore_titles=STATUS_COLUMNS,
         )
+        if not snap.responses.header:  # a brand-new form with no response yet
+            return [], []
         return parse_responses(snap.responses.header, snap.responses.rows, opts)
 
     # --- registration ----------------------------------------------------------------
@@ -292,11 +317,13 @@ class Engine:
             tahap=row.tahap,
         )
 
+    def _folder(self, row: Any) -> Path:
+        return self.out_dir / str(row.year) / agenda_folder(row.agenda_no)
+
     def render_item(self, row: Any) -> dict[str, str]:
-        """Render the three documents of one item; return their paths relative to output."""
+        """Render the registration documents of one item; paths relative to output."""
         item = self.agenda_item(row)
-        folder = Path(str(row.year)) / agenda_folder(row.agenda_no)
-        base = self.out_dir / folder
+        base = self._folder(row)
         kop = self.s.kop_value()
         paths = {
             "aduan": render_lembar_aduan(item, kop, base / "lembar-aduan.pdf"),
@@ -305,20 +332,87 @@ class Engine:
             ),
             "kendali": render_kartu_kendali(item, kop, base / "kartu-kendali.pdf"),
         }
+        petugas = base / "lembar-aduan-petugas.pdf"
+        if item.rahasia and self.s.kerahasiaan.identitas_untuk_petugas:
+            paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
+        elif petugas.exists():
+            petugas.unlink()  # identity no longer allowed on any copy
+        paths.update(self._docx(row, item, base, ("lembar_disposisi", "kartu_kendali")))
+        return self._publish(paths)
+
+    def render_step_documents(self, kind: str, row: Any) -> dict[str, str]:
+        """Documents a recorded step makes due: the filled-in disposition once it is
+        recorded, the follow-up letter to the reporter once the item is settled."""
+        item = self.agenda_item(row)
+        base = self._folder(row)
+        paths: dict[str, Path] = {}
+        if kind == "disposisi":
+            record = self.disposisi_record(row)
+            paths["disposisi_terisi"] = render_lembar_disposisi(
+                item, self.s.kop_value(), base / "lembar-disposisi-terisi.pdf",
+                disposisi=record, paper=self.s.output.disposisi_paper,
+            )
+            paths.update(self._docx(row, item, base, ("lembar_disposisi",), disposisi=record, suffix="-terisi"))
+        elif kind == "balasan":
+            paths.update(self._docx(row, item, base, ("surat_balasan",), disposisi=self.disposisi_record(row)))
+        return self._publish(paths)
+
+    def disposisi_record(self, row: Any) -> DisposisiRecord:
+        events = self.ledger.event_rows(row.key)
+        notes = [e.note for e in events if e.note and e.channel != "formulir" and e.event not in ("TERAGENDA", "PERUBAHAN DITOLAK")]
+        return DisposisiRecord(
+            diteruskan_kepada=(row.diteruskan_ke,) if row.diteruskan_ke else (),
+            harap=("Untuk ditindaklanjuti",),
+            catatan="; ".join(notes[-3:]),
+            paraf=paraf_from_events(events, self.wf, self.tz),
+        )
+
+    def _docx(self, row: Any, item: AgendaItem, base: Path, names: Sequence[str], *,
+              disposisi: DisposisiRecord | None = None, suffix: str = "") -> dict[str, Path]:
+        try:
+            from .docx_render import render_docx, shipped_template_dir, template_context
+        except ImportError:  # pragma: no cover - docx support not installed
+            return {}
+        dirs = [d for d in (self.s.templates.dir, shipped_template_dir()) if d]
+        t = self.s.templates
+        ctx = template_context(
+            item, self.s.kop_value(), disposisi=disposisi,
+            tindak_lanjut=self._follow_up(row), tujuan=row.diteruskan_ke or "",
+            penandatangan={"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
+        )
+        out = {}
+        for name in names:
+            out[f"{name}_docx{suffix}"] = render_docx(f"{name}.docx", ctx, base / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=dirs)
+        return out
+
+    def _follow_up(self, row: Any) -> str:
+        done = [e for e in self.ledger.event_rows(row.key) if e.to_stage == self.steps.done_label]
+        return done[-1].note if done else ""
+
+    def _publish(self, paths: dict[str, Path]) -> dict[str, str]:
         docs = {k: str(p.relative_to(self.out_dir)) for k, p in paths.items()}
-        links = self.backend.publish(list(paths.values()))
-        if links and links != [str(p) for p in paths.values()]:
+        pdfs = [p for p in paths.values() if p.suffix == ".pdf"]
+        links = self.backend.publish(pdfs)
+        if links and links != [str(p) for p in pdfs]:
             docs["links"] = "\n".join(links)
         return docs
 
     def _render_pending(self, report: CycleReport) -> None:
-        for job in self.ledger.pending("render"):
+        self._render_jobs("render", report)
+        self._render_jobs("disposisi", report)
+        self._render_jobs("balasan", report)
+
+    def _render_jobs(self, kind: str, report: CycleReport) -> None:
+        for job in self.ledger.pending(kind):
             with self.ledger.engine.connect() as conn:
                 row = self.ledger.item_by_key(conn, job.key)
             if row is None:  # cannot happen: the job is written with its item
                 continue
             try:
-                docs = self.render_item(row)
+                if kind == "render":
+                    docs = self.render_item(row)
+                else:
+                    docs = {**json.loads(row.documents), **self.render_step_documents(kind, row)}
             except Exception as exc:  # a renderer bug must not block the other items
                 log.exception("Dokumen %s gagal dibuat", row.agenda_no)
                 report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
@@ -329,7 +423,8 @@ class Engine:
                     update(items).where(items.c.key == job.key).values(documents=codec.dumps(docs))
                 )
                 self.ledger.finish_outbox(conn, job.id, self.clock())
-            report.rendered.append(row.agenda_no)
+            if kind == "render":
+                report.rendered.append(row.agenda_no)
 
     def _print_batch(self) -> Path | None:
         """One PDF of every item not yet in a batch, in agenda order, for printing once."""
@@ -352,14 +447,17 @@ class Engine:
     # --- write-back -------------------------------------------------------------------
 
     def _write_back(self, snap: Snapshot, subs: Sequence[Submission], errors: Sequence[RowError]) -> int:
+        now = self.clock()
         item_rows = self.ledger.item_rows()
+        payloads = self.ledger.payloads()
         by_key = {r.key: r for r in item_rows}
         dup_of = {r.key: r.duplicate_of for r in self.ledger.duplicates()}
+        v = self.views
         desired: dict[int, dict[str, object]] = {}
         for s in subs:
             r = s.source_row - 2  # data-row index as read this cycle
             if s.key in by_key:
-                desired[r] = self.status_cells(by_key[s.key])
+                desired[r] = v.status_cells(by_key[s.key], s.received_at, now)
             elif s.key in dup_of and dup_of[s.key] in by_key:
                 orig = by_key[dup_of[s.key]]
                 desired[r] = {
@@ -369,68 +467,31 @@ class Engine:
                 }
         for e in errors:
             desired[e.row - 2] = {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message}
+        agenda_of = {r.key: r.agenda_no for r in item_rows}
+        kendali_rows = [v.kendali_row(r, payloads[r.key], now) for r in item_rows]
         plans: list[TablePlan] = [
             plan_status(snap.responses, desired),
             plan_keyed_table(
                 snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda",
-                [self.buku_agenda_row(i, r) for i, r in enumerate(item_rows, start=1)],
+                [v.buku_agenda_row(r, payloads[r.key]) for r in item_rows],
             ),
             plan_keyed_table(
                 snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID",
-                self.riwayat_rows(by_key),
+                [v.riwayat_row(ev, agenda_of.get(ev.key, "")) for ev in self.ledger.event_rows()],
             ),
+            plan_keyed_table(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda", kendali_rows),
         ]
-        self.backend.write(plans)
+        # Remember what the editable Kendali cells will say BEFORE writing: if the write
+        # is lost, the operator's values still differ and are judged again next cycle.
+        states = {r.key: kendali_state(k) for r, k in zip(item_rows, kendali_rows)}
+        changed = {k: st for k, st in states.items() if st != (by_key[k].kendali_state or "{}")}
+        if changed:
+            with self.ledger.tx() as conn:
+                for k, st in changed.items():
+                    conn.execute(update(items).where(items.c.key == k).values(kendali_state=st))
+        controls = {KENDALI_TAB: validations(self.wf.labels, AKD_LIST)}
+        self.backend.write(plans, controls)
         return sum(len(p.updates) for p in plans)
-
-    def status_cells(self, row: Any) -> dict[str, object]:
-        findings = [codec.finding_from_dict(f) for f in json.loads(row.findings)]
-        kurang = [f.message for f in findings if f.severity == KURANG]
-        docs = json.loads(row.documents)
-        routing = json.loads(row.routing)
-        return {
-            "No. Agenda": row.agenda_no,
-            "Tahap": row.tahap,
-            "Diteruskan ke (usulan)": row.diteruskan_ke or f"{routing['tujuan']} (usulan)",
-            "Kelengkapan": "Lengkap" if not kurang else "Kurang: " + "; ".join(kurang),
-            "Dokumen": docs.get("links") or (str(Path(docs["aduan"]).parent) if docs else "menunggu"),
-            "Diperbarui": format_wib(from_iso(row.updated_at), self.tz),
-        }
-
-    def buku_agenda_row(self, n: int, row: Any) -> dict[str, object]:
-        sub = codec.submission_from_dict(self.ledger.response_payload(row.key))
-        routing = json.loads(row.routing)
-        findings = json.loads(row.findings)
-        kurang = [f["code"] for f in findings if f.get("severity") == KURANG]
-        return {
-            "No.": row.seq,
-            "Tgl Terima": format_wib(sub.received_at, self.tz),
-            "No. Agenda": row.agenda_no,
-            "Pengirim": "Dirahasiakan" if row.rahasia else (sub.nama or "(tanpa nama)"),
-            "Tgl & No. Surat": f"{sub.received_at.astimezone(self.tz):%d/%m/%Y}, formulir daring",
-            "Isi Ringkas": row.perihal,
-            "Diteruskan ke": row.diteruskan_ke or f"(usulan: {routing['tujuan']})",
-            "Ket.": row.tahap + ("" if not kurang else f"; kurang: {', '.join(kurang)}"),
-        }
-
-    def riwayat_rows(self, by_key: dict[str, Any]) -> list[dict[str, object]]:
-        out = []
-        for ev in self.ledger.event_rows():
-            item = by_key.get(ev.key)
-            out.append(
-                {
-                    "ID": ev.id,
-                    "Waktu": format_wib(from_iso(ev.at), self.tz),
-                    "No. Agenda": item.agenda_no if item else "",
-                    "Peristiwa": ev.event,
-                    "Dari Tahap": ev.from_stage or "",
-                    "Ke Tahap": ev.to_stage or "",
-                    "Oleh": ev.actor,
-                    "Saluran": ev.channel,
-                    "Catatan": ev.note,
-                }
-            )
-        return out
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL

@@ -90,6 +90,8 @@ items = Table(
     Column("evidence", Text, nullable=False),  # [Evidence] JSON
     Column("documents", Text, nullable=False, default="{}"),  # {kind: relative path}
     Column("print_batch", Text),  # relative path of the batch PDF that included it
+    Column("pesan", Text, nullable=False, default=""),  # last answer to an operator (Kendali)
+    Column("kendali_state", Text, nullable=False, default="{}"),  # editable cells as last written
     UniqueConstraint("year", "seq", name="uq_items_year_seq"),
 )
 
@@ -255,33 +257,45 @@ class Ledger:
             raise LedgerError(f"Kunci {key[:12]} tidak ada di buku besar.")
         return json.loads(row.payload)
 
+    def payloads(self) -> dict[str, dict[str, Any]]:
+        """Every registered item's submission JSON, in one query (for write-back)."""
+        q = select(responses.c.key, responses.c.payload).where(responses.c.key.in_(select(items.c.key)))
+        with self.engine.connect() as conn:
+            return {r.key: json.loads(r.payload) for r in conn.execute(q)}
+
     def response_received(self, key: str) -> str:
         with self.engine.connect() as conn:
             row = conn.execute(select(responses.c.received_at).where(responses.c.key == key)).first()
         return row.received_at if row else ""
 
-    def find_item(self, ref: str) -> Any:
-        """An item by agenda number, by sequence number of the current year's style
-        ("12" or "12/2026"), or by a key prefix of at least 8 characters."""
+    def find_item(self, ref: str, conn: Connection | None = None) -> Any:
+        """An item by agenda number, by sequence number ("12" = newest year's 12, or
+        "12/2026"), or by a key prefix of at least 8 characters."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.find_item(ref, c)
         ref = ref.strip()
-        with self.engine.connect() as conn:
-            row = conn.execute(select(items).where(items.c.agenda_no == ref)).first()
-            if row is None and re.fullmatch(r"\d+(/\d{4})?", ref):
-                seq, _, year = ref.partition("/")
-                q = select(items).where(items.c.seq == int(seq))
-                if year:
-                    q = q.where(items.c.year == int(year))
-                found = list(conn.execute(q.order_by(items.c.year.desc())))
-                row = found[0] if found else None
-            if row is None and len(ref) >= 8:
-                found = list(conn.execute(select(items).where(items.c.key.startswith(ref))))
-                row = found[0] if len(found) == 1 else None
+        row = conn.execute(select(items).where(items.c.agenda_no == ref)).first()
+        if row is None and re.fullmatch(r"\d+(/\d{4})?", ref):
+            seq, _, year = ref.partition("/")
+            q = select(items).where(items.c.seq == int(seq))
+            if year:
+                q = q.where(items.c.year == int(year))
+            found = list(conn.execute(q.order_by(items.c.year.desc())))
+            row = found[0] if found else None
+        if row is None and len(ref) >= 8:
+            found = list(conn.execute(select(items).where(items.c.key.startswith(ref))))
+            row = found[0] if len(found) == 1 else None
         if row is None:
             raise LedgerError(
                 f"Butir '{ref}' tidak ditemukan.",
                 "Gunakan nomor agenda lengkap (mis. 0001/SIAPMAS/2026) atau lihat `siapmas-sync status`.",
             )
         return row
+
+    @staticmethod
+    def last_event(conn: Connection, key: str) -> Any:
+        return conn.execute(select(events).where(events.c.key == key).order_by(events.c.id.desc()).limit(1)).first()
 
     def duplicates(self) -> list[Any]:
         with self.engine.connect() as conn:

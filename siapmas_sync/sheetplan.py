@@ -21,6 +21,8 @@ from .models import CellUpdate, SheetTable
 STATUS_COLUMNS: tuple[str, ...] = (
     "No. Agenda",
     "Tahap",
+    "Posisi",
+    "Batas Waktu",
     "Diteruskan ke (usulan)",
     "Kelengkapan",
     "Dokumen",

@@ -3,7 +3,7 @@ store. Keep it small: the Google and local implementations must stay interchange
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -33,8 +33,12 @@ class Backend(Protocol):
         """Read the response tab and the named register tabs (one round trip on Google)."""
         ...
 
-    def write(self, plans: Sequence[TablePlan]) -> None:
-        """Apply the planned cell writes (one batch on Google, one atomic save locally)."""
+    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
+        """Apply the planned cell writes (one batch on Google, one atomic save locally).
+
+        ``controls``: per tab, dropdown lists by column title (data validation); applied
+        when the tab is created or its header changes. A "Rahasia" column is a checkbox;
+        every column not in the dropdowns and not "Catatan" is protected on Google."""
         ...
 
     def find_evidence(self, submissions: Sequence[Submission]) -> dict[str, tuple[list[Evidence], list[Finding]]]:

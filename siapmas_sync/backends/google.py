@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
-from collections.abc import Sequence
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -218,27 +219,30 @@ class GoogleBackend:
             tabs[table.title] = table
         return Snapshot(responses=tables[0], tabs=tabs, sheet_tz=self._sheet_tz)
 
-    def write(self, plans: Sequence[TablePlan]) -> None:
+    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
         updates = [u for p in plans for u in p.updates]
         if not updates:
             return
-        self._ensure_grid(updates)
+        self._ensure_grid(updates, plans, controls or {})
         body = {"valueInputOption": "RAW", "data": ranges_for(updates)}
         try:
             self.retry.call(lambda: self.http.values_batch_update(self.spreadsheet_id, body=body))
         except APIError as exc:
             if exc.response.status_code == 400 and "grid" in exc.response.text.lower():
                 self.metadata(refresh=True)  # staff changed the grid since we looked
-                self._ensure_grid(updates)
+                self._ensure_grid(updates, plans, controls or {})
                 self._sheets("spreadsheet", lambda: self.http.values_batch_update(self.spreadsheet_id, body=body))
             else:
                 raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
         except Exception as exc:
             raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
 
-    def _ensure_grid(self, updates: Sequence[CellUpdate]) -> None:
-        """Create missing tabs and grow small ones so every update fits (one request)."""
+    def _ensure_grid(self, updates: Sequence[CellUpdate], plans: Sequence[TablePlan] = (),
+                     controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
+        """Create missing tabs and grow small ones so every update fits, and set the
+        dropdowns / checkbox / protection of controlled tabs — all in one request."""
         meta = self.metadata()
+        controls = controls or {}
         need: dict[str, tuple[int, int]] = {}
         for u in updates:
             r, c = need.get(u.tab, (0, 0))
@@ -247,10 +251,15 @@ class GoogleBackend:
         for tab, (rows, cols) in need.items():
             t = meta.get(tab)
             if t is None:
+                sheet_id = _new_sheet_id(tab, {m.sheet_id for m in meta.values()})
                 requests_.append({"addSheet": {"properties": {
+                    "sheetId": sheet_id,
                     "title": tab,
                     "gridProperties": {"rowCount": max(rows + 500, 1000), "columnCount": max(cols, 10), "frozenRowCount": 1},
                 }}})
+                plan = next((p for p in plans if p.tab == tab), None)
+                if tab in controls and plan is not None:
+                    requests_.extend(self._control_requests(sheet_id, plan.header, controls[tab]))
                 continue
             if rows > t.rows:
                 requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "ROWS", "length": rows - t.rows + 500}})
@@ -260,6 +269,31 @@ class GoogleBackend:
             return
         self._sheets("spreadsheet", lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
         self.metadata(refresh=True)
+
+    def _control_requests(self, sheet_id: int, header: Sequence[str], lists: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+        """Dropdowns for the editable columns, a checkbox for "Rahasia", and protection
+        (only the service account may edit) for every computed column."""
+        reqs: list[dict[str, Any]] = []
+
+        def col_range(c: int) -> dict[str, int]:
+            return {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": c, "endColumnIndex": c + 1}
+
+        for title, choices in lists.items():
+            if title in header:
+                reqs.append({"setDataValidation": {"range": col_range(header.index(title)), "rule": {
+                    "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v} for v in choices]},
+                    "strict": True, "showCustomUi": True}}})
+        if "Rahasia" in header:
+            reqs.append({"setDataValidation": {"range": col_range(header.index("Rahasia")),
+                                               "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
+        editable = set(lists) | {"Rahasia", "Catatan"}
+        for c, title in enumerate(header):
+            if title not in editable:
+                reqs.append({"addProtectedRange": {"protectedRange": {
+                    "range": {"sheetId": sheet_id, "startColumnIndex": c, "endColumnIndex": c + 1},
+                    "description": f"{title}: diisi otomatis oleh SIAPMAS Sync",
+                    "warningOnly": False, "editors": {"users": [self.account]}}}})
+        return reqs
 
     # --- drive --------------------------------------------------------------------------
 
@@ -389,6 +423,14 @@ class GoogleBackend:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _new_sheet_id(title: str, taken: set[int]) -> int:
+    """A stable sheet id for a tab we create (so one request can create and decorate it)."""
+    sid = zlib.crc32(title.encode("utf-8")) % 2_000_000_000 + 1
+    while sid in taken:
+        sid += 1
+    return sid
 
 
 def ranges_for(updates: Sequence[CellUpdate]) -> list[dict[str, Any]]:

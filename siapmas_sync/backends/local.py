@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -101,6 +103,22 @@ def _set_text(ws: Worksheet, row: int, col: int, value: object) -> None:
         cell.data_type = "s"
     else:
         cell.value = value
+
+
+def _add_dropdowns(ws: Worksheet, header: Sequence[str], lists: Mapping[str, list[str]]) -> None:
+    """Dropdowns (data validation) for the editable columns, and a TRUE/FALSE list for
+    checkbox-like columns, so operators pick valid values in Excel/LibreOffice too."""
+    ws.data_validations.dataValidation = []
+    wanted = {**{k: list(v) for k, v in lists.items()}, "Rahasia": ["TRUE", "FALSE"]}
+    for title, choices in wanted.items():
+        if title not in header:
+            continue
+        letter = get_column_letter(header.index(title) + 1)
+        formula = '"' + ",".join(c.replace('"', "'") for c in choices) + '"'
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                            errorTitle="Nilai tidak dikenal", error="Pilih dari daftar.")
+        dv.add(f"{letter}2:{letter}5000")
+        ws.add_data_validation(dv)
 
 
 class LocalBackend:
@@ -228,7 +246,7 @@ class LocalBackend:
 
     # --- writing ------------------------------------------------------------------------
 
-    def write(self, plans: Sequence[TablePlan]) -> None:
+    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
         wb = self._wb
         if wb is None:
             raise RuntimeError("write() before read()")
@@ -240,6 +258,8 @@ class LocalBackend:
             ws = wb[plan.tab]
             for u in plan.updates:
                 _set_text(ws, u.row + 1, u.col + 1, u.value)
+            if controls and plan.tab in controls and (plan.header_changed or not ws.data_validations.dataValidation):
+                _add_dropdowns(ws, plan.header, controls[plan.tab])
             self._dirty = True
         if self._dirty:
             self._save(wb)

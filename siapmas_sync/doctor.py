@@ -1,0 +1,223 @@
+"""``siapmas-sync doctor``: check, in order, everything a cycle needs, and say how to fix
+each problem. Stops trusting later checks once an earlier one they depend on failed.
+
+Order (Google): config → key file → token → spreadsheet reachable and writable →
+response tab → each mapped question title (with "did you mean") → evidence folder →
+output folder. Local: config → responses file → question titles → evidence folder →
+register writable → output folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Settings, load_settings
+from .errors import HeaderError, SiapmasError
+from .intake import map_headers, normalise_title
+from .sheetplan import STATUS_COLUMNS
+
+
+@dataclass
+class Check:
+    name: str  # Indonesian / English
+    ok: bool
+    detail: str = ""
+    advice: str = ""
+
+
+class Doctor:
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self.checks: list[Check] = []
+
+    def _run(self, name: str, fn: Callable[[], str]) -> bool:
+        try:
+            detail = fn()
+        except SiapmasError as exc:
+            self.checks.append(Check(name, False, str(exc), exc.advice))
+            return False
+        except Exception as exc:  # unexpected: still a verdict, never a traceback
+            self.checks.append(Check(name, False, f"{type(exc).__name__}: {exc}", "Laporkan ke admin TI beserta log."))
+            return False
+        self.checks.append(Check(name, True, detail))
+        return True
+
+    def run(self) -> list[Check]:
+        settings: list[Settings] = []
+
+        def config() -> str:
+            settings.append(load_settings(self.config))
+            s = settings[0]
+            return f"{s.config_path} (backend {s.source.backend})"
+
+        if not self._run("Konfigurasi valid / config valid", config):
+            return self.checks
+        s = settings[0]
+        if s.source.backend == "google":
+            self._google(s)
+        else:
+            self._local(s)
+        self._run("Folder keluaran dapat ditulis / output folder writable", lambda: _writable(s.output.dir))
+        return self.checks
+
+    # --- local ------------------------------------------------------------------------
+
+    def _local(self, s: Settings) -> None:
+        from .backends.local import LocalBackend
+
+        backend = LocalBackend.from_settings(s)
+        header: list[str] = []
+
+        def responses() -> str:
+            title, rows = backend._read_source()
+            header.extend(str(h) for h in (rows[0] if rows else []))
+            return f"{s.source.responses} — tab '{title}', {max(len(rows) - 1, 0)} baris"
+
+        if self._run("Berkas jawaban terbaca / responses file readable", responses):
+            self._titles(s, header)
+        self._run("Folder bukti ada / evidence folder exists", lambda: _folder(s.source.evidence_dir))
+        self._run("Register dapat ditulis / register writable", lambda: _writable(s.source.register_file.parent))
+
+    # --- google -----------------------------------------------------------------------
+
+    def _google(self, s: Settings) -> None:
+        from google.auth.transport.requests import Request
+
+        from .backends.google import GoogleBackend
+        from .backends.google_http import access_error, load_key
+
+        key: dict[str, Any] = {}
+
+        def key_file() -> str:
+            key.update(load_key(s.credentials_path()))
+            return f"{s.credentials_path()} ({key['client_email']})"
+
+        if not self._run("Berkas kunci akun layanan / credentials file", key_file):
+            return
+        backends: list[GoogleBackend] = []
+
+        def token() -> str:
+            b = GoogleBackend.from_settings(s)
+            backends.append(b)
+            try:
+                b.credentials.refresh(Request(b.session))
+            except Exception as exc:
+                raise access_error(exc, what="token", account=b.account) from None
+            return "token diperoleh / token obtained"
+
+        if not self._run("Token Google / token", token):
+            return
+        b = backends[0]
+
+        def spreadsheet() -> str:
+            meta = b.metadata()
+            return f"{len(meta)} tab: {', '.join(meta)}"
+
+        if not self._run("Spreadsheet dapat dibuka / spreadsheet reachable", spreadsheet):
+            return
+        self._run("Spreadsheet dapat ditulis / spreadsheet writable", lambda: _sheet_writable(b))
+        header: list[str] = []
+
+        def tab() -> str:
+            snap = b.read([])
+            header.extend(snap.responses.header)
+            return f"'{snap.responses.title}', {len(snap.responses.rows)} baris"
+
+        if self._run("Tab jawaban ditemukan / response tab found", tab):
+            self._titles(s, header)
+        if s.source.evidence_folder_id:
+            def folder() -> str:
+                from .errors import BackendAccessError
+
+                meta = b._drive_call(
+                    f"folder bukti {s.source.evidence_folder_id}",
+                    lambda: b.drive.files().get(fileId=s.source.evidence_folder_id, fields="id,name,mimeType", supportsAllDrives=True),
+                )
+                if meta is None:
+                    raise BackendAccessError(
+                        f"Folder bukti {s.source.evidence_folder_id} tidak ditemukan (404).",
+                        f"Periksa [source] evidence_folder_id dan bagikan folder itu kepada {b.account} sebagai Viewer.",
+                    )
+                return f"'{meta.get('name')}'"
+
+            self._run("Folder bukti dapat dibaca / evidence folder reachable", folder)
+        b.close()
+
+    # --- shared -----------------------------------------------------------------------
+
+    def _titles(self, s: Settings, header: list[str]) -> None:
+        titles = s.question_titles()
+
+        def mapped() -> str:
+            try:
+                hm = map_headers(header, titles, ignore=STATUS_COLUMNS)
+            except HeaderError:
+                raise
+            missing = [name for name, idx in (("Nama", hm.nama), ("No. Tlp/WA", hm.telepon), ("E-mail", hm.email), ("Bukti Dukung", hm.bukti)) if idx is None]
+            if missing:
+                hints = []
+                for m in missing:
+                    close = difflib.get_close_matches(normalise_title(m), [normalise_title(h) for h in header], n=1, cutoff=0.5)
+                    hints.append(m + (f" (maksud Anda '{_original(close[0], header)}'?)" if close else ""))
+                raise HeaderError(
+                    "Pertanyaan formulir tidak ditemukan: " + "; ".join(hints),
+                    "Sesuaikan judul di [form] konfigurasi dengan judul kolom di spreadsheet.",
+                )
+            return "semua judul pertanyaan ditemukan / all question titles found"
+
+        self._run("Judul pertanyaan formulir / form question titles", mapped)
+
+
+def _original(norm: str, header: list[str]) -> str:
+    return next((h for h in header if normalise_title(h) == norm), norm)
+
+
+def _folder(path: Path) -> str:
+    from .errors import SourceError
+
+    if not path.is_dir():
+        raise SourceError(f"Folder {path} tidak ada.", "Buat folder itu atau perbaiki [source] evidence_dir.")
+    return str(path)
+
+
+def _writable(path: Path) -> str:
+    from .errors import SourceError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path, prefix=".doctor-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise SourceError(f"Folder {path} tidak dapat ditulis ({exc.strerror}).", "Periksa izin folder untuk pengguna layanan.") from None
+    return str(path)
+
+
+def _sheet_writable(b: Any) -> str:
+    """Write the spreadsheet's own title cell back unchanged? No: ask Drive-free, via a
+    no-op batchUpdate (an empty request list still needs edit rights)."""
+    from .backends.google_http import access_error
+
+    try:
+        b.retry.call(lambda: b.http.batch_update(b.spreadsheet_id, {"requests": [], "includeSpreadsheetInResponse": False}))
+    except Exception as exc:
+        raise access_error(exc, what=f"spreadsheet {b.spreadsheet_id} (menulis)", account=b.account) from None
+    return "dapat ditulis / writable"
+
+
+def render(checks: list[Check]) -> str:
+    lines = []
+    for c in checks:
+        mark = "OK   " if c.ok else "GAGAL"
+        lines.append(f"[{mark}] {c.name}: {c.detail}")
+        if not c.ok and c.advice:
+            lines.append(f"        Saran / fix: {c.advice}")
+    bad = sum(1 for c in checks if not c.ok)
+    lines.append("Semua pemeriksaan lulus. / All checks passed." if not bad else f"{bad} pemeriksaan gagal. / {bad} check(s) failed.")
+    return "\n".join(lines)

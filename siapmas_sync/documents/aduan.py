@@ -1,0 +1,405 @@
+"""Lembar Aduan: the submission itself as a readable, paginated A4 printout (SOP step 1).
+
+Contents: kop, title, agenda data, reporter identity (or "Dirahasiakan"), the full
+chronology of any length, the evidence list with thumbnails for photos, extra form
+columns, completeness findings and the (non-binding) routing suggestion. Every page
+carries the agenda number and "Halaman X dari Y" in its footer.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.colors import Color, black
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm, mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph, Spacer,
+    Table, TableStyle,
+)
+
+from siapmas_sync.documents.common import (
+    HIDDEN, SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, clean_text,
+    doc_info, fit_text, jenis_id, one_line, para_markup, redact, register_fonts, truncate,
+    ukuran_id, waktu_id,
+)
+from siapmas_sync.documents.drawing import (
+    FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
+)
+from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
+
+MARGIN = 20 * mm
+TITLE = "LEMBAR ADUAN / ASPIRASI MASYARAKAT"
+NO_IMAGE = "(gambar tidak dapat ditampilkan)"
+THUMB_W = 6 * cm
+THUMB_H = 6 * cm
+HEADING_BG = Color(0.9, 0.9, 0.9)
+
+#: extra-column titles that carry personal data, hidden with the identity
+_IDENTITY_TITLE = re.compile(
+    r"nama|alamat|\bnik\b|\bktp\b|telp|telepon|\bhp\b|\bwa\b|whatsapp|e-?mail|surel|kontak",
+    re.IGNORECASE,
+)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=SANS, fontSize=9.5, leading=13.2)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.8),
+        "cellb": ParagraphStyle("cellb", parent=base, fontName=SANS_BOLD, fontSize=8, leading=9.8),
+        "label": ParagraphStyle("label", parent=base, fontSize=9.5, leading=12.5),
+        "value": ParagraphStyle("value", parent=base, fontSize=9.5, leading=12.5),
+        "valueb": ParagraphStyle("valueb", parent=base, fontName=SANS_BOLD, fontSize=9.5, leading=12.5),
+        "title": ParagraphStyle(
+            "title", fontName=SERIF_BOLD, fontSize=13.5, leading=17, alignment=TA_CENTER,
+            spaceBefore=8, spaceAfter=1,
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", fontName=SANS, fontSize=8, leading=10, alignment=TA_CENTER,
+            textColor=GREY, spaceAfter=8,
+        ),
+        "heading": ParagraphStyle("heading", fontName=SANS_BOLD, fontSize=10, leading=12.5),
+        "note": ParagraphStyle("note", parent=base, fontName=SANS_ITALIC, fontSize=8, leading=10, textColor=GREY),
+        "caption": ParagraphStyle("caption", parent=base, fontSize=7.5, leading=9, alignment=TA_CENTER),
+    }
+
+
+def _p(text: object, style: ParagraphStyle, font: str | None = None) -> Paragraph:
+    return Paragraph(para_markup(text, font or style.fontName), style)
+
+
+class _Sections:
+    """Section headings lettered A, B, C, … in the order they are added."""
+
+    def __init__(self, st: dict[str, ParagraphStyle]) -> None:
+        self.st = st
+        self.count = 0
+
+    def heading(self, title: str) -> Table:
+        letter = chr(ord("A") + self.count)
+        self.count += 1
+        t = Table([[Paragraph(f"{letter}. {title}", self.st["heading"])]], colWidths=["100%"])
+        t.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), SANS),
+            ("BACKGROUND", (0, 0), (-1, -1), HEADING_BG),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.8, black),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        t.spaceBefore = 10
+        t.spaceAfter = 5
+        t.keepWithNext = True  # never strand a heading at the foot of a page
+        return t
+
+
+def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_w: float = 4.2 * cm) -> Table:
+    data = [
+        [Paragraph(label, st["label"]), Paragraph(":", st["label"]), value]
+        for label, value in rows
+    ]
+    t = Table(data, colWidths=[label_w, 0.35 * cm, None], hAlign="LEFT")
+    t.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+    ]))
+    return t
+
+
+def _long_text(text: str, st: ParagraphStyle, empty: str, note: ParagraphStyle) -> list[Flowable]:
+    """Free text of any length: one Paragraph per line so it paginates cheaply."""
+    clean = clean_text(text, st.fontName).strip("\n")
+    if not clean.strip():
+        return [Paragraph(empty, note)]
+    out: list[Flowable] = []
+    for line in clean.split("\n"):
+        if line.strip():
+            out.append(Paragraph(para_markup(line, st.fontName), st))
+        else:
+            out.append(Spacer(1, st.leading * 0.6))
+    return out
+
+
+# --- sections -------------------------------------------------------------------------
+
+
+def _header(item: AgendaItem, st: dict[str, ParagraphStyle], hide: bool) -> list[Flowable]:
+    sub = item.submission
+    perihal = truncate(one_line(redact(item.perihal, item, hide)), 600) or "-"
+    rows: list[tuple[str, Any]] = [
+        ("No. Agenda", _p(item.agenda_no, st["valueb"])),
+        ("Diterima", _p(waktu_id(sub.received_at), st["value"])),
+    ]
+    if item.registered_at is not None:
+        rows.append(("Diregistrasi", _p(waktu_id(item.registered_at), st["value"])))
+    rows += [
+        ("Kode Klasifikasi", _p(item.kode_klasifikasi or "-", st["value"])),
+        ("Sifat", _p(item.sifat or "-", st["value"])),
+        ("Perihal", _p(perihal, st["valueb"])),
+    ]
+    return [
+        Paragraph(TITLE, st["title"]),
+        Paragraph("SIAPMAS – Sistem Informasi Aspirasi dan Pengaduan Masyarakat", st["subtitle"]),
+        _kv_table(rows, st),
+    ]
+
+
+def _identitas(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
+    sub = item.submission
+    if hide:
+        rows = [("Nama", HIDDEN), ("No. Telp/WA", HIDDEN), ("E-mail", HIDDEN)]
+    else:
+        rows = [
+            ("Nama", truncate(one_line(sub.nama), 200) or "(tanpa nama)"),
+            ("No. Telp/WA", truncate(one_line(sub.telepon), 100) or "-"),
+            ("E-mail", truncate(one_line(sub.email), 200) or "-"),
+        ]
+        pengumpul = one_line(sub.email_pengumpul)
+        if pengumpul and pengumpul.lower() != one_line(sub.email).lower():
+            rows.append(("E-mail akun pengirim", truncate(pengumpul, 200)))
+    out: list[Flowable] = [
+        sec.heading("Identitas Pelapor"),
+        _kv_table([(k, _p(v, st["value"])) for k, v in rows], st),
+    ]
+    if hide:
+        out.append(Paragraph(
+            "Identitas pelapor dirahasiakan (perlindungan pelapor, Perpres 76/2013; UU 27/2022 PDP).",
+            st["note"],
+        ))
+    return out
+
+
+def _kronologi(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
+    text = redact(item.submission.kronologi or "", item, hide)
+    return [sec.heading("Kronologi, Waktu dan Tempat")] + _long_text(
+        text, st["body"], "(tidak diisi)", st["note"]
+    )
+
+
+def _cell(text: str, st: ParagraphStyle, limit: int) -> Paragraph:
+    return Paragraph(para_markup(truncate(one_line(text, st.fontName), limit), st.fontName), st)
+
+
+def _thumb_cell(no: int, ev: Evidence, name: str, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    img = load_image(ev.local_path, max_px=720)
+    caption = Paragraph(para_markup(f"Bukti {no}: {truncate(name, 80)}"), st["caption"])
+    if img is None:
+        box = Table([[Paragraph(NO_IMAGE, st["note"])]], colWidths=[THUMB_W], rowHeights=[2.2 * cm])
+        box.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), SANS),
+            ("BOX", (0, 0), (-1, -1), 0.5, GREY),
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        return [box, Spacer(1, 2), caption]
+    w, h = fit_size(img, THUMB_W, THUMB_H)
+    return [ImageFlowable(img, w, h), Spacer(1, 2), caption]
+
+
+def _bukti(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
+    out: list[Flowable] = [sec.heading("Bukti Dukung")]
+    if not item.evidence:
+        urls = item.submission.bukti_urls
+        msg = "Tidak ada bukti dukung yang dilampirkan." if not urls else "Bukti dukung belum diperiksa."
+        return out + [Paragraph(msg, st["body"])]
+    head = ["No", "Nama berkas", "Ukuran", "Jenis", "Tautan", "Status"]
+    data: list[list[Any]] = [[Paragraph(h, st["cellb"]) for h in head]]
+    thumbs: list[list[Flowable]] = []
+    for no, ev in enumerate(item.evidence, 1):
+        name = redact(one_line(ev.name or ""), item, hide) or "-"
+        data.append([
+            Paragraph(str(no), st["cell"]),
+            _cell(name, st["cell"], 160),
+            Paragraph(ukuran_id(ev.size) if ev.found else "-", st["cell"]),
+            _cell(jenis_id(ev.mime), st["cell"], 60),
+            _cell(ev.url or "-", st["cell"], 300),
+            Paragraph("Ditemukan" if ev.found else "<b>Tidak ditemukan</b>", st["cell"]),
+        ])
+        if ev.is_image and ev.local_path is not None:
+            thumbs.append(_thumb_cell(no, ev, name, st))
+    table = Table(
+        data, colWidths=[0.8 * cm, 4.4 * cm, 1.7 * cm, 2.2 * cm, 5.4 * cm, 2.5 * cm],
+        repeatRows=1, hAlign="LEFT",
+    )
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADING_BG),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    out.append(table)
+    if thumbs:
+        rows: list[Table] = []
+        for i in range(0, len(thumbs), 2):
+            pair: list[Any] = thumbs[i:i + 2] + ([[]] if i + 1 >= len(thumbs) else [])
+            row = Table([pair], colWidths=[8.5 * cm, 8.5 * cm], hAlign="LEFT")
+            row.setStyle(TableStyle([
+                ("FONTNAME", (0, 0), (-1, -1), SANS),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]))
+            rows.append(row)
+        label = Paragraph("<b>Pratinjau foto</b>", st["small"])
+        out.append(KeepTogether([Spacer(1, 8), label, Spacer(1, 4), rows[0]]))
+        out += rows[1:]
+    return out
+
+
+def _tambahan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
+    extra = [(t, v) for t, v in item.submission.extra if str(t or "").strip() or str(v or "").strip()]
+    if not extra:
+        return []
+    out: list[Flowable] = [sec.heading("Data Tambahan")]
+    for title, value in extra:
+        label = truncate(one_line(title, SANS_BOLD), 200) or "(tanpa judul)"
+        if hide and _IDENTITY_TITLE.search(label):
+            value = HIDDEN
+        block: list[Flowable] = [Paragraph(para_markup(label, SANS_BOLD), st["cellb"])]
+        block += _long_text(redact(str(value or ""), item, hide), st["body"], "-", st["note"])
+        out.append(KeepTogether(block[:3]))
+        out += block[3:]
+        out.append(Spacer(1, 4))
+    return out
+
+
+def _findings(item: AgendaItem) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Finding] = []
+    for f in (*item.submission.findings, *item.findings):
+        if (f.code, f.message) not in seen:
+            seen.add((f.code, f.message))
+            out.append(f)
+    return out
+
+
+def _kelengkapan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
+    findings = _findings(item)
+    out: list[Flowable] = [sec.heading("Hasil Pemeriksaan Kelengkapan")]
+    if not findings:
+        return out + [Paragraph("<b>Lengkap</b> — tidak ada kekurangan yang ditemukan.", st["body"])]
+    kurang = any(f.severity == KURANG for f in findings)
+    status = "<b>Belum lengkap</b> — perlu kelengkapan dari pelapor." if kurang else "<b>Lengkap</b> (dengan catatan)."
+    out.append(Paragraph(status, st["body"]))
+    for f in findings:
+        tag = "Kurang" if f.severity == KURANG else "Catatan"
+        msg = truncate(one_line(redact(f.message, item, hide)), 500)
+        out.append(Paragraph(f"• <b>{tag}:</b> {para_markup(msg)}", st["body"]))
+    return out
+
+
+def _usulan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections) -> list[Flowable]:
+    r = item.routing
+    rows: list[tuple[str, Any]] = [("Tujuan", _p(r.label or r.tujuan or "-", st["valueb"]))]
+    words = ", ".join(one_line(w) for w in r.matched if one_line(w))
+    rows.append(("Kata kunci cocok", _p(truncate(words, 400) or "-", st["value"])))
+    if r.alasan:
+        rows.append(("Keterangan", _p(truncate(one_line(r.alasan), 400), st["value"])))
+    return [
+        sec.heading("Usulan Tujuan (saran sistem, bukan keputusan)"),
+        _kv_table(rows, st),
+        Spacer(1, 2),
+        Paragraph(
+            "Usulan ini dihasilkan otomatis dari isi aduan. Tujuan tindak lanjut ditetapkan "
+            "melalui disposisi pimpinan.", st["note"],
+        ),
+    ]
+
+
+# --- page furniture -------------------------------------------------------------------
+
+
+def _canvas_class(agenda_no: str) -> type[Canvas]:
+    """A canvas that defers page output so every footer can say 'Halaman X dari Y'."""
+    agenda = one_line(agenda_no, SANS)
+
+    class _NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, 1):
+                self.__dict__.update(state)
+                self._furniture(number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _furniture(self, number: int, total: int) -> None:
+            width, _ = A4
+            self.saveState()
+            self.setStrokeColor(GREY)
+            self.setLineWidth(0.5)
+            self.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
+            self.setFillColor(black)
+            self.setFont(SANS, 8)
+            self.drawString(MARGIN, 10 * mm, fit_text(f"No. Agenda: {agenda}", SANS, 8, 9 * cm))
+            self.drawRightString(width - MARGIN, 10 * mm, f"Halaman {number} dari {total}")
+            self.setFillColor(GREY)
+            self.setFont(SANS, 7)
+            self.drawCentredString(width / 2, 10 * mm, "Lembar Aduan")
+            if number > 1:
+                top = A4[1] - 12 * mm
+                self.drawString(MARGIN, top, fit_text(f"Lembar Aduan · No. Agenda {agenda}", SANS, 7, 12 * cm))
+                self.drawRightString(width - MARGIN, top, "lanjutan")
+                self.line(MARGIN, top - 2.5 * mm, width - MARGIN, top - 2.5 * mm)
+            self.restoreState()
+
+    return _NumberedCanvas
+
+
+# --- entry point ----------------------------------------------------------------------
+
+
+def render_lembar_aduan(item: AgendaItem, kop: Kop, path: Path, *, show_identity: bool = True) -> Path:
+    """Render the Lembar Aduan of *item* to *path* (A4, paginated); return *path*.
+
+    The reporter's name, phone and e-mail are replaced by "Dirahasiakan" (and removed
+    from free text) when ``item.rahasia`` is set or *show_identity* is False.
+    """
+    register_fonts()
+    hide = item.rahasia or not show_identity
+    st = _styles()
+    sec = _Sections(st)
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=19 * mm,
+        bottomMargin=19 * mm, invariant=1, pageCompression=1, initialFontName=SANS, initialFontSize=9,
+        **doc_info(f"Lembar Aduan {item.agenda_no}", kop.instansi),
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="isi",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="aduan", frames=[frame])])
+    story: list[Flowable] = [KopFlowable(kop, FULL)]
+    story += _header(item, st, hide)
+    story += _identitas(item, st, sec, hide)
+    story += _kronologi(item, st, sec, hide)
+    story += _bukti(item, st, sec, hide)
+    story += _tambahan(item, st, sec, hide)
+    story += _kelengkapan(item, st, sec, hide)
+    story += _usulan(item, st, sec)
+    doc.build(story, canvasmaker=_canvas_class(item.agenda_no))
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path

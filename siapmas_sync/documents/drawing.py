@@ -1,0 +1,246 @@
+"""Canvas-level drawing shared by the documents: kop surat, images, boxes and checkboxes.
+
+The kop (letterhead) is the classic Indonesian government one: optional logo on the left,
+centred lines (pemerintah, instansi in bold, address, contacts) and a thick-over-thin double
+rule. It comes in three sizes: FULL (A4 documents), COMPACT (½ folio disposisi) and MINI
+(the 10 × 15 cm kartu kendali). Images are decoded and re-encoded through Pillow before
+reportlab sees them, so a corrupt or hostile file yields ``None`` instead of an exception
+in the middle of a build.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.lib.colors import Color, black
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+from siapmas_sync.documents.common import SANS, SANS_BOLD, SERIF, SERIF_BOLD, doc_info, fit_text, one_line
+from siapmas_sync.models import Kop
+
+log = logging.getLogger(__name__)
+
+GREY = Color(0.45, 0.45, 0.45)
+LIGHT_GREY = Color(0.85, 0.85, 0.85)
+GRID = Color(0.25, 0.25, 0.25)
+
+
+# --- images ---------------------------------------------------------------------------
+
+
+def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = False) -> ImageReader | None:
+    """Decode an image fully and return a reportlab reader for a bounded copy of it.
+
+    Returns ``None`` (no warning, no exception) when the path is missing, unreadable,
+    not an image, truncated or too large to decode. EXIF rotation is applied (phone
+    photos), transparency is flattened onto white, and the pixel size is capped at
+    *max_px* so thumbnails stay small in the print batch.
+    """
+    if path is None:
+        return None
+    try:
+        from PIL import Image, ImageOps
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as src:
+                src.load()
+                im = ImageOps.exif_transpose(src) or src
+                im.thumbnail((max_px, max_px))
+                if im.mode in ("RGBA", "LA", "P", "PA"):
+                    im = im.convert("RGBA")
+                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                    im = Image.alpha_composite(bg, im)
+                im = im.convert("RGB")
+                buf = io.BytesIO()
+                if lossless:
+                    im.save(buf, "PNG")
+                else:
+                    im.save(buf, "JPEG", quality=85)
+        if im.size[0] < 1 or im.size[1] < 1:
+            return None
+        return ImageReader(io.BytesIO(buf.getvalue()))
+    except Exception as exc:  # any decoder failure degrades to "no image"
+        log.debug("gambar tidak dapat dibuka (%s)", type(exc).__name__)
+        return None
+
+
+def fit_size(img: ImageReader, max_w: float, max_h: float, max_scale: float = 2.0) -> tuple[float, float]:
+    """Size of *img* scaled to fit inside max_w × max_h, keeping its aspect ratio.
+
+    Tiny images are enlarged at most *max_scale* points per pixel (no giant pixels).
+    """
+    iw, ih = img.getSize()
+    scale = min(max_w / iw, max_h / ih, max_scale)
+    return iw * scale, ih * scale
+
+
+# --- kop surat ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KopStyle:
+    """Sizes (points) of one kop variant; 0 omits a line."""
+
+    logo_h: float
+    pemerintah: float
+    instansi: float
+    alamat: float
+    kontak: float
+    thick: float
+    thin: float
+
+
+FULL = KopStyle(logo_h=24 * mm, pemerintah=13, instansi=15.5, alamat=9, kontak=8.5, thick=2.2, thin=0.7)
+COMPACT = KopStyle(logo_h=15 * mm, pemerintah=9.5, instansi=12, alamat=7.5, kontak=7, thick=1.6, thin=0.5)
+MINI = KopStyle(logo_h=8.5 * mm, pemerintah=6.5, instansi=8.5, alamat=0, kontak=0, thick=1.0, thin=0.4)
+
+
+def kontak_line(kop: Kop) -> str:
+    """'E-mail: … · Laman: … · Telp: …' with empty parts left out."""
+    parts = [
+        f"{label}: {value}"
+        for label, value in (("E-mail", kop.email), ("Laman", kop.website), ("Telp", kop.telepon))
+        if str(value or "").strip()
+    ]
+    return " · ".join(parts)
+
+
+def _kop_lines(kop: Kop, style: KopStyle) -> list[tuple[str, str, float]]:
+    lines = [
+        (one_line(kop.pemerintah, SERIF).upper(), SERIF, style.pemerintah),
+        (one_line(kop.instansi, SERIF_BOLD).upper(), SERIF_BOLD, style.instansi),
+    ]
+    if style.alamat:
+        lines.append((one_line(kop.alamat, SANS), SANS, style.alamat))
+    if style.kontak:
+        lines.append((one_line(kontak_line(kop), SANS), SANS, style.kontak))
+    return [line for line in lines if line[0]]
+
+
+def kop_height(kop: Kop, style: KopStyle) -> float:
+    """Height the kop occupies including its double rule."""
+    text_h = sum(size * 1.28 for _, _, size in _kop_lines(kop, style))
+    logo_h = style.logo_h if kop.logo else 0
+    return max(text_h, logo_h) + 3 + style.thick + 1.8 + style.thin
+
+
+def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: KopStyle = FULL) -> float:
+    """Draw the kop with its top edge at *top*; return the y just below the double rule."""
+    lines = _kop_lines(kop, style)
+    text_h = sum(size * 1.28 for _, _, size in lines)
+    logo = load_image(kop.logo, max_px=600, lossless=True) if kop.logo else None
+    block_h = max(text_h, style.logo_h if kop.logo else 0)
+    side = 0.0
+    if logo is not None:
+        lw, lh = fit_size(logo, style.logo_h * 1.1, style.logo_h, max_scale=100)
+        c.drawImage(logo, x, top - (block_h + lh) / 2, lw, lh, mask=None)
+        side = lw + 2 * mm
+    avail = width - 2 * side
+    y = top - (block_h - text_h) / 2
+    c.setFillColor(black)
+    for text, font, size in lines:
+        y -= size * 1.28
+        shown_size = size
+        while stringWidth(text, font, shown_size) > avail and shown_size > size * 0.75:
+            shown_size -= 0.25
+        c.setFont(font, shown_size)
+        c.drawCentredString(x + width / 2, y + size * 0.28, fit_text(text, font, shown_size, avail))
+    y = top - block_h - 3
+    c.setStrokeColor(black)
+    c.setLineWidth(style.thick)
+    c.line(x, y - style.thick / 2, x + width, y - style.thick / 2)
+    y -= style.thick + 1.8
+    c.setLineWidth(style.thin)
+    c.line(x, y - style.thin / 2, x + width, y - style.thin / 2)
+    return y - style.thin
+
+
+class KopFlowable(Flowable):
+    """The kop as a platypus flowable spanning the frame width."""
+
+    def __init__(self, kop: Kop, style: KopStyle = FULL) -> None:
+        super().__init__()
+        self.kop = kop
+        self.style = style
+        self.width = 0.0
+        self.height = kop_height(kop, style)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width = availWidth
+        return availWidth, self.height
+
+    def draw(self) -> None:
+        draw_kop(self.canv, self.kop, 0, self.height, self.width, self.style)
+
+
+# --- boxes ----------------------------------------------------------------------------
+
+
+def draw_checkbox(c: Canvas, x: float, y: float, size: float, checked: bool = False) -> None:
+    """A square box with its lower-left corner at (x, y), ticked with a check mark."""
+    c.saveState()
+    c.setStrokeColor(black)
+    c.setLineWidth(0.7)
+    c.rect(x, y, size, size, stroke=1, fill=0)
+    if checked:
+        c.setLineWidth(max(size * 0.14, 0.9))
+        c.setLineCap(1)
+        c.setLineJoin(1)
+        p = c.beginPath()
+        p.moveTo(x + size * 0.18, y + size * 0.52)
+        p.lineTo(x + size * 0.42, y + size * 0.22)
+        p.lineTo(x + size * 0.86, y + size * 0.84)
+        c.drawPath(p, stroke=1, fill=0)
+    c.restoreState()
+
+
+def draw_label_value(
+    c: Canvas, x: float, y: float, width: float, label: str, value: str,
+    *, size: float = 8, label_w: float | None = None, bold: bool = False,
+) -> None:
+    """'Label : value' on one baseline, the value truncated to the remaining width."""
+    lw = label_w if label_w is not None else stringWidth(label, SANS, size) + 2
+    c.setFont(SANS, size)
+    c.setFillColor(black)
+    c.drawString(x, y, label)
+    c.drawString(x + lw, y, ":")
+    vx = x + lw + stringWidth(": ", SANS, size)
+    font = SANS_BOLD if bold else SANS
+    c.setFont(font, size)
+    c.drawString(vx, y, fit_text(one_line(value, font), font, size, x + width - vx))
+
+
+class ImageFlowable(Flowable):
+    """An already-decoded image (see :func:`load_image`) at a fixed size."""
+
+    def __init__(self, img: ImageReader, width: float, height: float) -> None:
+        super().__init__()
+        self.img = img
+        self.width = width
+        self.height = height
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self.img, 0, 0, self.width, self.height)
+
+
+def new_canvas(buf: io.BytesIO, pagesize: tuple[float, float], title: str, kop: Kop) -> Canvas:
+    """A deterministic canvas (fixed dates and file id) with document information set."""
+    c = Canvas(buf, pagesize=pagesize, invariant=1, pageCompression=1, initialFontName=SANS, initialFontSize=9)
+    info = doc_info(title, kop.instansi)
+    c.setTitle(info["title"])
+    c.setAuthor(info["author"])
+    c.setCreator(info["creator"])
+    c.setSubject(info["subject"])
+    return c

@@ -1,0 +1,152 @@
+"""Kartu Kendali (masuk): the 10 × 15 cm incoming control card, in three coloured copies.
+
+Page 1 is the white copy (arsip/kontrol), page 2 yellow (bukti terima), page 3 red
+(pengarah). Each page carries a band in its copy's colour with the copy label, a compact
+kop and the card's grid: Indeks · Kode · No. Urut · M/K; Isi Ringkas; Lampiran;
+Dari · Kepada; Tanggal Surat · Nomor Surat · Pengolah; Tgl Diteruskan · Paraf/Tanda
+Terima (left blank for handwriting); Catatan.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from reportlab.lib.colors import Color, black, white
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from siapmas_sync.documents.common import (
+    SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, fit_text, one_line, redact,
+    register_fonts, tanggal_id, wrap_lines,
+)
+from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, new_canvas
+from siapmas_sync.models import AgendaItem, Kop
+
+PAGE = (150 * mm, 100 * mm)
+MARGIN = 5 * mm
+INDEKS = "PENGADUAN"
+PENGOLAH = "Subbag TU"
+
+#: (label, band fill, band text colour)
+COPIES: tuple[tuple[str, Color, Color], ...] = (
+    ("Lembar 1 – Putih: Arsip/Kontrol", Color(1, 1, 1), black),
+    ("Lembar 2 – Kuning: Bukti Terima", Color(0.98, 0.84, 0.1), black),
+    ("Lembar 3 – Merah: Pengarah", Color(0.78, 0.16, 0.16), white),
+)
+
+LABEL_SIZE = 5.8
+VALUE_SIZE = 8
+
+
+def kepada(kop: Kop) -> str:
+    """'Sekretariat DPRD Kab. Mojokerto' from the kop's instansi line."""
+    words = []
+    for w in one_line(kop.instansi).split():
+        if w.upper() == "KABUPATEN":
+            words.append("Kab.")
+        elif w.isupper() and len(w) <= 5 and not re.search(r"[AIUEO]", w):
+            words.append(w)  # acronyms such as DPRD
+        else:
+            words.append(w.capitalize())
+    return " ".join(words) or "Sekretariat DPRD Kab. Mojokerto"
+
+
+def _lampiran(item: AgendaItem) -> str:
+    n = len(item.evidence) or len(item.submission.bukti_urls)
+    if not n:
+        return "Tidak ada"
+    missing = sum(1 for e in item.evidence if not e.found)
+    return f"{n} berkas" + (f" ({missing} tidak ditemukan)" if missing else "")
+
+
+def _cell(c: Canvas, x: float, top: float, w: float, h: float, label: str, value: str = "",
+          *, bold: bool = False, lines: int = 1) -> None:
+    """A grid cell: border, small label at the top, value below (wrapped to *lines*)."""
+    c.setStrokeColor(black)
+    c.setLineWidth(0.5)
+    c.rect(x, top - h, w, h, stroke=1, fill=0)
+    pad = 1.3 * mm
+    c.setFillColor(GREY)
+    c.setFont(SANS, LABEL_SIZE)
+    c.drawString(x + pad, top - pad - LABEL_SIZE * 0.8, fit_text(label, SANS, LABEL_SIZE, w - 2 * pad))
+    if not value:
+        return
+    font = SANS_BOLD if bold else SANS
+    c.setFillColor(black)
+    c.setFont(font, VALUE_SIZE)
+    y = top - pad - LABEL_SIZE - VALUE_SIZE * 1.05
+    for line in wrap_lines(one_line(value, font), font, VALUE_SIZE, w - 2 * pad, lines):
+        c.drawString(x + pad, y, line)
+        y -= VALUE_SIZE * 1.2
+
+
+def _band(c: Canvas, x: float, top: float, w: float, label: str, fill: Color, ink: Color, copy: int) -> float:
+    h = 5.5 * mm
+    c.setFillColor(fill)
+    c.setStrokeColor(black)
+    c.setLineWidth(0.6)
+    c.rect(x, top - h, w, h, stroke=1, fill=1)
+    c.setFillColor(ink)
+    c.setFont(SANS_BOLD, 8)
+    c.drawString(x + 2 * mm, top - h / 2 - 2.8, label)
+    c.setFont(SANS_BOLD, 9)
+    c.drawRightString(x + w - 2 * mm, top - h / 2 - 3.1, f"{copy}/3")
+    c.setFillColor(black)
+    return top - h
+
+
+def _page(c: Canvas, item: AgendaItem, kop: Kop, copy: int) -> None:
+    label, fill, ink = COPIES[copy - 1]
+    pw, ph = PAGE
+    x, w = MARGIN, pw - 2 * MARGIN
+    top = _band(c, x, ph - MARGIN, w, label, fill, ink, copy)
+    top = draw_kop(c, kop, x, top - 1.5 * mm, w, MINI)
+    c.setFont(SERIF_BOLD, 9.5)
+    c.drawCentredString(pw / 2, top - 4.2 * mm, "KARTU KENDALI SURAT MASUK")
+    top -= 6 * mm
+    hide = item.rahasia
+
+    def row(h: float, cells: list[tuple[float, str, str, bool, int]]) -> None:
+        nonlocal top
+        cx = x
+        for frac, lab, val, bold, lines in cells:
+            cw = w * frac
+            _cell(c, cx, top, cw, h, lab, val, bold=bold, lines=lines)
+            cx += cw
+        top -= h
+
+    row(8.5 * mm, [(0.27, "Indeks", INDEKS, True, 1), (0.22, "Kode", item.kode_klasifikasi or "-", True, 1),
+                   (0.39, "No. Urut", item.agenda_no, True, 1), (0.12, "M/K", "M", True, 1)])
+    perihal = one_line(redact(item.perihal, item, hide)) or "-"
+    row(11.5 * mm, [(0.74, "Isi Ringkas", perihal, False, 2), (0.26, "Lampiran", _lampiran(item), False, 2)])
+    row(8.5 * mm, [(0.5, "Dari", item.pelapor, False, 1), (0.5, "Kepada", kepada(kop), False, 1)])
+    row(8.5 * mm, [(0.34, "Tanggal Surat", tanggal_id(item.submission.received_at), False, 1),
+                   (0.33, "Nomor Surat", "-", False, 1), (0.33, "Pengolah", PENGOLAH, False, 1)])
+    row(11 * mm, [(0.4, "Tgl Diteruskan", "", False, 1), (0.6, "Paraf/Tanda Terima", "", False, 1)])
+    h = top - MARGIN
+    _cell(c, x, top, w, h, "Catatan")
+    r = item.routing
+    if r.label or r.tujuan:
+        note = f"Usulan sistem (bukan keputusan): {one_line(r.label or r.tujuan)}"
+        c.setFont(SANS_ITALIC, 6)
+        c.setFillColor(GREY)
+        nx = x + 1.3 * mm + stringWidth("Catatan", SANS, LABEL_SIZE) + 2 * mm
+        c.drawString(nx, top - 1.3 * mm - LABEL_SIZE * 0.8, fit_text(note, SANS_ITALIC, 6, x + w - nx - 1.3 * mm))
+        c.setFillColor(black)
+
+
+def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path) -> Path:
+    """Render the three-copy Kartu Kendali (15 × 10 cm pages) of *item* to *path*."""
+    register_fonts()
+    buf = io.BytesIO()
+    c = new_canvas(buf, PAGE, f"Kartu Kendali {item.agenda_no}", kop)
+    for copy in (1, 2, 3):
+        _page(c, item, kop, copy)
+        c.showPage()
+    c.save()
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path

@@ -1,0 +1,362 @@
+"""Buku Agenda Surat Masuk export: the register of a period as a worksheet and as a PDF.
+
+* :func:`export_buku_agenda_xlsx` — sheet "Buku Agenda": title, period, a bold frozen
+  header row, one row per item; wrapped text, column widths, landscape fit-to-width print
+  setup with the header repeated on every printed page.
+* :func:`export_buku_agenda_pdf` — A4 landscape: kop, title, period, a bordered table whose
+  header repeats on every page, page numbers, and the Kasubag TU's signature block.
+
+Both are written atomically. Rows arrive ready for display: a *rahasia* item's
+``pengirim`` must already read "Dirahasiakan" (the caller builds the rows). Any text a
+citizen typed is treated as data: :func:`neutralise_formula` guards it against being
+taken for a spreadsheet formula (OWASP CSV-injection guidance) and XLSX cells holding
+text are stored with the string type.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from reportlab.lib.colors import Color, black
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle
+
+from siapmas_sync.documents.common import (
+    BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, fit_text, one_line, para_markup,
+    register_fonts, tanggal_id, truncate,
+)
+from siapmas_sync.documents.drawing import FULL, GREY, KopFlowable
+from siapmas_sync.models import Kop
+from siapmas_sync.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB
+
+__all__ = [
+    "AgendaRow", "EMPTY_MESSAGE", "TITLE", "export_buku_agenda_pdf", "export_buku_agenda_xlsx",
+    "neutralise_formula", "periode_id",
+]
+
+TITLE = "BUKU AGENDA SURAT MASUK — ASPIRASI/PENGADUAN MASYARAKAT"
+EMPTY_MESSAGE = "Tidak ada aduan pada periode ini."
+SIGNER = "Kepala Sub Bagian Tata Usaha"
+PLACE = "Mojokerto"
+_WIB = ZoneInfo("Asia/Jakarta")
+
+#: characters that make a spreadsheet treat a cell as a formula (OWASP)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit for one cell's text
+_XLSX_CELL_MAX = 32767
+#: per-cell text limits in the PDF (so a single row always fits on a page)
+_PDF_LIMITS = (12, 40, 60, 160, 200, 1200, 200, 400)
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    """One line of the Buku Agenda, display-ready (identity already hidden when rahasia)."""
+
+    no: int
+    tgl_terima: datetime
+    agenda_no: str
+    pengirim: str
+    tgl_no_surat: str
+    isi_ringkas: str
+    diteruskan_ke: str
+    ket: str
+
+    def texts(self) -> tuple[str, ...]:
+        """The seven text columns after No., as plain strings (Tgl Terima in Indonesian)."""
+        return (
+            _tgl_terima_id(self.tgl_terima), str(self.agenda_no or ""), str(self.pengirim or ""),
+            str(self.tgl_no_surat or ""), str(self.isi_ringkas or ""), str(self.diteruskan_ke or ""),
+            str(self.ket or ""),
+        )
+
+
+def neutralise_formula(text: str) -> str:
+    """*text* with a leading apostrophe when it starts like a formula (= + - @ TAB CR)."""
+    text = "" if text is None else str(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def periode_id(period: tuple[date, date]) -> str:
+    """'Periode: 1 November 2026 s.d. 30 November 2026'."""
+    start, end = period
+
+    def d(x: date) -> str:
+        return f"{x.day} {BULAN[x.month - 1]} {x.year}"
+
+    return f"Periode: {d(start)} s.d. {d(end)}"
+
+
+def _wib(dt: datetime) -> datetime:
+    """*dt* in WIB without tzinfo (naive datetimes are taken as WIB already)."""
+    return dt.astimezone(_WIB).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def _tgl_terima_id(dt: datetime | None) -> str:
+    if dt is None:
+        return "-"
+    d = _wib(dt)
+    return f"{d.day} {BULAN[d.month - 1]} {d.year} {d.hour:02d}.{d.minute:02d}"
+
+
+def _today() -> date:
+    return datetime.now(_WIB).date()
+
+
+# --- XLSX -------------------------------------------------------------------------------
+
+_XLSX_WIDTHS = (6, 17, 20, 24, 22, 55, 22, 22)
+
+
+def _xlsx_text(value: object) -> str:
+    """Text safe for a worksheet cell: no XML-illegal characters, within Excel's limit."""
+    s = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    s = s.replace("\r\n", "\n")
+    return neutralise_formula(truncate(s, _XLSX_CELL_MAX - 1))
+
+
+def _set_text(cell: Any, value: object) -> None:
+    cell.value = _xlsx_text(value)
+    cell.data_type = "s"  # never a formula, whatever the text
+
+
+def export_buku_agenda_xlsx(rows: Sequence[AgendaRow], path: Path, *, period: tuple[date, date], kop: Kop) -> Path:
+    """Write the Buku Agenda of *period* as an .xlsx workbook to *path*; return *path*."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = BUKU_AGENDA_TAB
+    ncol = len(BUKU_AGENDA_COLUMNS)
+    last = get_column_letter(ncol)
+    thin = Side(style="thin", color="000000")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+
+    _set_text(ws["A1"], TITLE)
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(f"A1:{last}1")
+    _set_text(ws["A2"], periode_id(period))
+    ws["A2"].alignment = Alignment(horizontal="center")
+    ws.merge_cells(f"A2:{last}2")
+    ws.row_dimensions[1].height = 22
+
+    header_row = 3
+    for col, title in enumerate(BUKU_AGENDA_COLUMNS, 1):
+        c = ws.cell(row=header_row, column=col)
+        _set_text(c, title)
+        c.font = Font(bold=True)
+        c.fill = PatternFill("solid", fgColor="E6E6E6")
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        c.border = box
+    for col, width in enumerate(_XLSX_WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+    r = header_row
+    for row in rows:
+        r += 1
+        no = ws.cell(row=r, column=1, value=int(row.no))
+        no.alignment = Alignment(horizontal="center", vertical="top")
+        no.border = box
+        tgl = ws.cell(row=r, column=2)
+        if isinstance(row.tgl_terima, datetime):
+            tgl.value = _wib(row.tgl_terima)
+            tgl.number_format = "dd/mm/yyyy hh:mm"
+        else:
+            _set_text(tgl, row.tgl_terima)
+        tgl.alignment = wrap_top
+        tgl.border = box
+        for col, value in enumerate(row.texts()[1:], 3):
+            c = ws.cell(row=r, column=col)
+            _set_text(c, value)
+            c.alignment = wrap_top
+            c.border = box
+    if not rows:
+        r += 1
+        _set_text(ws.cell(row=r, column=1), EMPTY_MESSAGE)
+        ws.cell(row=r, column=1).font = Font(italic=True)
+        ws.merge_cells(f"A{r}:{last}{r}")
+    else:
+        ws.auto_filter.ref = f"A{header_row}:{last}{r}"
+
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddHeader.center.text = _xlsx_text(one_line(kop.instansi)).lstrip("'").replace("&", "&&")
+    ws.oddFooter.right.text = "Halaman &P dari &N"
+
+    wb.properties.creator = "SIAPMAS Sync"
+    wb.properties.title = "Buku Agenda Surat Masuk"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+_PAGE = landscape(A4)
+_MARGIN_X = 12 * mm
+_MARGIN_TOP = 12 * mm
+_MARGIN_BOTTOM = 16 * mm
+#: column width shares for No., Tgl Terima, No. Agenda, Pengirim, Tgl & No. Surat, Isi Ringkas, Diteruskan ke, Ket.
+_PDF_SHARES = (0.04, 0.10, 0.12, 0.13, 0.12, 0.27, 0.11, 0.11)
+_HEAD_BG = Color(0.9, 0.9, 0.9)
+
+
+def _pdf_styles() -> dict[str, ParagraphStyle]:
+    cell = ParagraphStyle("cell", fontName=SANS, fontSize=7.5, leading=9.3, wordWrap=None)
+    return {
+        "cell": cell,
+        "head": ParagraphStyle("head", parent=cell, fontName=SANS_BOLD, alignment=TA_CENTER),
+        "no": ParagraphStyle("no", parent=cell, alignment=TA_CENTER),
+        "title": ParagraphStyle("title", fontName=SERIF_BOLD, fontSize=13, leading=16, alignment=TA_CENTER,
+                                spaceBefore=4),
+        "period": ParagraphStyle("period", fontName=SANS, fontSize=9.5, leading=12, alignment=TA_CENTER,
+                                 spaceAfter=8),
+        "empty": ParagraphStyle("empty", fontName=SANS, fontSize=10, leading=13, alignment=TA_CENTER,
+                                spaceBefore=18, spaceAfter=18),
+        "sign": ParagraphStyle("sign", fontName=SANS, fontSize=9.5, leading=12.5, alignment=TA_CENTER),
+    }
+
+
+def _break_long_words(markup: str, limit: int = 30) -> str:
+    """Insert zero-width break opportunities into very long words (URLs, IDs) so they wrap."""
+    return re.sub(r"[^\s<>&;]{%d,}" % limit,
+                  lambda m: "\u200b".join(m.group(0)[i:i + 12] for i in range(0, len(m.group(0)), 12)),
+                  markup)
+
+
+def _pdf_cell(text: str, style: ParagraphStyle, limit: int) -> Paragraph:
+    return Paragraph(_break_long_words(para_markup(truncate(str(text or ""), limit), style.fontName)), style)
+
+
+def _canvas_class() -> type[Canvas]:
+    """A canvas that defers page output so every footer can say 'Halaman X dari Y'."""
+
+    class _NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, 1):
+                self.__dict__.update(state)
+                self._furniture(number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _furniture(self, number: int, total: int) -> None:
+            width, _ = _PAGE
+            y = _MARGIN_BOTTOM - 7 * mm
+            self.saveState()
+            self.setStrokeColor(GREY)
+            self.setLineWidth(0.5)
+            self.line(_MARGIN_X, y + 3.5 * mm, width - _MARGIN_X, y + 3.5 * mm)
+            self.setFillColor(GREY)
+            self.setFont(SANS, 7)
+            self.drawString(_MARGIN_X, y, fit_text("Buku Agenda Surat Masuk — SIAPMAS", SANS, 7, 120 * mm))
+            self.setFillColor(black)
+            self.setFont(SANS, 8)
+            self.drawRightString(width - _MARGIN_X, y, f"Halaman {number} dari {total}")
+            self.restoreState()
+
+    return _NumberedCanvas
+
+
+def _signature(st: dict[str, ParagraphStyle], width: float, today: date) -> KeepTogether:
+    sign_w = 80 * mm
+    lines = [
+        f"{PLACE}, {tanggal_id(datetime(today.year, today.month, today.day))}",
+        SIGNER,
+    ]
+    cells = [[Paragraph(para_markup(s), st["sign"])] for s in lines]
+    cells.append([Spacer(1, 20 * mm)])
+    cells.append([Paragraph("(.......................................................)", st["sign"])])
+    cells.append([Paragraph("NIP. .......................................", st["sign"])])
+    inner = Table(cells, colWidths=[sign_w])
+    inner.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    outer = Table([["", inner]], colWidths=[width - sign_w, sign_w])
+    outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return KeepTogether([Spacer(1, 8 * mm), outer])
+
+
+def export_buku_agenda_pdf(rows: Sequence[AgendaRow], path: Path, *, period: tuple[date, date], kop: Kop) -> Path:
+    """Write the Buku Agenda of *period* as a printable PDF (A4 landscape) to *path*; return *path*."""
+    register_fonts()
+    st = _pdf_styles()
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf, pagesize=_PAGE, leftMargin=_MARGIN_X, rightMargin=_MARGIN_X, topMargin=_MARGIN_TOP,
+        bottomMargin=_MARGIN_BOTTOM, invariant=1, pageCompression=1, initialFontName=SANS,
+        initialFontSize=9, **doc_info("Buku Agenda Surat Masuk", kop.instansi),
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="isi",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="buku", frames=[frame])])
+
+    story: list[Any] = [
+        KopFlowable(kop, FULL),
+        Paragraph(para_markup(TITLE, SERIF_BOLD), st["title"]),
+        Paragraph(para_markup(periode_id(period)), st["period"]),
+    ]
+    widths = [doc.width * s for s in _PDF_SHARES]
+    data: list[list[Any]] = [[_pdf_cell(h, st["head"], 40) for h in BUKU_AGENDA_COLUMNS]]
+    for row in rows:
+        texts = (str(row.no),) + row.texts()
+        data.append([
+            _pdf_cell(t, st["no"] if i == 0 else st["cell"], _PDF_LIMITS[i]) for i, t in enumerate(texts)
+        ])
+    if rows:
+        table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, black),
+            ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
+            ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+            ("VALIGN", (0, 1), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ]))
+        story.append(table)
+    else:
+        table = Table(data, colWidths=widths, repeatRows=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, black),
+            ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        story += [table, Paragraph(para_markup(EMPTY_MESSAGE), st["empty"])]
+    story.append(_signature(st, doc.width, _today()))
+    doc.build(story, canvasmaker=_canvas_class())
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path

@@ -1,0 +1,124 @@
+"""The ``Kendali`` control sheet: one row per agenda item, where operators record each
+step of the SOP and officials see where everything is.
+
+Pure functions only. An operator's edit is recognised by comparing an editable cell with
+the value the worker last wrote there (kept in the ledger per item), never by comparing
+with the ledger's current truth — so a stage changed through the CLI meanwhile is not
+mistaken for an operator edit, and an operator edit is never silently overwritten: it is
+either applied or answered in ``Pesan`` (and in the history) before the cell is restored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import SheetTable
+from .sheetplan import cell_text, header_key
+
+KENDALI_TAB = "Kendali"
+
+#: Columns in order. Editable ones are typed into by operators; the rest are computed.
+KENDALI_COLUMNS: tuple[str, ...] = (
+    "No. Agenda",
+    "Tgl Terima",
+    "Pelapor",
+    "Perihal",
+    "Usulan Tujuan",
+    "Tahap",
+    "Diteruskan ke",
+    "Sifat",
+    "Rahasia",
+    "Catatan",
+    "Pesan",
+    "Posisi",
+    "Batas Waktu",
+    "Terlambat",
+    "Umur (hari kerja)",
+    "Diperbarui",
+)
+EDITABLE: tuple[str, ...] = ("Tahap", "Diteruskan ke", "Sifat", "Rahasia", "Catatan")
+COMPUTED: tuple[str, ...] = tuple(c for c in KENDALI_COLUMNS if c not in EDITABLE)
+SIFAT_CHOICES: tuple[str, ...] = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
+
+_TRUE = {"true", "ya", "y", "1", "x", "✓", "✔", "☑", "☒", "benar", "yes"}
+
+
+def truthy(value: object) -> bool:
+    """A checkbox cell: Google gives True/False; people type YA, x, 1 …"""
+    if isinstance(value, bool):
+        return value
+    return cell_text(value).strip().casefold() in _TRUE
+
+
+def editable_text(column: str, value: object) -> str:
+    """Canonical text of an editable cell for comparison."""
+    if column == "Rahasia":
+        return "TRUE" if truthy(value) else "FALSE"
+    return " ".join(cell_text(value).split())
+
+
+@dataclass
+class KendaliEdit:
+    """What an operator changed on one row since the worker last wrote it."""
+
+    agenda_no: str
+    row: int  # 0-based data row as read this cycle
+    changes: dict[str, str] = field(default_factory=dict)  # column -> new canonical text
+    values: dict[str, str] = field(default_factory=dict)  # all editable columns as read
+
+
+def find_edits(table: SheetTable | None, last_written: Mapping[str, Mapping[str, str]]) -> list[KendaliEdit]:
+    """Rows whose editable cells differ from what the worker last wrote.
+
+    ``last_written`` maps agenda number → {column: canonical text}. Rows the worker never
+    wrote (unknown agenda numbers) are ignored; duplicated rows count once (the first)."""
+    if table is None or not table.header:
+        return []
+    pos = {header_key(h): i for i, h in reversed(list(enumerate(table.header)))}
+    c_agenda = pos.get(header_key("No. Agenda"))
+    if c_agenda is None:
+        return []
+    cols = {c: pos.get(header_key(c)) for c in EDITABLE}
+    seen: set[str] = set()
+    edits = []
+    for r, row in enumerate(table.rows):
+        agenda = cell_text(row[c_agenda]) if c_agenda < len(row) else ""
+        if not agenda or agenda in seen or agenda not in last_written:
+            continue
+        seen.add(agenda)
+        values = {
+            c: editable_text(c, row[i] if i is not None and i < len(row) else None) for c, i in cols.items() if i is not None
+        }
+        before = last_written[agenda]
+        changes = {c: v for c, v in values.items() if v != before.get(c, v)}
+        if changes:
+            edits.append(KendaliEdit(agenda, r, changes, values))
+    return edits
+
+
+def written_state(row: Mapping[str, Any]) -> dict[str, str]:
+    """The canonical editable values of a Kendali row the worker is about to write."""
+    return {c: editable_text(c, row.get(c)) for c in EDITABLE}
+
+
+def row_positions(table: SheetTable | None) -> dict[str, int]:
+    """Agenda number → data row, for rows present on the tab."""
+    if table is None or not table.header:
+        return {}
+    pos = {header_key(h): i for i, h in enumerate(table.header)}
+    c = pos.get(header_key("No. Agenda"))
+    out: dict[str, int] = {}
+    if c is None:
+        return out
+    for r, row in enumerate(table.rows):
+        k = cell_text(row[c]) if c < len(row) else ""
+        if k and k not in out:
+            out[k] = r
+    return out
+
+
+def validations(stage_labels: Sequence[str], akd: Sequence[str]) -> dict[str, list[str]]:
+    """Dropdown lists for the editable columns (data validation on the sheet)."""
+    return {"Tahap": list(stage_labels), "Diteruskan ke": list(akd), "Sifat": list(SIFAT_CHOICES)}

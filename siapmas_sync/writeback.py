@@ -1,0 +1,143 @@
+"""What the spreadsheet should show, computed from the ledger: the status cells of each
+response row, the ``Buku Agenda`` and ``Riwayat`` registers, and the ``Kendali`` sheet
+(with its SLA clocks). Officials read these; the ledger stays the source of truth.
+
+Reporter identity is masked ("Dirahasiakan") wherever an item is *rahasia*.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import codec
+from .kendali import written_state
+from .ledger import from_iso
+from .models import KURANG
+from .workflow import OfficeCalendar, SlaStatus, Workflow, format_duration_id, sla_status
+
+DIRAHASIAKAN = "Dirahasiakan"
+
+
+def format_wib(dt: datetime, tz: Any) -> str:
+    return dt.astimezone(tz).strftime("%d/%m/%Y %H.%M")
+
+
+@dataclass
+class Views:
+    wf: Workflow
+    cal: OfficeCalendar
+    tz: Any
+    verify_days: int = 3
+    settle_days: int = 60
+
+    def sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
+        try:
+            return sla_status(
+                self.cal, self.wf, row.tahap, from_iso(row.stage_entered_at), received_at, now,
+                verify_days=self.verify_days, settle_days=self.settle_days,
+            )
+        except ValueError:  # a stage label renamed in configuration after it was recorded
+            return None
+
+    def actor(self, tahap: str) -> str:
+        stage = self.wf.find(tahap)
+        return stage.actor if stage else ""
+
+    def deadline_text(self, sla: SlaStatus | None) -> str:
+        if sla is None or sla.deadline is None:
+            return "—"
+        return format_wib(sla.deadline, self.tz)
+
+    # --- response rows ----------------------------------------------------------------
+
+    def status_cells(self, row: Any, received_at: datetime, now: datetime) -> dict[str, object]:
+        findings = json.loads(row.findings)
+        kurang = [f["message"] for f in findings if f.get("severity") == KURANG]
+        docs = json.loads(row.documents)
+        routing = json.loads(row.routing)
+        return {
+            "No. Agenda": row.agenda_no,
+            "Tahap": row.tahap,
+            "Posisi": self.actor(row.tahap),
+            "Batas Waktu": self.deadline_text(self.sla(row, received_at, now)),
+            "Diteruskan ke (usulan)": row.diteruskan_ke or f"{routing['tujuan']} (usulan)",
+            "Kelengkapan": "Lengkap" if not kurang else "Kurang: " + "; ".join(kurang),
+            "Dokumen": docs.get("links") or (str(Path(docs["aduan"]).parent) if docs.get("aduan") else "menunggu"),
+            "Diperbarui": format_wib(from_iso(row.updated_at), self.tz),
+        }
+
+    # --- registers --------------------------------------------------------------------
+
+    def buku_agenda_row(self, row: Any, payload: dict[str, Any]) -> dict[str, object]:
+        received = datetime.fromisoformat(payload["received_at"])
+        routing = json.loads(row.routing)
+        kurang = [f["code"] for f in json.loads(row.findings) if f.get("severity") == KURANG]
+        return {
+            "No.": row.seq,
+            "Tgl Terima": format_wib(received, self.tz),
+            "No. Agenda": row.agenda_no,
+            "Pengirim": DIRAHASIAKAN if row.rahasia else (payload.get("nama") or "(tanpa nama)"),
+            "Tgl & No. Surat": f"{received.astimezone(self.tz):%d/%m/%Y}, formulir daring",
+            "Isi Ringkas": row.perihal,
+            "Diteruskan ke": row.diteruskan_ke or f"(usulan: {routing['tujuan']})",
+            "Ket.": row.tahap + ("" if not kurang else f"; kurang: {', '.join(kurang)}"),
+        }
+
+    def riwayat_row(self, ev: Any, agenda_no: str) -> dict[str, object]:
+        return {
+            "ID": ev.id,
+            "Waktu": format_wib(from_iso(ev.at), self.tz),
+            "No. Agenda": agenda_no,
+            "Peristiwa": ev.event,
+            "Dari Tahap": ev.from_stage or "",
+            "Ke Tahap": ev.to_stage or "",
+            "Oleh": ev.actor,
+            "Saluran": ev.channel,
+            "Catatan": ev.note,
+        }
+
+    # --- Kendali ----------------------------------------------------------------------
+
+    def kendali_row(self, row: Any, payload: dict[str, Any], now: datetime) -> dict[str, object]:
+        received = datetime.fromisoformat(payload["received_at"])
+        sla = self.sla(row, received, now)
+        routing = json.loads(row.routing)
+        late = ""
+        if sla is not None:
+            if sla.is_late:
+                late = format_duration_id(sla.late_by)
+            elif sla.settle_overdue:
+                late = f"lewat {self.settle_days} hari"
+        return {
+            "No. Agenda": row.agenda_no,
+            "Tgl Terima": format_wib(received, self.tz),
+            "Pelapor": DIRAHASIAKAN if row.rahasia else (payload.get("nama") or "(tanpa nama)"),
+            "Perihal": row.perihal,
+            "Usulan Tujuan": routing["tujuan"] + (f" ({', '.join(routing['matched'][:4])})" if routing.get("matched") else ""),
+            "Tahap": row.tahap,
+            "Diteruskan ke": row.diteruskan_ke or "",
+            "Sifat": row.sifat,
+            "Rahasia": bool(row.rahasia),
+            "Catatan": "",
+            "Pesan": row.pesan or "",
+            "Posisi": self.actor(row.tahap),
+            "Batas Waktu": self.deadline_text(sla),
+            "Terlambat": late,
+            "Umur (hari kerja)": sla.age_working_days if sla else "",
+            "Diperbarui": format_wib(from_iso(row.updated_at), self.tz),
+        }
+
+
+def kendali_state(desired: dict[str, object]) -> str:
+    return json.dumps(written_state(desired), ensure_ascii=False, sort_keys=True)
+
+
+def payload_received(payload: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(payload["received_at"])
+
+
+__all__ = ["Views", "format_wib", "kendali_state", "codec"]
