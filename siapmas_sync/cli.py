@@ -327,6 +327,41 @@ def overdue(c: Ctx, as_json: bool) -> None:
             click.echo(f"  {d['agenda']:<24} {d['stage']:<28} terlambat {d['late'] or '-':<22} umur {d['age_working_days']} hari kerja")
 
 
+@cli.command("buku-agenda")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Tanggal awal (2026-11-01 atau 01/11/2026).")
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Tanggal akhir (termasuk).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Folder hasil (bawaan: <output>/buku-agenda).")
+@pass_ctx
+def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | None) -> None:
+    """Ekspor Buku Agenda Surat Masuk satu periode sebagai PDF dan XLSX, siap cetak."""
+    from .export import AgendaRow, export_buku_agenda_pdf, export_buku_agenda_xlsx
+    from .engine import build_workflow
+    from .writeback import Views
+
+    s = c.settings
+    start, end = date_from.date(), date_to.date()
+    if end < start:
+        raise click.BadParameter("--to harus sama dengan atau setelah --from")
+    views = Views(*build_workflow(s), s.tz)
+    rows = []
+    with c.ledger() as ledger:
+        payloads = ledger.payloads()
+        for r in ledger.item_rows():
+            p = payloads[r.key]
+            received = datetime.fromisoformat(p["received_at"]).astimezone(s.tz)
+            if start <= received.date() <= end:
+                d = views.buku_agenda_row(r, p)
+                rows.append(AgendaRow(len(rows) + 1, received, r.agenda_no, str(d["Pengirim"]), str(d["Tgl & No. Surat"]),
+                                      str(d["Isi Ringkas"]), str(d["Diteruskan ke"]), str(d["Ket."])))
+    folder = out_dir or (s.output.dir / "buku-agenda")
+    stem = f"buku-agenda-{start:%Y%m%d}-{end:%Y%m%d}"
+    pdf = export_buku_agenda_pdf(rows, folder / f"{stem}.pdf", period=(start, end), kop=s.kop_value())
+    xlsx = export_buku_agenda_xlsx(rows, folder / f"{stem}.xlsx", period=(start, end), kop=s.kop_value())
+    click.echo(f"{len(rows)} aduan pada periode {start:%d/%m/%Y}–{end:%d/%m/%Y}.")
+    click.echo(f"PDF : {pdf}")
+    click.echo(f"XLSX: {xlsx}")
+
+
 @cli.command()
 @click.pass_context
 def doctor(ctx: click.Context) -> None:

@@ -250,7 +250,7 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
         sec = raw.get(section)
         if isinstance(sec, dict) and isinstance(sec.get(key), str) and sec[key]:
             p = Path(sec[key]).expanduser()
-            sec[key] = str(p if p.is_absolute() else (base / p))
+            sec[key] = os.path.normpath(p if p.is_absolute() else (base / p))
 
 
 def _format_validation(path: Path, exc: ValidationError) -> str:

@@ -346,7 +346,6 @@ def _env() -> SandboxedEnvironment:
 
 def _open(path: Path) -> Any:
     """A loaded DocxTemplate, or ConfigError when *path* is not a Word document."""
-    from docx.opc.exceptions import PackageNotFoundError  # noqa: F401 (documented cause)
     from docxtpl import DocxTemplate
 
     try:
@@ -376,6 +375,11 @@ def _template_parts(tpl: Any) -> list[tuple[str, str]]:
         if "{" in value:
             parts.append((f"properti {prop}", value))
     return parts
+
+
+def _sentence(text: str) -> str:
+    """*text* ending with exactly one full stop."""
+    return str(text).strip().rstrip(".") + "."
 
 
 def _plain(xml: str, limit: int = 90) -> str:
@@ -431,22 +435,23 @@ def _check(tpl: Any, path: Path, known: Collection[str]) -> None:
         marked = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
         try:
             ast = env.parse(marked)
+            names = _unknown(ast, env, known)  # compiles too: unknown filters/tests fail here
         except TemplateSyntaxError as exc:
             lines = marked.splitlines()
             near = _plain(lines[exc.lineno - 1]) if exc.lineno and exc.lineno <= len(lines) else ""
             where = f' di dekat "{near}"' if near else ""
             raise ConfigError(
                 f"Templat {path.name} mengandung kesalahan sintaks placeholder ({label}){where}: "
-                f"{exc.message}.",
-                "Periksa pasangan {{ }} dan {% %} di Word; " + _ADVICE_FIX,
+                f"{_sentence(exc.message)}",
+                "Periksa pasangan {{ }} dan {% %} di Word. " + _ADVICE_FIX,
             ) from exc
-        for name in _unknown(ast, env, known):
+        for name in names:
             if name not in unknown:
                 unknown.append(name)
     if unknown:
         shown = ", ".join("{{ " + n + " }}" for n in unknown)
         prefixes = {k.rsplit(".", 1)[0] for k in known if "." in k}
-        available = ", ".join(sorted(k for k in known if k not in prefixes))
+        available = ", ".join(sorted((k for k in known if k not in prefixes), key=lambda k: ("." in k, k)))
         raise ConfigError(
             f"Templat {path.name} memakai placeholder yang tidak dikenal: {shown}. "
             f"Yang tersedia: {available}.",
@@ -497,7 +502,7 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
         tpl.save(buf)
     except TemplateError as exc:
         raise ConfigError(
-            f"Templat {path.name} tidak dapat diisi: {exc.message or type(exc).__name__}.",
+            f"Templat {path.name} tidak dapat diisi: {_sentence(exc.message or type(exc).__name__)}",
             _ADVICE_FIX,
         ) from exc
     except Exception as exc:  # malformed XML after rendering (a tag split across a table, …)

@@ -146,6 +146,7 @@ class Engine:
             load_routing_table(settings.routing.table) if settings.routing.table else default_routing_table()
         )
         self.out_dir = settings.output.dir
+        _private_dir(self.out_dir)
         w = settings.workflow
         self.wf, self.cal = build_workflow(settings)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
@@ -495,6 +496,14 @@ class Engine:
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL
+
+
+def _private_dir(path: Path) -> None:
+    """Create a folder readable by the owner only (POSIX): documents hold personal data."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            os.chmod(path, 0o700)
 
 
 def _dedupe(findings: Sequence[Finding]) -> list[Finding]:

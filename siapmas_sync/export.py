@@ -16,7 +16,6 @@ text are stored with the string type.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -130,7 +129,11 @@ def _xlsx_text(value: object) -> str:
 
 
 def _set_text(cell: Any, value: object) -> None:
-    cell.value = _xlsx_text(value)
+    text = _xlsx_text(value)
+    if not text:
+        cell.value = None  # an empty cell, not an empty string
+        return
+    cell.value = text
     cell.data_type = "s"  # never a formula, whatever the text
 
 
@@ -202,7 +205,7 @@ def export_buku_agenda_xlsx(rows: Sequence[AgendaRow], path: Path, *, period: tu
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddHeader.center.text = _xlsx_text(one_line(kop.instansi)).lstrip("'").replace("&", "&&")
+    ws.oddHeader.center.text = ILLEGAL_CHARACTERS_RE.sub("", one_line(kop.instansi)).replace("&", "&&")
     ws.oddFooter.right.text = "Halaman &P dari &N"
 
     wb.properties.creator = "SIAPMAS Sync"
@@ -221,12 +224,12 @@ _MARGIN_X = 12 * mm
 _MARGIN_TOP = 12 * mm
 _MARGIN_BOTTOM = 16 * mm
 #: column width shares for No., Tgl Terima, No. Agenda, Pengirim, Tgl & No. Surat, Isi Ringkas, Diteruskan ke, Ket.
-_PDF_SHARES = (0.04, 0.10, 0.12, 0.13, 0.12, 0.27, 0.11, 0.11)
+_PDF_SHARES = (0.035, 0.095, 0.11, 0.13, 0.11, 0.30, 0.11, 0.11)
 _HEAD_BG = Color(0.9, 0.9, 0.9)
 
 
 def _pdf_styles() -> dict[str, ParagraphStyle]:
-    cell = ParagraphStyle("cell", fontName=SANS, fontSize=7.5, leading=9.3, wordWrap=None)
+    cell = ParagraphStyle("cell", fontName=SANS, fontSize=7.5, leading=9.3)
     return {
         "cell": cell,
         "head": ParagraphStyle("head", parent=cell, fontName=SANS_BOLD, alignment=TA_CENTER),
@@ -241,15 +244,8 @@ def _pdf_styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _break_long_words(markup: str, limit: int = 30) -> str:
-    """Insert zero-width break opportunities into very long words (URLs, IDs) so they wrap."""
-    return re.sub(r"[^\s<>&;]{%d,}" % limit,
-                  lambda m: "\u200b".join(m.group(0)[i:i + 12] for i in range(0, len(m.group(0)), 12)),
-                  markup)
-
-
 def _pdf_cell(text: str, style: ParagraphStyle, limit: int) -> Paragraph:
-    return Paragraph(_break_long_words(para_markup(truncate(str(text or ""), limit), style.fontName)), style)
+    return Paragraph(para_markup(truncate(str(text or ""), limit), style.fontName), style)
 
 
 def _canvas_class() -> type[Canvas]:

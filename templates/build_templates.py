@@ -199,7 +199,7 @@ def build_disposisi() -> None:
     w = 17.0
 
     # info block: Surat dari · Nomor Surat · Tanggal Surat | Diterima Tanggal · Nomor Agenda · Sifat
-    t = table(doc, 3, [2.6, 5.3, 3.4, 5.7])
+    t = table(doc, 3, [2.9, 5.0, 3.4, 5.7])
     rows = [
         ("Surat dari", ": {{ pelapor }}", "Diterima Tanggal", ": {{ diterima_waktu }}"),
         ("Nomor Surat", ": {{ nomor_surat }}", "Nomor Agenda", ": {{ agenda_no }}"),

@@ -104,6 +104,9 @@ class RewritingHttp(httplib2.Http):
 
     def __init__(self, base_url: str, **kwargs: Any):
         super().__init__(**kwargs)
+        # As googleapiclient.http.build_http() does: 308 is "Resume Incomplete" for
+        # resumable uploads, not a redirect.
+        self.redirect_codes = self.redirect_codes - {308}
         self.base_url = base_url.rstrip("/")
         netloc = urllib.parse.urlsplit(self.base_url).netloc
         self.origins = (*GOOGLE_ORIGINS, f"https://{netloc}")
@@ -125,5 +128,9 @@ def drive_service(key: Mapping[str, Any], url: str | None, *, scopes: tuple[str,
         http = AuthorizedHttp(creds, http=RewritingHttp(url, timeout=timeout))
         return build("drive", "v3", http=http, client_options={"api_endpoint": url.rstrip("/") + "/drive/v3/"},
                      static_discovery=True, cache_discovery=False)
-    http = AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout))
+    from googleapiclient.http import build_http
+
+    base = build_http()
+    base.timeout = timeout
+    http = AuthorizedHttp(creds, http=base)
     return build("drive", "v3", http=http, static_discovery=True, cache_discovery=False)

@@ -1,7 +1,7 @@
 """Drive API v3 semantics over :class:`state.Store`.
 
-- files.list: ``q`` (see :mod:`driveq`), ``fields``, ``pageSize`` (default 100, max
-  1000), ``pageToken``, ``orderBy``; default body ``{"kind": "drive#fileList",
+- files.list: ``q`` (see :mod:`driveq`), ``fields``, ``pageSize`` (unspecified: all, paged
+  at 1000; larger values coerced to 1000), ``pageToken``, ``orderBy``; default body ``{"kind": "drive#fileList",
   "incompleteSearch": false, "files": [{"kind","id","name","mimeType"}]}`` (gspread
   cassette ClientTest.test_list_spreadsheet_files shows the ``fields`` selection).
 - files.get: metadata with ``fields``; ``alt=media`` with ``Range`` -> 206 +
@@ -147,15 +147,18 @@ def files_list(store: Store, account: str | None, params: dict[str, Any], base_u
     q = params.get("q")
     try:
         pred = driveq.compile_query(q, acl=lambda fid: store.perms.get(fid, {}),
-                                    content=lambda fid: store.content.get(fid, b""))
+                                    content=lambda fid: store.content.get(fid, b""), me=account)
     except driveq.QueryError:
         raise invalid("q") from None
+    # Discovery doc (drive.v3.json): unspecified -> "the entire list of files for
+    # non-shared drives" (we still page at 1000); values above 1000 are coerced to 1000.
     try:
-        page_size = int(params.get("pageSize") or 100)
+        page_size = int(params.get("pageSize") or 1000)
     except ValueError:
         raise invalid("pageSize") from None
-    if page_size < 1 or page_size > 1000:
+    if page_size < 1:
         raise invalid("pageSize", f"Invalid value '{page_size}'. Values must be within the range: [1, 1000]")
+    page_size = min(page_size, 1000)
     specs = _sort_key(params.get("orderBy"))
     candidates = [rec for fid, rec in store.files.items() if store.can_read(account, fid)]
     try:

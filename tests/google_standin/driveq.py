@@ -4,7 +4,7 @@ Supported (https://developers.google.com/drive/api/guides/ref-search-terms):
 ``'<id>' in parents``, ``parents in '<id>'`` (as gspread writes it), ``trashed = false``,
 ``name = '...'``, ``name != '...'``, ``name contains '...'`` (prefix match on words),
 ``mimeType = / != '...'``, ``createdTime`` / ``modifiedTime`` with = != < <= > >=
-against an RFC 3339 string, ``starred``, ``'<email>' in owners|writers|readers``,
+against an RFC 3339 string, ``starred``, ``'<email>'|'me' in owners|writers|readers``,
 ``fullText contains '...'`` (name and text content), combined with and / or / not and
 parentheses.  Strings may use single or double quotes with backslash escapes.
 """
@@ -149,6 +149,8 @@ class _Parser:
 
     def _membership(self, item: str, coll: str) -> Predicate:
         coll = coll.lower()
+        if item == "me":
+            item = self.ctx.get("me") or ""
         if coll == "parents":
             return lambda f: item in (f.get("parents") or [])
         roles = {"owners": ("owner",), "writers": ("owner", "writer"),
@@ -196,8 +198,8 @@ class _Parser:
 
 
 def compile_query(q: str | None, *, acl: Callable[[str], dict[str, str]] | None = None,
-                  content: Callable[[str], bytes] | None = None) -> Predicate:
+                  content: Callable[[str], bytes] | None = None, me: str | None = None) -> Predicate:
     if q is None or not q.strip():
         return lambda f: True
-    ctx = {"acl": acl or (lambda _id: {}), "content": content or (lambda _id: b"")}
+    ctx = {"acl": acl or (lambda _id: {}), "content": content or (lambda _id: b""), "me": me}
     return _Parser(q, ctx).parse()

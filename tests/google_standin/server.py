@@ -442,6 +442,8 @@ class GoogleStandin:
         api = name.split(".", 1)[0]
         body = h.read_body()
         account, scopes, auth_problem = self._authenticate(h.headers.get("Authorization"))
+        if name == "oauth.token":
+            account = _assertion_issuer(body)  # unverified; for the request log only
         status: int | None = None
         fault_kind: str | None = None
         try:
@@ -682,6 +684,15 @@ class GoogleStandin:
         if received:
             headers["Range"] = f"bytes=0-{received - 1}"
         return 308, b"", headers
+
+
+def _assertion_issuer(body: bytes) -> str | None:
+    try:
+        assertion = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("assertion", [""])[-1]
+        iss = auth.decode_jwt(assertion)[1].get("iss")
+        return iss if isinstance(iss, str) else None
+    except (auth.GrantError, AttributeError, IndexError):
+        return None
 
 
 def serial_to_datetime(serial: float) -> dt.datetime:

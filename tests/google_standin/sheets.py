@@ -477,7 +477,8 @@ def values_batch_update(store: Store, sid: str, account: str | None, body: dict[
 
 def _find_table(sheet: dict[str, Any], box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
     """The 'table' values.append appends to: the connected block of non-empty cells that
-    contains the first non-empty cell of the range (row-major), as a bounding box."""
+    contains the first non-empty cell of the range (row-major), as a bounding box.  The
+    block may extend beyond the input range (appending to "A1" finds the whole table)."""
     r1, c1, r2, c2 = box
     data = sheet["data"]
     start = None
@@ -498,7 +499,7 @@ def _find_table(sheet: dict[str, Any], box: tuple[int, int, int, int]) -> tuple[
         r, c = todo.pop()
         br1, bc1, br2, bc2 = min(br1, r), min(bc1, c), max(br2, r), max(bc2, c)
         for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
-            if (nr, nc) in seen or not (r1 - 1 <= nr < r2 and c1 - 1 <= nc < c2):
+            if (nr, nc) in seen or nr < 0 or nc < 0:
                 continue
             if get_cell(sheet, nr, nc) is not None:
                 seen.add((nr, nc))
