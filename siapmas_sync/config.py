@@ -66,6 +66,8 @@ class OutputConfig(_Section):
     dir: Path = Path("var/output")
     disposisi_paper: Literal["A4", "HALF_FOLIO"] = "A4"
     print_batch: bool = True
+    docx: bool = True  # also write editable Word versions (templates/)
+    render_workers: int = Field(0, ge=0, le=64)  # processes for large backlogs; 0 = one per core
 
 
 class NumberingConfig(_Section):

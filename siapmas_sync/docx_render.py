@@ -93,19 +93,31 @@ CHECKED = "☒"
 UNCHECKED = "☐"
 USULAN = "(usulan sistem)"
 
-# context keys of the printed checklists (same order as the PDF lists)
-_SIFAT_KEYS = dict(zip(SIFAT, ("sifat_sangat_segera", "sifat_segera", "sifat_rahasia", "sifat_biasa")))
-_TUJUAN_KEYS = dict(zip(TUJUAN, (
-    "kabag_umum", "kabag_persidangan", "komisi_i", "komisi_ii", "komisi_iii", "komisi_iv",
-    "bapemperda", "banggar", "badan_kehormatan", "bamus",
-)))
-_HARAP_KEYS = dict(zip(HARAP, (
-    "tanggapan_saran", "proses_lanjut", "koordinasi", "ditindaklanjuti", "diketahui", "rdp",
-    "diarsipkan",
-)))
-_PARAF_KEYS = dict(zip(PARAF, ("kasubag_tu", "kabag", "sekretaris_dprd", "ketua_dprd")))
-assert len(_SIFAT_KEYS) == len(SIFAT) and len(_TUJUAN_KEYS) == len(TUJUAN)
-assert len(_HARAP_KEYS) == len(HARAP) and len(_PARAF_KEYS) == len(PARAF)
+# context keys of the printed checklists (same order as the PDF lists); an option added to
+# the PDF lists later gets a key derived from its label
+_KEYS = {
+    "Sangat Segera": "sifat_sangat_segera", "Segera": "sifat_segera", "Rahasia": "sifat_rahasia",
+    "Biasa": "sifat_biasa",
+    "Kabag Umum & Keuangan": "kabag_umum", "Kabag Persidangan & PUU": "kabag_persidangan",
+    "Komisi I": "komisi_i", "Komisi II": "komisi_ii", "Komisi III": "komisi_iii", "Komisi IV": "komisi_iv",
+    "Bapemperda": "bapemperda", "Banggar": "banggar", "Badan Kehormatan": "badan_kehormatan",
+    "Bamus": "bamus",
+    "Tanggapan dan saran": "tanggapan_saran", "Proses lebih lanjut": "proses_lanjut",
+    "Koordinasi/konfirmasikan": "koordinasi", "Untuk ditindaklanjuti": "ditindaklanjuti",
+    "Untuk diketahui": "diketahui", "Dijadwalkan RDP": "rdp", "Diarsipkan": "diarsipkan",
+    "Kasubag TU": "kasubag_tu", "Kabag": "kabag", "Sekretaris DPRD": "sekretaris_dprd",
+    "Ketua DPRD": "ketua_dprd",
+}
+
+
+def _keys(options: Sequence[str], prefix: str = "") -> dict[str, str]:
+    return {o: _KEYS.get(o) or prefix + "_".join(re.findall(r"[a-z0-9]+", o.lower())) for o in options}
+
+
+_SIFAT_KEYS = _keys(SIFAT, "sifat_")
+_TUJUAN_KEYS = _keys(TUJUAN)
+_HARAP_KEYS = _keys(HARAP)
+_PARAF_KEYS = _keys(PARAF)
 
 _ADVICE_FIX = (
     "Perbaiki templat di Word, atau hapus berkas itu dari folder templat pengguna agar "

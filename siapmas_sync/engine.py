@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, update
 from . import codec
 from .backends.base import Backend, Snapshot
 from .config import Settings
-from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi, render_print_batch
+from .documents import render_print_batch
 from .intake import ParseOptions, check_completeness, parse_responses
 from .ledger import Ledger, from_iso, items, outbox, responses, utc_iso
 from .models import AgendaItem, DisposisiRecord, Evidence, Finding, RowError, Submission, KURANG
@@ -35,6 +35,8 @@ from .kendali import KENDALI_COLUMNS, KENDALI_TAB, find_edits, validations
 from .steps import StepRecorder, dumps_state, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, format_wib, kendali_state
+from .rendering import RenderJob, render_many
+from .docx_render import shipped_template_dir
 from .sheetplan import (
     BUKU_AGENDA_COLUMNS,
     BUKU_AGENDA_TAB,
@@ -151,6 +153,7 @@ class Engine:
         self.wf, self.cal = build_workflow(settings)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz)
+        self.render_workers: int | None = settings.output.render_workers or None
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -321,42 +324,26 @@ class Engine:
     def _folder(self, row: Any) -> Path:
         return self.out_dir / str(row.year) / agenda_folder(row.agenda_no)
 
-    def render_item(self, row: Any) -> dict[str, str]:
-        """Render the registration documents of one item; paths relative to output."""
-        item = self.agenda_item(row)
-        base = self._folder(row)
-        kop = self.s.kop_value()
-        paths = {
-            "aduan": render_lembar_aduan(item, kop, base / "lembar-aduan.pdf"),
-            "disposisi": render_lembar_disposisi(
-                item, kop, base / "lembar-disposisi.pdf", paper=self.s.output.disposisi_paper
-            ),
-            "kendali": render_kartu_kendali(item, kop, base / "kartu-kendali.pdf"),
-        }
-        petugas = base / "lembar-aduan-petugas.pdf"
-        if item.rahasia and self.s.kerahasiaan.identitas_untuk_petugas:
-            paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
-        elif petugas.exists():
-            petugas.unlink()  # identity no longer allowed on any copy
-        paths.update(self._docx(row, item, base, ("lembar_disposisi", "kartu_kendali")))
-        return self._publish(paths)
-
-    def render_step_documents(self, kind: str, row: Any) -> dict[str, str]:
-        """Documents a recorded step makes due: the filled-in disposition once it is
-        recorded, the follow-up letter to the reporter once the item is settled."""
-        item = self.agenda_item(row)
-        base = self._folder(row)
-        paths: dict[str, Path] = {}
-        if kind == "disposisi":
-            record = self.disposisi_record(row)
-            paths["disposisi_terisi"] = render_lembar_disposisi(
-                item, self.s.kop_value(), base / "lembar-disposisi-terisi.pdf",
-                disposisi=record, paper=self.s.output.disposisi_paper,
-            )
-            paths.update(self._docx(row, item, base, ("lembar_disposisi",), disposisi=record, suffix="-terisi"))
-        elif kind == "balasan":
-            paths.update(self._docx(row, item, base, ("surat_balasan",), disposisi=self.disposisi_record(row)))
-        return self._publish(paths)
+    def render_job(self, kind: str, row: Any) -> RenderJob:
+        """Everything one render needs, read from the ledger now."""
+        t = self.s.templates
+        disposisi = self.disposisi_record(row) if kind in ("disposisi", "balasan") else None
+        return RenderJob(
+            kind=kind,
+            item=self.agenda_item(row),
+            kop=self.s.kop_value(),
+            folder=self._folder(row),
+            paper=self.s.output.disposisi_paper,
+            docx=self.s.output.docx,
+            template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
+            disposisi=disposisi,
+            identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
+            context_extra={
+                "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
+                "tujuan": row.diteruskan_ke or "",
+                "penandatangan": {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
+            },
+        )
 
     def disposisi_record(self, row: Any) -> DisposisiRecord:
         events = self.ledger.event_rows(row.key)
@@ -367,24 +354,6 @@ class Engine:
             catatan="; ".join(notes[-3:]),
             paraf=paraf_from_events(events, self.wf, self.tz),
         )
-
-    def _docx(self, row: Any, item: AgendaItem, base: Path, names: Sequence[str], *,
-              disposisi: DisposisiRecord | None = None, suffix: str = "") -> dict[str, Path]:
-        try:
-            from .docx_render import render_docx, shipped_template_dir, template_context
-        except ImportError:  # pragma: no cover - docx support not installed
-            return {}
-        dirs = [d for d in (self.s.templates.dir, shipped_template_dir()) if d]
-        t = self.s.templates
-        ctx = template_context(
-            item, self.s.kop_value(), disposisi=disposisi,
-            tindak_lanjut=self._follow_up(row), tujuan=row.diteruskan_ke or "",
-            penandatangan={"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
-        )
-        out = {}
-        for name in names:
-            out[f"{name}_docx{suffix}"] = render_docx(f"{name}.docx", ctx, base / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=dirs)
-        return out
 
     def _follow_up(self, row: Any) -> str:
         done = [e for e in self.ledger.event_rows(row.key) if e.to_stage == self.steps.done_label]
@@ -399,31 +368,40 @@ class Engine:
         return docs
 
     def _render_pending(self, report: CycleReport) -> None:
-        self._render_jobs("render", report)
-        self._render_jobs("disposisi", report)
-        self._render_jobs("balasan", report)
+        for kind in ("render", "disposisi", "balasan"):
+            self._render_jobs(kind, report)
 
     def _render_jobs(self, kind: str, report: CycleReport) -> None:
-        for job in self.ledger.pending(kind):
-            with self.ledger.engine.connect() as conn:
-                row = self.ledger.item_by_key(conn, job.key)
-            if row is None:  # cannot happen: the job is written with its item
-                continue
+        pending = self.ledger.pending(kind)
+        if not pending:
+            return
+        rows = {}
+        with self.ledger.engine.connect() as conn:
+            for entry in pending:
+                rows[entry.id] = self.ledger.item_by_key(conn, entry.key)
+        jobs = {}
+        for entry in pending:
+            row = rows[entry.id]
             try:
-                if kind == "render":
-                    docs = self.render_item(row)
-                else:
-                    docs = {**json.loads(row.documents), **self.render_step_documents(kind, row)}
-            except Exception as exc:  # a renderer bug must not block the other items
-                log.exception("Dokumen %s gagal dibuat", row.agenda_no)
+                jobs[entry.id] = self.render_job(kind, row)
+            except Exception as exc:
+                log.exception("Dokumen %s tidak dapat disiapkan", row.agenda_no)
                 report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
+        entry_of = {id(job): eid for eid, job in jobs.items()}
+        for job, result in render_many(list(jobs.values()), self.render_workers):
+            eid = entry_of[id(job)]
+            row = rows[eid]
+            if isinstance(result, Exception):
+                log.error("Dokumen %s gagal dibuat: %s", row.agenda_no, result)
+                report.render_errors.append((row.agenda_no, str(result) or type(result).__name__))
                 continue
+            docs = self._publish(result)
+            if kind != "render":
+                docs = {**json.loads(row.documents), **docs}
             failpoint("after_render")
             with self.ledger.tx() as conn:
-                conn.execute(
-                    update(items).where(items.c.key == job.key).values(documents=codec.dumps(docs))
-                )
-                self.ledger.finish_outbox(conn, job.id, self.clock())
+                conn.execute(update(items).where(items.c.key == row.key).values(documents=codec.dumps(docs)))
+                self.ledger.finish_outbox(conn, eid, self.clock())
             if kind == "render":
                 report.rendered.append(row.agenda_no)
 

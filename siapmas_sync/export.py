@@ -3,11 +3,12 @@
 * :func:`export_buku_agenda_xlsx` — sheet "Buku Agenda": title, period, a bold frozen
   header row, one row per item; wrapped text, column widths, landscape fit-to-width print
   setup with the header repeated on every printed page.
+* :func:`agenda_row` — the line of one registered item (identity hidden when rahasia);
 * :func:`export_buku_agenda_pdf` — A4 landscape: kop, title, period, a bordered table whose
   header repeats on every page, page numbers, and the Kasubag TU's signature block.
 
 Both are written atomically. Rows arrive ready for display: a *rahasia* item's
-``pengirim`` must already read "Dirahasiakan" (the caller builds the rows). Any text a
+``pengirim`` must already read "Dirahasiakan" (:func:`agenda_row` does that). Any text a
 citizen typed is treated as data: :func:`neutralise_formula` guards it against being
 taken for a spreadsheet formula (OWASP CSV-injection guidance) and XLSX cells holding
 text are stored with the string type.
@@ -37,14 +38,14 @@ from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplat
 
 from siapmas_sync.documents.common import (
     BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, fit_text, one_line, para_markup,
-    register_fonts, tanggal_id, truncate,
+    redact, register_fonts, tanggal_id, truncate,
 )
 from siapmas_sync.documents.drawing import FULL, GREY, KopFlowable
-from siapmas_sync.models import Kop
+from siapmas_sync.models import AgendaItem, Kop
 from siapmas_sync.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB
 
 __all__ = [
-    "AgendaRow", "EMPTY_MESSAGE", "TITLE", "export_buku_agenda_pdf", "export_buku_agenda_xlsx",
+    "AgendaRow", "EMPTY_MESSAGE", "TITLE", "agenda_row", "export_buku_agenda_pdf", "export_buku_agenda_xlsx",
     "neutralise_formula", "periode_id",
 ]
 
@@ -82,6 +83,25 @@ class AgendaRow:
             str(self.tgl_no_surat or ""), str(self.isi_ringkas or ""), str(self.diteruskan_ke or ""),
             str(self.ket or ""),
         )
+
+
+def agenda_row(item: AgendaItem, *, no: int, diteruskan_ke: str = "", ket: str | None = None) -> AgendaRow:
+    """The Buku Agenda line of a registered *item* (identity hidden when rahasia).
+
+    *diteruskan_ke* is what the officials decided (never the routing suggestion); *ket*
+    defaults to the item's stage.
+    """
+    sub = item.submission
+    return AgendaRow(
+        no=no,
+        tgl_terima=sub.received_at,
+        agenda_no=item.agenda_no,
+        pengirim=item.pelapor,
+        tgl_no_surat=f"{tanggal_id(sub.received_at)} / -",
+        isi_ringkas=redact(item.perihal, item, item.rahasia),
+        diteruskan_ke=diteruskan_ke,
+        ket=item.tahap if ket is None else ket,
+    )
 
 
 def neutralise_formula(text: str) -> str:
@@ -304,8 +324,14 @@ def _signature(st: dict[str, ParagraphStyle], width: float, today: date) -> Keep
     return KeepTogether([Spacer(1, 8 * mm), outer])
 
 
-def export_buku_agenda_pdf(rows: Sequence[AgendaRow], path: Path, *, period: tuple[date, date], kop: Kop) -> Path:
-    """Write the Buku Agenda of *period* as a printable PDF (A4 landscape) to *path*; return *path*."""
+def export_buku_agenda_pdf(
+    rows: Sequence[AgendaRow], path: Path, *, period: tuple[date, date], kop: Kop, tanggal: date | None = None,
+) -> Path:
+    """Write the Buku Agenda of *period* as a printable PDF (A4 landscape) to *path*; return *path*.
+
+    *tanggal* is the date above the signature (default: today in WIB); with it fixed the
+    same rows give a byte-identical file.
+    """
     register_fonts()
     st = _pdf_styles()
     buf = io.BytesIO()
@@ -351,7 +377,7 @@ def export_buku_agenda_pdf(rows: Sequence[AgendaRow], path: Path, *, period: tup
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ]))
         story += [table, Paragraph(para_markup(EMPTY_MESSAGE), st["empty"])]
-    story.append(_signature(st, doc.width, _today()))
+    story.append(_signature(st, doc.width, tanggal or _today()))
     doc.build(story, canvasmaker=_canvas_class())
     path = Path(path)
     atomic_write_bytes(path, buf.getvalue())

@@ -12,10 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from siapmas_sync.export import (
-    EMPTY_MESSAGE, TITLE, AgendaRow, export_buku_agenda_pdf, export_buku_agenda_xlsx,
+    EMPTY_MESSAGE, TITLE, AgendaRow, agenda_row, export_buku_agenda_pdf, export_buku_agenda_xlsx,
     neutralise_formula,
 )
-from siapmas_sync.models import Kop
+from siapmas_sync.models import AgendaItem, Kop, RoutingSuggestion, Submission
 
 WIB = ZoneInfo("Asia/Jakarta")
 PERIOD = (date(2026, 11, 1), date(2026, 11, 30))
@@ -193,3 +193,30 @@ def test_pdf_empty_period(tmp_path: Path) -> None:
     assert len(pages) == 1
     assert EMPTY_MESSAGE in pages[0]
     assert "Periode: 1 November 2026 s.d. 30 November 2026" in pages[0]
+
+
+def test_pdf_is_deterministic_with_fixed_date(tmp_path: Path) -> None:
+    rows = make_rows(30)
+    a = export_buku_agenda_pdf(rows, tmp_path / "a.pdf", period=PERIOD, kop=Kop(), tanggal=date(2026, 12, 1))
+    b = export_buku_agenda_pdf(rows, tmp_path / "b.pdf", period=PERIOD, kop=Kop(), tanggal=date(2026, 12, 1))
+    assert a.read_bytes() == b.read_bytes()
+    assert "Mojokerto, 1 Desember 2026" in pdf_pages(a)[-1]
+
+
+@pytest.mark.parametrize("rahasia", [False, True])
+def test_agenda_row_from_item(rahasia: bool) -> None:
+    sub = Submission(key="k", content_hash="h", received_at=datetime(2026, 11, 3, 9, 30, tzinfo=WIB),
+                     nama="Siti Aminah", telepon="+6281111111111", email="siti@example.com",
+                     kronologi="Jalan rusak.")
+    item = AgendaItem(agenda_no="0003/SIAPMAS/2026", year=2026, seq=3, submission=sub,
+                      perihal="Jalan rusak dilaporkan Siti Aminah", routing=RoutingSuggestion("Komisi III", "Komisi III"),
+                      rahasia=rahasia)
+    row = agenda_row(item, no=3, diteruskan_ke="Komisi III")
+    assert (row.no, row.agenda_no, row.tgl_terima) == (3, "0003/SIAPMAS/2026", sub.received_at)
+    assert row.tgl_no_surat == "3 November 2026 / -"
+    assert row.ket == "TERAGENDA" and row.diteruskan_ke == "Komisi III"
+    if rahasia:
+        assert row.pengirim == "Dirahasiakan"
+        assert "Siti" not in row.isi_ringkas
+    else:
+        assert row.pengirim == "Siti Aminah"

@@ -659,3 +659,47 @@ def test_service_account_key_shape(standin):
     assert key["project_id"] == "siapmas-prod" and key["token_uri"] == standin.url + "/token"
     assert key["private_key"].startswith("-----BEGIN PRIVATE KEY-----\n")
     assert len(key["private_key_id"]) == 40 and key["client_id"].isdigit()
+
+
+def test_clear_columns_and_locale_input(gc, sid, standin):
+    sh = gc.open_by_key(sid)
+    sh.values_update("Register!A1", params={"valueInputOption": "USER_ENTERED"},
+                     body={"majorDimension": "COLUMNS", "values": [["28/11/2026 14.05.33", "1.234,5"], ["+62812", "x"]]})
+    assert standin.get_values(sid, "Register") == [[dt.datetime(2026, 11, 28, 14, 5, 33), 62812],
+                                                   [1234.5, "x"]]
+    got = sh.values_get("Register!A1:B2", params={"valueRenderOption": "UNFORMATTED_VALUE",
+                                                  "dateTimeRenderOption": "FORMATTED_STRING"})
+    assert got["values"] == [["28/11/2026 14.05.33", 62812], [1234.5, "x"]]
+    cleared = sh.values_batch_clear(body={"ranges": ["Register!A1", "Register!B:B"]})
+    assert cleared == {"spreadsheetId": sid, "clearedRanges": ["Register!A1", "Register!B1:B1000"]}
+    assert standin.get_values(sid, "Register") == [[], [1234.5]]
+    assert sh.values_clear("Register")["clearedRange"] == "Register!A1:Z1000"
+    assert standin.get_values(sid, "Register") == []
+
+
+def test_drive_update_trash_and_permissions(drive, evidence, standin, sa_key):
+    folder, ids = evidence
+    mine = drive.files().create(body={"name": "draft.txt", "parents": [folder]},
+                                media_body=MediaInMemoryUpload(b"v1", mimetype="text/plain"), fields="id").execute()
+    archive = drive.files().create(body={"name": "Arsip", "mimeType": "application/vnd.google-apps.folder",
+                                         "parents": [folder]}, fields="id").execute()
+    moved = drive.files().update(fileId=mine["id"], addParents=archive["id"], removeParents=folder,
+                                 body={"name": "final.txt"},
+                                 media_body=MediaInMemoryUpload(b"v2", mimetype="text/plain"),
+                                 fields="name,parents,size").execute()
+    assert moved == {"name": "final.txt", "parents": [archive["id"]], "size": "2"}
+    assert standin.file_content(mine["id"]) == b"v2"
+    owned = drive.files().list(q="'me' in owners and trashed = false", fields="files(name)", orderBy="name").execute()
+    assert [f["name"] for f in owned["files"]] == ["Arsip", "final.txt"]
+    drive.files().update(fileId=mine["id"], body={"trashed": True}).execute()
+    assert drive.files().get(fileId=mine["id"], fields="trashed").execute() == {"trashed": True}
+    perm = drive.permissions().create(fileId=archive["id"], body={"type": "user", "role": "reader",
+                                                                  "emailAddress": "kabag@dprd.example"},
+                                      sendNotificationEmail=False).execute()
+    assert perm["role"] == "reader" and perm["type"] == "user"
+    assert standin.store.role("kabag@dprd.example", mine["id"]) == "reader"  # inherited through the folder
+    with pytest.raises(HttpError) as exc:  # only the owner may delete; the folder belongs to the operator
+        drive.files().delete(fileId=folder).execute()
+    assert exc.value.resp.status == 403
+    drive.files().delete(fileId=archive["id"]).execute()
+    assert standin.find_files("final.txt") == []

@@ -24,7 +24,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import gspread
-import httplib2
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
@@ -42,6 +41,7 @@ from .google_http import (
     SCOPE_DRIVE_FILE,
     SCOPE_DRIVE_READ,
     SCOPE_SHEETS,
+    EndpointHttp,
     EndpointSession,
     RetryPolicy,
     access_error,
@@ -268,7 +268,20 @@ class GoogleBackend:
         if not requests_:
             return
         self._sheets("spreadsheet", lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
-        self.metadata(refresh=True)
+        # keep the cached grid in step without another metadata read
+        by_id = {t.sheet_id: t for t in meta.values()}
+        for req in requests_:
+            if "addSheet" in req:
+                p = req["addSheet"]["properties"]
+                g = p["gridProperties"]
+                meta[p["title"]] = TabMeta(p["sheetId"], p["title"], g["rowCount"], g["columnCount"])
+            elif "appendDimension" in req:
+                a = req["appendDimension"]
+                t = by_id[a["sheetId"]]
+                if a["dimension"] == "ROWS":
+                    t.rows += a["length"]
+                else:
+                    t.cols += a["length"]
 
     def _control_requests(self, sheet_id: int, header: Sequence[str], lists: Mapping[str, list[str]]) -> list[dict[str, Any]]:
         """Dropdowns for the editable columns, a checkbox for "Rahasia", and protection
@@ -300,7 +313,7 @@ class GoogleBackend:
     @property
     def drive(self) -> Any:
         if self._drive is None:
-            http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+            http = AuthorizedHttp(self.credentials, http=EndpointHttp.make(self.timeout, self.endpoint))
             opts = {"api_endpoint": self.endpoint} if self.endpoint else None
             self._drive = build("drive", "v3", http=http, client_options=opts, static_discovery=True, cache_discovery=False)
         return self._drive

@@ -100,6 +100,37 @@ class EndpointSession(AuthorizedSession):
         return super().request(method, url, *args, **kwargs)
 
 
+class EndpointHttp:
+    """httplib2 transport for the Drive client that, when an endpoint override is set,
+    also sends media uploads there (googleapiclient keeps ``https`` for upload URLs)."""
+
+    @staticmethod
+    def make(timeout: float, endpoint: str = "") -> Any:
+        import httplib2
+
+        if not endpoint:
+            return _no_308(httplib2.Http(timeout=timeout))
+        base = endpoint.rstrip("/")
+        host = base.split("://", 1)[-1]
+
+        class _Http(httplib2.Http):
+            def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+                for origin in (*GOOGLE_HOSTS, "https://" + host):
+                    if uri.startswith(origin + "/"):
+                        uri = base + uri[len(origin):]
+                        break
+                return super().request(uri, method, *args, **kwargs)
+
+        return _no_308(_Http(timeout=timeout))
+
+
+def _no_308(http: Any) -> Any:
+    """As googleapiclient's own build_http(): 308 means "resume upload", not a redirect."""
+    if hasattr(http, "redirect_codes"):
+        http.redirect_codes = set(http.redirect_codes) - {308}
+    return http
+
+
 # --- retry policy -----------------------------------------------------------------------
 
 

@@ -350,8 +350,10 @@ class GoogleStandin:
         return sheet
 
     def get_values(self, sid: str, tab: str) -> list[list[Any]]:
-        """Raw stored values (untrimmed inside the data: empty cells are ''); dates come back
-        as datetime/date/time, formulas as cells.Formula (a str)."""
+        """Raw stored values, not rendered: every row up to its last non-empty cell, empty
+        cells in between as '', blank rows as [] (nothing after the last non-empty row).
+        Dates come back as datetime/date/time, numbers as int/float, formulas as
+        cells.Formula (a str subclass holding '=...')."""
         with self.lock:
             sheet = self._sheet(sid, tab)
             return [["" if c is None else cells.to_python(c) for c in row] for row in sheet["data"]]

@@ -190,7 +190,13 @@ class Store:
             width = max((len(r) for r in data), default=0)
             sheet = self.new_sheet(name, 0 if index == 0 else self.new_int_id(), index,
                                    max(rows or 1000, len(data)), max(cols or 26, width))
-            sheet["data"] = [[cells.from_python(v, tz) for v in row] for row in data]
+            grid_rows = [[cells.from_python(v, tz) for v in row] for row in data]
+            for row in grid_rows:
+                while row and row[-1] is None:
+                    row.pop()
+            while grid_rows and not grid_rows[-1]:
+                grid_rows.pop()
+            sheet["data"] = grid_rows
             sheets.append(sheet)
         self.spreadsheets[fid] = {
             "properties": {"title": title, "locale": locale, "autoRecalc": "ON_CHANGE", "timeZone": time_zone,

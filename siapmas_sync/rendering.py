@@ -1,0 +1,96 @@
+"""Rendering jobs: everything needed to produce one item's documents, as plain picklable
+data, and a runner that uses every core when a backlog makes rendering dominate.
+
+The engine turns pending outbox entries into :class:`RenderJob` values (reading the
+ledger), the runner renders them (in worker processes when there are many), and the
+engine records the results — so a render never touches the database and a crash in
+the middle leaves the outbox entries pending for the next cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
+from .models import AgendaItem, DisposisiRecord, Kop
+
+log = logging.getLogger("siapmas.rendering")
+
+#: below this many jobs, starting worker processes costs more than it saves
+PARALLEL_THRESHOLD = 12
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    kind: str  # "render" (registration), "disposisi" (recorded), "balasan" (settled)
+    item: AgendaItem
+    kop: Kop
+    folder: Path
+    paper: str = "A4"
+    docx: bool = True
+    template_dirs: tuple[Path, ...] = ()
+    disposisi: DisposisiRecord | None = None
+    identitas_untuk_petugas: bool = False
+    context_extra: dict[str, Any] = field(default_factory=dict)
+
+
+def render_job(job: RenderJob) -> dict[str, Path]:
+    """Render one job's files (atomically); return {kind of document: path}."""
+    item, kop, base = job.item, job.kop, job.folder
+    paths: dict[str, Path] = {}
+    if job.kind == "render":
+        paths["aduan"] = render_lembar_aduan(item, kop, base / "lembar-aduan.pdf")
+        paths["disposisi"] = render_lembar_disposisi(item, kop, base / "lembar-disposisi.pdf", paper=job.paper)
+        paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf")
+        petugas = base / "lembar-aduan-petugas.pdf"
+        if item.rahasia and job.identitas_untuk_petugas:
+            paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
+        elif petugas.exists():
+            petugas.unlink()  # identity no longer allowed on any copy
+        paths.update(_docx(job, ("lembar_disposisi", "kartu_kendali")))
+    elif job.kind == "disposisi":
+        paths["disposisi_terisi"] = render_lembar_disposisi(
+            item, kop, base / "lembar-disposisi-terisi.pdf", disposisi=job.disposisi, paper=job.paper
+        )
+        paths.update(_docx(job, ("lembar_disposisi",), suffix="-terisi"))
+    elif job.kind == "balasan":
+        paths.update(_docx(job, ("surat_balasan",)))
+    return paths
+
+
+def _docx(job: RenderJob, names: Sequence[str], suffix: str = "") -> dict[str, Path]:
+    if not job.docx:
+        return {}
+    from .docx_render import render_docx, template_context
+
+    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, **job.context_extra)
+    return {
+        f"{name}_docx{suffix}": render_docx(
+            f"{name}.docx", ctx, job.folder / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=job.template_dirs
+        )
+        for name in names
+    }
+
+
+def _safe(job: RenderJob) -> dict[str, Path] | Exception:
+    try:
+        return render_job(job)
+    except Exception as exc:  # reported per item; the others proceed
+        return exc
+
+
+def render_many(jobs: Sequence[RenderJob], workers: int | None = None) -> Iterator[tuple[RenderJob, dict[str, Path] | Exception]]:
+    """Render jobs, yielding (job, paths or the error) in order, as each finishes."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        for job in jobs:
+            yield job, _safe(job)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from zip(jobs, pool.map(_safe, jobs, chunksize=4))

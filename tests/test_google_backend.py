@@ -1,0 +1,224 @@
+"""Google-specific behaviour: request counts per cycle, faults, evidence on Drive, the
+token flow, and `doctor` in each failure mode — all through the real client libraries
+against the loopback stand-in."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from PIL import Image
+
+from siapmas_sync.errors import BackendAccessError
+from siapmas_sync.kendali import KENDALI_TAB
+
+from .conftest import Clock
+from .google_standin.server import GoogleStandin
+from .test_contract import KRON, response
+from .worlds import SA_EMAIL, GoogleWorld, rows_as_dicts
+
+
+def jpeg(size: tuple[int, int] = (64, 48), noise: bool = False) -> bytes:
+    img = Image.effect_noise(size, 80).convert("RGB") if noise else Image.new("RGB", size, (200, 120, 40))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def standin() -> Iterator[GoogleStandin]:
+    with GoogleStandin() as g:
+        yield g
+
+
+@pytest.fixture
+def world(tmp_path: Path, clock: Clock, standin: GoogleStandin) -> Iterator[GoogleWorld]:
+    evidence = {
+        "foto-jalan.jpg": jpeg(),
+        "foto-besar.jpg": jpeg((1600, 1200), noise=True),
+        "video.mp4": b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000,
+        "palsu.jpg": b"MZ\x90\x00 this is not an image",
+    }
+    w = GoogleWorld(tmp_path, clock, standin, evidence)
+    yield w
+    w.close()
+
+
+def link(world: GoogleWorld, name: str) -> str:
+    return f"https://drive.google.com/open?id={world.files[name]}"
+
+
+def q_of(request: object) -> str:
+    return parse_qs(request.query).get("q", [""])[0]  # type: ignore[attr-defined]
+
+
+def sheets_calls(standin: GoogleStandin) -> int:
+    return standin.count(api="sheets")
+
+
+def test_request_counts_per_cycle(world: GoogleWorld, standin: GoogleStandin):
+    engine = world.engine()  # one process = one engine, reused like `run` does
+    standin.reset_log()
+    engine.cycle()  # first run on an empty form: metadata, batchGet, tabs created, headers written
+    first = sheets_calls(standin)
+    assert first == 4
+    standin.reset_log()
+    engine.cycle()
+    assert sheets_calls(standin) == 1 and standin.count(api="drive") == 0  # idle cycle
+
+    world.add_responses([response(0, "Ani")])
+    standin.reset_log()
+    engine.cycle()
+    one_row = sheets_calls(standin)
+    # one batchGet + one values:batchUpdate (the grid is large enough already)
+    assert one_row == 2
+    standin.reset_log()
+    engine.cycle()
+    assert sheets_calls(standin) == 1  # idle again: one read, nothing to write
+
+    world.add_responses([response(10 + i, f"Warga {i}", f"{KRON} nomor {i}") for i in range(500)])
+    standin.reset_log()
+    report = engine.cycle()
+    assert len(report.new) == 500
+    five_hundred = sheets_calls(standin)
+    assert five_hundred <= one_row + 1  # constant: at most one grid growth on top
+    assert standin.count(api="sheets", route="sheets.values.batchUpdate") == 1
+    counts = {"first run": first, "idle": 1, "1 new row": one_row, "500 new rows": five_hundred}
+    print("Sheets requests per cycle:", counts)
+
+
+def test_status_is_written_raw_in_one_batch(world: GoogleWorld, standin: GoogleStandin):
+    world.add_responses([response(0, "=HYPERLINK(\"http://x\")", "=1+1 " + KRON)])
+    world.engine().cycle()
+    writes = [r for r in standin.requests if r.route == "sheets.values.batchUpdate"]
+    assert len(writes) == 1
+    assert world.cell_is_text("Buku Agenda", '=HYPERLINK("http://x")')
+
+
+def test_kendali_tab_has_dropdowns_checkbox_and_protection(world: GoogleWorld, standin: GoogleStandin):
+    world.add_responses([response(0, "Ani")])
+    world.engine().cycle()
+    state = standin.sheet_state(world.sid, KENDALI_TAB)
+    dumped = json.dumps(state)
+    assert "ONE_OF_LIST" in dumped and "PARAF KASUBAG TU" in dumped and "Komisi III" in dumped
+    assert "BOOLEAN" in dumped
+    protected = state.get("protectedRanges", [])
+    assert protected and all(SA_EMAIL in p["editors"]["users"] for p in protected)
+    header = world.tab(KENDALI_TAB)[0]
+    protected_cols = {header[p["range"]["startColumnIndex"]] for p in protected}
+    assert "Batas Waktu" in protected_cols and "Tahap" not in protected_cols and "Catatan" not in protected_cols
+
+
+def test_evidence_matched_by_drive_id_with_size_cap_and_no_video_download(world: GoogleWorld, standin: GoogleStandin):
+    bukti = ", ".join(link(world, n) for n in ("foto-jalan.jpg", "foto-besar.jpg", "video.mp4", "palsu.jpg"))
+    world.add_responses([response(0, "Ani", bukti=bukti + ", https://drive.google.com/open?id=1hilangXYZ")])
+    engine = world.engine(SIAPMAS_SOURCE__THUMBNAIL_MAX_BYTES="200000")
+    report = engine.cycle()
+    assert report.new == ["0001/SIAPMAS/2026"]
+    media = [r for r in standin.requests if r.route == "drive.files.media"]
+    downloaded = {r.path.rsplit("/", 1)[-1] for r in media}
+    assert world.files["foto-jalan.jpg"] in downloaded
+    assert world.files["video.mp4"] not in downloaded and world.files["foto-besar.jpg"] not in downloaded
+    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    by_name = {e.name: e for e in item.evidence if e.name}
+    assert by_name["foto-jalan.jpg"].local_path is not None and by_name["foto-jalan.jpg"].size > 0
+    assert by_name["foto-besar.jpg"].local_path is None  # over the cap: no thumbnail
+    assert by_name["video.mp4"].mime == "video/mp4"
+    codes = {f.code for f in item.findings}
+    assert "bukti_hilang" in codes  # the missing id is a finding, not a crash
+
+
+def test_drive_is_listed_incrementally(world: GoogleWorld, standin: GoogleStandin):
+    engine = world.engine()
+    world.add_responses([response(0, "Ani", bukti=link(world, "foto-jalan.jpg"))])
+    engine.cycle()
+    first = [r for r in standin.requests if r.route == "drive.files.list"]
+    assert len(first) == 1 and "modifiedTime" not in q_of(first[0])
+    fid = standin.add_drive_file("baru.jpg", jpeg(), world.folder, "image/jpeg")
+    world.add_responses([response(30, "Budi", bukti=f"https://drive.google.com/open?id={fid}")])
+    standin.reset_log()
+    engine.cycle()
+    lists = [r for r in standin.requests if r.route == "drive.files.list"]
+    assert len(lists) == 1 and "modifiedTime >" in q_of(lists[0])
+    assert standin.count(route="drive.files.get") == 0  # found through the listing
+
+
+def test_converges_under_injected_faults(world: GoogleWorld, standin: GoogleStandin):
+    world.add_responses([response(i, f"Warga {i}", f"{KRON} {i}") for i in range(40)])
+    for kind in ("429", "500", "503", "drop"):
+        standin.faults.add("*", kind, probability=0.05, retry_after=0)
+    engine = world.engine(SIAPMAS_SOURCE__MAX_RETRIES="8")
+    for _ in range(10):
+        try:
+            engine.cycle()
+        except BackendAccessError:
+            continue  # a cycle that gave up is finished by the next one
+    standin.faults.clear()
+    engine.cycle()
+    seqs = sorted(r.seq for r in engine.ledger.item_rows())
+    assert seqs == list(range(1, 41))  # gapless, no doubles
+    rows = world.responses()
+    assert sorted(r["No. Agenda"] for r in rows) == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 41)]
+    assert len(rows_as_dicts(world.tab("Buku Agenda"))) == 40
+    assert engine.cycle().cells_written == 0
+
+
+def test_429_retry_after_is_honoured(world: GoogleWorld, standin: GoogleStandin):
+    standin.faults.add("sheets.values.batchGet", "429", count=2, retry_after=0)
+    world.engine().cycle()
+    assert standin.count(route="sheets.values.batchGet", status=429) == 2
+    assert standin.count(route="sheets.values.batchGet", status=200) == 1
+
+
+def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
+                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_rejected_key_is_a_clear_error(world: GoogleWorld, standin: GoogleStandin):
+    standin.revoke_key(SA_EMAIL)
+    r = run_cli(world.config, "sync")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "kunci" in r.stderr.lower() and "Saran:" in r.stderr
+    assert "PRIVATE KEY" not in r.stderr + r.stdout
+
+
+def test_doctor_all_ok(world: GoogleWorld):
+    world.add_responses([response(0, "Ani")])
+    r = run_cli(world.config, "doctor")
+    assert r.returncode == 0, r.stdout
+    assert r.stdout.count("[OK   ]") >= 7
+
+
+@pytest.mark.parametrize("mode", ["no-share", "wrong-id", "renamed-header", "revoked-key", "folder-not-shared"])
+def test_doctor_failure_modes(world: GoogleWorld, standin: GoogleStandin, mode: str):
+    config = world.config
+    if mode == "no-share":
+        standin.unshare(world.sid, SA_EMAIL)
+        expect = f"Bagikan spreadsheet {world.sid} kepada {SA_EMAIL}"
+    elif mode == "wrong-id":
+        config.write_text(config.read_text().replace(world.sid, "1TidakAdaSpreadsheetIni"))
+        expect = "tidak ditemukan (404)"
+    elif mode == "renamed-header":
+        values = world.tab(world.response_tab)
+        values[0][4] = "Kronologis Kejadian"
+        world.put_tab(world.response_tab, values)
+        expect = "Kronologis Kejadian"  # the did-you-mean names the renamed column
+    elif mode == "revoked-key":
+        standin.revoke_key(SA_EMAIL)
+        expect = "Buat kunci JSON baru"
+    else:
+        standin.unshare(world.folder, SA_EMAIL)
+        expect = "Viewer"
+    r = run_cli(config, "doctor")
+    assert r.returncode == 1
+    assert "[GAGAL]" in r.stdout and expect in r.stdout, r.stdout
+    assert "Traceback" not in r.stdout + r.stderr
