@@ -44,6 +44,13 @@ class Ctx:
             setup_logging(self._settings.log_level)
         return self._settings
 
+    def lock(self, wait: float | None = None) -> Any:
+        from .worker_lock import lock_path, worker_lock
+
+        s = self.settings
+        return worker_lock(lock_path(s.database_url(), s.output.dir), wait=wait,
+                           say=lambda m: click.echo(m, err=True))
+
     @contextmanager
     def engine(self) -> Iterator[Engine]:
         s = self.settings
@@ -84,10 +91,11 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON untuk skrip.")
+@click.option("--wait", type=float, default=None, help="Detik menunggu worker lain selesai (bawaan: tunggu terus).")
 @pass_ctx
-def sync(c: Ctx, as_json: bool) -> None:
+def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
     """Jalankan satu siklus sinkronisasi."""
-    with c.engine() as engine:
+    with c.lock(wait), c.engine() as engine:
         report = engine.cycle()
     if as_json:
         click.echo(
@@ -127,7 +135,8 @@ def run(c: Ctx, once: bool) -> None:
 
     def job() -> None:
         try:
-            report = engine.cycle()
+            with c.lock():
+                report = engine.cycle()
             log.info(report.summary_id().replace("\n", " | "))
         except SiapmasError as exc:  # reported, retried at the next interval
             log.error("Siklus gagal: %s — %s", exc, exc.advice)
@@ -360,6 +369,28 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
     click.echo(f"{len(rows)} aduan pada periode {start:%d/%m/%Y}–{end:%d/%m/%Y}.")
     click.echo(f"PDF : {pdf}")
     click.echo(f"XLSX: {xlsx}")
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Bangun ulang walau basis data masih utuh (yang lama disimpan sebagai cadangan).")
+@pass_ctx
+def recover(c: Ctx, force: bool) -> None:
+    """Bangun ulang buku besar (basis data) dari isi spreadsheet."""
+    from .recover import prepare_database, recover as rebuild
+
+    s = c.settings
+    with c.lock(0):
+        moved = prepare_database(s, force)
+        ledger = Ledger(s.database_url())
+        backend = open_backend(s)
+        try:
+            report = rebuild(s, backend, ledger, Engine(s, backend, ledger))
+        finally:
+            backend.close()
+            ledger.close()
+    report.moved_aside = moved
+    click.echo(report.summary_id())
+    click.echo("Jalankan `siapmas-sync sync` untuk melanjutkan.")
 
 
 @cli.command()

@@ -154,8 +154,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # Take the write lock at BEGIN: two workers serialise instead of failing on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Write transactions take the write lock at BEGIN, so two workers serialise instead of
+    # failing on lock upgrade; reads stay deferred and never block anyone (WAL).
+    if conn.get_execution_options().get("siapmas_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 class Ledger:
@@ -202,9 +206,11 @@ class Ledger:
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
-        """One transaction (BEGIN IMMEDIATE on SQLite)."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(siapmas_write=True)
+            with conn.begin():
+                yield conn
 
     def close(self) -> None:
         self.engine.dispose()

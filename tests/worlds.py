@@ -78,6 +78,11 @@ class World:
         values = self.tab(self.response_tab)
         self.put_tab(self.response_tab, [values[0]] + list(reversed(values[1:])))
 
+    def delete_response(self, index: int) -> None:
+        """Staff delete a response row (0-based among data rows)."""
+        values = self.tab(self.response_tab)
+        self.put_tab(self.response_tab, values[: index + 1] + values[index + 2 :])
+
     def insert_column(self, index: int, title: str) -> None:
         values = self.tab(self.response_tab)
         width = max(len(r) for r in values)
@@ -139,6 +144,14 @@ class LocalWorld(World):
         for r in values:
             ws.append([None if v == "" else v for v in r])
         wb.save(self.register)
+
+    def delete_response(self, index: int) -> None:
+        # the export is the form's own copy: a deleted response is gone from it too
+        with self.csv.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        with self.csv.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows[: index + 1] + rows[index + 2 :])
+        super().delete_response(index)
 
     def cell_is_text(self, title: str, text: str) -> bool:
         wb = openpyxl.load_workbook(self.register)

@@ -1,0 +1,95 @@
+"""`recover`: the ledger rebuilt from the spreadsheet after it was lost or corrupted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from siapmas_sync.kendali import KENDALI_TAB
+
+from .conftest import Clock
+from .google_standin.server import GoogleStandin
+from .test_contract import response
+from .worlds import GoogleWorld, LocalWorld, World, rows_as_dicts
+from .test_engine import run_cli
+
+
+@pytest.fixture(params=["local", "google"])
+def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[World]:
+    if request.param == "local":
+        w: World = LocalWorld(tmp_path, clock)
+        yield w
+        w.close()
+    else:
+        with GoogleStandin() as standin:
+            w = GoogleWorld(tmp_path, clock, standin)
+            yield w
+            w.close()
+
+
+def status(world: World) -> list[dict]:
+    r = run_cli(world.config, "status", "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_recover_after_the_database_is_deleted(world: World, clock: Clock):
+    world.add_responses([response(i, f"Warga {i}", f"Jalan rusak di desa nomor {i} sejak Oktober 2026, mohon diperbaiki.") for i in range(5)])
+    world.add_responses([response(7, "Warga 2", "Jalan rusak di desa nomor 2 sejak Oktober 2026, mohon diperbaiki.")])  # duplicate
+    world.engine().cycle()
+    world.edit(KENDALI_TAB, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Sifat="Segera")
+    clock.now += timedelta(minutes=5)
+    world.engine().cycle()
+    world.close()
+    before = {i["agenda"]: (i["stage"], i["sifat"]) for i in status(world)}
+
+    db = world.tmp / "var" / "siapmas.db"
+    for p in db.parent.glob("siapmas.db*"):
+        if not p.name.endswith(".lock") and not p.name.endswith(".info"):
+            p.unlink()
+    r = run_cli(world.config, "recover")
+    assert r.returncode == 0, r.stderr
+    assert "Dipulihkan: 5 butir, 1 duplikat" in r.stdout
+    after = {i["agenda"]: (i["stage"], i["sifat"]) for i in status(world)}
+    assert after == before
+    show = json.loads(run_cli(world.config, "show", "0002/SIAPMAS/2026", "--json").stdout)
+    assert [h["to"] for h in show["history"] if h["event"] != "DIPULIHKAN"][-1] == "PARAF KASUBAG TU"
+
+    # the next cycle continues the sequence, writes no duplicate numbers, re-renders nothing
+    world.add_responses([response(60, "Warga baru", "Sampah menumpuk di pasar Mojosari sejak dua minggu lalu.")])
+    sync = run_cli(world.config, "sync", "--json")
+    assert sync.returncode == 0, sync.stderr
+    out = json.loads(sync.stdout)
+    assert out["new"] == ["0006/SIAPMAS/2026"] and out["rendered"] == ["0006/SIAPMAS/2026"]
+    numbers = [r["No. Agenda"] for r in world.responses()]
+    assert numbers.count("0003/SIAPMAS/2026") == 2  # Warga 2 (0003) and its duplicate
+    assert len(rows_as_dicts(world.tab("Buku Agenda"))) == 6
+
+
+def test_a_deleted_row_number_is_never_reused(world: World):
+    world.add_responses([response(i, f"Warga {i}", f"Lampu PJU mati di dusun nomor {i} sejak seminggu, gelap dan rawan.") for i in range(3)])
+    world.engine().cycle()
+    world.close()
+    world.delete_response(1)  # staff deleted the row of 0002
+    (world.tmp / "var" / "siapmas.db").write_bytes(b"this is not a database")
+    r = run_cli(world.config, "recover")
+    assert r.returncode == 0, r.stderr
+    assert "2" in r.stdout and "tidak akan dipakai ulang" in r.stdout
+    assert "disimpan sebagai" in r.stdout  # the corrupt file was kept aside
+    world.add_responses([response(90, "Baru", "Drainase tersumbat di Jalan Raya Mojosari, banjir setiap hujan deras.")])
+    out = json.loads(run_cli(world.config, "sync", "--json").stdout)
+    assert out["new"] == ["0004/SIAPMAS/2026"]
+
+
+def test_recover_refuses_to_overwrite_a_healthy_ledger(world: World):
+    world.add_responses([response(0, "Ani")])
+    world.engine().cycle()
+    world.close()
+    r = run_cli(world.config, "recover")
+    assert r.returncode == 2 and "--force" in r.stderr
+    r = run_cli(world.config, "recover", "--force")
+    assert r.returncode == 0 and "Dipulihkan: 1 butir" in r.stdout
