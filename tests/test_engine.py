@@ -259,3 +259,19 @@ def test_logs_never_show_contact_details(project):
     combined = r.stdout + r.stderr
     for secret in ("budi.santoso@example.com", "0812-3456-7890", "81234567891", "rahma.wati@example.com", "+6281234567890"):
         assert secret not in combined
+
+
+def test_a_100_kb_chronology_is_kept_whole_and_paginates(project, make_engine):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    sentence = "Warga Desa Kemlagi melaporkan truk tambang melintas setiap malam dan merusak jalan desa. "
+    long = (sentence * (100_000 // len(sentence) + 1))[:100_000] + " KALIMAT TERAKHIR."
+    write_csv(responses, [HEADER, ["28/11/2026 08.00.00", "A", "081234567890", "", long, ""]])
+    engine = make_engine(project)
+    assert engine.cycle().new == ["0001/SIAPMAS/2026"]
+    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    assert item.submission.kronologi == long  # not cut to a spreadsheet cell's 32,767 characters
+    pdf = project.parent.parent / "var" / "output" / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf"
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) >= 15
+    assert "KALIMAT TERAKHIR" in "".join(p.extract_text() for p in reader.pages[-3:])
+    assert make_engine(project).cycle().cells_written == 0  # and nothing is re-mirrored

@@ -222,3 +222,20 @@ def test_doctor_failure_modes(world: GoogleWorld, standin: GoogleStandin, mode: 
     assert r.returncode == 1
     assert "[GAGAL]" in r.stdout and expect in r.stdout, r.stdout
     assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_hostile_evidence_names_are_just_names(world: GoogleWorld, standin: GoogleStandin):
+    names = ["../../etc/passwd.jpg", "/abs/olut.png", "CON.jpg", "nul\x00byte.jpg", "x" * 300 + ".jpg"]
+    ids = [standin.add_drive_file(n, jpeg(), world.folder, "image/jpeg") for n in names]
+    zero = standin.add_drive_file("kosong.jpg", b"", world.folder, "image/jpeg")
+    bukti = ", ".join(f"https://drive.google.com/open?id={i}" for i in ids + [zero])
+    world.add_responses([response(0, "Ani", bukti=bukti)])
+    engine = world.engine()
+    report = engine.cycle()
+    assert report.new == ["0001/SIAPMAS/2026"] and not report.render_errors
+    cache = world.tmp / "var" / "bukti-cache"
+    assert all(p.parent == cache for p in cache.rglob("*") if p.is_file())  # nothing written outside the cache
+    assert not (world.tmp / "etc").exists() and not Path("/abs").exists()
+    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    assert len(item.evidence) == 6 and all(e.found for e in item.evidence)
+    assert next(e for e in item.evidence if e.name == "kosong.jpg").local_path is None  # zero bytes: no thumbnail

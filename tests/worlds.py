@@ -126,7 +126,8 @@ class LocalWorld(World):
         return LocalBackend.from_settings(settings)
 
     def add_responses(self, rows: list[list[Any]]) -> None:
-        with self.csv.open("a", newline="", encoding="utf-8") as fh:
+        # surrogatepass: a bad export can hold lone surrogates; the reader must cope
+        with self.csv.open("a", newline="", encoding="utf-8", errors="surrogatepass") as fh:
             w = csv.writer(fh)
             for r in rows:
                 w.writerow([v.strftime("%d/%m/%Y %H.%M.%S") if isinstance(v, datetime) else v for v in r])

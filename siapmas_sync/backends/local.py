@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,30 @@ def _trim(rows: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xlsx_safe(value: object) -> object:
+    """Text as a workbook can hold it and give back unchanged: line ends normalised (XML
+    turns \r into \n), control characters and lone surrogates from bad exports replaced."""
+    if not isinstance(value, str):
+        return value
+    return _XML_ILLEGAL.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+XLSX_CELL_MAX = 32767  # characters a workbook cell holds (Excel's limit; openpyxl cuts on read)
+
+
+def _cap(text: str) -> str:
+    return text[:XLSX_CELL_MAX]
+
+
 def _set_text(ws: Worksheet, row: int, col: int, value: object) -> None:
     """Write a value as data, never as a formula (the RAW rule of the Google backend)."""
     cell = ws.cell(row=row, column=col)
+    value = xlsx_safe(value)
     if isinstance(value, str):
-        cell.value = value
+        cell.value = _cap(value)
         cell.data_type = "s"
     else:
         cell.value = value
@@ -141,6 +161,7 @@ class LocalBackend:
         self._wb: Workbook | None = None
         self._dirty = False
         self._tab_title = "Jawaban Formulir 1"
+        self._ident_cols: list[int | None] = []
 
     @classmethod
     def from_settings(cls, s: Settings) -> LocalBackend:
@@ -182,7 +203,7 @@ class LocalBackend:
 
     def read(self, register_tabs: Sequence[str]) -> Snapshot:
         title, src_rows = self._read_source()
-        src_rows = _trim([list(r) for r in src_rows])
+        src_rows = _trim([[xlsx_safe(v) for v in r] for r in src_rows])
         self._tab_title = title
         wb = self._open_register()
         self._wb = wb
@@ -190,16 +211,20 @@ class LocalBackend:
             wb.create_sheet(title, 0)
             self._dirty = True
         ws = wb[title]
-        self._mirror(ws, src_rows)
+        full = self._mirror(ws, src_rows)
         responses = self._table(ws) or SheetTable(title)
+        self._restore_long_text(responses, full)
         tabs = {name: (self._table(wb[name]) if name in wb.sheetnames else None) for name in register_tabs}
         return Snapshot(responses=responses, tabs=tabs, sheet_tz=None)
 
-    def _mirror(self, ws: Worksheet, src_rows: list[list[Any]]) -> None:
+    def _mirror(self, ws: Worksheet, src_rows: list[list[Any]]) -> dict[tuple[str, ...], dict[str, Any]]:
         """Append to the register's response tab every exported row it does not hold yet.
-        A row is identified by its values under the export's own column titles."""
+        A row is identified by its values under the export's own column titles (as a
+        workbook cell can hold them). Returns, for rows with a text longer than a cell
+        holds, the full values by identity, so nothing a citizen wrote is cut off."""
+        full: dict[tuple[str, ...], dict[str, Any]] = {}
         if not src_rows:
-            return
+            return full
         src_header = [cell_text(h) for h in src_rows[0]]
         existing = _trim([list(r) for r in ws.iter_rows(values_only=True)])
         if not existing:
@@ -221,12 +246,15 @@ class LocalBackend:
             return tuple(cell_text(row[c]) if c is not None and c < len(row) else "" for c in cols)
 
         def ident_src(row: list[Any]) -> tuple[str, ...]:
-            return tuple(cell_text(row[i]) if i < len(row) else "" for i in range(len(src_header)))
+            return tuple(_cap(cell_text(row[i])) if i < len(row) else "" for i in range(len(src_header)))
 
         have = {ident_reg(r) for r in existing[1:]}
         next_row = len(existing) + 1
+        self._ident_cols = cols
         for row in src_rows[1:]:
             ident = ident_src(row)
+            if any(isinstance(v, str) and len(v) > XLSX_CELL_MAX for v in row):
+                full[ident] = {src_header[i]: row[i] for i in range(min(len(row), len(src_header)))}
             if not any(ident) or ident in have:
                 continue
             have.add(ident)
@@ -236,6 +264,23 @@ class LocalBackend:
                     _set_text(ws, next_row, c + 1, value if not isinstance(value, float) else value)
             next_row += 1
             self._dirty = True
+        return full
+
+    def _restore_long_text(self, table: SheetTable, full: dict[tuple[str, ...], dict[str, Any]]) -> None:
+        if not full:
+            return
+        pos = {header_key(h): i for i, h in enumerate(table.header)}
+        for r, row in enumerate(table.rows):
+            ident = tuple(cell_text(row[c]) if c is not None and c < len(row) else "" for c in self._ident_cols)
+            values = full.get(ident)
+            if values is None:
+                continue
+            row = list(row) + [None] * (len(table.header) - len(row))
+            for title, v in values.items():
+                c = pos.get(header_key(title))
+                if c is not None:
+                    row[c] = v
+            table.rows[r] = row
 
     @staticmethod
     def _table(ws: Worksheet) -> SheetTable | None:

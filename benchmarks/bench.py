@@ -1,0 +1,1025 @@
+#!/usr/bin/env python
+"""SIAPMAS Sync benchmark: the real worker against the Google stand-in with the Sheets
+quota enforced (60 requests per minute per account, reads and writes counted apart).
+
+    python benchmarks/bench.py                       # sizes 0,100,1000,10000; idle 100,000 rows
+    python benchmarks/bench.py --quick               # sizes 0,100; idle 10,000 rows (smoke run)
+    python benchmarks/bench.py --sizes 1000 --idle-rows 0 --no-naive --profile
+
+Prints a Markdown table (for README "Performance") and machine details. See
+benchmarks/README.md for what is measured and how. This is a measurement, not a test:
+it never fails on a missed target, it prints ✓/✗ beside the figure.
+
+Process layout (each scenario is isolated):
+
+    bench.py (orchestrator)                     prints the tables
+     └─ bench.py --scenario backlog:N --json    hosts a fresh GoogleStandin(quota_per_minute=60),
+         │                                      builds the spreadsheet + evidence folder, counts requests
+         └─ bench.py --worker CONFIG            ONE real sync cycle (siapmas_sync.cli.Ctx → Engine.cycle),
+              └─ render pool processes          reports its own peak RSS (RUSAGE_SELF) and the
+                                                largest render process's (RUSAGE_CHILDREN)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+for p in (str(REPO), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+QUOTA_PER_MINUTE = 60
+SA_EMAIL = "siapmas-sync@setwan-siapmas.iam.gserviceaccount.com"
+RESPONSE_TAB = "Form Responses 1"
+MB = 1024.0  # ru_maxrss is in KiB on Linux
+
+
+def log(msg: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+# =========================================================================================
+# 1. The worker: one real cycle, measured from inside its own process
+# =========================================================================================
+
+def worker_main(config: Path, result_path: Path, profile_path: Path | None) -> int:
+    """One `siapmas-sync sync` cycle exactly as the CLI runs it (worker lock, Ledger,
+    open_backend, Engine.cycle), with observation-only wrappers for phase times, HTTP
+    bytes and the render pool size. Writes a JSON result; exit 0 even if the cycle
+    raised (the error is in the result)."""
+    import resource
+
+    t_start = time.perf_counter()
+    from siapmas_sync import cli, rendering
+    from siapmas_sync.backends import google as gb
+    from siapmas_sync.backends import google_http
+    from siapmas_sync.engine import Engine
+
+    t_imported = time.perf_counter()
+    phases: dict[str, float] = {}
+    calls: dict[str, int] = {}
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
+                calls[label] = calls.get(label, 0) + 1
+
+        setattr(owner, name, wrapper)
+
+    for name, label in [("_apply_kendali", "kendali"), ("_parse", "parse"), ("_register_new", "register"),
+                        ("_render_pending", "render"), ("_print_batch", "print_batch"), ("_write_back", "write_back")]:
+        timed(Engine, name, label)
+    for name, label in [("read", "sheets_read"), ("write", "sheets_write"), ("find_evidence", "evidence")]:
+        timed(gb.GoogleBackend, name, label)
+
+    pool = {"workers": 0, "jobs": 0}
+    base_pool = rendering.ProcessPoolExecutor
+
+    class ObservedPool(base_pool):  # type: ignore[misc,valid-type]
+        def __init__(self, max_workers: int | None = None, *a: Any, **k: Any) -> None:
+            pool["workers"] = max(pool["workers"], max_workers or (os.cpu_count() or 1))
+            super().__init__(max_workers, *a, **k)
+
+    rendering.ProcessPoolExecutor = ObservedPool
+    base_render_many = rendering.render_many
+
+    def render_many(jobs: Any, workers: Any = None) -> Any:
+        pool["jobs"] += len(jobs)
+        return base_render_many(jobs, workers)
+
+    # engine.py imported the name: patch where it is looked up
+    import siapmas_sync.engine as engine_mod
+    engine_mod.render_many = render_many
+
+    http = {"requests": 0, "bytes_up": 0, "bytes_down": 0}
+    base_request = google_http.EndpointSession.request
+
+    def request(self: Any, method: str, url: str, *a: Any, **k: Any) -> Any:
+        resp = base_request(self, method, url, *a, **k)
+        http["requests"] += 1
+        body = k.get("data") if k.get("data") is not None else k.get("json")
+        if isinstance(body, (bytes, str)):
+            http["bytes_up"] += len(body)
+        elif body is not None:
+            http["bytes_up"] += len(json.dumps(body))
+        http["bytes_down"] += len(resp.content or b"")
+        return resp
+
+    google_http.EndpointSession.request = request
+
+    result: dict[str, Any] = {"ok": False}
+    prof = None
+    try:
+        ctx = cli.Ctx(config)
+        with ctx.lock(None), ctx.engine() as engine:
+            t_ready = time.perf_counter()
+            if profile_path:
+                import cProfile
+
+                prof = cProfile.Profile()
+                prof.enable()
+            report = engine.cycle()
+            if prof:
+                prof.disable()
+            t_done = time.perf_counter()
+            retries = getattr(getattr(engine.backend, "retry", None), "retries", None)
+        result.update(
+            ok=True,
+            new=len(report.new),
+            rendered=len(report.rendered),
+            render_errors=len(report.render_errors),
+            row_errors=len(report.row_errors),
+            incomplete=len(report.incomplete),
+            duplicates=len(report.duplicates),
+            cells_written=report.cells_written,
+            batch=str(report.batch) if report.batch else None,
+            batch_bytes=report.batch.stat().st_size if report.batch and report.batch.exists() else 0,
+            retries=retries,
+            t_import=t_imported - t_start,
+            t_engine=t_ready - t_imported,
+            t_cycle=t_done - t_ready,
+        )
+    except BaseException as exc:  # report, do not hide: the orchestrator prints it
+        import traceback
+
+        result.update(error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()[-4000:])
+    finally:
+        if prof is not None and profile_path:
+            prof.disable()
+            prof.dump_stats(str(profile_path))
+    result.update(
+        phases=phases,
+        phase_calls=calls,
+        pool_workers=pool["workers"],
+        render_jobs=pool["jobs"],
+        http=http,
+        rss_self_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MB,
+        rss_children_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / MB,
+        cpu_self_s=sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+        cpu_children_s=sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]),
+        t_process=time.perf_counter() - t_start,
+    )
+    result_path.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+# =========================================================================================
+# 2. A scenario: a fresh stand-in with quota, a spreadsheet, an evidence folder
+# =========================================================================================
+
+@dataclass
+class CycleResult:
+    worker: dict[str, Any]
+    wall: float
+    sheets: int
+    drive: int
+    oauth: int
+    sheets_429: int
+    drive_429: int
+    routes: dict[str, int]
+    killed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__
+
+
+class BenchWorld:
+    """Like tests/worlds.py::GoogleWorld, with production settings (retry base 1 s,
+    timeout 30 s, print batch and DOCX on) and the worker run as a child process."""
+
+    def __init__(self, standin: Any, root: Path, *, print_batch: bool, render_workers: int | None,
+                 timeout: float, docx: bool = True) -> None:
+        self.standin = standin
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        key = standin.make_service_account_key(SA_EMAIL)
+        self.key = key
+        (root / "service-account.json").write_text(json.dumps(key), encoding="utf-8")
+        os.chmod(root / "service-account.json", 0o600)
+        self.folder = standin.create_folder("Bukti Dukung (File responses)", share_with=[(SA_EMAIL, "reader")])
+        from corpus import HEADER
+
+        self.sid = standin.create_spreadsheet("SIAPMAS (Jawaban)", {RESPONSE_TAB: [HEADER]},
+                                              share_with=[(SA_EMAIL, "writer")])
+        self.config = root / "siapmas.toml"
+        out = [
+            "[source]", 'backend = "google"', f'spreadsheet_id = "{self.sid}"',
+            f'evidence_folder_id = "{self.folder}"', 'credentials = "service-account.json"',
+            f'google_endpoint = "{standin.url}"', f"timeout_seconds = {timeout}",
+            "[storage]", 'database = "var/siapmas.db"',
+            "[output]", 'dir = "var/output"', f"print_batch = {'true' if print_batch else 'false'}",
+            f"docx = {'true' if docx else 'false'}",
+        ]
+        if render_workers is not None:
+            out.append(f"render_workers = {render_workers}")
+        self.config.write_text("\n".join(out) + "\n", encoding="utf-8")
+        self.runs = 0
+
+    def add_file(self, name: str, data: bytes, mime: str) -> str:
+        return self.standin.add_drive_file(name, data, self.folder, mime)
+
+    def add_rows(self, rows: list[list[Any]]) -> None:
+        """What Google Forms does: append after the last row (no API call, no quota)."""
+        values = self.standin.get_values(self.sid, RESPONSE_TAB)
+        self.standin.set_values(self.sid, RESPONSE_TAB, rows, start_row=len(values) + 1)
+
+    def run_worker(self, *, profile: bool = False, budget: float | None = None, label: str = "") -> CycleResult:
+        self.runs += 1
+        tag = f"{self.runs:02d}" + (f"-{label}" if label else "")
+        result_path = self.root / f"worker-{tag}.json"
+        prof_path = self.root / f"worker-{tag}.prof"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(self.config), "--result", str(result_path)]
+        if profile:
+            cmd += ["--profile-out", str(prof_path)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SIAPMAS_")}
+        env["PYTHONUNBUFFERED"] = "1"
+        self.standin.reset_log()
+        killed = False
+        with open(self.root / f"worker-{tag}.log", "wb") as logf:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, cwd=str(self.root),
+                                    start_new_session=True)
+            try:
+                proc.wait(timeout=budget)
+            except subprocess.TimeoutExpired:
+                killed = True
+                os.killpg(proc.pid, signal.SIGTERM)  # the worker and its render pool: ours
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            wall = time.perf_counter() - t0
+        worker = json.loads(result_path.read_text()) if result_path.exists() else {"ok": False, "error": "no result (killed?)"}
+        if profile and prof_path.exists():
+            worker["profile_path"] = str(prof_path)
+        routes: dict[str, int] = {}
+        for r in list(self.standin.requests):
+            key = f"{r.route}:{r.status}"
+            routes[key] = routes.get(key, 0) + 1
+        c = self.standin.count
+        return CycleResult(worker, wall, c(api="sheets"), c(api="drive"), c(api="oauth"),
+                           c(api="sheets", status=429), c(api="drive", status=429), routes, killed)
+
+    def ledger_progress(self) -> dict[str, int]:
+        """Counts straight from the SQLite ledger (for a cycle cut short by the budget)."""
+        import sqlite3
+
+        db = sqlite3.connect(str(self.root / "var" / "siapmas.db"))
+        try:
+            items = db.execute("select count(*) from items").fetchone()[0]
+            done = db.execute("select count(*) from outbox where kind='render' and done_at is not null").fetchone()[0]
+            return {"items": items, "rendered": done}
+        finally:
+            db.close()
+
+
+def make_evidence_rows(world: BenchWorld, rows: list[list[Any]], image_px: int, max_files: int | None = None,
+                       fraction: float = 0.25) -> dict[str, int]:
+    import corpus
+
+    images = corpus.jpeg_pool(12, image_px)
+    return corpus.attach_evidence(rows, world.add_file, plan=corpus.EvidencePlan(fraction=fraction),
+                                  images=images, max_files=max_files)
+
+
+def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str, Any]:
+    """Single-process (one core) rendering of ``count`` registered items, from the ledger
+    the cycle just wrote: the three PDFs alone, then PDFs + the two DOCX."""
+    from dataclasses import replace
+
+    from siapmas_sync.config import load_settings
+    from siapmas_sync.engine import Engine
+    from siapmas_sync.ledger import Ledger
+    from siapmas_sync.rendering import render_job
+
+    settings = load_settings(world.config, environ={})
+    ledger = Ledger(settings.database_url())
+    try:
+        engine = Engine(settings, None, ledger)  # type: ignore[arg-type]  # rendering never touches the backend
+        rows = ledger.item_rows()[:count]
+        scratch = world.root / "microbench"
+        jobs = [replace(engine.render_job("render", r), folder=scratch / f"{i:05d}") for i, r in enumerate(rows)]
+        out: dict[str, Any] = {"items": len(jobs)}
+        prof = None
+        if profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+        for label, docx in (("pdf_only", False), ("pdf_docx", True)):
+            if prof and label == "pdf_only":
+                prof.enable()
+            t = time.perf_counter()
+            for job in jobs:
+                render_job(replace(job, docx=docx))
+            dt = time.perf_counter() - t
+            if prof and label == "pdf_only":
+                prof.disable()
+            out[label] = {"seconds": dt, "subs_per_s": len(jobs) / dt if dt else 0.0,
+                          "pdfs_per_s": 3 * len(jobs) / dt if dt else 0.0}
+        if prof:
+            path = world.root / "microbench-pdf.prof"
+            prof.dump_stats(str(path))
+            out["profile_path"] = str(path)
+        shutil.rmtree(scratch, ignore_errors=True)
+        return out
+    finally:
+        ledger.close()
+
+
+def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    import corpus
+    from tests.google_standin.server import GoogleStandin
+
+    t_scenario = time.perf_counter()
+    out: dict[str, Any] = {"kind": "backlog", "n": n}
+    with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
+        world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
+                           timeout=args.timeout)
+        t = time.perf_counter()
+        # setup: the worker's first-ever run on the empty form (creates the register tabs)
+        prime = world.run_worker(label="prime")
+        out["prime"] = prime.as_dict()
+        rows = corpus.response_rows(n, seed=args.seed) if n else []
+        out["evidence"] = make_evidence_rows(world, rows, args.image_px) if n else {}
+        if rows:
+            out["chronology_chars"] = {"min": min(len(r[4]) for r in rows), "max": max(len(r[4]) for r in rows),
+                                       "mean": sum(len(r[4]) for r in rows) / len(rows)}
+            world.add_rows(rows)
+        out["setup_seconds"] = time.perf_counter() - t
+        log(f"backlog {n}: setup {out['setup_seconds']:.1f}s, evidence {out['evidence']}")
+        cycles: list[CycleResult] = []
+        deadline = time.perf_counter() + args.budget_minutes * 60
+        while len(cycles) < args.max_cycles:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            c = world.run_worker(profile=args.profile and not cycles, budget=left, label=f"cycle{len(cycles) + 1}")
+            cycles.append(c)
+            w = c.worker
+            log(f"backlog {n}: cycle {len(cycles)}: new={w.get('new')} rendered={w.get('rendered')} "
+                f"cells={w.get('cells_written')} sheets={c.sheets} drive={c.drive} 429={c.sheets_429} "
+                f"wall={c.wall:.1f}s rss={w.get('rss_self_mb', 0):.0f}MB {w.get('error', '')}")
+            if c.killed or not w.get("ok"):
+                break
+            if not w.get("new") and not w.get("rendered") and not w.get("render_errors"):
+                break
+        out["cycles"] = [c.as_dict() for c in cycles]
+        if cycles and cycles[-1].killed:
+            out["partial"] = world.ledger_progress()
+            out["partial"]["seconds"] = cycles[-1].wall
+        if n >= 100 and args.microbench and not (cycles and cycles[-1].killed):
+            out["microbench"] = render_microbench(world, min(n, args.microbench), args.profile)
+            mb = out["microbench"]
+            log(f"backlog {n}: one-core render: {mb['pdf_only']['subs_per_s']:.1f} subs/s (PDFs only), "
+                f"{mb['pdf_docx']['subs_per_s']:.1f} subs/s (PDFs+DOCX)")
+        out["disk_mb"] = _du(root) / 1e6
+    out["scenario_seconds"] = time.perf_counter() - t_scenario
+    return out
+
+
+def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """A sheet whose rows are ALL registered already, then one idle cycle.
+
+    Setup (labelled as such in the output): the real Engine.cycle() in this process —
+    real parsing, numbering, ledger transactions and the real write-back of the status
+    columns and the three register tabs through the stand-in — except that rendering is
+    replaced by marking each pending render done in the ledger (documents recorded at
+    the paths the renderer would use; no files written), because rendering 3×N PDFs is
+    not what this scenario measures. Then one settle cycle and the measured idle cycle
+    run as the real worker process."""
+    import corpus
+    from sqlalchemy import update
+
+    from siapmas_sync.backends.google import GoogleBackend
+    from siapmas_sync.config import load_settings
+    from siapmas_sync.engine import Engine, agenda_folder
+    from siapmas_sync.ledger import Ledger, items
+    from tests.google_standin.server import GoogleStandin
+
+    t_scenario = time.perf_counter()
+    out: dict[str, Any] = {"kind": "idle", "rows": rows_n}
+    with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
+        world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
+                           timeout=args.timeout)
+        t = time.perf_counter()
+        rows = corpus.response_rows(rows_n, seed=args.seed + 1, span=timedelta(days=320))
+        out["evidence"] = make_evidence_rows(world, rows, args.image_px, max_files=200)
+        world.add_rows(rows)
+        del rows
+        out["t_build_sheet"] = time.perf_counter() - t
+        log(f"idle {rows_n}: sheet built in {out['t_build_sheet']:.1f}s")
+
+        t = time.perf_counter()
+        settings = load_settings(world.config, environ={"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "900",
+                                                         "SIAPMAS_OUTPUT__PRINT_BATCH": "false"})
+        ledger = Ledger(settings.database_url())
+        backend = GoogleBackend.from_settings(settings)
+        engine = Engine(settings, backend, ledger)
+
+        def mark_rendered(report: Any) -> None:  # SETUP ONLY: no files are rendered
+            from siapmas_sync.ledger import outbox
+            import json as _json
+
+            pending = ledger.pending("render")
+            now = engine.clock()
+            with ledger.tx() as conn:
+                for entry in pending:
+                    row = ledger.item_by_key(conn, entry.key)
+                    base = Path(str(row.year)) / agenda_folder(row.agenda_no)
+                    docs = {k: str(base / f) for k, f in (
+                        ("aduan", "lembar-aduan.pdf"), ("disposisi", "lembar-disposisi.pdf"),
+                        ("kendali", "kartu-kendali.pdf"), ("lembar_disposisi_docx", "lembar-disposisi.docx"),
+                        ("kartu_kendali_docx", "kartu-kendali.docx"))}
+                    conn.execute(update(items).where(items.c.key == entry.key).values(
+                        documents=_json.dumps(docs), print_batch="(setup: tidak dirender)"))
+                    ledger.finish_outbox(conn, entry.id, now)
+                    report.rendered.append(row.agenda_no)
+
+        engine._render_pending = mark_rendered  # type: ignore[method-assign]
+        standin.reset_log()
+        report = engine.cycle()
+        backend.close()
+        ledger.close()
+        out["setup"] = {"seconds": time.perf_counter() - t, "new": len(report.new), "cells_written": report.cells_written,
+                        "sheets": standin.count(api="sheets"), "drive": standin.count(api="drive"),
+                        "note": "registration + write-back by Engine.cycle() in the bench process; "
+                                "rendering replaced by marking outbox entries done (no PDFs)"}
+        log(f"idle {rows_n}: setup registered {len(report.new)} in {out['setup']['seconds']:.1f}s, "
+            f"{report.cells_written} cells written")
+        settle = world.run_worker(label="settle")
+        out["settle"] = settle.as_dict()
+        log(f"idle {rows_n}: settle cycle: cells={settle.worker.get('cells_written')} sheets={settle.sheets} "
+            f"wall={settle.wall:.1f}s {settle.worker.get('error', '')}")
+        idle = world.run_worker(profile=args.profile, label="idle")
+        out["idle"] = idle.as_dict()
+        log(f"idle {rows_n}: idle cycle: cells={idle.worker.get('cells_written')} sheets={idle.sheets} "
+            f"wall={idle.wall:.1f}s rss={idle.worker.get('rss_self_mb', 0):.0f}MB {idle.worker.get('error', '')}")
+        out["disk_mb"] = _du(root) / 1e6
+    out["scenario_seconds"] = time.perf_counter() - t_scenario
+    return out
+
+
+# --- the naive baseline ---------------------------------------------------------------------
+
+NAIVE_STATUS = ["No. Agenda", "Tahap", "Posisi", "Batas Waktu", "Diteruskan ke (usulan)", "Kelengkapan",
+                "Dokumen", "Diperbarui"]
+
+
+def scenario_naive(n: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """The common gspread script: get_all_values() every cycle, then update_cell() for each
+    status cell of each new row, sleeping with exponential backoff (1 s doubling to 64 s)
+    whenever Google answers 429. Same rows as the backlog scenario (same seed)."""
+    import corpus
+    import gspread
+    from tests.google_standin import clients
+    from tests.google_standin.server import GoogleStandin
+
+    t_scenario = time.perf_counter()
+    out: dict[str, Any] = {"kind": "naive", "n": n}
+    with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
+        world = BenchWorld(standin, root, print_batch=False, render_workers=None, timeout=args.timeout)
+        rows = corpus.response_rows(n, seed=args.seed)
+        make_evidence_rows(world, rows, 320)  # same links shape; the naive script never reads Drive
+        world.add_rows(rows)
+        gc = clients.gspread_client(world.key, standin.url, timeout=30)
+        sleeps = {"n": 0, "seconds": 0.0}
+
+        def call(fn: Any) -> Any:
+            delay = 1.0
+            while True:
+                try:
+                    return fn()
+                except gspread.exceptions.APIError as exc:
+                    if exc.response.status_code != 429:
+                        raise
+                    sleeps["n"] += 1
+                    sleeps["seconds"] += delay
+                    time.sleep(delay)
+                    delay = min(delay * 2, 64.0)
+
+        standin.reset_log()
+        t0 = time.perf_counter()
+        sh = call(lambda: gc.open_by_key(world.sid))
+        ws = call(lambda: sh.worksheet(RESPONSE_TAB))
+        seq = 0
+        cycles = []
+        progress_t = time.perf_counter()
+        while True:
+            tc = time.perf_counter()
+            values = call(ws.get_all_values)
+            header = values[0]
+            if "No. Agenda" not in header:
+                first = len(header) + 1
+                call(lambda: ws.update([NAIVE_STATUS], f"{gspread.utils.rowcol_to_a1(1, first)}"))
+                header = header + NAIVE_STATUS
+            col = {h: i + 1 for i, h in enumerate(header)}
+            new = 0
+            for r, row in enumerate(values[1:], start=2):
+                if not any(row[:6]) or (len(row) >= col["No. Agenda"] and row[col["No. Agenda"] - 1]):
+                    continue
+                seq += 1
+                new += 1
+                status = {
+                    "No. Agenda": f"{seq:04d}/SIAPMAS/2026", "Tahap": "TERAGENDA", "Posisi": "Kasubag TU",
+                    "Batas Waktu": "30/11/2026 07.40", "Diteruskan ke (usulan)": "Komisi III (usulan)",
+                    "Kelengkapan": "Lengkap", "Dokumen": f"2026/{seq:04d}-SIAPMAS-2026",
+                    "Diperbarui": datetime.now().strftime("%d/%m/%Y %H.%M"),
+                }
+                for title, value in status.items():
+                    call(lambda c=col[title], v=value, rr=r: ws.update_cell(rr, c, v))
+                if time.perf_counter() - progress_t > 60:
+                    progress_t = time.perf_counter()
+                    log(f"naive {n}: {seq} rows written, {standin.count(api='sheets', status=429)} x 429 so far")
+            cycles.append({"new": new, "seconds": time.perf_counter() - tc})
+            if not new:
+                break
+        wall = time.perf_counter() - t0
+        c = standin.count
+        out.update(
+            seconds=wall,
+            cycles=cycles,
+            sheets=c(api="sheets"),
+            reads=c(api="sheets", method="GET"),
+            writes=c(api="sheets") - c(api="sheets", method="GET"),
+            sheets_429=c(api="sheets", status=429),
+            ok_writes=c(api="sheets", status=200) - (c(api="sheets", method="GET") - c(api="sheets", method="GET", status=429)),
+            backoff_sleeps=sleeps,
+        )
+    out["scenario_seconds"] = time.perf_counter() - t_scenario
+    return out
+
+
+def _du(path: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+# =========================================================================================
+# 3. The orchestrator: run each scenario in its own process, print the tables
+# =========================================================================================
+
+def run_child(kind: str, arg: int, args: argparse.Namespace, workdir: Path, *, wait: bool = True) -> Any:
+    root = workdir / f"{kind}-{arg}"
+    out_json = workdir / f"{kind}-{arg}.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--scenario", f"{kind}:{arg}", "--json",
+           "--scenario-root", str(root), "--scenario-out", str(out_json)]
+    for flag, value in (("--seed", args.seed), ("--image-px", args.image_px), ("--timeout", args.timeout),
+                        ("--budget-minutes", args.budget_minutes), ("--max-cycles", args.max_cycles),
+                        ("--microbench", args.microbench)):
+        cmd += [flag, str(value)]
+    if args.render_workers is not None:
+        cmd += ["--render-workers", str(args.render_workers)]
+    if not args.print_batch:
+        cmd += ["--no-print-batch"]
+    if args.profile:
+        cmd += ["--profile"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=False)
+    if not wait:
+        return proc, out_json, root
+    return collect_child(proc, out_json, root, args)
+
+
+def collect_child(proc: subprocess.Popen, out_json: Path, root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    rc = proc.wait()
+    data = json.loads(out_json.read_text()) if out_json.exists() else {"error": f"scenario exited {rc} without a result"}
+    if not args.keep:
+        # keep the worker logs and profiles, drop documents / ledger / evidence cache
+        for sub in ("var",):
+            shutil.rmtree(root / sub, ignore_errors=True)
+    return data
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["mem_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    try:
+        import gspread
+        import reportlab
+
+        info["gspread"] = gspread.__version__
+        info["reportlab"] = reportlab.Version
+    except Exception:
+        pass
+    return info
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+def ok(flag: bool | None) -> str:
+    return "–" if flag is None else ("✓" if flag else "✗")
+
+
+def fmt_s(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 120:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.1f} s"
+
+
+def naive_model(naive: dict[str, Any] | None, n: int) -> dict[str, Any] | None:
+    """Naive requests and time for n rows: measured when n was run, else extrapolated.
+
+    requests(n) = opens + cycles × get_all_values + header + n × 8 update_cell (+ the 429s)
+    time(n)     = writes beyond the first minute's quota at 60 per minute, stretched by the
+                  backoff overshoot measured on the run (time_measured / quota floor)."""
+    if not naive or "writes" not in naive:
+        return None
+    m = naive["n"]
+    cells = len(NAIVE_STATUS)
+    fixed_reads = naive["reads"] - naive["sheets_429"] * 0  # reads include retried 429s; keep as measured
+    if n == m:
+        return {"requests": naive["sheets"], "ok_requests": naive["sheets"] - naive["sheets_429"],
+                "seconds": naive["seconds"], "r429": naive["sheets_429"], "extrapolated": False}
+    if n == 0:
+        return {"requests": 3, "ok_requests": 3, "seconds": 0.0, "r429": 0, "extrapolated": True}
+    ok_writes_m = naive["writes"] - naive["sheets_429"]
+    per_row = (ok_writes_m - 1) / m if m else cells  # minus the one header write
+    writes = 1 + per_row * n
+    floor_m = max(0.0, (ok_writes_m - QUOTA_PER_MINUTE) / QUOTA_PER_MINUTE * 60)
+    stretch = naive["seconds"] / floor_m if floor_m > 60 else 1.0
+    seconds = max(0.0, (writes - QUOTA_PER_MINUTE) / QUOTA_PER_MINUTE * 60) * stretch
+    r429_per_window = naive["sheets_429"] / max(1.0, floor_m / 60)
+    r429 = r429_per_window * max(0.0, (writes - QUOTA_PER_MINUTE) / QUOTA_PER_MINUTE)
+    reads = 3  # open_by_key + worksheet() + get_all_values (one cycle)
+    return {"requests": int(round(writes + reads + r429)), "ok_requests": int(round(writes + reads)),
+            "seconds": seconds, "r429": int(round(r429)), "extrapolated": True, "stretch": stretch}
+
+
+def work_cycles(s: dict[str, Any]) -> list[dict[str, Any]]:
+    """Cycles that did work (numbered or rendered something); for N=0 the single idle one."""
+    cycles = s.get("cycles", [])
+    work = [c for c in cycles if c["worker"].get("new") or c["worker"].get("rendered") or c.get("killed")]
+    return work or cycles[:1]
+
+
+def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
+    lines: list[str] = []
+    p = lines.append
+    m = results["machine"]
+    p("## Performance")
+    p("")
+    p(f"Measured {results['started']} with `python benchmarks/bench.py {results['argv']}` on "
+      f"{m.get('cpus')} CPU ({m.get('cpu_model', '?')}), {m.get('mem_gb', '?')} GB RAM, "
+      f"{m.get('implementation')} {m.get('python')}, {m.get('platform')}; gspread {m.get('gspread')}, "
+      f"reportlab {m.get('reportlab')}. Google = the loopback stand-in (real gspread / googleapiclient / "
+      f"google-auth) with the Sheets quota enforced: {QUOTA_PER_MINUTE} requests per minute per account "
+      f"(reads and writes counted apart). Each cycle = one `siapmas-sync sync` process; print batch "
+      f"{'on' if args.print_batch else 'off'}, DOCX on, render workers "
+      f"{args.render_workers if args.render_workers is not None else 'default (one per core)'}.")
+    p("")
+    naive = results.get("naive")
+    p("| Backlog N | Cycles | Sheets req / cycle | Drive req / cycle | 429s | Wall | Submissions/s | PDFs/s "
+      "| Render workers | Subs/s per core | Peak RSS worker (render proc) | Naive requests | Naive time under quota "
+      "| Requests naive/ours | Time naive/ours |")
+    p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in results["backlog"]:
+        n = s["n"]
+        if "error" in s and "cycles" not in s:
+            p(f"| {n:,} | error: {s['error']} |" + " |" * 13)
+            continue
+        work = work_cycles(s)
+        cyc = s["cycles"]
+        sheets = "+".join(str(c["sheets"]) for c in work)
+        drive = "+".join(str(c["drive"]) for c in work)
+        r429 = sum(c["sheets_429"] for c in cyc)
+        wall = sum(c["wall"] for c in work)
+        killed = any(c.get("killed") for c in cyc)
+        workers = max((c["worker"].get("pool_workers") or 1) for c in work) if n else 0
+        if killed:
+            part = s.get("partial", {})
+            done = part.get("rendered", 0)
+            subs = done / wall if wall else 0
+            wall_txt = f"> {fmt_s(wall)} (cut; {done:,}/{n:,} rendered)"
+        else:
+            subs = n / wall if n and wall else 0.0
+            wall_txt = fmt_s(wall)
+        pdfs = 3 * subs
+        cores = min(workers or 1, m.get("cpus") or 1)
+        rss = max(c["worker"].get("rss_self_mb", 0) for c in cyc)
+        rss_c = max(c["worker"].get("rss_children_mb", 0) for c in cyc)
+        nm = naive_model(naive, n)
+        ours_req = sum(c["sheets"] for c in work)
+        if nm:
+            ntxt = f"{nm['requests']:,}" + (" (extrapolated)" if nm["extrapolated"] else "")
+            ttxt = fmt_s(nm["seconds"]) + (" (extrapolated)" if nm["extrapolated"] else "")
+            rr = f"{nm['requests'] / ours_req:,.0f}×" if ours_req and n else "–"
+            tr = f"{nm['seconds'] / wall:,.0f}×" if n and wall and nm["seconds"] else "–"
+        else:
+            ntxt = ttxt = rr = tr = "–"
+        p(f"| {n:,} | {len(cyc)} | {sheets} | {drive} | {r429} | {wall_txt} | {subs:.1f} | {pdfs:.1f} | "
+          f"{workers if n else '–'} | {subs / cores:.1f} | {rss:.0f} MB ({rss_c:.0f} MB) | {ntxt} | {ttxt} | {rr} | {tr} |")
+    p("")
+    idle = results.get("idle")
+    if idle and "idle" in idle:
+        c = idle["idle"]
+        w = c["worker"]
+        p("| Idle cycle, sheet with all rows registered | Sheets requests | Drive requests | Cells written | Wall | "
+          "Peak RSS worker | Data read per cycle |")
+        p("|---|---:|---:|---:|---:|---:|---:|")
+        p(f"| {idle['rows']:,} response rows (+ {idle['rows']:,} Buku Agenda, {2 * idle['rows']:,} Riwayat, "
+          f"{idle['rows']:,} Kendali rows) | {c['sheets']} | {c['drive']} | {w.get('cells_written')} | {fmt_s(c['wall'])} | "
+          f"{w.get('rss_self_mb', 0):.0f} MB | {w.get('http', {}).get('bytes_down', 0) / 1e6:.0f} MB |")
+        p("")
+    elif idle:
+        p(f"Idle scenario failed: {idle.get('error')}")
+        p("")
+    # --- targets
+    p("| Target | Measured | |")
+    p("|---|---|:-:|")
+    idle_counts = []
+    for s in results["backlog"]:
+        for c in s.get("cycles", []):
+            w = c["worker"]
+            if w.get("ok") and not w.get("new") and not w.get("rendered"):
+                idle_counts.append((f"N={s['n']:,} after", c["sheets"]))
+    if idle and "idle" in idle:
+        idle_counts.append((f"{idle['rows']:,}-row sheet", idle["idle"]["sheets"]))
+    if idle_counts:
+        worst = max(v for _, v in idle_counts)
+        p(f"| Idle cycle ≤ 2 Sheets requests at any sheet size | max {worst} "
+          f"({', '.join(f'{k}: {v}' for k, v in idle_counts)}) | {ok(worst <= 2)} |")
+    per = [(s["n"], max(c["sheets"] for c in work_cycles(s))) for s in results["backlog"] if s["n"] and s.get("cycles")]
+    if per:
+        vals = [v for _, v in per]
+        p(f"| Sheets requests per cycle independent of backlog | "
+          f"{', '.join(f'N={n:,}: {v}' for n, v in per)} (bound: metadata + batchGet + grid + values = 4) | "
+          f"{ok(max(vals) <= 4)} |")
+    big = [s for s in results["backlog"] if s["n"] and s.get("cycles")]
+    if big:
+        s = max(big, key=lambda x: x["n"])
+        work = work_cycles(s)
+        wall = sum(c["wall"] for c in work)
+        killed = any(c.get("killed") for c in s["cycles"])
+        done = s.get("partial", {}).get("rendered", s["n"]) if killed else s["n"]
+        workers = max((c["worker"].get("pool_workers") or 1) for c in work)
+        cores = min(workers, m.get("cpus") or 1)
+        rate = done / wall / cores if wall else 0
+        mb = s.get("microbench")
+        extra = f"; one-core render only: {mb['pdf_only']['subs_per_s']:.1f} (PDFs), {mb['pdf_docx']['subs_per_s']:.1f} (PDFs + DOCX)" if mb else ""
+        p(f"| ≥ 60 submissions/s per core with all three PDFs | {rate:.1f} end to end at N={s['n']:,} on {cores} core(s){extra} | {ok(rate >= 60)} |")
+    tenk = [s for s in results["backlog"] if s["n"] >= 10_000 and s.get("cycles")]
+    if tenk:
+        s = tenk[0]
+        killed = any(c.get("killed") for c in s["cycles"])
+        r429 = sum(c["sheets_429"] for c in s["cycles"])
+        new = sum(c["worker"].get("new") or 0 for c in s["cycles"])
+        complete = not killed and new == s["n"]
+        p(f"| 10,000 backlog with 0 quota 429s | {r429} × 429, {new:,} numbered"
+          f"{'' if complete else ' (not completed)'} | {ok(r429 == 0 and complete)} |")
+    else:
+        p("| 10,000 backlog with 0 quota 429s | not run (add 10000 to --sizes) | – |")
+    if idle and "idle" in idle:
+        rss = idle["idle"]["worker"].get("rss_self_mb", 0)
+        full = idle["rows"] >= 100_000
+        p(f"| Peak RSS < 300 MB with a 100,000-row sheet | {rss:.0f} MB with {idle['rows']:,} rows"
+          f"{'' if full else ' (smaller sheet than the target)'} | {ok(rss < 300) if full else ok(None)} |")
+    p("")
+    # --- details
+    p("<details><summary>Phase times of the work cycle (seconds, worker process) and scenario durations</summary>")
+    p("")
+    p("| Scenario | read | parse | register (ledger) | evidence (Drive) | render | print batch | write-back plan | "
+      "write | cycle | process | Sheets bytes down / up | scenario total |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    def phase_row(label: str, c: dict[str, Any], total: float) -> None:
+        w = c["worker"]
+        ph = w.get("phases", {})
+        g = lambda k: ph.get(k, 0.0)  # noqa: E731
+        http = w.get("http", {})
+        p(f"| {label} | {g('sheets_read'):.2f} | {g('parse'):.2f} | {g('register') - g('evidence'):.2f} | "
+          f"{g('evidence'):.2f} | {g('render'):.2f} | {g('print_batch'):.2f} | {g('write_back') - g('sheets_write'):.2f} | "
+          f"{g('sheets_write'):.2f} | {w.get('t_cycle', 0):.2f} | {c['wall']:.2f} | "
+          f"{http.get('bytes_down', 0) / 1e6:.1f} MB / {http.get('bytes_up', 0) / 1e6:.1f} MB | {fmt_s(total)} |")
+
+    for s in results["backlog"]:
+        for i, c in enumerate(s.get("cycles", [])):
+            phase_row(f"N={s['n']:,} cycle {i + 1}", c, s.get("scenario_seconds", 0) if i == 0 else 0)
+    if idle and "idle" in idle:
+        phase_row(f"idle {idle['rows']:,}: settle", idle["settle"], idle.get("scenario_seconds", 0))
+        phase_row(f"idle {idle['rows']:,}: measured", idle["idle"], 0)
+    p("")
+    if idle and "setup" in idle:
+        st = idle["setup"]
+        p(f"Idle setup (not measured as a cycle): {st['new']:,} rows registered and written back by Engine.cycle() "
+          f"in the bench process in {fmt_s(st['seconds'])} ({st['sheets']} Sheets requests, {st['cells_written']:,} cells); "
+          f"{st['note']}. Sheet built in {fmt_s(idle.get('t_build_sheet', 0))}.")
+        p("")
+    if naive:
+        if "error" in naive:
+            p(f"Naive baseline failed: {naive['error']}")
+        else:
+            p(f"Naive baseline measured on N={naive['n']:,}: {naive['sheets']:,} Sheets requests "
+              f"({naive['reads']:,} reads, {naive['writes']:,} writes, {naive['sheets_429']:,} of them 429), "
+              f"{fmt_s(naive['seconds'])} wall, {naive['backoff_sleeps']['n']} backoff sleeps totalling "
+              f"{naive['backoff_sleeps']['seconds']:.0f} s. Larger N extrapolated: writes = 8 per row at "
+              f"{QUOTA_PER_MINUTE}/min after the first minute's burst, stretched by the measured backoff overshoot. "
+              "The naive time counts Sheets I/O only (no rendering, no register tabs), so the ratios favour it.")
+        p("")
+    for s in results["backlog"]:
+        mb = s.get("microbench")
+        if mb:
+            p(f"One-core render micro-benchmark (N={s['n']:,}, {mb['items']} items, in-process): "
+              f"{mb['pdf_only']['subs_per_s']:.1f} submissions/s = {mb['pdf_only']['pdfs_per_s']:.0f} PDFs/s (three PDFs); "
+              f"{mb['pdf_docx']['subs_per_s']:.1f} submissions/s with the two DOCX.")
+    p("")
+    p("</details>")
+    text = "\n".join(lines)
+    print(text, flush=True)
+    return text
+
+
+def print_profiles(results: dict[str, Any], top: int) -> None:
+    import pstats
+
+    paths: list[tuple[str, str]] = []
+    for s in results["backlog"]:
+        for i, c in enumerate(s.get("cycles", [])):
+            if c["worker"].get("profile_path"):
+                paths.append((f"worker cycle {i + 1}, N={s['n']:,}", c["worker"]["profile_path"]))
+        if s.get("microbench", {}).get("profile_path"):
+            paths.append((f"one-core render (PDFs only), N={s['n']:,}", s["microbench"]["profile_path"]))
+    idle = results.get("idle") or {}
+    if idle.get("idle", {}).get("worker", {}).get("profile_path"):
+        paths.append((f"idle cycle, {idle['rows']:,} rows", idle["idle"]["worker"]["profile_path"]))
+    for label, path in paths:
+        if not Path(path).exists():
+            continue
+        for key in ("cumulative", "tottime"):
+            print(f"\n### cProfile: {label} — top {top} by {key}\n```", flush=True)
+            st = pstats.Stats(path, stream=sys.stdout)
+            st.strip_dirs().sort_stats(key).print_stats(top)
+            print("```", flush=True)
+
+
+def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="siapmas-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": machine(), "started": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+                               "argv": " ".join(argv), "backlog": [], "workdir": str(workdir)}
+    log(f"work dir {workdir}; machine {results['machine']}")
+    t_all = time.perf_counter()
+    naive_proc = None
+    if args.naive and args.naive_rows:
+        # mostly asleep (quota backoff): runs beside the other scenarios unless --serial
+        naive_proc = run_child("naive", args.naive_rows, args, workdir, wait=False)
+        if args.serial:
+            results["naive"] = collect_child(*naive_proc, args)
+            naive_proc = None
+    timings = {}
+    for n in args.sizes:
+        t = time.perf_counter()
+        log(f"scenario backlog {n} …")
+        results["backlog"].append(run_child("backlog", n, args, workdir))
+        timings[f"backlog {n}"] = time.perf_counter() - t
+        log(f"scenario backlog {n} done in {fmt_s(timings[f'backlog {n}'])}")
+    if args.idle_rows:
+        t = time.perf_counter()
+        log(f"scenario idle {args.idle_rows} …")
+        results["idle"] = run_child("idle", args.idle_rows, args, workdir)
+        timings[f"idle {args.idle_rows}"] = time.perf_counter() - t
+        log(f"scenario idle done in {fmt_s(timings[f'idle {args.idle_rows}'])}")
+    if naive_proc is not None:
+        log("waiting for the naive baseline …")
+        results["naive"] = collect_child(*naive_proc, args)
+    if args.naive and args.naive_full:
+        for n in args.sizes:
+            if n and n != args.naive_rows:
+                log(f"naive full run N={n} (slow: ~{n * 8 / 60:.0f} min) …")
+                results.setdefault("naive_full", []).append(run_child("naive", n, args, workdir))
+    if results.get("naive") and "seconds" in results["naive"]:
+        timings[f"naive {args.naive_rows}"] = results["naive"]["scenario_seconds"]
+    results["timings"] = timings
+    results["total_seconds"] = time.perf_counter() - t_all
+    print(f"\nMachine: {results['machine']}\n", flush=True)
+    results["markdown"] = print_report(results, args)
+    print("\nScenario durations (setup + cycles): " + ", ".join(f"{k}: {fmt_s(v)}" for k, v in timings.items())
+          + f"; total {fmt_s(results['total_seconds'])}", flush=True)
+    for s in results["backlog"] + [results.get("idle") or {}]:
+        for c in s.get("cycles", []) + [s.get("idle") or {}, s.get("settle") or {}]:
+            w = (c or {}).get("worker") or {}
+            if w.get("error"):
+                print(f"\nWorker error ({s.get('kind')} {s.get('n', s.get('rows'))}): {w['error']}\n{w.get('traceback', '')}")
+    if args.profile:
+        print_profiles(results, args.profile_top)
+    out = Path(args.json_out) if args.json_out else workdir / "results.json"
+    out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    log(f"results: {out}")
+    if not args.keep and not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True) if not args.profile else None
+    return 0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=None, help="backlog sizes, e.g. 0,100,1000,10000 (the default)")
+    ap.add_argument("--idle-rows", type=int, default=None, help="rows of the idle sheet (default 100000; 0 = skip)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: sizes 0,100; idle 10,000 rows; naive on 10 rows")
+    ap.add_argument("--naive-rows", type=int, default=None, help="rows the naive baseline really runs (default 100)")
+    ap.add_argument("--naive-full", action="store_true", help="also run the naive baseline fully at every size (hours)")
+    ap.add_argument("--no-naive", dest="naive", action="store_false")
+    ap.add_argument("--serial", action="store_true", help="run the naive baseline before, not beside, the others")
+    ap.add_argument("--render-workers", type=int, default=None, help="[output] render_workers (default: product default)")
+    ap.add_argument("--no-print-batch", dest="print_batch", action="store_false",
+                    help="[output] print_batch = false (the product default is true)")
+    ap.add_argument("--image-px", type=int, default=1600, help="width of the evidence photos (4:3)")
+    ap.add_argument("--timeout", type=float, default=30.0, help="[source] timeout_seconds (product default 30)")
+    ap.add_argument("--budget-minutes", type=float, default=25.0, help="cut a backlog scenario's cycles after this")
+    ap.add_argument("--max-cycles", type=int, default=4)
+    ap.add_argument("--microbench", type=int, default=150, help="items for the one-core render micro-benchmark (0 = off)")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--profile", action="store_true", help="cProfile the first work cycle, the idle cycle and the micro-benchmark")
+    ap.add_argument("--profile-top", type=int, default=25)
+    ap.add_argument("--workdir", default=None, help="keep everything here (default: a temp dir, removed)")
+    ap.add_argument("--keep", action="store_true", help="keep documents, ledgers and caches")
+    ap.add_argument("--json-out", default=None, help="write all raw results here")
+    # internal
+    ap.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--scenario-root", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--scenario-out", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--result", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--profile-out", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes = args.sizes or "0,100"
+        args.idle_rows = 10_000 if args.idle_rows is None else args.idle_rows
+        args.naive_rows = 10 if args.naive_rows is None else args.naive_rows
+    args.sizes = [int(x) for x in (args.sizes or "0,100,1000,10000").split(",") if x.strip()]
+    args.idle_rows = 100_000 if args.idle_rows is None else args.idle_rows
+    args.naive_rows = 100 if args.naive_rows is None else args.naive_rows
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    if args.worker:
+        return worker_main(Path(args.worker), Path(args.result), Path(args.profile_out) if args.profile_out else None)
+    if args.scenario:
+        kind, _, arg = args.scenario.partition(":")
+        root = Path(args.scenario_root or tempfile.mkdtemp(prefix=f"siapmas-bench-{kind}-"))
+        fn = {"backlog": scenario_backlog, "idle": scenario_idle, "naive": scenario_naive}[kind]
+        try:
+            data = fn(int(arg), args, root)
+        except BaseException as exc:
+            import traceback
+
+            data = {"kind": kind, "n" if kind != "idle" else "rows": int(arg),
+                    "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
+            log(f"scenario {args.scenario} failed: {data['error']}\n{data['traceback']}")
+        text = json.dumps(data, default=str)
+        if args.scenario_out:
+            Path(args.scenario_out).write_text(text, encoding="utf-8")
+        if args.json:
+            print(text, flush=True)
+        return 0
+    return orchestrate(args, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
