@@ -165,8 +165,10 @@ class Doctor:
                 for m in missing:
                     close = difflib.get_close_matches(normalise_title(m), [normalise_title(h) for h in header], n=1, cutoff=0.5)
                     hints.append(m + (f" (maksud Anda '{_original(close[0], header)}'?)" if close else ""))
+                unknown = [t for _i, t in hm.extra]
                 raise HeaderError(
-                    "Pertanyaan formulir tidak ditemukan: " + "; ".join(hints),
+                    "Pertanyaan formulir tidak ditemukan: " + "; ".join(hints)
+                    + (f". Kolom yang tidak dikenali: {', '.join(unknown)}" if unknown else ""),
                     "Sesuaikan judul di [form] konfigurasi dengan judul kolom di spreadsheet.",
                 )
             return "semua judul pertanyaan ditemukan / all question titles found"
