@@ -16,7 +16,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,13 @@ from . import codec
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents import render_print_batch
+from .documents.common import sweep_temp_files
 from .intake import ParseOptions, check_completeness, parse_responses
-from .ledger import Ledger, from_iso, items, outbox, responses, utc_iso
+from .ledger import Ledger, from_iso, items, responses, utc_iso
 from .models import AgendaItem, DisposisiRecord, Evidence, Finding, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table, suggest_routing
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, find_edits, validations
-from .steps import StepRecorder, dumps_state, paraf_from_events
+from .steps import StepRecorder, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, format_wib, kendali_state
 from .rendering import RenderJob, render_many
@@ -159,6 +160,9 @@ class Engine:
 
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
+        for folder in {self.out_dir, self.s.storage.database.parent, self.s.source.register_file.parent}:
+            for stale in sweep_temp_files(folder):
+                log.info("Berkas sementara sisa proses terhenti dihapus: %s", stale.name)
         snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
         report.steps = self._apply_kendali(snap)
         subs, errors = self._parse(snap)

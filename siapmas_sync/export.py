@@ -37,6 +37,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from siapmas_sync.documents.common import (
+    PagedCanvas,
     BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, fit_text, one_line, para_markup,
     redact, register_fonts, tanggal_id, truncate,
 )
@@ -271,24 +272,8 @@ def _pdf_cell(text: str, style: ParagraphStyle, limit: int) -> Paragraph:
 def _canvas_class() -> type[Canvas]:
     """A canvas that defers page output so every footer can say 'Halaman X dari Y'."""
 
-    class _NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 - reportlab API
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, 1):
-                self.__dict__.update(state)
-                self._furniture(number, total)
-                Canvas.showPage(self)
-            Canvas.save(self)
-
-        def _furniture(self, number: int, total: int) -> None:
+    class _NumberedCanvas(PagedCanvas):
+        def furniture(self, number: int, total: int) -> None:
             width, _ = _PAGE
             y = _MARGIN_BOTTOM - 7 * mm
             self.saveState()

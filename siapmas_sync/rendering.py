@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -85,6 +87,32 @@ def _safe(job: RenderJob) -> dict[str, Path] | Exception:
         return exc
 
 
+def _die_with_parent() -> None:
+    """Worker-process initialiser: never outlive the worker that started us (a SIGKILLed
+    worker must not leave renderers writing behind the next one's back)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    import threading
+
+    def watch() -> None:  # portable fallback
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # parent died before prctl took effect
+        os._exit(1)
+
+
 def render_many(jobs: Sequence[RenderJob], workers: int | None = None) -> Iterator[tuple[RenderJob, dict[str, Path] | Exception]]:
     """Render jobs, yielding (job, paths or the error) in order, as each finishes."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -92,5 +120,5 @@ def render_many(jobs: Sequence[RenderJob], workers: int | None = None) -> Iterat
         for job in jobs:
             yield job, _safe(job)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
         yield from zip(jobs, pool.map(_safe, jobs, chunksize=4))

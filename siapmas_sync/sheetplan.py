@@ -146,10 +146,18 @@ def plan_keyed_table(
         )
     kc = pos[key_column]
     row_of: dict[str, int] = {}
+    wanted = {cell_text(v[key_column]) for v in desired_rows}
     for r, row in enumerate(table.rows):
         k = cell_text(row[kc]) if kc < len(row) else ""
         if k and k not in row_of:
             row_of[k] = r
+        elif k and k in wanted:
+            # a second row with a key the worker owns (e.g. a timed-out write that Google
+            # applied late, over a row appended since): clear it, the first one is kept
+            for title in columns:
+                c = pos[title]
+                if c < len(row) and cell_text(row[c]) != "":
+                    plan.updates.append(CellUpdate(tab, r + 1, c, ""))
     next_row = _last_nonempty(table.rows) + 1
     for values in desired_rows:
         k = cell_text(values[key_column])

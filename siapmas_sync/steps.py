@@ -15,7 +15,6 @@ with the step that got there first, and the cell shows the true stage again.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -240,7 +239,3 @@ def paraf_from_events(events: list[Any], wf: Workflow, tz: Any) -> tuple[tuple[s
             at = from_iso(ev.at).astimezone(tz)
             found[labels[ev.from_stage]] = (labels[ev.from_stage], at.strftime("%d/%m/%Y %H.%M"), ev.note or "")
     return tuple(found[name] for name in jabatan.values() if name in found)
-
-
-def dumps_state(state: dict[str, str]) -> str:
-    return json.dumps(state, ensure_ascii=False, sort_keys=True)

@@ -59,3 +59,20 @@ def make_engine(clock: Clock) -> Callable[..., Engine]:
     for backend, ledger in opened:
         backend.close()
         ledger.close()
+
+
+@pytest.fixture(params=["local", "google"])
+def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock):
+    """The same scenario on the local backend and on Google (through the stand-in)."""
+    from .google_standin.server import GoogleStandin
+    from .worlds import GoogleWorld, LocalWorld
+
+    if request.param == "local":
+        w = LocalWorld(tmp_path, clock)
+        yield w
+        w.close()
+    else:
+        with GoogleStandin() as standin:
+            w = GoogleWorld(tmp_path, clock, standin)
+            yield w
+            w.close()

@@ -395,7 +395,7 @@ class Verified:
 
 
 def verify_exactly_once(world: GoogleWorld, form: Form, env: dict[str, str] | None = None,
-                        show_sample: int = 4) -> Verified:
+                        show_sample: int = 3) -> Verified:
     """Every response registered exactly once, gapless per year, mirrored everywhere,
     documents whole. Call only after a completed sync."""
     status = expect_ok(run_cli(world.config, "status", "--json", env=env), "status --json")

@@ -3,16 +3,12 @@ client libraries against the loopback stand-in)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-
-import pytest
 
 from siapmas_sync.kendali import KENDALI_TAB
 
-from .conftest import WIB, Clock
-from .google_standin.server import GoogleStandin
-from .worlds import GoogleWorld, LocalWorld, World, rows_as_dicts
+from .conftest import WIB
+from .worlds import World, rows_as_dicts
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=WIB)
 KRON = "Jalan rusak dan berlubang di Desa Jatirejo sejak Oktober 2026; dua pengendara jatuh malam hari."
@@ -20,19 +16,6 @@ KRON = "Jalan rusak dan berlubang di Desa Jatirejo sejak Oktober 2026; dua penge
 
 def response(minutes: int, nama: str, kron: str = KRON, bukti: str = "") -> list[object]:
     return [T0 + timedelta(minutes=minutes), nama, "0812-3456-7890", f"{nama.lower()}@example.com", kron, bukti]
-
-
-@pytest.fixture(params=["local", "google"])
-def world(request: pytest.FixtureRequest, tmp_path, clock: Clock) -> Iterator[World]:
-    if request.param == "local":
-        w: World = LocalWorld(tmp_path, clock)
-        yield w
-        w.close()
-    else:
-        with GoogleStandin() as standin:
-            w = GoogleWorld(tmp_path, clock, standin)
-            yield w
-            w.close()
 
 
 def agenda_by_name(world: World) -> dict[str, str]:

@@ -37,6 +37,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ from siapmas_sync.worker_lock import lock_path, worker_lock
 
 from .crash_support import (
     LOCK_WAITING,
+    WIB,
     Form,
     TimedStandin,
     Worker,
@@ -62,7 +64,7 @@ from .crash_support import (
     verify_exactly_once,
     wait_sessions_gone,
 )
-from .worlds import GoogleWorld
+from .worlds import GoogleWorld, rows_as_dicts
 
 pytestmark = [
     pytest.mark.crash,
@@ -226,7 +228,7 @@ def test_converges_when_a_fifth_of_requests_fail(tmp_path: Path, quota: int | No
         world = make_world(tmp_path, standin)
         form = Form(world, rng, evidence_link(world))
         add_faults(standin)
-        cycles = 12 if quota is None else 8
+        cycles = 10 if quota is None else 6
         outcomes: Counter[int] = Counter()
         for c in range(cycles):
             form.add(5 if c == 0 else rng.randint(0, 3))
@@ -357,3 +359,47 @@ def test_kill_during_parallel_rendering_leaves_no_processes_behind(tmp_path: Pat
             raise OrphanedRenderers(
                 f"5 s after SIGKILL of worker {w.pid}, its render processes still live: {survivors} "
                 "(state R = still rendering into the output folder without the lock)")
+
+
+# --- 4. a write Google applies after the client gave up ------------------------------------------
+
+class StaleWriteDuplicates(AssertionError):
+    """BUG-3: a register row clobbered by a late write is duplicated for good."""
+
+
+@pytest.mark.xfail(raises=StaleWriteDuplicates, strict=True,
+                   reason="BUG-3: a timed-out values:batchUpdate applied late clobbers a row appended by the "
+                          "next cycle; plan_keyed_table keeps the duplicate key row forever")
+def test_write_applied_after_the_client_gave_up_does_not_duplicate_register_rows(tmp_path: Path):
+    """Google may apply a request whose answer never reached the client. Cycle A times out
+    on its write (which lands 8 s later); cycle B, meanwhile, registers a late December
+    complaint, whose register rows sort before A's January item; then A's stale write lands."""
+    with TimedStandin() as standin:
+        world = make_world(tmp_path, standin)
+        form = Form(world, random.Random(SEED))
+        jan = lambda i: [datetime(2026, 1, 6, 9, i, tzinfo=WIB)] + form.row(i)[1:]  # noqa: E731
+        dec = lambda i: [datetime(2025, 12, 31, 15, i, tzinfo=WIB)] + form.row(i)[1:]  # noqa: E731
+        for i, row in ((1, jan(1)),):
+            form.n, form.perihal[form.perihal_of(i)] = i, i
+            world.add_responses([row])
+        expect_ok(run_cli(world.config, "sync"))  # tabs exist, item 1 mirrored
+        form.n, form.perihal[form.perihal_of(2)] = 2, 2
+        world.add_responses([jan(2)])
+        standin.faults.add("sheets.values.batchUpdate", "slow", count=1, seconds=8)
+        a = run_cli(world.config, "sync", env={**FAULT_ENV, "SIAPMAS_SOURCE__MAX_RETRIES": "0"})
+        assert a.returncode == 2 and "Saran:" in a.stderr, a.stderr[-2000:]
+        form.n, form.perihal[form.perihal_of(3)] = 3, 3
+        world.add_responses([dec(3)])
+        expect_ok(run_cli(world.config, "sync"))  # cycle B, while A's write is in flight
+        end = time.monotonic() + 20
+        while not any(r.fault == "slow" for r in list(standin.requests)) and time.monotonic() < end:
+            time.sleep(0.1)  # A's write has now been applied
+        assert any(r.fault == "slow" and r.status == 200 for r in list(standin.requests))
+        expect_ok(run_cli(world.config, "sync"))  # cycle C
+        try:
+            sync_writes_nothing(world, standin)
+            verify_exactly_once(world, form, show_sample=1)
+        except AssertionError as exc:
+            buku = [(r.get("No."), r.get("No. Agenda")) for r in rows_as_dicts(world.tab("Buku Agenda"))]
+            kendali = [r.get("No. Agenda") for r in rows_as_dicts(world.tab("Kendali"))]
+            raise StaleWriteDuplicates(f"{exc}; Buku Agenda (No., No. Agenda): {buku}; Kendali: {kendali}") from None

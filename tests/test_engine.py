@@ -8,16 +8,16 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+
 from pathlib import Path
 
 import openpyxl
-import pytest
+
 from pypdf import PdfReader
 
 from siapmas_sync.sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB
 
-from .conftest import WIB
+
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+
 from pathlib import Path
 from urllib.parse import parse_qs
 

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from siapmas_sync.kendali import KENDALI_TAB
 
 from .conftest import Clock
-from .google_standin.server import GoogleStandin
 from .test_contract import response
-from .worlds import GoogleWorld, LocalWorld, World, rows_as_dicts
+from .worlds import World, rows_as_dicts
 from .test_engine import run_cli
-
-
-@pytest.fixture(params=["local", "google"])
-def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[World]:
-    if request.param == "local":
-        w: World = LocalWorld(tmp_path, clock)
-        yield w
-        w.close()
-    else:
-        with GoogleStandin() as standin:
-            w = GoogleWorld(tmp_path, clock, standin)
-            yield w
-            w.close()
 
 
 def status(world: World) -> list[dict]:

@@ -52,3 +52,19 @@ def test_numbers_compare_by_text_so_unformatted_reads_do_not_rewrite():
 
 def test_a1_columns():
     assert [a1_column(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_a_second_row_with_an_owned_key_is_cleared():
+    # a late-applied write left a copy of row "2" where row "3" had been appended
+    t = SheetTable("Riwayat", ["ID", "Waktu"], [["1", "a"], ["2", "b"], ["2", "b"]])
+    plan = plan_keyed_table(t, "Riwayat", ["ID", "Waktu"], "ID",
+                            [{"ID": 1, "Waktu": "a"}, {"ID": 2, "Waktu": "b"}, {"ID": 3, "Waktu": "c"}])
+    cells = sorted((u.row, u.col, u.value) for u in plan.updates)
+    assert (3, 0, "") in cells and (3, 1, "") in cells  # the copy is blanked
+    assert (4, 0, 3) in cells and (4, 1, "c") in cells  # the lost row comes back
+
+
+def test_rows_staff_added_with_unknown_keys_are_left_alone():
+    t = SheetTable("Buku Agenda", ["No. Agenda", "Ket."], [["0001", "x"], ["catatan", "staf"], ["catatan", "staf"]])
+    plan = plan_keyed_table(t, "Buku Agenda", ["No. Agenda", "Ket."], "No. Agenda", [{"No. Agenda": "0001", "Ket.": "x"}])
+    assert plan.empty

@@ -25,6 +25,7 @@ from reportlab.platypus import (
 )
 
 from siapmas_sync.documents.common import (
+    PagedCanvas,
     HIDDEN, SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, clean_text,
     doc_info, fit_text, jenis_id, one_line, para_markup, redact, register_fonts, truncate,
     ukuran_id, waktu_id,
@@ -329,24 +330,8 @@ def _canvas_class(agenda_no: str) -> type[Canvas]:
     """A canvas that defers page output so every footer can say 'Halaman X dari Y'."""
     agenda = one_line(agenda_no, SANS)
 
-    class _NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 - reportlab API
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, 1):
-                self.__dict__.update(state)
-                self._furniture(number, total)
-                Canvas.showPage(self)
-            Canvas.save(self)
-
-        def _furniture(self, number: int, total: int) -> None:
+    class _NumberedCanvas(PagedCanvas):
+        def furniture(self, number: int, total: int) -> None:
             width, _ = A4
             self.saveState()
             self.setStrokeColor(GREY)

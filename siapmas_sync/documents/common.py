@@ -12,6 +12,10 @@ free text when the identity is hidden (``rahasia`` / ``show_identity=False``).
 
 from __future__ import annotations
 
+from typing import Any
+
+from reportlab.pdfgen.canvas import Canvas
+
 import os
 import re
 import tempfile
@@ -353,6 +357,22 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def sweep_temp_files(root: Path) -> list[Path]:
+    """Remove temp files that :func:`atomic_write_bytes` left behind when its process was
+    killed mid-write. Call only while holding the worker lock (no writer is active)."""
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    for p in root.rglob(".*.tmp"):
+        if p.is_file() and not p.is_symlink():
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return removed
+
+
 def _fsync_dir(directory: Path) -> None:
     """Persist the rename itself (POSIX); silently skipped where unsupported."""
     if os.name != "posix":
@@ -391,3 +411,27 @@ __all__ = [
     "fit_text", "jenis_id", "one_line", "para_markup", "redact", "register_fonts",
     "tanggal_id", "truncate", "ukuran_id", "waktu_id", "wrap_lines",
 ]
+
+
+class PagedCanvas(Canvas):
+    """A canvas that holds pages back until the end, so each page's furniture (footer)
+    can say "Halaman X dari Y". Subclasses draw it in :meth:`furniture`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab API
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, 1):
+            self.__dict__.update(state)
+            self.furniture(number, total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+    def furniture(self, number: int, total: int) -> None:
+        raise NotImplementedError
