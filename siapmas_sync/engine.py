@@ -262,7 +262,10 @@ class Engine:
                 log.info("Kiriman ulang dicatat sebagai duplikat dari %s", orig_item.agenda_no)
                 return orig_item.agenda_no, original.key
 
-            year = sub.received_at.astimezone(self.tz).year
+            # the year of receipt; a timestamp far in the future (a wrong clock or a bad
+            # export) must not open a future year's sequence: then the year is today's
+            stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
+            year = stamp.astimezone(self.tz).year
             seq = self.ledger.next_seq(conn, year)
             n = self.s.numbering
             agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)

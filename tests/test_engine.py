@@ -275,3 +275,12 @@ def test_a_100_kb_chronology_is_kept_whole_and_paginates(project, make_engine):
     assert len(reader.pages) >= 15
     assert "KALIMAT TERAKHIR" in "".join(p.extract_text() for p in reader.pages[-3:])
     assert make_engine(project).cycle().cells_written == 0  # and nothing is re-mirrored
+
+
+def test_a_future_timestamp_does_not_open_a_future_year(project, make_engine):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    write_csv(responses, [HEADER, ["01/01/2099 10.00.00", "A", "081234567890", "", KRON, ""]])
+    engine = make_engine(project)
+    assert engine.cycle().new == ["0001/SIAPMAS/2026"]
+    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    assert "waktu" in {f.code for f in item.findings}  # and the operator is told
