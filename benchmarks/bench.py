@@ -58,7 +58,7 @@ def log(msg: str) -> None:
 # 1. The worker: one real cycle, measured from inside its own process
 # =========================================================================================
 
-def worker_main(config: Path, result_path: Path, profile_path: Path | None) -> int:
+def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_gb: float = 0.0) -> int:
     """One `siapmas-sync sync` cycle exactly as the CLI runs it (worker lock, Ledger,
     open_backend, Engine.cycle), with observation-only wrappers for phase times, HTTP
     bytes and the render pool size. Writes a JSON result; exit 0 even if the cycle
@@ -66,6 +66,12 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None) -> i
     import resource
 
     t_start = time.perf_counter()
+    if mem_gb:
+        # address-space cap (inherited by the render pool): on a shared machine a runaway
+        # allocation becomes a MemoryError in this process instead of an OOM kill elsewhere
+        limit = int(mem_gb * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    load_before = os.getloadavg()
     from siapmas_sync import cli, rendering
     from siapmas_sync.backends import google as gb
     from siapmas_sync.backends import google_http
@@ -180,6 +186,9 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None) -> i
         cpu_self_s=sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
         cpu_children_s=sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]),
         t_process=time.perf_counter() - t_start,
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        mem_cap_gb=mem_gb,
     )
     result_path.write_text(json.dumps(result), encoding="utf-8")
     return 0
@@ -200,6 +209,7 @@ class CycleResult:
     drive_429: int
     routes: dict[str, int]
     killed: bool = False
+    progress: list[tuple[float, int, int]] = field(default_factory=list)  # (s, items, rendered) from the ledger
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__
@@ -210,8 +220,9 @@ class BenchWorld:
     timeout 30 s, print batch and DOCX on) and the worker run as a child process."""
 
     def __init__(self, standin: Any, root: Path, *, print_batch: bool, render_workers: int | None,
-                 timeout: float, docx: bool = True) -> None:
+                 timeout: float, docx: bool = True, mem_gb: float = 0.0) -> None:
         self.standin = standin
+        self.mem_gb = mem_gb
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         key = standin.make_service_account_key(SA_EMAIL)
@@ -253,6 +264,8 @@ class BenchWorld:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(self.config), "--result", str(result_path)]
         if profile:
             cmd += ["--profile-out", str(prof_path)]
+        if self.mem_gb:
+            cmd += ["--worker-mem-gb", str(self.mem_gb)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIAPMAS_")}
         env["PYTHONUNBUFFERED"] = "1"
         self.standin.reset_log()
@@ -261,8 +274,18 @@ class BenchWorld:
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, cwd=str(self.root),
                                     start_new_session=True)
+            progress: list[tuple[float, int, int]] = []
             try:
-                proc.wait(timeout=budget)
+                while True:
+                    try:
+                        proc.wait(timeout=min(15.0, max(0.1, (budget or 1e9) - (time.perf_counter() - t0))))
+                        break
+                    except subprocess.TimeoutExpired:
+                        if budget is not None and time.perf_counter() - t0 >= budget:
+                            raise
+                        p = self.ledger_progress()
+                        if p:
+                            progress.append((round(time.perf_counter() - t0, 1), p["items"], p["rendered"]))
             except subprocess.TimeoutExpired:
                 killed = True
                 os.killpg(proc.pid, signal.SIGTERM)  # the worker and its render pool: ours
@@ -281,17 +304,25 @@ class BenchWorld:
             routes[key] = routes.get(key, 0) + 1
         c = self.standin.count
         return CycleResult(worker, wall, c(api="sheets"), c(api="drive"), c(api="oauth"),
-                           c(api="sheets", status=429), c(api="drive", status=429), routes, killed)
+                           c(api="sheets", status=429), c(api="drive", status=429), routes, killed, progress)
 
     def ledger_progress(self) -> dict[str, int]:
         """Counts straight from the SQLite ledger (for a cycle cut short by the budget)."""
         import sqlite3
 
-        db = sqlite3.connect(str(self.root / "var" / "siapmas.db"))
+        path = self.root / "var" / "siapmas.db"
+        if not path.exists():
+            return {}
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        except sqlite3.Error:
+            return {}
         try:
             items = db.execute("select count(*) from items").fetchone()[0]
             done = db.execute("select count(*) from outbox where kind='render' and done_at is not null").fetchone()[0]
             return {"items": items, "rendered": done}
+        except sqlite3.Error:
+            return {}
         finally:
             db.close()
 
@@ -357,7 +388,7 @@ def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, 
     out: dict[str, Any] = {"kind": "backlog", "n": n}
     with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
         world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
-                           timeout=args.timeout)
+                           timeout=args.timeout, mem_gb=args.worker_mem_gb)
         t = time.perf_counter()
         # setup: the worker's first-ever run on the empty form (creates the register tabs)
         prime = world.run_worker(label="prime")
@@ -382,8 +413,13 @@ def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, 
             log(f"backlog {n}: cycle {len(cycles)}: new={w.get('new')} rendered={w.get('rendered')} "
                 f"cells={w.get('cells_written')} sheets={c.sheets} drive={c.drive} 429={c.sheets_429} "
                 f"wall={c.wall:.1f}s rss={w.get('rss_self_mb', 0):.0f}MB {w.get('error', '')}")
-            if c.killed or not w.get("ok"):
+            if c.killed:
                 break
+            if not w.get("ok"):
+                # one more cycle shows whether the failure blocks the worker for good
+                if len(cycles) >= 2 and not cycles[-2].worker.get("ok"):
+                    break
+                continue
             if not w.get("new") and not w.get("rendered") and not w.get("render_errors"):
                 break
         out["cycles"] = [c.as_dict() for c in cycles]
@@ -423,7 +459,7 @@ def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str
     out: dict[str, Any] = {"kind": "idle", "rows": rows_n}
     with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
         world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
-                           timeout=args.timeout)
+                           timeout=args.timeout, mem_gb=args.worker_mem_gb)
         t = time.perf_counter()
         rows = corpus.response_rows(rows_n, seed=args.seed + 1, span=timedelta(days=320))
         out["evidence"] = make_evidence_rows(world, rows, args.image_px, max_files=200)
@@ -594,7 +630,7 @@ def run_child(kind: str, arg: int, args: argparse.Namespace, workdir: Path, *, w
            "--scenario-root", str(root), "--scenario-out", str(out_json)]
     for flag, value in (("--seed", args.seed), ("--image-px", args.image_px), ("--timeout", args.timeout),
                         ("--budget-minutes", args.budget_minutes), ("--max-cycles", args.max_cycles),
-                        ("--microbench", args.microbench)):
+                        ("--microbench", args.microbench), ("--worker-mem-gb", args.worker_mem_gb)):
         cmd += [flag, str(value)]
     if args.render_workers is not None:
         cmd += ["--render-workers", str(args.render_workers)]
@@ -971,6 +1007,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--max-cycles", type=int, default=4)
     ap.add_argument("--microbench", type=int, default=150, help="items for the one-core render micro-benchmark (0 = off)")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--worker-mem-gb", type=float, default=8.0,
+                    help="address-space cap of each worker process (0 = none); protects a shared machine")
     ap.add_argument("--profile", action="store_true", help="cProfile the first work cycle, the idle cycle and the micro-benchmark")
     ap.add_argument("--profile-top", type=int, default=25)
     ap.add_argument("--workdir", default=None, help="keep everything here (default: a temp dir, removed)")
@@ -999,7 +1037,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     if args.worker:
-        return worker_main(Path(args.worker), Path(args.result), Path(args.profile_out) if args.profile_out else None)
+        return worker_main(Path(args.worker), Path(args.result), Path(args.profile_out) if args.profile_out else None,
+                           args.worker_mem_gb)
     if args.scenario:
         kind, _, arg = args.scenario.partition(":")
         root = Path(args.scenario_root or tempfile.mkdtemp(prefix=f"siapmas-bench-{kind}-"))

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from siapmas_sync.errors import BackendAccessError
 from siapmas_sync.kendali import KENDALI_TAB
@@ -239,3 +240,40 @@ def test_hostile_evidence_names_are_just_names(world: GoogleWorld, standin: Goog
     item = engine.agenda_item(engine.ledger.item_rows()[0])
     assert len(item.evidence) == 6 and all(e.found for e in item.evidence)
     assert next(e for e in item.evidence if e.name == "kosong.jpg").local_path is None  # zero bytes: no thumbnail
+
+
+def test_generated_pdfs_are_uploaded_and_linked_once(world: GoogleWorld, standin: GoogleStandin):
+    upload = standin.create_folder("SIAPMAS Dokumen", share_with=[(SA_EMAIL, "writer")])
+    world.add_responses([response(0, "Ani")])
+    env = {"SIAPMAS_SOURCE__UPLOAD_FOLDER_ID": upload}
+    world.engine(**env).cycle()
+    names = sorted(standin.file_metadata(f)["name"] for f in standin.find_files(parent=upload))
+    assert names == ["0001-SIAPMAS-2026-kartu-kendali.pdf", "0001-SIAPMAS-2026-lembar-aduan.pdf",
+                     "0001-SIAPMAS-2026-lembar-disposisi.pdf"]
+    uploaded = standin.file_content(standin.find_files(name="0001-SIAPMAS-2026-lembar-aduan.pdf")[0])
+    assert uploaded.startswith(b"%PDF")
+    dokumen = world.responses()[0]["Dokumen"]
+    assert dokumen.count("\n") == 2 and all(line.startswith("http") for line in dokumen.split("\n"))
+    # re-rendering (e.g. rahasia switched on) reuses the files instead of uploading copies
+    world.edit("Kendali", "0001/SIAPMAS/2026", Rahasia=True)
+    world.engine(**env).cycle()
+    assert len(standin.find_files(parent=upload)) == 3
+    masked = standin.file_content(standin.find_files(name="0001-SIAPMAS-2026-lembar-aduan.pdf")[0])
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(masked)).pages)
+    assert "Ani" not in text and "Dirahasiakan" in text  # the shared copy is masked too
+
+
+def test_question_added_to_the_form_later_is_kept(world: GoogleWorld, standin: GoogleStandin):
+    world.add_responses([response(0, "Ani")])
+    engine = world.engine()
+    engine.cycle()
+    values = world.tab(world.response_tab)
+    values[0].append("Kecamatan")  # Google appends a new question after our status columns
+    world.put_tab(world.response_tab, values)
+    row = response(10, "Budi")
+    world.add_responses([row + [""] * (len(values[0]) - len(row) - 1) + ["Kemlagi"]])
+    report = engine.cycle()
+    assert report.new == ["0002/SIAPMAS/2026"]
+    item = engine.agenda_item(engine.ledger.find_item("0002/SIAPMAS/2026"))
+    assert ("Kecamatan", "Kemlagi") in item.submission.extra
+    assert world.tab(world.response_tab)[0].count("No. Agenda") == 1

@@ -423,10 +423,12 @@ class GoogleBackend:
             q = f"'{self.upload_folder_id}' in parents and name = '{name}' and trashed = false"
             found = self._drive_call("folder unggah", lambda: self.drive.files().list(q=q, fields="files(id,webViewLink)", pageSize=1))
             existing = (found or {}).get("files", [])
-            if existing:
-                links.append(existing[0].get("webViewLink") or existing[0]["id"])
-                continue
             media = MediaFileUpload(str(f), mimetype="application/pdf", resumable=False)
+            if existing:  # the same document re-rendered (e.g. rahasia switched on): replace its content
+                fid = existing[0]["id"]
+                self._drive_call("folder unggah", lambda: self.drive.files().update(fileId=fid, media_body=media, fields="id"))
+                links.append(existing[0].get("webViewLink") or fid)
+                continue
             created = self._drive_call(
                 "folder unggah",
                 lambda: self.drive.files().create(body={"name": name, "parents": [self.upload_folder_id]}, media_body=media, fields="id,webViewLink"),
