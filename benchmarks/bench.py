@@ -58,7 +58,46 @@ def log(msg: str) -> None:
 # 1. The worker: one real cycle, measured from inside its own process
 # =========================================================================================
 
-def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_gb: float = 0.0) -> int:
+def _vm() -> tuple[float, float]:
+    """(current RSS, peak RSS so far) of this process in MB, from /proc (Linux)."""
+    rss = hwm = 0.0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return round(rss, 1), round(hwm, 1)
+
+
+def _setup_mark_rendered(engine: Any, report: Any) -> None:
+    """SETUP ONLY (idle scenario): instead of rendering, record each pending render as done
+    with the document paths the renderer would have used. No file is written."""
+    from sqlalchemy import update
+
+    from siapmas_sync.engine import agenda_folder
+    from siapmas_sync.ledger import items
+
+    ledger = engine.ledger
+    pending = ledger.pending("render")
+    now = engine.clock()
+    names = (("aduan", "lembar-aduan.pdf"), ("disposisi", "lembar-disposisi.pdf"), ("kendali", "kartu-kendali.pdf"),
+             ("lembar_disposisi_docx", "lembar-disposisi.docx"), ("kartu_kendali_docx", "kartu-kendali.docx"))
+    with ledger.tx() as conn:
+        for entry in pending:
+            row = ledger.item_by_key(conn, entry.key)
+            base = Path(str(row.year)) / agenda_folder(row.agenda_no)
+            docs = {k: str(base / f) for k, f in names}
+            conn.execute(update(items).where(items.c.key == entry.key).values(
+                documents=json.dumps(docs), print_batch="(setup: tidak dirender)"))
+            ledger.finish_outbox(conn, entry.id, now)
+            report.rendered.append(row.agenda_no)
+
+
+def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_gb: float = 0.0,
+                setup_no_render: bool = False, trace_mem: bool = False) -> int:
     """One `siapmas-sync sync` cycle exactly as the CLI runs it (worker lock, Ledger,
     open_backend, Engine.cycle), with observation-only wrappers for phase times, HTTP
     bytes and the render pool size. Writes a JSON result; exit 0 even if the cycle
@@ -81,6 +120,16 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
     phases: dict[str, float] = {}
     calls: dict[str, int] = {}
 
+    if setup_no_render:
+        Engine._render_pending = _setup_mark_rendered  # type: ignore[method-assign]
+    mem_marks: list[tuple[str, float, float]] = []
+    rss_marks: list[tuple[str, float, float]] = [("start", *_vm())]  # (after phase, VmRSS MB, VmHWM MB)
+    best_snap: list[Any] = [None, 0]
+    if trace_mem:
+        import tracemalloc
+
+        tracemalloc.start(12)
+
     def timed(owner: Any, name: str, label: str) -> None:
         fn = getattr(owner, name)
 
@@ -91,6 +140,13 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
             finally:
                 phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
                 calls[label] = calls.get(label, 0) + 1
+                rss_marks.append((label, *_vm()))
+                if trace_mem:
+                    cur, peak = tracemalloc.get_traced_memory()
+                    mem_marks.append((label, cur / 1e6, peak / 1e6))
+                    tracemalloc.reset_peak()
+                    if cur > best_snap[1]:
+                        best_snap[:] = [tracemalloc.take_snapshot(), cur]
 
         setattr(owner, name, wrapper)
 
@@ -175,9 +231,20 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
         if prof is not None and profile_path:
             prof.disable()
             prof.dump_stats(str(profile_path))
+    if trace_mem and best_snap[0] is not None:
+        top = best_snap[0].statistics("traceback")[:12]
+        result["trace_mem"] = {
+            "marks": mem_marks,
+            "largest_live_mb": best_snap[1] / 1e6,
+            "top": [{"mb": st.size / 1e6, "count": st.count,
+                     "where": [f"{f.filename.split('site-packages/')[-1].split('/work/main/')[-1]}:{f.lineno}"
+                               for f in st.traceback[-6:]]} for st in top],
+        }
+    rss_marks.append(("end", *_vm()))
     result.update(
         phases=phases,
         phase_calls=calls,
+        rss_marks=rss_marks,
         pool_workers=pool["workers"],
         render_jobs=pool["jobs"],
         http=http,
@@ -256,7 +323,9 @@ class BenchWorld:
         values = self.standin.get_values(self.sid, RESPONSE_TAB)
         self.standin.set_values(self.sid, RESPONSE_TAB, rows, start_row=len(values) + 1)
 
-    def run_worker(self, *, profile: bool = False, budget: float | None = None, label: str = "") -> CycleResult:
+    def run_worker(self, *, profile: bool = False, budget: float | None = None, label: str = "",
+                   extra: list[str] | None = None, env_extra: dict[str, str] | None = None,
+                   mem_gb: float | None = None) -> CycleResult:
         self.runs += 1
         tag = f"{self.runs:02d}" + (f"-{label}" if label else "")
         result_path = self.root / f"worker-{tag}.json"
@@ -264,9 +333,10 @@ class BenchWorld:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(self.config), "--result", str(result_path)]
         if profile:
             cmd += ["--profile-out", str(prof_path)]
-        if self.mem_gb:
-            cmd += ["--worker-mem-gb", str(self.mem_gb)]
+        cap = self.mem_gb if mem_gb is None else mem_gb
+        cmd += ["--worker-mem-gb", str(cap)] + list(extra or [])
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIAPMAS_")}
+        env.update(env_extra or {})
         env["PYTHONUNBUFFERED"] = "1"
         self.standin.reset_log()
         killed = False
@@ -447,12 +517,6 @@ def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str
     not what this scenario measures. Then one settle cycle and the measured idle cycle
     run as the real worker process."""
     import corpus
-    from sqlalchemy import update
-
-    from siapmas_sync.backends.google import GoogleBackend
-    from siapmas_sync.config import load_settings
-    from siapmas_sync.engine import Engine, agenda_folder
-    from siapmas_sync.ledger import Ledger, items
     from tests.google_standin.server import GoogleStandin
 
     t_scenario = time.perf_counter()
@@ -468,48 +532,25 @@ def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str
         out["t_build_sheet"] = time.perf_counter() - t
         log(f"idle {rows_n}: sheet built in {out['t_build_sheet']:.1f}s")
 
-        t = time.perf_counter()
-        settings = load_settings(world.config, environ={"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "900",
-                                                         "SIAPMAS_OUTPUT__PRINT_BATCH": "false"})
-        ledger = Ledger(settings.database_url())
-        backend = GoogleBackend.from_settings(settings)
-        engine = Engine(settings, backend, ledger)
-
-        def mark_rendered(report: Any) -> None:  # SETUP ONLY: no files are rendered
-            from siapmas_sync.ledger import outbox
-            import json as _json
-
-            pending = ledger.pending("render")
-            now = engine.clock()
-            with ledger.tx() as conn:
-                for entry in pending:
-                    row = ledger.item_by_key(conn, entry.key)
-                    base = Path(str(row.year)) / agenda_folder(row.agenda_no)
-                    docs = {k: str(base / f) for k, f in (
-                        ("aduan", "lembar-aduan.pdf"), ("disposisi", "lembar-disposisi.pdf"),
-                        ("kendali", "kartu-kendali.pdf"), ("lembar_disposisi_docx", "lembar-disposisi.docx"),
-                        ("kartu_kendali_docx", "kartu-kendali.docx"))}
-                    conn.execute(update(items).where(items.c.key == entry.key).values(
-                        documents=_json.dumps(docs), print_batch="(setup: tidak dirender)"))
-                    ledger.finish_outbox(conn, entry.id, now)
-                    report.rendered.append(row.agenda_no)
-
-        engine._render_pending = mark_rendered  # type: ignore[method-assign]
-        standin.reset_log()
-        report = engine.cycle()
-        backend.close()
-        ledger.close()
-        out["setup"] = {"seconds": time.perf_counter() - t, "new": len(report.new), "cells_written": report.cells_written,
-                        "sheets": standin.count(api="sheets"), "drive": standin.count(api="drive"),
-                        "note": "registration + write-back by Engine.cycle() in the bench process; "
+        setup = world.run_worker(label="setup", extra=["--setup-no-render"], mem_gb=0,
+                                 env_extra={"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "900",
+                                            "SIAPMAS_OUTPUT__PRINT_BATCH": "false"})
+        sw = setup.worker
+        out["setup"] = {"seconds": setup.wall, "new": sw.get("new"), "cells_written": sw.get("cells_written"),
+                        "sheets": setup.sheets, "drive": setup.drive, "error": sw.get("error"),
+                        "rss_mb": sw.get("rss_self_mb"), "phases": sw.get("phases"),
+                        "note": "registration + write-back by the real Engine.cycle() in a worker process; "
                                 "rendering replaced by marking outbox entries done (no PDFs)"}
-        log(f"idle {rows_n}: setup registered {len(report.new)} in {out['setup']['seconds']:.1f}s, "
-            f"{report.cells_written} cells written")
+        log(f"idle {rows_n}: setup registered {sw.get('new')} in {setup.wall:.1f}s, "
+            f"{sw.get('cells_written')} cells written {sw.get('error') or ''}")
+        if not sw.get("ok"):
+            raise RuntimeError(f"idle setup failed: {sw.get('error')}\n{sw.get('traceback', '')}")
         settle = world.run_worker(label="settle")
         out["settle"] = settle.as_dict()
         log(f"idle {rows_n}: settle cycle: cells={settle.worker.get('cells_written')} sheets={settle.sheets} "
             f"wall={settle.wall:.1f}s {settle.worker.get('error', '')}")
-        idle = world.run_worker(profile=args.profile, label="idle")
+        idle = world.run_worker(profile=args.profile, label="idle",
+                                extra=["--trace-mem"] if args.trace_mem else None)
         out["idle"] = idle.as_dict()
         log(f"idle {rows_n}: idle cycle: cells={idle.worker.get('cells_written')} sheets={idle.sheets} "
             f"wall={idle.wall:.1f}s rss={idle.worker.get('rss_self_mb', 0):.0f}MB {idle.worker.get('error', '')}")
@@ -638,6 +679,8 @@ def run_child(kind: str, arg: int, args: argparse.Namespace, workdir: Path, *, w
         cmd += ["--no-print-batch"]
     if args.profile:
         cmd += ["--profile"]
+    if args.trace_mem:
+        cmd += ["--trace-mem"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=False)
     if not wait:
         return proc, out_json, root
@@ -1011,6 +1054,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="address-space cap of each worker process (0 = none); protects a shared machine")
     ap.add_argument("--profile", action="store_true", help="cProfile the first work cycle, the idle cycle and the micro-benchmark")
     ap.add_argument("--profile-top", type=int, default=25)
+    ap.add_argument("--trace-mem", action="store_true",
+                    help="tracemalloc in the measured idle cycle (diagnosis: slower, RSS not comparable)")
     ap.add_argument("--workdir", default=None, help="keep everything here (default: a temp dir, removed)")
     ap.add_argument("--keep", action="store_true", help="keep documents, ledgers and caches")
     ap.add_argument("--json-out", default=None, help="write all raw results here")
@@ -1022,6 +1067,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--result", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--profile-out", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--setup-no-render", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes = args.sizes or "0,100"
@@ -1038,7 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return worker_main(Path(args.worker), Path(args.result), Path(args.profile_out) if args.profile_out else None,
-                           args.worker_mem_gb)
+                           args.worker_mem_gb, args.setup_no_render, args.trace_mem)
     if args.scenario:
         kind, _, arg = args.scenario.partition(":")
         root = Path(args.scenario_root or tempfile.mkdtemp(prefix=f"siapmas-bench-{kind}-"))

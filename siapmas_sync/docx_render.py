@@ -496,6 +496,9 @@ def normalise_docx_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+_CHECKED: set[tuple[str, int, int, frozenset[str]]] = set()
+
+
 def render_docx(template_name: str, context: dict, out_path: Path, *, template_dirs: Sequence[Path]) -> Path:
     """Fill the template *template_name* with *context* and write it to *out_path*.
 
@@ -507,7 +510,12 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
     path = find_template(template_name, template_dirs)
     ctx = _sanitise(context)
     tpl = _open(path)
-    _check(tpl, path, context_names(ctx))
+    known = frozenset(context_names(ctx))
+    st = path.stat()
+    checked = (str(path), st.st_mtime_ns, st.st_size, known)
+    if checked not in _CHECKED:  # a template is checked once per version, not per item
+        _check(tpl, path, known)
+        _CHECKED.add(checked)
     try:
         tpl.render(ctx, _env(), autoescape=True)
         buf = io.BytesIO()

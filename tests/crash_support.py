@@ -339,6 +339,11 @@ def check_document_files(out: Path) -> None:
 
 # --- the invariants ------------------------------------------------------------------------------
 
+def register_rows(world: GoogleWorld, tab: str) -> list[dict[str, Any]]:
+    """A register tab's data rows, blank rows skipped (a cleared duplicate leaves one)."""
+    return [r for r in rows_as_dicts(world.tab(tab)) if any(str(v).strip() for v in r.values())]
+
+
 def _num(v: Any) -> int:
     return int(float(v))
 
@@ -435,7 +440,7 @@ def verify_exactly_once(world: GoogleWorld, form: Form, env: dict[str, str] | No
     assert all(n == 1 for n in seen.values()), f"agenda shown on several rows: {[a for a, n in seen.items() if n > 1]}"
 
     # -- Buku Agenda: one row per item, agreeing with the ledger
-    buku = rows_as_dicts(world.tab("Buku Agenda"))
+    buku = register_rows(world, "Buku Agenda")
     counts = Counter(b["No. Agenda"] for b in buku)
     assert all(n == 1 for n in counts.values()), f"Buku Agenda rows repeated: {[a for a, n in counts.items() if n > 1]}"
     assert set(counts) == set(by_agenda), (sorted(set(counts) ^ set(by_agenda)))[:5]
@@ -445,13 +450,13 @@ def verify_exactly_once(world: GoogleWorld, form: Form, env: dict[str, str] | No
         assert str(b["Ket."]).startswith(it["stage"]), b
 
     # -- Kendali: one row per item with the ledger's stage
-    kendali = rows_as_dicts(world.tab("Kendali"))
+    kendali = register_rows(world, "Kendali")
     kc = Counter(k["No. Agenda"] for k in kendali)
     assert set(kc) == set(by_agenda) and all(n == 1 for n in kc.values()), "Kendali rows disagree with the ledger"
     assert all(k["Tahap"] == by_agenda[k["No. Agenda"]]["stage"] for k in kendali)
 
     # -- Riwayat: unique event ids; each item exactly DITERIMA then TERAGENDA
-    riwayat = rows_as_dicts(world.tab("Riwayat"))
+    riwayat = register_rows(world, "Riwayat")
     ids = [_num(r["ID"]) for r in riwayat]
     assert len(ids) == len(set(ids)), "Riwayat has an event id twice"
     events: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
@@ -488,3 +493,18 @@ def verify_exactly_once(world: GoogleWorld, form: Form, env: dict[str, str] | No
     temps, empty = leftovers(out)
     assert not empty, f"zero-byte files: {empty}"
     return Verified(items, dict(by_year))
+
+
+def repair_standin_oauth_errors(monkeypatch: Any) -> None:
+    """Work around a stand-in bug (tests/google_standin/errors.py, ApiError.__init__):
+    OAuth error bodies are ``{"error": "<code>", ...}`` and ``body.get("error", {}).get``
+    raises AttributeError, so an injected 429/500/503 on ``oauth.token`` crashes the
+    handler thread and the client just sees a dropped connection. Patched for one test."""
+    from .google_standin import errors as standin_errors
+
+    def init(self: Any, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        err = body.get("error") if isinstance(body, dict) else None
+        Exception.__init__(self, err.get("message", str(code)) if isinstance(err, dict) else str(code))
+        self.code, self.body, self.headers = code, body, headers or {}
+
+    monkeypatch.setattr(standin_errors.ApiError, "__init__", init)

@@ -19,13 +19,15 @@ seed: ``SIAPMAS_CRASH_SEED``. The long run:
 Add ``-s`` to see where the kills landed (startup / read / numbering / rendering /
 write-back). Linux only (/proc, SIGKILL, process sessions).
 
-Known product bugs are expected failures (strict, each tied to its own exception type so
-an unrelated failure in the same test still fails the suite):
-* BUG-1 StaleTempFiles — a worker killed inside ``atomic_write_bytes`` leaves its
-  ``.<name>.<random>.tmp`` file in the agenda folder forever (nothing sweeps them).
-* BUG-2 OrphanedRenderers — a worker killed while its ProcessPoolExecutor renders a
-  backlog leaves the pool's processes running (they keep writing documents outside the
-  worker lock) and then sleeping forever.
+Deterministic regression tests for what this harness found (fixed in 6ec0669), each
+failing with its own exception type:
+* StaleTempFiles — a worker killed inside ``atomic_write_bytes`` (strace delivers the
+  SIGKILL at its rename) left ``.<name>.<random>.tmp`` in the agenda folder for good.
+* OrphanedRenderers — a worker killed while its ProcessPoolExecutor renders a backlog
+  left the pool's processes running (writing documents outside the worker lock), then
+  sleeping forever, holding the worker's stdout/stderr open.
+* StaleWriteDuplicates — a values:batchUpdate that Google applies after the client gave
+  up clobbered a register row appended by the next cycle; the duplicate key row stayed.
 """
 
 from __future__ import annotations
@@ -62,9 +64,10 @@ from .crash_support import (
     settle_and_reap,
     sync_writes_nothing,
     verify_exactly_once,
+    register_rows,
     wait_sessions_gone,
 )
-from .worlds import GoogleWorld, rows_as_dicts
+from .worlds import GoogleWorld
 
 pytestmark = [
     pytest.mark.crash,
@@ -76,16 +79,13 @@ SEED = int(os.environ.get("SIAPMAS_CRASH_SEED", "20261128"))
 FAULT_ENV = {"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "2", "SIAPMAS_SOURCE__RETRY_BASE_SECONDS": "0.05"}
 SLOW_SECONDS = 3.0  # beyond the 2 s client timeout
 
-#: flip to False once BUG-1 is fixed (test_kill_inside_atomic_write_leaves_no_temp_file XPASSes)
-KNOWN_STALE_TEMP_FILES = True
-
 
 class StaleTempFiles(AssertionError):
-    """BUG-1: temp files of atomic writes survive a SIGKILL and are never removed."""
+    """Temp files of atomic writes survived a SIGKILL (and the next cycle)."""
 
 
 class OrphanedRenderers(AssertionError):
-    """BUG-2: render pool processes outlive a SIGKILLed worker."""
+    """Render pool processes outlived a SIGKILLed worker."""
 
 
 def make_world(tmp: Path, standin: TimedStandin) -> GoogleWorld:
@@ -96,14 +96,12 @@ def evidence_link(world: GoogleWorld) -> str:
     return f"https://drive.google.com/open?id={world.files['foto-bukti.jpg']}"
 
 
-def check_temp_files(world: GoogleWorld, *, strict: bool) -> None:
+def check_temp_files(world: GoogleWorld) -> None:
     temps, _ = leftovers(output_dir(world))
     if not temps:
         return
     names = sorted(str(p.relative_to(output_dir(world))) for p in temps)
-    if strict or not KNOWN_STALE_TEMP_FILES:
-        raise StaleTempFiles(f"{len(temps)} temp file(s) left under the output folder: {names}")
-    pytest.xfail(f"BUG-1 (stale temp files after SIGKILL, everything else verified): {names}")
+    raise StaleTempFiles(f"{len(temps)} temp file(s) left under the output folder: {names}")
 
 
 # --- 1. SIGKILL at random moments -------------------------------------------------------------------
@@ -169,7 +167,7 @@ def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_pa
             v = verify_exactly_once(world, form)
             print(f"{form.n} responses → {len(v.items)} items, per year: "
                   f"{ {y: len(s) for y, s in sorted(v.by_year.items())} }")
-            check_temp_files(world, strict=False)
+            check_temp_files(world)
         finally:
             settle_and_reap(killed, settle_timeout=5)
 
@@ -180,8 +178,6 @@ def expect_ok_worker(w: Worker) -> None:
     assert "Traceback" not in w.stderr, w.stderr[-3000:]
 
 
-@pytest.mark.xfail(raises=StaleTempFiles, strict=True,
-                   reason="BUG-1: atomic_write_bytes temp files survive SIGKILL; no cycle removes them")
 def test_kill_inside_atomic_write_leaves_no_temp_file(tmp_path: Path):
     """Deterministic version of BUG-1: strace delivers SIGKILL at the worker's first
     rename(2) — the os.replace() of the first PDF, after its temp file is complete."""
@@ -202,7 +198,7 @@ def test_kill_inside_atomic_write_leaves_no_temp_file(tmp_path: Path):
         expect_ok(run_cli(world.config, "sync"))
         sync_writes_nothing(world, standin)
         verify_exactly_once(world, form, show_sample=1)
-        check_temp_files(world, strict=True)
+        check_temp_files(world)
 
 
 # --- 2. a fifth of all requests fail ----------------------------------------------------------------
@@ -254,7 +250,7 @@ def test_converges_when_a_fifth_of_requests_fail(tmp_path: Path, quota: int | No
         expect_ok(run_cli(world.config, "sync", env=FAULT_ENV))
         sync_writes_nothing(world, standin, env=FAULT_ENV)
         verify_exactly_once(world, form, env=FAULT_ENV)
-        check_temp_files(world, strict=True)
+        check_temp_files(world)
         if quota:
             assert quota_rejections(standin) == 0, "the worker ran into the Sheets quota"
             busiest = max_per_rolling_minute(standin)
@@ -281,7 +277,7 @@ def test_two_workers_started_together_number_each_complaint_once(tmp_path: Path)
         assert later["new"] == [] and later["rendered"] == [] and later["cells_written"] == 0, later
         sync_writes_nothing(world, standin)
         verify_exactly_once(world, form)
-        check_temp_files(world, strict=True)
+        check_temp_files(world)
 
 
 def test_worker_killed_while_holding_the_lock_does_not_block_the_next(tmp_path: Path):
@@ -331,8 +327,6 @@ def test_sync_with_short_wait_gives_up_with_advice_while_another_holds_the_lock(
         verify_exactly_once(world, form, show_sample=1)
 
 
-@pytest.mark.xfail(raises=OrphanedRenderers, strict=True,
-                   reason="BUG-2: ProcessPoolExecutor workers outlive a SIGKILLed worker (rendering.render_many)")
 def test_kill_during_parallel_rendering_leaves_no_processes_behind(tmp_path: Path):
     with TimedStandin() as standin:
         world = make_world(tmp_path, standin)
@@ -354,7 +348,7 @@ def test_kill_during_parallel_rendering_leaves_no_processes_behind(tmp_path: Pat
         expect_ok(run_cli(world.config, "sync"))
         sync_writes_nothing(world, standin)
         verify_exactly_once(world, form, show_sample=1)
-        check_temp_files(world, strict=False)
+        check_temp_files(world)
         if survivors:
             raise OrphanedRenderers(
                 f"5 s after SIGKILL of worker {w.pid}, its render processes still live: {survivors} "
@@ -364,12 +358,9 @@ def test_kill_during_parallel_rendering_leaves_no_processes_behind(tmp_path: Pat
 # --- 4. a write Google applies after the client gave up ------------------------------------------
 
 class StaleWriteDuplicates(AssertionError):
-    """BUG-3: a register row clobbered by a late write is duplicated for good."""
+    """A register row clobbered by a late-applied write stayed duplicated."""
 
 
-@pytest.mark.xfail(raises=StaleWriteDuplicates, strict=True,
-                   reason="BUG-3: a timed-out values:batchUpdate applied late clobbers a row appended by the "
-                          "next cycle; plan_keyed_table keeps the duplicate key row forever")
 def test_write_applied_after_the_client_gave_up_does_not_duplicate_register_rows(tmp_path: Path):
     """Google may apply a request whose answer never reached the client. Cycle A times out
     on its write (which lands 8 s later); cycle B, meanwhile, registers a late December
@@ -400,6 +391,77 @@ def test_write_applied_after_the_client_gave_up_does_not_duplicate_register_rows
             sync_writes_nothing(world, standin)
             verify_exactly_once(world, form, show_sample=1)
         except AssertionError as exc:
-            buku = [(r.get("No."), r.get("No. Agenda")) for r in rows_as_dicts(world.tab("Buku Agenda"))]
-            kendali = [r.get("No. Agenda") for r in rows_as_dicts(world.tab("Kendali"))]
+            buku = [(r.get("No."), r.get("No. Agenda")) for r in register_rows(world, "Buku Agenda")]
+            kendali = [r.get("No. Agenda") for r in register_rows(world, "Kendali")]
             raise StaleWriteDuplicates(f"{exc}; Buku Agenda (No., No. Agenda): {buku}; Kendali: {kendali}") from None
+
+
+# --- 5. the temp-file sweep and writers that do not take the worker lock -----------------------------
+
+class SweptLiveTempFile(AssertionError):
+    """A cycle's temp-file sweep deleted the temp file of a writer that was still alive."""
+
+
+@pytest.mark.xfail(raises=SweptLiveTempFile, strict=True,
+                   reason="BUG-4: Engine.cycle() sweeps every .*.tmp under the output folder although `buku-agenda` "
+                          "writes there without the worker lock; the export dies with a FileNotFoundError traceback")
+def test_sweep_leaves_a_running_buku_agenda_export_alone(tmp_path: Path):
+    """`buku-agenda` writes under <output>/buku-agenda/ without the worker lock. strace
+    holds the export at its first rename(2) (temp PDF complete, not yet renamed) while a
+    sync cycle — which sweeps stale temp files at its start — runs to completion."""
+    if not shutil.which("strace"):
+        pytest.skip("strace not installed")
+    with TimedStandin() as standin:
+        world = make_world(tmp_path, standin)
+        form = Form(world, random.Random(SEED))
+        form.add(2)
+        expect_ok(run_cli(world.config, "sync"))
+        folder = output_dir(world) / "buku-agenda"
+        hold = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "inject=/^rename:delay_enter=6000000:when=1"]
+        export = Worker.start(world.config, "buku-agenda", "--from", "2025-01-01", "--to", "2026-12-31",
+                              prefix=hold, env={"PYTHONDONTWRITEBYTECODE": "1"})
+        try:
+            end = time.monotonic() + 30
+            while export.alive() and time.monotonic() < end and not (folder.is_dir() and list(folder.glob(".*.tmp"))):
+                time.sleep(0.01)
+            if not (folder.is_dir() and list(folder.glob(".*.tmp"))):
+                pytest.skip(f"could not hold the export at its rename (ptrace not permitted?): {export.stderr[-500:]}")
+            expect_ok(run_cli(world.config, "sync"))  # a cycle starts while the export is mid-write
+            rc = export.wait(60)
+        finally:
+            settle_and_reap([export.pid], settle_timeout=5)
+        if rc != 0 or not list(folder.glob("buku-agenda-*.pdf")):
+            raise SweptLiveTempFile(f"buku-agenda exited {rc}; files: {sorted(p.name for p in folder.iterdir())}; "
+                                    f"stderr: {export.stderr[-1500:]}")
+
+
+# --- 6. a short outage of the token endpoint ------------------------------------------------------------
+
+class TokenOutageBlamedOnKey(AssertionError):
+    """A transient token-endpoint failure was reported as a rejected key."""
+
+
+@pytest.mark.xfail(raises=TokenOutageBlamedOnKey, strict=True,
+                   reason="BUG-5: google_http.is_transient() treats every RefreshError as permanent (ignores "
+                          "RefreshError.retryable) and access_error() blames the key for a 503 from the token endpoint")
+def test_token_endpoint_outage_is_retried_not_blamed_on_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Three 503s from the token endpoint (google-auth's own 3 attempts, ~3 s): the worker
+    should retry like any transient failure — at worst exit 2 saying Google is busy, not
+    tell the admin to replace a perfectly good key."""
+    from .crash_support import repair_standin_oauth_errors
+
+    repair_standin_oauth_errors(monkeypatch)
+    with TimedStandin() as standin:
+        world = make_world(tmp_path, standin)
+        form = Form(world, random.Random(SEED))
+        form.add(2)
+        standin.faults.add("oauth.token", "503", count=3, retry_after=0)
+        r = run_cli(world.config, "sync", env=FAULT_ENV)
+        assert standin.count(route="oauth.token", status=503) == 3
+        assert "Traceback" not in r.stderr
+        if r.returncode != 0:
+            assert r.returncode == 2 and "Saran:" in r.stderr, r.stderr[-2000:]
+            if "kunci" in r.stderr.lower():
+                raise TokenOutageBlamedOnKey(r.stderr[r.stderr.find("GALAT:"):])
+            pytest.fail(f"a 3-second token outage failed the cycle: {r.stderr[-1500:]}")
+        verify_exactly_once(world, form, show_sample=1)
