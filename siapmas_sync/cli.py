@@ -364,8 +364,9 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
                                       str(d["Isi Ringkas"]), str(d["Diteruskan ke"]), str(d["Ket."])))
     folder = out_dir or (s.output.dir / "buku-agenda")
     stem = f"buku-agenda-{start:%Y%m%d}-{end:%Y%m%d}"
-    pdf = export_buku_agenda_pdf(rows, folder / f"{stem}.pdf", period=(start, end), kop=s.kop_value())
-    xlsx = export_buku_agenda_xlsx(rows, folder / f"{stem}.xlsx", period=(start, end), kop=s.kop_value())
+    with c.lock():  # it writes into the output folder the worker keeps tidy
+        pdf = export_buku_agenda_pdf(rows, folder / f"{stem}.pdf", period=(start, end), kop=s.kop_value())
+        xlsx = export_buku_agenda_xlsx(rows, folder / f"{stem}.xlsx", period=(start, end), kop=s.kop_value())
     click.echo(f"{len(rows)} aduan pada periode {start:%d/%m/%Y}–{end:%d/%m/%Y}.")
     click.echo(f"PDF : {pdf}")
     click.echo(f"XLSX: {xlsx}")

@@ -160,9 +160,7 @@ class Engine:
 
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
-        for folder in {self.out_dir, self.s.storage.database.parent, self.s.source.register_file.parent}:
-            for stale in sweep_temp_files(folder):
-                log.info("Berkas sementara sisa proses terhenti dihapus: %s", stale.name)
+        self._sweep()
         snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
         report.steps = self._apply_kendali(snap)
         subs, errors = self._parse(snap)
@@ -181,6 +179,16 @@ class Engine:
         state = {r.agenda_no: json.loads(r.kendali_state or "{}") for r in self.ledger.item_rows()}
         edits = find_edits(snap.tabs.get(KENDALI_TAB), {k: v for k, v in state.items() if v})
         return self.steps.apply_kendali(edits)
+
+    def _sweep(self) -> None:
+        """Remove temp files a killed worker left in the folders this worker owns (the
+        caller holds the worker lock, so no writer of ours is active)."""
+        register = self.s.source.register_file
+        stale = sweep_temp_files(self.out_dir)
+        stale += sweep_temp_files(self.s.storage.database.parent / "bukti-cache")
+        stale += sweep_temp_files(register.parent, f".{register.name}.*.tmp", recursive=False)
+        for p in stale:
+            log.info("Berkas sementara sisa proses terhenti dihapus: %s", p.name)
 
     def _parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
         opts = ParseOptions(

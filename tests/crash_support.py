@@ -49,6 +49,20 @@ class TimedStandin(GoogleStandin):
         super().__init__(*args, **kwargs)
         self.stamps: list[float] = []
 
+    def start(self) -> "TimedStandin":
+        super().start()
+        server = self._server
+        if server is not None and "handle_error" not in vars(server):
+            plain = server.handle_error
+
+            def handle_error(request: Any, client_address: Any) -> None:
+                # a SIGKILLed worker resets its connections: not the stand-in's problem
+                if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+                    plain(request, client_address)
+
+            server.handle_error = handle_error  # type: ignore[method-assign]
+        return self
+
     def _log(self, *args: Any) -> None:  # same lock as the log itself: indexes stay aligned
         with self.lock:
             super()._log(*args)
@@ -495,16 +509,3 @@ def verify_exactly_once(world: GoogleWorld, form: Form, env: dict[str, str] | No
     return Verified(items, dict(by_year))
 
 
-def repair_standin_oauth_errors(monkeypatch: Any) -> None:
-    """Work around a stand-in bug (tests/google_standin/errors.py, ApiError.__init__):
-    OAuth error bodies are ``{"error": "<code>", ...}`` and ``body.get("error", {}).get``
-    raises AttributeError, so an injected 429/500/503 on ``oauth.token`` crashes the
-    handler thread and the client just sees a dropped connection. Patched for one test."""
-    from .google_standin import errors as standin_errors
-
-    def init(self: Any, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        err = body.get("error") if isinstance(body, dict) else None
-        Exception.__init__(self, err.get("message", str(code)) if isinstance(err, dict) else str(code))
-        self.code, self.body, self.headers = code, body, headers or {}
-
-    monkeypatch.setattr(standin_errors.ApiError, "__init__", init)

@@ -158,7 +158,7 @@ def is_transient(exc: BaseException) -> bool:
     if status is not None:
         return status in TRANSIENT_STATUS or (status == 403 and _drive_reason(exc) in RATE_REASONS)
     if isinstance(exc, RefreshError):
-        return False
+        return bool(getattr(exc, "retryable", False))  # the token endpoint was busy, not the key
     return isinstance(
         exc,
         (requests.ConnectionError, requests.Timeout, TransportError, socket.timeout, ConnectionError, TimeoutError),
@@ -226,6 +226,11 @@ def _describe(exc: BaseException | None) -> str:
 def access_error(exc: BaseException, *, what: str, account: str) -> BackendAccessError:
     """Turn a Google failure into a message and the fix an operator can apply."""
     status = _status_of(exc)
+    if isinstance(exc, RefreshError) and getattr(exc, "retryable", False):
+        return BackendAccessError(
+            "Layanan token Google sedang sibuk/gagal setelah beberapa percobaan.",
+            "Tidak ada data yang hilang; siklus berikutnya melanjutkan. Jika berulang, periksa koneksi internet server.",
+        )
     if isinstance(exc, RefreshError):
         return BackendAccessError(
             f"Token Google ditolak untuk {account}: kunci akun layanan tidak sah, dicabut, atau kedaluwarsa.",

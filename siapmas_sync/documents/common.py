@@ -357,13 +357,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def sweep_temp_files(root: Path) -> list[Path]:
+def sweep_temp_files(root: Path, pattern: str = ".*.tmp", *, recursive: bool = True) -> list[Path]:
     """Remove temp files that :func:`atomic_write_bytes` left behind when its process was
     killed mid-write. Call only while holding the worker lock (no writer is active)."""
     removed: list[Path] = []
     if not root.is_dir():
         return removed
-    for p in root.rglob(".*.tmp"):
+    for p in (root.rglob(pattern) if recursive else root.glob(pattern)):
         if p.is_file() and not p.is_symlink():
             try:
                 p.unlink()

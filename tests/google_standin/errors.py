@@ -26,7 +26,8 @@ UNAUTH_INVALID = ("Request had invalid authentication credentials. Expected OAut
 
 class ApiError(Exception):
     def __init__(self, code: int, body: dict[str, Any], headers: dict[str, str] | None = None):
-        super().__init__(body.get("error", {}).get("message", str(code)) if isinstance(body, dict) else str(code))
+        err = body.get("error") if isinstance(body, dict) else None  # OAuth bodies: {"error": "<code>"}
+        super().__init__(err.get("message", str(code)) if isinstance(err, dict) else str(err or code))
         self.code = code
         self.body = body
         self.headers = headers or {}
