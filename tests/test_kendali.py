@@ -18,15 +18,8 @@ from .test_engine import by_header, run_cli, sheet, write_csv, HEADER, KRON
 from siapmas_sync.workflow import default_workflow
 
 HOLDER_TERAGENDA = default_workflow().by_code(1).actor
-STAGES = [
-    "PARAF KASUBAG TU",
-    "PARAF KABAG",
-    "DISPOSISI SEKWAN",
-    "DISPOSISI KETUA",
-    "DICATAT & DIDISTRIBUSIKAN",
-    "TINDAK LANJUT",
-    "SELESAI",
-]
+# the SOP's steps after registration, in order (the table in DESIGN.md)
+STAGES = [s.label for s in default_workflow().main][2:]
 
 
 def register_of(project: Path) -> Path:
