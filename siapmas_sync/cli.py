@@ -107,7 +107,7 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
                     "row_errors": [{"row": e.row, "message": e.message} for e in report.row_errors],
                     "rendered": report.rendered,
                     "render_errors": [{"agenda": a, "message": m} for a, m in report.render_errors],
-                    "batch": str(report.batch) if report.batch else None,
+                    "batches": [str(b) for b in report.batches],
                     "cells_written": report.cells_written,
                     "output_dir": str(report.output_dir),
                 },

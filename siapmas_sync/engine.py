@@ -56,6 +56,7 @@ STAGE_RECEIVED = "DITERIMA"
 STAGE_REGISTERED = "TERAGENDA"
 DUPLICATE_LABEL = "DUPLIKAT"
 BAD_ROW_LABEL = "PERIKSA BARIS"
+PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 
 
 def failpoint(name: str) -> None:
@@ -74,7 +75,7 @@ class CycleReport:
     row_errors: list[RowError] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
     render_errors: list[tuple[str, str]] = field(default_factory=list)
-    batch: Path | None = None
+    batches: list[Path] = field(default_factory=list)
     cells_written: int = 0
     output_dir: Path | None = None
     steps: list[Any] = field(default_factory=list)  # StepResult of Kendali edits
@@ -94,8 +95,8 @@ class CycleReport:
             lines.append(f"  - Dokumen {agenda} gagal dibuat: {msg} (diulang pada siklus berikutnya)")
         if self.rendered:
             lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
-        if self.batch:
-            lines.append(f"Berkas cetak sekaligus: {self.batch}")
+        for batch in self.batches:
+            lines.append(f"Berkas cetak sekaligus: {batch}")
         if self.steps:
             ok = sum(1 for r in self.steps if r.accepted)
             lines.append(f"Isian Kendali: {ok} dicatat, {len(self.steps) - ok} ditolak (lihat kolom Pesan).")
@@ -170,7 +171,7 @@ class Engine:
         self._register_new(subs, report)
         self._render_pending(report)
         if self.s.output.print_batch:
-            report.batch = self._print_batch()
+            report.batches = self._print_batch()
         report.cells_written = self._write_back(snap, subs, errors)
         return report
 
@@ -420,23 +421,30 @@ class Engine:
             if kind == "render":
                 report.rendered.append(row.agenda_no)
 
-    def _print_batch(self) -> Path | None:
-        """One PDF of every item not yet in a batch, in agenda order, for printing once."""
+    def _print_batch(self) -> list[Path]:
+        """PDFs of every item not yet in a batch, in agenda order, for printing at once —
+        one file per cycle, split every PRINT_BATCH_ITEMS items so a large backlog gives
+        several printable files instead of one that no printer (or memory) can take."""
         rows = [r for r in self.ledger.item_rows() if r.print_batch is None and r.documents != "{}"]
         if not rows:
-            return None
-        pdfs: list[Path] = []
-        for r in rows:
-            docs = json.loads(r.documents)
-            pdfs.extend(self.out_dir / docs[k] for k in ("aduan", "disposisi", "kendali"))
+            return []
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
-        path = self.out_dir / "cetak" / f"cetak-{stamp}.pdf"
-        render_print_batch(pdfs, path)
-        rel = str(path.relative_to(self.out_dir))
-        with self.ledger.tx() as conn:
-            for r in rows:
-                conn.execute(update(items).where(items.c.key == r.key).values(print_batch=rel))
-        return path
+        chunks = [rows[i : i + PRINT_BATCH_ITEMS] for i in range(0, len(rows), PRINT_BATCH_ITEMS)]
+        out = []
+        for n, chunk in enumerate(chunks, start=1):
+            pdfs: list[Path] = []
+            for r in chunk:
+                docs = json.loads(r.documents)
+                pdfs.extend(self.out_dir / docs[k] for k in ("aduan", "disposisi", "kendali"))
+            suffix = f"-{n:02d}" if len(chunks) > 1 else ""
+            path = self.out_dir / "cetak" / f"cetak-{stamp}{suffix}.pdf"
+            render_print_batch(pdfs, path)
+            rel = str(path.relative_to(self.out_dir))
+            with self.ledger.tx() as conn:
+                for r in chunk:
+                    conn.execute(update(items).where(items.c.key == r.key).values(print_batch=rel))
+            out.append(path)
+        return out
 
     # --- write-back -------------------------------------------------------------------
 

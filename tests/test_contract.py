@@ -108,6 +108,7 @@ def test_kendali_edits_applied_or_refused_and_restored(world: World):
 
 
 def test_numbering_across_the_wib_new_year(world: World):
+    world.clock.now = datetime(2027, 1, 1, 7, 45, tzinfo=WIB)  # time machine: New Year's morning
     eve = datetime(2026, 12, 31, 23, 59, tzinfo=WIB)
     world.add_responses([
         [eve, "A", "081234567890", "", KRON, ""],

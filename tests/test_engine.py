@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +17,8 @@ import openpyxl
 from pypdf import PdfReader
 
 from siapmas_sync.sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB
+
+from .conftest import WIB
 
 
 
@@ -86,8 +89,8 @@ def test_sample_sync_numbers_renders_and_writes_back(project, make_engine):
             "lembar-aduan.pdf", "lembar-disposisi.pdf", "kartu-kendali.pdf", "lembar-disposisi.docx", "kartu-kendali.docx"}
     aduan = pdf_text(out / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf")
     assert "0001/SIAPMAS/2026" in aduan and "Budi Santoso" in aduan and "galian C" in aduan
-    assert report.batch is not None and report.batch.is_file()
-    assert len(PdfReader(str(report.batch)).pages) >= 6 * 5  # aduan + disposisi + 3 kendali each
+    assert len(report.batches) == 1 and report.batches[0].is_file()
+    assert len(PdfReader(str(report.batches[0])).pages) >= 6 * 5  # aduan + disposisi + 3 kendali each
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -104,7 +107,7 @@ def test_second_sync_with_no_new_input_changes_nothing(project, make_engine, clo
     mtimes = {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")}
     clock.now = clock.now.replace(hour=16)
     report = make_engine(project).cycle()
-    assert report.new == [] and report.rendered == [] and report.batch is None
+    assert report.new == [] and report.rendered == [] and report.batches == []
     assert report.cells_written == 0
     assert digest(var) == before
     assert {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")} == mtimes
@@ -148,7 +151,8 @@ HEADER = ["Stempel waktu", "Nama", "No. Tlp/WA", "E-mail", "Kronologi, Waktu dan
 KRON = "Jalan rusak di Desa Kemlagi sejak Oktober 2026, berlubang di depan balai desa pada malam hari."
 
 
-def test_numbering_follows_the_wib_calendar_year(project, make_engine):
+def test_numbering_follows_the_wib_calendar_year(project, make_engine, clock):
+    clock.now = datetime(2027, 1, 1, 8, 30, tzinfo=WIB)  # the worker runs on New Year's morning
     responses = project.parent.parent / "examples" / "responses.csv"
     write_csv(responses, [
         HEADER,
@@ -284,3 +288,16 @@ def test_a_future_timestamp_does_not_open_a_future_year(project, make_engine):
     assert engine.cycle().new == ["0001/SIAPMAS/2026"]
     item = engine.agenda_item(engine.ledger.item_rows()[0])
     assert "waktu" in {f.code for f in item.findings}  # and the operator is told
+
+
+def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypatch):
+    import siapmas_sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PRINT_BATCH_ITEMS", 4)
+    report = make_engine(project).cycle()
+    def pages(items: list[str]) -> int:
+        out = project.parent.parent / "var" / "output" / "2026"
+        return sum(len(PdfReader(str(p)).pages) for a in items for p in (out / a.replace("/", "-")).glob("*.pdf"))
+
+    assert [len(PdfReader(str(b)).pages) for b in report.batches] == [pages(report.new[:4]), pages(report.new[4:])]
+    assert [b.name[-7:] for b in report.batches] == ["-01.pdf", "-02.pdf"]

@@ -25,8 +25,7 @@ def render_print_batch(pdfs: list[Path], path: Path) -> Path:
         raise ValueError("Tidak ada dokumen untuk digabungkan ke berkas cetak.")
     writer = PdfWriter()
     for pdf in pdfs:
-        data = Path(pdf).read_bytes()
-        writer.append(PdfReader(io.BytesIO(data)))
+        writer.append(PdfReader(str(pdf)))
     writer.add_metadata({"/Title": "Berkas cetak SIAPMAS", "/Creator": PDF_CREATOR, "/Producer": PDF_CREATOR})
     buf = io.BytesIO()
     writer.write(buf)
