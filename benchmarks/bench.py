@@ -279,6 +279,7 @@ class CycleResult:
     routes: dict[str, int]
     killed: bool = False
     progress: list[tuple[float, int, int]] = field(default_factory=list)  # (s, items, rendered) from the ledger
+    ledger_after: dict[str, int] = field(default_factory=dict)  # items / renders done in the ledger afterwards
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__
@@ -376,7 +377,8 @@ class BenchWorld:
             routes[key] = routes.get(key, 0) + 1
         c = self.standin.count
         return CycleResult(worker, wall, c(api="sheets"), c(api="drive"), c(api="oauth"),
-                           c(api="sheets", status=429), c(api="drive", status=429), routes, killed, progress)
+                           c(api="sheets", status=429), c(api="drive", status=429), routes, killed, progress,
+                           self.ledger_progress())
 
     def ledger_progress(self) -> dict[str, int]:
         """Counts straight from the SQLite ledger (for a cycle cut short by the budget)."""
@@ -459,7 +461,8 @@ def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, 
     from tests.google_standin.server import GoogleStandin
 
     t_scenario = time.perf_counter()
-    out: dict[str, Any] = {"kind": "backlog", "n": n}
+    out: dict[str, Any] = {"kind": "backlog", "n": n, "print_batch": args.print_batch,
+                           "render_workers": args.render_workers, "mem_cap_gb": args.worker_mem_gb}
     with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
         world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
                            timeout=args.timeout, mem_gb=args.worker_mem_gb)
@@ -787,6 +790,17 @@ def work_cycles(s: dict[str, Any]) -> list[dict[str, Any]]:
     return work or cycles[:1]
 
 
+def failure(w: dict[str, Any]) -> str:
+    """'MemoryError in Engine._print_batch' from a worker result."""
+    import re
+
+    err = (w.get("error") or "error").split(":", 1)[0]
+    frames = re.findall(r'siapmas_sync/([\w/]+)\.py", line \d+, in (\w+)', w.get("traceback") or "")
+    engine_frames = [f for m, f in frames if m == "engine" and f != "cycle"]
+    where = engine_frames[-1] if engine_frames else (frames[-1][1] if frames else "")
+    return f"{err} in Engine.{where}" if engine_frames else (f"{err} in {where}" if where else err)
+
+
 def cpu_of(c: dict[str, Any]) -> float:
     w = c["worker"]
     return (w.get("cpu_self_s") or 0.0) + (w.get("cpu_children_s") or 0.0)
@@ -797,17 +811,27 @@ def backlog_figures(s: dict[str, Any], cpus: int) -> dict[str, Any]:
     cyc = s.get("cycles", [])
     work = work_cycles(s)
     killed = any(c.get("killed") for c in cyc)
-    failed = [c["worker"].get("error") for c in cyc if not c["worker"].get("ok")]
+    failed = [failure(c["worker"]) for c in cyc if not c["worker"].get("ok")]
     numbered = sum(c["worker"].get("new") or 0 for c in cyc)
     rendered = sum(c["worker"].get("rendered") or 0 for c in cyc)
-    if killed:
-        rendered = max(rendered, s.get("partial", {}).get("rendered", 0))
+    # a failed or cut cycle has no report: the ledger says what it did
+    for c in cyc:
+        led = c.get("ledger_after") or {}
+        if not led and c.get("progress"):
+            last = c["progress"][-1]
+            led = {"items": last[1], "rendered": last[2]}
+        numbered = max(numbered, led.get("items", 0))
+        rendered = max(rendered, led.get("rendered", 0))
+    written = any(c["worker"].get("ok") and c["worker"].get("cells_written") for c in cyc)
     wall = sum(c["wall"] for c in work)
     cpu = sum(cpu_of(c) for c in work)
     workers = max((c["worker"].get("pool_workers") or 1) for c in work) if (n and work) else 0
     complete = (not killed) and numbered == n and rendered == n and not failed
+    first = work[0] if work else None
     return {
         "n": n, "cycles": len(cyc), "work": work, "killed": killed, "failed": failed, "numbered": numbered,
+        "written": written or n == 0, "print_batch": s.get("print_batch", True),
+        "first_wall": first["wall"] if first else 0.0, "first_cpu": cpu_of(first) if first else 0.0,
         "rendered": rendered, "complete": complete, "wall": wall, "cpu": cpu, "workers": workers,
         "subs_s": rendered / wall if wall else 0.0,
         "subs_cpu_s": rendered / cpu if cpu else 0.0,
@@ -842,16 +866,24 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
     p("| Backlog N | Cycles | Sheets req / cycle | Drive req / cycle | Sheets 429s | Wall | Submissions/s | PDFs/s "
       "| Render workers | Submissions per CPU-second | Peak RSS worker (largest render process) |")
     p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    mixed = len({f["print_batch"] for f in figs}) > 1
     for f in figs:
         n = f["n"]
+        label = f"{n:,}" + ((" (print batch on)" if f["print_batch"] else " (print batch off)") if mixed else "")
         wall = fmt_s(f["wall"])
+        subs, subs_cpu = f"{f['subs_s']:.1f}", f"{f['subs_cpu_s']:.1f}"
+        pdfs = f"{3 * f['subs_s']:.1f}"
         if f["killed"]:
             wall = f"> {wall} (cut at the budget; {f['rendered']:,}/{n:,} rendered)"
         elif f["failed"]:
-            wall = f"{wall} (**failed**: {f['failed'][0][:60]}; {f['rendered']:,}/{n:,} rendered)"
-        p(f"| {n:,} | {f['cycles']} | {' + '.join(map(str, f['sheets']))} | {' + '.join(map(str, f['drive']))} | "
-          f"{f['r429']} | {wall} | {f['subs_s']:.1f} | {3 * f['subs_s']:.1f} | {f['workers'] if n else '–'} | "
-          f"{f['subs_cpu_s']:.1f} | {f['rss']:.0f} MB ({f['rss_children']:.0f} MB) |")
+            wall = (f"**failed** in {len(f['failed'])} of {len(f['failed'])} cycles: {f['failed'][0]} "
+                    f"(cycle 1 {fmt_s(f['first_wall'])}); {f['numbered']:,} numbered and {f['rendered']:,} rendered "
+                    f"in the ledger, {'some' if f['written'] else 'nothing'} written to the sheet")
+            # rates up to the failure are not end-to-end: leave them out of this row
+            subs = subs_cpu = pdfs = "–"
+        p(f"| {label} | {f['cycles']} | {' + '.join(map(str, f['sheets']))} | {' + '.join(map(str, f['drive']))} | "
+          f"{f['r429']} | {wall} | {subs} | {pdfs} | {f['workers'] if n else '–'} | "
+          f"{subs_cpu} | {f['rss']:.0f} MB ({f['rss_children']:.0f} MB) |")
     for s in errors:
         p(f"| {s.get('n', '?'):,} | scenario error: {s.get('error', '?')} |" + " |" * 9)
     p("")
@@ -881,7 +913,9 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
             ex = " (extrapolated)" if nm["extrapolated"] else ""
             rr = f"{nm['requests'] / ours:,.0f}×" if ours else "–"
             tr = f"{nm['seconds'] / f['wall']:,.1f}×" if f["wall"] and not f["killed"] and not f["failed"] else "–"
-            p(f"| {n:,} | {ours} | {nm['requests']:,}{ex} | {rr} | {fmt_s(f['wall'])} | {fmt_s(nm['seconds'])}{ex} "
+            our_wall = fmt_s(f["wall"]) if not f["failed"] else "failed"
+            label = f"{n:,}" + ((" (print batch on)" if f["print_batch"] else " (print batch off)") if mixed else "")
+            p(f"| {label} | {ours} | {nm['requests']:,}{ex} | {rr} | {our_wall} | {fmt_s(nm['seconds'])}{ex} "
               f"| {tr} | {nm['r429']:,}{ex} |")
         p("")
         p(f"Naive = the common gspread script: `get_all_values()` per cycle and `update_cell()` for each of the "
@@ -924,28 +958,37 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
         worst = max(v for _, v in idle_counts)
         p(f"| Idle cycle ≤ 2 Sheets requests at any sheet size | {', '.join(f'{k}: {v}' for k, v in idle_counts)} "
           f"| {ok(worst <= 2)} |")
-    per = [(f["n"], max(f["sheets"])) for f in figs if f["n"]]
+    per = [(f"{f['n']:,}" + ((" (print batch on)" if f["print_batch"] else " (print batch off)") if mixed else "")
+            + (" (failed before writing)" if f["failed"] else ""), max(f["sheets"])) for f in figs if f["n"]]
     if per:
         vals = [v for _, v in per]
-        p(f"| Sheets requests per cycle independent of backlog | {', '.join(f'N={n:,}: {v}' for n, v in per)} "
+        p(f"| Sheets requests per cycle independent of backlog | {', '.join(f'N={n}: {v}' for n, v in per)} "
           f"(at most metadata + batchGet + grid growth + values:batchUpdate) | {ok(max(vals) <= 4)} |")
-    big = [f for f in figs if f["n"]]
+    big = [f for f in figs if f["n"] and f["complete"]]
     if big:
-        f = max(big, key=lambda x: x["n"])
-        s = next(x for x in results["backlog"] if x["n"] == f["n"])
+        f = max(big, key=lambda x: (x["n"], not x["print_batch"]))
         mb = next((x["microbench"] for x in sorted(results["backlog"], key=lambda x: -x["n"]) if x.get("microbench")), None)
         extra = (f"; rendering alone, one core: {mb['pdf_only']['subs_per_s']:.1f} (3 PDFs), "
                  f"{mb['pdf_docx']['subs_per_s']:.1f} (3 PDFs + 2 DOCX)") if mb else ""
+        pb = "" if not mixed else (", print batch on" if f["print_batch"] else ", print batch off")
         p(f"| ≥ 60 submissions/s per core with all three PDFs | {f['subs_cpu_s']:.1f} per CPU-second end to end at "
-          f"N={f['n']:,} ({f['subs_s']:.1f}/s wall on {f['workers']} render workers){extra} | {ok(f['subs_cpu_s'] >= 60)} |")
+          f"N={f['n']:,}{pb} ({f['subs_s']:.1f}/s wall on {f['workers']} render workers){extra} | {ok(f['subs_cpu_s'] >= 60)} |")
     tenk = [f for f in figs if f["n"] >= 10_000]
-    if tenk:
-        f = tenk[0]
-        state = "complete" if f["complete"] else ("cut at the time budget" if f["killed"] else
-                                                  f"not completed: {f['failed'][0][:80]}" if f["failed"] else "incomplete")
-        p(f"| 10,000 backlog fully processed with 0 quota 429s | {f['r429']} × 429; {f['numbered']:,} numbered, "
-          f"{f['rendered']:,} rendered; {state} | {ok(f['r429'] == 0 and f['complete'])} |")
-    else:
+    for f in tenk:
+        pb = "" if not mixed else (" (print batch on)" if f["print_batch"] else " (print batch off)")
+        if f["complete"]:
+            state = f"complete in {fmt_s(f['wall'])}, written back in one cycle"
+        elif f["killed"]:
+            state = "cut at the time budget"
+        elif f["failed"]:
+            state = (f"**not completed**: every cycle failed with {f['failed'][0]} before write-back "
+                     f"({f['numbered']:,} numbered and {f['rendered']:,} rendered in the ledger, "
+                     f"{'some' if f['written'] else 'none'} on the sheet)")
+        else:
+            state = "incomplete"
+        p(f"| 10,000 backlog fully processed with 0 quota 429s{pb} | {f['r429']} × 429; {state} "
+          f"| {ok(f['r429'] == 0 and f['complete'])} |")
+    if not tenk:
         p("| 10,000 backlog fully processed with 0 quota 429s | not run (add 10000 to --sizes) | – |")
     if idle and "idle" in idle:
         rss = idle["idle"]["worker"].get("rss_self_mb", 0)
@@ -972,7 +1015,8 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
 
     for s in results["backlog"]:
         for i, c in enumerate(s.get("cycles", [])):
-            phase_row(f"N={s['n']:,} cycle {i + 1}" + (" (failed)" if not c["worker"].get("ok") else ""), c)
+            pb = "" if s.get("print_batch", True) else ", no print batch"
+            phase_row(f"N={s['n']:,}{pb} cycle {i + 1}" + (f" (failed: {failure(c['worker'])})" if not c["worker"].get("ok") else ""), c)
     if idle and "idle" in idle:
         phase_row(f"idle {idle['rows']:,}: settle", idle["settle"])
         phase_row(f"idle {idle['rows']:,}: measured", idle["idle"])
@@ -1030,7 +1074,10 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="siapmas-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine(), "started": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-                               "argv": " ".join(argv), "backlog": [], "workdir": str(workdir)}
+                               "argv": " ".join(argv), "backlog": [], "workdir": str(workdir),
+                               "settings": {"print_batch": args.print_batch, "render_workers": args.render_workers,
+                                            "timeout": args.timeout, "idle_timeout": args.idle_timeout,
+                                            "image_px": args.image_px, "worker_mem_gb": args.worker_mem_gb}}
     log(f"work dir {workdir}; machine {results['machine']}")
     t_all = time.perf_counter()
     naive_proc = None
@@ -1083,6 +1130,40 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def report_from(paths: list[str], args: argparse.Namespace) -> int:
+    """Re-print the tables from saved results (``--json-out`` files); several files are
+    merged: backlog scenarios are concatenated (each keeps its own settings), the idle and
+    naive results of the first file that has them are used."""
+    merged: dict[str, Any] | None = None
+    argvs = []
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        settings = data.get("settings") or {"print_batch": "--no-print-batch" not in data.get("argv", "")}
+        for s in data.get("backlog", []):
+            s.setdefault("print_batch", settings.get("print_batch", True))
+        argvs.append(data.get("argv", ""))
+        if merged is None:
+            merged = data
+            continue
+        merged["backlog"].extend(data.get("backlog", []))
+        for key in ("idle", "naive"):
+            if not merged.get(key) and data.get(key):
+                merged[key] = data[key]
+    assert merged is not None
+    merged["backlog"].sort(key=lambda s: (s["n"], not s.get("print_batch", True)))
+    merged["argv"] = " ; ".join(a or "(defaults)" for a in argvs) if len(argvs) > 1 else argvs[0]
+    s0 = merged.get("settings") or {}
+    args.print_batch = s0.get("print_batch", args.print_batch)
+    args.timeout = s0.get("timeout", args.timeout)
+    args.idle_timeout = s0.get("idle_timeout", args.idle_timeout)
+    args.image_px = s0.get("image_px", args.image_px)
+    args.render_workers = s0.get("render_workers", args.render_workers)
+    print_report(merged, args)
+    if args.profile:
+        print_profiles(merged, args.profile_top)
+    return 0
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=None, help="backlog sizes, e.g. 0,100,1000,10000 (the default)")
@@ -1113,6 +1194,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--workdir", default=None, help="keep everything here (default: a temp dir, removed)")
     ap.add_argument("--keep", action="store_true", help="keep documents, ledgers and caches")
     ap.add_argument("--json-out", default=None, help="write all raw results here")
+    ap.add_argument("--report-from", default=None,
+                    help="only print the tables from saved --json-out file(s), comma-separated (merged)")
     # internal
     ap.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
@@ -1139,6 +1222,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker_main(Path(args.worker), Path(args.result), Path(args.profile_out) if args.profile_out else None,
                            args.worker_mem_gb, args.setup_no_render, args.trace_mem)
+    if args.report_from:
+        return report_from([p for p in args.report_from.split(",") if p], args)
     if args.scenario:
         kind, _, arg = args.scenario.partition(":")
         root = Path(args.scenario_root or tempfile.mkdtemp(prefix=f"siapmas-bench-{kind}-"))

@@ -34,7 +34,19 @@ class Views:
     verify_days: int = 3
     settle_days: int = 60
 
+    def __post_init__(self) -> None:
+        self._sla_cache: dict[tuple[Any, ...], SlaStatus | None] = {}
+
     def sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
+        """The item's clocks at ``now`` (computed once per item and instant)."""
+        key = (row.key, row.tahap, row.stage_entered_at, received_at, now)
+        if key not in self._sla_cache:
+            if len(self._sla_cache) > 500_000:
+                self._sla_cache.clear()
+            self._sla_cache[key] = self._sla(row, received_at, now)
+        return self._sla_cache[key]
+
+    def _sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
         try:
             return sla_status(
                 self.cal, self.wf, row.tahap, from_iso(row.stage_entered_at), received_at, now,

@@ -430,3 +430,27 @@ def test_property_monotonic_and_additive(
     assert add_working_time(cal, a, d2) == b
     total = working_time_between(cal, start, b)
     assert working_time_between(cal, start, a) + working_time_between(cal, a, b) == total
+
+
+def _naive_working_days(cal: OfficeCalendar, start: datetime, end: datetime) -> int:
+    """Reference: walk day by day (what the table-based count must equal)."""
+    first = next_opening(cal, start).date()
+    b = end.astimezone(WIB)
+    count, d = 0, first + timedelta(days=1)
+    while d <= b.date():
+        iv = cal.interval(d)
+        if iv is not None and iv[0] <= b:
+            count += 1
+        d += timedelta(days=1)
+    return count
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2025, 11, 1), max_value=datetime(2027, 2, 1)),
+    span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=420)),
+)
+def test_working_days_between_equals_a_day_by_day_count(start: datetime, span: timedelta):
+    a = start.replace(tzinfo=WIB)
+    assert working_days_between(CAL, a, a + span) == _naive_working_days(CAL, a, a + span)
+    assert working_days_between(CAL, a + span, a) == 0 or span == timedelta(0)

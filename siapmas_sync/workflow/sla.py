@@ -34,6 +34,7 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -256,15 +257,43 @@ def add_working_days(cal: OfficeCalendar, start: datetime, days: int) -> datetim
 
 def working_days_between(cal: OfficeCalendar, start: datetime, end: datetime) -> int:
     """Age in working days (LAPOR!-style): working days after the receipt day of
-    ``start`` whose opening has been reached by ``end``; 0 when ``end`` is earlier."""
+    ``start`` whose opening has been reached by ``end``; 0 when ``end`` is earlier.
+
+    Counted from per-year tables (not day by day), so a cycle over 100,000 items stays
+    cheap: working days d with receipt day < d ≤ end's day, less end's day itself when
+    its office has not opened yet."""
     b = cal.local(end)
     first = _receipt_day(cal, start)
-    count = 0
-    for o, _c in _days(cal, first + timedelta(days=1)):
-        if o > b:
-            break
-        count += 1
-    return count
+    last = b.date()
+    count = _upto(cal, last) - _upto(cal, first)
+    if count > 0:
+        iv = cal.interval(last)
+        if iv is not None and iv[0] > b:
+            count -= 1
+    return max(count, 0)
+
+
+@lru_cache(maxsize=256)
+def _year_table(cal: OfficeCalendar, year: int) -> tuple[int, ...]:
+    """Working days from 1 January up to and including each day of ``year``."""
+    out, n, d = [], 0, date(year, 1, 1)
+    while d.year == year:
+        n += cal.is_working_day(d)
+        out.append(n)
+        d += timedelta(days=1)
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _before_year(cal: OfficeCalendar, year: int) -> int:
+    """Working days from 1 January 2000 to the end of ``year - 1``."""
+    if year <= 2000:
+        return 0
+    return _before_year(cal, year - 1) + _year_table(cal, year - 1)[-1]
+
+
+def _upto(cal: OfficeCalendar, d: date) -> int:
+    return _before_year(cal, d.year) + _year_table(cal, d.year)[d.timetuple().tm_yday - 1]
 
 
 # --- holidays ---------------------------------------------------------------------------
