@@ -42,6 +42,12 @@ REPO = HERE.parent
 for p in (str(REPO), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
+# Every bench process imports the product from a snapshot taken when the run started
+# (siapmas_sync/ and the stand-in), so edits made to the working tree during a long run
+# do not change the code under test halfway. Set by the orchestrator; --live-code skips it.
+CODE_ENV = "BENCH_CODE_DIR"
+if os.environ.get(CODE_ENV):
+    sys.path.insert(0, os.environ[CODE_ENV])
 
 QUOTA_PER_MINUTE = 60
 SA_EMAIL = "siapmas-sync@setwan-siapmas.iam.gserviceaccount.com"
@@ -116,6 +122,9 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
     from siapmas_sync.engine import Engine
 
     t_imported = time.perf_counter()
+    import siapmas_sync
+
+    code_file = siapmas_sync.__file__
     phases: dict[str, float] = {}
     calls: dict[str, int] = {}
 
@@ -255,6 +264,7 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
         cpu_self_s=sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
         cpu_children_s=sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]),
         t_process=time.perf_counter() - t_start,
+        code_file=code_file,
         load_before=load_before,
         load_after=os.getloadavg(),
         mem_cap_gb=mem_gb,
@@ -708,6 +718,35 @@ def collect_child(proc: subprocess.Popen, out_json: Path, root: Path, args: argp
     return data
 
 
+def snapshot_code(dest: Path) -> dict[str, Any]:
+    """Copy siapmas_sync/ and the stand-in to ``dest``; return the commit, the files that
+    differ from it and a hash of what was copied."""
+    import hashlib
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "siapmas_sync", dest / "siapmas_sync", ignore=ignore)
+    shutil.copytree(REPO / "tests" / "google_standin", dest / "tests" / "google_standin", ignore=ignore)
+    shutil.copy2(REPO / "tests" / "__init__.py", dest / "tests" / "__init__.py")
+    digest = hashlib.sha256()
+    for path in sorted(dest.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(dest)).encode() + b"\0" + path.read_bytes())
+    return {"dir": str(dest), **git_info(), "tree_sha256": digest.hexdigest()[:16]}
+
+
+def git_info() -> dict[str, Any]:
+    """Read-only: HEAD and the uncommitted changes of the code under test."""
+    def git(*a: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    head = git("log", "-1", "--format=%h %ci %s")
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "siapmas_sync", "tests/google_standin").splitlines()]
+    return {"commit": head, "dirty": dirty}
+
+
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {
         "cpus": os.cpu_count(),
@@ -850,6 +889,13 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
     cpus = m.get("cpus") or 1
     p("## Performance")
     p("")
+    code = results.get("code") or {}
+    code_txt = ""
+    if code.get("commit"):
+        code_txt = (f" Product code: commit {code['commit'].split(' ')[0]}"
+                    + (f" plus uncommitted changes to {', '.join(code['dirty'])}" if code.get("dirty") else "")
+                    + (" (live working tree)" if code.get("live") else f", snapshotted at the start (tree {code.get('tree_sha256')})")
+                    + ".")
     p(f"Measured {results['started']} with `python benchmarks/bench.py {results['argv']}` on "
       f"{cpus} CPU ({m.get('cpu_model', '?')}), {m.get('mem_gb', '?')} GB RAM, "
       f"{m.get('implementation')} {m.get('python')}, {m.get('platform')}; gspread {m.get('gspread')}, "
@@ -859,7 +905,7 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
       f"(print batch {'on' if args.print_batch else '**off**'}, DOCX on, render workers "
       f"{args.render_workers if args.render_workers is not None else 'one per core'}, retry base 1 s, timeout "
       f"{args.timeout:g} s). Chronologies 200–1500 characters, 25 % of responses with 1–3 Drive files "
-      f"(85 % {args.image_px}×{args.image_px * 3 // 4} JPEG photos).")
+      f"(85 % {args.image_px}×{args.image_px * 3 // 4} JPEG photos).{code_txt}")
     p("")
     figs = [backlog_figures(s, cpus) for s in results["backlog"] if s.get("cycles")]
     errors = [s for s in results["backlog"] if not s.get("cycles")]
@@ -1078,7 +1124,12 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
                                "settings": {"print_batch": args.print_batch, "render_workers": args.render_workers,
                                             "timeout": args.timeout, "idle_timeout": args.idle_timeout,
                                             "image_px": args.image_px, "worker_mem_gb": args.worker_mem_gb}}
-    log(f"work dir {workdir}; machine {results['machine']}")
+    if args.live_code:
+        results["code"] = {"dir": str(REPO), **git_info(), "live": True}
+    else:
+        results["code"] = snapshot_code(workdir / "code")
+        os.environ[CODE_ENV] = results["code"]["dir"]  # inherited by every child process
+    log(f"work dir {workdir}; machine {results['machine']}; code {results['code']}")
     t_all = time.perf_counter()
     naive_proc = None
     if args.naive and args.naive_rows:
@@ -1193,6 +1244,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="tracemalloc in the measured idle cycle (diagnosis: slower, RSS not comparable)")
     ap.add_argument("--workdir", default=None, help="keep everything here (default: a temp dir, removed)")
     ap.add_argument("--keep", action="store_true", help="keep documents, ledgers and caches")
+    ap.add_argument("--live-code", action="store_true",
+                    help="import the working tree directly instead of a snapshot taken at the start")
     ap.add_argument("--json-out", default=None, help="write all raw results here")
     ap.add_argument("--report-from", default=None,
                     help="only print the tables from saved --json-out file(s), comma-separated (merged)")

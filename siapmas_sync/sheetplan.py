@@ -61,6 +61,18 @@ def header_key(title: object) -> str:
     return re.sub(r"[\W_]+", " ", text).strip()
 
 
+#: the most text one cell holds in both backends (Excel: 32,767 characters; Sheets: 50,000)
+CELL_MAX = 32767
+
+
+def fit_cell(value: object) -> object:
+    """A value as a cell can hold it: longer text is cut (with "…") so the sheet and the
+    plan agree and the cell is not rewritten every cycle."""
+    if isinstance(value, str) and len(value) > CELL_MAX:
+        return value[: CELL_MAX - 1] + "…"
+    return value
+
+
 def cell_text(value: object) -> str:
     """How a cell compares: None and '' are equal; numbers compare by their text."""
     if value is None:
@@ -118,6 +130,7 @@ def plan_status(
         row = table.rows[r] if r < len(table.rows) else []
         for title, value in values.items():
             c = pos[title]
+            value = fit_cell(value)
             current = row[c] if c < len(row) else None
             if cell_text(current) != cell_text(value):
                 plan.updates.append(CellUpdate(table.title, r + 1, c, value))
@@ -166,6 +179,7 @@ def plan_keyed_table(
             row = table.rows[r]
             for title, value in values.items():
                 c = pos[title]
+                value = fit_cell(value)
                 current = row[c] if c < len(row) else None
                 if cell_text(current) != cell_text(value):
                     plan.updates.append(CellUpdate(tab, r + 1, c, value))
@@ -175,7 +189,7 @@ def plan_keyed_table(
             plan.appended_rows += 1
             for title, value in values.items():
                 if cell_text(value) != "":
-                    plan.updates.append(CellUpdate(tab, r + 1, pos[title], value))
+                    plan.updates.append(CellUpdate(tab, r + 1, pos[title], fit_cell(value)))
     return plan
 
 

@@ -68,3 +68,13 @@ def test_rows_staff_added_with_unknown_keys_are_left_alone():
     t = SheetTable("Buku Agenda", ["No. Agenda", "Ket."], [["0001", "x"], ["catatan", "staf"], ["catatan", "staf"]])
     plan = plan_keyed_table(t, "Buku Agenda", ["No. Agenda", "Ket."], "No. Agenda", [{"No. Agenda": "0001", "Ket.": "x"}])
     assert plan.empty
+
+
+def test_text_longer_than_a_cell_is_cut_once_and_then_left_alone():
+    long = "x" * 100_000
+    plan = plan_keyed_table(None, "Buku Agenda", ["No. Agenda", "Pengirim"], "No. Agenda", [{"No. Agenda": "1", "Pengirim": long}])
+    written = next(u.value for u in plan.updates if u.col == 1 and u.row == 1)
+    assert len(written) == 32767 and written.endswith("…")
+    again = plan_keyed_table(SheetTable("Buku Agenda", ["No. Agenda", "Pengirim"], [["1", written]]),
+                             "Buku Agenda", ["No. Agenda", "Pengirim"], "No. Agenda", [{"No. Agenda": "1", "Pengirim": long}])
+    assert again.empty
