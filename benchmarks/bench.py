@@ -731,7 +731,9 @@ def snapshot_code(dest: Path) -> dict[str, Any]:
     for path in sorted(dest.rglob("*")):
         if path.is_file():
             digest.update(str(path.relative_to(dest)).encode() + b"\0" + path.read_bytes())
-    return {"dir": str(dest), **git_info(), "tree_sha256": digest.hexdigest()[:16]}
+    info = {"dir": str(dest), **git_info(), "tree_sha256": digest.hexdigest()[:16]}
+    (dest / "code.json").write_text(json.dumps(info), encoding="utf-8")
+    return info
 
 
 def git_info() -> dict[str, Any]:
@@ -1126,6 +1128,11 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
                                             "image_px": args.image_px, "worker_mem_gb": args.worker_mem_gb}}
     if args.live_code:
         results["code"] = {"dir": str(REPO), **git_info(), "live": True}
+    elif args.code_from:
+        prev = Path(args.code_from)
+        info = json.loads((prev / "code.json").read_text()) if (prev / "code.json").exists() else {"dir": str(prev)}
+        results["code"] = {**info, "dir": str(prev), "reused": True}
+        os.environ[CODE_ENV] = str(prev)
     else:
         results["code"] = snapshot_code(workdir / "code")
         os.environ[CODE_ENV] = results["code"]["dir"]  # inherited by every child process
@@ -1244,6 +1251,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="tracemalloc in the measured idle cycle (diagnosis: slower, RSS not comparable)")
     ap.add_argument("--workdir", default=None, help="keep everything here (default: a temp dir, removed)")
     ap.add_argument("--keep", action="store_true", help="keep documents, ledgers and caches")
+    ap.add_argument("--code-from", default=None,
+                    help="reuse the code snapshot of an earlier run (its <workdir>/code) to measure the same version")
     ap.add_argument("--live-code", action="store_true",
                     help="import the working tree directly instead of a snapshot taken at the start")
     ap.add_argument("--json-out", default=None, help="write all raw results here")
