@@ -404,7 +404,8 @@ class BenchWorld:
         try:
             items = db.execute("select count(*) from items").fetchone()[0]
             done = db.execute("select count(*) from outbox where kind='render' and done_at is not null").fetchone()[0]
-            return {"items": items, "rendered": done}
+            batched = db.execute("select count(*) from items where print_batch is not null").fetchone()[0]
+            return {"items": items, "rendered": done, "batched": batched}
         except sqlite3.Error:
             return {}
         finally:
@@ -922,16 +923,28 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
         subs, subs_cpu = f"{f['subs_s']:.1f}", f"{f['subs_cpu_s']:.1f}"
         pdfs = f"{3 * f['subs_s']:.1f}"
         if f["killed"]:
-            wall = f"> {wall} (cut at the budget; {f['rendered']:,}/{n:,} rendered)"
+            cut = next((c for c in f["work"] if c.get("killed")), None)
+            when = ""
+            for t, _items, done in (cut or {}).get("progress") or []:
+                if done >= n:
+                    when = f", all rendered after {fmt_s(t)}"
+                    break
+            batched = ((cut or {}).get("ledger_after") or {}).get("batched")
+            wall = (f"> {wall}: **cut** at the time budget; {f['numbered']:,} numbered and {f['rendered']:,} rendered"
+                    f"{when}{f', {batched:,} in print batches' if batched is not None else ''}; "
+                    f"{'some' if f['written'] else 'nothing'} written to the sheet")
+            subs = subs_cpu = pdfs = "–"
         elif f["failed"]:
             wall = (f"**failed** in {len(f['failed'])} of {len(f['failed'])} cycles: {f['failed'][0]} "
                     f"(cycle 1 {fmt_s(f['first_wall'])}); {f['numbered']:,} numbered and {f['rendered']:,} rendered "
                     f"in the ledger, {'some' if f['written'] else 'nothing'} written to the sheet")
             # rates up to the failure are not end-to-end: leave them out of this row
             subs = subs_cpu = pdfs = "–"
+        known = [c for c in f["work"] if c["worker"].get("rss_self_mb")]
+        rss = f"{f['rss']:.0f} MB ({f['rss_children']:.0f} MB)" if known else "– (killed: no report)"
+        workers = "–" if (not n or not known) else f["workers"]
         p(f"| {label} | {f['cycles']} | {' + '.join(map(str, f['sheets']))} | {' + '.join(map(str, f['drive']))} | "
-          f"{f['r429']} | {wall} | {subs} | {pdfs} | {f['workers'] if n else '–'} | "
-          f"{subs_cpu} | {f['rss']:.0f} MB ({f['rss_children']:.0f} MB) |")
+          f"{f['r429']} | {wall} | {subs} | {pdfs} | {workers} | {subs_cpu} | {rss} |")
     for s in errors:
         p(f"| {s.get('n', '?'):,} | scenario error: {s.get('error', '?')} |" + " |" * 9)
     p("")
@@ -957,11 +970,14 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
             nm = naive_model(naive, n)
             if not nm or not n:
                 continue
+            done = not f["killed"] and not f["failed"]
             ours = sum(f["sheets"])
             ex = " (extrapolated)" if nm["extrapolated"] else ""
-            rr = f"{nm['requests'] / ours:,.0f}×" if ours else "–"
-            tr = f"{nm['seconds'] / f['wall']:,.1f}×" if f["wall"] and not f["killed"] and not f["failed"] else "–"
-            our_wall = fmt_s(f["wall"]) if not f["failed"] else "failed"
+            rr = f"{nm['requests'] / ours:,.0f}×" if ours and done else "–"
+            tr = f"{nm['seconds'] / f['wall']:,.1f}×" if f["wall"] and done else "–"
+            our_wall = fmt_s(f["wall"]) if done else ("cut" if f["killed"] else "failed")
+            if not done:
+                ours = "–"
             label = f"{n:,}" + ((" (print batch on)" if f["print_batch"] else " (print batch off)") if mixed else "")
             p(f"| {label} | {ours} | {nm['requests']:,}{ex} | {rr} | {our_wall} | {fmt_s(nm['seconds'])}{ex} "
               f"| {tr} | {nm['r429']:,}{ex} |")
