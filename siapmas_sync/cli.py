@@ -108,6 +108,8 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
                     "rendered": report.rendered,
                     "render_errors": [{"agenda": a, "message": m} for a, m in report.render_errors],
                     "batches": [str(b) for b in report.batches],
+                    "salinan": report.salinan,
+                    "salinan_pending": report.salinan_pending,
                     "cells_written": report.cells_written,
                     "output_dir": str(report.output_dir),
                 },

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,6 +58,7 @@ STAGE_REGISTERED = "TERAGENDA"
 DUPLICATE_LABEL = "DUPLIKAT"
 BAD_ROW_LABEL = "PERIKSA BARIS"
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
+SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 
 
 def failpoint(name: str) -> None:
@@ -79,6 +81,8 @@ class CycleReport:
     cells_written: int = 0
     output_dir: Path | None = None
     steps: list[Any] = field(default_factory=list)  # StepResult of Kendali edits
+    salinan: int = 0  # items whose Word copies were made this cycle
+    salinan_pending: int = 0  # items whose Word copies wait for the next cycle
 
     def summary_id(self) -> str:
         """Short Indonesian summary for operators."""
@@ -97,6 +101,9 @@ class CycleReport:
             lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
         for batch in self.batches:
             lines.append(f"Berkas cetak sekaligus: {batch}")
+        if self.salinan or self.salinan_pending:
+            lines.append(f"Salinan Word (DOCX) dibuat untuk {self.salinan} aduan"
+                         + (f"; {self.salinan_pending} menunggu siklus berikutnya." if self.salinan_pending else "."))
         if self.steps:
             ok = sum(1 for r in self.steps if r.accepted)
             lines.append(f"Isian Kendali: {ok} dicatat, {len(self.steps) - ok} ditolak (lihat kolom Pesan).")
@@ -173,6 +180,10 @@ class Engine:
         if self.s.output.print_batch:
             report.batches = self._print_batch()
         report.cells_written = self._write_back(snap, subs, errors)
+        # Word copies last: officials see numbers and status first, and a backlog of copies
+        # yields to the next cycle's intake after SALINAN_BUDGET_S (the rest stay pending)
+        self._render_jobs("salinan", report, deadline=time.monotonic() + SALINAN_BUDGET_S)
+        report.salinan_pending = len(self.ledger.pending("salinan"))
         return report
 
     def _apply_kendali(self, snap: Snapshot) -> list[Any]:
@@ -351,6 +362,7 @@ class Engine:
             folder=self._folder(row),
             paper=self.s.output.disposisi_paper,
             docx=self.s.output.docx,
+            salinan=kind == "render" and any(k.endswith("_docx") for k in json.loads(row.documents or "{}")),
             template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
@@ -387,7 +399,7 @@ class Engine:
         for kind in ("render", "disposisi", "balasan"):
             self._render_jobs(kind, report)
 
-    def _render_jobs(self, kind: str, report: CycleReport) -> None:
+    def _render_jobs(self, kind: str, report: CycleReport, deadline: float | None = None) -> None:
         pending = self.ledger.pending(kind)
         if not pending:
             return
@@ -404,7 +416,7 @@ class Engine:
                 log.exception("Dokumen %s tidak dapat disiapkan", row.agenda_no)
                 report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
         entry_of = {id(job): eid for eid, job in jobs.items()}
-        for job, result in render_many(list(jobs.values()), self.render_workers):
+        for job, result in render_many(list(jobs.values()), self.render_workers, deadline=deadline):
             eid = entry_of[id(job)]
             row = rows[eid]
             if isinstance(result, Exception):
@@ -416,10 +428,17 @@ class Engine:
                 docs = {**json.loads(row.documents), **docs}
             failpoint("after_render")
             with self.ledger.tx() as conn:
+                if kind == "render":  # keep the Word copies already made (re-render after an edit)
+                    current = conn.execute(select(items.c.documents).where(items.c.key == row.key)).scalar_one()
+                    docs = {**{k: v for k, v in json.loads(current).items() if k.endswith("_docx")}, **docs}
                 conn.execute(update(items).where(items.c.key == row.key).values(documents=codec.dumps(docs)))
                 self.ledger.finish_outbox(conn, eid, self.clock())
+                if kind == "render" and job.docx and not job.salinan:
+                    self.ledger.add_outbox(conn, row.key, "salinan", self.clock())
             if kind == "render":
                 report.rendered.append(row.agenda_no)
+            elif kind == "salinan":
+                report.salinan += 1
 
     def _print_batch(self) -> list[Path]:
         """PDFs of every item not yet in a batch, in agenda order, for printing at once —

@@ -14,12 +14,14 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
+from .documents.common import durable_together
 from .models import AgendaItem, DisposisiRecord, Kop
 
 log = logging.getLogger("siapmas.rendering")
@@ -30,12 +32,13 @@ PARALLEL_THRESHOLD = 12
 
 @dataclass(frozen=True)
 class RenderJob:
-    kind: str  # "render" (registration), "disposisi" (recorded), "balasan" (settled)
+    kind: str  # "render" (registration PDFs), "salinan" (their Word copies), "disposisi" (recorded), "balasan" (settled)
     item: AgendaItem
     kop: Kop
     folder: Path
     paper: str = "A4"
     docx: bool = True
+    salinan: bool = False  # "render" only: make the Word copies in the same job (a re-render)
     template_dirs: tuple[Path, ...] = ()
     disposisi: DisposisiRecord | None = None
     identitas_untuk_petugas: bool = False
@@ -43,7 +46,13 @@ class RenderJob:
 
 
 def render_job(job: RenderJob) -> dict[str, Path]:
-    """Render one job's files (atomically); return {kind of document: path}."""
+    """Render one job's files (each atomically, all flushed to disk together before this
+    returns); return {kind of document: path}."""
+    with durable_together():
+        return _render_files(job)
+
+
+def _render_files(job: RenderJob) -> dict[str, Path]:
     item, kop, base = job.item, job.kop, job.folder
     paths: dict[str, Path] = {}
     if job.kind == "render":
@@ -55,6 +64,9 @@ def render_job(job: RenderJob) -> dict[str, Path]:
             paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
         elif petugas.exists():
             petugas.unlink()  # identity no longer allowed on any copy
+        if job.salinan:  # existing copies must never lag behind (e.g. an item made rahasia)
+            paths.update(_docx(job, ("lembar_disposisi", "kartu_kendali")))
+    elif job.kind == "salinan":  # editable copies, made after the write-back (see Engine.cycle)
         paths.update(_docx(job, ("lembar_disposisi", "kartu_kendali")))
     elif job.kind == "disposisi":
         paths["disposisi_terisi"] = render_lembar_disposisi(
@@ -113,12 +125,38 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def render_many(jobs: Sequence[RenderJob], workers: int | None = None) -> Iterator[tuple[RenderJob, dict[str, Path] | Exception]]:
-    """Render jobs, yielding (job, paths or the error) in order, as each finishes."""
+def render_many(
+    jobs: Sequence[RenderJob], workers: int | None = None, *, deadline: float | None = None
+) -> Iterator[tuple[RenderJob, dict[str, Path] | Exception]]:
+    """Render jobs, yielding (job, paths or the error) in order, as each finishes.
+
+    With a *deadline* (``time.monotonic()`` value) no job is started after it; the jobs
+    left are simply not yielded (their outbox entries stay pending)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         for job in jobs:
+            if late():
+                return
             yield job, _safe(job)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
-        yield from zip(jobs, pool.map(_safe, jobs, chunksize=4))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
+    try:
+        window = 4 * workers  # jobs in flight: enough to keep every core busy
+        futures: deque[tuple[RenderJob, Future[dict[str, Path] | Exception]]] = deque()
+        queue = iter(jobs)
+        while True:
+            while len(futures) < window and not late():
+                job = next(queue, None)
+                if job is None:
+                    break
+                futures.append((job, pool.submit(_safe, job)))
+            if not futures:
+                return
+            job, fut = futures.popleft()
+            yield job, fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

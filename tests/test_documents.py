@@ -429,3 +429,44 @@ def test_indonesian_dates_and_sizes() -> None:
     assert ukuran_id(512) == "512 B"
     assert ukuran_id(2048) == "2 KB"
     assert ukuran_id(None) == "-"
+
+
+def test_reused_font_subsets_give_the_same_bytes_as_fresh_ones(tmp_path: Path) -> None:
+    """Subsets are built once per process and reused; a document made from the cache is
+    byte-identical to one made from freshly built subsets, and reads back the same."""
+    from siapmas_sync.documents.subsets import _ReusingFace
+
+    item = make_item(sub_nama="Ḍewi Ŝaraswati – ÅØ")
+    _ReusingFace._subsets.clear()
+    cold = render_all(item, tmp_path / "cold")
+    cached = len(_ReusingFace._subsets)
+    warm = render_all(item, tmp_path / "warm")
+    assert cached and len(_ReusingFace._subsets) == cached  # every subset came from the cache
+    for name in cold:
+        assert cold[name].read_bytes() == warm[name].read_bytes(), name
+    assert "Ḍewi Ŝaraswati" in text_of(warm["aduan"])
+
+
+def test_files_written_together_are_complete_and_leave_no_temp(tmp_path: Path) -> None:
+    from siapmas_sync.documents.common import durable_together
+
+    with durable_together() as written:
+        atomic_write_bytes(tmp_path / "a" / "one.pdf", b"1")
+        atomic_write_bytes(tmp_path / "a" / "two.pdf", b"2")
+    assert written == [tmp_path / "a" / "one.pdf", tmp_path / "a" / "two.pdf"]
+    assert sorted(os.listdir(tmp_path / "a")) == ["one.pdf", "two.pdf"]
+    with pytest.raises(RuntimeError):
+        with durable_together():
+            atomic_write_bytes(tmp_path / "a" / "one.pdf", b"new")
+            raise RuntimeError("renderer failed half-way")
+    assert (tmp_path / "a" / "one.pdf").read_bytes() == b"new"  # each file is still whole
+    assert sorted(os.listdir(tmp_path / "a")) == ["one.pdf", "two.pdf"]
+
+
+def test_a_large_photo_is_decoded_small_but_still_fills_the_thumbnail(tmp_path: Path) -> None:
+    from siapmas_sync.documents.drawing import load_image
+
+    photo = tmp_path / "foto.jpg"
+    Image.new("RGB", (4000, 3000), (120, 160, 90)).save(photo, quality=80)
+    img = load_image(photo, max_px=720)
+    assert img is not None and img.getSize() == (720, 540)

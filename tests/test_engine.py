@@ -301,3 +301,28 @@ def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypat
 
     assert [len(PdfReader(str(b)).pages) for b in report.batches] == [pages(report.new[:4]), pages(report.new[4:])]
     assert [b.name[-7:] for b in report.batches] == ["-01.pdf", "-02.pdf"]
+
+
+def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project, make_engine, monkeypatch):
+    """Numbers, PDFs and the status columns come first; the editable Word copies are made
+    after the write-back, within a time budget, and the rest wait for the next cycle."""
+    import siapmas_sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
+    report = make_engine(project).cycle()
+    out = project.parent.parent / "var" / "output" / "2026"
+    assert len(report.rendered) == 6 and report.salinan == 0 and report.salinan_pending == 6
+    assert "6 menunggu siklus berikutnya" in report.summary_id()
+    assert not list(out.rglob("*.docx")) and len(list(out.rglob("*.pdf"))) == 18
+    register = project.parent.parent / "var" / "register.xlsx"
+    assert by_header(sheet(register, "Jawaban Formulir 1"))[0]["No. Agenda"] == "0001/SIAPMAS/2026"
+
+    monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 120.0)
+    engine = make_engine(project)
+    report = engine.cycle()
+    assert report.new == [] and report.rendered == [] and report.salinan == 6 and report.salinan_pending == 0
+    assert len(list(out.rglob("*.docx"))) == 12
+    docs = json.loads(engine.ledger.item_rows()[0].documents)
+    assert {"aduan", "disposisi", "kendali", "lembar_disposisi_docx", "kartu_kendali_docx"} <= set(docs)
+    again = make_engine(project).cycle()
+    assert again.salinan == 0 and again.salinan_pending == 0 and "Salinan Word" not in again.summary_id()

@@ -12,15 +12,16 @@ free text when the identity is hidden (``rahasia`` / ``show_identity=False``).
 
 from __future__ import annotations
 
-from typing import Any
-
-from reportlab.pdfgen.canvas import Canvas
-
+import contextlib
+import contextvars
 import os
 import re
+import sys
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import Any
 from datetime import datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -29,8 +30,11 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 from siapmas_sync.models import AgendaItem
+
+from .subsets import reuse_subsets
 
 # --- fonts ----------------------------------------------------------------------------
 
@@ -52,6 +56,7 @@ _FONT_FILES: dict[str, str] = {
 
 _font_lock = threading.Lock()
 _coverage: dict[str, frozenset[int]] = {}
+_ASCII_FONTS: set[str] = set()  # fonts that draw every printable ASCII character
 
 #: what an undrawable character becomes (DejaVu has a glyph for U+FFFD)
 REPLACEMENT = "\ufffd"
@@ -66,12 +71,15 @@ def register_fonts() -> None:
             if name in _coverage:
                 continue
             font = TTFont(name, str(FONT_DIR / filename))
+            reuse_subsets(font)
             pdfmetrics.registerFont(font)
             # BMP only: reportlab writes a malformed ToUnicode CMap for code points above
             # U+FFFF (e.g. DejaVu's few emoji), so those degrade like any missing glyph
             _coverage[name] = frozenset(
                 c for c, g in font.face.charToGlyph.items() if g and c <= 0xFFFF
             )
+            if all(c in _coverage[name] for c in range(0x20, 0x7F)):
+                _ASCII_FONTS.add(name)
         # <b>/<i> inside Paragraph markup resolve through these mappings
         addMapping(SANS, 0, 0, SANS)
         addMapping(SANS, 1, 0, SANS_BOLD)
@@ -96,6 +104,7 @@ def coverage(font: str) -> frozenset[int]:
 _IGNORED = frozenset("\u200e\u200f\u061c\ufeff" + "".join(map(chr, range(0x202A, 0x202F)))
                      + "".join(map(chr, range(0x2066, 0x206A))))
 _NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+_PLAIN = re.compile(r"[\x20-\x7e\n]*\Z")
 
 
 def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str:
@@ -108,8 +117,12 @@ def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str
     """
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text))
+    s = str(text)
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
     s = _NEWLINES.sub("\n", s).replace("\t", "    ")
+    if _PLAIN.match(s) and font in _ASCII_FONTS:  # the common case: plain printable ASCII
+        return s if multiline else s.replace("\n", " ")
     cov = coverage(font)
     out: list[str] = []
 
@@ -329,21 +342,28 @@ def jenis_id(mime: str | None) -> str:
 # --- atomic write ---------------------------------------------------------------------
 
 
+#: set inside :func:`durable_together`: paths written since, whose flush is deferred
+_deferred: contextvars.ContextVar[list[Path] | None] = contextvars.ContextVar("siapmas_deferred_sync", default=None)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write *data* to *path* atomically: temp file in the same directory, fsync, replace.
 
     Parent directories are created. Readers see either the old file or the complete new
     one, never a partial file; on any error the temp file is removed and the old file
-    (if any) is untouched.
+    (if any) is untouched. Inside :func:`durable_together` the flush to disk is deferred
+    to the end of the block (one flush for all the files written there).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    deferred = _deferred.get()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if deferred is None:
+                os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; printed files are shared
@@ -354,7 +374,65 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if deferred is None:
+        _fsync_dir(path.parent)
+    else:
+        deferred.append(path)
+
+
+@contextlib.contextmanager
+def durable_together() -> Iterator[list[Path]]:
+    """Write several files with :func:`atomic_write_bytes` and make them durable together
+    when the block ends: one ``syncfs`` of the file system on Linux instead of two fsyncs
+    per file (a third of the rendering time of one item), per-file fsync elsewhere.
+
+    Each file is still replaced atomically. Callers record a file as done only after the
+    block has returned, so a power cut before the flush only means rendering it again."""
+    written: list[Path] = []
+    token = _deferred.set(written)
+    try:
+        yield written
+    finally:
+        _deferred.reset(token)
+    flush_to_disk(written)
+
+
+def flush_to_disk(paths: Sequence[Path]) -> None:
+    """Persist *paths* (already written and renamed) and their directory entries."""
+    if not paths:
+        return
+    if _syncfs(paths[0].parent):
+        return
+    for p in paths:
+        try:
+            fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            continue  # removed since: nothing to persist
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for d in dict.fromkeys(p.parent for p in paths):
+        _fsync_dir(d)
+
+
+def _syncfs(directory: Path) -> bool:
+    """syncfs(2) on the file system holding *directory*; False where unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(directory, os.O_RDONLY)
+    except (OSError, AttributeError):
+        return False
+    try:
+        return bool(libc.syncfs(fd) == 0)
+    except AttributeError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def sweep_temp_files(root: Path, pattern: str = ".*.tmp", *, recursive: bool = True) -> list[Path]:
@@ -407,7 +485,7 @@ def doc_info(title: str, kop_instansi: str) -> dict[str, str]:
 
 __all__ = [
     "BULAN", "FONT_DIR", "HARI", "HIDDEN", "REPLACEMENT", "SANS", "SANS_BOLD", "SANS_ITALIC",
-    "SERIF", "SERIF_BOLD", "atomic_write_bytes", "clean_text", "coverage", "doc_info",
+    "SERIF", "SERIF_BOLD", "atomic_write_bytes", "clean_text", "coverage", "doc_info", "durable_together",
     "fit_text", "jenis_id", "one_line", "para_markup", "redact", "register_fonts",
     "tanggal_id", "truncate", "ukuran_id", "waktu_id", "wrap_lines",
 ]

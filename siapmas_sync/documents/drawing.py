@@ -52,6 +52,10 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as src:
+                if src.format == "JPEG" and max(src.size) > max_px:
+                    # decode at 1/2, 1/4 or 1/8 scale when that still covers the thumbnail
+                    scale = max_px / max(src.size)
+                    src.draft("RGB", (max(1, int(src.size[0] * scale)), max(1, int(src.size[1] * scale))))
                 src.load()
                 im = ImageOps.exif_transpose(src) or src
                 im.thumbnail((max_px, max_px))
