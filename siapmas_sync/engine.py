@@ -180,11 +180,14 @@ class Engine:
         if self.s.output.print_batch:
             report.batches = self._print_batch()
         report.cells_written = self._write_back(snap, subs, errors)
-        # Word copies last: officials see numbers and status first, and a backlog of copies
-        # yields to the next cycle's intake after SALINAN_BUDGET_S (the rest stay pending)
+        self._make_salinan(report)
+        return report
+
+    def _make_salinan(self, report: CycleReport) -> None:
+        """Word copies last: officials see numbers and status first, and a backlog of copies
+        yields to the next cycle's intake after SALINAN_BUDGET_S (the rest stay pending)."""
         self._render_jobs("salinan", report, deadline=time.monotonic() + SALINAN_BUDGET_S)
         report.salinan_pending = len(self.ledger.pending("salinan"))
-        return report
 
     def _apply_kendali(self, snap: Snapshot) -> list[Any]:
         """Operator edits on the Kendali sheet since the worker last wrote it."""

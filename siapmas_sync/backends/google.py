@@ -29,6 +29,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from ..config import Settings
 from ..documents import atomic_write_bytes
@@ -37,6 +38,7 @@ from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, SheetTable, Submission, CATATAN
 from ..sheetplan import TablePlan, a1_column, header_key
 from .base import RESPONSE_TAB_NAMES, Snapshot
+from .valuestream import read_value_ranges
 from .google_http import (
     SCOPE_DRIVE_FILE,
     SCOPE_DRIVE_READ,
@@ -195,29 +197,40 @@ class GoogleBackend:
 
     def read(self, register_tabs: Sequence[str]) -> Snapshot:
         meta = self.metadata()
-        ranges = [quote_tab(self._resp_title)] + [quote_tab(t) for t in register_tabs if t in meta]
-        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
+        titles = [self._resp_title] + [t for t in register_tabs if t in meta]
         try:
-            data = self.retry.call(lambda: self.http.values_batch_get(self.spreadsheet_id, ranges, params=dict(params)))
+            values = self.retry.call(lambda: self._batch_get(titles))
         except APIError as exc:
             if exc.response.status_code != 400:
                 raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
             # a tab was renamed or removed since the metadata was cached: look again, once
             meta = self.metadata(refresh=True)
-            ranges = [quote_tab(self._resp_title)] + [quote_tab(t) for t in register_tabs if t in meta]
-            data = self._sheets(
-                f"spreadsheet {self.spreadsheet_id}",
-                lambda: self.http.values_batch_get(self.spreadsheet_id, ranges, params=dict(params)),
-            )
+            titles = [self._resp_title] + [t for t in register_tabs if t in meta]
+            values = self._sheets(f"spreadsheet {self.spreadsheet_id}", lambda: self._batch_get(titles))
         except Exception as exc:
             raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
-        values = [vr.get("values", []) for vr in data.get("valueRanges", [])]
-        tables = [SheetTable(t, [str(h) for h in (v[0] if v else [])], v[1:]) for t, v in zip(
-            [self._resp_title] + [t for t in register_tabs if t in meta], values)]
+        tables = [SheetTable(t, [str(h) for h in (v[0] if v else [])], v[1:]) for t, v in zip(titles, values)]
         tabs: dict[str, SheetTable | None] = {t: None for t in register_tabs}
         for table in tables[1:]:
             tabs[table.title] = table
         return Snapshot(responses=tables[0], tabs=tabs, sheet_tz=self._sheet_tz)
+
+    def _batch_get(self, titles: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        """One values:batchGet of whole tabs (unformatted values, dates as serial numbers),
+        parsed as it streams in (see valuestream)."""
+        params: dict[str, Any] = {
+            "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+            "majorDimension": "ROWS", "ranges": [quote_tab(t) for t in titles],
+        }
+        resp = self.session.request(
+            "get", SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params=params, stream=True
+        )
+        try:
+            if not resp.ok:
+                raise APIError(resp)
+            return read_value_ranges(resp, len(titles))
+        finally:
+            resp.close()
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
         updates = [u for p in plans for u in p.updates]

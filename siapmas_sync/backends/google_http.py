@@ -161,7 +161,8 @@ def is_transient(exc: BaseException) -> bool:
         return bool(getattr(exc, "retryable", False))  # the token endpoint was busy, not the key
     return isinstance(
         exc,
-        (requests.ConnectionError, requests.Timeout, TransportError, socket.timeout, ConnectionError, TimeoutError),
+        (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError, TransportError,
+         socket.timeout, ConnectionError, TimeoutError),
     ) or (isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError))
 
 

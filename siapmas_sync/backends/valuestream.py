@@ -1,0 +1,77 @@
+"""Reading a Sheets ``values:batchGet`` reply as a stream, row by row.
+
+A register of 100,000 responses is a reply of ~260 MB. Parsed the usual way (the whole
+body as bytes, then as text, then as nested lists) it needed over a gigabyte at its peak.
+Here the body is parsed while it arrives (ijson, C backend) and each row is stored as a
+tuple whose short, repeated cells (stage names, dates, actors, "Lengkap") are interned,
+so the only copy held is the table itself, in its most compact form.
+
+A reply cut off mid-way is a transient error (:class:`ConnectionError`), retried like a
+dropped connection.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import ijson
+import requests
+
+#: cells up to this length are interned: they repeat across rows (labels, dates, names)
+INTERN_MAX = 48
+
+
+class _ChunkReader:
+    """A file-like ``read`` over ``Response.iter_content`` (which turns urllib3's read
+    errors into requests' exceptions the retry policy knows)."""
+
+    def __init__(self, resp: requests.Response, chunk: int = 1 << 16) -> None:
+        self._chunks: Iterator[bytes] = resp.iter_content(chunk_size=chunk)
+        self._buf = b""
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buf) < n:
+            piece = next(self._chunks, None)
+            if piece is None:
+                break
+            self._buf += piece
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+def _compact(row: list[Any]) -> tuple[Any, ...]:
+    intern = sys.intern
+    return tuple(intern(v) if type(v) is str and len(v) <= INTERN_MAX else v for v in row)
+
+
+def read_value_ranges(resp: requests.Response, count: int) -> list[list[tuple[Any, ...]]]:
+    """The rows of each of the *count* value ranges of a batchGet reply, in request order
+    (the API answers ranges in the order asked). Numbers come back as int or float."""
+    tables: list[list[tuple[Any, ...]]] = []
+    rows: list[tuple[Any, ...]] = []
+    row: list[Any] | None = None
+    try:
+        for prefix, event, value in ijson.parse(_ChunkReader(resp), use_float=True):
+            if prefix == "valueRanges.item" and event == "start_map":
+                rows = []
+                tables.append(rows)
+            elif prefix == "valueRanges.item.values.item":
+                if event == "start_array":
+                    row = []
+                elif event == "end_array" and row is not None:
+                    rows.append(_compact(row))
+                    row = None
+            elif row is not None and prefix == "valueRanges.item.values.item.item":
+                row.append(value)
+    except ijson.IncompleteJSONError as exc:
+        raise ConnectionError(f"jawaban Sheets terputus di tengah jalan ({exc})") from None
+    except ijson.JSONError as exc:
+        raise ValueError(f"jawaban Sheets bukan JSON yang sah ({exc})") from None
+    while len(tables) < count:  # a range Google answered without a valueRanges entry
+        tables.append([])
+    return tables
