@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +58,8 @@ STAGE_REGISTERED = "TERAGENDA"
 DUPLICATE_LABEL = "DUPLIKAT"
 BAD_ROW_LABEL = "PERIKSA BARIS"
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
+REGISTER_GROUP = 50  # responses numbered per transaction
+RESULT_GROUP = 25  # rendered items recorded per transaction
 SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 
 
@@ -177,9 +179,10 @@ class Engine:
             log.warning("Baris dilewati: %s", e.message)
         self._register_new(subs, report)
         self._render_pending(report)
+        report.cells_written = self._write_back(snap, subs, errors)
+        # conveniences after the status is in the sheet: one file to print, Word copies
         if self.s.output.print_batch:
             report.batches = self._print_batch()
-        report.cells_written = self._write_back(snap, subs, errors)
         self._make_salinan(report)
         return report
 
@@ -213,6 +216,7 @@ class Engine:
             sheet_tz=snap.sheet_tz,
             now=self.clock(),
             ignore_titles=STATUS_COLUMNS,
+            known=self.ledger.known_keys(),
         )
         if not snap.responses.header:  # a brand-new form with no response yet
             return [], []
@@ -226,108 +230,115 @@ class Engine:
         if not new:
             return
         found = self.backend.find_evidence(new)
-        for sub in new:
-            evidence, ev_findings = found.get(sub.key, ([], []))
-            agenda, duplicate_of = self._register_one(sub, evidence, ev_findings)
-            if duplicate_of:
-                report.duplicates.append((sub.source_row, agenda))
-                continue
-            report.new.append(agenda)
-            findings = check_completeness(sub, evidence) + tuple(ev_findings)
-            if any(f.severity == KURANG for f in findings):
-                report.incomplete.append(agenda)
+        # a group of responses per transaction: each number still sits in the same commit
+        # as its item and pending render, and one disk flush serves the whole group
+        for start in range(0, len(new), REGISTER_GROUP):
+            group = new[start : start + REGISTER_GROUP]
+            done = []
+            with self.ledger.tx() as conn:
+                for sub in group:
+                    evidence, ev_findings = found.get(sub.key, ([], []))
+                    done.append((sub, evidence, *self._register_one(conn, sub, evidence, ev_findings)))
+            failpoint("after_number")
+            for sub, evidence, agenda, duplicate_of in done:
+                if duplicate_of:
+                    log.info("Kiriman ulang dicatat sebagai duplikat dari %s", agenda)
+                    report.duplicates.append((sub.source_row, agenda))
+                    continue
+                log.info("Nomor agenda %s diberikan (kunci %s…)", agenda, sub.key[:10])
+                report.new.append(agenda)
+                evidence_findings = found.get(sub.key, ([], []))[1]
+                findings = check_completeness(sub, evidence) + tuple(evidence_findings)
+                if any(f.severity == KURANG for f in findings):
+                    report.incomplete.append(agenda)
 
     def _register_one(
-        self, sub: Submission, evidence: list[Evidence], ev_findings: list[Finding]
+        self, conn: Any, sub: Submission, evidence: list[Evidence], ev_findings: list[Finding]
     ) -> tuple[str, str | None]:
-        """Record one response in one transaction: a number (or a duplicate link), its
-        events and its pending render. Returns (agenda number, original key or None)."""
+        """Record one response inside the caller's transaction: a number (or a duplicate
+        link), its events and its pending render. Returns (agenda number, original key or None)."""
         now = self.clock()
         window = timedelta(minutes=self.s.numbering.duplicate_window_minutes)
-        with self.ledger.tx() as conn:
-            if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first():
-                row = self.ledger.item_by_key(conn, sub.key)
-                return (row.agenda_no if row else ""), None  # another worker got here first
-            original = None
-            if window:
-                for cand in conn.execute(
-                    select(responses).where(
-                        responses.c.content_hash == sub.content_hash, responses.c.duplicate_of.is_(None)
-                    )
-                ):
-                    if abs(from_iso(cand.received_at) - sub.received_at) <= window:
-                        original = cand
-                        break
-            conn.execute(
-                insert(responses).values(
-                    key=sub.key,
-                    content_hash=sub.content_hash,
-                    received_at=utc_iso(sub.received_at),
-                    payload=codec.dumps(codec.submission_to_dict(sub)),
-                    duplicate_of=original.key if original is not None else None,
-                    first_seen_at=utc_iso(now),
+        if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first():
+            row = self.ledger.item_by_key(conn, sub.key)
+            return (row.agenda_no if row else ""), None  # another worker got here first
+        original = None
+        if window:
+            for cand in conn.execute(
+                select(responses).where(
+                    responses.c.content_hash == sub.content_hash, responses.c.duplicate_of.is_(None)
                 )
+            ):
+                if abs(from_iso(cand.received_at) - sub.received_at) <= window:
+                    original = cand
+                    break
+        conn.execute(
+            insert(responses).values(
+                key=sub.key,
+                content_hash=sub.content_hash,
+                received_at=utc_iso(sub.received_at),
+                payload=codec.dumps(codec.submission_to_dict(sub)),
+                duplicate_of=original.key if original is not None else None,
+                first_seen_at=utc_iso(now),
             )
-            if original is not None:
-                orig_item = self.ledger.item_by_key(conn, original.key)
-                self.ledger.add_event(
-                    conn,
-                    original.key,
-                    now,
-                    "DIKIRIM ULANG",
-                    from_stage=None,
-                    to_stage=None,
-                    actor=SYSTEM_ACTOR,
-                    channel="formulir",
-                    note=f"Kiriman identik (baris {sub.source_row}, "
-                    f"{format_wib(sub.received_at, self.tz)}) dicatat sebagai duplikat, tanpa nomor baru.",
-                )
-                log.info("Kiriman ulang dicatat sebagai duplikat dari %s", orig_item.agenda_no)
-                return orig_item.agenda_no, original.key
+        )
+        if original is not None:
+            orig_item = self.ledger.item_by_key(conn, original.key)
+            self.ledger.add_event(
+                conn,
+                original.key,
+                now,
+                "DIKIRIM ULANG",
+                from_stage=None,
+                to_stage=None,
+                actor=SYSTEM_ACTOR,
+                channel="formulir",
+                note=f"Kiriman identik (baris {sub.source_row}, "
+                f"{format_wib(sub.received_at, self.tz)}) dicatat sebagai duplikat, tanpa nomor baru.",
+            )
+            return orig_item.agenda_no, original.key
 
-            # the year of receipt; a timestamp far in the future (a wrong clock or a bad
-            # export) must not open a future year's sequence: then the year is today's
-            stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
-            year = stamp.astimezone(self.tz).year
-            seq = self.ledger.next_seq(conn, year)
-            n = self.s.numbering
-            agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)
-            findings = check_completeness(sub, evidence) + tuple(f for f in ev_findings if f not in sub.findings)
-            routing = suggest_routing(sub.kronologi, self.routing)
-            conn.execute(
-                insert(items).values(
-                    key=sub.key,
-                    year=year,
-                    seq=seq,
-                    agenda_no=agenda_no,
-                    registered_at=utc_iso(now),
-                    updated_at=utc_iso(now),
-                    tahap=STAGE_REGISTERED,
-                    stage_entered_at=utc_iso(now),
-                    previous_tahap=STAGE_RECEIVED,
-                    diteruskan_ke=None,
-                    rahasia=False,
-                    sifat="Biasa",
-                    perihal=perihal_from(sub.kronologi),
-                    kode_klasifikasi=n.kode_klasifikasi,
-                    routing=codec.dumps(codec.routing_to_dict(routing)),
-                    findings=codec.dumps([codec.finding_to_dict(f) for f in _dedupe(findings)]),
-                    evidence=codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
-                    documents="{}",
-                )
+        # the year of receipt; a timestamp far in the future (a wrong clock or a bad
+        # export) must not open a future year's sequence: then the year is today's
+        stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
+        year = stamp.astimezone(self.tz).year
+        seq = self.ledger.next_seq(conn, year)
+        n = self.s.numbering
+        agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)
+        findings = check_completeness(sub, evidence) + tuple(f for f in ev_findings if f not in sub.findings)
+        routing = suggest_routing(sub.kronologi, self.routing)
+        conn.execute(
+            insert(items).values(
+                key=sub.key,
+                year=year,
+                seq=seq,
+                agenda_no=agenda_no,
+                registered_at=utc_iso(now),
+                updated_at=utc_iso(now),
+                tahap=STAGE_REGISTERED,
+                stage_entered_at=utc_iso(now),
+                previous_tahap=STAGE_RECEIVED,
+                diteruskan_ke=None,
+                rahasia=False,
+                sifat="Biasa",
+                perihal=perihal_from(sub.kronologi),
+                kode_klasifikasi=n.kode_klasifikasi,
+                routing=codec.dumps(codec.routing_to_dict(routing)),
+                findings=codec.dumps([codec.finding_to_dict(f) for f in _dedupe(findings)]),
+                evidence=codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
+                documents="{}",
             )
-            self.ledger.add_event(
-                conn, sub.key, sub.received_at, STAGE_RECEIVED, from_stage=None, to_stage=STAGE_RECEIVED,
-                actor="Pelapor", channel="formulir", note="Diterima dari Google Formulir",
-            )
-            self.ledger.add_event(
-                conn, sub.key, now, STAGE_REGISTERED, from_stage=STAGE_RECEIVED, to_stage=STAGE_REGISTERED,
-                actor=SYSTEM_ACTOR, channel="sistem",
-                note=f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}",
-            )
-            self.ledger.add_outbox(conn, sub.key, "render", now)
-        log.info("Nomor agenda %s diberikan (kunci %s…)", agenda_no, sub.key[:10])
-        failpoint("after_number")
+        )
+        self.ledger.add_event(
+            conn, sub.key, sub.received_at, STAGE_RECEIVED, from_stage=None, to_stage=STAGE_RECEIVED,
+            actor="Pelapor", channel="formulir", note="Diterima dari Google Formulir",
+        )
+        self.ledger.add_event(
+            conn, sub.key, now, STAGE_REGISTERED, from_stage=STAGE_RECEIVED, to_stage=STAGE_REGISTERED,
+            actor=SYSTEM_ACTOR, channel="sistem",
+            note=f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}",
+        )
+        self.ledger.add_outbox(conn, sub.key, "render", now)
         return agenda_no, None
 
     # --- documents -------------------------------------------------------------------
@@ -419,6 +430,7 @@ class Engine:
                 log.exception("Dokumen %s tidak dapat disiapkan", row.agenda_no)
                 report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
         entry_of = {id(job): eid for eid, job in jobs.items()}
+        finished: list[tuple[int, Any, RenderJob, dict[str, str]]] = []
         for job, result in render_many(list(jobs.values()), self.render_workers, deadline=deadline):
             eid = entry_of[id(job)]
             row = rows[eid]
@@ -426,18 +438,34 @@ class Engine:
                 log.error("Dokumen %s gagal dibuat: %s", row.agenda_no, result)
                 report.render_errors.append((row.agenda_no, str(result) or type(result).__name__))
                 continue
-            docs = self._publish(result)
-            if kind != "render":
-                docs = {**json.loads(row.documents), **docs}
+            finished.append((eid, row, job, self._publish(result)))
             failpoint("after_render")
-            with self.ledger.tx() as conn:
-                if kind == "render":  # keep the Word copies already made (re-render after an edit)
-                    current = conn.execute(select(items.c.documents).where(items.c.key == row.key)).scalar_one()
-                    docs = {**{k: v for k, v in json.loads(current).items() if k.endswith("_docx")}, **docs}
+            if len(finished) >= RESULT_GROUP:
+                self._record_rendered(kind, finished, report)
+                finished = []
+        self._record_rendered(kind, finished, report)
+
+    def _record_rendered(self, kind: str, finished: Sequence[tuple[int, Any, RenderJob, dict[str, str]]],
+                         report: CycleReport) -> None:
+        """Record a group of rendered items in one transaction (their files are already
+        on disk: render_job flushes them before returning)."""
+        if not finished:
+            return
+        now = self.clock()
+        with self.ledger.tx() as conn:
+            for eid, row, job, docs in finished:
+                current = json.loads(
+                    conn.execute(select(items.c.documents).where(items.c.key == row.key)).scalar_one() or "{}"
+                )
+                if kind == "render":  # keep the Word copies already made (they are re-made in the same job)
+                    docs = {**{k: v for k, v in current.items() if k.endswith("_docx")}, **docs}
+                else:
+                    docs = {**current, **docs}
                 conn.execute(update(items).where(items.c.key == row.key).values(documents=codec.dumps(docs)))
-                self.ledger.finish_outbox(conn, eid, self.clock())
+                self.ledger.finish_outbox(conn, eid, now)
                 if kind == "render" and job.docx and not job.salinan:
-                    self.ledger.add_outbox(conn, row.key, "salinan", self.clock())
+                    self.ledger.add_outbox(conn, row.key, "salinan", now)
+        for _eid, row, _job, _docs in finished:
             if kind == "render":
                 report.rendered.append(row.agenda_no)
             elif kind == "salinan":
@@ -492,22 +520,34 @@ class Engine:
         for e in errors:
             desired[e.row - 2] = {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message}
         agenda_of = {r.key: r.agenda_no for r in item_rows}
-        kendali_rows = [v.kendali_row(r, payloads[r.key], now) for r in item_rows]
+        agenda_keys = set(agenda_of.values())
+        # the register tabs' desired rows are generated and compared one at a time (at
+        # 100,000 items, holding them all cost hundreds of MB); Kendali's editable state
+        # is collected on the way
+        states: dict[str, str] = {}
+
+        def kendali_rows() -> Iterator[dict[str, object]]:
+            for r in item_rows:
+                k = v.kendali_row(r, payloads[r.key], now)
+                states[r.key] = kendali_state(k)
+                yield k
+
         plans: list[TablePlan] = [
             plan_status(snap.responses, desired),
             plan_keyed_table(
                 snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda",
-                [v.buku_agenda_row(r, payloads[r.key]) for r in item_rows],
+                (v.buku_agenda_row(r, payloads[r.key]) for r in item_rows), keys=agenda_keys,
             ),
             plan_keyed_table(
                 snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID",
-                [v.riwayat_row(ev, agenda_of.get(ev.key, "")) for ev in self.ledger.event_rows()],
+                (v.riwayat_row(ev, agenda_of.get(ev.key, "")) for ev in self.ledger.iter_events()),
+                keys={str(i) for i in self.ledger.event_ids()},
             ),
-            plan_keyed_table(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda", kendali_rows),
+            plan_keyed_table(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda",
+                             kendali_rows(), keys=agenda_keys),
         ]
         # Remember what the editable Kendali cells will say BEFORE writing: if the write
         # is lost, the operator's values still differ and are judged again next cycle.
-        states = {r.key: kendali_state(k) for r, k in zip(item_rows, kendali_rows)}
         changed = {k: st for k, st in states.items() if st != (by_key[k].kendali_state or "{}")}
         if changed:
             with self.ledger.tx() as conn:

@@ -242,6 +242,21 @@ class Ledger:
     def item_by_key(self, conn: Connection, key: str) -> Any:
         return conn.execute(select(items).where(items.c.key == key)).first()
 
+    def iter_events(self, batch: int = 2000) -> Iterator[Any]:
+        """Every event in id order, fetched *batch* rows at a time (never all held)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(select(events).where(events.c.id > last).order_by(events.c.id).limit(batch)))
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = rows[-1].id
+
+    def event_ids(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return [r.id for r in conn.execute(select(events.c.id))]
+
     def event_rows(self, key: str | None = None) -> list[Any]:
         q = select(events).order_by(events.c.id)
         if key is not None:

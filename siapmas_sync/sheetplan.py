@@ -11,7 +11,7 @@ earlier cycle.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,11 +142,18 @@ def plan_keyed_table(
     tab: str,
     columns: Sequence[str],
     key_column: str,
-    desired_rows: Sequence[Mapping[str, object]],
+    desired_rows: Iterable[Mapping[str, object]],
+    keys: Collection[str] | None = None,
 ) -> TablePlan:
     """A register tab (Buku Agenda, Riwayat): one row per key. Rows are found by their key
     column wherever staff moved them; changed cells are rewritten; missing rows are
-    appended after the last non-empty row. Rows the ledger does not know are left alone."""
+    appended after the last non-empty row. Rows the ledger does not know are left alone.
+
+    *desired_rows* may be a generator when *keys* (the key of every desired row, as
+    text) is given: the rows are then compared one at a time and never all held."""
+    if keys is None:
+        desired_rows = list(desired_rows)
+        keys = {cell_text(v[key_column]) for v in desired_rows}
     if table is None:
         table = SheetTable(tab, [], [])
     header, pos, changed = locate_columns(table.header, columns)
@@ -159,7 +166,7 @@ def plan_keyed_table(
         )
     kc = pos[key_column]
     row_of: dict[str, int] = {}
-    wanted = {cell_text(v[key_column]) for v in desired_rows}
+    wanted = keys if isinstance(keys, (set, frozenset)) else set(keys)
     for r, row in enumerate(table.rows):
         k = cell_text(row[kc]) if kc < len(row) else ""
         if k and k not in row_of:

@@ -122,6 +122,20 @@ def test_identical_rows_returned_once() -> None:
     assert len(subs) == 1 and errors == []
 
 
+def test_rows_the_ledger_knows_are_identified_but_not_parsed_again() -> None:
+    from dataclasses import replace
+
+    other = list(ROW)
+    other[1] = "Siti Aminah"
+    (full, full_other), _ = parse(HEADER, [ROW, other])
+    subs, errors = parse(HEADER, [ROW, other], replace(OPTS, known=frozenset({full.key})))
+    assert errors == []
+    known, new = subs
+    assert (known.key, known.received_at, known.source_row) == (full.key, full.received_at, 2)
+    assert (known.nama, known.kronologi, known.content_hash) == ("", "", "")  # the ledger holds the rest
+    assert new == full_other  # an unknown row is parsed in full, as before
+
+
 def test_ragged_rows_are_padded_and_status_only_rows_are_blank() -> None:
     header = HEADER + ["No. Agenda"]
     short = ["28/11/2026 14.05.33", "Siti"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -53,6 +54,10 @@ class ParseOptions:
     sheet_tz: ZoneInfo | None = None
     now: datetime | None = None  # injectable clock for the "future timestamp" note
     ignore_titles: tuple[str, ...] = ()  # our own status columns (No. Agenda, Tahap, …)
+    #: keys already in the ledger: such a row is only identified (key, received_at and
+    #: source_row are set; the rest stays empty — the ledger holds it), which keeps a
+    #: 100,000-row sheet from being re-parsed (phone, e-mail, hashes) every cycle
+    known: Collection[str] = frozenset()
 
 
 def cell_text(value: object) -> str:
@@ -190,6 +195,9 @@ def _parse_row(
     kronologi, bukti_raw = text(hmap.kronologi), text(hmap.bukti)
     utc_iso = received_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     key = _sha256([utc_iso, nama, telepon_raw, email_raw, kronologi, bukti_raw])
+    if key in opts.known:
+        return Submission(key=key, content_hash="", received_at=received_at, nama="", telepon="", email="",
+                          kronologi="", source_row=row_number)
 
     findings: list[Finding] = []
     telepon, f_tel = normalise_phone(telepon_raw)
