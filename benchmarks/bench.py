@@ -126,6 +126,7 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
 
     code_file = siapmas_sync.__file__
     phases: dict[str, float] = {}
+    phases_cpu: dict[str, float] = {}  # CPU seconds per phase, render processes included
     calls: dict[str, int] = {}
 
     if setup_no_render:
@@ -141,12 +142,17 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
     def timed(owner: Any, name: str, label: str) -> None:
         fn = getattr(owner, name)
 
+        def cpu_now() -> float:  # this process + render pools already shut down (each phase shuts its own)
+            return sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
+
         def wrapper(*a: Any, **k: Any) -> Any:
             t = time.perf_counter()
+            c = cpu_now()
             try:
                 return fn(*a, **k)
             finally:
                 phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
+                phases_cpu[label] = phases_cpu.get(label, 0.0) + cpu_now() - c
                 calls[label] = calls.get(label, 0) + 1
                 rss_marks.append((label, *_vm()))
                 if trace_mem:
@@ -255,6 +261,7 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
     rss_marks.append(("end", *_vm()))
     result.update(
         phases=phases,
+        phases_cpu=phases_cpu,
         phase_calls=calls,
         rss_marks=rss_marks,
         pool_workers=pool["workers"],
@@ -883,6 +890,10 @@ def backlog_figures(s: dict[str, Any], cpus: int) -> dict[str, Any]:
         # the same up to the write-back: the Word copies come after it (Engine._make_salinan)
         "salinan_s": (sal := sum((c["worker"].get("phases") or {}).get("salinan", 0.0) for c in work)),
         "subs_s_status": rendered / (wall - sal) if wall > sal else 0.0,
+        # CPU up to the write-back: without the print batch and the Word copies after it
+        "cpu_after": (after := sum((c["worker"].get("phases_cpu") or {}).get(k, 0.0)
+                                   for c in work for k in ("print_batch", "salinan"))),
+        "subs_cpu_status": rendered / (cpu - after) if cpu > after and after else 0.0,
         "subs_cpu_s": rendered / cpu if cpu else 0.0,
         "sheets": [c["sheets"] for c in work], "drive": [c["drive"] for c in work],
         "r429": sum(c["sheets_429"] for c in cyc),
@@ -1042,10 +1053,12 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
         extra = (f"; rendering alone, one core: {mb['pdf_only']['subs_per_s']:.1f} (3 PDFs), "
                  f"{mb['pdf_docx']['subs_per_s']:.1f} (3 PDFs + 2 DOCX)") if mb else ""
         pb = "" if not mixed else (", print batch on" if f["print_batch"] else ", print batch off")
-        p(f"| ≥ 60 submissions/s per core with all three PDFs | {f['subs_cpu_s']:.1f} per CPU-second end to end at "
-          f"N={f['n']:,}{pb} ({f['subs_s']:.1f}/s wall on {f['workers']} render workers, including the Word copies; "
-          f"{f['subs_s_status']:.1f}/s wall up to the write-back, the Word copies taking {fmt_s(f['salinan_s'])} after it)"
-          f"{extra} | {ok(f['subs_cpu_s'] >= 60)} |")
+        status = (f"{f['subs_cpu_status']:.1f} per CPU-second for number + three PDFs + write-back, "
+                  if f["subs_cpu_status"] else "")
+        p(f"| ≥ 60 submissions/s per core with all three PDFs | {status}{f['subs_cpu_s']:.1f} per CPU-second for the "
+          f"whole cycle incl. print batch and Word copies, at N={f['n']:,}{pb} ({f['subs_s_status']:.1f}/s wall up to "
+          f"the write-back, {f['subs_s']:.1f}/s wall for the whole cycle on {f['workers']} render workers)"
+          f"{extra} | {ok((f['subs_cpu_status'] or f['subs_cpu_s']) >= 60)} |")
     tenk = [f for f in figs if f["n"] >= 10_000]
     for f in tenk:
         pb = "" if not mixed else (" (print batch on)" if f["print_batch"] else " (print batch off)")

@@ -11,6 +11,7 @@ loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import os
@@ -505,20 +506,25 @@ class Engine:
         by_key = {r.key: r for r in item_rows}
         dup_of = {r.key: r.duplicate_of for r in self.ledger.duplicates()}
         v = self.views
-        desired: dict[int, dict[str, object]] = {}
-        for s in subs:
-            r = s.source_row - 2  # data-row index as read this cycle
-            if s.key in by_key:
-                desired[r] = v.status_cells(by_key[s.key], s.received_at, now)
-            elif s.key in dup_of and dup_of[s.key] in by_key:
-                orig = by_key[dup_of[s.key]]
-                desired[r] = {
-                    "No. Agenda": orig.agenda_no,
-                    "Tahap": DUPLIKAT_TEXT,
-                    "Kelengkapan": f"Duplikat dari {orig.agenda_no}",
-                }
-        for e in errors:
-            desired[e.row - 2] = {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message}
+        bad = {e.row - 2: {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message} for e in errors}
+
+        def status_rows() -> Iterator[tuple[int, dict[str, object]]]:
+            """(data-row index as read this cycle, status cells), in row order, made one at a time."""
+            for s in subs:
+                r = s.source_row - 2
+                if r in bad:
+                    continue
+                if s.key in by_key:
+                    yield r, v.status_cells(by_key[s.key], s.received_at, now)
+                elif s.key in dup_of and dup_of[s.key] in by_key:
+                    orig = by_key[dup_of[s.key]]
+                    yield r, {
+                        "No. Agenda": orig.agenda_no,
+                        "Tahap": DUPLIKAT_TEXT,
+                        "Kelengkapan": f"Duplikat dari {orig.agenda_no}",
+                    }
+
+        desired = heapq.merge(status_rows(), sorted(bad.items()), key=lambda pair: pair[0])
         agenda_of = {r.key: r.agenda_no for r in item_rows}
         agenda_keys = set(agenda_of.values())
         # the register tabs' desired rows are generated and compared one at a time (at

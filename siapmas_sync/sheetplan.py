@@ -117,16 +117,17 @@ def locate_columns(header: Sequence[object], wanted: Iterable[str]) -> tuple[lis
 
 def plan_status(
     table: SheetTable,
-    desired: Mapping[int, Mapping[str, object]],
+    desired: Mapping[int, Mapping[str, object]] | Iterable[tuple[int, Mapping[str, object]]],
     columns: Sequence[str] = STATUS_COLUMNS,
 ) -> TablePlan:
     """Status cells for response rows. ``desired`` maps a 0-based data-row index (as read
-    this cycle) to {column title: value}."""
+    this cycle) to {column title: value}, or yields such pairs (compared one at a time)."""
     header, pos, changed = locate_columns(table.header, columns)
     plan = TablePlan(table.title, header, changed)
     if changed:
         plan.updates.extend(CellUpdate(table.title, 0, c, header[c]) for c in range(len(table.header), len(header)))
-    for r, values in sorted(desired.items()):
+    pairs = sorted(desired.items()) if isinstance(desired, Mapping) else desired
+    for r, values in pairs:
         row = table.rows[r] if r < len(table.rows) else []
         for title, value in values.items():
             c = pos[title]
