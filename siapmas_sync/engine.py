@@ -38,7 +38,7 @@ from .kendali import KENDALI_COLUMNS, KENDALI_TAB, find_edits, validations
 from .steps import StepRecorder, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, format_wib, kendali_state
-from .rendering import RenderJob, render_many
+from .rendering import RenderJob, in_workers, render_many
 from .docx_render import shipped_template_dir
 from .sheetplan import (
     BUKU_AGENDA_COLUMNS,
@@ -481,7 +481,8 @@ class Engine:
             return []
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         chunks = [rows[i : i + PRINT_BATCH_ITEMS] for i in range(0, len(rows), PRINT_BATCH_ITEMS)]
-        out = []
+        tasks: list[tuple[tuple[Path, ...], Path]] = []
+        chunk_of: dict[Path, list[Any]] = {}
         for n, chunk in enumerate(chunks, start=1):
             pdfs: list[Path] = []
             for r in chunk:
@@ -489,10 +490,16 @@ class Engine:
                 pdfs.extend(self.out_dir / docs[k] for k in ("aduan", "disposisi", "kendali"))
             suffix = f"-{n:02d}" if len(chunks) > 1 else ""
             path = self.out_dir / "cetak" / f"cetak-{stamp}{suffix}.pdf"
-            render_print_batch(pdfs, path)
+            tasks.append((tuple(pdfs), path))
+            chunk_of[path] = chunk
+        out = []
+        # several files (a backlog) are merged on every core; each is recorded once written
+        for (_pdfs, path), error in in_workers(_merge_batch, tasks, self.render_workers):
+            if error is not None:
+                raise error
             rel = str(path.relative_to(self.out_dir))
             with self.ledger.tx() as conn:
-                for r in chunk:
+                for r in chunk_of[path]:
                     conn.execute(update(items).where(items.c.key == r.key).values(print_batch=rel))
             out.append(path)
         return out
@@ -565,6 +572,16 @@ class Engine:
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL
+
+
+def _merge_batch(task: tuple[tuple[Path, ...], Path]) -> Exception | None:
+    """One print-batch file (runs in a worker process); the error, if any, is returned."""
+    pdfs, path = task
+    try:
+        render_print_batch(list(pdfs), path)
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _private_dir(path: Path) -> None:

@@ -13,18 +13,21 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from .documents.common import durable_together
 from .models import AgendaItem, DisposisiRecord, Kop
 
 log = logging.getLogger("siapmas.rendering")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: below this many jobs, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 12
@@ -132,31 +135,43 @@ def render_many(
 
     With a *deadline* (``time.monotonic()`` value) no job is started after it; the jobs
     left are simply not yielded (their outbox entries stay pending)."""
+    return in_workers(_safe, jobs, workers, deadline=deadline, threshold=PARALLEL_THRESHOLD)
+
+
+def in_workers(
+    fn: Callable[[T], R], args: Sequence[T], workers: int | None = None, *,
+    deadline: float | None = None, threshold: int = 2,
+) -> Iterator[tuple[T, R]]:
+    """``(arg, fn(arg))`` in order, computed in worker processes (one per core) when there
+    are at least *threshold* args. *fn* must be picklable and report its own errors."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
 
     def late() -> bool:
         return deadline is not None and time.monotonic() >= deadline
 
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        for job in jobs:
+    if workers <= 1 or len(args) < threshold:
+        for arg in args:
             if late():
                 return
-            yield job, _safe(job)
+            yield arg, fn(arg)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(args)), initializer=_die_with_parent)
     try:
         window = 4 * workers  # jobs in flight: enough to keep every core busy
-        futures: deque[tuple[RenderJob, Future[dict[str, Path] | Exception]]] = deque()
-        queue = iter(jobs)
+        futures: deque[tuple[T, Future[R]]] = deque()
+        queue = iter(args)
         while True:
             while len(futures) < window and not late():
-                job = next(queue, None)
-                if job is None:
+                arg = next(queue, _END)
+                if arg is _END:
                     break
-                futures.append((job, pool.submit(_safe, job)))
+                futures.append((arg, pool.submit(fn, arg)))  # type: ignore[arg-type]
             if not futures:
                 return
-            job, fut = futures.popleft()
-            yield job, fut.result()
+            arg, fut = futures.popleft()
+            yield arg, fut.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_END: Any = object()
