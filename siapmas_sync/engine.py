@@ -47,6 +47,7 @@ from .sheetplan import (
     RIWAYAT_TAB,
     STATUS_COLUMNS,
     TablePlan,
+    only_columns,
     plan_keyed_table,
     plan_status,
 )
@@ -175,6 +176,7 @@ class Engine:
         snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
         report.steps = self._apply_kendali(snap)
         subs, errors = self._parse(snap)
+        snap.responses = only_columns(snap.responses)  # parsed: keep just the status cells
         report.row_errors = errors
         for e in errors:
             log.warning("Baris dilewati: %s", e.message)

@@ -1,7 +1,7 @@
 """Write planning: only changed cells, columns by header, rows by key."""
 
 from siapmas_sync.models import SheetTable
-from siapmas_sync.sheetplan import STATUS_COLUMNS, a1_column, plan_keyed_table, plan_status
+from siapmas_sync.sheetplan import STATUS_COLUMNS, a1_column, only_columns, plan_keyed_table, plan_status
 
 
 def test_status_columns_are_created_once_at_the_end_and_only_changes_written():
@@ -78,3 +78,16 @@ def test_text_longer_than_a_cell_is_cut_once_and_then_left_alone():
     again = plan_keyed_table(SheetTable("Buku Agenda", ["No. Agenda", "Pengirim"], [["1", written]]),
                              "Buku Agenda", ["No. Agenda", "Pengirim"], "No. Agenda", [{"No. Agenda": "1", "Pengirim": long}])
     assert again.empty
+
+
+def test_status_planned_on_the_status_cells_alone_is_the_same_plan():
+    """After parsing, the engine keeps only the status cells of the response rows; the
+    write plan made from them is the one made from the full rows."""
+    header = ["no. AGENDA", "Timestamp", "Kronologi", "tahap", "Lain"]
+    rows = [["0001/SIAPMAS/2026", "t", "x" * 5000, "TERAGENDA", "z"], ["", "t2", "y" * 300], []]
+    full = SheetTable("S", header, rows)
+    slim = only_columns(full, ("No. Agenda", "Tahap"))
+    assert slim.rows == [("0001/SIAPMAS/2026", None, None, "TERAGENDA"), ("", None, None), ()]
+    desired = {0: {"No. Agenda": "0001/SIAPMAS/2026", "Tahap": "SELESAI"}, 1: {"No. Agenda": "0002/SIAPMAS/2026", "Tahap": "TERAGENDA"}}
+    cols = ("No. Agenda", "Tahap")
+    assert plan_status(slim, desired, cols).updates == plan_status(full, desired, cols).updates
