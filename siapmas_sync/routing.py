@@ -63,14 +63,21 @@ class RoutingEntry:
     label: str
     kata_kunci: tuple[str, ...]
     _patterns: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    _probes: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = tuple(dict.fromkeys(_norm(k) for k in self.kata_kunci if k.strip()))
         object.__setattr__(self, "kata_kunci", words)
         object.__setattr__(self, "_patterns", tuple(_compile(k) for k in words))
+        # the keyword's first word must occur literally: a substring test rules most
+        # keywords out before the (slower) word-boundary pattern runs
+        object.__setattr__(self, "_probes", tuple((re.split(r"[\s\-]+", k) + [""])[0] for k in words))
 
     def matches(self, normalised_text: str) -> tuple[str, ...]:
-        return tuple(k for k, p in zip(self.kata_kunci, self._patterns) if p.search(normalised_text))
+        return tuple(
+            k for k, probe, p in zip(self.kata_kunci, self._probes, self._patterns)
+            if probe in normalised_text and p.search(normalised_text)
+        )
 
 
 @dataclass(frozen=True)
