@@ -6,8 +6,8 @@ Here the body is parsed while it arrives (ijson, C backend) and each row is stor
 tuple whose short, repeated cells (stage names, dates, actors, "Lengkap") are interned,
 so the only copy held is the table itself, in its most compact form.
 
-A reply cut off mid-way is a transient error (:class:`ConnectionError`), retried like a
-dropped connection.
+A reply cut off mid-way or garbled is a transient error (:class:`ConnectionError`),
+retried like a dropped connection.
 """
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ def read_value_ranges(resp: requests.Response, count: int) -> list[list[tuple[An
                     row = None
             elif row is not None and prefix == "valueRanges.item.values.item.item":
                 row.append(value)
-    except ijson.IncompleteJSONError as exc:
-        raise ConnectionError(f"jawaban Sheets terputus di tengah jalan ({exc})") from None
     except ijson.JSONError as exc:
-        raise ValueError(f"jawaban Sheets bukan JSON yang sah ({exc})") from None
+        # the C parser cannot tell a reply cut short from a garbled one (a proxy's error
+        # page, say): both are worth another try, like a dropped connection
+        detail = " ".join(str(exc).split())[:120]
+        raise ConnectionError(f"jawaban Sheets terputus atau rusak ({detail})") from None
     while len(tables) < count:  # a range Google answered without a valueRanges entry
         tables.append([])
     return tables
