@@ -461,6 +461,10 @@ def test_files_written_together_are_complete_and_leave_no_temp(tmp_path: Path) -
             raise RuntimeError("renderer failed half-way")
     assert (tmp_path / "a" / "one.pdf").read_bytes() == b"new"  # each file is still whole
     assert sorted(os.listdir(tmp_path / "a")) == ["one.pdf", "two.pdf"]
+    # the portable flush (Windows, macOS) takes the same files, and files removed since
+    from siapmas_sync.documents.common import fsync_each
+
+    fsync_each([tmp_path / "a" / "one.pdf", tmp_path / "a" / "gone.pdf"])
 
 
 def test_a_large_photo_is_decoded_small_but_still_fills_the_thumbnail(tmp_path: Path) -> None:

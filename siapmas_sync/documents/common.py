@@ -398,14 +398,28 @@ def durable_together() -> Iterator[list[Path]]:
 
 
 def flush_to_disk(paths: Sequence[Path]) -> None:
-    """Persist *paths* (already written and renamed) and their directory entries."""
+    """Persist *paths* (already written and renamed) and their directory entries: one
+    syncfs per file system on Linux, an fsync per file and folder elsewhere."""
     if not paths:
         return
-    if _syncfs(paths[0].parent):
+    folders = list(dict.fromkeys(p.parent for p in paths))
+    devices: dict[int, Path] = {}
+    for d in folders:
+        try:
+            devices.setdefault(os.stat(d).st_dev, d)
+        except OSError:
+            pass
+    if devices and all(_syncfs(d) for d in devices.values()):
         return
+    fsync_each(paths)
+
+
+def fsync_each(paths: Sequence[Path]) -> None:
+    """fsync every file of *paths* and each of their folders (the portable way)."""
     for p in paths:
         try:
-            fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            # Windows flushes only a handle opened for writing (FlushFileBuffers)
+            fd = os.open(p, (os.O_RDWR | getattr(os, "O_BINARY", 0)) if os.name == "nt" else os.O_RDONLY)
         except OSError:
             continue  # removed since: nothing to persist
         try:
