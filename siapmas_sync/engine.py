@@ -34,7 +34,7 @@ from .intake import ParseOptions, check_completeness, parse_responses
 from .ledger import Ledger, from_iso, items, responses, utc_iso
 from .models import AgendaItem, DisposisiRecord, Evidence, Finding, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table, suggest_routing
-from .kendali import KENDALI_COLUMNS, KENDALI_TAB, find_edits, validations
+from .kendali import KENDALI_COLUMNS, KENDALI_TAB, StoredStates, find_edits, validations
 from .steps import StepRecorder, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, format_wib, kendali_state
@@ -197,8 +197,7 @@ class Engine:
 
     def _apply_kendali(self, snap: Snapshot) -> list[Any]:
         """Operator edits on the Kendali sheet since the worker last wrote it."""
-        state = {r.agenda_no: json.loads(r.kendali_state or "{}") for r in self.ledger.item_rows()}
-        edits = find_edits(snap.tabs.get(KENDALI_TAB), {k: v for k, v in state.items() if v})
+        edits = find_edits(snap.tabs.get(KENDALI_TAB), StoredStates(self.ledger.kendali_states()))
         return self.steps.apply_kendali(edits)
 
     def _sweep(self) -> None:

@@ -10,7 +10,8 @@ either applied or answered in ``Pesan`` (and in the history) before the cell is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,26 @@ class KendaliEdit:
     row: int  # 0-based data row as read this cycle
     changes: dict[str, str] = field(default_factory=dict)  # column -> new canonical text
     values: dict[str, str] = field(default_factory=dict)  # all editable columns as read
+
+
+class StoredStates(Mapping[str, Mapping[str, str]]):
+    """Agenda number → last written editable cells, decoded from the ledger's JSON only
+    when that row is looked at (100,000 decoded dicts would be ~100 MB every cycle)."""
+
+    def __init__(self, raw: Mapping[str, str]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, agenda: str) -> Mapping[str, str]:
+        return json.loads(self._raw[agenda])
+
+    def __contains__(self, agenda: object) -> bool:
+        return agenda in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def find_edits(table: SheetTable | None, last_written: Mapping[str, Mapping[str, str]]) -> list[KendaliEdit]:

@@ -239,6 +239,12 @@ class Ledger:
         with self.engine.connect() as conn:
             return list(conn.execute(select(items).order_by(items.c.year, items.c.seq)))
 
+    def kendali_states(self) -> dict[str, str]:
+        """Agenda number → the Kendali state last written (JSON text), where there is one."""
+        q = select(items.c.agenda_no, items.c.kendali_state).where(items.c.kendali_state.is_not(None))
+        with self.engine.connect() as conn:
+            return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
+
     def item_by_key(self, conn: Connection, key: str) -> Any:
         return conn.execute(select(items).where(items.c.key == key)).first()
 
