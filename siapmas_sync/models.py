@@ -65,7 +65,7 @@ class Evidence:
 # --- one parsed response row ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submission:
     """One form response, parsed and normalised, independent of its row position.
 
