@@ -62,7 +62,10 @@ BAD_ROW_LABEL = "PERIKSA BARIS"
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
-SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
+SALINAN_BUDGET_S = 120.0
+#: what the status columns and register tabs are made of (not the evidence lists)
+WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
+                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state")  # seconds per cycle for Word copies once the write-back is done
 
 
 def failpoint(name: str) -> None:
@@ -509,7 +512,7 @@ class Engine:
 
     def _write_back(self, snap: Snapshot, subs: Sequence[Submission], errors: Sequence[RowError]) -> int:
         now = self.clock()
-        item_rows = self.ledger.item_rows()
+        item_rows = self.ledger.item_rows(WRITE_BACK_COLUMNS)
         payloads = self.ledger.payloads()
         by_key = {r.key: r for r in item_rows}
         dup_of = {r.key: r.duplicate_of for r in self.ledger.duplicates()}

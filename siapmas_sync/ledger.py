@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -235,9 +235,12 @@ class Ledger:
         with self.engine.connect() as conn:
             return {r.key for r in conn.execute(select(responses.c.key))}
 
-    def item_rows(self) -> list[Any]:
+    def item_rows(self, columns: Sequence[str] | None = None) -> list[Any]:
+        """Every item in agenda order; only *columns* when given (a 100,000-item write-back
+        does not need the evidence lists)."""
+        q = select(*(items.c[c] for c in columns)) if columns else select(items)
         with self.engine.connect() as conn:
-            return list(conn.execute(select(items).order_by(items.c.year, items.c.seq)))
+            return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
 
     def kendali_states(self) -> dict[str, str]:
         """Agenda number → the Kendali state last written (JSON text), where there is one."""
