@@ -62,6 +62,7 @@ BAD_ROW_LABEL = "PERIKSA BARIS"
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
+RENDER_PAGE = 500  # pending renders prepared and rendered at a time
 SALINAN_BUDGET_S = 120.0
 #: what the status columns and register tabs are made of (not the evidence lists)
 WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
@@ -420,8 +421,13 @@ class Engine:
 
     def _render_jobs(self, kind: str, report: CycleReport, deadline: float | None = None) -> None:
         pending = self.ledger.pending(kind)
-        if not pending:
-            return
+        # a page at a time: a 10,000 backlog never holds 10,000 jobs (with their texts)
+        for start in range(0, len(pending), RENDER_PAGE):
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            self._render_page(kind, pending[start : start + RENDER_PAGE], report, deadline)
+
+    def _render_page(self, kind: str, pending: Sequence[Any], report: CycleReport, deadline: float | None) -> None:
         rows = {}
         with self.ledger.engine.connect() as conn:
             for entry in pending:

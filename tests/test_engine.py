@@ -326,3 +326,13 @@ def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project,
     assert {"aduan", "disposisi", "kendali", "lembar_disposisi_docx", "kartu_kendali_docx"} <= set(docs)
     again = make_engine(project).cycle()
     assert again.salinan == 0 and again.salinan_pending == 0 and "Salinan Word" not in again.summary_id()
+
+
+def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
+    import siapmas_sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "RENDER_PAGE", 4)
+    report = make_engine(project).cycle()
+    assert report.rendered == report.new and len(report.new) == 6
+    out = project.parent.parent / "var" / "output" / "2026"
+    assert len(list(out.rglob("*.pdf"))) == 18 and len(list(out.rglob("*.docx"))) == 12
