@@ -31,7 +31,7 @@ from .config import Settings
 from .documents import render_print_batch
 from .documents.common import sweep_temp_files
 from .intake import ParseOptions, check_completeness, parse_responses
-from .ledger import Ledger, from_iso, items, responses, utc_iso
+from .ledger import Ledger, from_iso, items, outbox, responses, utc_iso
 from .models import AgendaItem, DisposisiRecord, Evidence, Finding, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table, suggest_routing
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, StoredStates, find_edits, validations
@@ -474,7 +474,10 @@ class Engine:
                     docs = {**current, **docs}
                 conn.execute(update(items).where(items.c.key == row.key).values(documents=codec.dumps(docs)))
                 self.ledger.finish_outbox(conn, eid, now)
-                if kind == "render" and job.docx and not job.salinan:
+                if kind == "render" and job.docx and not job.salinan and not conn.execute(
+                    select(outbox.c.id).where(outbox.c.key == row.key, outbox.c.kind == "salinan",
+                                              outbox.c.done_at.is_(None))
+                ).first():
                     self.ledger.add_outbox(conn, row.key, "salinan", now)
         for _eid, row, _job, _docs in finished:
             if kind == "render":

@@ -336,3 +336,18 @@ def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
     assert report.rendered == report.new and len(report.new) == 6
     out = project.parent.parent / "var" / "output" / "2026"
     assert len(list(out.rglob("*.pdf"))) == 18 and len(list(out.rglob("*.docx"))) == 12
+
+
+def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, make_engine, monkeypatch, clock):
+    import siapmas_sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
+    engine = make_engine(project)
+    engine.cycle()
+    first = engine.ledger.item_rows()[0]
+    with engine.ledger.tx() as conn:  # what a Kendali edit (e.g. Rahasia) asks for
+        engine.ledger.add_outbox(conn, first.key, "render", clock())
+    engine = make_engine(project)
+    report = engine.cycle()
+    assert report.rendered == [first.agenda_no]
+    assert report.salinan_pending == 6
