@@ -66,7 +66,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -352,14 +352,26 @@ def find_template(template_name: str, template_dirs: Sequence[Path]) -> Path:
     )
 
 
+#: template versions remembered by the two caches below (a few templates, each a few parts)
+_KEEP = 64
+
+
+def _remembered(cache: dict[str, Any], source: str, make: Callable[[], Any]) -> Any:
+    """``cache[source]``, made with *make* the first time; the oldest entry goes past _KEEP."""
+    out = cache.get(source)
+    if out is None:
+        if len(cache) >= _KEEP:
+            cache.pop(next(iter(cache)))
+        out = cache[source] = make()
+    return out
+
+
 class _CompilingOnceEnvironment(SandboxedEnvironment):
     """The sandbox docxtpl renders in, keeping the templates it compiled.
 
     docxtpl hands the template's document XML to ``from_string`` on every render; the XML
     of one template version is the same each time, and compiling it was a third of the
     time of a DOCX. Compiled templates are kept by their source (bounded)."""
-
-    _KEEP = 64
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -368,12 +380,8 @@ class _CompilingOnceEnvironment(SandboxedEnvironment):
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
         if globals or template_class or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        tpl = self._compiled.get(source)
-        if tpl is None:
-            if len(self._compiled) >= self._KEEP:
-                self._compiled.pop(next(iter(self._compiled)))
-            tpl = self._compiled[source] = super().from_string(source)
-        return tpl
+        parent = super()
+        return _remembered(self._compiled, source, lambda: parent.from_string(source))
 
 
 _ENV: _CompilingOnceEnvironment | None = None
@@ -386,7 +394,7 @@ def _env() -> SandboxedEnvironment:
     return _ENV
 
 
-_PATCHED: dict[str, str] = {}  # template part XML → docxtpl's jinja-ready version of it
+_PATCHED: dict[str, Any] = {}  # template part XML → docxtpl's jinja-ready version of it
 _TEMPLATE_CLASS: Any = None
 
 
@@ -400,12 +408,8 @@ def _template_class() -> Any:
 
         class PatchOnceTemplate(DocxTemplate):  # type: ignore[misc]
             def patch_xml(self, src_xml: str) -> str:
-                out = _PATCHED.get(src_xml)
-                if out is None:
-                    if len(_PATCHED) >= 64:
-                        _PATCHED.pop(next(iter(_PATCHED)))
-                    out = _PATCHED[src_xml] = super().patch_xml(src_xml)
-                return out
+                parent = super()
+                return str(_remembered(_PATCHED, src_xml, lambda: parent.patch_xml(src_xml)))
 
         _TEMPLATE_CLASS = PatchOnceTemplate
     return _TEMPLATE_CLASS

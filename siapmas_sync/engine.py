@@ -63,10 +63,10 @@ PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
 RENDER_PAGE = 500  # pending renders prepared and rendered at a time
-SALINAN_BUDGET_S = 120.0
+SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 #: what the status columns and register tabs are made of (not the evidence lists)
 WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
-                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state")  # seconds per cycle for Word copies once the write-back is done
+                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state")
 
 
 def failpoint(name: str) -> None:
@@ -244,17 +244,16 @@ class Engine:
             with self.ledger.tx() as conn:
                 for sub in group:
                     evidence, ev_findings = found.get(sub.key, ([], []))
-                    done.append((sub, evidence, *self._register_one(conn, sub, evidence, ev_findings)))
+                    done.append((sub, evidence, ev_findings, *self._register_one(conn, sub, evidence, ev_findings)))
             failpoint("after_number")
-            for sub, evidence, agenda, duplicate_of in done:
+            for sub, evidence, ev_findings, agenda, duplicate_of in done:
                 if duplicate_of:
                     log.info("Kiriman ulang dicatat sebagai duplikat dari %s", agenda)
                     report.duplicates.append((sub.source_row, agenda))
                     continue
                 log.info("Nomor agenda %s diberikan (kunci %s…)", agenda, sub.key[:10])
                 report.new.append(agenda)
-                evidence_findings = found.get(sub.key, ([], []))[1]
-                findings = check_completeness(sub, evidence) + tuple(evidence_findings)
+                findings = check_completeness(sub, evidence) + tuple(ev_findings)
                 if any(f.severity == KURANG for f in findings):
                     report.incomplete.append(agenda)
 

@@ -244,7 +244,7 @@ class Ledger:
 
     def kendali_states(self) -> dict[str, str]:
         """Agenda number → the Kendali state last written (JSON text), where there is one."""
-        q = select(items.c.agenda_no, items.c.kendali_state).where(items.c.kendali_state.is_not(None))
+        q = select(items.c.agenda_no, items.c.kendali_state)
         with self.engine.connect() as conn:
             return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
 

@@ -28,6 +28,7 @@ log = logging.getLogger("siapmas.rendering")
 
 T = TypeVar("T")
 R = TypeVar("R")
+_END: Any = object()  # end of in_workers' queue
 
 #: below this many jobs, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 12
@@ -146,23 +147,22 @@ def render_many(
     left are simply not yielded (their outbox entries stay pending)."""
     size = CHUNK if len(jobs) >= PARALLEL_THRESHOLD else max(len(jobs), 1)
     chunks = [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
-    for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline,
-                                     threshold=max(PARALLEL_THRESHOLD // size, 2)):
+    for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline):
         yield from zip(chunk, results)
 
 
 def in_workers(
     fn: Callable[[T], R], args: Sequence[T], workers: int | None = None, *,
-    deadline: float | None = None, threshold: int = 2,
+    deadline: float | None = None,
 ) -> Iterator[tuple[T, R]]:
     """``(arg, fn(arg))`` in order, computed in worker processes (one per core) when there
-    are at least *threshold* args. *fn* must be picklable and report its own errors."""
+    are two args or more. *fn* must be picklable and report its own errors."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
 
     def late() -> bool:
         return deadline is not None and time.monotonic() >= deadline
 
-    if workers <= 1 or len(args) < threshold:
+    if workers <= 1 or len(args) < 2:
         for arg in args:
             if late():
                 return
@@ -186,5 +186,3 @@ def in_workers(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-_END: Any = object()

@@ -18,15 +18,16 @@ from typing import Any
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, TTFontFace
 
-#: distinct glyph lists kept per face (a deflated DejaVu subset is ~10–40 KB)
-CACHE_SIZE = 256
+#: distinct (face, glyph list) subsets kept, all shipped faces together (a deflated
+#: DejaVu subset is ~10–40 KB)
+CACHE_SIZE = 2048
 
 
 class _ReusingFace(TTFontFace):
     """A TTFontFace whose embedded subsets are cached (see the module docstring)."""
 
-    _subsets: OrderedDict[tuple[str, tuple[int, ...], bool], tuple[bytes, int]]
-    _lock: threading.Lock
+    _subsets: OrderedDict[tuple[str, tuple[int, ...], bool], tuple[bytes, int]] = OrderedDict()
+    _lock = threading.Lock()
 
     def _subset_bytes(self, subset: list[int], compress: bool) -> tuple[bytes, int]:
         key = (self.filename, tuple(subset), compress)
@@ -39,7 +40,7 @@ class _ReusingFace(TTFontFace):
         entry = (zlib.compress(raw) if compress else raw, len(raw))
         with self._lock:
             self._subsets[key] = entry
-            while len(self._subsets) > CACHE_SIZE * 8:  # shared by the few faces we ship
+            while len(self._subsets) > CACHE_SIZE:
                 self._subsets.popitem(last=False)
         return entry
 
@@ -64,10 +65,6 @@ class _ReusingFace(TTFontFace):
             "MissingWidth": self.defaultWidth,
         })
         return doc.Reference(descriptor, "fontDescriptor:" + fontname)
-
-
-_ReusingFace._subsets = OrderedDict()
-_ReusingFace._lock = threading.Lock()
 
 
 def reuse_subsets(font: TTFont) -> TTFont:
