@@ -164,7 +164,7 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
 
         setattr(owner, name, wrapper)
 
-    for name, label in [("_apply_kendali", "kendali"), ("_parse", "parse"), ("_register_new", "register"),
+    for name, label in [("_apply_kendali", "kendali"), ("_register_new", "register"),
                         ("_render_pending", "render"), ("_print_batch", "print_batch"), ("_write_back", "write_back"),
                         ("_make_salinan", "salinan")]:
         timed(Engine, name, label)
@@ -1085,16 +1085,16 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
     # --- details
     p("<details><summary>Where the time goes (seconds in the worker process) and scenario durations</summary>")
     p("")
-    p("| Cycle | Sheets read | parse | register (ledger) | evidence (Drive) | render (PDF) | print batch | write-back plan | "
+    p("| Cycle | Sheets read + parse | register (ledger) | evidence (Drive) | render (PDF) | print batch | write-back plan | "
       "Sheets write | Word copies | cycle | process wall | CPU | Peak RSS | Sheets bytes down / up |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def phase_row(label: str, c: dict[str, Any]) -> None:
         w = c["worker"]
         ph = w.get("phases", {})
         g = lambda k: ph.get(k, 0.0)  # noqa: E731
         http = w.get("http", {})
-        p(f"| {label} | {g('sheets_read'):.2f} | {g('parse'):.2f} | {g('register') - g('evidence'):.2f} | "
+        p(f"| {label} | {g('sheets_read'):.2f} | {g('register') - g('evidence'):.2f} | "
           f"{g('evidence'):.2f} | {g('render'):.2f} | {g('print_batch'):.2f} | {g('write_back') - g('sheets_write'):.2f} | "
           f"{g('sheets_write'):.2f} | {g('salinan'):.2f} | {w.get('t_cycle', 0):.2f} | {c['wall']:.2f} | {cpu_of(c):.1f} | "
           f"{w.get('rss_self_mb', 0):.0f} MB | {http.get('bytes_down', 0) / 1e6:.1f} MB / {http.get('bytes_up', 0) / 1e6:.1f} MB |")

@@ -11,13 +11,12 @@ loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,11 +45,9 @@ from .sheetplan import (
     RIWAYAT_COLUMNS,
     RIWAYAT_TAB,
     STATUS_COLUMNS,
-    TablePlan,
-    only_columns,
-    plan_keyed_table,
-    plan_status,
+    TableDiff,
 )
+from .cycleread import CycleReaders, ParsedResponses
 
 log = logging.getLogger("siapmas.engine")
 
@@ -177,16 +174,17 @@ class Engine:
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
         self._sweep()
-        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
+        snap = self._read()
         report.steps = self._apply_kendali(snap)
-        subs, errors = self._parse(snap)
-        snap.responses = only_columns(snap.responses)  # parsed: keep just the status cells
-        report.row_errors = errors
-        for e in errors:
+        parsed: ParsedResponses = snap.responses
+        if parsed.header_error is not None:
+            raise parsed.header_error
+        report.row_errors = parsed.errors
+        for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
-        self._register_new(subs, report)
+        self._register_new(parsed.submissions, report)
         self._render_pending(report)
-        report.cells_written = self._write_back(snap, subs, errors)
+        report.cells_written = self._write_back(snap)
         # conveniences after the status is in the sheet: one file to print, Word copies
         if self.s.output.print_batch:
             report.batches = self._print_batch()
@@ -214,19 +212,31 @@ class Engine:
         for p in stale:
             log.info("Berkas sementara sisa proses terhenti dihapus: %s", p.name)
 
-    def _parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
-        opts = ParseOptions(
+    def parse_options(self, sheet_tz: Any = None, known: Collection[str] = frozenset()) -> ParseOptions:
+        return ParseOptions(
             titles=self.s.question_titles(),
             tz=self.tz,
             day_first=self.s.source.day_first,
-            sheet_tz=snap.sheet_tz,
+            sheet_tz=sheet_tz,
             now=self.clock(),
             ignore_titles=STATUS_COLUMNS,
-            known=self.ledger.known_keys(),
+            known=known,
         )
+
+    def _read(self) -> Snapshot:
+        """One read of the sheet, parsed and fingerprinted as it streams in (cycleread)."""
+        known = self.ledger.known_keys()
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB],
+                                 CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known)))
+        if not isinstance(snap.responses, ParsedResponses):  # pragma: no cover - a backend bug
+            raise TypeError("backend ignored the cycle's readers")
+        return snap
+
+    def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
+        """Every row of a response tab read in full (:class:`KeepAll`), parsed (recover)."""
         if not snap.responses.header:  # a brand-new form with no response yet
             return [], []
-        return parse_responses(snap.responses.header, snap.responses.rows, opts)
+        return parse_responses(snap.responses.header, snap.responses.rows, self.parse_options(snap.sheet_tz))
 
     # --- registration ----------------------------------------------------------------
 
@@ -488,7 +498,7 @@ class Engine:
         """PDFs of every item not yet in a batch, in agenda order, for printing at once —
         one file per cycle, split every PRINT_BATCH_ITEMS items so a large backlog gives
         several printable files instead of one that no printer (or memory) can take."""
-        rows = [r for r in self.ledger.item_rows() if r.print_batch is None and r.documents != "{}"]
+        rows = self.ledger.unbatched_items()
         if not rows:
             return []
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
@@ -518,66 +528,46 @@ class Engine:
 
     # --- write-back -------------------------------------------------------------------
 
-    def _write_back(self, snap: Snapshot, subs: Sequence[Submission], errors: Sequence[RowError]) -> int:
+    def _write_back(self, snap: Snapshot) -> int:
+        """Plan every status and register cell from the ledger, item by item (never all
+        items at once), against the fingerprints read this cycle; write what differs."""
         now = self.clock()
-        item_rows = self.ledger.item_rows(WRITE_BACK_COLUMNS)
-        payloads = self.ledger.payloads()
-        by_key = {r.key: r for r in item_rows}
-        dup_of = {r.key: r.duplicate_of for r in self.ledger.duplicates()}
         v = self.views
-        bad = {e.row - 2: {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message} for e in errors}
-
-        def status_rows() -> Iterator[tuple[int, dict[str, object]]]:
-            """(data-row index as read this cycle, status cells), in row order, made one at a time."""
-            for s in subs:
-                r = s.source_row - 2
-                if r in bad:
-                    continue
-                if s.key in by_key:
-                    yield r, v.status_cells(by_key[s.key], s.received_at, now)
-                elif s.key in dup_of and dup_of[s.key] in by_key:
-                    orig = by_key[dup_of[s.key]]
-                    yield r, {
-                        "No. Agenda": orig.agenda_no,
-                        "Tahap": DUPLIKAT_TEXT,
-                        "Kelengkapan": f"Duplikat dari {orig.agenda_no}",
-                    }
-
-        desired = heapq.merge(status_rows(), sorted(bad.items()), key=lambda pair: pair[0])
-        agenda_of = {r.key: r.agenda_no for r in item_rows}
-        agenda_keys = set(agenda_of.values())
-        # the register tabs' desired rows are generated and compared one at a time (at
-        # 100,000 items, holding them all cost hundreds of MB); Kendali's editable state
-        # is collected on the way
-        states: dict[str, str] = {}
-
-        def kendali_rows() -> Iterator[dict[str, object]]:
-            for r in item_rows:
-                k = v.kendali_row(r, payloads[r.key], now)
-                states[r.key] = kendali_state(k)
-                yield k
-
-        plans: list[TablePlan] = [
-            plan_status(snap.responses, desired),
-            plan_keyed_table(
-                snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda",
-                (v.buku_agenda_row(r, payloads[r.key]) for r in item_rows), keys=agenda_keys,
-            ),
-            plan_keyed_table(
-                snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID",
-                (v.riwayat_row(ev, agenda_of.get(ev.key, "")) for ev in self.ledger.iter_events()),
-                keys={str(i) for i in self.ledger.event_ids()},
-            ),
-            plan_keyed_table(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda",
-                             kendali_rows(), keys=agenda_keys),
-        ]
+        parsed: ParsedResponses = snap.responses
+        row_of = parsed.row_of()
+        bad = {e.row - 2: {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message} for e in parsed.errors}
+        status = TableDiff(parsed.status, parsed.title, STATUS_COLUMNS)
+        buku = TableDiff(snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda")
+        kendali = TableDiff(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda")
+        riwayat = TableDiff(snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID")
         # Remember what the editable Kendali cells will say BEFORE writing: if the write
         # is lost, the operator's values still differ and are judged again next cycle.
-        changed = {k: st for k, st in states.items() if st != (by_key[k].kendali_state or "{}")}
-        if changed:
+        states: dict[str, str] = {}
+        for r in self.ledger.iter_items(WRITE_BACK_COLUMNS):
+            payload = {"received_at": r.received_at, "nama": r.nama}
+            row = row_of.get(r.key)
+            if row is not None and row not in bad:
+                status.compare_row(row, v.status_cells(r, datetime.fromisoformat(r.received_at), now))
+            buku.compare(v.buku_agenda_row(r, payload))
+            k = v.kendali_row(r, payload, now)
+            st = kendali_state(k)
+            if st != (r.kendali_state or "{}"):
+                states[r.key] = st
+            kendali.compare(k)
+        for d in self.ledger.duplicate_agendas():
+            row = row_of.get(d.key)
+            if row is not None and row not in bad:
+                status.compare_row(row, {"No. Agenda": d.agenda_no, "Tahap": DUPLIKAT_TEXT,
+                                         "Kelengkapan": f"Duplikat dari {d.agenda_no}"})
+        for row, cells in bad.items():
+            status.compare_row(row, cells)
+        for ev in self.ledger.iter_events():
+            riwayat.compare(v.riwayat_row(ev, ev.agenda_no))
+        if states:
             with self.ledger.tx() as conn:
-                for k, st in changed.items():
-                    conn.execute(update(items).where(items.c.key == k).values(kendali_state=st))
+                for key, st in states.items():
+                    conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
+        plans = [status.result(), buku.result(), riwayat.result(), kendali.result()]
         controls = {KENDALI_TAB: validations(self.wf.labels, AKD_LIST)}
         self.backend.write(plans, controls)
         return sum(len(p.updates) for p in plans)

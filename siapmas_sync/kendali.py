@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import SheetTable
-from .sheetplan import cell_text, header_key
+from .sheetplan import DigestReader, DigestTable, cell_text, digest_table
 
 KENDALI_TAB = "Kendali"
 
@@ -90,54 +90,41 @@ class StoredStates(Mapping[str, Mapping[str, str]]):
         return len(self._raw)
 
 
-def find_edits(table: SheetTable | None, last_written: Mapping[str, Mapping[str, str]]) -> list[KendaliEdit]:
+def find_edits(table: DigestTable | SheetTable | None,
+               last_written: Mapping[str, Mapping[str, str]]) -> list[KendaliEdit]:
     """Rows whose editable cells differ from what the worker last wrote.
 
-    ``last_written`` maps agenda number → {column: canonical text}. Rows the worker never
-    wrote (unknown agenda numbers) are ignored; duplicated rows count once (the first)."""
-    if table is None or not table.header:
+    ``table``: the tab as read, a :class:`DigestTable` keeping the editable cells (see
+    :func:`kendali_reader`) or a full :class:`SheetTable`. ``last_written`` maps agenda
+    number → {column: canonical text}. Rows the worker never wrote (unknown agenda
+    numbers) are ignored; duplicated rows count once (the first)."""
+    if isinstance(table, SheetTable):
+        table = digest_table(table, KENDALI_COLUMNS, "No. Agenda", EDITABLE)
+    if table is None or not table.has_column("No. Agenda"):
         return []
-    pos = {header_key(h): i for i, h in reversed(list(enumerate(table.header)))}
-    c_agenda = pos.get(header_key("No. Agenda"))
-    if c_agenda is None:
-        return []
-    cols = {c: pos.get(header_key(c)) for c in EDITABLE}
-    seen: set[str] = set()
+    present = [(j, c) for j, c in enumerate(EDITABLE) if table.has_column(c)]
     edits = []
-    for r, row in enumerate(table.rows):
-        agenda = cell_text(row[c_agenda]) if c_agenda < len(row) else ""
-        if not agenda or agenda in seen or agenda not in last_written:
+    for agenda, r in table.row_of.items():
+        if agenda not in last_written:
             continue
-        seen.add(agenda)
-        values = {
-            c: editable_text(c, row[i] if i is not None and i < len(row) else None) for c, i in cols.items() if i is not None
-        }
+        cells = table.kept[r]
+        values = {c: editable_text(c, cells[j]) for j, c in present}
         before = last_written[agenda]
         changes = {c: v for c, v in values.items() if v != before.get(c, v)}
         if changes:
             edits.append(KendaliEdit(agenda, r, changes, values))
+    edits.sort(key=lambda e: e.row)
     return edits
+
+
+def kendali_reader(title: str = KENDALI_TAB) -> DigestReader:
+    """How a cycle reads the Kendali tab: fingerprints, plus the editable cells as typed."""
+    return DigestReader(title, KENDALI_COLUMNS, "No. Agenda", EDITABLE)
 
 
 def written_state(row: Mapping[str, Any]) -> dict[str, str]:
     """The canonical editable values of a Kendali row the worker is about to write."""
     return {c: editable_text(c, row.get(c)) for c in EDITABLE}
-
-
-def row_positions(table: SheetTable | None) -> dict[str, int]:
-    """Agenda number → data row, for rows present on the tab."""
-    if table is None or not table.header:
-        return {}
-    pos = {header_key(h): i for i, h in enumerate(table.header)}
-    c = pos.get(header_key("No. Agenda"))
-    out: dict[str, int] = {}
-    if c is None:
-        return out
-    for r, row in enumerate(table.rows):
-        k = cell_text(row[c]) if c < len(row) else ""
-        if k and k not in out:
-            out[k] = r
-    return out
 
 
 def validations(stage_labels: Sequence[str], akd: Sequence[str]) -> dict[str, list[str]]:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -242,6 +243,32 @@ class Ledger:
         with self.engine.connect() as conn:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
 
+    def iter_items(self, columns: Sequence[str], batch: int = 2000) -> Iterator[Any]:
+        """Every item in agenda order with *columns*, plus ``received_at`` and ``nama`` of its
+        submission, fetched *batch* rows at a time: the write-back of a 100,000-item ledger
+        looks at each item once and never holds them all."""
+        cols = [items.c[c] for c in columns if c not in ("year", "seq")]
+        q = select(
+            items.c.year, items.c.seq, *cols,
+            func.json_extract(responses.c.payload, "$.received_at").label("received_at"),
+            func.json_extract(responses.c.payload, "$.nama").label("nama"),
+        ).join(responses, responses.c.key == items.c.key)
+        last: tuple[int, int] = (-1, -1)
+        while True:
+            page = q.where(tuple_(items.c.year, items.c.seq) > tuple_(*last))
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(page.order_by(items.c.year, items.c.seq).limit(batch)))
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = (rows[-1].year, rows[-1].seq)
+
+    def unbatched_items(self) -> list[Any]:
+        """Items with documents that are not in a print batch yet, in agenda order."""
+        q = select(items.c.key, items.c.documents).where(items.c.print_batch.is_(None), items.c.documents != "{}")
+        with self.engine.connect() as conn:
+            return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
+
     def kendali_states(self) -> dict[str, str]:
         """Agenda number → the Kendali state last written (JSON text), where there is one."""
         q = select(items.c.agenda_no, items.c.kendali_state)
@@ -252,19 +279,19 @@ class Ledger:
         return conn.execute(select(items).where(items.c.key == key)).first()
 
     def iter_events(self, batch: int = 2000) -> Iterator[Any]:
-        """Every event in id order, fetched *batch* rows at a time (never all held)."""
+        """Every event in id order with its item's ``agenda_no`` ("" for a response that has
+        none), fetched *batch* rows at a time (never all held)."""
+        q = select(events, func.coalesce(items.c.agenda_no, "").label("agenda_no")).outerjoin(
+            items, items.c.key == events.c.key
+        )
         last = 0
         while True:
             with self.engine.connect() as conn:
-                rows = list(conn.execute(select(events).where(events.c.id > last).order_by(events.c.id).limit(batch)))
+                rows = list(conn.execute(q.where(events.c.id > last).order_by(events.c.id).limit(batch)))
             yield from rows
             if len(rows) < batch:
                 return
             last = rows[-1].id
-
-    def event_ids(self) -> list[int]:
-        with self.engine.connect() as conn:
-            return [r.id for r in conn.execute(select(events.c.id))]
 
     def event_rows(self, key: str | None = None) -> list[Any]:
         q = select(events).order_by(events.c.id)
@@ -333,6 +360,13 @@ class Ledger:
     @staticmethod
     def last_event(conn: Connection, key: str) -> Any:
         return conn.execute(select(events).where(events.c.key == key).order_by(events.c.id.desc()).limit(1)).first()
+
+    def duplicate_agendas(self) -> list[Any]:
+        """(key, agenda_no) of every resubmission: the key of the duplicate response and the
+        agenda number of the item it repeats."""
+        q = select(responses.c.key, items.c.agenda_no).join(items, items.c.key == responses.c.duplicate_of)
+        with self.engine.connect() as conn:
+            return list(conn.execute(q))
 
     def duplicates(self) -> list[Any]:
         with self.engine.connect() as conn:

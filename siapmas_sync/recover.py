@@ -132,7 +132,7 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
     n = settings.numbering
     pattern = agenda_pattern(n.template, n.kode_klasifikasi, n.unit)
     snap = backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
-    subs, _errors = engine._parse(snap)
+    subs, _errors = engine.parse(snap)
     status = _table(snap.responses)
     kendali = {cell_text(r.get(header_key("No. Agenda"))): r for r in _table(snap.tabs.get(KENDALI_TAB))}
     riwayat: dict[str, list[dict[str, Any]]] = {}

@@ -11,7 +11,8 @@ earlier cycle.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import struct
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,108 +116,231 @@ def locate_columns(header: Sequence[object], wanted: Iterable[str]) -> tuple[lis
     return new_header, positions, changed
 
 
-def only_columns(table: SheetTable, columns: Sequence[str] = STATUS_COLUMNS) -> SheetTable:
-    """*table* with every cell outside *columns* dropped (None), header and row positions
-    unchanged: what :func:`plan_status` needs once the rows are parsed. On a 100,000-row
-    form it lets the chronologies go before the write-back instead of after it."""
-    _, pos, _ = locate_columns(table.header, columns)
-    keep = {c for c in pos.values() if c < len(table.header)}
-    width = max(keep) + 1 if keep else 0
-    rows = [tuple(row[c] if c in keep else None for c in range(min(width, len(row)))) for row in table.rows]
-    return SheetTable(table.title, table.header, rows)
+# --- fingerprints of a tab ------------------------------------------------------------
+#
+# A 100,000-row register read in full held every cell of every tab (~300 MB). The planners
+# only ever ask "does this cell already say that?", so a tab is kept as one fingerprint
+# per cell of the planned columns (Python's 64-bit string hash of the cell's text, packed
+# into bytes: 8 bytes a cell), computed while the rows stream in. Both sides are hashed in
+# the same process, so a per-process hash seed is fine; two different texts share a hash
+# with probability 2⁻⁶⁴, i.e. never.
+
+
+def cell_hash(value: object) -> int:
+    """The fingerprint of a cell's text as :func:`cell_text` compares it."""
+    return hash(cell_text(value))
+
+
+_EMPTY_HASH = cell_hash("")
+_packers: dict[int, struct.Struct] = {}
+
+
+def _packer(n: int) -> struct.Struct:
+    if n not in _packers:
+        _packers[n] = struct.Struct(f"<{n}q")
+    return _packers[n]
+
+
+@dataclass
+class DigestTable:
+    """A tab as the planners need it, made by :class:`DigestReader` while it is read:
+    the header, for each data row the fingerprints of the *columns* (in that order), the
+    first data row of each key, later rows repeating a key, and the raw cells of the
+    *kept* columns of each key's first row (the Kendali sheet's editable cells)."""
+
+    title: str
+    columns: tuple[str, ...]
+    key_column: str | None = None
+    kept_columns: tuple[str, ...] = ()
+    header: list[str] = field(default_factory=list)
+    digests: bytearray = field(default_factory=bytearray)  # 8 bytes per column per row, rows end to end
+    row_of: dict[str, int] = field(default_factory=dict)
+    duplicates: list[tuple[int, str, tuple[int, ...]]] = field(default_factory=list)  # row, key, non-empty columns
+    kept: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    last_nonempty: int = -1
+
+    @property
+    def stride(self) -> int:
+        return 8 * len(self.columns)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.digests) // self.stride if self.columns else 0
+
+    def digest(self, r: int) -> bytes | None:
+        """The fingerprints of data row *r* (None beyond the last row read)."""
+        n = self.stride
+        return bytes(self.digests[r * n : (r + 1) * n]) if r < self.row_count else None
+
+    def has_column(self, title: str) -> bool:
+        k = header_key(title)
+        return any(header_key(h) == k for h in self.header)
+
+
+class DigestReader:
+    """Turns a tab, row by row, into a :class:`DigestTable` (see backends.base.TabReader)."""
+
+    def __init__(self, title: str, columns: Sequence[str], key_column: str | None = None,
+                 keep: Sequence[str] = ()) -> None:
+        self.table = DigestTable(title, tuple(columns), key_column, tuple(keep))
+        self._shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._rows = 0
+        self.header([])
+
+    def header(self, header: Sequence[object]) -> None:
+        t = self.table
+        t.header = [cell_text(h) for h in header]
+        _, pos, _ = locate_columns(t.header, t.columns)
+        self._idx = [pos[c] for c in t.columns]
+        self._kc = pos[t.key_column] if t.key_column else None
+        self._keep = [pos[c] for c in t.kept_columns]
+        self._pack = _packer(len(t.columns)).pack
+
+    def row(self, row: Sequence[object]) -> None:
+        t = self.table
+        r = self._rows
+        self._rows += 1
+        n = len(row)
+        t.digests += self._pack(*[hash(cell_text(row[i])) if i < n else _EMPTY_HASH for i in self._idx])
+        if any(v is not None and v != "" for v in row):
+            t.last_nonempty = r
+        if self._kc is None:
+            return
+        k = cell_text(row[self._kc]) if self._kc < n else ""
+        if not k:
+            return
+        if k not in t.row_of:
+            t.row_of[k] = r
+            if self._keep:
+                kept = tuple(row[i] if i < n else None for i in self._keep)
+                t.kept[r] = self._shared.setdefault(kept, kept)  # most rows say the same
+        else:
+            filled = tuple(j for j, i in enumerate(self._idx) if i < n and cell_text(row[i]) != "")
+            t.duplicates.append((r, k, filled))
+
+    def result(self) -> DigestTable:
+        return self.table
+
+
+def digest_table(table: SheetTable, columns: Sequence[str], key_column: str | None = None,
+                 keep: Sequence[str] = ()) -> DigestTable:
+    """A full :class:`SheetTable` as a :class:`DigestTable` (tests, small tabs)."""
+    reader = DigestReader(table.title, columns, key_column, keep)
+    reader.header(table.header)
+    for row in table.rows:
+        reader.row(row)
+    return reader.result()
+
+
+class TableDiff:
+    """Compares what a tab should hold with its :class:`DigestTable`, one desired row at a
+    time, and collects the cells that differ as a :class:`TablePlan`.
+
+    Keyed (a register tab, *key_column* given): rows are found by their key wherever staff
+    moved them; missing rows are appended after the last non-empty row; a later row
+    repeating a key the ledger owns (e.g. a timed-out write Google applied late, over a
+    row appended since) is cleared. Rows the ledger does not know are left alone.
+    Unkeyed (the response tab's status columns): rows are addressed by data-row index."""
+
+    def __init__(self, table: DigestTable | None, tab: str, columns: Sequence[str],
+                 key_column: str | None = None) -> None:
+        self.columns = tuple(columns)
+        if table is None:
+            table = DigestTable(tab, self.columns, key_column)
+        if table.columns != self.columns or table.key_column != key_column:
+            raise ValueError(f"{tab}: read with columns {table.columns}, planned with {self.columns}")
+        self.table = table
+        self.key_column = key_column
+        header, pos, changed = locate_columns(table.header, self.columns)
+        self._pos = [pos[c] for c in self.columns]
+        self._index = {c: j for j, c in enumerate(self.columns)}
+        self._pack = _packer(len(self.columns))
+        self._empty = self._pack.pack(*[_EMPTY_HASH] * len(self.columns))
+        old = table.header
+        if key_column is None:
+            self.plan = TablePlan(tab, header, changed)
+            if changed:
+                self.plan.updates.extend(CellUpdate(tab, 0, c, header[c]) for c in range(len(old), len(header)))
+        else:
+            self.plan = TablePlan(tab, header, changed or not old)
+            if self.plan.header_changed:
+                self.plan.updates.extend(
+                    CellUpdate(tab, 0, c, header[c])
+                    for c in range(len(header))
+                    if c >= len(old) or cell_text(old[c]) != header[c]
+                )
+        self._next_row = table.last_nonempty + 1
+        self._dup_keys = {k for _, k, _ in table.duplicates}
+        self._owned: set[str] = set()
+
+    def compare(self, values: Mapping[str, object]) -> None:
+        """A register row (keyed diff): {column title: value}, the key column included."""
+        k = cell_text(values[self.key_column])  # type: ignore[index]
+        if k in self._dup_keys:
+            self._owned.add(k)
+        r = self.table.row_of.get(k)
+        if r is not None:
+            self.compare_row(r, values)
+            return
+        r = self._next_row
+        self._next_row += 1
+        self.plan.appended_rows += 1
+        for title, value in values.items():
+            if cell_text(value) != "":
+                self.plan.updates.append(CellUpdate(self.plan.tab, r + 1, self._pos[self._index[title]], fit_cell(value)))
+
+    def compare_row(self, r: int, values: Mapping[str, object]) -> None:
+        """The cells *values* ({column title: value}, any subset) for data row *r*."""
+        stored = self.table.digest(r) or self._empty
+        cells = [fit_cell(v) for v in values.values()]
+        hashes = [hash(cell_text(v)) for v in cells]
+        if len(hashes) == len(self.columns) and tuple(values) == self.columns:
+            if self._pack.pack(*hashes) == stored:  # the usual case: the row already says it all
+                return
+            js: Iterable[int] = range(len(self.columns))
+        else:
+            js = [self._index[t] for t in values]
+        have = self._pack.unpack(stored)
+        for j, h, value in zip(js, hashes, cells):
+            if have[j] != h:
+                self.plan.updates.append(CellUpdate(self.plan.tab, r + 1, self._pos[j], value))
+
+    def result(self) -> TablePlan:
+        for r, k, filled in self.table.duplicates:
+            if k in self._owned:
+                self.plan.updates.extend(CellUpdate(self.plan.tab, r + 1, self._pos[j], "") for j in filled)
+        return self.plan
 
 
 def plan_status(
-    table: SheetTable,
+    table: SheetTable | DigestTable,
     desired: Mapping[int, Mapping[str, object]] | Iterable[tuple[int, Mapping[str, object]]],
     columns: Sequence[str] = STATUS_COLUMNS,
 ) -> TablePlan:
     """Status cells for response rows. ``desired`` maps a 0-based data-row index (as read
-    this cycle) to {column title: value}, or yields such pairs (compared one at a time)."""
-    header, pos, changed = locate_columns(table.header, columns)
-    plan = TablePlan(table.title, header, changed)
-    if changed:
-        plan.updates.extend(CellUpdate(table.title, 0, c, header[c]) for c in range(len(table.header), len(header)))
-    pairs = sorted(desired.items()) if isinstance(desired, Mapping) else desired
-    for r, values in pairs:
-        row = table.rows[r] if r < len(table.rows) else []
-        for title, value in values.items():
-            c = pos[title]
-            value = fit_cell(value)
-            current = row[c] if c < len(row) else None
-            if cell_text(current) != cell_text(value):
-                plan.updates.append(CellUpdate(table.title, r + 1, c, value))
-    return plan
+    this cycle) to {column title: value}, or yields such pairs."""
+    if isinstance(table, SheetTable):
+        table = digest_table(table, columns)
+    diff = TableDiff(table, table.title, columns)
+    for r, values in (desired.items() if isinstance(desired, Mapping) else desired):
+        diff.compare_row(r, values)
+    return diff.result()
 
 
 def plan_keyed_table(
-    table: SheetTable | None,
+    table: SheetTable | DigestTable | None,
     tab: str,
     columns: Sequence[str],
     key_column: str,
     desired_rows: Iterable[Mapping[str, object]],
-    keys: Collection[str] | None = None,
 ) -> TablePlan:
-    """A register tab (Buku Agenda, Riwayat): one row per key. Rows are found by their key
-    column wherever staff moved them; changed cells are rewritten; missing rows are
-    appended after the last non-empty row. Rows the ledger does not know are left alone.
-
-    *desired_rows* may be a generator when *keys* (the key of every desired row, as
-    text) is given: the rows are then compared one at a time and never all held."""
-    if keys is None:
-        desired_rows = list(desired_rows)
-        keys = {cell_text(v[key_column]) for v in desired_rows}
-    if table is None:
-        table = SheetTable(tab, [], [])
-    header, pos, changed = locate_columns(table.header, columns)
-    plan = TablePlan(tab, header, changed or not table.header)
-    if plan.header_changed:
-        plan.updates.extend(
-            CellUpdate(tab, 0, c, header[c])
-            for c in range(len(header))
-            if c >= len(table.header) or cell_text(table.header[c]) != header[c]
-        )
-    kc = pos[key_column]
-    row_of: dict[str, int] = {}
-    wanted = keys if isinstance(keys, (set, frozenset)) else set(keys)
-    for r, row in enumerate(table.rows):
-        k = cell_text(row[kc]) if kc < len(row) else ""
-        if k and k not in row_of:
-            row_of[k] = r
-        elif k and k in wanted:
-            # a second row with a key the worker owns (e.g. a timed-out write that Google
-            # applied late, over a row appended since): clear it, the first one is kept
-            for title in columns:
-                c = pos[title]
-                if c < len(row) and cell_text(row[c]) != "":
-                    plan.updates.append(CellUpdate(tab, r + 1, c, ""))
-    next_row = _last_nonempty(table.rows) + 1
+    """A register tab (Buku Agenda, Riwayat): one row per key (see :class:`TableDiff`)."""
+    if isinstance(table, SheetTable):
+        table = digest_table(table, columns, key_column)
+    diff = TableDiff(table, tab, columns, key_column)
     for values in desired_rows:
-        k = cell_text(values[key_column])
-        if k in row_of:
-            r = row_of[k]
-            row = table.rows[r]
-            for title, value in values.items():
-                c = pos[title]
-                value = fit_cell(value)
-                current = row[c] if c < len(row) else None
-                if cell_text(current) != cell_text(value):
-                    plan.updates.append(CellUpdate(tab, r + 1, c, value))
-        else:
-            r = next_row
-            next_row += 1
-            plan.appended_rows += 1
-            for title, value in values.items():
-                if cell_text(value) != "":
-                    plan.updates.append(CellUpdate(tab, r + 1, pos[title], fit_cell(value)))
-    return plan
-
-
-def _last_nonempty(rows: Sequence[Sequence[Any]]) -> int:
-    for r in range(len(rows) - 1, -1, -1):
-        if any(cell_text(v) != "" for v in rows[r]):
-            return r
-    return -1
+        diff.compare(values)
+    return diff.result()
 
 
 def a1_column(col: int) -> str:

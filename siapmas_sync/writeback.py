@@ -8,9 +8,9 @@ Reporter identity is masked ("Dirahasiakan") wherever an item is *rahasia*.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from . import codec
@@ -35,16 +35,16 @@ class Views:
     settle_days: int = 60
 
     def __post_init__(self) -> None:
-        self._sla_cache: dict[tuple[Any, ...], SlaStatus | None] = {}
+        self._last_sla: tuple[tuple[Any, ...], SlaStatus | None] = ((), None)
 
     def sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
-        """The item's clocks at ``now`` (computed once per item and instant)."""
+        """The item's clocks at ``now``. The write-back asks twice in a row for each item
+        (status cells, then Kendali), so the last answer is kept — only the last: a cache
+        of every item would hold 100,000 entries that the next cycle's ``now`` never hits."""
         key = (row.key, row.tahap, row.stage_entered_at, received_at, now)
-        if key not in self._sla_cache:
-            if len(self._sla_cache) > 500_000:
-                self._sla_cache.clear()
-            self._sla_cache[key] = self._sla(row, received_at, now)
-        return self._sla_cache[key]
+        if self._last_sla[0] != key:
+            self._last_sla = (key, self._sla(row, received_at, now))
+        return self._last_sla[1]
 
     def _sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
         try:
@@ -78,7 +78,8 @@ class Views:
             "Batas Waktu": self.deadline_text(self.sla(row, received_at, now)),
             "Diteruskan ke (usulan)": row.diteruskan_ke or f"{routing['tujuan']} (usulan)",
             "Kelengkapan": "Lengkap" if not kurang else "Kurang: " + "; ".join(kurang),
-            "Dokumen": docs.get("links") or (str(Path(docs["aduan"]).parent) if docs.get("aduan") else "menunggu"),
+            # os.path, not Path: pathlib interns every folder name it parses, for good
+            "Dokumen": docs.get("links") or (os.path.dirname(docs["aduan"]) or "." if docs.get("aduan") else "menunggu"),
             "Diperbarui": format_wib(from_iso(row.updated_at), self.tz),
         }
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from siapmas_sync.errors import HeaderError
 from siapmas_sync.intake.headers import QuestionTitles
-from siapmas_sync.intake.rows import ParseOptions, cell_text, parse_responses, split_bukti
+from siapmas_sync.intake.rows import ParseOptions, ResponseParser, cell_text, parse_responses, split_bukti
 from siapmas_sync.models import CATATAN, KURANG
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -128,12 +128,12 @@ def test_rows_the_ledger_knows_are_identified_but_not_parsed_again() -> None:
     other = list(ROW)
     other[1] = "Siti Aminah"
     (full, full_other), _ = parse(HEADER, [ROW, other])
-    subs, errors = parse(HEADER, [ROW, other], replace(OPTS, known=frozenset({full.key})))
-    assert errors == []
-    known, new = subs
-    assert (known.key, known.received_at, known.source_row) == (full.key, full.received_at, 2)
-    assert (known.nama, known.kronologi, known.content_hash) == ("", "", "")  # the ledger holds the rest
-    assert new == full_other  # an unknown row is parsed in full, as before
+    parser = ResponseParser(HEADER, replace(OPTS, known=frozenset({full.key})))
+    for row in (ROW, other, list(ROW)):
+        parser.feed(row)
+    assert parser.errors == []
+    assert parser.known == {full.key: 2}  # identified by its key, at its first row; the ledger holds the rest
+    assert parser.submissions == [full_other]  # an unknown row is parsed in full, as before
 
 
 def test_ragged_rows_are_padded_and_status_only_rows_are_blank() -> None:

@@ -1,7 +1,9 @@
 """Write planning: only changed cells, columns by header, rows by key."""
 
+import pytest
+
 from siapmas_sync.models import SheetTable
-from siapmas_sync.sheetplan import STATUS_COLUMNS, a1_column, only_columns, plan_keyed_table, plan_status
+from siapmas_sync.sheetplan import STATUS_COLUMNS, TableDiff, a1_column, digest_table, plan_keyed_table, plan_status
 
 
 def test_status_columns_are_created_once_at_the_end_and_only_changes_written():
@@ -80,14 +82,33 @@ def test_text_longer_than_a_cell_is_cut_once_and_then_left_alone():
     assert again.empty
 
 
-def test_status_planned_on_the_status_cells_alone_is_the_same_plan():
-    """After parsing, the engine keeps only the status cells of the response rows; the
-    write plan made from them is the one made from the full rows."""
+def test_a_tab_is_kept_as_fingerprints_not_text():
+    """A 100,000-row sheet must not be held cell by cell: each row keeps 8 bytes per planned
+    column, whatever the row holds, and the plan made from them is exact."""
     header = ["no. AGENDA", "Timestamp", "Kronologi", "tahap", "Lain"]
     rows = [["0001/SIAPMAS/2026", "t", "x" * 5000, "TERAGENDA", "z"], ["", "t2", "y" * 300], []]
-    full = SheetTable("S", header, rows)
-    slim = only_columns(full, ("No. Agenda", "Tahap"))
-    assert slim.rows == [("0001/SIAPMAS/2026", None, None, "TERAGENDA"), ("", None, None), ()]
-    desired = {0: {"No. Agenda": "0001/SIAPMAS/2026", "Tahap": "SELESAI"}, 1: {"No. Agenda": "0002/SIAPMAS/2026", "Tahap": "TERAGENDA"}}
     cols = ("No. Agenda", "Tahap")
-    assert plan_status(slim, desired, cols).updates == plan_status(full, desired, cols).updates
+    t = digest_table(SheetTable("S", header, rows), cols)
+    assert len(t.digests) == 3 * 16 and t.row_count == 3
+    assert t.last_nonempty == 1
+    desired = {0: {"No. Agenda": "0001/SIAPMAS/2026", "Tahap": "SELESAI"},
+               1: {"No. Agenda": "0002/SIAPMAS/2026", "Tahap": "TERAGENDA"}, 2: {"Tahap": "TERAGENDA"}}
+    cells = sorted((u.row, u.col, u.value) for u in plan_status(t, desired, cols).updates)
+    assert cells == [(1, 3, "SELESAI"), (2, 0, "0002/SIAPMAS/2026"), (2, 3, "TERAGENDA"), (3, 3, "TERAGENDA")]
+
+
+def test_one_changed_cell_in_a_wide_row_is_the_only_cell_written():
+    cols = [f"K{i}" for i in range(16)]
+    row = {c: f"nilai {i}" for i, c in enumerate(cols)}
+    t = SheetTable("Kendali", ["K3", *[c for c in cols if c != "K3"], "staf"],
+                   [[row["K3"], *[row[c] for c in cols if c != "K3"], "catatan staf"]])
+    changed = dict(row, K15="baru")
+    plan = plan_keyed_table(t, "Kendali", cols, "K0", [changed])
+    assert [(u.row, u.col, u.value) for u in plan.updates] == [(1, 15, "baru")]
+    assert plan_keyed_table(t, "Kendali", cols, "K0", [row]).empty
+
+
+def test_a_digest_read_with_other_columns_is_refused():
+    t = digest_table(SheetTable("S", ["A", "B"], [["1", "2"]]), ("A",), "A")
+    with pytest.raises(ValueError):
+        TableDiff(t, "S", ("A", "B"), "A")

@@ -3,10 +3,10 @@ store. Keep it small: the Google and local implementations must stay interchange
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..models import Evidence, Finding, SheetTable, Submission
@@ -16,21 +16,78 @@ from ..sheetplan import TablePlan
 RESPONSE_TAB_NAMES: tuple[str, ...] = ("Form Responses 1", "Jawaban Formulir 1", "Form responses 1")
 
 
+class TabReader(Protocol):
+    """Takes one tab as it is read — the header row, then each data row — and keeps what
+    its user needs (all of it, a parse, fingerprints): a 100,000-row tab need never be
+    held whole. A read that is retried starts again with fresh readers."""
+
+    def header(self, header: Sequence[object]) -> None: ...
+
+    def row(self, row: Sequence[object]) -> None: ...
+
+    def result(self) -> Any: ...
+
+
+class Readers(Protocol):
+    """Makes the reader of each tab of one read attempt."""
+
+    def responses(self, title: str, sheet_tz: ZoneInfo | None) -> TabReader: ...
+
+    def register(self, title: str) -> TabReader: ...
+
+
+class FullTable:
+    """The plain reader: every cell, as a :class:`SheetTable` (recover, doctor, tests)."""
+
+    def __init__(self, title: str) -> None:
+        self.table = SheetTable(title, [], [])
+
+    def header(self, header: Sequence[object]) -> None:
+        self.table.header = [str(h) if h is not None else "" for h in header]
+
+    def row(self, row: Sequence[object]) -> None:
+        self.table.rows.append(row)  # type: ignore[arg-type]
+
+    def result(self) -> SheetTable:
+        return self.table
+
+
+class KeepAll:
+    """:class:`Readers` that keep every cell of every tab."""
+
+    def responses(self, title: str, sheet_tz: ZoneInfo | None) -> FullTable:
+        return FullTable(title)
+
+    def register(self, title: str) -> FullTable:
+        return FullTable(title)
+
+
+def feed(reader: TabReader, header: Sequence[object] | None, rows: Iterable[Sequence[object]]) -> Any:
+    """Run a whole table already in memory through *reader* (the local backend)."""
+    if header is not None:
+        reader.header(header)
+        for row in rows:
+            reader.row(row)
+    return reader.result()
+
+
 @dataclass
 class Snapshot:
     """One read of the spreadsheet: the response tab and our register tabs (None when a
-    tab does not exist yet), plus the spreadsheet's own time zone when it has one."""
+    tab does not exist yet), each as its reader kept it (a :class:`SheetTable` with
+    :class:`KeepAll`), plus the spreadsheet's own time zone when it has one."""
 
-    responses: SheetTable
-    tabs: dict[str, SheetTable | None] = field(default_factory=dict)
+    responses: Any
+    tabs: dict[str, Any] = field(default_factory=dict)
     sheet_tz: ZoneInfo | None = None
 
 
 class Backend(Protocol):
     name: str
 
-    def read(self, register_tabs: Sequence[str]) -> Snapshot:
-        """Read the response tab and the named register tabs (one round trip on Google)."""
+    def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:
+        """Read the response tab and the named register tabs (one round trip on Google),
+        each through its reader from *readers* (default :class:`KeepAll`)."""
         ...
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:

@@ -35,9 +35,9 @@ from ..config import Settings
 from ..documents import atomic_write_bytes
 from ..errors import BackendAccessError, SourceError
 from ..intake import extract_drive_id, sniff_mime
-from ..models import CellUpdate, Evidence, Finding, SheetTable, Submission, CATATAN
+from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
 from ..sheetplan import TablePlan, a1_column, header_key
-from .base import RESPONSE_TAB_NAMES, Snapshot
+from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
 from .valuestream import read_value_ranges
 from .google_http import (
     SCOPE_DRIVE_FILE,
@@ -195,29 +195,28 @@ class GoogleBackend:
     def sheet_tz(self) -> ZoneInfo | None:
         return self._sheet_tz
 
-    def read(self, register_tabs: Sequence[str]) -> Snapshot:
+    def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:
+        readers = readers or KeepAll()
         meta = self.metadata()
         titles = [self._resp_title] + [t for t in register_tabs if t in meta]
         try:
-            values = self.retry.call(lambda: self._batch_get(titles))
+            values = self.retry.call(lambda: self._batch_get(titles, readers))
         except APIError as exc:
             if exc.response.status_code != 400:
                 raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
             # a tab was renamed or removed since the metadata was cached: look again, once
             meta = self.metadata(refresh=True)
             titles = [self._resp_title] + [t for t in register_tabs if t in meta]
-            values = self._sheets(f"spreadsheet {self.spreadsheet_id}", lambda: self._batch_get(titles))
+            values = self._sheets(f"spreadsheet {self.spreadsheet_id}", lambda: self._batch_get(titles, readers))
         except Exception as exc:
             raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
-        tables = [SheetTable(t, [str(h) for h in (v[0] if v else [])], v[1:]) for t, v in zip(titles, values)]
-        tabs: dict[str, SheetTable | None] = {t: None for t in register_tabs}
-        for table in tables[1:]:
-            tabs[table.title] = table
-        return Snapshot(responses=tables[0], tabs=tabs, sheet_tz=self._sheet_tz)
+        tabs: dict[str, Any] = {t: None for t in register_tabs}
+        tabs.update(zip(titles[1:], values[1:]))
+        return Snapshot(responses=values[0], tabs=tabs, sheet_tz=self._sheet_tz)
 
-    def _batch_get(self, titles: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+    def _batch_get(self, titles: Sequence[str], readers: Readers) -> list[Any]:
         """One values:batchGet of whole tabs (unformatted values, dates as serial numbers),
-        parsed as it streams in (see valuestream)."""
+        each fed to a fresh reader as it streams in (see valuestream)."""
         params: dict[str, Any] = {
             "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
             "majorDimension": "ROWS", "ranges": [quote_tab(t) for t in titles],
@@ -228,7 +227,8 @@ class GoogleBackend:
         try:
             if not resp.ok:
                 raise APIError(resp)
-            return read_value_ranges(resp, len(titles))
+            tab_readers = [readers.responses(titles[0], self._sheet_tz)] + [readers.register(t) for t in titles[1:]]
+            return read_value_ranges(resp, tab_readers)
         finally:
             resp.close()
 

@@ -31,7 +31,7 @@ from ..errors import SourceError
 from ..intake import match_local_evidence
 from ..models import Evidence, Finding, SheetTable, Submission
 from ..sheetplan import TablePlan, cell_text, header_key
-from .base import RESPONSE_TAB_NAMES, Snapshot
+from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
 
 #: Characters that make a spreadsheet treat text as a formula (CSV/XLSX injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -81,6 +81,11 @@ def read_xlsx(path: Path, tab: str = "") -> tuple[str, list[list[Any]]]:
         return ws.title, rows
     finally:
         wb.close()
+
+
+def _through(reader: TabReader, table: SheetTable) -> Any:
+    """A tab read from the workbook, as its reader keeps it."""
+    return feed(reader, table.header or None, table.rows)
 
 
 def _trim(rows: list[list[Any]]) -> list[list[Any]]:
@@ -201,7 +206,7 @@ class LocalBackend:
         self._dirty = True
         return wb
 
-    def read(self, register_tabs: Sequence[str]) -> Snapshot:
+    def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:
         title, src_rows = self._read_source()
         src_rows = _trim([[xlsx_safe(v) for v in r] for r in src_rows])
         self._tab_title = title
@@ -214,8 +219,12 @@ class LocalBackend:
         full = self._mirror(ws, src_rows)
         responses = self._table(ws) or SheetTable(title)
         self._restore_long_text(responses, full)
-        tabs = {name: (self._table(wb[name]) if name in wb.sheetnames else None) for name in register_tabs}
-        return Snapshot(responses=responses, tabs=tabs, sheet_tz=None)
+        readers = readers or KeepAll()
+        tabs: dict[str, Any] = {}
+        for name in register_tabs:
+            table = self._table(wb[name]) if name in wb.sheetnames else None
+            tabs[name] = None if table is None else _through(readers.register(name), table)
+        return Snapshot(responses=_through(readers.responses(title, None), responses), tabs=tabs, sheet_tz=None)
 
     def _mirror(self, ws: Worksheet, src_rows: list[list[Any]]) -> dict[tuple[str, ...], dict[str, Any]]:
         """Append to the register's response tab every exported row it does not hold yet.
@@ -283,7 +292,7 @@ class LocalBackend:
             table.rows[r] = row
 
     @staticmethod
-    def _table(ws: Worksheet) -> SheetTable | None:
+    def _table(ws: Worksheet) -> SheetTable:
         rows = _trim([list(r) for r in ws.iter_rows(values_only=True)])
         if not rows:
             return SheetTable(ws.title, [], [])

@@ -2,9 +2,9 @@
 
 A register of 100,000 responses is a reply of ~260 MB. Parsed the usual way (the whole
 body as bytes, then as text, then as nested lists) it needed over a gigabyte at its peak.
-Here the body is parsed while it arrives (ijson, C backend) and each row is stored as a
-tuple whose short, repeated cells (stage names, dates, actors, "Lengkap") are interned,
-so the only copy held is the table itself, in its most compact form.
+Here the body is parsed while it arrives (ijson, C backend) and each row goes, as a tuple
+whose short, repeated cells (stage names, dates, actors, "Lengkap") are interned, to the
+tab's reader, which keeps what its user needs (see backends.base.TabReader).
 
 A reply cut off mid-way or garbled is a transient error (:class:`ConnectionError`),
 retried like a dropped connection.
@@ -13,11 +13,13 @@ retried like a dropped connection.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ijson
 import requests
+
+from .base import TabReader
 
 #: cells up to this length are interned: they repeat across rows (labels, dates, names)
 INTERN_MAX = 48
@@ -49,22 +51,29 @@ def _compact(row: list[Any]) -> tuple[Any, ...]:
     return tuple(intern(v) if type(v) is str and len(v) <= INTERN_MAX else v for v in row)
 
 
-def read_value_ranges(resp: requests.Response, count: int) -> list[list[tuple[Any, ...]]]:
-    """The rows of each of the *count* value ranges of a batchGet reply, in request order
-    (the API answers ranges in the order asked). Numbers come back as int or float."""
-    tables: list[list[tuple[Any, ...]]] = []
-    rows: list[tuple[Any, ...]] = []
+def read_value_ranges(resp: requests.Response, readers: Sequence[TabReader]) -> list[Any]:
+    """Feed each value range of a batchGet reply, in request order (the API answers ranges
+    in the order asked), to its reader — the first row as the header, then each data row
+    as it arrives — and return what each reader kept. Numbers come as int or float."""
+    it = iter(readers)
+    reader: TabReader | None = None
+    first = True
     row: list[Any] | None = None
     try:
         for prefix, event, value in ijson.parse(_ChunkReader(resp), use_float=True):
             if prefix == "valueRanges.item" and event == "start_map":
-                rows = []
-                tables.append(rows)
+                reader = next(it, None)
+                first = True
             elif prefix == "valueRanges.item.values.item":
                 if event == "start_array":
                     row = []
                 elif event == "end_array" and row is not None:
-                    rows.append(_compact(row))
+                    if reader is not None:
+                        if first:
+                            reader.header([str(h) for h in row])
+                            first = False
+                        else:
+                            reader.row(_compact(row))
                     row = None
             elif row is not None and prefix == "valueRanges.item.values.item.item":
                 row.append(value)
@@ -73,6 +82,5 @@ def read_value_ranges(resp: requests.Response, count: int) -> list[list[tuple[An
         # page, say): both are worth another try, like a dropped connection
         detail = " ".join(str(exc).split())[:120]
         raise ConnectionError(f"jawaban Sheets terputus atau rusak ({detail})") from None
-    while len(tables) < count:  # a range Google answered without a valueRanges entry
-        tables.append([])
-    return tables
+    # a range Google answered without a valueRanges entry reads as an empty tab
+    return [r.result() for r in readers]

@@ -19,7 +19,7 @@ from siapmas_sync.intake.evidence import (
     sniff_mime,
 )
 from siapmas_sync.intake.headers import HeaderMap, QuestionTitles, map_headers, normalise_title
-from siapmas_sync.intake.rows import ParseOptions, cell_text, parse_responses, split_bukti
+from siapmas_sync.intake.rows import ParseOptions, ResponseParser, cell_text, parse_responses, split_bukti
 from siapmas_sync.intake.timestamps import TimestampError, parse_timestamp
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "normalise_phone",
     "normalise_title",
     "parse_responses",
+    "ResponseParser",
     "parse_timestamp",
     "sniff_mime",
     "split_bukti",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -54,9 +54,8 @@ class ParseOptions:
     sheet_tz: ZoneInfo | None = None
     now: datetime | None = None  # injectable clock for the "future timestamp" note
     ignore_titles: tuple[str, ...] = ()  # our own status columns (No. Agenda, Tahap, …)
-    #: keys already in the ledger: such a row is only identified (key, received_at and
-    #: source_row are set; the rest stays empty — the ledger holds it), which keeps a
-    #: 100,000-row sheet from being re-parsed (phone, e-mail, hashes) every cycle
+    #: keys already in the ledger: such a row is only identified (its key and row), which
+    #: keeps a 100,000-row sheet from being re-parsed (phone, e-mail, hashes) every cycle
     known: Collection[str] = frozenset()
 
 
@@ -109,45 +108,66 @@ def _sha256(parts: list[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def parse_responses(
-    header: list[str],
-    rows: list[list[object]],
-    opts: ParseOptions,
-    *,
-    first_row_number: int = 2,
-) -> tuple[list[Submission], list[RowError]]:
-    """Parse a response tab. Raises HeaderError only; bad rows become RowErrors."""
-    header_texts = [cell_text(h) for h in header]
-    hmap = map_headers(header_texts, opts.titles, ignore=opts.ignore_titles)
-    ts_title = header_texts[hmap.timestamp] or "Stempel waktu"
-    content_cols = sorted(_content_columns(hmap))
-    now = opts.now or datetime.now(opts.tz)
+class ResponseParser:
+    """Parses a response tab row by row, as it is read (a 100,000-row tab is never held
+    whole). Raises HeaderError (from the header) only; a bad row becomes a RowError.
 
-    submissions: list[Submission] = []
-    errors: list[RowError] = []
-    seen: set[str] = set()
-    for offset, row in enumerate(rows):
-        row_number = first_row_number + offset
+    ``submissions``: the new rows, each parsed in full, identical rows once;
+    ``known``: key → sheet row number of each row the ledger already has (first one);
+    ``errors``: the rows that could not be read, with the reason."""
+
+    def __init__(self, header: Sequence[object], opts: ParseOptions, first_row_number: int = 2) -> None:
+        header_texts = [cell_text(h) for h in header]
+        self._hmap = map_headers(header_texts, opts.titles, ignore=opts.ignore_titles)
+        self._ts_title = header_texts[self._hmap.timestamp] or "Stempel waktu"
+        self._content_cols = sorted(_content_columns(self._hmap))
+        self._opts = opts
+        self._now = opts.now or datetime.now(opts.tz)
+        self._next = first_row_number
+        self._seen: set[str] = set()
+        self.submissions: list[Submission] = []
+        self.known: dict[str, int] = {}
+        self.errors: list[RowError] = []
+
+    def feed(self, row: Sequence[object] | None) -> None:
+        row_number = self._next
+        self._next += 1
         cells = list(row or ())
-        if all(cell_text(cells[i]) == "" for i in content_cols if i < len(cells)):
-            continue  # blank row (our own status columns and unheaded cells do not count)
+        if all(cell_text(cells[i]) == "" for i in self._content_cols if i < len(cells)):
+            return  # blank row (our own status columns and unheaded cells do not count)
         try:
-            result = _parse_row(cells, hmap, opts, row_number, ts_title, now)
+            result = _parse_row(cells, self._hmap, self._opts, row_number, self._ts_title, self._now)
         except Exception as exc:  # a bad cell must never stop the other rows
-            errors.append(
+            self.errors.append(
                 RowError(
                     row_number,
                     f"Baris {row_number}: tidak dapat diproses ({type(exc).__name__}); "
                     "periksa isi baris ini di lembar jawaban.",
                 )
             )
-            continue
+            return
         if isinstance(result, RowError):
-            errors.append(result)
-        elif result.key not in seen:
-            seen.add(result.key)
-            submissions.append(result)
-    return submissions, errors
+            self.errors.append(result)
+        elif isinstance(result, str):
+            self.known.setdefault(result, row_number)
+        elif result.key not in self._seen:
+            self._seen.add(result.key)
+            self.submissions.append(result)
+
+
+def parse_responses(
+    header: list[str],
+    rows: Iterable[Sequence[object] | None],
+    opts: ParseOptions,
+    *,
+    first_row_number: int = 2,
+) -> tuple[list[Submission], list[RowError]]:
+    """Parse a whole response tab: the new submissions (rows the ledger knows, ``opts.known``,
+    are only identified — see :class:`ResponseParser`) and the bad rows."""
+    parser = ResponseParser(header, opts, first_row_number)
+    for row in rows:
+        parser.feed(row)
+    return parser.submissions, parser.errors
 
 
 def _content_columns(hmap: HeaderMap) -> set[int]:
@@ -169,7 +189,9 @@ def _parse_row(
     row_number: int,
     ts_title: str,
     now: datetime,
-) -> Submission | RowError:
+) -> Submission | RowError | str:
+    """The row as a Submission, a RowError, or just its key when the ledger knows it."""
+
     def raw(index: int | None) -> object:
         return cells[index] if index is not None and index < len(cells) else None
 
@@ -196,8 +218,7 @@ def _parse_row(
     utc_iso = received_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     key = _sha256([utc_iso, nama, telepon_raw, email_raw, kronologi, bukti_raw])
     if key in opts.known:
-        return Submission(key=key, content_hash="", received_at=received_at, nama="", telepon="", email="",
-                          kronologi="", source_row=row_number)
+        return key  # the ledger holds the rest
 
     findings: list[Finding] = []
     telepon, f_tel = normalise_phone(telepon_raw)

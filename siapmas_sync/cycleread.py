@@ -1,0 +1,103 @@
+"""What one sync cycle keeps of the spreadsheet, decided row by row while it is read.
+
+A cycle needs far less than the sheet holds: the *new* responses parsed in full, the row
+of each response the ledger already has, the bad rows, and — to plan the write-back —
+only whether each status or register cell already says what the ledger says. So the
+response tab is parsed as it streams in (the chronologies of known rows are never kept),
+and every tab is kept as fingerprints (:class:`~siapmas_sync.sheetplan.DigestTable`); the
+Kendali tab also keeps its editable cells, to see what operators typed. On a
+100,000-row sheet this is the difference between holding every cell and holding ~100
+bytes a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .errors import HeaderError
+from .intake import ParseOptions, ResponseParser
+from .kendali import KENDALI_TAB, kendali_reader
+from .models import RowError, Submission
+from .sheetplan import (
+    BUKU_AGENDA_COLUMNS,
+    BUKU_AGENDA_TAB,
+    RIWAYAT_COLUMNS,
+    RIWAYAT_TAB,
+    STATUS_COLUMNS,
+    DigestReader,
+    DigestTable,
+)
+
+
+@dataclass
+class ParsedResponses:
+    """The response tab as a cycle keeps it."""
+
+    title: str
+    status: DigestTable  # fingerprints of the status columns, by data row
+    submissions: list[Submission] = field(default_factory=list)  # new rows, parsed in full
+    known: dict[str, int] = field(default_factory=dict)  # key → sheet row number, rows the ledger has
+    errors: list[RowError] = field(default_factory=list)
+    header_error: HeaderError | None = None
+
+    def row_of(self) -> dict[str, int]:
+        """Key → 0-based data row of every response read (known and new)."""
+        out = {k: n - 2 for k, n in self.known.items()}
+        for s in self.submissions:
+            out.setdefault(s.key, s.source_row - 2)
+        return out
+
+
+class ResponseReader:
+    """Parses the response tab while it is read and fingerprints its status columns."""
+
+    def __init__(self, title: str, options: ParseOptions) -> None:
+        self._opts = options
+        self._status = DigestReader(title, STATUS_COLUMNS)
+        self._parser: ResponseParser | None = None
+        self._out = ParsedResponses(title, self._status.table)
+
+    def header(self, header: Sequence[object]) -> None:
+        self._status.header(header)
+        try:
+            self._parser = ResponseParser(list(header), self._opts)
+        except HeaderError as exc:  # raised by the cycle once the read is over
+            self._out.header_error = exc
+
+    def row(self, row: Sequence[object]) -> None:
+        self._status.row(row)
+        if self._parser is not None:
+            self._parser.feed(row)
+
+    def result(self) -> ParsedResponses:
+        if self._parser is not None:
+            self._out.submissions = self._parser.submissions
+            self._out.known = self._parser.known
+            self._out.errors = self._parser.errors
+        return self._out
+
+
+#: the register tabs a cycle reads, with the columns it plans and their key column
+REGISTER_SHAPES: Mapping[str, tuple[tuple[str, ...], str]] = {
+    BUKU_AGENDA_TAB: (BUKU_AGENDA_COLUMNS, "No. Agenda"),
+    RIWAYAT_TAB: (RIWAYAT_COLUMNS, "ID"),
+}
+
+
+class CycleReaders:
+    """:class:`~siapmas_sync.backends.base.Readers` for a sync cycle. ``options`` makes the
+    parse options once the spreadsheet's own time zone is known."""
+
+    def __init__(self, options: Callable[[ZoneInfo | None], ParseOptions]) -> None:
+        self._options = options
+
+    def responses(self, title: str, sheet_tz: ZoneInfo | None) -> ResponseReader:
+        return ResponseReader(title, self._options(sheet_tz))
+
+    def register(self, title: str) -> DigestReader:
+        if title == KENDALI_TAB:
+            return kendali_reader(title)
+        columns, key = REGISTER_SHAPES[title]
+        return DigestReader(title, columns, key)
