@@ -512,3 +512,24 @@ def test_a_large_photo_is_decoded_small_but_still_fills_the_thumbnail(tmp_path: 
     Image.new("RGB", (4000, 3000), (120, 160, 90)).save(photo, quality=80)
     img = load_image(photo, max_px=720)
     assert img is not None and img.getSize() == (720, 540)
+
+
+def test_plain_paragraphs_are_the_paragraphs_the_markup_parser_makes() -> None:
+    """plain_paragraph skips reportlab's markup parser; its fragments must be exactly the
+    parser's, so layout and drawing cannot differ (markup characters take the parser)."""
+    from reportlab.platypus import Paragraph
+
+    from siapmas_sync.documents.aduan import _styles
+    from siapmas_sync.documents.common import para_markup, register_fonts
+    from siapmas_sync.documents.flow import plain_paragraph
+
+    register_fonts()
+    texts = [KRONOLOGI, PERIHAL, "  spasi   ganda\tdan tab ", "Ḍewi – ÅØ …", "a & b < c", "x\u00adyz", "0007/SIAPMAS/2026",
+             "baris satu\nbaris dua", "", "   "]
+    for style in _styles().values():
+        for text in texts:
+            clean = clean_text(text, style.fontName)
+            fast, parsed = plain_paragraph(clean, style), Paragraph(para_markup(clean, style.fontName), style)
+            assert [f.__dict__ for f in fast.frags] == [f.__dict__ for f in parsed.frags], (style.name, text)
+            assert fast.text == parsed.text and fast.style is parsed.style
+            assert fast.wrap(300, 800) == parsed.wrap(300, 800)
