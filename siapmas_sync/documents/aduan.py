@@ -34,7 +34,7 @@ from siapmas_sync.documents.common import (
 from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
 )
-from siapmas_sync.documents.flow import plain_paragraph
+from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, plain_paragraph
 from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
 
 MARGIN = 20 * mm
@@ -88,39 +88,22 @@ class _Sections:
         self.st = st
         self.count = 0
 
-    def heading(self, title: str) -> Table:
+    def heading(self, title: str) -> Flowable:
         letter = chr(ord("A") + self.count)
         self.count += 1
-        t = Table([[plain_paragraph(f"{letter}. {title}", self.st["heading"])]], colWidths=["100%"])
-        t.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), SANS),
-            ("BACKGROUND", (0, 0), (-1, -1), HEADING_BG),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.8, black),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ]))
-        t.spaceBefore = 10
-        t.spaceAfter = 5
-        t.keepWithNext = True  # never strand a heading at the foot of a page
-        return t
+        bar = HeadingBar(plain_paragraph(f"{letter}. {title}", self.st["heading"]), HEADING_BG)
+        bar.spaceBefore = 10
+        bar.spaceAfter = 5
+        bar.keepWithNext = True  # never strand a heading at the foot of a page
+        return bar
 
 
-def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_w: float = 4.2 * cm) -> Table:
-    data = [
-        [plain_paragraph(label, st["label"]), plain_paragraph(":", st["label"]), value]
-        for label, value in rows
-    ]
-    t = Table(data, colWidths=[label_w, 0.35 * cm, None], hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), SANS),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-    ]))
-    return t
+def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_w: float = 4.2 * cm) -> Flowable:
+    colon = st["label"]
+    return KeyValueRows(
+        [(plain_paragraph(label, colon), plain_paragraph(":", colon), value) for label, value in rows],
+        (label_w, 0.35 * cm),
+    )
 
 
 def _long_text(text: str, st: ParagraphStyle, empty: str, note: ParagraphStyle) -> list[Flowable]:

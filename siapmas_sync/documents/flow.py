@@ -16,8 +16,9 @@ import threading
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.lib.colors import Color, black
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 _MARKUP = frozenset("&<>\n\r")
@@ -48,3 +49,93 @@ def plain_paragraph(text: str, style: ParagraphStyle) -> Paragraph:
         if cleaned.strip():
             return Paragraph(cleaned, style, frags=[_template(style).clone(text=cleaned)])
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+class HeadingBar(Flowable):
+    """A section heading: one paragraph on a shaded band with a rule below, drawn exactly
+    where a one-cell Table (BACKGROUND, LINEBELOW, paddings) would draw it."""
+
+    def __init__(self, para: Paragraph, background: Color, *, rule: float = 0.8,
+                 padding: tuple[float, float, float, float] = (3, 6, 3, 4)) -> None:
+        super().__init__()
+        self.para = para
+        self.background = background
+        self.rule = rule
+        self.top, self.right, self.bottom, self.left = padding
+        self.width = self.height = 0.0
+        self._wrapped: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._wrapped != availWidth:
+            _, h = self.para.wrap(availWidth - self.left - self.right, availHeight)
+            self.width, self.height, self._wrapped = availWidth, h + self.top + self.bottom, availWidth
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        c.setFillColor(self.background)
+        c.rect(0, self.height, self.width, -self.height, stroke=0, fill=1)
+        self.para.drawOn(c, self.left, self.height - self.top - self.para.height)
+        c.setLineCap(1)
+        c.setLineJoin(1)
+        c.setStrokeColor(black)
+        c.setLineWidth(self.rule)
+        c.line(0, 0, self.width, 0)
+        c.restoreState()
+
+
+class KeyValueRows(Flowable):
+    """'Label : value' rows of paragraphs in fixed columns (the last takes the rest of the
+    width), top-aligned with the given paddings: the layout of a borderless Table with
+    those column widths, splitting between rows across pages like it."""
+
+    def __init__(self, rows: list[tuple[Paragraph, ...]], widths: tuple[float, ...], *,
+                 padding: tuple[float, float, float, float] = (1.2, 2, 1.2, 2)) -> None:
+        super().__init__()
+        self.rows = rows
+        self.fixed = widths
+        self.top, self.right, self.bottom, self.left = padding
+        self.width = self.height = 0.0
+        self._heights: list[float] = []
+        self._wrapped: float | None = None
+
+    def _columns(self, avail: float) -> list[float]:
+        return [*self.fixed, avail - sum(self.fixed)]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._wrapped != availWidth:
+            cols = self._columns(availWidth)
+            self._heights = [
+                max(p.wrap(w - self.left - self.right, availHeight)[1] for p, w in zip(row, cols))
+                + self.top + self.bottom
+                for row in self.rows
+            ]
+            self.width, self.height, self._wrapped = availWidth, sum(self._heights), availWidth
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        self.wrap(availWidth, availHeight)
+        used = fit = 0
+        for h in self._heights:
+            if used + h > availHeight:
+                break
+            used += h
+            fit += 1
+        if fit == 0 or fit >= len(self.rows):
+            return []
+        return [KeyValueRows(self.rows[:fit], self.fixed, padding=self._padding()),
+                KeyValueRows(self.rows[fit:], self.fixed, padding=self._padding())]
+
+    def _padding(self) -> tuple[float, float, float, float]:
+        return self.top, self.right, self.bottom, self.left
+
+    def draw(self) -> None:
+        cols = self._columns(self.width)
+        top = self.height
+        for row, h in zip(self.rows, self._heights):
+            x = 0.0
+            for para, w in zip(row, cols):
+                para.drawOn(self.canv, x + self.left, top - self.top - para.height)
+                x += w
+            top -= h
