@@ -533,3 +533,16 @@ def test_plain_paragraphs_are_the_paragraphs_the_markup_parser_makes() -> None:
             assert [f.__dict__ for f in fast.frags] == [f.__dict__ for f in parsed.frags], (style.name, text)
             assert fast.text == parsed.text and fast.style is parsed.style
             assert fast.wrap(300, 800) == parsed.wrap(300, 800)
+
+
+def test_kartu_kendali_copies_show_the_same_card_under_their_own_band(tmp_path: Path) -> None:
+    """The card below the band is drawn once (a form shown on each page): every copy
+    still carries all of it, and a rahasia item hides the reporter on every copy."""
+    item = make_item(rahasia=True)
+    path = render_kartu_kendali(item, Kop(), tmp_path / "kendali.pdf")
+    texts = [flat(page.extract_text() or "") for page in PdfReader(path).pages]
+    assert len(texts) == 3
+    for copy, text in enumerate(texts, 1):
+        assert f"{copy}/3" in text and "KARTU KENDALI SURAT MASUK" in text
+        assert "0007/SIAPMAS/2026" in text and "Dirahasiakan" in text
+        assert NAMA not in text and TELEPON not in text
