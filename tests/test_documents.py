@@ -434,17 +434,55 @@ def test_indonesian_dates_and_sizes() -> None:
 def test_reused_font_subsets_give_the_same_bytes_as_fresh_ones(tmp_path: Path) -> None:
     """Subsets are built once per process and reused; a document made from the cache is
     byte-identical to one made from freshly built subsets, and reads back the same."""
-    from siapmas_sync.documents.subsets import _ReusingFace
+    from siapmas_sync.documents.subsets import _ReusingFace, _ReusingFont
 
     item = make_item(sub_nama="Ḍewi Ŝaraswati – ÅØ")
-    _ReusingFace._subsets.clear()
+    caches = (_ReusingFace._subsets, _ReusingFace._descriptors, _ReusingFont._parts)
+    for cache in caches:
+        cache.clear()
     cold = render_all(item, tmp_path / "cold")
-    cached = len(_ReusingFace._subsets)
+    sizes = [len(cache) for cache in caches]
     warm = render_all(item, tmp_path / "warm")
-    assert cached and len(_ReusingFace._subsets) == cached  # every subset came from the cache
+    assert all(sizes) and [len(cache) for cache in caches] == sizes  # every object came from the cache
     for name in cold:
         assert cold[name].read_bytes() == warm[name].read_bytes(), name
     assert "Ḍewi Ŝaraswati" in text_of(warm["aduan"])
+
+
+def test_cached_font_objects_give_the_bytes_reportlab_makes_itself(tmp_path: Path) -> None:
+    """With the per-process font objects switched off (reportlab's own TTFont/TTFontFace)
+    every document, including a multi-page one, comes out byte for byte the same."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
+
+    from siapmas_sync.documents.common import _FONT_FILES, register_fonts
+
+    register_fonts()
+    item = make_item(sub_nama="Ḍewi Ŝaraswati – ÅØ", sub_kronologi=(KRONOLOGI + "\n") * 120)
+    cached = render_all(item, tmp_path / "cached")
+    fonts = [pdfmetrics.getFont(name) for name in _FONT_FILES]
+    classes = [(f.__class__, f.face.__class__) for f in fonts]
+    try:
+        for f in fonts:
+            f.__class__, f.face.__class__ = TTFont, TTFontFace
+        plain = render_all(item, tmp_path / "plain")
+    finally:
+        for f, (font_cls, face_cls) in zip(fonts, classes):
+            f.__class__, f.face.__class__ = font_cls, face_cls
+    assert pages(cached["aduan"]) > 2
+    for name in plain:
+        assert plain[name].read_bytes() == cached[name].read_bytes(), name
+
+
+def test_font_object_caches_are_bounded() -> None:
+    from siapmas_sync.documents.pdfobjects import BoundedCache
+
+    cache: BoundedCache[int] = BoundedCache(3)
+    for k in range(10):
+        assert cache.get(k, lambda k=k: k * k) == k * k
+    assert len(cache) == 3
+    assert cache.get(9, lambda: -1) == 81  # a hit is not made again
+    assert cache.get(0, lambda: -1) == -1  # the oldest went
 
 
 def test_files_written_together_are_complete_and_leave_no_temp(tmp_path: Path) -> None:
@@ -474,3 +512,37 @@ def test_a_large_photo_is_decoded_small_but_still_fills_the_thumbnail(tmp_path: 
     Image.new("RGB", (4000, 3000), (120, 160, 90)).save(photo, quality=80)
     img = load_image(photo, max_px=720)
     assert img is not None and img.getSize() == (720, 540)
+
+
+def test_plain_paragraphs_are_the_paragraphs_the_markup_parser_makes() -> None:
+    """plain_paragraph skips reportlab's markup parser; its fragments must be exactly the
+    parser's, so layout and drawing cannot differ (markup characters take the parser)."""
+    from reportlab.platypus import Paragraph
+
+    from siapmas_sync.documents.aduan import _styles
+    from siapmas_sync.documents.common import para_markup, register_fonts
+    from siapmas_sync.documents.flow import plain_paragraph
+
+    register_fonts()
+    texts = [KRONOLOGI, PERIHAL, "  spasi   ganda\tdan tab ", "Ḍewi – ÅØ …", "a & b < c", "x\u00adyz", "0007/SIAPMAS/2026",
+             "baris satu\nbaris dua", "", "   "]
+    for style in _styles().values():
+        for text in texts:
+            clean = clean_text(text, style.fontName)
+            fast, parsed = plain_paragraph(clean, style), Paragraph(para_markup(clean, style.fontName), style)
+            assert [f.__dict__ for f in fast.frags] == [f.__dict__ for f in parsed.frags], (style.name, text)
+            assert fast.text == parsed.text and fast.style is parsed.style
+            assert fast.wrap(300, 800) == parsed.wrap(300, 800)
+
+
+def test_kartu_kendali_copies_show_the_same_card_under_their_own_band(tmp_path: Path) -> None:
+    """The card below the band is drawn once (a form shown on each page): every copy
+    still carries all of it, and a rahasia item hides the reporter on every copy."""
+    item = make_item(rahasia=True)
+    path = render_kartu_kendali(item, Kop(), tmp_path / "kendali.pdf")
+    texts = [flat(page.extract_text() or "") for page in PdfReader(path).pages]
+    assert len(texts) == 3
+    for copy, text in enumerate(texts, 1):
+        assert f"{copy}/3" in text and "KARTU KENDALI SURAT MASUK" in text
+        assert "0007/SIAPMAS/2026" in text and "Dirahasiakan" in text
+        assert NAMA not in text and TELEPON not in text

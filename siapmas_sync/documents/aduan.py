@@ -8,6 +8,7 @@ carries the agenda number and "Halaman X dari Y" in its footer.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -33,6 +34,7 @@ from siapmas_sync.documents.common import (
 from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
 )
+from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, plain_paragraph
 from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
 
 MARGIN = 20 * mm
@@ -49,7 +51,9 @@ _IDENTITY_TITLE = re.compile(
 )
 
 
+@functools.cache
 def _styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles (made once per process; platypus never changes them)."""
     base = ParagraphStyle("body", fontName=SANS, fontSize=9.5, leading=13.2)
     return {
         "body": base,
@@ -74,7 +78,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: object, style: ParagraphStyle, font: str | None = None) -> Paragraph:
-    return Paragraph(para_markup(text, font or style.fontName), style)
+    return plain_paragraph(clean_text(text, font or style.fontName), style)
 
 
 class _Sections:
@@ -84,50 +88,33 @@ class _Sections:
         self.st = st
         self.count = 0
 
-    def heading(self, title: str) -> Table:
+    def heading(self, title: str) -> Flowable:
         letter = chr(ord("A") + self.count)
         self.count += 1
-        t = Table([[Paragraph(f"{letter}. {title}", self.st["heading"])]], colWidths=["100%"])
-        t.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), SANS),
-            ("BACKGROUND", (0, 0), (-1, -1), HEADING_BG),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.8, black),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ]))
-        t.spaceBefore = 10
-        t.spaceAfter = 5
-        t.keepWithNext = True  # never strand a heading at the foot of a page
-        return t
+        bar = HeadingBar(plain_paragraph(f"{letter}. {title}", self.st["heading"]), HEADING_BG)
+        bar.spaceBefore = 10
+        bar.spaceAfter = 5
+        bar.keepWithNext = True  # never strand a heading at the foot of a page
+        return bar
 
 
-def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_w: float = 4.2 * cm) -> Table:
-    data = [
-        [Paragraph(label, st["label"]), Paragraph(":", st["label"]), value]
-        for label, value in rows
-    ]
-    t = Table(data, colWidths=[label_w, 0.35 * cm, None], hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), SANS),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-    ]))
-    return t
+def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_w: float = 4.2 * cm) -> Flowable:
+    colon = st["label"]
+    return KeyValueRows(
+        [(plain_paragraph(label, colon), plain_paragraph(":", colon), value) for label, value in rows],
+        (label_w, 0.35 * cm),
+    )
 
 
 def _long_text(text: str, st: ParagraphStyle, empty: str, note: ParagraphStyle) -> list[Flowable]:
     """Free text of any length: one Paragraph per line so it paginates cheaply."""
     clean = clean_text(text, st.fontName).strip("\n")
     if not clean.strip():
-        return [Paragraph(empty, note)]
+        return [plain_paragraph(empty, note)]
     out: list[Flowable] = []
     for line in clean.split("\n"):
         if line.strip():
-            out.append(Paragraph(para_markup(line, st.fontName), st))
+            out.append(plain_paragraph(line, st))
         else:
             out.append(Spacer(1, st.leading * 0.6))
     return out
@@ -151,8 +138,8 @@ def _header(item: AgendaItem, st: dict[str, ParagraphStyle], hide: bool) -> list
         ("Perihal", _p(perihal, st["valueb"])),
     ]
     return [
-        Paragraph(TITLE, st["title"]),
-        Paragraph("SIAPMAS – Sistem Informasi Aspirasi dan Pengaduan Masyarakat", st["subtitle"]),
+        plain_paragraph(TITLE, st["title"]),
+        plain_paragraph("SIAPMAS – Sistem Informasi Aspirasi dan Pengaduan Masyarakat", st["subtitle"]),
         _kv_table(rows, st),
     ]
 
@@ -175,7 +162,7 @@ def _identitas(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, 
         _kv_table([(k, _p(v, st["value"])) for k, v in rows], st),
     ]
     if hide:
-        out.append(Paragraph(
+        out.append(plain_paragraph(
             "Identitas pelapor dirahasiakan (perlindungan pelapor, Perpres 76/2013; UU 27/2022 PDP).",
             st["note"],
         ))
@@ -190,14 +177,14 @@ def _kronologi(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, 
 
 
 def _cell(text: str, st: ParagraphStyle, limit: int) -> Paragraph:
-    return Paragraph(para_markup(truncate(one_line(text, st.fontName), limit), st.fontName), st)
+    return plain_paragraph(truncate(one_line(text, st.fontName), limit), st)
 
 
 def _thumb_cell(no: int, ev: Evidence, name: str, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     img = load_image(ev.local_path, max_px=720)
-    caption = Paragraph(para_markup(f"Bukti {no}: {truncate(name, 80)}"), st["caption"])
+    caption = plain_paragraph(clean_text(f"Bukti {no}: {truncate(name, 80)}"), st["caption"])
     if img is None:
-        box = Table([[Paragraph(NO_IMAGE, st["note"])]], colWidths=[THUMB_W], rowHeights=[2.2 * cm])
+        box = Table([[plain_paragraph(NO_IMAGE, st["note"])]], colWidths=[THUMB_W], rowHeights=[2.2 * cm])
         box.setStyle(TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), SANS),
             ("BOX", (0, 0), (-1, -1), 0.5, GREY),
@@ -214,19 +201,19 @@ def _bukti(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide
     if not item.evidence:
         urls = item.submission.bukti_urls
         msg = "Tidak ada bukti dukung yang dilampirkan." if not urls else "Bukti dukung belum diperiksa."
-        return out + [Paragraph(msg, st["body"])]
+        return out + [plain_paragraph(msg, st["body"])]
     head = ["No", "Nama berkas", "Ukuran", "Jenis", "Tautan", "Status"]
-    data: list[list[Any]] = [[Paragraph(h, st["cellb"]) for h in head]]
+    data: list[list[Any]] = [[plain_paragraph(h, st["cellb"]) for h in head]]
     thumbs: list[list[Flowable]] = []
     for no, ev in enumerate(item.evidence, 1):
         name = redact(one_line(ev.name or ""), item, hide) or "-"
         data.append([
-            Paragraph(str(no), st["cell"]),
+            plain_paragraph(str(no), st["cell"]),
             _cell(name, st["cell"], 160),
-            Paragraph(ukuran_id(ev.size) if ev.found else "-", st["cell"]),
+            plain_paragraph(ukuran_id(ev.size) if ev.found else "-", st["cell"]),
             _cell(jenis_id(ev.mime), st["cell"], 60),
             _cell(ev.url or "-", st["cell"], 300),
-            Paragraph("Ditemukan" if ev.found else "<b>Tidak ditemukan</b>", st["cell"]),
+            plain_paragraph("Ditemukan", st["cell"]) if ev.found else Paragraph("<b>Tidak ditemukan</b>", st["cell"]),
         ])
         if ev.is_image and ev.local_path is not None:
             thumbs.append(_thumb_cell(no, ev, name, st))
@@ -272,7 +259,7 @@ def _tambahan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, h
         label = truncate(one_line(title, SANS_BOLD), 200) or "(tanpa judul)"
         if hide and _IDENTITY_TITLE.search(label):
             value = HIDDEN
-        block: list[Flowable] = [Paragraph(para_markup(label, SANS_BOLD), st["cellb"])]
+        block: list[Flowable] = [plain_paragraph(label, st["cellb"])]
         block += _long_text(redact(str(value or ""), item, hide), st["body"], "-", st["note"])
         out.append(KeepTogether(block[:3]))
         out += block[3:]
@@ -316,7 +303,7 @@ def _usulan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections) -> 
         sec.heading("Usulan Tujuan (saran sistem, bukan keputusan)"),
         _kv_table(rows, st),
         Spacer(1, 2),
-        Paragraph(
+        plain_paragraph(
             "Usulan ini dihasilkan otomatis dari isi aduan. Tujuan tindak lanjut ditetapkan "
             "melalui disposisi pimpinan.", st["note"],
         ),

@@ -37,6 +37,9 @@ COPIES: tuple[tuple[str, Color, Color], ...] = (
     ("Lembar 3 – Merah: Pengarah", Color(0.78, 0.16, 0.16), white),
 )
 
+#: the form (PDF XObject) holding the card below the band, shown on each copy's page
+_CARD = "kartu"
+
 LABEL_SIZE = 5.8
 VALUE_SIZE = 8
 
@@ -98,11 +101,10 @@ def _band(c: Canvas, x: float, top: float, w: float, label: str, fill: Color, in
     return top - h
 
 
-def _page(c: Canvas, item: AgendaItem, kop: Kop, copy: int) -> None:
-    label, fill, ink = COPIES[copy - 1]
-    pw, ph = PAGE
+def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float) -> None:
+    """Everything below the copy band (the same on all three copies)."""
+    pw, _ = PAGE
     x, w = MARGIN, pw - 2 * MARGIN
-    top = _band(c, x, ph - MARGIN, w, label, fill, ink, copy)
     top = draw_kop(c, kop, x, top - 1.5 * mm, w, MINI)
     c.setFont(SERIF_BOLD, 9.5)
     c.drawCentredString(pw / 2, top - 4.2 * mm, "KARTU KENDALI SURAT MASUK")
@@ -144,7 +146,13 @@ def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path) -> Path:
     buf = io.BytesIO()
     c = new_canvas(buf, PAGE, f"Kartu Kendali {item.agenda_no}", kop)
     for copy in (1, 2, 3):
-        _page(c, item, kop, copy)
+        label, fill, ink = COPIES[copy - 1]
+        top = _band(c, MARGIN, PAGE[1] - MARGIN, PAGE[0] - 2 * MARGIN, label, fill, ink, copy)
+        if copy == 1:  # the card is drawn once, as a form every copy shows
+            c.beginForm(_CARD)
+            _card(c, item, kop, top)
+            c.endForm()
+        c.doForm(_CARD)
         c.showPage()
     c.save()
     path = Path(path)

@@ -1,0 +1,173 @@
+#!/usr/bin/env python
+"""Rendering micro-benchmark: the three registration PDFs of N realistic items, one core.
+
+    python benchmarks/render_bench.py                 # 200 items
+    python benchmarks/render_bench.py -n 500 --profile
+
+Items are built the way the engine builds them (corpus chronologies of 200–1500
+characters, routing suggestion, completeness findings, 25 % with 1–3 evidence files,
+mostly 1600 × 1200 JPEG photos that get thumbnails, some items rahasia) and rendered in
+this process exactly as ``rendering.render_job`` does with ``docx=False``. Prints items
+per CPU-second (``time.process_time``), CPU ms per document type and, with
+``--profile``, a cProfile top list of a second pass. A warm-up pass over a few items runs
+first so one-off costs (font loading) are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for p in (str(HERE.parent), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import corpus  # noqa: E402
+
+from siapmas_sync.documents import (  # noqa: E402
+    render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi,
+)
+from siapmas_sync.documents.common import durable_together  # noqa: E402
+from siapmas_sync.engine import perihal_from  # noqa: E402
+from siapmas_sync.intake.completeness import check_completeness  # noqa: E402
+from siapmas_sync.intake.contact import check_email, normalise_phone  # noqa: E402
+from siapmas_sync.models import AgendaItem, Evidence, Kop, Submission  # noqa: E402
+from siapmas_sync.routing import default_routing_table, suggest_routing  # noqa: E402
+
+DOCS = ("aduan", "disposisi", "kendali")
+
+
+def build_items(n: int, folder: Path, *, seed: int = 2026, image_px: int = 1600,
+                rahasia_share: float = 0.1) -> list[AgendaItem]:
+    """*n* distinct registered items; evidence files are written under *folder*."""
+    rows = corpus.response_rows(n, seed=seed, start=datetime(2026, 11, 28, 9, 0, tzinfo=corpus.WIB))
+    images = corpus.jpeg_pool(6, image_px)
+    files: dict[str, tuple[Path, str, int]] = {}
+
+    def add_file(name: str, data: bytes, mime: str) -> str:
+        fid = f"F{len(files):05d}"
+        path = folder / "bukti" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        files[fid] = (path, mime, len(data))
+        return fid
+
+    corpus.attach_evidence(rows, add_file, images=images)
+    table = default_routing_table()
+    rnd = random.Random(seed)
+    items = []
+    for i, (ts, nama, tel, email, kronologi, bukti) in enumerate(rows):
+        phone, f1 = normalise_phone(tel)
+        mail, f2 = check_email(email)
+        urls = tuple(u.strip() for u in str(bukti).split(",") if u.strip())
+        sub = Submission(
+            key=f"{i:064d}", content_hash=f"{i:064x}", received_at=ts, nama=str(nama), telepon=phone,
+            email=mail, kronologi=str(kronologi), bukti_urls=urls,
+            findings=tuple(f for f in (f1, f2) if f is not None), source_row=i + 2,
+        )
+        evidence = []
+        for url in urls:
+            fid = url.rsplit("=", 1)[-1]
+            path, mime, size = files[fid]
+            evidence.append(Evidence(url=url, drive_id=fid, name=path.name, size=size, mime=mime,
+                                     local_path=path if mime.startswith("image/") else None, found=True))
+        item = AgendaItem(
+            agenda_no=f"{i + 1:04d}/SIAPMAS/2026", year=2026, seq=i + 1, submission=sub,
+            perihal=perihal_from(sub.kronologi), routing=suggest_routing(sub.kronologi, table),
+            evidence=tuple(evidence), findings=check_completeness(sub, evidence),
+            rahasia=rnd.random() < rahasia_share, registered_at=ts + timedelta(minutes=7),
+        )
+        items.append(item)
+    return items
+
+
+@dataclass
+class Timings:
+    cpu: dict[str, float]
+    total_cpu: float
+    wall: float
+    items: int
+
+
+def render_all(items: list[AgendaItem], kop: Kop, out: Path, paper: str = "A4") -> Timings:
+    """Render every item's three PDFs as render_job does (one durable flush per item)."""
+    clock = time.process_time
+    cpu = dict.fromkeys(DOCS, 0.0)
+    calls: dict[str, Callable[[AgendaItem, Path], Path]] = {
+        "aduan": lambda it, d: render_lembar_aduan(it, kop, d / "lembar-aduan.pdf"),
+        "disposisi": lambda it, d: render_lembar_disposisi(it, kop, d / "lembar-disposisi.pdf", paper=paper),
+        "kendali": lambda it, d: render_kartu_kendali(it, kop, d / "kartu-kendali.pdf"),
+    }
+    t0, c0 = time.perf_counter(), clock()
+    for i, item in enumerate(items):
+        folder = out / f"{i:05d}"
+        with durable_together():
+            for name, fn in calls.items():
+                c = clock()
+                fn(item, folder)
+                cpu[name] += clock() - c
+    return Timings(cpu, clock() - c0, time.perf_counter() - t0, len(items))
+
+
+def report(t: Timings) -> None:
+    n = t.items
+    print(f"items: {n}   CPU {t.total_cpu:.2f} s   wall {t.wall:.2f} s")
+    print(f"items per CPU-second: {n / t.total_cpu:.1f}   (wall: {n / t.wall:.1f} per s)")
+    docs = sum(t.cpu.values())
+    for name in DOCS:
+        print(f"  {name:<10} {1000 * t.cpu[name] / n:6.2f} ms")
+    print(f"  {'3 PDFs':<10} {1000 * docs / n:6.2f} ms   (+{1000 * (t.total_cpu - docs) / n:.2f} ms flush/loop)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=200, help="items (default 200)")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--paper", default="A4", choices=("A4", "HALF_FOLIO"))
+    ap.add_argument("--logo", type=Path, help="kop logo image (default: none, like the shipped config)")
+    ap.add_argument("--profile", action="store_true", help="cProfile a second pass and print the top list")
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--keep", type=Path, help="render into this folder and keep the PDFs")
+    args = ap.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="render-bench-"))
+    try:
+        items = build_items(args.n, tmp / "in", seed=args.seed)
+        kop = Kop(logo=args.logo)
+        out = args.keep or tmp / "out"
+        render_all(items[: min(5, len(items))], kop, tmp / "warm", args.paper)
+        shown = sum(1 for it in items if any(e.local_path for e in it.evidence))
+        print(f"{len(items)} items, {shown} with photo thumbnails, {sum(it.rahasia for it in items)} rahasia, "
+              f"chronology {min(len(it.submission.kronologi) for it in items)}–"
+              f"{max(len(it.submission.kronologi) for it in items)} chars")
+        report(render_all(items, kop, out, args.paper))
+        if args.profile:
+            prof = cProfile.Profile()
+            prof.enable()
+            render_all(items, kop, tmp / "prof", args.paper)
+            prof.disable()
+            s = io.StringIO()
+            pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(args.top)
+            print(s.getvalue())
+            s = io.StringIO()
+            pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(args.top)
+            print(s.getvalue())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
