@@ -18,11 +18,11 @@ import re
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from . import codec
 from .backends.base import Backend, Snapshot
@@ -30,13 +30,14 @@ from .config import Settings
 from .documents import render_print_batch
 from .documents.common import sweep_temp_files
 from .intake import ParseOptions, check_completeness, parse_responses
-from .ledger import Ledger, from_iso, items, outbox, responses, utc_iso
-from .models import AgendaItem, DisposisiRecord, Evidence, Finding, RowError, Submission, KURANG
-from .routing import RoutingTable, default_routing_table, load_routing_table, suggest_routing
+from .ledger import Ledger, from_iso, items, outbox
+from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
+from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, StoredStates, find_edits, validations
 from .steps import StepRecorder, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
-from .writeback import Views, format_wib, kendali_state
+from .writeback import Views, kendali_state
+from .register import Registrar
 from .rendering import RenderJob, in_workers, render_many
 from .docx_render import shipped_template_dir
 from .sheetplan import (
@@ -51,9 +52,6 @@ from .cycleread import CycleReaders, ParsedResponses
 
 log = logging.getLogger("siapmas.engine")
 
-SYSTEM_ACTOR = "Sistem SIAPMAS"
-STAGE_RECEIVED = "DITERIMA"
-STAGE_REGISTERED = "TERAGENDA"
 DUPLICATE_LABEL = "DUPLIKAT"
 BAD_ROW_LABEL = "PERIKSA BARIS"
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
@@ -121,19 +119,6 @@ def agenda_folder(agenda_no: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"
 
 
-def perihal_from(kronologi: str, limit: int = 110) -> str:
-    """A short subject: the first sentence of the chronology, cut at a word boundary."""
-    text = " ".join(kronologi.split())
-    if not text:
-        return "Aspirasi/pengaduan masyarakat (kronologi kosong)"
-    m = re.search(r"(?<=[.!?])\s", text)
-    first = text[: m.start()] if m else text
-    if len(first) <= limit:
-        return first.rstrip(".")
-    cut = first[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
-
-
 def build_workflow(settings: Settings) -> tuple[Workflow, OfficeCalendar]:
     """The configured SOP stages and office calendar."""
     w = settings.workflow
@@ -167,6 +152,7 @@ class Engine:
         self.wf, self.cal = build_workflow(settings)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz)
+        self.registrar = Registrar(settings, self.routing, self.clock)
         self.render_workers: int | None = settings.output.render_workers or None
 
     # --- the cycle --------------------------------------------------------------------
@@ -250,14 +236,13 @@ class Engine:
         # as its item and pending render, and one disk flush serves the whole group
         for start in range(0, len(new), REGISTER_GROUP):
             group = new[start : start + REGISTER_GROUP]
-            done = []
+            batch = [(sub, *found.get(sub.key, ([], []))) for sub in group]
             with self.ledger.tx() as conn:
-                for sub in group:
-                    evidence, ev_findings = found.get(sub.key, ([], []))
-                    done.append((sub, evidence, ev_findings, *self._register_one(conn, sub, evidence, ev_findings)))
+                done = self.registrar.register(conn, batch)
             failpoint("after_number")
-            for sub, evidence, ev_findings, agenda, duplicate_of in done:
-                if duplicate_of:
+            for (sub, evidence, ev_findings), d in zip(batch, done):
+                agenda = d.agenda_no
+                if d.duplicate_of:
                     log.info("Kiriman ulang dicatat sebagai duplikat dari %s", agenda)
                     report.duplicates.append((sub.source_row, agenda))
                     continue
@@ -267,100 +252,13 @@ class Engine:
                 if any(f.severity == KURANG for f in findings):
                     report.incomplete.append(agenda)
 
-    def _register_one(
-        self, conn: Any, sub: Submission, evidence: list[Evidence], ev_findings: list[Finding]
-    ) -> tuple[str, str | None]:
-        """Record one response inside the caller's transaction: a number (or a duplicate
-        link), its events and its pending render. Returns (agenda number, original key or None)."""
-        now = self.clock()
-        window = timedelta(minutes=self.s.numbering.duplicate_window_minutes)
-        if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first():
-            row = self.ledger.item_by_key(conn, sub.key)
-            return (row.agenda_no if row else ""), None  # another worker got here first
-        original = None
-        if window:
-            for cand in conn.execute(
-                select(responses).where(
-                    responses.c.content_hash == sub.content_hash, responses.c.duplicate_of.is_(None)
-                )
-            ):
-                if abs(from_iso(cand.received_at) - sub.received_at) <= window:
-                    original = cand
-                    break
-        conn.execute(
-            insert(responses).values(
-                key=sub.key,
-                content_hash=sub.content_hash,
-                received_at=utc_iso(sub.received_at),
-                payload=codec.dumps(codec.submission_to_dict(sub)),
-                duplicate_of=original.key if original is not None else None,
-                first_seen_at=utc_iso(now),
-            )
-        )
-        if original is not None:
-            orig_item = self.ledger.item_by_key(conn, original.key)
-            self.ledger.add_event(
-                conn,
-                original.key,
-                now,
-                "DIKIRIM ULANG",
-                from_stage=None,
-                to_stage=None,
-                actor=SYSTEM_ACTOR,
-                channel="formulir",
-                note=f"Kiriman identik (baris {sub.source_row}, "
-                f"{format_wib(sub.received_at, self.tz)}) dicatat sebagai duplikat, tanpa nomor baru.",
-            )
-            return orig_item.agenda_no, original.key
-
-        # the year of receipt; a timestamp far in the future (a wrong clock or a bad
-        # export) must not open a future year's sequence: then the year is today's
-        stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
-        year = stamp.astimezone(self.tz).year
-        seq = self.ledger.next_seq(conn, year)
-        n = self.s.numbering
-        agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)
-        findings = check_completeness(sub, evidence) + tuple(f for f in ev_findings if f not in sub.findings)
-        routing = suggest_routing(sub.kronologi, self.routing)
-        conn.execute(
-            insert(items).values(
-                key=sub.key,
-                year=year,
-                seq=seq,
-                agenda_no=agenda_no,
-                registered_at=utc_iso(now),
-                updated_at=utc_iso(now),
-                tahap=STAGE_REGISTERED,
-                stage_entered_at=utc_iso(now),
-                previous_tahap=STAGE_RECEIVED,
-                diteruskan_ke=None,
-                rahasia=False,
-                sifat="Biasa",
-                perihal=perihal_from(sub.kronologi),
-                kode_klasifikasi=n.kode_klasifikasi,
-                routing=codec.dumps(codec.routing_to_dict(routing)),
-                findings=codec.dumps([codec.finding_to_dict(f) for f in _dedupe(findings)]),
-                evidence=codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
-                documents="{}",
-            )
-        )
-        self.ledger.add_event(
-            conn, sub.key, sub.received_at, STAGE_RECEIVED, from_stage=None, to_stage=STAGE_RECEIVED,
-            actor="Pelapor", channel="formulir", note="Diterima dari Google Formulir",
-        )
-        self.ledger.add_event(
-            conn, sub.key, now, STAGE_REGISTERED, from_stage=STAGE_RECEIVED, to_stage=STAGE_REGISTERED,
-            actor=SYSTEM_ACTOR, channel="sistem",
-            note=f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}",
-        )
-        self.ledger.add_outbox(conn, sub.key, "render", now)
-        return agenda_no, None
-
     # --- documents -------------------------------------------------------------------
 
-    def agenda_item(self, row: Any) -> AgendaItem:
-        """The ledger's item row as the documents see it."""
-        sub = codec.submission_from_dict(self.ledger.response_payload(row.key))
+    def agenda_item(self, row: Any, payload: str | None = None) -> AgendaItem:
+        """The ledger's item row as the documents see it (*payload*: its submission's JSON
+        when the caller already fetched it)."""
+        data = json.loads(payload) if payload is not None else self.ledger.response_payload(row.key)
+        sub = codec.submission_from_dict(data)
         return AgendaItem(
             agenda_no=row.agenda_no,
             year=row.year,
@@ -380,13 +278,13 @@ class Engine:
     def _folder(self, row: Any) -> Path:
         return self.out_dir / str(row.year) / agenda_folder(row.agenda_no)
 
-    def render_job(self, kind: str, row: Any) -> RenderJob:
+    def render_job(self, kind: str, row: Any, payload: str | None = None) -> RenderJob:
         """Everything one render needs, read from the ledger now."""
         t = self.s.templates
         disposisi = self.disposisi_record(row) if kind in ("disposisi", "balasan") else None
         return RenderJob(
             kind=kind,
-            item=self.agenda_item(row),
+            item=self.agenda_item(row, payload),
             kop=self.s.kop_value(),
             folder=self._folder(row),
             paper=self.s.output.disposisi_paper,
@@ -437,15 +335,12 @@ class Engine:
             self._render_page(kind, pending[start : start + RENDER_PAGE], report, deadline)
 
     def _render_page(self, kind: str, pending: Sequence[Any], report: CycleReport, deadline: float | None) -> None:
-        rows = {}
-        with self.ledger.engine.connect() as conn:
-            for entry in pending:
-                rows[entry.id] = self.ledger.item_by_key(conn, entry.key)
+        items_of, payloads = self.ledger.items_with_payloads([e.key for e in pending])
+        rows = {e.id: items_of[e.key] for e in pending if e.key in items_of}
         jobs = {}
-        for entry in pending:
-            row = rows[entry.id]
+        for eid, row in rows.items():
             try:
-                jobs[entry.id] = self.render_job(kind, row)
+                jobs[eid] = self.render_job(kind, row, payloads.get(row.key))
             except Exception as exc:
                 log.exception("Dokumen %s tidak dapat disiapkan", row.agenda_no)
                 report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
@@ -472,22 +367,27 @@ class Engine:
         if not finished:
             return
         now = self.clock()
+        keys = [row.key for _eid, row, _job, _docs in finished]
         with self.ledger.tx() as conn:
-            for eid, row, job, docs in finished:
-                current = json.loads(
-                    conn.execute(select(items.c.documents).where(items.c.key == row.key)).scalar_one() or "{}"
-                )
+            current = dict(conn.execute(select(items.c.key, items.c.documents).where(items.c.key.in_(keys))).all())
+            copies_due = set(conn.execute(select(outbox.c.key).where(
+                outbox.c.key.in_(keys), outbox.c.kind == "salinan", outbox.c.done_at.is_(None))).scalars())
+            documents, salinan = [], []
+            for _eid, row, job, docs in finished:
+                have = json.loads(current.get(row.key) or "{}")
                 if kind == "render":  # keep the Word copies already made (they are re-made in the same job)
-                    docs = {**{k: v for k, v in current.items() if k.endswith("_docx")}, **docs}
+                    docs = {**{k: v for k, v in have.items() if k.endswith("_docx")}, **docs}
                 else:
-                    docs = {**current, **docs}
-                conn.execute(update(items).where(items.c.key == row.key).values(documents=codec.dumps(docs)))
-                self.ledger.finish_outbox(conn, eid, now)
-                if kind == "render" and job.docx and not job.salinan and not conn.execute(
-                    select(outbox.c.id).where(outbox.c.key == row.key, outbox.c.kind == "salinan",
-                                              outbox.c.done_at.is_(None))
-                ).first():
-                    self.ledger.add_outbox(conn, row.key, "salinan", now)
+                    docs = {**have, **docs}
+                current[row.key] = codec.dumps(docs)
+                documents.append({"k": row.key, "docs": current[row.key]})
+                if kind == "render" and job.docx and not job.salinan and row.key not in copies_due:
+                    copies_due.add(row.key)
+                    salinan.append(row.key)
+            # one statement per kind of write for the whole group (executemany)
+            conn.execute(update(items).where(items.c.key == bindparam("k")).values(documents=bindparam("docs")), documents)
+            self.ledger.finish_outbox_many(conn, [eid for eid, *_ in finished], now)
+            self.ledger.add_outbox_many(conn, salinan, "salinan", now)
         for _eid, row, _job, _docs in finished:
             if kind == "render":
                 report.rendered.append(row.agenda_no)
@@ -592,13 +492,3 @@ def _private_dir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         if os.name == "posix":
             os.chmod(path, 0o700)
-
-
-def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for f in findings:
-        if (f.code, f.message) not in seen:
-            seen.add((f.code, f.message))
-            out.append(f)
-    return out

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    bindparam,
     Column,
     Integer,
     MetaData,
@@ -219,17 +220,6 @@ class Ledger:
 
     # --- numbering ------------------------------------------------------------------
 
-    @staticmethod
-    def next_seq(conn: Connection, year: int) -> int:
-        """Allocate the next number of ``year`` inside the caller's transaction."""
-        row = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).first()
-        if row is None:
-            conn.execute(insert(counters).values(year=year, last_seq=1))
-            return 1
-        seq = int(row.last_seq) + 1
-        conn.execute(update(counters).where(counters.c.year == year).values(last_seq=seq))
-        return seq
-
     # --- queries --------------------------------------------------------------------
 
     def known_keys(self) -> set[str]:
@@ -268,6 +258,14 @@ class Ledger:
         q = select(items.c.key, items.c.documents).where(items.c.print_batch.is_(None), items.c.documents != "{}")
         with self.engine.connect() as conn:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
+
+    def items_with_payloads(self, keys: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The item rows of *keys* and their submissions' JSON, in two queries."""
+        with self.engine.connect() as conn:
+            rows = {r.key: r for r in conn.execute(select(items).where(items.c.key.in_(keys)))}
+            payloads = dict(conn.execute(
+                select(responses.c.key, responses.c.payload).where(responses.c.key.in_(keys))).all())
+        return rows, payloads
 
     def kendali_states(self) -> dict[str, str]:
         """Agenda number → the Kendali state last written (JSON text), where there is one."""
@@ -403,8 +401,15 @@ class Ledger:
         conn.execute(insert(outbox).values(key=key, kind=kind, created_at=utc_iso(at)))
 
     @staticmethod
-    def finish_outbox(conn: Connection, outbox_id: int, at: datetime) -> None:
-        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(done_at=utc_iso(at)))
+    def add_outbox_many(conn: Connection, keys: Sequence[str], kind: str, at: datetime) -> None:
+        if keys:
+            conn.execute(insert(outbox), [{"key": k, "kind": kind, "created_at": utc_iso(at)} for k in keys])
+
+    @staticmethod
+    def finish_outbox_many(conn: Connection, outbox_ids: Sequence[int], at: datetime) -> None:
+        if outbox_ids:
+            conn.execute(update(outbox).where(outbox.c.id == bindparam("i")).values(done_at=utc_iso(at)),
+                         [{"i": i} for i in outbox_ids])
 
 
 def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:

@@ -24,7 +24,8 @@ from sqlalchemy.exc import DBAPIError
 from . import codec
 from .backends.base import Backend
 from .config import Settings
-from .engine import BAD_ROW_LABEL, DUPLIKAT_TEXT, Engine, agenda_folder, perihal_from
+from .engine import BAD_ROW_LABEL, DUPLIKAT_TEXT, Engine, agenda_folder
+from .register import perihal_from
 from .errors import LedgerError
 from .intake import check_completeness
 from .kendali import KENDALI_TAB, truthy

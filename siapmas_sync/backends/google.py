@@ -119,6 +119,7 @@ class GoogleBackend:
         self.gc = gspread.Client(auth=self.credentials, session=self.session)
         self.http = self.gc.http_client
         self._drive: Any = None
+        self._files: Any = None
         self._meta: dict[str, TabMeta] | None = None
         self._sheet_tz: ZoneInfo | None = None
         self._resp_title = ""
@@ -331,6 +332,14 @@ class GoogleBackend:
             self._drive = build("drive", "v3", http=http, client_options=opts, static_discovery=True, cache_discovery=False)
         return self._drive
 
+    @property
+    def files(self) -> Any:
+        """The Drive ``files`` collection, built once: googleapiclient makes every method of
+        a collection afresh each time it is asked for one (~1.5 ms, per evidence file)."""
+        if self._files is None:
+            self._files = self.drive.files()
+        return self._files
+
     def _drive_call(self, what: str, request_factory: Any) -> Any:
         try:
             return self.retry.call(lambda: request_factory().execute(num_retries=0))
@@ -353,7 +362,7 @@ class GoogleBackend:
         while True:
             resp = self._drive_call(
                 f"folder bukti {self.evidence_folder_id}",
-                lambda: self.drive.files().list(
+                lambda: self.files.list(
                     q=q, fields=f"nextPageToken, files({DRIVE_FIELDS})", pageSize=1000,
                     pageToken=token, orderBy="modifiedTime", supportsAllDrives=True, includeItemsFromAllDrives=True,
                 ),
@@ -394,7 +403,7 @@ class GoogleBackend:
             return Evidence(url=url), Finding("bukti_hilang", f"Bukti dukung bukan tautan Google Drive: {url[:80]}", CATATAN)
         meta = self._drive_index.get(fid)
         if meta is None:  # outside the listed folder (or no folder configured): ask directly
-            meta = self._drive_call(f"berkas bukti {fid}", lambda: self.drive.files().get(fileId=fid, fields=DRIVE_FIELDS, supportsAllDrives=True))
+            meta = self._drive_call(f"berkas bukti {fid}", lambda: self.files.get(fileId=fid, fields=DRIVE_FIELDS, supportsAllDrives=True))
             if meta is not None:
                 self._drive_index[fid] = meta
         if meta is None or meta.get("trashed"):
@@ -415,7 +424,7 @@ class GoogleBackend:
         safe = "".join(ch for ch in fid if ch.isalnum() or ch in "-_")[:128]
         path = self.cache_dir / safe
         if not path.exists():
-            data = self._drive_call(f"berkas bukti {fid}", lambda: self.drive.files().get_media(fileId=fid))
+            data = self._drive_call(f"berkas bukti {fid}", lambda: self.files.get_media(fileId=fid))
             if data is None:
                 return None, None
             atomic_write_bytes(path, data)
@@ -434,17 +443,17 @@ class GoogleBackend:
         for f in files:
             name = f"{f.parent.name}-{f.name}"
             q = f"'{self.upload_folder_id}' in parents and name = '{name}' and trashed = false"
-            found = self._drive_call("folder unggah", lambda: self.drive.files().list(q=q, fields="files(id,webViewLink)", pageSize=1))
+            found = self._drive_call("folder unggah", lambda: self.files.list(q=q, fields="files(id,webViewLink)", pageSize=1))
             existing = (found or {}).get("files", [])
             media = MediaFileUpload(str(f), mimetype="application/pdf", resumable=False)
             if existing:  # the same document re-rendered (e.g. rahasia switched on): replace its content
                 fid = existing[0]["id"]
-                self._drive_call("folder unggah", lambda: self.drive.files().update(fileId=fid, media_body=media, fields="id"))
+                self._drive_call("folder unggah", lambda: self.files.update(fileId=fid, media_body=media, fields="id"))
                 links.append(existing[0].get("webViewLink") or fid)
                 continue
             created = self._drive_call(
                 "folder unggah",
-                lambda: self.drive.files().create(body={"name": name, "parents": [self.upload_folder_id]}, media_body=media, fields="id,webViewLink"),
+                lambda: self.files.create(body={"name": name, "parents": [self.upload_folder_id]}, media_body=media, fields="id,webViewLink"),
             )
             links.append((created or {}).get("webViewLink") or (created or {}).get("id", ""))
         return links

@@ -1,0 +1,186 @@
+"""Registration: new responses become numbered agenda items (or duplicates of one).
+
+A group of responses is registered inside one ledger transaction supplied by the caller,
+so each agenda number sits in the same commit as its item, its two events and its
+pending render — a crash loses or duplicates nothing. Within the group the decisions are
+made in memory over what the ledger held when the group began plus what the group has
+registered so far (another worker got there first? an identical submission within the
+duplicate window? the next number of the year?), and the rows are written with one
+statement per table: 50 responses cost a dozen statements instead of 450.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from . import codec
+from .config import Settings
+from .intake import check_completeness
+from .ledger import counters, events, from_iso, items, outbox, responses, utc_iso
+from .models import Evidence, Finding, Submission
+from .routing import RoutingTable, suggest_routing
+from .writeback import format_wib
+
+SYSTEM_ACTOR = "Sistem SIAPMAS"
+STAGE_RECEIVED = "DITERIMA"
+STAGE_REGISTERED = "TERAGENDA"
+
+
+def perihal_from(kronologi: str, limit: int = 110) -> str:
+    """A short subject: the first sentence of the chronology, cut at a word boundary."""
+    text = " ".join(kronologi.split())
+    if not text:
+        return "Aspirasi/pengaduan masyarakat (kronologi kosong)"
+    m = re.search(r"(?<=[.!?])\s", text)
+    first = text[: m.start()] if m else text
+    if len(first) <= limit:
+        return first.rstrip(".")
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def dedupe(findings: Sequence[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in findings:
+        if (f.code, f.message) not in seen:
+            seen.add((f.code, f.message))
+            out.append(f)
+    return out
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What became of one response: its agenda number, and the key of the original when it
+    was recorded as a duplicate (None for a new item)."""
+
+    agenda_no: str
+    duplicate_of: str | None = None
+
+
+@dataclass
+class _Rows:
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Registrar:
+    """Numbers responses; see the module docstring."""
+
+    def __init__(self, settings: Settings, routing: RoutingTable, clock: Callable[[], datetime]) -> None:
+        self.s = settings
+        self.tz = settings.tz
+        self.routing = routing
+        self.clock = clock
+
+    def register(
+        self, conn: Connection, group: Sequence[tuple[Submission, list[Evidence], list[Finding]]]
+    ) -> list[Registered]:
+        """Register *group* (in receipt order) inside the caller's transaction."""
+        now = self.clock()
+        window = timedelta(minutes=self.s.numbering.duplicate_window_minutes)
+        keys = [sub.key for sub, _, _ in group]
+        # what the ledger already holds for this group (a worker that got there first)
+        agenda_of: dict[str, str] = {}
+        already = set(conn.execute(select(responses.c.key).where(responses.c.key.in_(keys))).scalars())
+        for r in conn.execute(select(items.c.key, items.c.agenda_no).where(items.c.key.in_(keys))):
+            agenda_of[r.key] = r.agenda_no
+        # candidate originals of each content hash (earlier non-duplicate responses)
+        hashes = list({sub.content_hash for sub, _, _ in group}) if window else []
+        originals: dict[str, list[tuple[str, datetime]]] = {}
+        if hashes:
+            q = select(responses.c.key, responses.c.content_hash, responses.c.received_at).where(
+                responses.c.content_hash.in_(hashes), responses.c.duplicate_of.is_(None)
+            ).order_by(responses.c.received_at)
+            for r in conn.execute(q):
+                originals.setdefault(r.content_hash, []).append((r.key, from_iso(r.received_at)))
+        rows = _Rows()
+        seqs: dict[int, int] = {}
+        out: list[Registered] = []
+        for sub, evidence, ev_findings in group:
+            if sub.key in already:
+                out.append(Registered(agenda_of.get(sub.key, "")))
+                continue
+            already.add(sub.key)
+            original = next((k for k, at in originals.get(sub.content_hash, ())
+                             if abs(at - sub.received_at) <= window), None) if window else None
+            rows.responses.append({
+                "key": sub.key, "content_hash": sub.content_hash, "received_at": utc_iso(sub.received_at),
+                "payload": codec.dumps(codec.submission_to_dict(sub)), "duplicate_of": original,
+                "first_seen_at": utc_iso(now),
+            })
+            if original is not None:
+                agenda = agenda_of.get(original)
+                if agenda is None:
+                    agenda = conn.execute(select(items.c.agenda_no).where(items.c.key == original)).scalar_one()
+                    agenda_of[original] = agenda
+                rows.events.append(_event(
+                    original, now, "DIKIRIM ULANG", None, None, SYSTEM_ACTOR, "formulir",
+                    f"Kiriman identik (baris {sub.source_row}, {format_wib(sub.received_at, self.tz)}) "
+                    "dicatat sebagai duplikat, tanpa nomor baru.",
+                ))
+                out.append(Registered(agenda, original))
+                continue
+            originals.setdefault(sub.content_hash, []).append((sub.key, sub.received_at))
+            agenda_of[sub.key] = agenda = self._new_item(conn, rows, seqs, sub, evidence, ev_findings, now)
+            out.append(Registered(agenda))
+        self._write(conn, rows, seqs)
+        return out
+
+    def _new_item(self, conn: Connection, rows: _Rows, seqs: dict[int, int], sub: Submission,
+                  evidence: list[Evidence], ev_findings: list[Finding], now: datetime) -> str:
+        # the year of receipt; a timestamp far in the future (a wrong clock or a bad
+        # export) must not open a future year's sequence: then the year is today's
+        stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
+        year = stamp.astimezone(self.tz).year
+        if year not in seqs:
+            seqs[year] = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).scalar() or 0
+        seqs[year] += 1
+        seq = seqs[year]
+        n = self.s.numbering
+        agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)
+        findings = check_completeness(sub, evidence) + tuple(f for f in ev_findings if f not in sub.findings)
+        routing = suggest_routing(sub.kronologi, self.routing)
+        at = utc_iso(now)
+        rows.items.append({
+            "key": sub.key, "year": year, "seq": seq, "agenda_no": agenda_no, "registered_at": at,
+            "updated_at": at, "tahap": STAGE_REGISTERED, "stage_entered_at": at, "previous_tahap": STAGE_RECEIVED,
+            "diteruskan_ke": None, "rahasia": False, "sifat": "Biasa", "perihal": perihal_from(sub.kronologi),
+            "kode_klasifikasi": n.kode_klasifikasi,
+            "routing": codec.dumps(codec.routing_to_dict(routing)),
+            "findings": codec.dumps([codec.finding_to_dict(f) for f in dedupe(findings)]),
+            "evidence": codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
+            "documents": "{}", "print_batch": None, "pesan": "", "kendali_state": "{}",
+        })
+        rows.events.append(_event(sub.key, sub.received_at, STAGE_RECEIVED, None, STAGE_RECEIVED, "Pelapor",
+                                  "formulir", "Diterima dari Google Formulir"))
+        rows.events.append(_event(sub.key, now, STAGE_REGISTERED, STAGE_RECEIVED, STAGE_REGISTERED, SYSTEM_ACTOR,
+                                  "sistem", f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}"))
+        rows.outbox.append({"key": sub.key, "kind": "render", "created_at": at, "done_at": None})
+        return agenda_no
+
+    @staticmethod
+    def _write(conn: Connection, rows: _Rows, seqs: dict[int, int]) -> None:
+        """The group's rows, one statement per table (executemany), and the counters."""
+        for table, values in ((responses, rows.responses), (items, rows.items), (events, rows.events),
+                              (outbox, rows.outbox)):
+            if values:
+                conn.execute(insert(table), values)
+        for year, last in seqs.items():
+            if conn.execute(update(counters).where(counters.c.year == year).values(last_seq=last)).rowcount == 0:
+                conn.execute(insert(counters).values(year=year, last_seq=last))
+
+
+def _event(key: str, at: datetime, name: str, from_stage: str | None, to_stage: str | None,
+           actor: str, channel: str, note: str) -> dict[str, Any]:
+    return {"key": key, "at": utc_iso(at), "event": name, "from_stage": from_stage, "to_stage": to_stage,
+            "actor": actor, "channel": channel, "note": note}
