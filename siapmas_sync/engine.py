@@ -58,6 +58,7 @@ PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
 RENDER_PAGE = 500  # pending renders prepared and rendered at a time
+WRITE_BACK_PAGE = 2000  # ledger items compared with the sheet at a time
 SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 #: what the status columns and register tabs are made of (not the evidence lists)
 WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
@@ -443,7 +444,7 @@ class Engine:
         # Remember what the editable Kendali cells will say BEFORE writing: if the write
         # is lost, the operator's values still differ and are judged again next cycle.
         states: dict[str, str] = {}
-        for r in self.ledger.iter_items(WRITE_BACK_COLUMNS):
+        for r in self.ledger.iter_items(WRITE_BACK_COLUMNS, batch=WRITE_BACK_PAGE):
             payload = {"received_at": r.received_at, "nama": r.nama}
             row = row_of.get(r.key)
             if row is not None and row not in bad:

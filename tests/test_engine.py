@@ -351,3 +351,24 @@ def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, m
     report = engine.cycle()
     assert report.rendered == [first.agenda_no]
     assert report.salinan_pending == 6
+
+
+def test_one_response_per_transaction_and_a_paged_write_back_give_the_same_register(project, make_engine, monkeypatch):
+    """Registration decides a group in memory and the write-back reads the ledger in
+    pages: with groups of one and pages of two the outcome is the sample's, exactly."""
+    import siapmas_sync.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "REGISTER_GROUP", 1)
+    monkeypatch.setattr(engine_module, "WRITE_BACK_PAGE", 2)
+    engine = make_engine(project)
+    report = engine.cycle()
+    assert report.new == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)]
+    assert [agenda for _, agenda in report.duplicates] == ["0004/SIAPMAS/2026"]
+    register = project.parent.parent / "var" / "register.xlsx"
+    assert [b["No. Agenda"] for b in by_header(sheet(register, BUKU_AGENDA_TAB))] == report.new
+    assert [k["No. Agenda"] for k in by_header(sheet(register, "Kendali"))] == report.new
+    status = [r["No. Agenda"] for r in by_header(sheet(register, "Jawaban Formulir 1")) if r["No. Agenda"]]
+    assert sorted(set(status)) == report.new and len(status) == 7  # the duplicate row names its original
+    events = [r for r in by_header(sheet(register, RIWAYAT_TAB))]
+    assert len(events) == len(engine.ledger.event_rows()) and all(e["No. Agenda"] for e in events)
+    assert make_engine(project).cycle().cells_written == 0
