@@ -546,3 +546,40 @@ def test_kartu_kendali_copies_show_the_same_card_under_their_own_band(tmp_path: 
         assert f"{copy}/3" in text and "KARTU KENDALI SURAT MASUK" in text
         assert "0007/SIAPMAS/2026" in text and "Dirahasiakan" in text
         assert NAMA not in text and TELEPON not in text
+
+
+def test_a_photo_thumbnail_is_embedded_as_its_jpeg_without_decoding_it_again(tmp_path: Path, monkeypatch) -> None:
+    """drawImage names an EncodedImage after its encoded bytes: the thumbnail JPEG is
+    passed through unchanged and never decoded to pixels just to name it."""
+    from reportlab.lib.utils import ImageReader
+
+    from siapmas_sync.documents.drawing import EncodedImage, load_image
+
+    photo = tmp_path / "foto.jpg"
+    im = Image.new("RGB", (1600, 1200), (30, 90, 160))
+    ImageDraw.Draw(im).ellipse((200, 200, 1400, 1000), fill=(240, 200, 40))
+    im.save(photo, quality=85)
+    thumb = load_image(photo, max_px=720)
+    assert isinstance(thumb, EncodedImage) and not isinstance(thumb, ImageReader)
+    decoded: list[object] = []
+    real = ImageReader.getRGBData
+    monkeypatch.setattr(ImageReader, "getRGBData", lambda self: decoded.append(self) or real(self))
+    ev = Evidence(url="u", name="foto.jpg", size=photo.stat().st_size, mime="image/jpeg", local_path=photo, found=True)
+    path = render_lembar_aduan(make_item(evidence=(ev, replace(ev, url="u2"))), Kop(), tmp_path / "a.pdf")
+    assert decoded == []
+    images = [img for page in PdfReader(path).pages for img in page.images]
+    assert len(images) == 1  # the same photo twice is still one XObject
+    assert path.read_bytes().count(thumb.data) == 1  # the thumbnail's JPEG, passed through
+
+
+def test_the_logo_is_encoded_once_while_its_file_is_unchanged(tmp_path: Path) -> None:
+    from siapmas_sync.documents import drawing
+
+    logo = write_png(tmp_path / "logo.png")
+    first = drawing.load_logo(logo)
+    assert first is not None and drawing.load_logo(logo).data is first.data
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(logo)
+    os.utime(logo, ns=(1, 1))
+    changed = drawing.load_logo(logo)
+    assert changed is not None and changed.data != first.data and changed.getSize() == (40, 30)
+    assert drawing.load_logo(tmp_path / "none.png") is None

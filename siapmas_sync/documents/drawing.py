@@ -10,8 +10,10 @@ in the middle of a build.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +38,33 @@ GRID = Color(0.25, 0.25, 0.25)
 # --- images ---------------------------------------------------------------------------
 
 
-def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = False) -> ImageReader | None:
+class EncodedImage:
+    """An image already encoded for embedding (the JPEG or PNG bytes :func:`load_image`
+    made), handed to ``canvas.drawImage``.
+
+    Given an ImageReader, drawImage names the image XObject after an MD5 of its fully
+    decoded pixels: for a photo thumbnail that is a second JPEG decode and a hash of a
+    megabyte, about 4 ms, only to pick a name. This wrapper is not an ImageReader, so
+    drawImage names it after ``str()`` instead, which carries a digest of the encoded
+    bytes (the same bytes are still one XObject, different ones never share a name).
+    What is embedded is unchanged: a JPEG is passed through as it is (DCTDecode), any
+    other image deflated from its pixels, exactly as reportlab does for the reader."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.reader = ImageReader(io.BytesIO(data))
+        self.key = f"siapmas-image:{hashlib.md5(data).hexdigest()}:{len(data)}"
+
+    def __str__(self) -> str:
+        return self.key
+
+    def __getattr__(self, name: str) -> object:  # getSize, jpeg_fh, getRGBData, mode, …
+        if name.startswith("__") or name in ("reader", "data"):  # copy/pickle probes, half-made copies
+            raise AttributeError(name)
+        return getattr(self.reader, name)
+
+
+def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = False) -> EncodedImage | None:
     """Decode an image fully and return a reportlab reader for a bounded copy of it.
 
     Returns ``None`` (no warning, no exception) when the path is missing, unreadable,
@@ -71,13 +99,34 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
                     im.save(buf, "JPEG", quality=85)
         if im.size[0] < 1 or im.size[1] < 1:
             return None
-        return ImageReader(io.BytesIO(buf.getvalue()))
+        return EncodedImage(buf.getvalue())
     except Exception as exc:  # any decoder failure degrades to "no image"
         log.debug("gambar tidak dapat dibuka (%s)", type(exc).__name__)
         return None
 
 
-def fit_size(img: ImageReader, max_w: float, max_h: float, max_scale: float = 2.0) -> tuple[float, float]:
+#: the kop logo, encoded once per process: (path, mtime, size, max_px) → bytes
+_logos: dict[tuple[str, int, int, int], bytes | None] = {}
+
+
+def load_logo(path: Path | str, *, max_px: int = 600) -> EncodedImage | None:
+    """:func:`load_image` (lossless) of the kop logo, decoded and encoded once per process
+    while the file is unchanged (every document of every item draws it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (str(path), st.st_mtime_ns, st.st_size, max_px)
+    if key not in _logos:
+        img = load_image(path, max_px=max_px, lossless=True)
+        if len(_logos) >= 8:  # a changed or reconfigured logo: drop the old entries
+            _logos.clear()
+        _logos[key] = None if img is None else img.data
+    data = _logos[key]
+    return None if data is None else EncodedImage(data)
+
+
+def fit_size(img: EncodedImage | ImageReader, max_w: float, max_h: float, max_scale: float = 2.0) -> tuple[float, float]:
     """Size of *img* scaled to fit inside max_w × max_h, keeping its aspect ratio.
 
     Tiny images are enlarged at most *max_scale* points per pixel (no giant pixels).
@@ -141,7 +190,7 @@ def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: Kop
     """Draw the kop with its top edge at *top*; return the y just below the double rule."""
     lines = _kop_lines(kop, style)
     text_h = sum(size * 1.28 for _, _, size in lines)
-    logo = load_image(kop.logo, max_px=600, lossless=True) if kop.logo else None
+    logo = load_logo(kop.logo) if kop.logo else None
     block_h = max(text_h, style.logo_h if kop.logo else 0)
     side = 0.0
     if logo is not None:
@@ -226,7 +275,7 @@ def draw_label_value(
 class ImageFlowable(Flowable):
     """An already-decoded image (see :func:`load_image`) at a fixed size."""
 
-    def __init__(self, img: ImageReader, width: float, height: float) -> None:
+    def __init__(self, img: EncodedImage | ImageReader, width: float, height: float) -> None:
         super().__init__()
         self.img = img
         self.width = width
