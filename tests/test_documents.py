@@ -322,7 +322,9 @@ def test_disposisi_is_one_page_even_when_everything_is_long(tmp_path: Path, pape
 def test_disposisi_notes_the_suggestion_without_deciding(tmp_path: Path) -> None:
     path = render_lembar_disposisi(make_item(), Kop(), tmp_path / "d.pdf")
     text = flat(text_of(path))
-    assert "Komisi III (usulan sistem)" in text
+    # read as laid out (the fixed labels come first in the content stream, the notes later)
+    lines = PdfReader(path).pages[0].extract_text(extraction_mode="layout").splitlines()
+    assert any(re.search(r"Komisi III ?\(usulan sistem\)", line) for line in lines)
     assert "0007/SIAPMAS/2026" in text and "28 November 2026" in text
 
 
@@ -585,3 +587,44 @@ def test_the_logo_is_encoded_once_while_its_file_is_unchanged(tmp_path: Path) ->
     changed = drawing.load_logo(logo)
     assert changed is not None and changed.data != first.data and changed.getSize() == (40, 30)
     assert drawing.load_logo(tmp_path / "none.png") is None
+
+
+def test_replayed_fixed_parts_give_the_bytes_drawing_them_gives(tmp_path: Path, monkeypatch) -> None:
+    """The disposisi's and kendali's fixed parts are drawn once per process and replayed:
+    byte for byte what drawing them in each document gives, for any item, paper and kop."""
+    from siapmas_sync.documents import layers
+
+    logo = write_png(tmp_path / "logo.png")
+    rec = DisposisiRecord(diteruskan_kepada=("Komisi III", "Dinas PU"), harap=("Untuk diketahui",),
+                          catatan="Segera.", paraf=(("Kabag", "1 Des 2026", "Teruskan"),))
+    items = [make_item(), make_item(rahasia=True, sifat="Segera", kode_klasifikasi="100.3.4.5.6.7.8"),
+             make_item(agenda_no="0999/SIAPMAS/2026", perihal="Émoji 😀 dan ｆｕｌｌ " + "panjang " * 40)]
+    kops = [Kop(), Kop(logo=logo), Kop(instansi="Sekretariat DPRD Kota Contoh")]
+
+    def render(out: Path) -> list[bytes]:
+        files = []
+        for k, kop in enumerate(kops):
+            for i, item in enumerate(items):
+                files.append(render_lembar_disposisi(item, kop, out / f"{k}{i}-a4.pdf", disposisi=rec if i else None))
+                files.append(render_lembar_disposisi(item, kop, out / f"{k}{i}-hf.pdf", paper="HALF_FOLIO"))
+                files.append(render_kartu_kendali(item, kop, out / f"{k}{i}-kk.pdf"))
+        return [p.read_bytes() for p in files]
+
+    render(tmp_path / "warm")
+    replayed = render(tmp_path / "replayed")
+    assert layers._recorded and not any(r.direct for r in layers._recorded._data.values())
+    monkeypatch.setattr(layers, "_fingerprint", lambda c: None)  # draw every fixed part directly
+    assert render(tmp_path / "direct") == replayed
+    text = flat(text_of(tmp_path / "replayed" / "20-kk.pdf"))
+    assert "SEKRETARIAT DPRD KOTA CONTOH" in text and "Indeks" in text and "0007/SIAPMAS/2026" in text
+
+
+def test_fixed_parts_carry_no_item_data(tmp_path: Path) -> None:
+    """What is replayed was drawn with a blank item: one item's data never shows on another's."""
+    first = make_item(agenda_no="0777/SIAPMAS/2026", sifat="Sangat Segera", kode_klasifikasi="999.9")
+    render_all(first, tmp_path / "first")
+    second = make_item(rahasia=True)
+    for name, path in render_all(second, tmp_path / "second").items():
+        text = text_of(path)
+        _assert_identity_absent(text)
+        assert "0777" not in text and "999.9" not in text, name

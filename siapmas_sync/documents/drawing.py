@@ -186,34 +186,49 @@ def kop_height(kop: Kop, style: KopStyle) -> float:
     return max(text_h, logo_h) + 3 + style.thick + 1.8 + style.thin
 
 
-def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: KopStyle = FULL) -> float:
-    """Draw the kop with its top edge at *top*; return the y just below the double rule."""
+def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: KopStyle = FULL,
+             part: str = "all") -> float:
+    """Draw the kop with its top edge at *top*; return the y just below the double rule.
+
+    *part* "text" draws the lines and rules only, "logo" the logo only (together: "all")."""
     lines = _kop_lines(kop, style)
     text_h = sum(size * 1.28 for _, _, size in lines)
-    logo = load_logo(kop.logo) if kop.logo else None
+    logo = load_logo(kop.logo) if kop.logo else None  # "text" needs its size too
     block_h = max(text_h, style.logo_h if kop.logo else 0)
     side = 0.0
     if logo is not None:
         lw, lh = fit_size(logo, style.logo_h * 1.1, style.logo_h, max_scale=100)
-        c.drawImage(logo, x, top - (block_h + lh) / 2, lw, lh, mask=None)
+        if part != "text":
+            c.drawImage(logo, x, top - (block_h + lh) / 2, lw, lh, mask=None)
         side = lw + 2 * mm
+    y = top - block_h - 3
+    if part == "logo":
+        return y - style.thick - 1.8 - style.thin
     avail = width - 2 * side
-    y = top - (block_h - text_h) / 2
+    ty = top - (block_h - text_h) / 2
     c.setFillColor(black)
     for text, font, size in lines:
-        y -= size * 1.28
+        ty -= size * 1.28
         shown_size = size
         while stringWidth(text, font, shown_size) > avail and shown_size > size * 0.75:
             shown_size -= 0.25
         c.setFont(font, shown_size)
-        c.drawCentredString(x + width / 2, y + size * 0.28, fit_text(text, font, shown_size, avail))
-    y = top - block_h - 3
+        c.drawCentredString(x + width / 2, ty + size * 0.28, fit_text(text, font, shown_size, avail))
     c.setStrokeColor(black)
     c.setLineWidth(style.thick)
     c.line(x, y - style.thick / 2, x + width, y - style.thick / 2)
     y -= style.thick + 1.8
     c.setLineWidth(style.thin)
     c.line(x, y - style.thin / 2, x + width, y - style.thin / 2)
+    return y - style.thin
+
+
+def kop_bottom(kop: Kop, top: float, style: KopStyle = FULL) -> float:
+    """The y :func:`draw_kop` returns for a kop whose top edge is at *top* (same arithmetic)."""
+    text_h = sum(size * 1.28 for _, _, size in _kop_lines(kop, style))
+    block_h = max(text_h, style.logo_h if kop.logo else 0)
+    y = top - block_h - 3
+    y -= style.thick + 1.8
     return y - style.thin
 
 
@@ -240,35 +255,55 @@ class KopFlowable(Flowable):
 
 def draw_checkbox(c: Canvas, x: float, y: float, size: float, checked: bool = False) -> None:
     """A square box with its lower-left corner at (x, y), ticked with a check mark."""
+    draw_box(c, x, y, size)
+    if checked:
+        draw_tick(c, x, y, size)
+
+
+def draw_box(c: Canvas, x: float, y: float, size: float) -> None:
+    """The empty box of :func:`draw_checkbox`."""
     c.saveState()
     c.setStrokeColor(black)
     c.setLineWidth(0.7)
     c.rect(x, y, size, size, stroke=1, fill=0)
-    if checked:
-        c.setLineWidth(max(size * 0.14, 0.9))
-        c.setLineCap(1)
-        c.setLineJoin(1)
-        p = c.beginPath()
-        p.moveTo(x + size * 0.18, y + size * 0.52)
-        p.lineTo(x + size * 0.42, y + size * 0.22)
-        p.lineTo(x + size * 0.86, y + size * 0.84)
-        c.drawPath(p, stroke=1, fill=0)
+    c.restoreState()
+
+
+def draw_tick(c: Canvas, x: float, y: float, size: float) -> None:
+    """The check mark of :func:`draw_checkbox` (drawn over its box)."""
+    c.saveState()
+    c.setStrokeColor(black)
+    c.setLineWidth(max(size * 0.14, 0.9))
+    c.setLineCap(1)
+    c.setLineJoin(1)
+    p = c.beginPath()
+    p.moveTo(x + size * 0.18, y + size * 0.52)
+    p.lineTo(x + size * 0.42, y + size * 0.22)
+    p.lineTo(x + size * 0.86, y + size * 0.84)
+    c.drawPath(p, stroke=1, fill=0)
     c.restoreState()
 
 
 def draw_label_value(
     c: Canvas, x: float, y: float, width: float, label: str, value: str,
-    *, size: float = 8, label_w: float | None = None, bold: bool = False,
+    *, size: float = 8, label_w: float | None = None, bold: bool = False, part: str = "all",
 ) -> None:
-    """'Label : value' on one baseline, the value truncated to the remaining width."""
+    """'Label : value' on one baseline, the value truncated to the remaining width.
+
+    *part* "label" draws the label and colon only, "value" the value only."""
     lw = label_w if label_w is not None else stringWidth(label, SANS, size) + 2
-    c.setFont(SANS, size)
-    c.setFillColor(black)
-    c.drawString(x, y, label)
-    c.drawString(x + lw, y, ":")
+    if part != "value":
+        c.setFont(SANS, size)
+        c.setFillColor(black)
+        c.drawString(x, y, label)
+        c.drawString(x + lw, y, ":")
+    if part == "label":
+        return
     vx = x + lw + stringWidth(": ", SANS, size)
     font = SANS_BOLD if bold else SANS
     c.setFont(font, size)
+    if part == "value":
+        c.setFillColor(black)
     c.drawString(vx, y, fit_text(one_line(value, font), font, size, x + width - vx))
 
 
