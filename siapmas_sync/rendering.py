@@ -113,18 +113,33 @@ def _render_chunk(jobs: Sequence[RenderJob]) -> list[dict[str, Path] | Exception
     return results
 
 
-def warm_renderer(docx: bool = False) -> None:
+_warmed: set[tuple[Kop, str]] = set()
+
+
+def warm_renderer(docx: bool = False, kop: Kop | None = None, paper: str = "A4") -> None:
     """Do a renderer's one-off work now: register the fonts (parse five TTFs), make the
-    paragraph styles and, with *docx*, import the Word renderer.
+    paragraph styles, with *kop* render a blank item's three PDFs in memory (filling the
+    per-process caches of font objects and fixed page parts for that kop and paper) and,
+    with *docx*, import the Word renderer. Idempotent and cheap once done.
 
     :func:`render_many` calls it in the parent before starting worker processes (forked
     workers then inherit it instead of each doing it again) and in each worker before
     its first job (where workers are spawned, it is their own warm-up)."""
     from .documents.aduan import _styles
-    from .documents.common import register_fonts
+    from .documents.common import register_fonts, writes_to_memory
+    from .documents.layers import BLANK_ITEM
 
     register_fonts()
     _styles()
+    if kop is not None and (kop, paper) not in _warmed:
+        _warmed.add((kop, paper))
+        try:
+            with writes_to_memory():
+                render_lembar_aduan(BLANK_ITEM, kop, Path("warm-up.pdf"))
+                render_lembar_disposisi(BLANK_ITEM, kop, Path("warm-up.pdf"), paper=paper)
+                render_kartu_kendali(BLANK_ITEM, kop, Path("warm-up.pdf"))
+        except Exception:  # a warm-up only: the real job reports any problem
+            log.debug("warm-up render failed", exc_info=True)
     if docx:
         from . import docx_render  # noqa: F401
 
@@ -172,7 +187,7 @@ def render_many(
     size = CHUNK if len(jobs) >= PARALLEL_THRESHOLD else max(len(jobs), 1)
     chunks = [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
     docx = any(job.docx and job.kind != "render" or job.salinan for job in jobs)
-    warm = functools.partial(warm_renderer, docx) if jobs else None
+    warm = functools.partial(warm_renderer, docx, jobs[0].kop, jobs[0].paper) if jobs else None
     for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline, warm=warm):
         yield from zip(chunk, results)
 

@@ -84,3 +84,27 @@ def test_the_pool_renders_the_same_bytes_as_one_process(tmp_path: Path) -> None:
         assert set(alone) == set(paths) == {"aduan", "disposisi", "kendali"}
         for kind, path in alone.items():
             assert path.read_bytes() == paths[kind].read_bytes(), (job.item.agenda_no, kind)
+
+
+def test_the_warm_up_renders_a_blank_item_in_memory_and_fills_the_caches(tmp_path: Path, monkeypatch) -> None:
+    from siapmas_sync import rendering
+    from siapmas_sync.documents import layers
+
+    monkeypatch.chdir(tmp_path)
+    kop = Kop(instansi="Sekretariat DPRD Kota Pemanasan")
+    rendering.warm_renderer(False, kop, "HALF_FOLIO")
+    keys = [key for key, _ in layers._recorded._data]
+    assert ("kendali", kop) in keys and ("disposisi", "HALF_FOLIO", kop) in keys
+    assert list(tmp_path.iterdir()) == []  # nothing reached the disk
+    rendering.warm_renderer(False, kop, "HALF_FOLIO")  # once per kop and paper
+    assert (kop, "HALF_FOLIO") in rendering._warmed
+
+
+def test_writes_to_memory_keeps_the_bytes_instead_of_writing(tmp_path: Path) -> None:
+    from siapmas_sync.documents.common import atomic_write_bytes, writes_to_memory
+
+    with writes_to_memory() as kept:
+        atomic_write_bytes(tmp_path / "a" / "x.pdf", b"%PDF")
+    assert kept == {tmp_path / "a" / "x.pdf": b"%PDF"} and not (tmp_path / "a").exists()
+    atomic_write_bytes(tmp_path / "b.pdf", b"ok")  # and only inside the block
+    assert (tmp_path / "b.pdf").read_bytes() == b"ok"
