@@ -628,3 +628,35 @@ def test_fixed_parts_carry_no_item_data(tmp_path: Path) -> None:
         text = text_of(path)
         _assert_identity_absent(text)
         assert "0777" not in text and "999.9" not in text, name
+
+
+def test_one_line_texts_draw_the_operators_of_a_one_line_paragraph() -> None:
+    """plain_line draws a text that fits on one line without reportlab's line breaking:
+    same size and the same PDF operators as the Paragraph; longer text is a Paragraph."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from siapmas_sync.documents.aduan import _styles
+    from siapmas_sync.documents.common import register_fonts
+    from siapmas_sync.documents.flow import OneLine, plain_line, plain_paragraph
+
+    register_fonts()
+    texts = ["No. Agenda", ":", "0007/SIAPMAS/2026", "Ḍewi – ÅØ …", "  spasi   ganda ", "E-mail akun pengirim",
+             "Sabtu, 28 November 2026 14.05 WIB", "kata " * 40, "x" * 200]
+    for name, style in _styles().items():
+        for text in texts:
+            for width in (40.0, 115.0, 400.0):
+                line, para = plain_line(text, style), plain_paragraph(text, style)
+                assert line.wrap(width, 800) == para.wrap(width, 800), (name, text, width)
+                codes = []
+                for flowable in (line, para):
+                    c = Canvas(io.BytesIO(), invariant=1)
+                    n = len(c._code)
+                    flowable.drawOn(c, 10, 20)
+                    codes.append(c._code[n:])
+                assert codes[0] == codes[1], (name, text, width)
+                if isinstance(line, OneLine) and not line.use_para:
+                    assert line.height == style.leading
+    assert isinstance(plain_line("No. Agenda", _styles()["label"]), OneLine)
+    assert not isinstance(plain_line("a & b", _styles()["label"]), OneLine)  # markup takes the parser
