@@ -8,6 +8,7 @@ always fits one page, on A4 or ½ folio (215 × 165 mm). Long texts are truncate
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -68,9 +69,15 @@ _ALIASES: dict[str, str] = {
 }
 
 
+@functools.cache
+def _normalised(options: tuple[str, ...]) -> dict[str, str]:
+    """{normalised option: option} of a checklist (made once per process)."""
+    return {_norm(o): o for o in options}
+
+
 def _match(text: str, options: tuple[str, ...]) -> str | None:
     """The checklist option *text* refers to (exact, alias, or the part before a dash)."""
-    by_norm = {_norm(o): o for o in options}
+    by_norm = _normalised(options)
     candidates = [text, re.split(r"\s[–—-]\s|:|\(", text)[0]]
     for cand in candidates:
         n = _norm(cand)
