@@ -590,8 +590,9 @@ def test_the_logo_is_encoded_once_while_its_file_is_unchanged(tmp_path: Path) ->
 
 
 def test_replayed_fixed_parts_give_the_bytes_drawing_them_gives(tmp_path: Path, monkeypatch) -> None:
-    """The disposisi's and kendali's fixed parts are drawn once per process and replayed:
-    byte for byte what drawing them in each document gives, for any item, paper and kop."""
+    """The disposisi's and kendali's fixed parts (and the aduan's kop) are drawn once per
+    process and replayed: byte for byte what drawing them in each document gives, for
+    any item, paper and kop."""
     from siapmas_sync.documents import layers
 
     logo = write_png(tmp_path / "logo.png")
@@ -608,6 +609,7 @@ def test_replayed_fixed_parts_give_the_bytes_drawing_them_gives(tmp_path: Path, 
                 files.append(render_lembar_disposisi(item, kop, out / f"{k}{i}-a4.pdf", disposisi=rec if i else None))
                 files.append(render_lembar_disposisi(item, kop, out / f"{k}{i}-hf.pdf", paper="HALF_FOLIO"))
                 files.append(render_kartu_kendali(item, kop, out / f"{k}{i}-kk.pdf"))
+                files.append(render_lembar_aduan(item, kop, out / f"{k}{i}-aduan.pdf"))
         return [p.read_bytes() for p in files]
 
     render(tmp_path / "warm")

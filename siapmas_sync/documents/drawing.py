@@ -26,6 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from siapmas_sync.documents.common import SANS, SANS_BOLD, SERIF, SERIF_BOLD, doc_info, fit_text, one_line
+from siapmas_sync.documents.layers import draw_fixed
 from siapmas_sync.models import Kop
 
 log = logging.getLogger(__name__)
@@ -247,7 +248,13 @@ class KopFlowable(Flowable):
         return availWidth, self.height
 
     def draw(self) -> None:
-        draw_kop(self.canv, self.kop, 0, self.height, self.width, self.style)
+        # the lines and rules are the same in every document: drawn once per process and
+        # replayed where the document is in the same state (the first thing on page 1)
+        kop, style, width, height = self.kop, self.style, self.width, self.height
+        draw_fixed(self.canv, ("kop", kop, style, width, height),
+                   lambda c: draw_kop(c, kop, 0, height, width, style, part="text"))
+        if kop.logo:
+            draw_kop(self.canv, kop, 0, height, width, style, part="logo")
 
 
 # --- boxes ----------------------------------------------------------------------------
