@@ -10,6 +10,7 @@ in the middle of a build.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -168,7 +169,9 @@ def kontak_line(kop: Kop) -> str:
     return " · ".join(parts)
 
 
-def _kop_lines(kop: Kop, style: KopStyle) -> list[tuple[str, str, float]]:
+@functools.lru_cache(maxsize=32)
+def _kop_lines(kop: Kop, style: KopStyle) -> tuple[tuple[str, str, float], ...]:
+    """The kop's lines (text, font, size), cleaned once per process and kop."""
     lines = [
         (one_line(kop.pemerintah, SERIF).upper(), SERIF, style.pemerintah),
         (one_line(kop.instansi, SERIF_BOLD).upper(), SERIF_BOLD, style.instansi),
@@ -177,7 +180,7 @@ def _kop_lines(kop: Kop, style: KopStyle) -> list[tuple[str, str, float]]:
         lines.append((one_line(kop.alamat, SANS), SANS, style.alamat))
     if style.kontak:
         lines.append((one_line(kontak_line(kop), SANS), SANS, style.kontak))
-    return [line for line in lines if line[0]]
+    return tuple(line for line in lines if line[0])
 
 
 def kop_height(kop: Kop, style: KopStyle) -> float:
