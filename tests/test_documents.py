@@ -662,3 +662,29 @@ def test_one_line_texts_draw_the_operators_of_a_one_line_paragraph() -> None:
                     assert line.height == style.leading
     assert isinstance(plain_line("No. Agenda", _styles()["label"]), OneLine)
     assert not isinstance(plain_line("a & b", _styles()["label"]), OneLine)  # markup takes the parser
+
+
+def test_a_replaced_logo_moves_the_replayed_kop_text_like_a_fresh_drawing(tmp_path: Path, monkeypatch) -> None:
+    """The kop text is centred beside the logo: a logo file replaced (another shape) or
+    broken while the process runs must not leave the old layout in the replayed parts."""
+    from siapmas_sync.documents import layers
+
+    logo = tmp_path / "logo.png"
+    item = make_item()
+    outputs = []
+    for k, shape in enumerate(((300, 300), (900, 300), None)):
+        if shape:
+            Image.new("RGB", shape, (20, 90, 160)).save(logo)
+        else:
+            logo.write_bytes(b"not an image")
+        os.utime(logo, ns=(k + 1, k + 1))
+        outputs.append({name: p.read_bytes() for name, p in render_all(item, tmp_path / f"r{k}", Kop(logo=logo)).items()})
+    monkeypatch.setattr(layers, "_fingerprint", lambda c: None)
+    for k, shape in enumerate(((300, 300), (900, 300), None)):
+        if shape:
+            Image.new("RGB", shape, (20, 90, 160)).save(logo)
+        else:
+            logo.write_bytes(b"not an image")
+        os.utime(logo, ns=(k + 1, k + 1))
+        direct = {name: p.read_bytes() for name, p in render_all(item, tmp_path / f"d{k}", Kop(logo=logo)).items()}
+        assert direct == outputs[k], shape

@@ -94,7 +94,7 @@ def test_the_warm_up_renders_a_blank_item_in_memory_and_fills_the_caches(tmp_pat
     kop = Kop(instansi="Sekretariat DPRD Kota Pemanasan")
     rendering.warm_renderer(False, kop, "HALF_FOLIO")
     keys = [key for key, _ in layers._recorded._data]
-    assert ("kendali", kop) in keys and ("disposisi", "HALF_FOLIO", kop) in keys
+    assert ("kendali", (kop, None)) in keys and ("disposisi", "HALF_FOLIO", (kop, None)) in keys
     assert list(tmp_path.iterdir()) == []  # nothing reached the disk
     rendering.warm_renderer(False, kop, "HALF_FOLIO")  # once per kop and paper
     assert (kop, "HALF_FOLIO") in rendering._warmed

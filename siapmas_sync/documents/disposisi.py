@@ -27,7 +27,7 @@ from siapmas_sync.documents.common import (
 )
 from siapmas_sync.documents.drawing import (
     COMPACT, FULL, GREY, KopStyle, draw_box, draw_checkbox, draw_kop, draw_label_value, draw_tick,
-    kop_bottom, new_canvas,
+    kop_bottom, kop_key, new_canvas,
 )
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
 from siapmas_sync.models import AgendaItem, DisposisiRecord, Kop
@@ -413,7 +413,7 @@ def render_lembar_disposisi(
     c = new_canvas(buf, g.pagesize, f"Lembar Disposisi {item.agenda_no}", kop)
     # the form's fixed parts (kop, grid, labels, boxes) are drawn once per process and
     # replayed (see layers.py); then this item's values, ticks and notes
-    draw_fixed(c, ("disposisi", key, kop), lambda cc: _draw(cc, BLANK_ITEM, kop, g, None, fixed=True))
+    draw_fixed(c, ("disposisi", key, kop_key(kop)), lambda cc: _draw(cc, BLANK_ITEM, kop, g, None, fixed=True))
     _draw(c, item, kop, g, disposisi, fixed=False)
     c.showPage()
     c.save()

@@ -227,6 +227,13 @@ def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: Kop
     return y - style.thin
 
 
+def kop_key(kop: Kop) -> tuple[Kop, tuple[int, int] | None]:
+    """What a kop's drawn text depends on: the kop and its logo's pixel size (the text
+    is centred between the logo and its mirror; the logo file may change or break)."""
+    logo = load_logo(kop.logo) if kop.logo else None
+    return kop, (None if logo is None else logo.getSize())
+
+
 def kop_bottom(kop: Kop, top: float, style: KopStyle = FULL) -> float:
     """The y :func:`draw_kop` returns for a kop whose top edge is at *top* (same arithmetic)."""
     text_h = sum(size * 1.28 for _, _, size in _kop_lines(kop, style))
@@ -254,7 +261,7 @@ class KopFlowable(Flowable):
         # the lines and rules are the same in every document: drawn once per process and
         # replayed where the document is in the same state (the first thing on page 1)
         kop, style, width, height = self.kop, self.style, self.width, self.height
-        draw_fixed(self.canv, ("kop", kop, style, width, height),
+        draw_fixed(self.canv, ("kop", kop_key(kop), style, width, height),
                    lambda c: draw_kop(c, kop, 0, height, width, style, part="text"))
         if kop.logo:
             draw_kop(self.canv, kop, 0, height, width, style, part="logo")

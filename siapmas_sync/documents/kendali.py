@@ -22,7 +22,7 @@ from siapmas_sync.documents.common import (
     SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, fit_text, one_line, redact,
     register_fonts, tanggal_id, wrap_lines,
 )
-from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, kop_bottom, new_canvas
+from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, kop_bottom, kop_key, new_canvas
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
 from siapmas_sync.models import AgendaItem, Kop
 
@@ -162,7 +162,7 @@ def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path) -> Path:
     # labels) are drawn once per process and replayed (see layers.py), then the values
     top = PAGE[1] - MARGIN - _BAND_H
     c.beginForm(_CARD)
-    draw_fixed(c, ("kendali", kop), lambda cc: _card(cc, BLANK_ITEM, kop, top, fixed=True))
+    draw_fixed(c, ("kendali", kop_key(kop)), lambda cc: _card(cc, BLANK_ITEM, kop, top, fixed=True))
     _card(c, item, kop, top, fixed=False)
     c.endForm()
     for copy in (1, 2, 3):
