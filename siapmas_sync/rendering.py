@@ -9,6 +9,7 @@ the middle leaves the outbox entries pending for the next cycle.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -112,6 +113,44 @@ def _render_chunk(jobs: Sequence[RenderJob]) -> list[dict[str, Path] | Exception
     return results
 
 
+_warmed: set[tuple[Kop, str]] = set()
+
+
+def warm_renderer(docx: bool = False, kop: Kop | None = None, paper: str = "A4") -> None:
+    """Do a renderer's one-off work now: register the fonts (parse five TTFs), make the
+    paragraph styles, with *kop* render a blank item's three PDFs in memory (filling the
+    per-process caches of font objects and fixed page parts for that kop and paper) and,
+    with *docx*, import the Word renderer. Idempotent and cheap once done.
+
+    :func:`render_many` calls it in the parent before starting worker processes (forked
+    workers then inherit it instead of each doing it again) and in each worker before
+    its first job (where workers are spawned, it is their own warm-up)."""
+    from .documents.aduan import _styles
+    from .documents.common import register_fonts, writes_to_memory
+    from .documents.layers import BLANK_ITEM
+
+    register_fonts()
+    _styles()
+    if kop is not None and (kop, paper) not in _warmed:
+        _warmed.add((kop, paper))
+        try:
+            with writes_to_memory():
+                render_lembar_aduan(BLANK_ITEM, kop, Path("warm-up.pdf"))
+                render_lembar_disposisi(BLANK_ITEM, kop, Path("warm-up.pdf"), paper=paper)
+                render_kartu_kendali(BLANK_ITEM, kop, Path("warm-up.pdf"))
+        except Exception:  # a warm-up only: the real job reports any problem
+            log.debug("warm-up render failed", exc_info=True)
+    if docx:
+        from . import docx_render  # noqa: F401
+
+
+def _worker_start(warm: Callable[[], None] | None = None) -> None:
+    """Worker-process initialiser: tied to the parent's life, then *warm* (if any)."""
+    _die_with_parent()
+    if warm is not None:
+        warm()
+
+
 def _die_with_parent() -> None:
     """Worker-process initialiser: never outlive the worker that started us (a SIGKILLed
     worker must not leave renderers writing behind the next one's back)."""
@@ -147,16 +186,22 @@ def render_many(
     left are simply not yielded (their outbox entries stay pending)."""
     size = CHUNK if len(jobs) >= PARALLEL_THRESHOLD else max(len(jobs), 1)
     chunks = [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
-    for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline):
+    docx = any(job.docx and job.kind != "render" or job.salinan for job in jobs)
+    warm = functools.partial(warm_renderer, docx, jobs[0].kop, jobs[0].paper) if jobs else None
+    for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline, warm=warm):
         yield from zip(chunk, results)
 
 
 def in_workers(
     fn: Callable[[T], R], args: Sequence[T], workers: int | None = None, *,
-    deadline: float | None = None,
+    deadline: float | None = None, warm: Callable[[], None] | None = None,
 ) -> Iterator[tuple[T, R]]:
     """``(arg, fn(arg))`` in order, computed in worker processes (one per core) when there
-    are two args or more. *fn* must be picklable and report its own errors."""
+    are two args or more. *fn* must be picklable and report its own errors.
+
+    *warm* (picklable, idempotent) does *fn*'s one-off set-up: it runs here before the
+    workers start, so forked workers inherit its result, and in every worker before its
+    first task."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
 
     def late() -> bool:
@@ -168,7 +213,9 @@ def in_workers(
                 return
             yield arg, fn(arg)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(args)), initializer=_die_with_parent)
+    if warm is not None:
+        warm()
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(args)), initializer=_worker_start, initargs=(warm,))
     try:
         window = 4 * workers  # jobs in flight: enough to keep every core busy
         futures: deque[tuple[T, Future[R]]] = deque()

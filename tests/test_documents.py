@@ -322,7 +322,9 @@ def test_disposisi_is_one_page_even_when_everything_is_long(tmp_path: Path, pape
 def test_disposisi_notes_the_suggestion_without_deciding(tmp_path: Path) -> None:
     path = render_lembar_disposisi(make_item(), Kop(), tmp_path / "d.pdf")
     text = flat(text_of(path))
-    assert "Komisi III (usulan sistem)" in text
+    # read as laid out (the fixed labels come first in the content stream, the notes later)
+    lines = PdfReader(path).pages[0].extract_text(extraction_mode="layout").splitlines()
+    assert any(re.search(r"Komisi III ?\(usulan sistem\)", line) for line in lines)
     assert "0007/SIAPMAS/2026" in text and "28 November 2026" in text
 
 
@@ -546,3 +548,143 @@ def test_kartu_kendali_copies_show_the_same_card_under_their_own_band(tmp_path: 
         assert f"{copy}/3" in text and "KARTU KENDALI SURAT MASUK" in text
         assert "0007/SIAPMAS/2026" in text and "Dirahasiakan" in text
         assert NAMA not in text and TELEPON not in text
+
+
+def test_a_photo_thumbnail_is_embedded_as_its_jpeg_without_decoding_it_again(tmp_path: Path, monkeypatch) -> None:
+    """drawImage names an EncodedImage after its encoded bytes: the thumbnail JPEG is
+    passed through unchanged and never decoded to pixels just to name it."""
+    from reportlab.lib.utils import ImageReader
+
+    from siapmas_sync.documents.drawing import EncodedImage, load_image
+
+    photo = tmp_path / "foto.jpg"
+    im = Image.new("RGB", (1600, 1200), (30, 90, 160))
+    ImageDraw.Draw(im).ellipse((200, 200, 1400, 1000), fill=(240, 200, 40))
+    im.save(photo, quality=85)
+    thumb = load_image(photo, max_px=720)
+    assert isinstance(thumb, EncodedImage) and not isinstance(thumb, ImageReader)
+    decoded: list[object] = []
+    real = ImageReader.getRGBData
+    monkeypatch.setattr(ImageReader, "getRGBData", lambda self: decoded.append(self) or real(self))
+    ev = Evidence(url="u", name="foto.jpg", size=photo.stat().st_size, mime="image/jpeg", local_path=photo, found=True)
+    path = render_lembar_aduan(make_item(evidence=(ev, replace(ev, url="u2"))), Kop(), tmp_path / "a.pdf")
+    assert decoded == []
+    images = [img for page in PdfReader(path).pages for img in page.images]
+    assert len(images) == 1  # the same photo twice is still one XObject
+    xobjects = PdfReader(path).pages[0]["/Resources"]["/XObject"]
+    streams = [xobjects[name].get_object() for name in xobjects]
+    assert [x.get_data() for x in streams if x["/Subtype"] == "/Image"] == [thumb.data]  # passed through
+
+
+def test_the_logo_is_encoded_once_while_its_file_is_unchanged(tmp_path: Path) -> None:
+    from siapmas_sync.documents import drawing
+
+    logo = write_png(tmp_path / "logo.png")
+    first = drawing.load_logo(logo)
+    assert first is not None and drawing.load_logo(logo).data is first.data
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(logo)
+    os.utime(logo, ns=(1, 1))
+    changed = drawing.load_logo(logo)
+    assert changed is not None and changed.data != first.data and changed.getSize() == (40, 30)
+    assert drawing.load_logo(tmp_path / "none.png") is None
+
+
+def test_replayed_fixed_parts_give_the_bytes_drawing_them_gives(tmp_path: Path, monkeypatch) -> None:
+    """The disposisi's and kendali's fixed parts (and the aduan's kop) are drawn once per
+    process and replayed: byte for byte what drawing them in each document gives, for
+    any item, paper and kop."""
+    from siapmas_sync.documents import layers
+
+    logo = write_png(tmp_path / "logo.png")
+    rec = DisposisiRecord(diteruskan_kepada=("Komisi III", "Dinas PU"), harap=("Untuk diketahui",),
+                          catatan="Segera.", paraf=(("Kabag", "1 Des 2026", "Teruskan"),))
+    items = [make_item(), make_item(rahasia=True, sifat="Segera", kode_klasifikasi="100.3.4.5.6.7.8"),
+             make_item(agenda_no="0999/SIAPMAS/2026", perihal="Émoji 😀 dan ｆｕｌｌ " + "panjang " * 40)]
+    kops = [Kop(), Kop(logo=logo), Kop(instansi="Sekretariat DPRD Kota Contoh")]
+
+    def render(out: Path) -> list[bytes]:
+        files = []
+        for k, kop in enumerate(kops):
+            for i, item in enumerate(items):
+                files.append(render_lembar_disposisi(item, kop, out / f"{k}{i}-a4.pdf", disposisi=rec if i else None))
+                files.append(render_lembar_disposisi(item, kop, out / f"{k}{i}-hf.pdf", paper="HALF_FOLIO"))
+                files.append(render_kartu_kendali(item, kop, out / f"{k}{i}-kk.pdf"))
+                files.append(render_lembar_aduan(item, kop, out / f"{k}{i}-aduan.pdf"))
+        return [p.read_bytes() for p in files]
+
+    render(tmp_path / "warm")
+    replayed = render(tmp_path / "replayed")
+    assert layers._recorded and not any(r.direct for r in layers._recorded._data.values())
+    monkeypatch.setattr(layers, "_fingerprint", lambda c: None)  # draw every fixed part directly
+    assert render(tmp_path / "direct") == replayed
+    text = flat(text_of(tmp_path / "replayed" / "20-kk.pdf"))
+    assert "SEKRETARIAT DPRD KOTA CONTOH" in text and "Indeks" in text and "0007/SIAPMAS/2026" in text
+
+
+def test_fixed_parts_carry_no_item_data(tmp_path: Path) -> None:
+    """What is replayed was drawn with a blank item: one item's data never shows on another's."""
+    first = make_item(agenda_no="0777/SIAPMAS/2026", sifat="Sangat Segera", kode_klasifikasi="999.9")
+    render_all(first, tmp_path / "first")
+    second = make_item(rahasia=True)
+    for name, path in render_all(second, tmp_path / "second").items():
+        text = text_of(path)
+        _assert_identity_absent(text)
+        assert "0777" not in text and "999.9" not in text, name
+
+
+def test_one_line_texts_draw_the_operators_of_a_one_line_paragraph() -> None:
+    """plain_line draws a text that fits on one line without reportlab's line breaking:
+    same size and the same PDF operators as the Paragraph; longer text is a Paragraph."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from siapmas_sync.documents.aduan import _styles
+    from siapmas_sync.documents.common import register_fonts
+    from siapmas_sync.documents.flow import OneLine, plain_line, plain_paragraph
+
+    register_fonts()
+    texts = ["No. Agenda", ":", "0007/SIAPMAS/2026", "Ḍewi – ÅØ …", "  spasi   ganda ", "E-mail akun pengirim",
+             "Sabtu, 28 November 2026 14.05 WIB", "kata " * 40, "x" * 200]
+    for name, style in _styles().items():
+        for text in texts:
+            for width in (40.0, 115.0, 400.0):
+                line, para = plain_line(text, style), plain_paragraph(text, style)
+                assert line.wrap(width, 800) == para.wrap(width, 800), (name, text, width)
+                codes = []
+                for flowable in (line, para):
+                    c = Canvas(io.BytesIO(), invariant=1)
+                    n = len(c._code)
+                    flowable.drawOn(c, 10, 20)
+                    codes.append(c._code[n:])
+                assert codes[0] == codes[1], (name, text, width)
+                if isinstance(line, OneLine) and not line.use_para:
+                    assert line.height == style.leading
+    assert isinstance(plain_line("No. Agenda", _styles()["label"]), OneLine)
+    assert not isinstance(plain_line("a & b", _styles()["label"]), OneLine)  # markup takes the parser
+
+
+def test_a_replaced_logo_moves_the_replayed_kop_text_like_a_fresh_drawing(tmp_path: Path, monkeypatch) -> None:
+    """The kop text is centred beside the logo: a logo file replaced (another shape) or
+    broken while the process runs must not leave the old layout in the replayed parts."""
+    from siapmas_sync.documents import layers
+
+    logo = tmp_path / "logo.png"
+    item = make_item()
+    outputs = []
+    for k, shape in enumerate(((300, 300), (900, 300), None)):
+        if shape:
+            Image.new("RGB", shape, (20, 90, 160)).save(logo)
+        else:
+            logo.write_bytes(b"not an image")
+        os.utime(logo, ns=(k + 1, k + 1))
+        outputs.append({name: p.read_bytes() for name, p in render_all(item, tmp_path / f"r{k}", Kop(logo=logo)).items()})
+    monkeypatch.setattr(layers, "_fingerprint", lambda c: None)
+    for k, shape in enumerate(((300, 300), (900, 300), None)):
+        if shape:
+            Image.new("RGB", shape, (20, 90, 160)).save(logo)
+        else:
+            logo.write_bytes(b"not an image")
+        os.utime(logo, ns=(k + 1, k + 1))
+        direct = {name: p.read_bytes() for name, p in render_all(item, tmp_path / f"d{k}", Kop(logo=logo)).items()}
+        assert direct == outputs[k], shape

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -41,3 +42,69 @@ def test_nothing_starts_after_the_deadline(tmp_path: Path) -> None:
     jobs = jobs_for(tmp_path, PARALLEL_THRESHOLD + 1)
     assert list(render_many(jobs, workers=2, deadline=time.monotonic() - 1)) == []
     assert not list(tmp_path.rglob("*.pdf"))
+
+
+def _fonts_ready(_: int) -> tuple[int, bool]:
+    from siapmas_sync.documents import common
+
+    return os.getpid(), len(common._coverage) == len(common._FONT_FILES)
+
+
+def _mark_warm() -> None:
+    os.environ["SIAPMAS_TEST_WARMED"] = str(os.getpid())
+
+
+def _warmed(_: int) -> str:
+    return os.environ.get("SIAPMAS_TEST_WARMED", "")
+
+
+def test_workers_start_with_the_fonts_registered_and_run_the_warm_up(monkeypatch) -> None:
+    from siapmas_sync.rendering import in_workers, warm_renderer
+
+    monkeypatch.delenv("SIAPMAS_TEST_WARMED", raising=False)
+    results = [r for _, r in in_workers(_fonts_ready, range(8), 2, warm=warm_renderer)]
+    assert all(ready for _, ready in results)
+    assert {pid for pid, _ in results} - {os.getpid()}  # really in other processes
+    # the warm-up runs in the parent (forked workers inherit it) and in every worker
+    seen = {r for _, r in in_workers(_warmed, range(8), 2, warm=_mark_warm)}
+    assert os.environ["SIAPMAS_TEST_WARMED"] == str(os.getpid())
+    assert seen and all(s and s != str(os.getpid()) for s in seen)
+
+
+def test_the_pool_renders_the_same_bytes_as_one_process(tmp_path: Path) -> None:
+    from siapmas_sync.rendering import render_job
+
+    jobs = jobs_for(tmp_path / "pool", PARALLEL_THRESHOLD)
+    jobs[3] = replace(jobs[3], item=replace(jobs[3].item, rahasia=True))
+    pooled = list(render_many(jobs, workers=2))
+    assert [job for job, _ in pooled] == jobs
+    for job, paths in pooled:
+        assert isinstance(paths, dict)
+        alone = render_job(replace(job, folder=tmp_path / "one" / job.folder.name))
+        assert set(alone) == set(paths) == {"aduan", "disposisi", "kendali"}
+        for kind, path in alone.items():
+            assert path.read_bytes() == paths[kind].read_bytes(), (job.item.agenda_no, kind)
+
+
+def test_the_warm_up_renders_a_blank_item_in_memory_and_fills_the_caches(tmp_path: Path, monkeypatch) -> None:
+    from siapmas_sync import rendering
+    from siapmas_sync.documents import layers
+
+    monkeypatch.chdir(tmp_path)
+    kop = Kop(instansi="Sekretariat DPRD Kota Pemanasan")
+    rendering.warm_renderer(False, kop, "HALF_FOLIO")
+    keys = [key for key, _ in layers._recorded._data]
+    assert ("kendali", (kop, None)) in keys and ("disposisi", "HALF_FOLIO", (kop, None)) in keys
+    assert list(tmp_path.iterdir()) == []  # nothing reached the disk
+    rendering.warm_renderer(False, kop, "HALF_FOLIO")  # once per kop and paper
+    assert (kop, "HALF_FOLIO") in rendering._warmed
+
+
+def test_writes_to_memory_keeps_the_bytes_instead_of_writing(tmp_path: Path) -> None:
+    from siapmas_sync.documents.common import atomic_write_bytes, writes_to_memory
+
+    with writes_to_memory() as kept:
+        atomic_write_bytes(tmp_path / "a" / "x.pdf", b"%PDF")
+    assert kept == {tmp_path / "a" / "x.pdf": b"%PDF"} and not (tmp_path / "a").exists()
+    atomic_write_bytes(tmp_path / "b.pdf", b"ok")  # and only inside the block
+    assert (tmp_path / "b.pdf").read_bytes() == b"ok"

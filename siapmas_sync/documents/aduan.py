@@ -34,7 +34,7 @@ from siapmas_sync.documents.common import (
 from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
 )
-from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, plain_paragraph
+from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, OneLine, plain_line, plain_paragraph
 from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
 
 MARGIN = 20 * mm
@@ -77,8 +77,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: object, style: ParagraphStyle, font: str | None = None) -> Paragraph:
-    return plain_paragraph(clean_text(text, font or style.fontName), style)
+def _p(text: object, style: ParagraphStyle, font: str | None = None) -> Paragraph | OneLine:
+    """A value of a label/value block."""
+    return plain_line(clean_text(text, font or style.fontName), style)
 
 
 class _Sections:
@@ -91,7 +92,7 @@ class _Sections:
     def heading(self, title: str) -> Flowable:
         letter = chr(ord("A") + self.count)
         self.count += 1
-        bar = HeadingBar(plain_paragraph(f"{letter}. {title}", self.st["heading"]), HEADING_BG)
+        bar = HeadingBar(plain_line(f"{letter}. {title}", self.st["heading"]), HEADING_BG)
         bar.spaceBefore = 10
         bar.spaceAfter = 5
         bar.keepWithNext = True  # never strand a heading at the foot of a page
@@ -101,7 +102,7 @@ class _Sections:
 def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_w: float = 4.2 * cm) -> Flowable:
     colon = st["label"]
     return KeyValueRows(
-        [(plain_paragraph(label, colon), plain_paragraph(":", colon), value) for label, value in rows],
+        [(plain_line(label, colon), plain_line(":", colon), value) for label, value in rows],
         (label_w, 0.35 * cm),
     )
 

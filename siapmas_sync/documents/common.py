@@ -346,6 +346,22 @@ def jenis_id(mime: str | None) -> str:
 _deferred: contextvars.ContextVar[list[Path] | None] = contextvars.ContextVar("siapmas_deferred_sync", default=None)
 
 
+#: set inside :func:`writes_to_memory`: what would have been written, by path
+_memory: contextvars.ContextVar[dict[Path, bytes] | None] = contextvars.ContextVar("siapmas_memory_writes", default=None)
+
+
+@contextlib.contextmanager
+def writes_to_memory() -> Iterator[dict[Path, bytes]]:
+    """Inside the block :func:`atomic_write_bytes` keeps each file's bytes in the dict it
+    yields instead of writing it (a warm-up render that must not touch the disk)."""
+    kept: dict[Path, bytes] = {}
+    token = _memory.set(kept)
+    try:
+        yield kept
+    finally:
+        _memory.reset(token)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write *data* to *path* atomically: temp file in the same directory, fsync, replace.
 
@@ -355,6 +371,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     to the end of the block (one flush for all the files written there).
     """
     path = Path(path)
+    memory = _memory.get()
+    if memory is not None:
+        memory[path] = data
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     deferred = _deferred.get()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

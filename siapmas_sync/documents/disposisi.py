@@ -8,6 +8,7 @@ always fits one page, on A4 or ½ folio (215 × 165 mm). Long texts are truncate
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from siapmas_sync.documents.common import (
     register_fonts, tanggal_id, waktu_id, wrap_lines,
 )
 from siapmas_sync.documents.drawing import (
-    COMPACT, FULL, GREY, KopStyle, draw_checkbox, draw_kop, draw_label_value, new_canvas,
+    COMPACT, FULL, GREY, KopStyle, draw_box, draw_checkbox, draw_kop, draw_label_value, draw_tick,
+    kop_bottom, kop_key, new_canvas,
 )
+from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
 from siapmas_sync.models import AgendaItem, DisposisiRecord, Kop
 
 HALF_FOLIO = (215 * mm, 165 * mm)
@@ -66,9 +69,15 @@ _ALIASES: dict[str, str] = {
 }
 
 
+@functools.cache
+def _normalised(options: tuple[str, ...]) -> dict[str, str]:
+    """{normalised option: option} of a checklist (made once per process)."""
+    return {_norm(o): o for o in options}
+
+
 def _match(text: str, options: tuple[str, ...]) -> str | None:
     """The checklist option *text* refers to (exact, alias, or the part before a dash)."""
-    by_norm = {_norm(o): o for o in options}
+    by_norm = _normalised(options)
     candidates = [text, re.split(r"\s[–—-]\s|:|\(", text)[0]]
     for cand in candidates:
         n = _norm(cand)
@@ -135,63 +144,77 @@ class _Form:
         return stringWidth(shown, font, size)
 
     def check_item(self, x: float, top: float, w: float, h: float, label: str, checked: bool,
-                   note: str = "") -> None:
-        """One checklist line: box, label, optional grey note."""
+                   note: str = "", *, fixed: bool, label_fixed: bool = True) -> None:
+        """One checklist line: box, label, optional grey note. With *fixed* the parts that
+        are the same on every form (the box, a *label_fixed* label), else the rest."""
         b = self.box
         y = self.baseline(top, h)
-        draw_checkbox(self.c, x, y - b * 0.12, b, checked)
         tx = x + b + 1.5 * mm
-        used = self.text(tx, y, label, width=x + w - tx)
+        if fixed:
+            draw_box(self.c, x, y - b * 0.12, b)
+            if label_fixed:
+                self.text(tx, y, label, width=x + w - tx)
+            return
+        if checked:
+            draw_tick(self.c, x, y - b * 0.12, b)
+        if not label_fixed:
+            self.text(tx, y, label, width=x + w - tx)
         if note:
+            used = stringWidth(fit_text(one_line(label), SANS, self.g.fs, x + w - tx), SANS, self.g.fs)
             nx = tx + used + 1.2 * mm
             if x + w - nx > 8 * mm:
                 self.text(nx, y, note, SANS_ITALIC, self.g.fs * 0.85, x + w - nx, GREY)
 
 
 def _checklist(f: _Form, x: float, top: float, w: float, title: str,
-               items: list[tuple[str, bool, str]], cols: int) -> None:
+               items: list[tuple[str, bool, str]], cols: int, fixed: bool) -> None:
+    """The checklist; the last item ("others") has a label of its own on each form."""
     g = f.g
-    f.text(x + f.pad, f.baseline(top, g.check_row), title, SANS_BOLD, width=w - 2 * f.pad)
+    if fixed:
+        f.text(x + f.pad, f.baseline(top, g.check_row), title, SANS_BOLD, width=w - 2 * f.pad)
     per_col = -(-len(items) // cols)
     col_w = (w - 2 * f.pad) / cols
     for i, (label, checked, note) in enumerate(items):
         col, row = divmod(i, per_col)
         f.check_item(x + f.pad + col * col_w, top - (row + 1) * g.check_row, col_w - 1 * mm,
-                     g.check_row, label, checked, note)
+                     g.check_row, label, checked, note, fixed=fixed, label_fixed=i < len(items) - 1)
 
 
-def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: DisposisiRecord | None) -> None:
+def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: DisposisiRecord | None,
+                fixed: bool) -> None:
     g = f.g
     fractions = (0.24, 0.17, 0.15, 0.44)
     widths = [w * fr for fr in fractions]
     head_h = g.check_row
     row_h = (h - head_h) / len(PARAF)
-    filled: dict[str, tuple[str, str]] = {}
-    for entry in (rec.paraf if rec else ()):
-        jab = _match(str(entry[0]) if entry else "", PARAF)
-        if jab and len(entry) >= 3:
-            filled[jab] = (str(entry[1]), str(entry[2]))
     c = f.c
-    c.setLineWidth(0.6)
-    f.rect(x, top, w, h)
     xs = [x]
     for cw in widths:
         xs.append(xs[-1] + cw)
-    for xv in xs[1:-1]:
-        c.line(xv, top, xv, top - h)
-    c.line(x, top - head_h, x + w, top - head_h)
-    for i in range(1, len(PARAF)):
-        yv = top - head_h - i * row_h
-        c.line(x, yv, x + w, yv)
-    for i, head in enumerate(("Jabatan", "Tanggal", "Paraf", "Instruksi")):
-        label = fit_text(head, SANS_BOLD, g.fs, widths[i] - 2 * f.pad)
-        c.setFont(SANS_BOLD, g.fs)
-        c.drawCentredString(xs[i] + widths[i] / 2, f.baseline(top, head_h), label)
+    if fixed:
+        c.setLineWidth(0.6)
+        f.rect(x, top, w, h)
+        for xv in xs[1:-1]:
+            c.line(xv, top, xv, top - h)
+        c.line(x, top - head_h, x + w, top - head_h)
+        for i in range(1, len(PARAF)):
+            yv = top - head_h - i * row_h
+            c.line(x, yv, x + w, yv)
+        for i, head in enumerate(("Jabatan", "Tanggal", "Paraf", "Instruksi")):
+            label = fit_text(head, SANS_BOLD, g.fs, widths[i] - 2 * f.pad)
+            c.setFont(SANS_BOLD, g.fs)
+            c.drawCentredString(xs[i] + widths[i] / 2, f.baseline(top, head_h), label)
+    filled: dict[str, tuple[str, str]] = {}
+    for entry in (rec.paraf if rec and not fixed else ()):
+        jab = _match(str(entry[0]) if entry else "", PARAF)
+        if jab and len(entry) >= 3:
+            filled[jab] = (str(entry[1]), str(entry[2]))
     for r, jab in enumerate(PARAF):
         rtop = top - head_h - r * row_h
         first = rtop - f.pad - g.fs * 0.8
-        f.text(xs[0] + f.pad, first, jab, SANS_BOLD, width=widths[0] - 2 * f.pad)
-        if jab in filled:
+        if fixed:
+            f.text(xs[0] + f.pad, first, jab, SANS_BOLD, width=widths[0] - 2 * f.pad)
+        elif jab in filled:
             tgl, instr = filled[jab]
             f.text(xs[1] + f.pad, first, tgl, width=widths[1] - 2 * f.pad)
             lead = g.fs * 1.2
@@ -201,11 +224,13 @@ def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: Disposi
                 f.text(xs[3] + f.pad, first - k * lead, line)
 
 
-def _catatan(f: _Form, x: float, top: float, w: float, h: float, text: str) -> None:
+def _catatan(f: _Form, x: float, top: float, w: float, h: float, text: str, fixed: bool) -> None:
     g = f.g
-    f.rect(x, top, w, h)
     first = top - f.pad - g.fs * 0.8
-    f.text(x + f.pad, first, "Catatan:", SANS_BOLD)
+    if fixed:
+        f.rect(x, top, w, h)
+        f.text(x + f.pad, first, "Catatan:", SANS_BOLD)
+        return
     lead = g.fs * 1.25
     max_lines = max(int((h - 2 * f.pad - lead) // lead), 1)
     for k, line in enumerate(_wrap_block(text, g.fs, w - 2 * f.pad, max_lines)):
@@ -237,14 +262,21 @@ def _wrap_block(text: str, size: float, width: float, max_lines: int) -> list[st
     return out
 
 
-def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord | None) -> None:
+def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord | None, fixed: bool) -> None:
+    """Draw the form: with *fixed* what is the same on every item's form (called with a
+    blank item), else the rest; the same geometry in both."""
     f = _Form(c, g)
     page_w, page_h = g.pagesize
     x0, width = g.margin_x, page_w - 2 * g.margin_x
-    top = draw_kop(c, kop, x0, page_h - g.margin_y, width, g.kop)
+    if fixed:
+        draw_kop(c, kop, x0, page_h - g.margin_y, width, g.kop, part="text")
+    elif kop.logo:
+        draw_kop(c, kop, x0, page_h - g.margin_y, width, g.kop, part="logo")
+    top = kop_bottom(kop, page_h - g.margin_y, g.kop)
     top -= g.title * 0.9
-    c.setFont(SERIF_BOLD, g.title)
-    c.drawCentredString(page_w / 2, top - g.title, "LEMBAR DISPOSISI")
+    if fixed:
+        c.setFont(SERIF_BOLD, g.title)
+        c.drawCentredString(page_w / 2, top - g.title, "LEMBAR DISPOSISI")
     top -= g.title * 1.75
     sub = item.submission
     hide = item.rahasia
@@ -256,26 +288,30 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     sifat_rows = _sifat_rows(f, value_w, item.sifat)
     row_hs = [g.row, g.row, max(g.row, len(sifat_rows) * g.fs * 1.7 + 2 * f.pad)]
     info_h = sum(row_hs)
-    f.rect(x0, top, width, info_h)
-    c.line(x0 + half, top, x0 + half, top - info_h)
+    if fixed:
+        f.rect(x0, top, width, info_h)
+        c.line(x0 + half, top, x0 + half, top - info_h)
     received = item.registered_at or sub.received_at
     left = [("Surat dari", item.pelapor, False), ("Nomor Surat", "-", False),
             ("Tanggal Surat", tanggal_id(sub.received_at), False)]
     right = [("Diterima Tanggal", waktu_id(received, with_day=False), False),
              ("Nomor Agenda", item.agenda_no, True)]
+    part = "label" if fixed else "value"
     y = top
     for i, h in enumerate(row_hs):
-        if i:
+        if i and fixed:
             c.line(x0, y, x0 + width, y)
         base = f.baseline(y, g.row)
         lab, val, bold = left[i]
-        draw_label_value(c, x0 + f.pad, base, half - 2 * f.pad, lab, val, size=g.fs, label_w=label_w, bold=bold)
+        draw_label_value(c, x0 + f.pad, base, half - 2 * f.pad, lab, val, size=g.fs, label_w=label_w, bold=bold,
+                         part=part)
         if i < 2:
             lab, val, bold = right[i]
             draw_label_value(c, x0 + half + f.pad, base, half - 2 * f.pad, lab, val,
-                             size=g.fs, label_w=label_w, bold=bold)
-        else:
+                             size=g.fs, label_w=label_w, bold=bold, part=part)
+        elif fixed:
             draw_label_value(c, x0 + half + f.pad, base, label_w + 10, "Sifat", "", size=g.fs, label_w=label_w)
+        else:  # the options move with the width of the chosen (bold) one
             vx = x0 + half + f.pad + label_w + stringWidth(": ", SANS, g.fs)
             col2 = vx + f.box + 4.2 * mm + max(stringWidth(o, SANS_BOLD, g.fs) for o in SIFAT[::2])
             for k, opts in enumerate(sifat_rows):
@@ -293,20 +329,24 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     # --- perihal + kode klasifikasi ----------------------------------------------------------
     lead = g.fs * 1.25
     per_h = g.perihal_lines * lead + 2 * f.pad
-    kode_w = max(38 * mm, stringWidth(f"Kode Klasifikasi: {item.kode_klasifikasi}", SANS, g.fs) + 2 * f.pad)
-    kode_w = min(kode_w, width * 0.4)
-    f.rect(x0, top, width, per_h)
-    c.line(x0 + width - kode_w, top, x0 + width - kode_w, top - per_h)
     first = top - f.pad - g.fs * 0.85
     pw = stringWidth("Perihal : ", SANS, g.fs)
-    f.text(x0 + f.pad, first, "Perihal :")
-    perihal = one_line(redact(item.perihal, item, hide)) or "-"
-    body_w = width - kode_w - 2 * f.pad - pw
-    for k, line in enumerate(wrap_lines(perihal, SANS_BOLD, g.fs, body_w, g.perihal_lines)):
-        f.text(x0 + f.pad + pw, first - k * lead, line, SANS_BOLD)
-    f.text(x0 + width - kode_w + f.pad, first, "Kode Klasifikasi:", width=kode_w - 2 * f.pad)
-    f.text(x0 + width - kode_w + f.pad, first - lead, item.kode_klasifikasi or "-", SANS_BOLD,
-           width=kode_w - 2 * f.pad)
+    if fixed:
+        f.rect(x0, top, width, per_h)
+        f.text(x0 + f.pad, first, "Perihal :")
+    else:
+        kode_w = max(38 * mm, stringWidth(f"Kode Klasifikasi: {item.kode_klasifikasi}", SANS, g.fs) + 2 * f.pad)
+        kode_w = min(kode_w, width * 0.4)
+        c.setLineWidth(0.6)
+        c.setStrokeColor(black)
+        c.line(x0 + width - kode_w, top, x0 + width - kode_w, top - per_h)
+        perihal = one_line(redact(item.perihal, item, hide)) or "-"
+        body_w = width - kode_w - 2 * f.pad - pw
+        for k, line in enumerate(wrap_lines(perihal, SANS_BOLD, g.fs, body_w, g.perihal_lines)):
+            f.text(x0 + f.pad + pw, first - k * lead, line, SANS_BOLD)
+        f.text(x0 + width - kode_w + f.pad, first, "Kode Klasifikasi:", width=kode_w - 2 * f.pad)
+        f.text(x0 + width - kode_w + f.pad, first - lead, item.kode_klasifikasi or "-", SANS_BOLD,
+               width=kode_w - 2 * f.pad)
     top -= per_h
 
     # --- checklists --------------------------------------------------------------------------
@@ -322,11 +362,12 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     rows = max(-(-len(t_items) // 2), -(-len(h_items) // g.harap_cols))
     chk_h = (rows + 1) * g.check_row + f.pad
     lw = width * g.left_share
-    f.rect(x0, top, width, chk_h)
-    c.line(x0 + lw, top, x0 + lw, top - chk_h)
-    _checklist(f, x0, top, lw, "Diteruskan kepada Sdr.:", t_items, 2)
-    _checklist(f, x0 + lw, top, width - lw, "Dengan hormat harap:", h_items, g.harap_cols)
-    if usulan is None and (item.routing.label or item.routing.tujuan):
+    if fixed:
+        f.rect(x0, top, width, chk_h)
+        c.line(x0 + lw, top, x0 + lw, top - chk_h)
+    _checklist(f, x0, top, lw, "Diteruskan kepada Sdr.:", t_items, 2, fixed)
+    _checklist(f, x0 + lw, top, width - lw, "Dengan hormat harap:", h_items, g.harap_cols, fixed)
+    if not fixed and usulan is None and (item.routing.label or item.routing.tujuan):
         note = f"Usulan sistem: {item.routing.label or item.routing.tujuan}"
         f.text(x0 + f.pad, top - chk_h + f.pad, note, SANS_ITALIC, g.fs * 0.8, lw - 2 * f.pad, GREY)
     top -= chk_h
@@ -337,14 +378,16 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     catatan = rec.catatan if rec else ""
     if g.side_by_side:
         cw = width * 0.36
-        _catatan(f, x0, top, cw, avail, catatan)
-        _paraf_grid(f, x0 + cw, top, width - cw, avail, rec)
+        _catatan(f, x0, top, cw, avail, catatan, fixed)
+        _paraf_grid(f, x0 + cw, top, width - cw, avail, rec, fixed)
     else:
         grid_h = g.check_row + len(PARAF) * g.paraf_row
-        _catatan(f, x0, top, width, avail - grid_h, catatan)
-        _paraf_grid(f, x0, top - (avail - grid_h), width, grid_h, rec)
-    c.setFont(SANS_ITALIC, g.fs * 0.95)
-    c.drawCentredString(page_w / 2, g.margin_y + g.fs * 0.5, FOOTER)
+        _catatan(f, x0, top, width, avail - grid_h, catatan, fixed)
+        _paraf_grid(f, x0, top - (avail - grid_h), width, grid_h, rec, fixed)
+    if fixed:
+        c.setFont(SANS_ITALIC, g.fs * 0.95)
+        c.drawCentredString(page_w / 2, g.margin_y + g.fs * 0.5, FOOTER)
+        return
     c.setFont(SANS, g.fs * 0.75)
     c.setFillColor(GREY)
     c.drawRightString(x0 + width, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(
@@ -368,7 +411,10 @@ def render_lembar_disposisi(
     g = _GEOM[key]
     buf = io.BytesIO()
     c = new_canvas(buf, g.pagesize, f"Lembar Disposisi {item.agenda_no}", kop)
-    _draw(c, item, kop, g, disposisi)
+    # the form's fixed parts (kop, grid, labels, boxes) are drawn once per process and
+    # replayed (see layers.py); then this item's values, ticks and notes
+    draw_fixed(c, ("disposisi", key, kop_key(kop)), lambda cc: _draw(cc, BLANK_ITEM, kop, g, None, fixed=True))
+    _draw(c, item, kop, g, disposisi, fixed=False)
     c.showPage()
     c.save()
     path = Path(path)

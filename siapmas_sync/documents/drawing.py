@@ -10,8 +10,11 @@ in the middle of a build.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from siapmas_sync.documents.common import SANS, SANS_BOLD, SERIF, SERIF_BOLD, doc_info, fit_text, one_line
+from siapmas_sync.documents.layers import draw_fixed
 from siapmas_sync.models import Kop
 
 log = logging.getLogger(__name__)
@@ -36,7 +40,33 @@ GRID = Color(0.25, 0.25, 0.25)
 # --- images ---------------------------------------------------------------------------
 
 
-def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = False) -> ImageReader | None:
+class EncodedImage:
+    """An image already encoded for embedding (the JPEG or PNG bytes :func:`load_image`
+    made), handed to ``canvas.drawImage``.
+
+    Given an ImageReader, drawImage names the image XObject after an MD5 of its fully
+    decoded pixels: for a photo thumbnail that is a second JPEG decode and a hash of a
+    megabyte, about 4 ms, only to pick a name. This wrapper is not an ImageReader, so
+    drawImage names it after ``str()`` instead, which carries a digest of the encoded
+    bytes (the same bytes are still one XObject, different ones never share a name).
+    What is embedded is unchanged: a JPEG is passed through as it is (DCTDecode), any
+    other image deflated from its pixels, exactly as reportlab does for the reader."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.reader = ImageReader(io.BytesIO(data))
+        self.key = f"siapmas-image:{hashlib.md5(data).hexdigest()}:{len(data)}"
+
+    def __str__(self) -> str:
+        return self.key
+
+    def __getattr__(self, name: str) -> object:  # getSize, jpeg_fh, getRGBData, mode, …
+        if name.startswith("__") or name in ("reader", "data"):  # copy/pickle probes, half-made copies
+            raise AttributeError(name)
+        return getattr(self.reader, name)
+
+
+def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = False) -> EncodedImage | None:
     """Decode an image fully and return a reportlab reader for a bounded copy of it.
 
     Returns ``None`` (no warning, no exception) when the path is missing, unreadable,
@@ -71,13 +101,34 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
                     im.save(buf, "JPEG", quality=85)
         if im.size[0] < 1 or im.size[1] < 1:
             return None
-        return ImageReader(io.BytesIO(buf.getvalue()))
+        return EncodedImage(buf.getvalue())
     except Exception as exc:  # any decoder failure degrades to "no image"
         log.debug("gambar tidak dapat dibuka (%s)", type(exc).__name__)
         return None
 
 
-def fit_size(img: ImageReader, max_w: float, max_h: float, max_scale: float = 2.0) -> tuple[float, float]:
+#: the kop logo, encoded once per process: (path, mtime, size, max_px) → bytes
+_logos: dict[tuple[str, int, int, int], bytes | None] = {}
+
+
+def load_logo(path: Path | str, *, max_px: int = 600) -> EncodedImage | None:
+    """:func:`load_image` (lossless) of the kop logo, decoded and encoded once per process
+    while the file is unchanged (every document of every item draws it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (str(path), st.st_mtime_ns, st.st_size, max_px)
+    if key not in _logos:
+        img = load_image(path, max_px=max_px, lossless=True)
+        if len(_logos) >= 8:  # a changed or reconfigured logo: drop the old entries
+            _logos.clear()
+        _logos[key] = None if img is None else img.data
+    data = _logos[key]
+    return None if data is None else EncodedImage(data)
+
+
+def fit_size(img: EncodedImage | ImageReader, max_w: float, max_h: float, max_scale: float = 2.0) -> tuple[float, float]:
     """Size of *img* scaled to fit inside max_w × max_h, keeping its aspect ratio.
 
     Tiny images are enlarged at most *max_scale* points per pixel (no giant pixels).
@@ -118,7 +169,9 @@ def kontak_line(kop: Kop) -> str:
     return " · ".join(parts)
 
 
-def _kop_lines(kop: Kop, style: KopStyle) -> list[tuple[str, str, float]]:
+@functools.lru_cache(maxsize=32)
+def _kop_lines(kop: Kop, style: KopStyle) -> tuple[tuple[str, str, float], ...]:
+    """The kop's lines (text, font, size), cleaned once per process and kop."""
     lines = [
         (one_line(kop.pemerintah, SERIF).upper(), SERIF, style.pemerintah),
         (one_line(kop.instansi, SERIF_BOLD).upper(), SERIF_BOLD, style.instansi),
@@ -127,7 +180,7 @@ def _kop_lines(kop: Kop, style: KopStyle) -> list[tuple[str, str, float]]:
         lines.append((one_line(kop.alamat, SANS), SANS, style.alamat))
     if style.kontak:
         lines.append((one_line(kontak_line(kop), SANS), SANS, style.kontak))
-    return [line for line in lines if line[0]]
+    return tuple(line for line in lines if line[0])
 
 
 def kop_height(kop: Kop, style: KopStyle) -> float:
@@ -137,34 +190,56 @@ def kop_height(kop: Kop, style: KopStyle) -> float:
     return max(text_h, logo_h) + 3 + style.thick + 1.8 + style.thin
 
 
-def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: KopStyle = FULL) -> float:
-    """Draw the kop with its top edge at *top*; return the y just below the double rule."""
+def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: KopStyle = FULL,
+             part: str = "all") -> float:
+    """Draw the kop with its top edge at *top*; return the y just below the double rule.
+
+    *part* "text" draws the lines and rules only, "logo" the logo only (together: "all")."""
     lines = _kop_lines(kop, style)
     text_h = sum(size * 1.28 for _, _, size in lines)
-    logo = load_image(kop.logo, max_px=600, lossless=True) if kop.logo else None
+    logo = load_logo(kop.logo) if kop.logo else None  # "text" needs its size too
     block_h = max(text_h, style.logo_h if kop.logo else 0)
     side = 0.0
     if logo is not None:
         lw, lh = fit_size(logo, style.logo_h * 1.1, style.logo_h, max_scale=100)
-        c.drawImage(logo, x, top - (block_h + lh) / 2, lw, lh, mask=None)
+        if part != "text":
+            c.drawImage(logo, x, top - (block_h + lh) / 2, lw, lh, mask=None)
         side = lw + 2 * mm
+    y = top - block_h - 3
+    if part == "logo":
+        return y - style.thick - 1.8 - style.thin
     avail = width - 2 * side
-    y = top - (block_h - text_h) / 2
+    ty = top - (block_h - text_h) / 2
     c.setFillColor(black)
     for text, font, size in lines:
-        y -= size * 1.28
+        ty -= size * 1.28
         shown_size = size
         while stringWidth(text, font, shown_size) > avail and shown_size > size * 0.75:
             shown_size -= 0.25
         c.setFont(font, shown_size)
-        c.drawCentredString(x + width / 2, y + size * 0.28, fit_text(text, font, shown_size, avail))
-    y = top - block_h - 3
+        c.drawCentredString(x + width / 2, ty + size * 0.28, fit_text(text, font, shown_size, avail))
     c.setStrokeColor(black)
     c.setLineWidth(style.thick)
     c.line(x, y - style.thick / 2, x + width, y - style.thick / 2)
     y -= style.thick + 1.8
     c.setLineWidth(style.thin)
     c.line(x, y - style.thin / 2, x + width, y - style.thin / 2)
+    return y - style.thin
+
+
+def kop_key(kop: Kop) -> tuple[Kop, tuple[int, int] | None]:
+    """What a kop's drawn text depends on: the kop and its logo's pixel size (the text
+    is centred between the logo and its mirror; the logo file may change or break)."""
+    logo = load_logo(kop.logo) if kop.logo else None
+    return kop, (None if logo is None else logo.getSize())
+
+
+def kop_bottom(kop: Kop, top: float, style: KopStyle = FULL) -> float:
+    """The y :func:`draw_kop` returns for a kop whose top edge is at *top* (same arithmetic)."""
+    text_h = sum(size * 1.28 for _, _, size in _kop_lines(kop, style))
+    block_h = max(text_h, style.logo_h if kop.logo else 0)
+    y = top - block_h - 3
+    y -= style.thick + 1.8
     return y - style.thin
 
 
@@ -183,7 +258,13 @@ class KopFlowable(Flowable):
         return availWidth, self.height
 
     def draw(self) -> None:
-        draw_kop(self.canv, self.kop, 0, self.height, self.width, self.style)
+        # the lines and rules are the same in every document: drawn once per process and
+        # replayed where the document is in the same state (the first thing on page 1)
+        kop, style, width, height = self.kop, self.style, self.width, self.height
+        draw_fixed(self.canv, ("kop", kop_key(kop), style, width, height),
+                   lambda c: draw_kop(c, kop, 0, height, width, style, part="text"))
+        if kop.logo:
+            draw_kop(self.canv, kop, 0, height, width, style, part="logo")
 
 
 # --- boxes ----------------------------------------------------------------------------
@@ -191,42 +272,62 @@ class KopFlowable(Flowable):
 
 def draw_checkbox(c: Canvas, x: float, y: float, size: float, checked: bool = False) -> None:
     """A square box with its lower-left corner at (x, y), ticked with a check mark."""
+    draw_box(c, x, y, size)
+    if checked:
+        draw_tick(c, x, y, size)
+
+
+def draw_box(c: Canvas, x: float, y: float, size: float) -> None:
+    """The empty box of :func:`draw_checkbox`."""
     c.saveState()
     c.setStrokeColor(black)
     c.setLineWidth(0.7)
     c.rect(x, y, size, size, stroke=1, fill=0)
-    if checked:
-        c.setLineWidth(max(size * 0.14, 0.9))
-        c.setLineCap(1)
-        c.setLineJoin(1)
-        p = c.beginPath()
-        p.moveTo(x + size * 0.18, y + size * 0.52)
-        p.lineTo(x + size * 0.42, y + size * 0.22)
-        p.lineTo(x + size * 0.86, y + size * 0.84)
-        c.drawPath(p, stroke=1, fill=0)
+    c.restoreState()
+
+
+def draw_tick(c: Canvas, x: float, y: float, size: float) -> None:
+    """The check mark of :func:`draw_checkbox` (drawn over its box)."""
+    c.saveState()
+    c.setStrokeColor(black)
+    c.setLineWidth(max(size * 0.14, 0.9))
+    c.setLineCap(1)
+    c.setLineJoin(1)
+    p = c.beginPath()
+    p.moveTo(x + size * 0.18, y + size * 0.52)
+    p.lineTo(x + size * 0.42, y + size * 0.22)
+    p.lineTo(x + size * 0.86, y + size * 0.84)
+    c.drawPath(p, stroke=1, fill=0)
     c.restoreState()
 
 
 def draw_label_value(
     c: Canvas, x: float, y: float, width: float, label: str, value: str,
-    *, size: float = 8, label_w: float | None = None, bold: bool = False,
+    *, size: float = 8, label_w: float | None = None, bold: bool = False, part: str = "all",
 ) -> None:
-    """'Label : value' on one baseline, the value truncated to the remaining width."""
+    """'Label : value' on one baseline, the value truncated to the remaining width.
+
+    *part* "label" draws the label and colon only, "value" the value only."""
     lw = label_w if label_w is not None else stringWidth(label, SANS, size) + 2
-    c.setFont(SANS, size)
-    c.setFillColor(black)
-    c.drawString(x, y, label)
-    c.drawString(x + lw, y, ":")
+    if part != "value":
+        c.setFont(SANS, size)
+        c.setFillColor(black)
+        c.drawString(x, y, label)
+        c.drawString(x + lw, y, ":")
+    if part == "label":
+        return
     vx = x + lw + stringWidth(": ", SANS, size)
     font = SANS_BOLD if bold else SANS
     c.setFont(font, size)
+    if part == "value":
+        c.setFillColor(black)
     c.drawString(vx, y, fit_text(one_line(value, font), font, size, x + width - vx))
 
 
 class ImageFlowable(Flowable):
     """An already-decoded image (see :func:`load_image`) at a fixed size."""
 
-    def __init__(self, img: ImageReader, width: float, height: float) -> None:
+    def __init__(self, img: EncodedImage | ImageReader, width: float, height: float) -> None:
         super().__init__()
         self.img = img
         self.width = width

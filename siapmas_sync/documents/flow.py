@@ -17,7 +17,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import Color, black
+from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 
@@ -51,11 +54,81 @@ def plain_paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
+#: a text this much narrower than the line certainly fits on it whichever way reportlab
+#: adds up its word widths (rounding differences are ~1e-12 pt)
+_SLACK = 1e-6
+
+
+def _one_line_style(style: ParagraphStyle) -> bool:
+    """A style whose one-line paragraphs :class:`OneLine` draws exactly like Paragraph."""
+    return (style.alignment == TA_LEFT and not style.leftIndent and not style.rightIndent
+            and not style.firstLineIndent and style.backColor is None and not style.borderWidth
+            and not getattr(style, "bulletText", None) and not getattr(style, "autoLeading", None) and style.wordWrap is None
+            and not getattr(style, "underlineWidth", None) and not getattr(style, "strikeWidth", None))
+
+
+class OneLine:
+    """A plain, left-aligned text for :class:`KeyValueRows` and :class:`HeadingBar`: when
+    it fits on one line it is laid out and drawn exactly as reportlab draws a one-line
+    Paragraph (the same operators: its height is the leading, its baseline
+    ``leading - fontSize`` above the bottom), without line breaking and fragment
+    handling; a text that needs more lines is handed to a Paragraph."""
+
+    __slots__ = ("height", "para", "style", "text", "use_para", "width", "_text_width")
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        self.text = text
+        self.style = style
+        self.para: Paragraph | None = None
+        self.use_para = False
+        self.width = self.height = 0.0
+        self._text_width = stringWidth(text, style.fontName, style.fontSize)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._text_width <= availWidth - _SLACK:
+            self.use_para = False
+            self.width, self.height = availWidth, self.style.leading
+            return self.width, self.height
+        if self.para is None:
+            self.para = Paragraph(self.text, self.style, frags=[_template(self.style).clone(text=self.text)])
+        self.use_para = True
+        self.width, self.height = self.para.wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def drawOn(self, canvas: Canvas, x: float, y: float) -> None:  # noqa: N802 - platypus API
+        if self.use_para:
+            assert self.para is not None
+            self.para.drawOn(canvas, x, y)
+            return
+        st = self.style
+        canvas.saveState()  # Flowable.drawOn
+        canvas.translate(x, y)
+        canvas.saveState()  # Paragraph.drawPara
+        canvas.setFillColor(st.textColor)
+        tx = canvas.beginText(0, self.height - st.fontSize)
+        tx.preformatted = False
+        tx.direction = None
+        tx.setFont(st.fontName, st.fontSize, st.leading)
+        tx._textOut(self.text, 1)
+        canvas.drawText(tx)
+        canvas.restoreState()
+        canvas.restoreState()
+
+
+def plain_line(text: str, style: ParagraphStyle) -> OneLine | Paragraph:
+    """:func:`plain_paragraph` for a box that only wraps and draws it (see :class:`OneLine`)."""
+    if _MARKUP.isdisjoint(text) and _one_line_style(style):
+        cleaned = cleanBlockQuotedText(text)
+        if cleaned.strip() and cleaned.split(" ") == cleaned.split():
+            return OneLine(cleaned, style)
+    return plain_paragraph(text, style)
+
+
 class HeadingBar(Flowable):
     """A section heading: one paragraph on a shaded band with a rule below, drawn exactly
     where a one-cell Table (BACKGROUND, LINEBELOW, paddings) would draw it."""
 
-    def __init__(self, para: Paragraph, background: Color, *, rule: float = 0.8,
+    def __init__(self, para: Paragraph | OneLine, background: Color, *, rule: float = 0.8,
                  padding: tuple[float, float, float, float] = (3, 6, 3, 4)) -> None:
         super().__init__()
         self.para = para
@@ -90,7 +163,7 @@ class KeyValueRows(Flowable):
     width), top-aligned with the given paddings: the layout of a borderless Table with
     those column widths, splitting between rows across pages like it."""
 
-    def __init__(self, rows: list[tuple[Paragraph, ...]], widths: tuple[float, ...], *,
+    def __init__(self, rows: list[tuple[Paragraph | OneLine, ...]], widths: tuple[float, ...], *,
                  padding: tuple[float, float, float, float] = (1.2, 2, 1.2, 2)) -> None:
         super().__init__()
         self.rows = rows

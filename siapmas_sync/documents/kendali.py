@@ -22,7 +22,8 @@ from siapmas_sync.documents.common import (
     SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, fit_text, one_line, redact,
     register_fonts, tanggal_id, wrap_lines,
 )
-from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, new_canvas
+from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, kop_bottom, kop_key, new_canvas
+from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
 from siapmas_sync.models import AgendaItem, Kop
 
 PAGE = (150 * mm, 100 * mm)
@@ -66,15 +67,18 @@ def _lampiran(item: AgendaItem) -> str:
 
 
 def _cell(c: Canvas, x: float, top: float, w: float, h: float, label: str, value: str = "",
-          *, bold: bool = False, lines: int = 1) -> None:
-    """A grid cell: border, small label at the top, value below (wrapped to *lines*)."""
-    c.setStrokeColor(black)
-    c.setLineWidth(0.5)
-    c.rect(x, top - h, w, h, stroke=1, fill=0)
+          *, bold: bool = False, lines: int = 1, fixed: bool) -> None:
+    """A grid cell: border, small label at the top (*fixed*), else the value below it
+    (wrapped to *lines*)."""
     pad = 1.3 * mm
-    c.setFillColor(GREY)
-    c.setFont(SANS, LABEL_SIZE)
-    c.drawString(x + pad, top - pad - LABEL_SIZE * 0.8, fit_text(label, SANS, LABEL_SIZE, w - 2 * pad))
+    if fixed:
+        c.setStrokeColor(black)
+        c.setLineWidth(0.5)
+        c.rect(x, top - h, w, h, stroke=1, fill=0)
+        c.setFillColor(GREY)
+        c.setFont(SANS, LABEL_SIZE)
+        c.drawString(x + pad, top - pad - LABEL_SIZE * 0.8, fit_text(label, SANS, LABEL_SIZE, w - 2 * pad))
+        return
     if not value:
         return
     font = SANS_BOLD if bold else SANS
@@ -86,8 +90,11 @@ def _cell(c: Canvas, x: float, top: float, w: float, h: float, label: str, value
         y -= VALUE_SIZE * 1.2
 
 
+_BAND_H = 5.5 * mm
+
+
 def _band(c: Canvas, x: float, top: float, w: float, label: str, fill: Color, ink: Color, copy: int) -> float:
-    h = 5.5 * mm
+    h = _BAND_H
     c.setFillColor(fill)
     c.setStrokeColor(black)
     c.setLineWidth(0.6)
@@ -101,13 +108,19 @@ def _band(c: Canvas, x: float, top: float, w: float, label: str, fill: Color, in
     return top - h
 
 
-def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float) -> None:
-    """Everything below the copy band (the same on all three copies)."""
+def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool) -> None:
+    """Everything below the copy band (the same on all three copies): with *fixed* what is
+    the same on every item's card (called with a blank item), else the rest."""
     pw, _ = PAGE
     x, w = MARGIN, pw - 2 * MARGIN
-    top = draw_kop(c, kop, x, top - 1.5 * mm, w, MINI)
-    c.setFont(SERIF_BOLD, 9.5)
-    c.drawCentredString(pw / 2, top - 4.2 * mm, "KARTU KENDALI SURAT MASUK")
+    if fixed:
+        draw_kop(c, kop, x, top - 1.5 * mm, w, MINI, part="text")
+    elif kop.logo:
+        draw_kop(c, kop, x, top - 1.5 * mm, w, MINI, part="logo")
+    top = kop_bottom(kop, top - 1.5 * mm, MINI)
+    if fixed:
+        c.setFont(SERIF_BOLD, 9.5)
+        c.drawCentredString(pw / 2, top - 4.2 * mm, "KARTU KENDALI SURAT MASUK")
     top -= 6 * mm
     hide = item.rahasia
 
@@ -116,7 +129,7 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float) -> None:
         cx = x
         for frac, lab, val, bold, lines in cells:
             cw = w * frac
-            _cell(c, cx, top, cw, h, lab, val, bold=bold, lines=lines)
+            _cell(c, cx, top, cw, h, lab, val, bold=bold, lines=lines, fixed=fixed)
             cx += cw
         top -= h
 
@@ -129,9 +142,9 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float) -> None:
                    (0.33, "Nomor Surat", "-", False, 1), (0.33, "Pengolah", PENGOLAH, False, 1)])
     row(11 * mm, [(0.4, "Tgl Diteruskan", "", False, 1), (0.6, "Paraf/Tanda Terima", "", False, 1)])
     h = top - MARGIN
-    _cell(c, x, top, w, h, "Catatan")
+    _cell(c, x, top, w, h, "Catatan", fixed=fixed)
     r = item.routing
-    if r.label or r.tujuan:
+    if not fixed and (r.label or r.tujuan):
         note = f"Usulan sistem (bukan keputusan): {one_line(r.label or r.tujuan)}"
         c.setFont(SANS_ITALIC, 6)
         c.setFillColor(GREY)
@@ -145,13 +158,16 @@ def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path) -> Path:
     register_fonts()
     buf = io.BytesIO()
     c = new_canvas(buf, PAGE, f"Kartu Kendali {item.agenda_no}", kop)
+    # the card is drawn once, as a form every copy shows; its fixed parts (kop, grid,
+    # labels) are drawn once per process and replayed (see layers.py), then the values
+    top = PAGE[1] - MARGIN - _BAND_H
+    c.beginForm(_CARD)
+    draw_fixed(c, ("kendali", kop_key(kop)), lambda cc: _card(cc, BLANK_ITEM, kop, top, fixed=True))
+    _card(c, item, kop, top, fixed=False)
+    c.endForm()
     for copy in (1, 2, 3):
         label, fill, ink = COPIES[copy - 1]
-        top = _band(c, MARGIN, PAGE[1] - MARGIN, PAGE[0] - 2 * MARGIN, label, fill, ink, copy)
-        if copy == 1:  # the card is drawn once, as a form every copy shows
-            c.beginForm(_CARD)
-            _card(c, item, kop, top)
-            c.endForm()
+        _band(c, MARGIN, PAGE[1] - MARGIN, PAGE[0] - 2 * MARGIN, label, fill, ink, copy)
         c.doForm(_CARD)
         c.showPage()
     c.save()
