@@ -5,7 +5,9 @@ Both backends (local workbook and Google Sheets) apply the same plan, so a cycle
 change writes nothing, and a cycle with changes writes them in one batch whatever the
 number of rows. Columns are located by header title on every call — staff insert, move
 and rename columns — and rows by a key column, never by position remembered from an
-earlier cycle.
+earlier cycle. A tab is compared through its fingerprints (:class:`DigestTable`, made
+while it is read), one desired row at a time (:class:`TableDiff`), so neither the sheet
+nor the ledger is ever held whole.
 """
 
 from __future__ import annotations
