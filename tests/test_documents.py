@@ -516,6 +516,17 @@ def test_a_large_photo_is_decoded_small_but_still_fills_the_thumbnail(tmp_path: 
     assert img is not None and img.getSize() == (720, 540)
 
 
+def test_a_photo_the_decoder_scaled_close_to_the_thumbnail_is_not_resampled_again(tmp_path: Path) -> None:
+    from siapmas_sync.documents.drawing import load_image
+
+    photo = tmp_path / "foto.jpg"
+    Image.new("RGB", (1600, 1200), (120, 160, 90)).save(photo, quality=80)
+    assert load_image(photo, max_px=720).getSize() == (800, 600)  # decoded at half size, kept
+    png = tmp_path / "layar.png"  # no decoder scaling for PNG: resampled to the cap
+    Image.new("RGB", (1600, 1200), (120, 160, 90)).save(png)
+    assert load_image(png, max_px=720).getSize() == (720, 540)
+
+
 def test_plain_paragraphs_are_the_paragraphs_the_markup_parser_makes() -> None:
     """plain_paragraph skips reportlab's markup parser; its fragments must be exactly the
     parser's, so layout and drawing cannot differ (markup characters take the parser)."""

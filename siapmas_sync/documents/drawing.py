@@ -66,13 +66,20 @@ class EncodedImage:
         return getattr(self.reader, name)
 
 
+#: an image up to this multiple of max_px is not resampled again (see load_image)
+RESAMPLE_ABOVE = 1.25
+
+
 def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = False) -> EncodedImage | None:
     """Decode an image fully and return a reportlab reader for a bounded copy of it.
 
     Returns ``None`` (no warning, no exception) when the path is missing, unreadable,
     not an image, truncated or too large to decode. EXIF rotation is applied (phone
     photos), transparency is flattened onto white, and the pixel size is capped at
-    *max_px* so thumbnails stay small in the print batch.
+    *max_px* so thumbnails stay small in the print batch — give or take a quarter: a JPEG
+    the decoder already scaled down to within 1.25 × *max_px* (a 1600×1200 photo decoded
+    at half size, 800×600, for 720) is kept as decoded; resampling it once more would
+    cost more than the whole decode and show nothing on paper.
     """
     if path is None:
         return None
@@ -88,7 +95,8 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
                     src.draft("RGB", (max(1, int(src.size[0] * scale)), max(1, int(src.size[1] * scale))))
                 src.load()
                 im = ImageOps.exif_transpose(src) or src
-                im.thumbnail((max_px, max_px))
+                if max(im.size) > max_px * RESAMPLE_ABOVE:
+                    im.thumbnail((max_px, max_px))
                 if im.mode in ("RGBA", "LA", "P", "PA"):
                     im = im.convert("RGBA")
                     bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
