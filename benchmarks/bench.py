@@ -97,8 +97,8 @@ def _setup_mark_rendered(engine: Any, report: Any) -> None:
             docs = {k: str(base / f) for k, f in names}
             conn.execute(update(items).where(items.c.key == entry.key).values(
                 documents=json.dumps(docs), print_batch="(setup: tidak dirender)"))
-            ledger.finish_outbox(conn, entry.id, now)
             report.rendered.append(row.agenda_no)
+        ledger.finish_outbox_many(conn, [entry.id for entry in pending], now)
 
 
 def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_gb: float = 0.0,
