@@ -213,11 +213,8 @@ class Engine:
     def _read(self) -> Snapshot:
         """One read of the sheet, parsed and fingerprinted as it streams in (cycleread)."""
         known = self.ledger.known_keys()
-        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB],
+        return self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB],
                                  CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known)))
-        if not isinstance(snap.responses, ParsedResponses):  # pragma: no cover - a backend bug
-            raise TypeError("backend ignored the cycle's readers")
-        return snap
 
     def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
         """Every row of a response tab read in full (:class:`KeepAll`), parsed (recover)."""

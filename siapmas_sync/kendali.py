@@ -113,8 +113,7 @@ def find_edits(table: DigestTable | SheetTable | None,
         changes = {c: v for c, v in values.items() if v != before.get(c, v)}
         if changes:
             edits.append(KendaliEdit(agenda, r, changes, values))
-    edits.sort(key=lambda e: e.row)
-    return edits
+    return edits  # in row order: row_of keeps the order rows were read in
 
 
 def kendali_reader(title: str = KENDALI_TAB) -> DigestReader:

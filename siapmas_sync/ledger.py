@@ -366,10 +366,6 @@ class Ledger:
         with self.engine.connect() as conn:
             return list(conn.execute(q))
 
-    def duplicates(self) -> list[Any]:
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(responses).where(responses.c.duplicate_of.is_not(None))))
-
     @staticmethod
     def add_event(
         conn: Connection,

@@ -215,7 +215,7 @@ def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: Kop
         side = lw + 2 * mm
     y = top - block_h - 3
     if part == "logo":
-        return y - style.thick - 1.8 - style.thin
+        return kop_bottom(kop, top, style)
     avail = width - 2 * side
     ty = top - (block_h - text_h) / 2
     c.setFillColor(black)
@@ -243,12 +243,8 @@ def kop_key(kop: Kop) -> tuple[Kop, tuple[int, int] | None]:
 
 
 def kop_bottom(kop: Kop, top: float, style: KopStyle = FULL) -> float:
-    """The y :func:`draw_kop` returns for a kop whose top edge is at *top* (same arithmetic)."""
-    text_h = sum(size * 1.28 for _, _, size in _kop_lines(kop, style))
-    block_h = max(text_h, style.logo_h if kop.logo else 0)
-    y = top - block_h - 3
-    y -= style.thick + 1.8
-    return y - style.thin
+    """The y :func:`draw_kop` returns for a kop whose top edge is at *top*, without drawing."""
+    return top - kop_height(kop, style)
 
 
 class KopFlowable(Flowable):
