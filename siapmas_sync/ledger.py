@@ -218,7 +218,18 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
-    # --- numbering ------------------------------------------------------------------
+    # --- meta -----------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> str | None:
+        """A value of the ``meta`` table (schema version, the source this ledger serves)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.name == name)).scalar()
+
+    @staticmethod
+    def set_meta(conn: Connection, name: str, value: str) -> None:
+        """Set a ``meta`` value inside the caller's transaction."""
+        if conn.execute(update(meta).where(meta.c.name == name).values(value=value)).rowcount == 0:
+            conn.execute(insert(meta).values(name=name, value=value))
 
     # --- queries --------------------------------------------------------------------
 
