@@ -11,6 +11,8 @@ otherwise push one sheet's agenda numbers into the other.
 from __future__ import annotations
 
 from .config import Settings
+from .errors import LedgerError
+from .ledger import Ledger
 
 SOURCE_META = "source"
 
@@ -31,3 +33,32 @@ def describe(identity: str) -> str:
     if kind == "local":
         return f"buku register lokal {rest}"
     return identity
+
+
+def bind_source(ledger: Ledger, settings: Settings) -> None:
+    """Record the source at the ledger's first use; refuse, with advice, another one."""
+    identity = source_identity(settings)
+    bound = ledger.get_meta(SOURCE_META)
+    if bound == identity:
+        return
+    if bound is None:
+        with ledger.tx() as conn:
+            ledger.set_meta(conn, SOURCE_META, identity)
+        return
+    raise LedgerError(
+        f"Buku besar (basis data) ini milik {describe(bound)}, bukan {describe(identity)} "
+        "yang ditunjuk konfigurasi. Tidak ada yang dibaca atau ditulis.",
+        "Setiap spreadsheet memakai basis datanya sendiri: atur [storage] database ke berkas baru untuk "
+        "sumber ini (lalu `siapmas-sync recover` bila spreadsheet itu sudah bernomor). Bila spreadsheet "
+        "yang sama memang dipindah (disalin ke berkas baru atau folder lain), jalankan "
+        "`siapmas-sync rebind` sekali.",
+    )
+
+
+def rebind(ledger: Ledger, settings: Settings) -> tuple[str | None, str]:
+    """Point the ledger at the configured source (the same sheet, moved); returns (old, new)."""
+    identity = source_identity(settings)
+    bound = ledger.get_meta(SOURCE_META)
+    with ledger.tx() as conn:
+        ledger.set_meta(conn, SOURCE_META, identity)
+    return bound, identity

@@ -375,11 +375,12 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
 
 
 @cli.command()
-@click.option("--force", is_flag=True, help="Bangun ulang walau basis data masih utuh (yang lama disimpan sebagai cadangan).")
+@click.option("--force", is_flag=True, help="Bangun ulang dari nol walau basis data masih utuh (yang lama disimpan sebagai cadangan).")
 @pass_ctx
 def recover(c: Ctx, force: bool) -> None:
-    """Bangun ulang buku besar (basis data) dari isi spreadsheet."""
-    from .recover import prepare_database, recover as rebuild
+    """Selaraskan buku besar dengan spreadsheet: bangun ulang yang hilang/rusak, atau lengkapi
+    buku besar dari cadangan lama dengan nomor yang sudah tampil di spreadsheet."""
+    from .recover import prepare_database, recover as reconcile
 
     s = c.settings
     with c.lock(0):
@@ -387,13 +388,24 @@ def recover(c: Ctx, force: bool) -> None:
         ledger = Ledger(s.database_url())
         backend = open_backend(s)
         try:
-            report = rebuild(s, backend, ledger, Engine(s, backend, ledger))
+            report = reconcile(s, backend, ledger, Engine(s, backend, ledger), salvage_from=moved)
         finally:
             backend.close()
             ledger.close()
-    report.moved_aside = moved
     click.echo(report.summary_id())
     click.echo("Jalankan `siapmas-sync sync` untuk melanjutkan.")
+
+
+@cli.command()
+@pass_ctx
+def rebind(c: Ctx) -> None:
+    """Ikat buku besar ke sumber di konfigurasi (spreadsheet yang sama, dipindah/disalin)."""
+    from .binding import describe, rebind as bind_again
+
+    with c.lock(0), c.ledger() as ledger:
+        old, new = bind_again(ledger, c.settings)
+    click.echo(f"Buku besar kini melayani {describe(new)}" + (f" (sebelumnya {describe(old)})." if old else "."))
+    click.echo("Siklus berikutnya tetap memeriksa nomor agenda yang tampil di spreadsheet sebelum memberi nomor baru.")
 
 
 @cli.command()

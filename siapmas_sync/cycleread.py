@@ -20,6 +20,7 @@ from .errors import HeaderError
 from .intake import ParseOptions, ResponseParser
 from .kendali import KENDALI_TAB, kendali_reader
 from .models import RowError, Submission
+from .numberguard import ShownNumbers
 from .sheetplan import (
     BUKU_AGENDA_COLUMNS,
     BUKU_AGENDA_TAB,
@@ -51,13 +52,20 @@ class ParsedResponses:
 
 
 class ResponseReader:
-    """Parses the response tab while it is read and fingerprints its status columns."""
+    """Parses the response tab while it is read and fingerprints its status columns; the
+    agenda numbers its status column shows go to *shown* (the number guard)."""
 
-    def __init__(self, title: str, options: ParseOptions) -> None:
+    def __init__(self, title: str, options: ParseOptions, shown: ShownNumbers | None = None) -> None:
         self._opts = options
-        self._status = DigestReader(title, STATUS_COLUMNS)
+        self._shown = shown if shown is not None else ShownNumbers()
+        self._number = ""
+        self._status = DigestReader(title, STATUS_COLUMNS, watch=("No. Agenda", self._saw_number))
         self._parser: ResponseParser | None = None
         self._out = ParsedResponses(title, self._status.table)
+
+    def _saw_number(self, text: str) -> None:
+        self._number = text
+        self._shown.add(text)
 
     def header(self, header: Sequence[object]) -> None:
         self._status.header(header)
@@ -67,9 +75,14 @@ class ResponseReader:
             self._out.header_error = exc
 
     def row(self, row: Sequence[object]) -> None:
+        self._number = ""
         self._status.row(row)
         if self._parser is not None:
+            new_before = len(self._parser.submissions)
             self._parser.feed(row)
+            if self._number and len(self._parser.submissions) > new_before:
+                # a row the ledger does not know that already shows a number
+                self._shown.numbered_rows.append((self._parser.submissions[-1].source_row, self._number))
 
     def result(self) -> ParsedResponses:
         if self._parser is not None:
@@ -92,12 +105,15 @@ class CycleReaders:
 
     def __init__(self, options: Callable[[ZoneInfo | None], ParseOptions]) -> None:
         self._options = options
+        self.shown = ShownNumbers()
 
     def responses(self, title: str, sheet_tz: ZoneInfo | None) -> ResponseReader:
-        return ResponseReader(title, self._options(sheet_tz))
+        self.shown = ShownNumbers()  # a retried read starts again
+        return ResponseReader(title, self._options(sheet_tz), self.shown)
 
     def register(self, title: str) -> DigestReader:
+        watch = ("No. Agenda", self.shown.add)
         if title == KENDALI_TAB:
-            return kendali_reader(title)
+            return kendali_reader(title, watch)
         columns, key = REGISTER_SHAPES[title]
-        return DigestReader(title, columns, key)
+        return DigestReader(title, columns, key, watch=watch)

@@ -49,6 +49,8 @@ from .sheetplan import (
     TableDiff,
 )
 from .cycleread import CycleReaders, ParsedResponses
+from .binding import bind_source
+from .numberguard import ShownNumbers, agenda_pattern, check_shown
 
 log = logging.getLogger("siapmas.engine")
 
@@ -161,7 +163,9 @@ class Engine:
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
         self._sweep()
-        snap = self._read()
+        bind_source(self.ledger, self.s)
+        snap, shown = self._read()
+        self._check_numbers(snap, shown)
         report.steps = self._apply_kendali(snap)
         parsed: ParsedResponses = snap.responses
         if parsed.header_error is not None:
@@ -210,11 +214,30 @@ class Engine:
             known=known,
         )
 
-    def _read(self) -> Snapshot:
-        """One read of the sheet, parsed and fingerprinted as it streams in (cycleread)."""
+    def _read(self) -> tuple[Snapshot, ShownNumbers]:
+        """One read of the sheet, parsed and fingerprinted as it streams in (cycleread),
+        and the agenda numbers it shows."""
         known = self.ledger.known_keys()
-        return self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB],
-                                 CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known)))
+        readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB], readers)
+        return snap, readers.shown
+
+    def _check_numbers(self, snap: Snapshot, shown: ShownNumbers) -> None:
+        """The number guard (numberguard): stop before numbering when the sheet shows
+        numbers the ledger does not know; rows that show a number but changed since are
+        reported instead of numbered again; the sheet's highest numbers floor the counters."""
+        n = self.s.numbering
+        counters = self.ledger.counters()
+        check = check_shown(shown, agenda_pattern(n.template, n.kode_klasifikasi, n.unit), counters)
+        refusal = check.refusal(counters)
+        if refusal is not None:
+            raise refusal
+        self.registrar.floors = check.floors
+        if check.changed_rows:
+            parsed: ParsedResponses = snap.responses
+            skip = {row for row, _ in check.changed_rows}
+            parsed.submissions = [s for s in parsed.submissions if s.source_row not in skip]
+            parsed.errors = parsed.errors + check.row_errors()
 
     def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
         """Every row of a response tab read in full (:class:`KeepAll`), parsed (recover)."""

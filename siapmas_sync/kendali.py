@@ -11,7 +11,7 @@ either applied or answered in ``Pesan`` (and in the history) before the cell is 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,9 +116,9 @@ def find_edits(table: DigestTable | SheetTable | None,
     return edits  # in row order: row_of keeps the order rows were read in
 
 
-def kendali_reader(title: str = KENDALI_TAB) -> DigestReader:
+def kendali_reader(title: str = KENDALI_TAB, watch: tuple[str, Callable[[str], None]] | None = None) -> DigestReader:
     """How a cycle reads the Kendali tab: fingerprints, plus the editable cells as typed."""
-    return DigestReader(title, KENDALI_COLUMNS, "No. Agenda", EDITABLE)
+    return DigestReader(title, KENDALI_COLUMNS, "No. Agenda", EDITABLE, watch=watch)
 
 
 def written_state(row: Mapping[str, Any]) -> dict[str, str]:

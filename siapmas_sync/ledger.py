@@ -233,6 +233,11 @@ class Ledger:
 
     # --- queries --------------------------------------------------------------------
 
+    def counters(self) -> dict[int, int]:
+        """Year → the last agenda number given in that year."""
+        with self.engine.connect() as conn:
+            return {r.year: r.last_seq for r in conn.execute(select(counters))}
+
     def known_keys(self) -> set[str]:
         with self.engine.connect() as conn:
             return {r.key for r in conn.execute(select(responses.c.key))}

@@ -1,18 +1,26 @@
-"""``siapmas-sync recover``: rebuild a lost or corrupted ledger from what the spreadsheet
-holds — agenda numbers (status columns), stages and history (``Riwayat``), and the
-recorded facts of ``Kendali`` (receiving AKD, sifat, rahasia).
+"""``siapmas-sync recover``: reconcile the ledger with what the spreadsheet shows — rebuild a
+lost or damaged ledger, or bring a ledger put back from an old backup up to the sheet.
 
-What the sheet cannot give back is reported, never invented: a number in ``Buku Agenda``
-whose response row is gone, a history row that names an unknown agenda. The sequence
-counter of each year is set to the highest number seen, so the next cycle continues the
-sequence and never reuses a number, even one whose row was deleted.
+The sheet gives back agenda numbers (status column), the history with its original event
+ids and times (``Riwayat``), and the recorded facts of ``Kendali`` (receiving AKD, sifat,
+rahasia). Registration and stage times come from the history, so documents rendered again
+after a recovery say what they said before. Whatever the ledger has already is kept; what
+the sheet shows and the ledger lacks is added; what is in neither is listed item by item on
+screen and in each item's ``DIPULIHKAN`` event, never invented:
+
+* a history the sheet never received (steps recorded after the last write-back) is taken
+  from the old database when it can still be read (``salvage``), else reported with the
+  time after which steps may be missing;
+* a number in ``Buku Agenda``, ``Riwayat``, ``Kendali`` or an output folder whose response
+  row is gone is reserved: each year's counter is set to the highest number seen anywhere,
+  so the next cycle continues the sequence and never reuses a number.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import string
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,17 +31,22 @@ from sqlalchemy.exc import DBAPIError
 
 from . import codec
 from .backends.base import Backend
+from .binding import bind_source
 from .config import Settings
 from .engine import BAD_ROW_LABEL, DUPLIKAT_TEXT, Engine, agenda_folder
-from .register import perihal_from
 from .errors import LedgerError
 from .intake import check_completeness
 from .kendali import KENDALI_TAB, truthy
-from .ledger import Ledger, counters, items, responses, utc_iso
+from .ledger import Ledger, counters, events, items, responses, utc_iso
 from .models import Submission
+from .numberguard import agenda_pattern, read_number
+from .register import STAGE_REGISTERED, perihal_from
 from .routing import suggest_routing
 from .sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB, cell_text, header_key
-from .writeback import kendali_state
+from .writeback import format_wib, kendali_state
+
+AGENDA = header_key("No. Agenda")
+DOCS = (("aduan", "lembar-aduan.pdf"), ("disposisi", "lembar-disposisi.pdf"), ("kendali", "kartu-kendali.pdf"))
 
 
 @dataclass
@@ -41,40 +54,30 @@ class RecoveryReport:
     restored: list[str] = field(default_factory=list)
     duplicates: int = 0
     events: int = 0
+    salvaged: int = 0  # events taken from the old database (never written to the sheet)
     to_render: list[str] = field(default_factory=list)
     last_seq: dict[int, int] = field(default_factory=dict)
+    lost: list[str] = field(default_factory=list)  # what could not be restored, item by item
     problems: list[str] = field(default_factory=list)
     moved_aside: Path | None = None
 
     def summary_id(self) -> str:
         lines = [
-            f"Dipulihkan: {len(self.restored)} butir, {self.duplicates} duplikat, {self.events} peristiwa riwayat.",
+            f"Dipulihkan: {len(self.restored)} butir, {self.duplicates} duplikat, {self.events} peristiwa riwayat"
+            + (f" (+{self.salvaged} dari basis data lama)" if self.salvaged else "") + ".",
             "Nomor terakhir per tahun: " + (", ".join(f"{y}: {s}" for y, s in sorted(self.last_seq.items())) or "-"),
         ]
         if self.moved_aside:
             lines.append(f"Basis data lama disimpan sebagai {self.moved_aside}")
         if self.to_render:
             lines.append(f"Dokumen dibuat ulang pada siklus berikutnya untuk {len(self.to_render)} butir.")
+        if self.lost:
+            lines.append("Yang hilang (juga dicatat di Riwayat butirnya):")
+            lines.extend(f"  - {p}" for p in self.lost)
         if self.problems:
             lines.append("Tidak dapat dipulihkan / perlu diperiksa:")
             lines.extend(f"  - {p}" for p in self.problems)
         return "\n".join(lines)
-
-
-def agenda_pattern(template: str, kode: str, unit: str) -> re.Pattern[str]:
-    """A regex that reads seq and year back out of a displayed agenda number."""
-    out = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template):
-        out.append(re.escape(literal))
-        if name == "seq":
-            out.append(r"(?P<seq>\d+)")
-        elif name == "year":
-            out.append(r"(?P<year>\d{4})")
-        elif name == "kode":
-            out.append(re.escape(kode))
-        elif name == "unit":
-            out.append(re.escape(unit))
-    return re.compile("^" + "".join(out) + "$")
 
 
 def _table(snap_tab: Any) -> list[dict[str, Any]]:
@@ -84,7 +87,7 @@ def _table(snap_tab: Any) -> list[dict[str, Any]]:
     return [{k: (r[i] if i < len(r) else "") for i, k in enumerate(keys)} for r in snap_tab.rows]
 
 
-def _wib(text: str, tz: Any) -> datetime | None:
+def _wib(text: Any, tz: Any) -> datetime | None:
     try:
         return datetime.strptime(cell_text(text), "%d/%m/%Y %H.%M").replace(tzinfo=tz)
     except ValueError:
@@ -103,7 +106,9 @@ def move_aside(db: Path, reason: str) -> Path:
 
 
 def prepare_database(settings: Settings, force: bool) -> Path | None:
-    """Refuse to overwrite a healthy ledger unless forced; move a broken one aside."""
+    """Move a damaged ledger aside (and a healthy one when *force*: rebuilt from scratch);
+    a healthy ledger otherwise stays and is brought up to the sheet. Returns the moved file,
+    which :func:`recover` reads for what the sheet never received."""
     if settings.storage.url:
         raise LedgerError(
             "recover membangun ulang basis data SQLite; [storage] url menunjuk server basis data.",
@@ -114,125 +119,142 @@ def prepare_database(settings: Settings, force: bool) -> Path | None:
         return None
     try:
         ledger = Ledger(settings.database_url())
-        n = len(ledger.item_rows())
+        ledger.item_rows()
         ledger.close()
     except (LedgerError, DBAPIError):
         return move_aside(db, "rusak")
-    if n and not force:
-        raise LedgerError(
-            f"Basis data {db} masih utuh ({n} butir); recover tidak dijalankan.",
-            "Jika memang ingin membangun ulang dari spreadsheet, jalankan `siapmas-sync recover --force` "
-            "(basis data lama disimpan dengan akhiran .cadangan-…).",
-        )
-    return move_aside(db, "cadangan")
+    return move_aside(db, "cadangan") if force else None
 
 
-def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine) -> RecoveryReport:
-    report = RecoveryReport()
-    tz = settings.tz
-    n = settings.numbering
-    pattern = agenda_pattern(n.template, n.kode_klasifikasi, n.unit)
+@dataclass
+class _Sheet:
+    """What the spreadsheet holds, read once for recovery."""
+
+    subs: list[Submission]
+    status: list[dict[str, Any]]
+    kendali: dict[str, dict[str, Any]]
+    riwayat: dict[str, list[dict[str, Any]]]  # agenda → history rows in id order
+    riwayat_ids: set[int]
+    shown: set[str]  # every agenda number the sheet shows, any tab
+    last_event_at: datetime | None
+
+
+def _read_sheet(backend: Backend, engine: Engine, tz: Any) -> _Sheet:
     snap = backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB])
     subs, _errors = engine.parse(snap)
     status = _table(snap.responses)
-    kendali = {cell_text(r.get(header_key("No. Agenda"))): r for r in _table(snap.tabs.get(KENDALI_TAB))}
+    kendali = {cell_text(r.get(AGENDA)): r for r in _table(snap.tabs.get(KENDALI_TAB))}
     riwayat: dict[str, list[dict[str, Any]]] = {}
+    ids: set[int] = set()
+    last: datetime | None = None
     for r in sorted(_table(snap.tabs.get(RIWAYAT_TAB)), key=lambda r: _int(r.get("id"))):
-        riwayat.setdefault(cell_text(r.get(header_key("No. Agenda"))), []).append(r)
-    buku = {cell_text(r.get(header_key("No. Agenda"))) for r in _table(snap.tabs.get(BUKU_AGENDA_TAB))}
+        riwayat.setdefault(cell_text(r.get(AGENDA)), []).append(r)
+        ids.add(_int(r.get("id")))
+        at = _wib(r.get("waktu"), tz)
+        if at is not None and (last is None or at > last):
+            last = at
+    shown = {cell_text(r.get(AGENDA)) for r in status} | set(kendali) | set(riwayat)
+    shown |= {cell_text(r.get(AGENDA)) for r in _table(snap.tabs.get(BUKU_AGENDA_TAB))}
+    shown.discard("")
+    return _Sheet(subs, status, kendali, riwayat, ids - {0}, shown, last)
 
-    originals: dict[str, str] = {}  # agenda → key
-    duplicates: list[tuple[Submission, str]] = []
+
+def _salvage(old_db: Path | None, after_id: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
+    """Events with id > *after_id* and every item row of an old (maybe damaged) database,
+    read with plain sqlite3 so a damaged file gives what it still can; None when nothing
+    can be read."""
+    if old_db is None or not old_db.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+        con.row_factory = sqlite3.Row
+        try:
+            evs = [dict(r) for r in con.execute("SELECT * FROM events WHERE id > ? ORDER BY id", (after_id,))]
+            its = {r["key"]: dict(r) for r in con.execute("SELECT * FROM items")}
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return evs, its
+
+
+def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine,
+            salvage_from: Path | None = None) -> RecoveryReport:
+    report = RecoveryReport(moved_aside=salvage_from)
+    tz = settings.tz
+    n = settings.numbering
+    pattern = agenda_pattern(n.template, n.kode_klasifikasi, n.unit)
+    bind_source(ledger, settings)  # a ledger of another sheet is refused before anything
+    sheet = _read_sheet(backend, engine, tz)
     now = engine.clock()
-    found_numbers: dict[int, set[int]] = {}
+
+    have_items = {r.key: r for r in ledger.item_rows()}
+    have_agenda = {r.agenda_no: r.key for r in have_items.values()}
+    have_responses = ledger.known_keys()
+    have_events = {r.id for r in ledger.event_rows()}
+    salvaged = _salvage(salvage_from, max(sheet.riwayat_ids | {0}))
+    old_events, old_items = salvaged if salvaged is not None else ([], {})
+
+    originals: dict[str, str] = dict(have_agenda)  # agenda → key
+    duplicates: list[tuple[Submission, str]] = []
     registered: list[tuple[Submission, str, int, int]] = []
-    for s in subs:
-        row = status[s.source_row - 2] if s.source_row - 2 < len(status) else {}
-        agenda = cell_text(row.get(header_key("No. Agenda")))
+    for s in sheet.subs:
+        row = sheet.status[s.source_row - 2] if s.source_row - 2 < len(sheet.status) else {}
+        agenda = cell_text(row.get(AGENDA))
         tahap = cell_text(row.get(header_key("Tahap")))
+        if not agenda and s.key in old_items and s.key not in have_items:
+            agenda = old_items[s.key]["agenda_no"]  # numbered, never written back: kept from the old database
         if not agenda or tahap == BAD_ROW_LABEL:
             continue  # not numbered yet: the next cycle numbers it
         if tahap == DUPLIKAT_TEXT:
-            duplicates.append((s, agenda))
+            if s.key not in have_responses:
+                duplicates.append((s, agenda))
             continue
-        m = pattern.match(agenda)
-        if not m:
+        if s.key in have_items:
+            if have_items[s.key].agenda_no != agenda:
+                report.problems.append(f"Baris {s.source_row}: spreadsheet menulis {agenda}, buku besar "
+                                       f"{have_items[s.key].agenda_no}; yang dipakai {have_items[s.key].agenda_no}.")
+            continue
+        number = read_number(pattern, agenda)
+        if number is None:
             report.problems.append(f"Baris {s.source_row}: nomor agenda '{agenda}' tidak sesuai templat {n.template}.")
             continue
-        seq, year = int(m["seq"]), int(m["year"]) if "year" in m.groupdict() else s.received_at.astimezone(tz).year
         if agenda in originals:
             report.problems.append(f"Baris {s.source_row}: nomor {agenda} muncul dua kali; hanya yang pertama dipulihkan.")
             continue
         originals[agenda] = s.key
-        found_numbers.setdefault(year, set()).add(seq)
-        registered.append((s, agenda, year, seq))
+        registered.append((s, agenda, *number))
 
     evidence = backend.find_evidence([s for s, *_ in registered])
     with ledger.tx() as conn:
+        notes: dict[str, str] = {}
         for s, agenda, year, seq in registered:
-            history = riwayat.get(agenda, [])
-            k = kendali.get(agenda, {})
-            ev, ev_findings = evidence.get(s.key, ([], []))
-            moves = [h for h in history if cell_text(h.get(header_key("Ke Tahap"))) and
-                     cell_text(h.get(header_key("Ke Tahap"))) != cell_text(h.get(header_key("Dari Tahap")))]
-            last = moves[-1] if moves else None
-            tahap = cell_text(last.get(header_key("Ke Tahap"))) if last else (cell_text(k.get("tahap")) or "TERAGENDA")
-            entered = (_wib(last.get("waktu"), tz) if last else None) or now
-            folder = engine.out_dir / str(year) / agenda_folder(agenda)
-            docs = {name: str((folder / f).relative_to(engine.out_dir)) for name, f in
-                    (("aduan", "lembar-aduan.pdf"), ("disposisi", "lembar-disposisi.pdf"), ("kendali", "kartu-kendali.pdf"))
-                    if (folder / f).is_file()}
-            routing = suggest_routing(s.kronologi, engine.routing)
-            akd = cell_text(k.get(header_key("Diteruskan ke"))) or None
-            sifat = cell_text(k.get("sifat")) or "Biasa"
-            conn.execute(insert(responses).values(
-                key=s.key, content_hash=s.content_hash, received_at=utc_iso(s.received_at),
-                payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=None, first_seen_at=utc_iso(now)))
-            conn.execute(insert(items).values(
-                key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(now), updated_at=utc_iso(now),
-                tahap=tahap, stage_entered_at=utc_iso(entered),
-                previous_tahap=cell_text(last.get(header_key("Dari Tahap"))) if last else "DITERIMA",
-                diteruskan_ke=akd, rahasia=truthy(k.get("rahasia")), sifat=sifat, perihal=perihal_from(s.kronologi),
-                kode_klasifikasi=n.kode_klasifikasi, routing=codec.dumps(codec.routing_to_dict(routing)),
-                findings=codec.dumps([codec.finding_to_dict(f) for f in check_completeness(s, ev) + tuple(ev_findings)]),
-                evidence=codec.dumps([codec.evidence_to_dict(e) for e in ev]),
-                documents=codec.dumps(docs) if len(docs) == 3 else "{}",
-                print_batch="dipulihkan" if len(docs) == 3 else None, pesan=""))
-            for h in history:
-                at = _wib(h.get("waktu"), tz) or now
-                ledger.add_event(conn, s.key, at, cell_text(h.get("peristiwa")) or "?",
-                                 from_stage=cell_text(h.get(header_key("Dari Tahap"))) or None,
-                                 to_stage=cell_text(h.get(header_key("Ke Tahap"))) or None,
-                                 actor=cell_text(h.get("oleh")) or "?", channel=cell_text(h.get("saluran")) or "?",
-                                 note=cell_text(h.get("catatan")))
-                report.events += 1
-            if not history:
-                report.problems.append(f"{agenda}: riwayat tidak ada di tab Riwayat; tahap diambil dari kolom status ({tahap}).")
-            ledger.add_event(conn, s.key, now, "DIPULIHKAN", from_stage=tahap, to_stage=tahap, actor="Sistem SIAPMAS",
-                             channel="sistem", note="Buku besar dibangun ulang dari spreadsheet")
-            if len(docs) != 3:
-                ledger.add_outbox(conn, s.key, "render", now)
-                report.to_render.append(agenda)
+            notes[s.key] = _restore_item(conn, engine, sheet, s, agenda, year, seq, evidence.get(s.key, ([], [])),
+                                         old_items.get(s.key), now, report)
             report.restored.append(agenda)
+        key_of = dict(originals)
+        # the history keeps its original ids (the Riwayat tab is keyed by them), so it
+        # goes in before any new event takes the next id
+        report.events += _merge_history(conn, sheet, key_of, have_items, have_events, tz, now)
+        report.salvaged += _apply_salvage(conn, old_events, set(key_of.values()), have_events)
+        for key, note in notes.items():
+            tahap = conn.execute(select(items.c.tahap).where(items.c.key == key)).scalar_one()
+            Ledger.add_event(conn, key, now, "DIPULIHKAN", from_stage=tahap, to_stage=tahap,
+                             actor="Sistem SIAPMAS", channel="sistem", note=note)
         for s, agenda in duplicates:
-            if agenda not in originals:
+            if agenda not in key_of:
                 report.problems.append(f"Baris {s.source_row}: duplikat dari {agenda}, tetapi {agenda} tidak ditemukan.")
                 continue
             conn.execute(insert(responses).values(
                 key=s.key, content_hash=s.content_hash, received_at=utc_iso(s.received_at),
-                payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=originals[agenda], first_seen_at=utc_iso(now)))
+                payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=key_of[agenda], first_seen_at=utc_iso(now)))
             report.duplicates += 1
-        for year, seqs in found_numbers.items():
-            top = max(seqs)
-            conn.execute(insert(counters).values(year=year, last_seq=top))
-            report.last_seq[year] = top
-            missing = sorted(set(range(1, top + 1)) - seqs)
-            if missing:
-                report.problems.append(
-                    f"Tahun {year}: nomor {_ranges(missing)} tidak ada di spreadsheet (baris dihapus?); "
-                    "nomor itu tidak akan dipakai ulang.")
-    for agenda in sorted(buku - set(originals) - {""}):
-        report.problems.append(f"{agenda} ada di Buku Agenda tetapi baris jawabannya tidak ditemukan; isi aduannya tidak dapat dipulihkan.")
+        _set_counters(conn, sheet, engine, pattern, key_of, report)
+    if salvaged is None and sheet.last_event_at is not None:
+        report.lost.append(
+            f"Langkah yang dicatat setelah {format_wib(sheet.last_event_at, tz)} (lewat `advance` atau Kendali) "
+            "mungkin belum sampai ke spreadsheet dan tidak dapat diketahui; periksa kolom Tahap di Kendali "
+            "dan catat ulang bila perlu.")
     # the Kendali sheet as the worker would now write it, so only later edits count
     with ledger.tx() as conn:
         payloads = ledger.payloads()
@@ -240,6 +262,168 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
             state = kendali_state(engine.views.kendali_row(row, payloads[row.key], now))
             conn.execute(update(items).where(items.c.key == row.key).values(kendali_state=state))
     return report
+
+
+def _moves(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [h for h in history if cell_text(h.get(header_key("Ke Tahap"))) and
+            cell_text(h.get(header_key("Ke Tahap"))) != cell_text(h.get(header_key("Dari Tahap")))]
+
+
+def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agenda: str, year: int, seq: int,
+                  found: tuple[list[Any], list[Any]], old: dict[str, Any] | None, now: datetime,
+                  report: RecoveryReport) -> str:
+    """One item the sheet shows and the ledger lacks, with its times from the history;
+    returns the note of its DIPULIHKAN event (what could not be restored)."""
+    tz = engine.tz
+    n = engine.s.numbering
+    history = sheet.riwayat.get(agenda, [])
+    k = sheet.kendali.get(agenda, {})
+    ev, ev_findings = found
+    moves = _moves(history)
+    last = moves[-1] if moves else None
+    lost: list[str] = []
+    reg = next((h for h in history if cell_text(h.get(header_key("Ke Tahap"))) == STAGE_REGISTERED
+                and cell_text(h.get("peristiwa")) == STAGE_REGISTERED), None)
+    registered_at = _wib(reg.get("waktu"), tz) if reg else None
+    if registered_at is None and old is not None:
+        registered_at = datetime.fromisoformat(old["registered_at"])
+    if registered_at is None:
+        registered_at = s.received_at
+        lost.append("waktu registrasi (dipakai waktu kiriman formulir)")
+    tahap = cell_text(last.get(header_key("Ke Tahap"))) if last else (cell_text(k.get("tahap")) or STAGE_REGISTERED)
+    entered = _wib(last.get("waktu"), tz) if last else None
+    if entered is None:
+        entered = registered_at if tahap == STAGE_REGISTERED else now
+        if tahap != STAGE_REGISTERED:
+            lost.append(f"waktu masuk tahap {tahap} (dihitung dari saat pemulihan)")
+    if not history:
+        lost.append(f"riwayat (tidak ada di tab Riwayat; tahap diambil dari Kendali: {tahap})")
+    folder = engine.out_dir / str(year) / agenda_folder(agenda)
+    docs = {name: str((folder / f).relative_to(engine.out_dir)) for name, f in DOCS if (folder / f).is_file()}
+    routing = suggest_routing(s.kronologi, engine.routing)
+    conn.execute(insert(responses).values(
+        key=s.key, content_hash=s.content_hash, received_at=utc_iso(s.received_at),
+        payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=None, first_seen_at=utc_iso(registered_at)))
+    conn.execute(insert(items).values(
+        key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(registered_at),
+        updated_at=utc_iso(entered), tahap=tahap, stage_entered_at=utc_iso(entered),
+        previous_tahap=cell_text(last.get(header_key("Dari Tahap"))) if last else "DITERIMA",
+        diteruskan_ke=cell_text(k.get(header_key("Diteruskan ke"))) or None, rahasia=truthy(k.get("rahasia")),
+        sifat=cell_text(k.get("sifat")) or "Biasa", perihal=perihal_from(s.kronologi),
+        kode_klasifikasi=n.kode_klasifikasi, routing=codec.dumps(codec.routing_to_dict(routing)),
+        findings=codec.dumps([codec.finding_to_dict(f) for f in check_completeness(s, ev) + tuple(ev_findings)]),
+        evidence=codec.dumps([codec.evidence_to_dict(e) for e in ev]),
+        documents=codec.dumps(docs) if len(docs) == len(DOCS) else "{}",
+        print_batch="dipulihkan" if len(docs) == len(DOCS) else None, pesan=""))
+    if len(docs) != len(DOCS):
+        Ledger.add_outbox(conn, s.key, "render", now)
+        report.to_render.append(agenda)
+    note = "Buku besar dibangun ulang dari spreadsheet"
+    if lost:
+        note += "; tidak dapat dipulihkan: " + "; ".join(lost)
+        report.lost.extend(f"{agenda}: {x}" for x in lost)
+    return note
+
+
+def _merge_history(conn: Any, sheet: _Sheet, key_of: dict[str, str], have_items: dict[str, Any],
+                   have_events: set[int], tz: Any, now: datetime) -> int:
+    """Riwayat rows the ledger lacks, with their original ids; an item the ledger already
+    had moves to the stage its newest added history says."""
+    added = 0
+    for agenda, history in sheet.riwayat.items():
+        key = key_of.get(agenda)
+        if key is None:
+            continue
+        new_moves = []
+        for h in history:
+            hid = _int(h.get("id"))
+            if hid and hid in have_events:
+                continue
+            at = _wib(h.get("waktu"), tz) or now
+            values = dict(key=key, at=utc_iso(at), event=cell_text(h.get("peristiwa")) or "?",
+                          from_stage=cell_text(h.get(header_key("Dari Tahap"))) or None,
+                          to_stage=cell_text(h.get(header_key("Ke Tahap"))) or None,
+                          actor=cell_text(h.get("oleh")) or "?", channel=cell_text(h.get("saluran")) or "?",
+                          note=cell_text(h.get("catatan")))
+            conn.execute(insert(events).values(id=hid, **values) if hid else insert(events).values(**values))
+            if hid:
+                have_events.add(hid)
+            added += 1
+            if key in have_items and values["to_stage"] and values["to_stage"] != values["from_stage"]:
+                new_moves.append(values)
+        if new_moves and key in have_items:
+            m = new_moves[-1]
+            conn.execute(update(items).where(items.c.key == key).values(
+                tahap=m["to_stage"], previous_tahap=m["from_stage"], stage_entered_at=m["at"], updated_at=m["at"]))
+    return added
+
+
+def _apply_salvage(conn: Any, old_events: list[dict[str, Any]], keys: set[str], have_events: set[int]) -> int:
+    """Events of the old database the sheet never received (newer than its Riwayat), for
+    the items now in the ledger; each item ends at the stage they lead to."""
+    done = 0
+    last_move: dict[str, dict[str, Any]] = {}
+    for e in old_events:
+        if e["key"] not in keys or e["id"] in have_events:
+            continue
+        conn.execute(insert(events).values(**{c: e[c] for c in ("id", "key", "at", "event", "from_stage", "to_stage",
+                                                                 "actor", "channel", "note")}))
+        have_events.add(e["id"])
+        done += 1
+        if e["to_stage"] and e["to_stage"] != e["from_stage"]:
+            last_move[e["key"]] = e
+    for key, e in last_move.items():
+        conn.execute(update(items).where(items.c.key == key).values(
+            tahap=e["to_stage"], previous_tahap=e["from_stage"], stage_entered_at=e["at"], updated_at=e["at"]))
+    return done
+
+
+def _set_counters(conn: Any, sheet: _Sheet, engine: Engine, pattern: re.Pattern[str],
+                  key_of: dict[str, str], report: RecoveryReport) -> None:
+    """Each year's counter: the highest number the ledger, the sheet (any tab) or an output
+    folder shows — a number seen anywhere is never given again."""
+    seen: dict[int, set[int]] = {}
+    for agenda in sorted(sheet.shown):
+        number = read_number(pattern, agenda)
+        if number is not None:
+            seen.setdefault(number[0], set()).add(number[1])
+            if agenda not in key_of:
+                report.problems.append(f"{agenda} ada di spreadsheet (Buku Agenda/Riwayat/Kendali) tetapi baris "
+                                       "jawabannya tidak ditemukan; isi aduannya tidak dapat dipulihkan, nomornya "
+                                       "tidak akan dipakai ulang.")
+    n = engine.s.numbering
+    folder_pattern = agenda_pattern(_folder_template(n.template), agenda_folder(n.kode_klasifikasi),
+                                    agenda_folder(n.unit))
+    folders = {agenda_folder(a) for a in key_of}
+    for year_dir in sorted(p for p in engine.out_dir.glob("[0-9][0-9][0-9][0-9]") if p.is_dir()):
+        for d in sorted(year_dir.iterdir()):
+            number = read_number(folder_pattern, d.name)
+            if number is not None:
+                seen.setdefault(number[0], set()).add(number[1])
+                if d.name not in folders:
+                    report.problems.append(f"Folder dokumen {d.name} ada di folder keluaran tetapi nomornya tidak ada di "
+                                           "spreadsheet; nomor itu tidak akan dipakai ulang.")
+    have = {r.year: r.last_seq for r in conn.execute(select(counters))}
+    held: dict[int, set[int]] = {}
+    for r in conn.execute(select(items.c.year, items.c.seq)):
+        held.setdefault(r.year, set()).add(r.seq)
+    for year in sorted(set(seen) | set(have) | set(held)):
+        top = max(seen.get(year, set()) | held.get(year, set()) | {have.get(year, 0)})
+        if year in have:
+            conn.execute(update(counters).where(counters.c.year == year).values(last_seq=top))
+        else:
+            conn.execute(insert(counters).values(year=year, last_seq=top))
+        report.last_seq[year] = top
+        missing = sorted(set(range(1, top + 1)) - held.get(year, set()) - seen.get(year, set()))
+        if missing:
+            report.problems.append(
+                f"Tahun {year}: nomor {_ranges(missing)} tidak ada di spreadsheet (baris dihapus?); "
+                "nomor itu tidak akan dipakai ulang.")
+
+
+def _folder_template(template: str) -> str:
+    """The numbering template as :func:`~siapmas_sync.engine.agenda_folder` writes folder names."""
+    return re.sub(r"[^0-9A-Za-z._{}:-]+", "-", template).strip("-.")
 
 
 def _int(v: Any) -> int:

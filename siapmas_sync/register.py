@@ -81,6 +81,9 @@ class Registrar:
         self.tz = settings.tz
         self.routing = routing
         self.clock = clock
+        #: year → the highest number the sheet shows (set each cycle): the next number of a
+        #: year is never below it, whatever the ledger's counter says
+        self.floors: dict[int, int] = {}
 
     def register(
         self, conn: Connection, group: Sequence[tuple[Submission, list[Evidence], list[Finding]]]
@@ -143,7 +146,8 @@ class Registrar:
         stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
         year = stamp.astimezone(self.tz).year
         if year not in seqs:
-            seqs[year] = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).scalar() or 0
+            last = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).scalar() or 0
+            seqs[year] = max(last, self.floors.get(year, 0))
         seqs[year] += 1
         seq = seqs[year]
         n = self.s.numbering

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,10 +183,12 @@ class DigestReader:
     """Turns a tab, row by row, into a :class:`DigestTable` (see backends.base.TabReader)."""
 
     def __init__(self, title: str, columns: Sequence[str], key_column: str | None = None,
-                 keep: Sequence[str] = ()) -> None:
+                 keep: Sequence[str] = (), watch: tuple[str, Callable[[str], None]] | None = None) -> None:
         self.table = DigestTable(title, tuple(columns), key_column, tuple(keep))
         self._shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._rows = 0
+        #: (column, callback): each non-empty text of that column is passed on as it is read
+        self._watch = watch
         self.header([])
 
     def header(self, header: Sequence[object]) -> None:
@@ -197,6 +199,7 @@ class DigestReader:
         self._kc = pos[t.key_column] if t.key_column else None
         self._keep = [pos[c] for c in t.kept_columns]
         self._pack = _packer(len(t.columns)).pack
+        self._wc = pos.get(self._watch[0]) if self._watch else None
 
     def row(self, row: Sequence[object]) -> None:
         t = self.table
@@ -206,6 +209,10 @@ class DigestReader:
         t.digests += self._pack(*[hash(cell_text(row[i])) if i < n else _EMPTY_HASH for i in self._idx])
         if any(v is not None and v != "" for v in row):
             t.last_nonempty = r
+        if self._wc is not None and self._wc < n and self._watch is not None:
+            watched = cell_text(row[self._wc])
+            if watched:
+                self._watch[1](watched)
         if self._kc is None:
             return
         k = cell_text(row[self._kc]) if self._kc < n else ""

@@ -67,11 +67,18 @@ def test_a_deleted_row_number_is_never_reused(world: World):
     assert out["new"] == ["0004/SIAPMAS/2026"]
 
 
-def test_recover_refuses_to_overwrite_a_healthy_ledger(world: World):
+def test_recover_on_a_healthy_ledger_changes_nothing_and_force_rebuilds(world: World):
     world.add_responses([response(0, "Ani")])
     world.engine().cycle()
     world.close()
+    before = status(world)
     r = run_cli(world.config, "recover")
-    assert r.returncode == 2 and "--force" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "Dipulihkan: 0 butir, 0 duplikat, 0 peristiwa riwayat." in r.stdout
+    assert status(world) == before
     r = run_cli(world.config, "recover", "--force")
     assert r.returncode == 0 and "Dipulihkan: 1 butir" in r.stdout
+    assert "disimpan sebagai" in r.stdout
+    after = status(world)
+    assert [(i["agenda"], i["stage"], i["registered_at"]) for i in after] == \
+        [(i["agenda"], i["stage"], i["registered_at"]) for i in before]
