@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-CONFIG ?= config/siapmas.toml
+# the demo's configuration: it writes only under var/demo/, which no production config uses
+CONFIG ?= config/demo.toml
 
 .PHONY: all venv demo test sync clean
 
@@ -22,5 +23,6 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -q
 
+# the demo's files only: a production ledger under var/ is never removed here
 clean:
-	rm -rf var .pytest_cache build *.egg-info
+	rm -rf var/demo .pytest_cache build *.egg-info

@@ -278,7 +278,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     if not path.is_file():
         raise ConfigError(
             f"Berkas konfigurasi tidak ditemukan: {path}",
-            "Salin config/siapmas.example.toml menjadi config/siapmas.toml, "
+            "Untuk produksi salin config/siapmas.google.example.toml menjadi config/siapmas.toml lalu isi "
+            "id-nya; untuk mencoba dengan contoh data pakai `make demo` (--config config/demo.toml); "
             "atau beri --config PATH.",
         )
     try:

@@ -33,7 +33,7 @@ def project(tmp_path: Path) -> Path:
     """A copy of config/ and examples/ in a temp folder; returns the config file path."""
     shutil.copytree(REPO / "config", tmp_path / "config")
     shutil.copytree(REPO / "examples", tmp_path / "examples")
-    return tmp_path / "config" / "siapmas.toml"
+    return tmp_path / "config" / "demo.toml"
 
 
 class Clock:

@@ -19,7 +19,7 @@ def test_run_cycles_on_schedule_and_stops_cleanly_on_sigterm(project: Path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.time() + 90
-        db = project.parent.parent / "var" / "siapmas.db"
+        db = project.parent.parent / "var" / "demo" / "siapmas.db"
         while time.time() < deadline:
             r = run_cli(project, "status", "--json") if db.exists() else None
             if r is not None and r.returncode == 0 and len(json.loads(r.stdout or "[]")) == 6:
@@ -59,7 +59,7 @@ def test_doctor_names_a_renamed_question_and_a_missing_folder(project: Path):
 def test_sync_waits_for_another_worker_or_gives_up_with_advice(project: Path):
     from siapmas_sync.worker_lock import worker_lock
 
-    lock = project.parent.parent / "var" / "siapmas.db.lock"
+    lock = project.parent.parent / "var" / "demo" / "siapmas.db.lock"
     with worker_lock(lock):
         r = run_cli(project, "sync", "--wait", "0.5")
     assert r.returncode == 2

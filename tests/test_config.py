@@ -73,6 +73,6 @@ def test_environment_overrides_every_key(tmp_path):
 
 def test_shipped_demo_config_is_valid():
     repo = Path(__file__).resolve().parent.parent
-    s = load_settings(repo / "config" / "siapmas.toml", environ={})
+    s = load_settings(repo / "config" / "demo.toml", environ={})
     assert s.source.responses.is_file()
     assert s.routing.table is not None and s.routing.table.is_file()

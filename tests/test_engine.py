@@ -56,7 +56,7 @@ def test_sample_sync_numbers_renders_and_writes_back(project, make_engine):
     assert report.incomplete == ["0003/SIAPMAS/2026"]
     assert not report.render_errors
 
-    register = project.parent.parent / "var" / "register.xlsx"
+    register = project.parent.parent / "var" / "demo" / "register.xlsx"
     rows = by_header(sheet(register, "Jawaban Formulir 1"))
     status = {r["Nama"]: r for r in rows}
     assert status["Budi Santoso"]["No. Agenda"] == "0001/SIAPMAS/2026"
@@ -82,7 +82,7 @@ def test_sample_sync_numbers_renders_and_writes_back(project, make_engine):
     riwayat = by_header(sheet(register, RIWAYAT_TAB))
     assert {r["Peristiwa"] for r in riwayat} >= {"DITERIMA", "TERAGENDA", "DIKIRIM ULANG"}
 
-    out = project.parent.parent / "var" / "output"
+    out = project.parent.parent / "var" / "demo" / "output"
     for n in report.new:
         folder = out / "2026" / n.replace("/", "-")
         assert {p.name for p in folder.iterdir()} == {
@@ -102,7 +102,7 @@ def digest(root: Path) -> dict[str, str]:
 
 def test_second_sync_with_no_new_input_changes_nothing(project, make_engine, clock):
     make_engine(project).cycle()
-    var = project.parent.parent / "var"
+    var = project.parent.parent / "var" / "demo"
     before = digest(var)
     mtimes = {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")}
     clock.now = clock.now.replace(hour=16)
@@ -115,7 +115,7 @@ def test_second_sync_with_no_new_input_changes_nothing(project, make_engine, clo
 
 def test_new_rows_after_staff_sorted_the_register_keep_their_numbers(project, make_engine):
     make_engine(project).cycle()
-    register = project.parent.parent / "var" / "register.xlsx"
+    register = project.parent.parent / "var" / "demo" / "register.xlsx"
     wb = openpyxl.load_workbook(register)
     ws = wb["Jawaban Formulir 1"]
     data = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
@@ -163,7 +163,7 @@ def test_numbering_follows_the_wib_calendar_year(project, make_engine, clock):
     ])
     report = make_engine(project).cycle()
     assert report.new == ["0001/SIAPMAS/2026", "0001/SIAPMAS/2027", "0002/SIAPMAS/2027"]
-    out = project.parent.parent / "var" / "output"
+    out = project.parent.parent / "var" / "demo" / "output"
     assert (out / "2027" / "0001-SIAPMAS-2027" / "lembar-aduan.pdf").is_file()
 
 
@@ -199,7 +199,7 @@ def test_bad_rows_are_reported_and_good_rows_proceed(project, make_engine):
     assert report.new == ["0001/SIAPMAS/2026"]
     # row numbers are those of the register's response tab (the blank export row is not mirrored)
     assert [e.row for e in report.row_errors] == [2, 4]
-    rows = by_header(sheet(project.parent.parent / "var" / "register.xlsx", "Jawaban Formulir 1"))
+    rows = by_header(sheet(project.parent.parent / "var" / "demo" / "register.xlsx", "Jawaban Formulir 1"))
     assert [r["Tahap"] for r in rows] == ["PERIKSA BARIS", "TERAGENDA", "PERIKSA BARIS"]
 
 
@@ -233,7 +233,7 @@ def test_crash_between_numbering_and_rendering_resumes_without_a_new_number(proj
 def test_crash_after_rendering_before_recording_rerenders_identically(project):
     r = run_cli(project, "sync", env={"SIAPMAS_TEST_FAILPOINT": "after_render"})
     assert r.returncode == 86
-    out = project.parent.parent / "var" / "output"
+    out = project.parent.parent / "var" / "demo" / "output"
     first = out / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf"
     assert first.is_file()
     before = first.read_bytes()
@@ -274,7 +274,7 @@ def test_a_100_kb_chronology_is_kept_whole_and_paginates(project, make_engine):
     assert engine.cycle().new == ["0001/SIAPMAS/2026"]
     item = engine.agenda_item(engine.ledger.item_rows()[0])
     assert item.submission.kronologi == long  # not cut to a spreadsheet cell's 32,767 characters
-    pdf = project.parent.parent / "var" / "output" / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf"
+    pdf = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf"
     reader = PdfReader(str(pdf))
     assert len(reader.pages) >= 15
     assert "KALIMAT TERAKHIR" in "".join(p.extract_text() for p in reader.pages[-3:])
@@ -296,7 +296,7 @@ def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypat
     monkeypatch.setattr(engine_module, "PRINT_BATCH_ITEMS", 4)
     report = make_engine(project).cycle()
     def pages(items: list[str]) -> int:
-        out = project.parent.parent / "var" / "output" / "2026"
+        out = project.parent.parent / "var" / "demo" / "output" / "2026"
         return sum(len(PdfReader(str(p)).pages) for a in items for p in (out / a.replace("/", "-")).glob("*.pdf"))
 
     assert [len(PdfReader(str(b)).pages) for b in report.batches] == [pages(report.new[:4]), pages(report.new[4:])]
@@ -310,11 +310,11 @@ def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project,
 
     monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
     report = make_engine(project).cycle()
-    out = project.parent.parent / "var" / "output" / "2026"
+    out = project.parent.parent / "var" / "demo" / "output" / "2026"
     assert len(report.rendered) == 6 and report.salinan == 0 and report.salinan_pending == 6
     assert "6 menunggu siklus berikutnya" in report.summary_id()
     assert not list(out.rglob("*.docx")) and len(list(out.rglob("*.pdf"))) == 18
-    register = project.parent.parent / "var" / "register.xlsx"
+    register = project.parent.parent / "var" / "demo" / "register.xlsx"
     assert by_header(sheet(register, "Jawaban Formulir 1"))[0]["No. Agenda"] == "0001/SIAPMAS/2026"
 
     monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 120.0)
@@ -334,7 +334,7 @@ def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
     monkeypatch.setattr(engine_module, "RENDER_PAGE", 4)
     report = make_engine(project).cycle()
     assert report.rendered == report.new and len(report.new) == 6
-    out = project.parent.parent / "var" / "output" / "2026"
+    out = project.parent.parent / "var" / "demo" / "output" / "2026"
     assert len(list(out.rglob("*.pdf"))) == 18 and len(list(out.rglob("*.docx"))) == 12
 
 
@@ -364,7 +364,7 @@ def test_one_response_per_transaction_and_a_paged_write_back_give_the_same_regis
     report = engine.cycle()
     assert report.new == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)]
     assert [agenda for _, agenda in report.duplicates] == ["0004/SIAPMAS/2026"]
-    register = project.parent.parent / "var" / "register.xlsx"
+    register = project.parent.parent / "var" / "demo" / "register.xlsx"
     assert [b["No. Agenda"] for b in by_header(sheet(register, BUKU_AGENDA_TAB))] == report.new
     assert [k["No. Agenda"] for k in by_header(sheet(register, "Kendali"))] == report.new
     status = [r["No. Agenda"] for r in by_header(sheet(register, "Jawaban Formulir 1")) if r["No. Agenda"]]

@@ -23,7 +23,7 @@ STAGES = [s.label for s in default_workflow().main][2:]
 
 
 def register_of(project: Path) -> Path:
-    return project.parent.parent / "var" / "register.xlsx"
+    return project.parent.parent / "var" / "demo" / "register.xlsx"
 
 
 def kendali(project: Path) -> dict[str, dict[str, object]]:
@@ -72,7 +72,7 @@ def test_galian_c_from_form_to_selesai_through_kendali_alone(project, make_engin
     assert all(h["channel"] == "kendali" for h in show["history"][-7:])
     assert "penambangan dihentikan" in show["history"][-1]["note"]
 
-    folder = project.parent.parent / "var" / "output" / "2026" / "0001-SIAPMAS-2026"
+    folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"
     filled = "\n".join(p.extract_text() for p in PdfReader(str(folder / "lembar-disposisi-terisi.pdf")).pages)
     assert "Komisi III" in filled and "Kasubag TU" in filled
     letter = Document(str(folder / "surat-balasan.docx"))
@@ -142,7 +142,7 @@ def test_rahasia_masks_everywhere_and_regenerates_documents(project, make_engine
     assert kendali(project)["0001/SIAPMAS/2026"]["Pelapor"] == "Dirahasiakan"
     buku = {r["No. Agenda"]: r for r in by_header(sheet(register_of(project), "Buku Agenda"))}
     assert buku["0001/SIAPMAS/2026"]["Pengirim"] == "Dirahasiakan"
-    folder = project.parent.parent / "var" / "output" / "2026" / "0001-SIAPMAS-2026"
+    folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"
     for pdf in folder.glob("*.pdf"):
         text = "\n".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
         assert "Budi Santoso" not in text and "budi.santoso" not in text and "3456" not in text, pdf.name
@@ -199,7 +199,7 @@ def test_buku_agenda_export_for_a_period(project):
     r = run_cli(project, "buku-agenda", "--from", "2026-11-28", "--to", "28/11/2026")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("3 aduan")  # the sample has three numbered items received on 28 Nov
-    out = project.parent.parent / "var" / "output" / "buku-agenda"
+    out = project.parent.parent / "var" / "demo" / "output" / "buku-agenda"
     text = "\n".join(p.extract_text() for p in PdfReader(str(out / "buku-agenda-20261128-20261128.pdf")).pages)
     assert "0004/SIAPMAS/2026" in text and "0001/SIAPMAS/2026" not in text
     wb = openpyxl.load_workbook(out / "buku-agenda-20261128-20261128.xlsx")

@@ -11,8 +11,9 @@ evidence folder) is created.  ``--save`` writes the state back on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import csv
 import json
+import mimetypes
 import signal
 import sys
 import threading
@@ -23,14 +24,19 @@ from .server import GoogleStandin
 DEFAULT_ACCOUNT = "siapmas-sync@siapmas-local.iam.gserviceaccount.com"
 
 
-def _demo(g: GoogleStandin) -> None:
-    wib = dt.timezone(dt.timedelta(hours=7))
-    header = ["Timestamp", "Nama Lengkap", "Nomor HP/WA", "Email", "Isi Aspirasi/Pengaduan", "Lampiran"]
-    rows = [header,
-            [dt.datetime(2026, 11, 28, 14, 5, 33, tzinfo=wib), "Budi Santoso", "081234567890",
-             "budi@example.com", "Jalan rusak di Desa Kemlagi belum diperbaiki.", ""]]
-    folder = g.create_folder("SIAPMAS Lampiran")
-    g.create_spreadsheet("SIAPMAS Aspirasi", tabs={"Form Responses 1": rows}, parents=[folder])
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _demo(g: GoogleStandin) -> tuple[str, str]:
+    """The bundled sample (examples/) as a form's response sheet and upload folder;
+    returns (spreadsheet id, evidence folder id)."""
+    with (REPO / "examples" / "responses.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = [list(r) for r in csv.reader(fh)]
+    folder = g.create_folder("Bukti Dukung (File responses)")
+    for f in sorted((REPO / "examples" / "evidence").iterdir()):
+        if f.is_file():
+            g.add_drive_file(f.name, f.read_bytes(), folder, mimetypes.guess_type(f.name)[0] or "application/octet-stream")
+    return g.create_spreadsheet("SIAPMAS (Jawaban)", tabs={"Form Responses 1": rows}), folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     g = GoogleStandin(args.host, args.port, quota_per_minute=args.quota_per_minute)
+    sid = folder = ""
     if args.state and args.state.exists():
         g.load_state(args.state)
     else:
-        _demo(g)
+        sid, folder = _demo(g)
     g.start()
     key = g.make_service_account_key(args.account)
     if args.grant != "none":
@@ -65,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"service-account key: {key_path}")
     for fid, rec in g.store.files.items():
         print(f"  {rec['mimeType'].rsplit('.', 1)[-1]:<14} {fid}  {rec['name']}")
+    if sid:
+        print("\nA configuration for it (e.g. config/standin.toml; paths relative to that file):\n")
+        print(f'[source]\nbackend = "google"\nspreadsheet_id = "{sid}"\nevidence_folder_id = "{folder}"\n'
+              f'credentials = "{key_path.resolve()}"\ngoogle_endpoint = "{g.url}"\n'
+              '[storage]\ndatabase = "../var/standin/siapmas.db"\n[output]\ndir = "../var/standin/output"')
     sys.stdout.flush()
 
     done = threading.Event()
