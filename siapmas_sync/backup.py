@@ -19,7 +19,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -183,8 +183,10 @@ def _fsync(path: Path, directory: bool = False) -> None:
 
 
 def _unlink_all(path: Path) -> None:
+    """Remove a temp file and its SQLite side files (cleanup: never raises)."""
     for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
-        p.unlink(missing_ok=True)
+        with suppress(OSError):
+            p.unlink(missing_ok=True)
 
 
 def check_header(path: Path, label: Path) -> None:
@@ -290,8 +292,10 @@ def make_backup(settings: Settings, to: Path | None = None, now: datetime | None
                           "Jika basis data rusak, pulihkan dari cadangan (`siapmas-sync restore`) "
                           "atau bangun ulang dengan `siapmas-sync recover`.") from None
     except OSError as exc:
-        raise BackupError(f"Cadangan tidak dapat ditulis ke {folder} ({exc.strerror or exc}).",
-                          "Periksa ruang disk dan izin tulis folder itu, atau pilih folder lain dengan --to.") from None
+        what = "bukan folder" if folder.exists() and not folder.is_dir() else (exc.strerror or str(exc))
+        raise BackupError(f"Cadangan tidak dapat ditulis ke {folder} ({what}).",
+                          "Periksa ruang disk dan izin tulis folder itu, atau pilih folder lain "
+                          "([backup] dir, atau --to pada `siapmas-sync backup`).") from None
     finally:
         _unlink_all(tmp)
     info.path = final
