@@ -399,6 +399,16 @@ def _refuse_if_open(db: Path) -> None:
         pass  # a damaged ledger is what one restores over
 
 
+def _move_side_files_aside(db: Path) -> None:
+    """A WAL or rollback journal left beside the database (with no database, or a damaged
+    one SQLite did not open) would be replayed into the restored file: keep it aside."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = db.with_name(db.name + suffix)
+        if side.exists():
+            os.replace(side, db.with_name(f"{db.name}.sebelum-pulih-{stamp}{suffix}"))
+
+
 def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextManager[Any]]) -> RestoreReport:
     """Put a verified backup of this source in place of the ledger; the old one is moved
     aside, never deleted. Nothing is touched until the file has passed every check."""
@@ -440,6 +450,7 @@ def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextMa
             if db.exists():
                 _refuse_if_open(db)
                 moved = move_aside(db, "sebelum-pulih")
+            _move_side_files_aside(db)
             os.replace(staging, db)
             _fsync(db.parent, directory=True)
     except OSError as exc:

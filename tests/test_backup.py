@@ -243,6 +243,24 @@ def test_restore_moves_the_current_ledger_aside_and_puts_the_backup_in_place(pro
         assert db.stat().st_mode & 0o077 == 0
 
 
+def test_restore_after_the_database_was_lost_ignores_a_stale_wal_left_behind(project: Path):
+    db = synced(project)
+    assert run_cli(project, "backup").returncode == 0
+    [copy] = backups(var(project) / "cadangan")
+    w = sqlite3.connect(db)  # later work, still in the WAL when the disk "failed"
+    w.execute("PRAGMA wal_autocheckpoint=0")
+    w.execute("DELETE FROM items")
+    w.commit()
+    stale = db.with_name(db.name + "-wal").read_bytes()
+    w.close()
+    db.unlink()
+    db.with_name(db.name + "-wal").write_bytes(stale)
+    r = run_cli(project, "restore", str(copy))
+    assert r.returncode == 0, r.stderr
+    assert len(items_of(project)) == 6  # the stale WAL was not replayed into the backup
+    assert [p for p in db.parent.iterdir() if p.name.startswith("siapmas.db.sebelum-pulih-") and p.name.endswith("-wal")]
+
+
 def test_restore_refuses_while_a_worker_keeps_the_ledger_open(project: Path):
     db = synced(project)
     assert run_cli(project, "backup").returncode == 0
