@@ -280,7 +280,12 @@ def make_backup(settings: Settings, to: Path | None = None, now: datetime | None
         _unlink_all(tmp)
         _create_private(tmp)
         expected = _copy_snapshot(db, tmp)
-        info = inspect(tmp)
+        try:
+            info = inspect(tmp, label=db)
+        except BackupError as exc:  # a page-exact copy: the ledger itself is damaged
+            raise BackupError(f"Tidak ada cadangan dibuat. {exc}",
+                              "Basis data mungkin rusak: pulihkan cadangan terakhir yang baik (`siapmas-sync restore`) "
+                              "atau bangun ulang dengan `siapmas-sync recover`.") from None
         if info.items != expected:
             raise BackupError(f"Salinan berisi {info.items} butir, basis data {expected} butir.",
                               "Ulangi `siapmas-sync backup`; jika berulang, periksa disk.")

@@ -261,6 +261,24 @@ def test_restore_after_the_database_was_lost_ignores_a_stale_wal_left_behind(pro
     assert [p for p in db.parent.iterdir() if p.name.startswith("siapmas.db.sebelum-pulih-") and p.name.endswith("-wal")]
 
 
+def test_a_damaged_ledger_is_not_backed_up_and_a_good_backup_restores_over_it(project: Path):
+    db = synced(project)
+    assert run_cli(project, "backup").returncode == 0
+    [good] = backups(var(project) / "cadangan")
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[3 * page:5 * page] = b"\xa5" * (2 * page)
+    db.write_bytes(bytes(data))
+    err = refused(run_cli(project, "backup"))
+    assert f"{db} rusak" in err and "restore" in err
+    assert backups(var(project) / "cadangan") == [good]  # no damaged copy, no temp file
+    assert not [p for p in good.parent.iterdir() if p.name.startswith(".")]
+    r = run_cli(project, "restore", str(good))
+    assert r.returncode == 0, r.stderr
+    assert len(items_of(project)) == 6
+    assert [p for p in db.parent.iterdir() if p.name.startswith("siapmas.db.sebelum-pulih-")]
+
+
 def test_restore_refuses_while_a_worker_keeps_the_ledger_open(project: Path):
     db = synced(project)
     assert run_cli(project, "backup").returncode == 0
