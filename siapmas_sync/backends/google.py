@@ -452,7 +452,7 @@ class GoogleBackend:
         found = self._drive_call(what, lambda: self.files.list(q=q, fields="files(id,webViewLink)", pageSize=1))
         existing = (found or {}).get("files", [])
         media = MediaFileUpload(str(path), mimetype=mimetype, resumable=resumable)
-        if existing:  # the same document re-rendered (e.g. rahasia switched on): replace its content
+        if existing:  # a document re-rendered (e.g. rahasia switched on), a backup sent again: replace its content
             fid = existing[0]["id"]
             self._drive_call(what, lambda: self.files.update(fileId=fid, media_body=media, fields="id"))
             return str(existing[0].get("webViewLink") or fid)
