@@ -129,6 +129,8 @@ def run(c: Ctx, once: bool) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
+    from .backup import daily_backup
+
     s = c.settings
     scheduler = BlockingScheduler(timezone=s.tz)
     ledger = Ledger(s.database_url())
@@ -144,6 +146,7 @@ def run(c: Ctx, once: bool) -> None:
             log.error("Siklus gagal: %s — %s", exc, exc.advice)
         except Exception:
             log.exception("Siklus gagal karena kesalahan tak terduga; dicoba lagi pada interval berikutnya")
+        daily_backup(s, backend)  # when due; logs its own failures, never raises
         if once:
             scheduler.shutdown(wait=False)
 
@@ -406,6 +409,27 @@ def rebind(c: Ctx) -> None:
         old, new = bind_again(ledger, c.settings)
     click.echo(f"Buku besar kini melayani {describe(new)}" + (f" (sebelumnya {describe(old)})." if old else "."))
     click.echo("Siklus berikutnya tetap memeriksa nomor agenda yang tampil di spreadsheet sebelum memberi nomor baru.")
+
+
+@cli.command()
+@click.option("--to", "to", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder tujuan (bawaan: [backup] dir, atau folder 'cadangan' di samping basis data).")
+@pass_ctx
+def backup(c: Ctx, to: Path | None) -> None:
+    """Buat cadangan basis data yang sudah diperiksa (aman walau worker sedang berjalan)."""
+    from .backup import backup_command
+
+    backup_command(c.settings, to, click.echo, open_backend)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_ctx
+def restore(c: Ctx, file: Path) -> None:
+    """Pulihkan basis data dari berkas cadangan FILE; lalu jalankan `siapmas-sync recover`."""
+    from .backup import restore as put_back
+
+    click.echo(put_back(c.settings, file, lock=lambda: c.lock(0)).summary_id())
 
 
 @cli.command()

@@ -62,6 +62,12 @@ class StorageConfig(_Section):
     url: str = ""  # SQLAlchemy URL; overrides `database` (e.g. postgresql+psycopg://...)
 
 
+class BackupConfig(_Section):
+    dir: Path | None = None  # None = a `cadangan` folder beside the database
+    keep: int = Field(14, ge=1, le=3650)  # daily backups kept (newest); older ones deleted
+    drive_folder_id: str = ""  # Google deployments: also copy each backup into this Drive folder
+
+
 class OutputConfig(_Section):
     dir: Path = Path("var/output")
     disposisi_paper: Literal["A4", "HALF_FOLIO"] = "A4"
@@ -154,6 +160,7 @@ class Settings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     source: SourceConfig = Field(default_factory=SourceConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     numbering: NumberingConfig = Field(default_factory=NumberingConfig)
     kop: KopConfig = Field(default_factory=KopConfig)
@@ -216,6 +223,7 @@ _PATH_KEYS = {
     ("source", "register"),
     ("source", "credentials"),
     ("storage", "database"),
+    ("backup", "dir"),
     ("output", "dir"),
     ("kop", "logo"),
     ("routing", "table"),

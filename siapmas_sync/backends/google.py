@@ -16,7 +16,7 @@ import logging
 import mimetypes
 import os
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -92,6 +92,7 @@ class GoogleBackend:
         response_tab: str = "",
         evidence_folder_id: str = "",
         upload_folder_id: str = "",
+        backup_folder_id: str = "",
         endpoint: str = "",
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
@@ -113,7 +114,8 @@ class GoogleBackend:
         self.retry = retry or RetryPolicy()
         self.cache_dir = cache_dir
         self.thumbnail_max_bytes = thumbnail_max_bytes
-        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + ([SCOPE_DRIVE_FILE] if upload_folder_id else [])
+        # drive.file only when the worker creates files: generated PDFs, ledger backups
+        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + ([SCOPE_DRIVE_FILE] if upload_folder_id or backup_folder_id else [])
         self.credentials = make_credentials(key, scopes)
         self.session = EndpointSession(self.credentials, endpoint, timeout)
         self.gc = gspread.Client(auth=self.credentials, session=self.session)
@@ -135,6 +137,7 @@ class GoogleBackend:
             response_tab=src.response_tab,
             evidence_folder_id=src.evidence_folder_id,
             upload_folder_id=src.upload_folder_id,
+            backup_folder_id=s.backup.drive_folder_id,
             endpoint=src.google_endpoint,
             timeout=src.timeout_seconds,
             retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
@@ -439,24 +442,43 @@ class GoogleBackend:
         """Upload generated PDFs to the configured Drive folder (idempotent by name)."""
         if not self.upload_folder_id:
             return [str(f) for f in files]
-        links = []
-        for f in files:
-            name = f"{f.parent.name}-{f.name}"
-            q = f"'{self.upload_folder_id}' in parents and name = '{name}' and trashed = false"
-            found = self._drive_call("folder unggah", lambda: self.files.list(q=q, fields="files(id,webViewLink)", pageSize=1))
-            existing = (found or {}).get("files", [])
-            media = MediaFileUpload(str(f), mimetype="application/pdf", resumable=False)
-            if existing:  # the same document re-rendered (e.g. rahasia switched on): replace its content
-                fid = existing[0]["id"]
-                self._drive_call("folder unggah", lambda: self.files.update(fileId=fid, media_body=media, fields="id"))
-                links.append(existing[0].get("webViewLink") or fid)
-                continue
-            created = self._drive_call(
-                "folder unggah",
-                lambda: self.files.create(body={"name": name, "parents": [self.upload_folder_id]}, media_body=media, fields="id,webViewLink"),
-            )
-            links.append((created or {}).get("webViewLink") or (created or {}).get("id", ""))
-        return links
+        return [self.upload(f, self.upload_folder_id, f"{f.parent.name}-{f.name}", "application/pdf", "folder unggah")
+                for f in files]
+
+    def upload(self, path: Path, folder_id: str, name: str, mimetype: str, what: str, resumable: bool = False) -> str:
+        """Put ``path`` into a Drive folder as ``name``, replacing the content of a file of
+        that name there (a retried or repeated upload never makes a copy); its link or id."""
+        q = f"'{folder_id}' in parents and name = '{name}' and trashed = false"
+        found = self._drive_call(what, lambda: self.files.list(q=q, fields="files(id,webViewLink)", pageSize=1))
+        existing = (found or {}).get("files", [])
+        media = MediaFileUpload(str(path), mimetype=mimetype, resumable=resumable)
+        if existing:  # a document re-rendered (e.g. rahasia switched on), a backup sent again: replace its content
+            fid = existing[0]["id"]
+            self._drive_call(what, lambda: self.files.update(fileId=fid, media_body=media, fields="id"))
+            return str(existing[0].get("webViewLink") or fid)
+        created = self._drive_call(
+            what, lambda: self.files.create(body={"name": name, "parents": [folder_id]}, media_body=media, fields="id,webViewLink"),
+        )
+        return str((created or {}).get("webViewLink") or (created or {}).get("id", ""))
+
+    def trim_folder(self, folder_id: str, prefix: str, keep: Callable[[list[str]], list[str]], what: str) -> list[str]:
+        """Delete the files named ``prefix…`` in a Drive folder that ``keep`` (given their
+        names) does not keep; only files this app created are visible with ``drive.file``."""
+        q = f"'{folder_id}' in parents and name contains '{prefix}' and trashed = false"
+        found: dict[str, str] = {}
+        token = None
+        while True:
+            resp = self._drive_call(what, lambda: self.files.list(q=q, fields="nextPageToken, files(id,name)",
+                                                                  pageSize=1000, pageToken=token))
+            found.update({f["name"]: f["id"] for f in (resp or {}).get("files", [])})
+            token = (resp or {}).get("nextPageToken")
+            if not token:
+                break
+        kept = set(keep(sorted(found)))
+        gone = [n for n in sorted(found) if n not in kept]
+        for n in gone:
+            self._drive_call(what, lambda: self.files.delete(fileId=found[n]))
+        return gone
 
     def close(self) -> None:
         self.session.close()

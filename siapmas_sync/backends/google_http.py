@@ -4,7 +4,7 @@ translation of Google's errors into advice an operator can act on.
 
 Scopes (least that work): ``spreadsheets`` to read responses and write status;
 ``drive.readonly`` to list and read the evidence folder; ``drive.file`` only when PDFs
-are uploaded (it reaches files this app created, nothing else).
+or ledger backups are uploaded (it reaches files this app created, nothing else).
 
 Endpoint override: ``[source] google_endpoint`` (tests and the local stand-in) replaces
 ``https://sheets.googleapis.com`` and ``https://www.googleapis.com``; the token endpoint
