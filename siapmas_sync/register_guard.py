@@ -135,20 +135,18 @@ def lock_paths(register: Path) -> list[tuple[str, Path]]:
 
 
 def excel_owner(data: bytes) -> str:
-    """The user name in an Excel owner file (``~$name.xlsx``): a length byte and the name
-    in the ANSI code page padded to 54 bytes, then a 2-byte length and the name in
-    UTF-16LE. The Unicode copy is preferred."""
-    if len(data) >= 56:
-        n = int.from_bytes(data[54:56], "little")
-        raw = data[56 : 56 + 2 * n]
-        if 0 < n <= 256 and len(raw) == 2 * n:
+    """The user name in an MS Office owner file (``~$name.xlsx``): a length byte and the
+    name in the ANSI code page, padding up to byte 55 (Excel; 54 for Word), a 2-byte
+    length and the name again in UTF-16LE. The Unicode copy is preferred."""
+    for at in (55, 54):
+        if len(data) > at + 2 and 0 < data[at] <= 52 and data[at + 1] == 0:
+            raw = data[at + 2 : at + 2 + 2 * data[at]]
             name = raw.decode("utf-16-le", errors="replace").strip("\x00 ")
-            if name.isprintable():
+            if len(raw) == 2 * data[at] and name.isprintable() and "\ufffd" not in name:
                 return name
-    if data:
-        n = data[0]
-        name = data[1 : 1 + n].decode("cp1252", errors="replace").strip("\x00 ")
-        if 0 < n <= 53 and name.isprintable():
+    if data and 0 < data[0] <= 52:
+        name = data[1 : 1 + data[0]].decode("cp1252", errors="replace").strip("\x00 ")
+        if name.isprintable():
             return name
     return ""
 
