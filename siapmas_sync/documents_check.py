@@ -101,16 +101,19 @@ def _exists(root: Path) -> Any:
 
 def requeue(ledger: Ledger, wanted: dict[str, set[str]], now: datetime) -> None:
     """Queue the renders *wanted* (key → outbox kinds) that are not pending already."""
-    if not wanted:
-        return
     keys = list(wanted)
     with ledger.tx() as conn:
-        pending = set(conn.execute(select(outbox.c.key, outbox.c.kind).where(
-            outbox.c.key.in_(keys), outbox.c.done_at.is_(None))).tuples())
+        pending: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), 500):  # a lost disk may want 100,000 keys
+            pending.update((r.key, r.kind) for r in conn.execute(select(outbox.c.key, outbox.c.kind).where(
+                outbox.c.key.in_(keys[start : start + 500]), outbox.c.done_at.is_(None))))
+        by_kind: dict[str, list[str]] = {}
         for key, kinds in wanted.items():
-            for kind in sorted(kinds):
+            for kind in kinds:
                 if (key, kind) not in pending and not (kind == "salinan" and (key, "render") in pending):
-                    ledger.add_outbox(conn, key, kind, now)
+                    by_kind.setdefault(kind, []).append(key)
+        for kind, queued in sorted(by_kind.items()):
+            ledger.add_outbox_many(conn, queued, kind, now)
 
 
 def _check(rows: Iterable[Any], present: Any) -> Iterator[tuple[Any, set[str]]]:
@@ -193,6 +196,6 @@ def _agenda_numbers(ledger: Ledger, keys: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     with ledger.engine.connect() as conn:
         for start in range(0, len(keys), 500):
-            out.update(conn.execute(select(items.c.key, items.c.agenda_no).where(
-                items.c.key.in_(keys[start : start + 500]))).tuples())
+            out.update((r.key, r.agenda_no) for r in conn.execute(select(items.c.key, items.c.agenda_no).where(
+                items.c.key.in_(keys[start : start + 500]))))
     return out
