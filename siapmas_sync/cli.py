@@ -110,6 +110,8 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
                     "batches": [str(b) for b in report.batches],
                     "salinan": report.salinan,
                     "salinan_pending": report.salinan_pending,
+                    "documents_restored": report.restored,
+                    "notices": report.notices,
                     "cells_written": report.cells_written,
                     "output_dir": str(report.output_dir),
                 },

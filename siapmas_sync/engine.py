@@ -29,11 +29,13 @@ from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents import render_print_batch
 from .documents.common import sweep_temp_files
+from .documents_check import check_documents, printable
 from .intake import ParseOptions, check_completeness, parse_responses
 from .ledger import Ledger, from_iso, items, outbox
 from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
-from .kendali import KENDALI_COLUMNS, KENDALI_TAB, StoredStates, find_edits, validations
+from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
+from .register_guard import RegisterDeferred, acknowledged_states
 from .steps import StepRecorder, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, kendali_state
@@ -89,6 +91,8 @@ class CycleReport:
     steps: list[Any] = field(default_factory=list)  # StepResult of Kendali edits
     salinan: int = 0  # items whose Word copies were made this cycle
     salinan_pending: int = 0  # items whose Word copies wait for the next cycle
+    restored: list[str] = field(default_factory=list)  # items whose missing documents are made again
+    notices: list[str] = field(default_factory=list)  # register write deferred, stale lock files …
 
     def summary_id(self) -> str:
         """Short Indonesian summary for operators."""
@@ -103,6 +107,9 @@ class CycleReport:
             lines.append(f"  - {err.message}")
         for agenda, msg in self.render_errors:
             lines.append(f"  - Dokumen {agenda} gagal dibuat: {msg} (diulang pada siklus berikutnya)")
+        if self.restored:
+            lines.append(f"Dokumen hilang dibuat ulang: {len(self.restored)} aduan ("
+                         + ", ".join(self.restored[:5]) + (", …" if len(self.restored) > 5 else "") + ").")
         if self.rendered:
             lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
         for batch in self.batches:
@@ -114,6 +121,7 @@ class CycleReport:
             ok = sum(1 for r in self.steps if r.accepted)
             lines.append(f"Isian Kendali: {ok} dicatat, {len(self.steps) - ok} ditolak (lihat kolom Pesan).")
         lines.append(f"Sel spreadsheet diperbarui: {self.cells_written}.")
+        lines.extend(self.notices)
         return "\n".join(lines)
 
 
@@ -157,6 +165,7 @@ class Engine:
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz)
         self.registrar = Registrar(settings, self.routing, self.clock)
         self.render_workers: int | None = settings.output.render_workers or None
+        self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -174,8 +183,9 @@ class Engine:
         for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
         self._register_new(parsed.submissions, report)
+        report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
-        report.cells_written = self._write_back(snap)
+        report.cells_written = self._write_back(snap, report)
         # conveniences after the status is in the sheet: one file to print, Word copies
         if self.s.output.print_batch:
             report.batches = self._print_batch()
@@ -191,6 +201,7 @@ class Engine:
     def _apply_kendali(self, snap: Snapshot) -> list[Any]:
         """Operator edits on the Kendali sheet since the worker last wrote it."""
         edits = find_edits(snap.tabs.get(KENDALI_TAB), StoredStates(self.ledger.kendali_states()))
+        self._edits_read = edits  # acknowledged if the register write is deferred
         return self.steps.apply_kendali(edits)
 
     def _sweep(self) -> None:
@@ -419,7 +430,8 @@ class Engine:
         """PDFs of every item not yet in a batch, in agenda order, for printing at once —
         one file per cycle, split every PRINT_BATCH_ITEMS items so a large backlog gives
         several printable files instead of one that no printer (or memory) can take."""
-        rows = self.ledger.unbatched_items()
+        # an item whose PDFs went missing waits for its re-render (never fails the batch)
+        rows = printable(self.ledger, self.out_dir, self.ledger.unbatched_items(), self.clock())
         if not rows:
             return []
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
@@ -438,6 +450,9 @@ class Engine:
         out = []
         # several files (a backlog) are merged on every core; each is recorded once written
         for (_pdfs, path), error in in_workers(_merge_batch, tasks, self.render_workers):
+            if isinstance(error, FileNotFoundError):  # deleted meanwhile: the next cycle re-renders it
+                log.warning("Berkas cetak %s ditunda: %s", path.name, error)
+                continue
             if error is not None:
                 raise error
             rel = str(path.relative_to(self.out_dir))
@@ -449,7 +464,7 @@ class Engine:
 
     # --- write-back -------------------------------------------------------------------
 
-    def _write_back(self, snap: Snapshot) -> int:
+    def _write_back(self, snap: Snapshot, report: CycleReport | None = None) -> int:
         """Plan every status and register cell from the ledger, item by item (never all
         items at once), against the fingerprints read this cycle; write what differs."""
         now = self.clock()
@@ -464,6 +479,9 @@ class Engine:
         # Remember what the editable Kendali cells will say BEFORE writing: if the write
         # is lost, the operator's values still differ and are judged again next cycle.
         states: dict[str, str] = {}
+        edited = {e.agenda_no: e.values for e in self._edits_read}
+        previous: dict[str, str] = {}  # key → state before this cycle, of items it touches
+        read_edits: list[tuple[str, dict[str, str]]] = []  # (key, editable cells as read)
         for r in self.ledger.iter_items(WRITE_BACK_COLUMNS, batch=WRITE_BACK_PAGE):
             payload = {"received_at": r.received_at, "nama": r.nama}
             row = row_of.get(r.key)
@@ -474,6 +492,10 @@ class Engine:
             st = kendali_state(k)
             if st != (r.kendali_state or "{}"):
                 states[r.key] = st
+            if r.key in states or r.agenda_no in edited:
+                previous[r.key] = r.kendali_state or "{}"
+                if r.agenda_no in edited:
+                    read_edits.append((r.key, edited[r.agenda_no]))
             kendali.compare(k)
         for d in self.ledger.duplicate_agendas():
             row = row_of.get(d.key)
@@ -490,7 +512,21 @@ class Engine:
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result()]
         controls = {KENDALI_TAB: validations(self.wf.labels, AKD_LIST)}
-        self.backend.write(plans, controls)
+        try:
+            self.backend.write(plans, controls)
+        except RegisterDeferred as exc:
+            # the sheet still shows what was read: the ledger must expect exactly that
+            log.warning("%s", exc)
+            acked = acknowledged_states(previous, read_edits)
+            with self.ledger.tx() as conn:
+                for key, st in acked.items():
+                    conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
+            if report is not None:
+                report.notices.append(f"{exc} {exc.advice}".strip())
+            return 0
+        finally:
+            if report is not None:
+                report.notices.extend(getattr(self.backend, "notices", ()))
         return sum(len(p.updates) for p in plans)
 
 

@@ -6,13 +6,15 @@ mirrors every exported response (new export rows are appended, whatever order st
 sorted the tab into), with our status columns beside them, and it holds the ``Buku
 Agenda``, ``Riwayat`` and ``Kendali`` tabs. It is written atomically, and only when a
 cell actually changed, so a cycle with no new input leaves the file byte-for-byte alone.
+It is never replaced while Excel/LibreOffice has it open, nor when someone saved it
+after the cycle read it (:mod:`siapmas_sync.register_guard`): the write then waits for
+the next cycle, which reads the operator's save first.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,10 +28,10 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Settings
-from ..documents import atomic_write_bytes
 from ..errors import SourceError
 from ..intake import match_local_evidence
 from ..models import Evidence, Finding, SheetTable, Submission
+from ..register_guard import Fingerprint, fingerprint_of, read_register, replace_register
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
 
@@ -167,6 +169,8 @@ class LocalBackend:
         self._dirty = False
         self._tab_title = "Jawaban Formulir 1"
         self._ident_cols: list[int | None] = []
+        self._read_as = Fingerprint(False)  # the register file as this cycle read it
+        self.notices: list[str] = []  # for the cycle summary (e.g. a stale lock file ignored)
 
     @classmethod
     def from_settings(cls, s: Settings) -> LocalBackend:
@@ -192,9 +196,16 @@ class LocalBackend:
         return (self.response_tab or "Jawaban Formulir 1"), read_csv(p)
 
     def _open_register(self) -> Workbook:
-        if self.register_path.exists():
+        try:
+            data, self._read_as = read_register(self.register_path)
+        except OSError as exc:
+            raise SourceError(
+                f"Register {self.register_path} tidak dapat dibaca: {exc.strerror}",
+                "Periksa [source] register dan hak akses berkas/foldernya.",
+            ) from None
+        if data is not None:
             try:
-                return openpyxl.load_workbook(self.register_path)
+                return openpyxl.load_workbook(io.BytesIO(data))
             except (OSError, InvalidFileException, KeyError, ValueError) as exc:
                 raise SourceError(
                     f"Register {self.register_path} tidak dapat dibuka: {exc}",
@@ -210,6 +221,8 @@ class LocalBackend:
         title, src_rows = self._read_source()
         src_rows = _trim([[xlsx_safe(v) for v in r] for r in src_rows])
         self._tab_title = title
+        self._dirty = False
+        self.notices = []
         wb = self._open_register()
         self._wb = wb
         if title not in wb.sheetnames:
@@ -325,15 +338,10 @@ class LocalBackend:
                 ws.freeze_panes = "A2"
         buf = io.BytesIO()
         wb.save(buf)
-        try:
-            atomic_write_bytes(self.register_path, buf.getvalue())
-        except PermissionError:
-            raise SourceError(
-                f"Register {self.register_path} tidak dapat ditulis (mungkin sedang dibuka di Excel).",
-                "Tutup berkas register di Excel/LibreOffice, lalu jalankan sync lagi; tidak ada data yang hilang.",
-            ) from None
-        if os.name == "posix":
-            os.chmod(self.register_path, 0o600)
+        # raises RegisterDeferred when the file is open in an office suite or changed since read
+        data = buf.getvalue()
+        self.notices += replace_register(self.register_path, data, self._read_as)
+        self._read_as = fingerprint_of(data)  # what is on disk now: ours
 
     # --- evidence -----------------------------------------------------------------------
 
