@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .google_standin.server import GoogleStandin, _Drop
+from .google_standin.server import GoogleStandin, _Drop  # _Drop: close without answering
 from .worlds import GoogleWorld, rows_as_dicts
 
 WIB = ZoneInfo("Asia/Jakarta")
