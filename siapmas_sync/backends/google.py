@@ -5,7 +5,8 @@ Quota shape per cycle: spreadsheet metadata is fetched once per process and cach
 (gspread would re-read it on every ``worksheet()`` call, so we use its HTTP client
 directly); every cycle reads the response tab and all register tabs in ONE
 ``values:batchGet`` (UNFORMATTED_VALUE + SERIAL_NUMBER) and writes every changed cell in
-ONE ``values:batchUpdate`` with RAW input, so citizen text never becomes a formula. A
+ONE ``values:batchUpdate`` with RAW input, so citizen text never becomes a formula (a few,
+cut between rows, only past Google's recommended 2 MB per request: google_requests). A
 ``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
 listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
 """
