@@ -355,3 +355,28 @@ def test_a_nearly_full_spreadsheet_is_a_sentence_not_a_bare_400(world: GoogleWor
     grid["rowCount"] = 1000
     assert run_cli(world.config, "sync").returncode == 0
     assert world.responses()[0]["No. Agenda"] == "0001/SIAPMAS/2026"
+
+
+def test_a_write_back_larger_than_one_request_may_be_is_split_between_rows(world: GoogleWorld, standin: GoogleStandin):
+    """Google refuses request bodies over 10 MB and recommends 2 MB: a first write-back of
+    a large sheet (here 12 MB of text, which the stand-in would refuse as one request) goes
+    out in several values:batchUpdates, and all of it arrives."""
+    from siapmas_sync.backends.google_requests import WRITE_PAYLOAD_BUDGET
+    from siapmas_sync.models import CellUpdate
+    from siapmas_sync.sheetplan import TablePlan
+
+    text = "Kronologi panjang dari warga yang ditempel di kolom ini. " * 520  # ~30,000 characters
+    updates = [CellUpdate("Buku Agenda", 0, 0, "No."), CellUpdate("Buku Agenda", 0, 1, "Pengirim"),
+               CellUpdate("Buku Agenda", 0, 2, "Ket.")]
+    for r in range(1, 401):
+        updates += [CellUpdate("Buku Agenda", r, 0, r), CellUpdate("Buku Agenda", r, 1, f"{r}: {text}"),
+                    CellUpdate("Buku Agenda", r, 2, "TERAGENDA")]
+    backend = world.engine().backend
+    standin.reset_log()
+    backend.write([TablePlan("Buku Agenda", ["No.", "Pengirim", "Ket."], True, updates)])
+    assert standin.count(status=400) == 0
+    writes = standin.count(route="sheets.values.batchUpdate")
+    assert 6 <= writes <= 8, writes
+    rows = world.tab("Buku Agenda")
+    assert len(rows) == 401 and all(rows[r] == [r, f"{r}: {text}", "TERAGENDA"] for r in range(1, 401))
+    assert WRITE_PAYLOAD_BUDGET < 10_485_760
