@@ -128,13 +128,13 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
 @pass_ctx
 def run(c: Ctx, once: bool) -> None:
     """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.interval import IntervalTrigger
+    from .scheduling import Stopper, run_every
 
+    stopper = Stopper()  # first: a SIGTERM from here on is a clean stop, never a traceback
+    stopper.install(signal.SIGTERM, signal.SIGINT)
     from .backup import daily_backup
 
     s = c.settings
-    scheduler = BlockingScheduler(timezone=s.tz)
     ledger = Ledger(s.database_url())
     backend = open_backend(s)  # kept for the whole run: cached metadata, Drive cursor
     engine = Engine(s, backend, ledger)
@@ -150,31 +150,15 @@ def run(c: Ctx, once: bool) -> None:
             log.exception("Siklus gagal karena kesalahan tak terduga; dicoba lagi pada interval berikutnya")
         daily_backup(s, backend)  # when due; logs its own failures, never raises
         if once:
-            scheduler.shutdown(wait=False)
+            stopper.stop()
 
-    scheduler.add_job(
-        job,
-        IntervalTrigger(minutes=s.schedule.interval_minutes, timezone=s.tz),
-        id="siklus",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(s.tz),
-    )
-
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("Berhenti (sinyal %s); siklus yang berjalan diselesaikan dahulu.", signum)
-        scheduler.shutdown(wait=True)
-
-    signal.signal(signal.SIGTERM, stop)
+    seconds = s.schedule.interval_seconds()
     click.echo(
-        f"SIAPMAS Sync berjalan tiap {s.schedule.interval_minutes:g} menit. Tekan Ctrl-C untuk berhenti.",
+        f"SIAPMAS Sync berjalan tiap {seconds / 60:g} menit. Tekan Ctrl-C untuk berhenti.",
         err=True,
     )
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        run_every(job, seconds, s.tz, stopper)
     finally:
         backend.close()
         ledger.close()

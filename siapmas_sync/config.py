@@ -123,8 +123,32 @@ class RoutingConfig(_Section):
     table: Path | None = None  # None = the shipped default table
 
 
+#: the shortest polling interval: every cycle reads the spreadsheet and may write to it,
+#: and Google allows 60 reads and 60 writes per minute per account (retries included)
+MIN_INTERVAL_MINUTES = 1.0
+
+
 class ScheduleConfig(_Section):
-    interval_minutes: float = Field(5, gt=0, le=24 * 60)
+    interval_minutes: float = Field(5, le=24 * 60)
+
+    @field_validator("interval_minutes")
+    @classmethod
+    def _not_too_often(cls, v: float) -> float:
+        if not v >= MIN_INTERVAL_MINUTES:
+            raise ValueError(
+                f"{v:g} terlalu kecil; paling sedikit {MIN_INTERVAL_MINUTES:g} menit (mis. 5). Setiap siklus membaca "
+                "spreadsheet dan Google hanya mengizinkan 60 permintaan per menit per akun; siklus yang lebih rapat "
+                "hanya menumpuk dan menghabiskan kuota"
+            )
+        return v
+
+    def interval_seconds(self) -> float:
+        """The interval of `run`; SIAPMAS_TEST_INTERVAL_SECONDS (tests only) overrides it."""
+        override = os.environ.get("SIAPMAS_TEST_INTERVAL_SECONDS", "")
+        try:
+            return max(0.01, float(override)) if override else self.interval_minutes * 60
+        except ValueError:
+            return self.interval_minutes * 60
 
 
 class WorkflowConfig(_Section):

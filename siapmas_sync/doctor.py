@@ -202,15 +202,30 @@ def _writable(path: Path) -> str:
 
 
 def _sheet_writable(b: Any) -> str:
-    """Write the spreadsheet's own title cell back unchanged? No: ask Drive-free, via a
-    no-op batchUpdate (an empty request list still needs edit rights)."""
-    from .backends.google_http import access_error
+    """Ask Drive whether the service account may edit the spreadsheet, changing nothing.
 
-    try:
-        b.retry.call(lambda: b.http.batch_update(b.spreadsheet_id, {"requests": [], "includeSpreadsheetInResponse": False}))
-    except Exception as exc:
-        raise access_error(exc, what=f"spreadsheet {b.spreadsheet_id} (menulis)", account=b.account) from None
-    return "dapat ditulis / writable"
+    Why this request: a spreadsheet's id is its Drive file id, and Drive v3
+    ``files.get(fields="capabilities(canEdit)")`` answers for the calling account from the
+    file's sharing, with the ``drive.readonly`` scope the worker already holds. The
+    alternatives either fail on a writable sheet (``spreadsheets.batchUpdate`` with an
+    empty ``requests`` list is a 400 "Must specify at least one request.") or write into
+    the customer's sheet (rewriting a cell, adding developer metadata)."""
+    from .errors import BackendAccessError
+
+    what = f"spreadsheet {b.spreadsheet_id}"
+    meta = b._drive_call(what, lambda: b.files.get(fileId=b.spreadsheet_id, fields="capabilities(canEdit)",
+                                                   supportsAllDrives=True))
+    if meta is None:
+        raise BackendAccessError(
+            f"Spreadsheet {b.spreadsheet_id} tidak ditemukan lewat Google Drive (404).",
+            f"Pastikan Google Drive API diaktifkan di proyeknya dan spreadsheet dibagikan kepada {b.account} sebagai Editor.",
+        )
+    if not (meta.get("capabilities") or {}).get("canEdit"):
+        raise BackendAccessError(
+            f"Spreadsheet {b.spreadsheet_id} hanya dapat dibaca oleh {b.account} (bukan Editor).",
+            f"Bagikan spreadsheet itu kepada {b.account} sebagai Editor (Bagikan → ubah Viewer/Commenter menjadi Editor).",
+        )
+    return "dapat ditulis / writable (Editor)"
 
 
 def render(checks: list[Check]) -> str:

@@ -64,15 +64,18 @@ def header_key(title: object) -> str:
     return re.sub(r"[\W_]+", " ", text).strip()
 
 
-#: the most text one cell holds in both backends (Excel: 32,767 characters; Sheets: 50,000)
+#: the most text one cell holds in both backends (Excel: 32,767 characters; Sheets: 50,000 —
+#: Google refuses the whole write-back with a 400 when one cell is longer)
 CELL_MAX = 32767
+#: what a cut cell ends with, so staff know the rest is in the documents
+CUT_MARKER = "… [dipotong, lihat dokumen]"
 
 
 def fit_cell(value: object) -> object:
-    """A value as a cell can hold it: longer text is cut (with "…") so the sheet and the
-    plan agree and the cell is not rewritten every cycle."""
+    """A value as a cell can hold it: longer text is cut (ending in :data:`CUT_MARKER`) so
+    the sheet and the plan agree and the cell is not rewritten every cycle."""
     if isinstance(value, str) and len(value) > CELL_MAX:
-        return value[: CELL_MAX - 1] + "…"
+        return value[: CELL_MAX - len(CUT_MARKER)] + CUT_MARKER
     return value
 
 

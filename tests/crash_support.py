@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections import Counter, defaultdict, deque
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .google_standin.server import GoogleStandin
+from .google_standin.server import GoogleStandin, _Drop  # _Drop: close without answering
 from .worlds import GoogleWorld, rows_as_dicts
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -41,13 +42,49 @@ PDFS = {"aduan": "lembar-aduan.pdf", "disposisi": "lembar-disposisi.pdf", "kenda
 
 # --- the stand-in, with a clock on every logged request --------------------------------------
 
+@dataclass
+class Hold:
+    """The next request of *route* is held at the stand-in: ``arrived`` is set when the
+    worker sent it (and is now waiting for the answer); after :meth:`release` the stand-in
+    applies it (``apply``) or not, and closes the connection without answering either way."""
+
+    route: str
+    apply: bool
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class TimedStandin(GoogleStandin):
     """GoogleStandin whose request log also records when each request was answered
-    (``stamps[i]`` is the time.monotonic() of ``requests[i]``)."""
+    (``stamps[i]`` is the time.monotonic() of ``requests[i]``), and that can hold a
+    request (:meth:`hold`) so a worker can be killed at a known point of its cycle."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stamps: list[float] = []
+        self._holds: list[Hold] = []
+
+    def hold(self, route: str, *, apply: bool) -> Hold:
+        h = Hold(route, apply)
+        with self.lock:
+            self._holds.append(h)
+        return h
+
+    def _respond(self, h: Any, method: str, name: str, *args: Any) -> Any:
+        with self.lock:
+            held = next((x for x in self._holds if x.route == name), None)
+            if held is not None:
+                self._holds.remove(held)
+        if held is None:
+            return super()._respond(h, method, name, *args)
+        held.arrived.set()
+        held.released.wait(300)
+        if held.apply:
+            super()._respond(h, method, name, *args)  # applied; the answer is never sent
+        raise _Drop()
 
     def start(self) -> "TimedStandin":
         super().start()

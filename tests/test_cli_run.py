@@ -10,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .test_engine import run_cli
 
 
 def test_run_cycles_on_schedule_and_stops_cleanly_on_sigterm(project: Path):
-    env = {**os.environ, "SIAPMAS_SCHEDULE__INTERVAL_MINUTES": "0.02"}  # every 1.2 s
+    env = {**os.environ, "SIAPMAS_TEST_INTERVAL_SECONDS": "1.2"}  # hidden test override of [schedule]
     proc = subprocess.Popen([sys.executable, "-m", "siapmas_sync", "--config", str(project), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -37,6 +39,103 @@ def test_run_cycles_on_schedule_and_stops_cleanly_on_sigterm(project: Path):
     assert "Traceback" not in err
     items = json.loads(run_cli(project, "status", "--json").stdout)
     assert [i["seq"] for i in items] == [1, 2, 3, 4, 5, 6]
+
+
+class RunningWorker:
+    """`siapmas-sync run` in a subprocess, its stderr in a file (read while it runs)."""
+
+    def __init__(self, project: Path, interval_seconds: str, tag: str) -> None:
+        self.err_path = project.parent / f"run-{tag}.err"
+        env = {**os.environ, "SIAPMAS_TEST_INTERVAL_SECONDS": interval_seconds}
+        with self.err_path.open("wb") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "siapmas_sync", "--config", str(project), "run"],
+                                         stdout=subprocess.DEVNULL, stderr=err, env=env)
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.stderr.count(text) < count:
+            assert self.proc.poll() is None, f"worker exited early:\n{self.stderr}"
+            assert time.monotonic() < deadline, f"no {text!r} after {timeout} s:\n{self.stderr}"
+            time.sleep(0.02)
+
+    def stop(self, signals: int = 1) -> tuple[int, str]:
+        for _ in range(signals):
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=120)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        return rc, self.stderr
+
+
+ANNOUNCED = "SIAPMAS Sync berjalan tiap"
+FINISHED = "Siklus selesai"
+
+
+@pytest.mark.parametrize("instant", [
+    "as soon as it announces itself",   # the scheduler is being created and started
+    "during the first cycle",           # numbering and rendering six PDFs sets: a cycle runs
+    "twice in a row during a cycle",
+    "twice in a row between cycles",
+    "after many back-to-back cycles",   # a 0.02 s interval: the scheduler skips runs all the time
+])
+def test_sigterm_at_any_instant_stops_cleanly(project: Path, instant: str):
+    interval = "0.02" if instant == "after many back-to-back cycles" else "3600"
+    w = RunningWorker(project, interval, instant.replace(" ", "-"))
+    if instant == "as soon as it announces itself":
+        w.wait_for(ANNOUNCED)
+        rc, err = w.stop()
+    elif instant == "during the first cycle":
+        w.wait_for(ANNOUNCED)
+        w.wait_for("diberikan")  # numbers are being given: the first cycle is under way
+        rc, err = w.stop()
+        assert FINISHED in err  # the running cycle was finished, not cut
+    elif instant == "twice in a row during a cycle":
+        w.wait_for("diberikan")
+        rc, err = w.stop(signals=2)
+    elif instant == "twice in a row between cycles":
+        w.wait_for(FINISHED)  # the next cycle is an hour away
+        rc, err = w.stop(signals=2)
+    else:
+        w.wait_for(FINISHED, count=5)
+        rc, err = w.stop()
+    assert rc == 0, err
+    assert "Traceback" not in err and "Error" not in err, err
+    assert "Berhenti" in err
+    if instant != "as soon as it announces itself":
+        items = json.loads(run_cli(project, "status", "--json").stdout)
+        assert [i["seq"] for i in items] == [1, 2, 3, 4, 5, 6]
+        output = project.parent.parent / "var" / "output"
+        assert len(list(output.rglob("lembar-aduan.pdf"))) == 6  # every document of the cycle was written
+
+
+@pytest.mark.parametrize("how", ["file", "environment"])
+def test_an_interval_below_one_minute_is_refused_with_advice(project: Path, how: str):
+    env = {}
+    if how == "file":
+        project.write_text(project.read_text(encoding="utf-8").replace("interval_minutes = 5", "interval_minutes = 0.0001"),
+                           encoding="utf-8")
+    else:
+        env = {"SIAPMAS_SCHEDULE__INTERVAL_MINUTES": "0.0001"}
+    r = run_cli(project, "run", env=env)
+    assert r.returncode == 2, r.stderr
+    assert "GALAT:" in r.stderr and "Saran:" in r.stderr and "Traceback" not in r.stderr
+    assert "[schedule.interval_minutes]" in r.stderr and "paling sedikit 1 menit" in r.stderr
+    assert "60 permintaan per menit" in r.stderr  # why: Google's quota
+    assert not (project.parent.parent / "var" / "siapmas.db").exists()  # refused before anything ran
+
+
+def test_shipped_configurations_poll_at_least_once_a_minute():
+    from siapmas_sync.config import MIN_INTERVAL_MINUTES, load_settings
+
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("siapmas.toml", "siapmas.google.example.toml"):
+        assert load_settings(repo / "config" / name, environ={}).schedule.interval_minutes >= MIN_INTERVAL_MINUTES
 
 
 def test_doctor_on_the_local_sample(project: Path):

@@ -17,7 +17,10 @@ seed: ``SIAPMAS_CRASH_SEED``. The long run:
     SIAPMAS_CRASH_RUNS=200 .venv/bin/python -m pytest -m crash tests/test_crash.py
 
 Add ``-s`` to see where the kills landed (startup / read / numbering / rendering /
-write-back). Linux only (/proc, SIGKILL, process sessions).
+write-back); nothing is asserted about that spread, which depends on how busy the machine
+is. Each phase is also killed on purpose, at a progress marker (a request held at the
+stand-in, or a failpoint), by ``test_sigkill_in_every_phase_of_a_cycle_…``. Linux only
+(/proc, SIGKILL, process sessions).
 
 Deterministic regression tests for what this harness found (fixed in 6ec0669), each
 failing with its own exception type:
@@ -165,8 +168,9 @@ def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_pa
             orphans = settle_and_reap(killed)
             if orphans:
                 raise OrphanedRenderers(f"processes left by killed workers: {orphans}")
-            if RUNS >= 20:
-                assert len([p for p in phases if p.startswith("killed in")]) >= 3, phases
+            # Where the random kills land depends on how busy the machine is, so nothing is
+            # asserted about it here (it once failed under load with `assert 2 >= 3`); every
+            # phase is killed on purpose, at a known point, by the test below.
 
             # converge: one complete cycle, then one that must write nothing
             expect_ok(run_cli(world.config, "sync"))
@@ -174,6 +178,64 @@ def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_pa
             v = verify_exactly_once(world, form)
             print(f"{form.n} responses → {len(v.items)} items, per year: "
                   f"{ {y: len(s) for y, s in sorted(v.by_year.items())} }")
+            check_temp_files(world)
+        finally:
+            settle_and_reap(killed, settle_timeout=5)
+
+
+#: (phase, how the worker is stopped there): a stand-in route held until the worker is
+#: SIGKILLed (then applied or not), or a failpoint where the worker dies at once.
+PHASE_KILLS = [
+    ("reading the sheet", ("hold", "sheets.values.batchGet", False)),
+    ("creating the register tabs (Google applied it)", ("hold", "sheets.batchUpdate", True)),
+    ("just after numbering", ("failpoint", "after_number")),
+    ("just after rendering", ("failpoint", "after_render")),
+    ("writing back (Google never got it)", ("hold", "sheets.values.batchUpdate", False)),
+    ("writing back (Google applied it, the answer was lost)", ("hold", "sheets.values.batchUpdate", True)),
+]
+
+
+def test_sigkill_in_every_phase_of_a_cycle_registers_every_complaint_exactly_once(tmp_path: Path):
+    """The load-independent counterpart of the random kills: each phase of a cycle is
+    killed on purpose, at a progress marker (the worker's request held at the stand-in,
+    or a failpoint), whatever the speed of the machine; then one cycle converges."""
+    killed: list[int] = []
+    stopped: list[str] = []
+    with TimedStandin(seed=SEED) as standin:
+        world = make_world(tmp_path, standin)
+        form = Form(world, random.Random(SEED), evidence_link(world))
+        try:
+            for phase, (how, what, *apply) in PHASE_KILLS:
+                form.add(2)  # new work in every run: each cycle reaches every phase
+                if how == "failpoint":
+                    w = Worker.start(world.config, "sync", env={"SIAPMAS_TEST_FAILPOINT": what})
+                    rc = w.wait()
+                    assert rc == 86, f"{phase}: worker exited {rc} instead of dying at {what}:\n{w.stderr[-3000:]}"
+                    killed.append(w.pid)
+                    stopped.append(phase)
+                    continue
+                held = standin.hold(what, apply=apply[0])
+                w = Worker.start(world.config, "sync")
+                try:
+                    deadline = time.monotonic() + 180
+                    while not held.arrived.wait(0.05):
+                        assert w.alive(), f"{phase}: worker finished without sending {what}:\n{w.stderr[-3000:]}"
+                        assert time.monotonic() < deadline, f"{phase}: no {what} within 180 s"
+                    w.sigkill()
+                    killed.append(w.pid)
+                    assert w.proc.returncode == -9
+                    stopped.append(phase)
+                finally:
+                    held.release()
+            assert stopped == [p for p, _ in PHASE_KILLS]
+            orphans = settle_and_reap(killed)
+            if orphans:
+                raise OrphanedRenderers(f"processes left by killed workers: {orphans}")
+
+            expect_ok(run_cli(world.config, "sync"))
+            sync_writes_nothing(world, standin)
+            v = verify_exactly_once(world, form)
+            assert len(v.items) == form.n == 2 * len(PHASE_KILLS)
             check_temp_files(world)
         finally:
             settle_and_reap(killed, settle_timeout=5)

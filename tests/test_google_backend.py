@@ -192,19 +192,28 @@ def test_rejected_key_is_a_clear_error(world: GoogleWorld, standin: GoogleStandi
     assert "PRIVATE KEY" not in r.stderr + r.stdout
 
 
-def test_doctor_all_ok(world: GoogleWorld):
+def test_doctor_all_ok(world: GoogleWorld, standin: GoogleStandin):
     world.add_responses([response(0, "Ani")])
+    standin.reset_log()
     r = run_cli(world.config, "doctor")
     assert r.returncode == 0, r.stdout
     assert r.stdout.count("[OK   ]") >= 7
+    assert "dapat ditulis / writable (Editor)" in r.stdout
+    # the write check changes nothing: no Sheets write of any kind, one Drive capabilities read
+    assert standin.count(api="sheets", method="POST") == 0 and standin.count(api="sheets", method="PUT") == 0
+    assert any("capabilities" in parse_qs(q.query).get("fields", [""])[0] for q in standin.requests
+               if q.route == "drive.files.get")
 
 
-@pytest.mark.parametrize("mode", ["no-share", "wrong-id", "renamed-header", "revoked-key", "folder-not-shared"])
+@pytest.mark.parametrize("mode", ["no-share", "read-only", "wrong-id", "renamed-header", "revoked-key", "folder-not-shared"])
 def test_doctor_failure_modes(world: GoogleWorld, standin: GoogleStandin, mode: str):
     config = world.config
     if mode == "no-share":
         standin.unshare(world.sid, SA_EMAIL)
         expect = f"Bagikan spreadsheet {world.sid} kepada {SA_EMAIL}"
+    elif mode == "read-only":  # shared as Viewer: readable, so only the write check can tell
+        standin.share(world.sid, SA_EMAIL, "reader")
+        expect = f"Bagikan spreadsheet itu kepada {SA_EMAIL} sebagai Editor"
     elif mode == "wrong-id":
         config.write_text(config.read_text().replace(world.sid, "1TidakAdaSpreadsheetIni"))
         expect = "tidak ditemukan (404)"
@@ -277,3 +286,97 @@ def test_question_added_to_the_form_later_is_kept(world: GoogleWorld, standin: G
     item = engine.agenda_item(engine.ledger.find_item("0002/SIAPMAS/2026"))
     assert ("Kecamatan", "Kemlagi") in item.submission.extra
     assert world.tab(world.response_tab)[0].count("No. Agenda") == 1
+
+
+def test_sixty_thousand_characters_go_through_a_full_cycle(world: GoogleWorld, standin: GoogleStandin):
+    """Google refuses a whole values:batchUpdate when one cell holds more than 50,000
+    characters; a citizen's long text or an operator's long note must never block the
+    write-back: it is cut, visibly, and the next cycle leaves it alone."""
+    kron = ("Jalan rusak di Desa Kemlagi sejak Januari, warga sudah melapor ke desa. " * 900)[:60_000]
+    name = ("Budi Santoso (kronologi ditempel di kolom nama) " * 1300)[:60_000]
+    world.add_responses([response(0, name, kron), response(5, "Ani")])
+    r = run_cli(world.config, "sync")
+    assert r.returncode == 0, r.stderr
+    agenda = world.responses()[0]["No. Agenda"]
+    assert agenda and world.responses()[1]["No. Agenda"]
+    note = ("Catatan operator: hasil rapat koordinasi dengan Dinas PU. " * 1100)[:60_000]
+    r = run_cli(world.config, "advance", agenda, "PARAF KASUBAG TU", "--note", note, "--by", "Sri (TU)")
+    assert r.returncode == 0, r.stderr
+    r = run_cli(world.config, "sync")
+    assert r.returncode == 0, r.stderr
+    assert standin.count(status=400) == 0, [q for q in standin.requests if q.status == 400]
+
+    marker = "… [dipotong, lihat dokumen]"
+    pengirim = next(row["Pengirim"] for row in rows_as_dicts(world.tab("Buku Agenda")) if row["No. Agenda"] == agenda)
+    assert pengirim.startswith("Budi Santoso") and pengirim.endswith(marker) and len(pengirim) < 50_000
+    catatan = [row["Catatan"] for row in rows_as_dicts(world.tab("Riwayat")) if str(row["Catatan"]).startswith("Catatan operator")]
+    assert catatan and all(c.endswith(marker) and len(c) < 50_000 for c in catatan)
+    kendali = {row["No. Agenda"]: row for row in rows_as_dicts(world.tab(KENDALI_TAB))}
+    assert kendali[agenda]["Tahap"] == "PARAF KASUBAG TU"
+    standin.reset_log()
+    assert run_cli(world.config, "sync").returncode == 0
+    assert standin.count(route="sheets.values.batchUpdate") == 0  # cut once, then left alone
+    # the documents keep the whole text
+    shown = json.loads(run_cli(world.config, "show", agenda, "--json").stdout)
+    assert shown["agenda"] == agenda
+
+
+def test_drive_requests_quote_names_and_go_resumable_above_5_mb(world: GoogleWorld, standin: GoogleStandin, tmp_path: Path):
+    upload = standin.create_folder("Unggahan", share_with=[(SA_EMAIL, "writer")])
+    small = tmp_path / "O'Brien \\ 0001" / "lembar-aduan.pdf"
+    big = tmp_path / "0002" / "cetak.pdf"
+    for path, size in ((small, 2000), (big, 6 * 1024 * 1024)):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"%PDF-1.4\n" + b"0" * size)
+    backend = world.engine(SIAPMAS_SOURCE__UPLOAD_FOLDER_ID=upload).backend
+    links = backend.publish([small, big])
+    assert len(links) == 2 and all(links)
+    assert standin.find_files("O'Brien \\ 0001-lembar-aduan.pdf", upload)
+    assert backend.publish([small]) == links[:1]  # found again by its (escaped) name: replaced, not duplicated
+    assert len(standin.find_files(parent=upload)) == 2
+    uploads = [parse_qs(q.query).get("uploadType", [""])[0] for q in standin.requests if q.route == "drive.files.upload"]
+    assert "resumable" in uploads and "multipart" in uploads
+    assert standin.count(status=400) == 0
+
+
+def test_a_nearly_full_spreadsheet_is_a_sentence_not_a_bare_400(world: GoogleWorld, standin: GoogleStandin):
+    """Growing the register tabs past Google's 10 million cells would be refused whole; the
+    worker says so before asking, with what to do, and keeps the numbers it assigned."""
+    grid = standin.store.spreadsheets[world.sid]["sheets"][0]["properties"]["gridProperties"]
+    grid["rowCount"], grid["columnCount"] = 999_000, 10  # 9.99 million cells of responses
+    world.add_responses([response(0, "Ani")])
+    standin.reset_log()
+    r = run_cli(world.config, "sync")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "GALAT:" in r.stderr and "10.000.000 sel" in r.stderr and "Saran:" in r.stderr, r.stderr
+    assert standin.count(route="sheets.batchUpdate") == 0 and standin.count(status=400) == 0
+    items = json.loads(run_cli(world.config, "status", "--json").stdout)
+    assert [i["agenda"] for i in items] == ["0001/SIAPMAS/2026"]  # numbered; the sheet follows once there is room
+    grid["rowCount"] = 1000
+    assert run_cli(world.config, "sync").returncode == 0
+    assert world.responses()[0]["No. Agenda"] == "0001/SIAPMAS/2026"
+
+
+def test_a_write_back_larger_than_one_request_may_be_is_split_between_rows(world: GoogleWorld, standin: GoogleStandin):
+    """Google refuses request bodies over 10 MB and recommends 2 MB: a first write-back of
+    a large sheet (here 12 MB of text, which the stand-in would refuse as one request) goes
+    out in several values:batchUpdates, and all of it arrives."""
+    from siapmas_sync.backends.google_requests import WRITE_PAYLOAD_BUDGET
+    from siapmas_sync.models import CellUpdate
+    from siapmas_sync.sheetplan import TablePlan
+
+    text = "Kronologi panjang dari warga yang ditempel di kolom ini. " * 520  # ~30,000 characters
+    updates = [CellUpdate("Buku Agenda", 0, 0, "No."), CellUpdate("Buku Agenda", 0, 1, "Pengirim"),
+               CellUpdate("Buku Agenda", 0, 2, "Ket.")]
+    for r in range(1, 401):
+        updates += [CellUpdate("Buku Agenda", r, 0, r), CellUpdate("Buku Agenda", r, 1, f"{r}: {text}"),
+                    CellUpdate("Buku Agenda", r, 2, "TERAGENDA")]
+    backend = world.engine().backend
+    standin.reset_log()
+    backend.write([TablePlan("Buku Agenda", ["No.", "Pengirim", "Ket."], True, updates)])
+    assert standin.count(status=400) == 0
+    writes = standin.count(route="sheets.values.batchUpdate")
+    assert 6 <= writes <= 8, writes
+    rows = world.tab("Buku Agenda")
+    assert len(rows) == 401 and all(rows[r] == [r, f"{r}: {text}", "TERAGENDA"] for r in range(1, 401))
+    assert WRITE_PAYLOAD_BUDGET < 10_485_760

@@ -76,7 +76,7 @@ def test_text_longer_than_a_cell_is_cut_once_and_then_left_alone():
     long = "x" * 100_000
     plan = plan_keyed_table(None, "Buku Agenda", ["No. Agenda", "Pengirim"], "No. Agenda", [{"No. Agenda": "1", "Pengirim": long}])
     written = next(u.value for u in plan.updates if u.col == 1 and u.row == 1)
-    assert len(written) == 32767 and written.endswith("…")
+    assert len(written) == 32767 and written.endswith("… [dipotong, lihat dokumen]")
     again = plan_keyed_table(SheetTable("Buku Agenda", ["No. Agenda", "Pengirim"], [["1", written]]),
                              "Buku Agenda", ["No. Agenda", "Pengirim"], "No. Agenda", [{"No. Agenda": "1", "Pengirim": long}])
     assert again.empty

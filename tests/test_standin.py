@@ -703,3 +703,131 @@ def test_drive_update_trash_and_permissions(drive, evidence, standin, sa_key):
     assert exc.value.resp.status == 403
     drive.files().delete(fileId=archive["id"]).execute()
     assert standin.find_files("final.txt") == []
+
+
+# --- Google's published constraints (tests/google_standin/README.md, "Constraints") ---------------
+
+def _api_error(exc: pytest.ExceptionInfo) -> dict:
+    return exc.value.error if isinstance(exc.value, gspread.exceptions.APIError) else json.loads(exc.value.content)["error"]
+
+
+def test_empty_batch_update_is_refused_as_google_does(gc, sid, standin):
+    sh = gc.open_by_key(sid)
+    for body in ({"requests": []}, {"requests": [], "includeSpreadsheetInResponse": False}, {}):
+        with pytest.raises(gspread.exceptions.APIError) as exc:
+            sh.batch_update(body)
+        assert exc.value.code == 400
+        assert exc.value.error == {"code": 400, "message": "Must specify at least one request.",
+                                   "status": "INVALID_ARGUMENT"}
+    assert standin.count(route="sheets.batchUpdate", status=200) == 0
+
+
+def test_drive_capabilities_follow_the_sharing(drive, standin, sa_key):
+    writer = standin.create_spreadsheet("Editor", share_with=[(SA_EMAIL, "writer")])
+    reader = standin.create_spreadsheet("Viewer", share_with=[(SA_EMAIL, "reader")])
+    commenter = standin.create_spreadsheet("Komentar", share_with=[(SA_EMAIL, "commenter")])
+    got = {fid: drive.files().get(fileId=fid, fields="capabilities(canEdit)", supportsAllDrives=True).execute()
+           for fid in (writer, reader, commenter)}
+    assert got[writer] == {"capabilities": {"canEdit": True}}
+    assert got[reader] == {"capabilities": {"canEdit": False}}
+    assert got[commenter] == {"capabilities": {"canEdit": False}}
+    standin.unshare(writer, SA_EMAIL)
+    with pytest.raises(HttpError) as exc:
+        drive.files().get(fileId=writer, fields="capabilities(canEdit)").execute()
+    assert exc.value.resp.status == 404  # Drive hides what the account cannot see
+
+
+def test_fields_masks_naming_unknown_fields_are_refused(gc, sid, drive, evidence):
+    ok = gc.http_client.fetch_sheet_metadata(sid, params={"fields": "properties(title,timeZone),sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)))"})
+    assert ok["properties"]["title"] == "SIAPMAS Aspirasi" and set(ok) == {"properties", "sheets"}
+    for mask, path in (("properties(titel)", "properties.titel"), ("sheets.propertees", "sheets.propertees"),
+                       ("properties, sheets.properties", " sheets")):  # Sheets reads the space literally
+        with pytest.raises(gspread.exceptions.APIError) as exc:
+            gc.http_client.fetch_sheet_metadata(sid, params={"fields": mask})
+        assert exc.value.code == 400
+        assert exc.value.error == {"code": 400, "status": "INVALID_ARGUMENT", "message":
+                                   f"Error expanding 'fields' parameter. Cannot find matching fields for path '{path}'."}
+    folder, _ids = evidence
+    listed = drive.files().list(q=f"'{folder}' in parents", fields="nextPageToken, files(id, name, capabilities(canEdit))").execute()
+    assert listed["files"] and set(listed["files"][0]) == {"id", "name", "capabilities"}  # Drive tolerates the spaces
+    with pytest.raises(HttpError) as exc:
+        drive.files().list(q=f"'{folder}' in parents", fields="nextPageToken, items(id, title)").execute()
+    err = json.loads(exc.value.content)["error"]
+    assert exc.value.resp.status == 400 and err["message"] == "Invalid field selection items"
+    assert err["errors"][0]["reason"] == "invalidParameter" and err["errors"][0]["location"] == "fields"
+
+
+def test_a_cell_holds_at_most_50000_characters(gc, sid, standin):
+    sh = gc.open_by_key(sid)
+    before = standin.get_values(sid, "Register")
+    with pytest.raises(gspread.exceptions.APIError) as exc:
+        sh.values_batch_update({"valueInputOption": "RAW", "data": [
+            {"range": "Register!A1", "values": [["ok"]]},
+            {"range": "Register!B1", "values": [["x" * 50_001]]}]})
+    assert exc.value.code == 400
+    assert exc.value.error == {"code": 400, "status": "INVALID_ARGUMENT", "message":
+                               "Your input contains more than the maximum of 50000 characters in a single cell."}
+    assert standin.get_values(sid, "Register") == before  # nothing of the batch was applied
+    for option in ("RAW", "USER_ENTERED"):
+        with pytest.raises(gspread.exceptions.APIError):
+            sh.values_update("Register!A1", params={"valueInputOption": option}, body={"values": [["y" * 50_001]]})
+    sh.values_update("Register!A1", params={"valueInputOption": "RAW"}, body={"values": [["z" * 50_000]]})
+    assert len(standin.get_values(sid, "Register")[0][0]) == 50_000
+
+
+def test_growing_past_ten_million_cells_is_refused(gc, sid, standin):
+    sh = gc.open_by_key(sid)
+    sheet_id = sh.worksheet("Register").id
+    rows_total = sum(w.row_count * w.col_count for w in sh.worksheets())
+    room = 10_000_000 - rows_total
+    with pytest.raises(gspread.exceptions.APIError) as exc:
+        sh.batch_update({"requests": [
+            {"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": 10}},
+            {"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": room // 26 + 1}}]})
+    assert exc.value.code == 400
+    assert exc.value.error["message"] == ("Invalid requests[1].appendDimension: This action would increase the number "
+                                          "of cells in the workbook above the limit of 10000000 cells.")
+    assert sh.worksheet("Register").row_count == 1000  # the whole batch was refused
+    sh.batch_update({"requests": [{"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": room // 26}}]})
+    with pytest.raises(gspread.exceptions.APIError) as exc:
+        sh.batch_update({"requests": [{"addSheet": {"properties": {"title": "Lagi"}}}]})
+    assert "above the limit of 10000000 cells" in exc.value.error["message"]
+
+
+def test_request_payload_over_ten_megabytes_is_refused(gc, sid):
+    sh = gc.open_by_key(sid)
+    data = [{"range": f"Register!A{i + 1}", "values": [["x" * 40_000]]} for i in range(270)]
+    with pytest.raises(gspread.exceptions.APIError) as exc:
+        sh.values_batch_update({"valueInputOption": "RAW", "data": data})
+    assert exc.value.code == 400
+    assert exc.value.error["message"] == "Request payload size exceeds the limit: 10485760 bytes."
+
+
+def test_drive_query_and_page_size_rules(drive, evidence):
+    folder, _ids = evidence
+    files = drive.files()
+    assert files.list(q=f"'{folder}' in parents and modifiedTime > '2026-11-28T07:00:00.000Z'",
+                      pageSize=1000, orderBy="modifiedTime").execute()["files"]
+    assert files.list(q="name = 'O\\'Brien.jpg'", pageSize=1).execute()["files"] == []  # escaped quote
+    bad = [dict(q=f"'{folder}' in parents and modifiedTime > '2026-11-28'"),   # not RFC 3339
+           dict(q=f"'{folder}' in parents and modifiedTime > '2026-11-28 07:00:00'"),
+           dict(q="name = 'O'Brien.jpg'"),                                     # unescaped quote
+           dict(q=f"'{folder}' in parents", pageSize=0),
+           dict(q=f"'{folder}' in parents", orderBy="modified")]
+    for kwargs in bad:
+        with pytest.raises(HttpError) as exc:
+            files.list(**kwargs).execute()
+        assert exc.value.resp.status == 400, kwargs
+
+
+def test_upload_metadata_must_be_writable(drive, evidence, standin):
+    folder, ids = evidence
+    media = MediaInMemoryUpload(b"%PDF-1.4 x", mimetype="application/pdf")
+    with pytest.raises(HttpError) as exc:
+        drive.files().create(body={"name": "a.pdf", "parents": [folder], "size": "10"}, media_body=media).execute()
+    assert exc.value.resp.status == 403 and json.loads(exc.value.content)["error"]["errors"][0]["reason"] == "fieldNotWritable"
+    with pytest.raises(HttpError) as exc:
+        drive.files().update(fileId=ids[0], body={"parents": [folder]}).execute()
+    assert exc.value.resp.status == 403 and "addParents" in json.loads(exc.value.content)["error"]["message"]
+    created = drive.files().create(body={"name": "a.pdf", "parents": [folder]}, media_body=media, fields="id").execute()
+    assert standin.find_files("a.pdf", folder) == [created["id"]]

@@ -5,7 +5,8 @@ Quota shape per cycle: spreadsheet metadata is fetched once per process and cach
 (gspread would re-read it on every ``worksheet()`` call, so we use its HTTP client
 directly); every cycle reads the response tab and all register tabs in ONE
 ``values:batchGet`` (UNFORMATTED_VALUE + SERIAL_NUMBER) and writes every changed cell in
-ONE ``values:batchUpdate`` with RAW input, so citizen text never becomes a formula. A
+ONE ``values:batchUpdate`` with RAW input, so citizen text never becomes a formula (a few,
+cut between rows, only past Google's recommended 2 MB per request: google_requests). A
 ``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
 listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -36,8 +36,18 @@ from ..documents import atomic_write_bytes
 from ..errors import BackendAccessError, SourceError
 from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
-from ..sheetplan import TablePlan, a1_column, header_key
+from ..sheetplan import TablePlan, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
+from .google_requests import (
+    MULTIPART_MAX_BYTES,
+    check_cell_budget,
+    chunk_updates,
+    drive_literal,
+    grid_after,
+    new_sheet_id,
+    quote_tab,
+    ranges_for,
+)
 from .valuestream import read_value_ranges
 from .google_http import (
     SCOPE_DRIVE_FILE,
@@ -59,10 +69,6 @@ META_FIELDS = (
 )
 DRIVE_FIELDS = "id,name,mimeType,size,createdTime,modifiedTime,webViewLink,trashed"
 CURSOR_OVERLAP = timedelta(minutes=10)
-
-
-def quote_tab(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
 
 
 @dataclass
@@ -241,13 +247,19 @@ class GoogleBackend:
         if not updates:
             return
         self._ensure_grid(updates, plans, controls or {})
-        body = {"valueInputOption": "RAW", "data": ranges_for(updates)}
+        # one values:batchUpdate per cycle, unless the changes exceed Google's recommended
+        # 2 MB per request (a first write-back of a large sheet): then a few, cut between rows
+        for chunk in chunk_updates(updates):
+            self._write_values({"valueInputOption": "RAW", "data": ranges_for(chunk)}, updates, plans, controls or {})
+
+    def _write_values(self, body: dict[str, Any], updates: Sequence[CellUpdate], plans: Sequence[TablePlan],
+                      controls: Mapping[str, Mapping[str, list[str]]]) -> None:
         try:
             self.retry.call(lambda: self.http.values_batch_update(self.spreadsheet_id, body=body))
         except APIError as exc:
             if exc.response.status_code == 400 and "grid" in exc.response.text.lower():
                 self.metadata(refresh=True)  # staff changed the grid since we looked
-                self._ensure_grid(updates, plans, controls or {})
+                self._ensure_grid(updates, plans, controls)
                 self._sheets("spreadsheet", lambda: self.http.values_batch_update(self.spreadsheet_id, body=body))
             else:
                 raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
@@ -268,7 +280,7 @@ class GoogleBackend:
         for tab, (rows, cols) in need.items():
             t = meta.get(tab)
             if t is None:
-                sheet_id = _new_sheet_id(tab, {m.sheet_id for m in meta.values()})
+                sheet_id = new_sheet_id(tab, {m.sheet_id for m in meta.values()})
                 requests_.append({"addSheet": {"properties": {
                     "sheetId": sheet_id,
                     "title": tab,
@@ -282,8 +294,9 @@ class GoogleBackend:
                 requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "ROWS", "length": rows - t.rows + 500}})
             if cols > t.cols:
                 requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "COLUMNS", "length": cols - t.cols}})
-        if not requests_:
+        if not requests_:  # Google refuses an empty batchUpdate (400 "Must specify at least one request.")
             return
+        check_cell_budget(grid_after(meta, requests_), self.spreadsheet_id)
         self._sheets("spreadsheet", lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
         # keep the cached grid in step without another metadata read
         by_id = {t.sheet_id: t for t in meta.values()}
@@ -358,9 +371,9 @@ class GoogleBackend:
         cursor (with overlap, so files that became visible late are not missed)."""
         if not self.evidence_folder_id:
             return
-        q = f"'{self.evidence_folder_id}' in parents and trashed = false"
+        q = f"{drive_literal(self.evidence_folder_id)} in parents and trashed = false"
         if self._drive_cursor is not None:
-            q += f" and modifiedTime > '{_rfc3339(self._drive_cursor - CURSOR_OVERLAP)}'"
+            q += f" and modifiedTime > {drive_literal(_rfc3339(self._drive_cursor - CURSOR_OVERLAP))}"
         token = None
         while True:
             resp = self._drive_call(
@@ -427,7 +440,7 @@ class GoogleBackend:
         safe = "".join(ch for ch in fid if ch.isalnum() or ch in "-_")[:128]
         path = self.cache_dir / safe
         if not path.exists():
-            data = self._drive_call(f"berkas bukti {fid}", lambda: self.files.get_media(fileId=fid))
+            data = self._drive_call(f"berkas bukti {fid}", lambda: self.files.get_media(fileId=fid, supportsAllDrives=True))
             if data is None:
                 return None, None
             atomic_write_bytes(path, data)
@@ -447,29 +460,35 @@ class GoogleBackend:
 
     def upload(self, path: Path, folder_id: str, name: str, mimetype: str, what: str, resumable: bool = False) -> str:
         """Put ``path`` into a Drive folder as ``name``, replacing the content of a file of
-        that name there (a retried or repeated upload never makes a copy); its link or id."""
-        q = f"'{folder_id}' in parents and name = '{name}' and trashed = false"
-        found = self._drive_call(what, lambda: self.files.list(q=q, fields="files(id,webViewLink)", pageSize=1))
+        that name there (a retried or repeated upload never makes a copy); its link or id.
+        Files over Google's multipart limit go up as resumable uploads."""
+        q = f"{drive_literal(folder_id)} in parents and name = {drive_literal(name)} and trashed = false"
+        found = self._drive_call(what, lambda: self.files.list(
+            q=q, fields="files(id,webViewLink)", pageSize=1, supportsAllDrives=True, includeItemsFromAllDrives=True))
         existing = (found or {}).get("files", [])
-        media = MediaFileUpload(str(path), mimetype=mimetype, resumable=resumable)
+        media = MediaFileUpload(str(path), mimetype=mimetype,
+                                resumable=resumable or path.stat().st_size > MULTIPART_MAX_BYTES)
         if existing:  # a document re-rendered (e.g. rahasia switched on), a backup sent again: replace its content
             fid = existing[0]["id"]
-            self._drive_call(what, lambda: self.files.update(fileId=fid, media_body=media, fields="id"))
+            self._drive_call(what, lambda: self.files.update(fileId=fid, media_body=media, fields="id",
+                                                              supportsAllDrives=True))
             return str(existing[0].get("webViewLink") or fid)
         created = self._drive_call(
-            what, lambda: self.files.create(body={"name": name, "parents": [folder_id]}, media_body=media, fields="id,webViewLink"),
+            what, lambda: self.files.create(body={"name": name, "parents": [folder_id]}, media_body=media,
+                                            fields="id,webViewLink", supportsAllDrives=True),
         )
         return str((created or {}).get("webViewLink") or (created or {}).get("id", ""))
 
     def trim_folder(self, folder_id: str, prefix: str, keep: Callable[[list[str]], list[str]], what: str) -> list[str]:
         """Delete the files named ``prefix…`` in a Drive folder that ``keep`` (given their
         names) does not keep; only files this app created are visible with ``drive.file``."""
-        q = f"'{folder_id}' in parents and name contains '{prefix}' and trashed = false"
+        q = f"{drive_literal(folder_id)} in parents and name contains {drive_literal(prefix)} and trashed = false"
         found: dict[str, str] = {}
         token = None
         while True:
-            resp = self._drive_call(what, lambda: self.files.list(q=q, fields="nextPageToken, files(id,name)",
-                                                                  pageSize=1000, pageToken=token))
+            resp = self._drive_call(what, lambda: self.files.list(
+                q=q, fields="nextPageToken,files(id,name)", pageSize=1000, pageToken=token,
+                supportsAllDrives=True, includeItemsFromAllDrives=True))
             found.update({f["name"]: f["id"] for f in (resp or {}).get("files", [])})
             token = (resp or {}).get("nextPageToken")
             if not token:
@@ -477,59 +496,8 @@ class GoogleBackend:
         kept = set(keep(sorted(found)))
         gone = [n for n in sorted(found) if n not in kept]
         for n in gone:
-            self._drive_call(what, lambda: self.files.delete(fileId=found[n]))
+            self._drive_call(what, lambda: self.files.delete(fileId=found[n], supportsAllDrives=True))
         return gone
 
     def close(self) -> None:
         self.session.close()
-
-
-def _new_sheet_id(title: str, taken: set[int]) -> int:
-    """A stable sheet id for a tab we create (so one request can create and decorate it)."""
-    sid = zlib.crc32(title.encode("utf-8")) % 2_000_000_000 + 1
-    while sid in taken:
-        sid += 1
-    return sid
-
-
-def ranges_for(updates: Sequence[CellUpdate]) -> list[dict[str, Any]]:
-    """Group cell updates into as few A1 ranges as possible: contiguous cells of a row
-    form a run; consecutive rows with the same run span form one block."""
-    by_row: dict[tuple[str, int], dict[int, Any]] = {}
-    for u in updates:
-        by_row.setdefault((u.tab, u.row), {})[u.col] = u.value
-    runs: list[tuple[str, int, int, list[Any]]] = []  # tab, row, col0, values
-    for (tab, row), cells in sorted(by_row.items()):
-        cols = sorted(cells)
-        start = prev = cols[0]
-        vals = [cells[start]]
-        for c in cols[1:]:
-            if c == prev + 1:
-                vals.append(cells[c])
-            else:
-                runs.append((tab, row, start, vals))
-                start, vals = c, [cells[c]]
-            prev = c
-        runs.append((tab, row, start, vals))
-    blocks: list[tuple[str, int, int, list[list[Any]]]] = []
-    for tab, row, col0, vals in runs:
-        if blocks:
-            btab, brow, bcol, bvals = blocks[-1]
-            if btab == tab and bcol == col0 and brow + len(bvals) == row and len(bvals[-1]) == len(vals):
-                bvals.append(vals)
-                continue
-        blocks.append((tab, row, col0, [vals]))
-    out = []
-    for tab, row, col0, rows in blocks:
-        a = f"{a1_column(col0)}{row + 1}"
-        b = f"{a1_column(col0 + len(rows[0]) - 1)}{row + len(rows)}"
-        out.append({"range": f"{quote_tab(tab)}!{a}:{b}", "majorDimension": "ROWS", "values": [[_raw(v) for v in r] for r in rows]})
-    return out
-
-
-def _raw(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, (int, float, bool, str)):
-        return v
-    return str(v)

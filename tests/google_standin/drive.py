@@ -22,7 +22,7 @@ from typing import Any
 
 from . import driveq, fieldmask
 from .errors import ApiError, drive_error
-from .state import FOLDER_MIME, SPREADSHEET_MIME, Store, rfc3339
+from .state import FOLDER_MIME, ROLE_RANK, SPREADSHEET_MIME, Store, rfc3339
 
 DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 DEFAULT_LIST_FIELDS = "kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)"
@@ -36,6 +36,54 @@ def not_found(file_id: str) -> ApiError:
 
 def invalid(param: str, message: str = "Invalid Value") -> ApiError:
     return drive_error(400, "invalid", message, location=param)
+
+
+def invalid_fields(name: str) -> ApiError:
+    """Drive's answer to a ``fields`` mask naming an unknown field (public threads quote it:
+    reason invalidParameter, location fields, "Invalid field selection <name>")."""
+    return drive_error(400, "invalidParameter", f"Invalid field selection {name}", location="fields")
+
+
+#: File fields a files.create body may set (Drive v3 reference, "Files: create": the
+#: writable fields; anything else is 403 fieldNotWritable).
+WRITABLE_ON_CREATE = {"appProperties", "contentHints", "contentRestrictions", "copyRequiresWriterPermission",
+                      "createdTime", "description", "downloadRestrictions", "folderColorRgb", "id",
+                      "inheritedPermissionsDisabled", "mimeType", "modifiedTime", "name", "originalFilename",
+                      "parents", "properties", "shortcutDetails", "starred", "viewedByMeTime", "writersCanShare",
+                      "labelInfo"}
+#: files.update: the same except ``parents`` (moved with addParents/removeParents) and ``id``;
+#: ``trashed`` may be set.
+WRITABLE_ON_UPDATE = (WRITABLE_ON_CREATE - {"parents", "id", "createdTime"}) | {"trashed"}
+
+
+def not_writable(meta: dict[str, Any], allowed: set[str], update: bool) -> None:
+    bad = sorted(k for k in meta if k not in allowed)
+    if not bad:
+        return
+    if update and bad == ["parents"]:
+        raise drive_error(403, "fieldNotWritable", "The parents field is not directly writable in update requests. "
+                          "Use the addParents and removeParents parameters instead.")
+    raise drive_error(403, "fieldNotWritable", "The resource body includes fields which are not directly writable.")
+
+
+def capabilities(store: Store, account: str | None, file_id: str) -> dict[str, Any]:
+    """What the caller may do with a file, from its sharing (Drive v3 File.capabilities)."""
+    role = store.role(account, file_id)
+    rank = ROLE_RANK.get(role or "", 0)
+    folder = store.files[file_id]["mimeType"] == FOLDER_MIME
+    writer = rank >= ROLE_RANK["writer"]
+    out = {"canEdit": writer, "canComment": rank >= ROLE_RANK["commenter"], "canCopy": not folder and rank >= 1,
+           "canDownload": rank >= 1, "canShare": writer, "canRename": writer, "canTrash": role == "owner",
+           "canDelete": role == "owner", "canReadRevisions": writer, "canModifyContent": writer,
+           "canListChildren": folder and rank >= 1, "canAddChildren": folder and writer,
+           "canRemoveChildren": folder and writer}
+    return out
+
+
+def resource(store: Store, account: str | None, file_id: str, base_url: str) -> dict[str, Any]:
+    res = store.file_resource(file_id, base_url)
+    res["capabilities"] = capabilities(store, account, file_id)
+    return res
 
 
 def insufficient(file_id: str) -> ApiError:
@@ -54,12 +102,12 @@ def _select(obj: dict[str, Any], fields: str | None, default: str) -> dict[str, 
     try:
         return fieldmask.select(obj, fields if fields else default)
     except fieldmask.FieldMaskError:
-        raise invalid("fields", f"Invalid field selection {fields}") from None
+        raise invalid_fields(str(fields)) from None
 
 
 def file_get(store: Store, account: str | None, file_id: str, params: dict[str, Any], base_url: str) -> dict[str, Any]:
     visible(store, account, file_id)
-    return _select(store.file_resource(file_id, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
+    return _select(resource(store, account, file_id, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -172,7 +220,7 @@ def files_list(store: Store, account: str | None, params: dict[str, Any], base_u
     body: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False}
     if offset + page_size < len(ordered):
         body["nextPageToken"] = _token(offset + page_size, fingerprint)
-    body["files"] = [store.file_resource(rec["id"], base_url) for rec in page]
+    body["files"] = [resource(store, account, rec["id"], base_url) for rec in page]
     return _select(body, params.get("fields"), DEFAULT_LIST_FIELDS)
 
 
@@ -189,6 +237,7 @@ def _check_parents(store: Store, account: str | None, parents: list[str]) -> Non
 
 def create_file(store: Store, account: str | None, meta: dict[str, Any], content: bytes | None,
                 media_type: str | None, params: dict[str, Any], base_url: str, now: str | None = None) -> dict[str, Any]:
+    not_writable(meta, WRITABLE_ON_CREATE, update=False)
     parents = list(meta.get("parents") or [])
     if len(parents) > 1:
         raise drive_error(403, "cannotAddParent", "Increasing the number of parents is not allowed. A file can "
@@ -211,7 +260,7 @@ def create_file(store: Store, account: str | None, meta: dict[str, Any], content
             store.content[fid] = b""
     if meta.get("starred"):
         store.files[fid]["starred"] = True
-    return _select(store.file_resource(fid, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
+    return _select(resource(store, account, fid, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
 
 
 def update_file(store: Store, account: str | None, file_id: str, meta: dict[str, Any], content: bytes | None,
@@ -219,6 +268,7 @@ def update_file(store: Store, account: str | None, file_id: str, meta: dict[str,
     rec = visible(store, account, file_id)
     if not store.can_write(account, file_id):
         raise insufficient(file_id)
+    not_writable(meta, WRITABLE_ON_UPDATE, update=True)
     if "name" in meta:
         rec["name"] = meta["name"]
         if file_id in store.spreadsheets:
@@ -244,7 +294,7 @@ def update_file(store: Store, account: str | None, file_id: str, meta: dict[str,
         store.content[file_id] = content
         rec["version"] = rec.get("version", 1) + 1
     rec["modifiedTime"] = meta.get("modifiedTime") or now or rfc3339(None)
-    return _select(store.file_resource(file_id, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
+    return _select(resource(store, account, file_id, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
 
 
 def delete_file(store: Store, account: str | None, file_id: str) -> None:

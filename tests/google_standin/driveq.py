@@ -54,7 +54,14 @@ def _tokens(q: str) -> list[tuple[str, str]]:
     return out
 
 
-def parse_time(text: str) -> dt.datetime:
+#: "Dates ... in RFC 3339 format, default timezone is UTC, e.g. 2012-06-04T12:00:00-08:00"
+#: (Drive "Search query terms"); a date alone or a space instead of "T" is refused.
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def parse_time(text: str, strict: bool = False) -> dt.datetime:
+    if strict and not RFC3339.match(text):
+        raise QueryError(text)
     t = text.strip().replace("Z", "+00:00")
     try:
         value = dt.datetime.fromisoformat(t)
@@ -188,7 +195,7 @@ class _Parser:
         if field in ("createdTime", "modifiedTime", "viewedByMeTime"):
             if vkind != "str":
                 raise QueryError("time needs a string")
-            when = parse_time(value)
+            when = parse_time(value, strict=True)
             return lambda f: field in f and cmp(parse_time(f[field]), when)
         if field in ("name", "mimeType"):
             if vkind != "str" or op not in ("=", "!="):

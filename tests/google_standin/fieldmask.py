@@ -16,10 +16,11 @@ class FieldMaskError(ValueError):
     pass
 
 
-def parse(mask: str) -> Tree | None:
-    """Return a selection tree, or None for "select everything"."""
-    text = "".join(mask.split())
-    if text in ("", "*"):
+def parse(mask: str, keep_spaces: bool = False) -> Tree | None:
+    """Return a selection tree, or None for "select everything". With *keep_spaces*
+    (the Sheets API's reading) a space is part of a field name, as Sheets treats it."""
+    text = mask if keep_spaces else "".join(mask.split())
+    if text.strip() in ("", "*"):
         return None
     tree, pos = _parse_list(text, 0)
     if pos != len(text):

@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import auth, cells, drive, sheets
+from . import auth, cells, drive, fieldmask, schema, sheets
 from .errors import ApiError, fault_error, insufficient_scopes, quota_exceeded, sheets_error, unauthenticated
 from .faults import Faults
 from .state import FOLDER_MIME, Store, rfc3339
@@ -535,7 +535,11 @@ class GoogleStandin:
         write = method != "GET"
         if name == "drive.files.media" or name == "drive.files.get" or name.endswith(".list"):
             write = False
+        if api == "sheets" and len(body) > schema.MAX_PAYLOAD:
+            raise sheets_error(400, f"Request payload size exceeds the limit: {schema.MAX_PAYLOAD} bytes.",
+                               "INVALID_ARGUMENT")
         self._require(api, account, scopes, problem, write)
+        self._check_fields(name, api, params)
         if api == "drive" and name in ("drive.files.media",) and not {_short_scope(s) for s in scopes} & {
                 "drive", "drive.readonly", "drive.file"}:
             raise insufficient_scopes("drive")
@@ -591,6 +595,23 @@ class GoogleStandin:
             else:  # pragma: no cover - every route is listed above
                 raise sheets_error(404, "Not Found", "NOT_FOUND")
         return 200, _json(out), dict(JSON_HEADERS)
+
+    @staticmethod
+    def _check_fields(name: str, api: str, params: dict[str, str]) -> None:
+        """A ``fields`` mask naming a field the response does not have is a 400, as at Google."""
+        mask = params.get("fields")
+        if mask is None or name == "drive.files.media":
+            return
+        try:
+            bad = schema.unknown_field(name, mask)
+        except fieldmask.FieldMaskError:
+            bad = mask
+        if bad is None:
+            return
+        if api == "drive":
+            raise drive.invalid_fields(bad.rsplit(".", 1)[-1])
+        raise sheets_error(400, f"Error expanding 'fields' parameter. Cannot find matching fields for path '{bad}'.",
+                           "INVALID_ARGUMENT")
 
     def _now(self) -> str:
         return rfc3339(self.clock())

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import a1, cells, fieldmask
+from . import a1, cells, fieldmask, schema
 from .errors import ApiError, sheets_error
 from .state import ROLE_RANK, SPREADSHEET_MIME, Store
 
@@ -305,9 +305,16 @@ def _json_repr(v: Any) -> str:
     return json.dumps(v) if not isinstance(v, str) else f'"{v}"'
 
 
+def check_cell_chars(value: Any) -> None:
+    """50,000 characters per cell, whatever the input option (support.google.com/drive/answer/37603)."""
+    if isinstance(value, str) and len(value) > schema.MAX_CELL_CHARS:
+        raise bad_request(schema.CELL_CHARS_MESSAGE)
+
+
 def _convert(value: Any, option: str, locale: str) -> Any:
     if isinstance(value, (dict, list)):
         raise bad_request(f"Invalid values[0][0]: {_json_repr(value)}")
+    check_cell_chars(value)
     if option == "RAW":
         if value is None:
             return None
@@ -532,6 +539,12 @@ def values_append(store: Store, sid: str, account: str | None, rng: str, params:
         out["updates"] = {"spreadsheetId": sid}
         return out
     gp = sheet["properties"]["gridProperties"]
+    before = schema.total_cells(ss)
+    grown_rows = height if insert == "INSERT_ROWS" else max(0, at_r + height - 1 - gp["rowCount"])
+    grown_cols = max(0, at_c + width - 1 - gp["columnCount"])
+    after = before + grown_rows * gp["columnCount"] + grown_cols * (gp["rowCount"] + grown_rows)
+    if after > schema.MAX_CELLS and after > before:
+        raise bad_request(schema.cells_over_limit_message())
     if insert == "INSERT_ROWS":
         insert_rows(sheet, at_r - 1, height)
     elif at_r + height - 1 > gp["rowCount"]:
@@ -947,6 +960,8 @@ def _delete_protected_range(ctx: _Ctx, req: dict[str, Any]) -> dict[str, Any]:
 def _extended_to_cell(ev: dict[str, Any] | None) -> Any:
     if not ev:
         return None
+    for v in ev.values():
+        check_cell_chars(v)
     if "formulaValue" in ev:
         return cells.Formula(ev["formulaValue"])
     if "stringValue" in ev:
@@ -1147,6 +1162,8 @@ def batch_update(store: Store, sid: str, account: str | None, body: dict[str, An
     requests = body.get("requests") or []
     if not isinstance(requests, list):
         raise bad_request("Invalid JSON payload received. 'requests' must be a list.")
+    if not requests:  # Google's own answer to an empty list (public client-library threads)
+        raise bad_request("Must specify at least one request.")
     snap = _snapshot(ss)
     replies = []
     try:
@@ -1162,7 +1179,12 @@ def batch_update(store: Store, sid: str, account: str | None, body: dict[str, An
                                        "UNIMPLEMENTED")
                 raise bad_request(f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[{i}]': "
                                   f"Cannot find field.")
-            replies.append(handler(_Ctx(store, sid, ss, account, i, kind), payload or {}))
+            ctx = _Ctx(store, sid, ss, account, i, kind)
+            before = schema.total_cells(ss)
+            replies.append(handler(ctx, payload or {}))
+            after = schema.total_cells(ss)
+            if after > schema.MAX_CELLS and after > before:  # the whole batch is refused
+                raise ctx.fail(schema.cells_over_limit_message())
     except ApiError:
         _restore(ss, snap)
         raise
