@@ -19,6 +19,7 @@ from typing import Any
 
 from .config import Settings, load_settings
 from .errors import HeaderError, SiapmasError
+from .filemodes import private_mkdir
 from .intake import map_headers, normalise_title
 from .sheetplan import STATUS_COLUMNS
 
@@ -192,7 +193,7 @@ def _writable(path: Path) -> str:
     from .errors import SourceError
 
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_mkdir(path)
         fd, name = tempfile.mkstemp(dir=path, prefix=".doctor-")
         os.close(fd)
         os.unlink(name)

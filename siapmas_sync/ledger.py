@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .errors import LedgerError
+from .filemodes import private_mkdir
 
 SCHEMA_VERSION = 1
 
@@ -425,7 +426,7 @@ def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
 
 def _prepare_private_file(path: Path) -> None:
     """Create the database's folder and file readable by the owner only (POSIX)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_mkdir(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
