@@ -88,7 +88,12 @@ class Doctor:
         if not s.storage.url or s.storage.url.startswith("sqlite"):
             self._run("Lokasi basis data / database location", lambda: database_location(s.storage.database))
         calendars: list[Any] = []
-        if self._run("Kalender kerja / office calendar", lambda: calendars.append(build_workflow(s)[1]) or "terbaca / loaded"):
+
+        def calendar() -> str:
+            calendars.append(build_workflow(s)[1])
+            return "terbaca / loaded"
+
+        if self._run("Kalender kerja / office calendar", calendar):
             now = self.clock() if self.clock else datetime.now(s.tz)
             found = holiday_warning(calendars[0], now, s.workflow.holidays or default_holidays_path(), s.workflow.settle_days)
             if found:
