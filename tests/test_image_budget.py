@@ -73,3 +73,28 @@ def test_a_decompression_bomb_in_the_evidence_folder_becomes_a_finding_through_t
     # informative only (never asserted: depends on the machine): the largest child so far
     print(f"peak RSS of the largest child process: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB",
           file=sys.stderr)
+
+
+def test_a_decompression_bomb_on_drive_becomes_a_finding(tmp_path: Path):
+    from datetime import datetime
+
+    from .conftest import WIB, Clock
+    from .google_standin.server import GoogleStandin
+    from .test_contract import response
+    from .worlds import GoogleWorld
+
+    bomb = write_declared_png(tmp_path / "bomb.png", 13_000, 13_000, rgb=False).read_bytes()
+    (tmp_path / "bomb.png").unlink()
+    with GoogleStandin() as standin:
+        world = GoogleWorld(tmp_path, Clock(datetime(2026, 11, 28, 14, 0, tzinfo=WIB)), standin, {"foto-jalan.jpg": bomb})
+        try:
+            world.add_responses([response(0, "Ani", bukti=f"https://drive.google.com/open?id={world.files['foto-jalan.jpg']}")])
+            engine = world.engine()
+            report = engine.cycle()
+            assert report.new == ["0001/SIAPMAS/2026"] and not report.render_errors
+            item = engine.agenda_item(engine.ledger.item_rows()[0])
+            assert [f.message for f in item.findings if f.code == "bukti_besar"] == [
+                "Gambar terlalu besar untuk pratinjau: 13000×13000 piksel (foto-jalan.jpg)"]
+            assert item.evidence[0].found and item.evidence[0].local_path is None
+        finally:
+            world.close()
