@@ -12,6 +12,7 @@ with advice.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -50,10 +51,29 @@ def check_folder_path(folder: Path, what: str, key: str) -> None:
         raise SourceError(f"{what} tidak dapat dibuat: {problem}.", f"Perbaiki {key} di konfigurasi ke folder yang dapat ditulis.")
 
 
+def _folder_writable(folder: Path) -> str | None:
+    """Why files cannot be created in *folder* (or, when it does not exist yet, in the
+    folder it would be made in), or None. Nothing is left behind."""
+    p = folder
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        fd, name = tempfile.mkstemp(dir=p, prefix=".doctor-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        return f"{p} tidak dapat ditulis ({exc.strerror})"
+    return None
+
+
 def database_location(database: Path) -> str:
-    """The SQLite file's folder can exist and be written, and the file itself (if any) is
-    a readable, writable file."""
+    """The SQLite file's folder can exist and be written (SQLite writes its journal
+    beside the file), and the file itself (if any) is a readable, writable file."""
     check_folder_path(database.parent, f"Folder basis data {database.parent}", "[storage] database")
+    problem = _folder_writable(database.parent)
+    if problem:
+        raise SourceError(f"Basis data tidak dapat ditulis: {problem}.",
+                          "Jalankan siapmas-sync sebagai pemilik folder itu, perbaiki izinnya, atau pindahkan [storage] database.")
     if database.exists():
         if not database.is_file():
             raise SourceError(f"Basis data {database} adalah folder, bukan berkas.", "Perbaiki [storage] database (nama berkas .db).")

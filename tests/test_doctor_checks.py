@@ -5,6 +5,7 @@ is refused, a holiday calendar missing this or next year, a key file others can 
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -87,3 +88,17 @@ def test_a_key_file_others_can_read_is_a_warning(world: GoogleWorld):  # noqa: F
     os.chmod(world.key_path, 0o600)
     r = run_cli(world.config, "doctor")
     assert r.returncode == 0 and "Izin berkas kunci" not in r.stdout
+
+
+def test_a_database_folder_on_a_read_only_file_system_fails(project: Path, tmp_path: Path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
+    try:
+        r = run_cli(project, "doctor", env={"SIAPMAS_STORAGE__DATABASE": str(ro / "siapmas.db")})
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)
+    assert r.returncode == 1
+    assert "[GAGAL] Lokasi basis data" in r.stdout and f"{ro} tidak dapat ditulis" in r.stdout, r.stdout
