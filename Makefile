@@ -1,26 +1,37 @@
 # SIAPMAS Sync — developer and operator shortcuts.
+#   make install   runtime only, into .venv (what a production server needs)
+#   make demo      install, then one sync cycle on the bundled sample
+#   make test      install plus the test tools (pytest, hypothesis, …), then the suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # the demo's configuration: it writes only under var/demo/, which no production config uses
 CONFIG ?= config/demo.toml
 
-.PHONY: all venv demo test sync clean
+.PHONY: all install venv demo test clean
 
 all: test
 
+# runtime dependencies only
 $(BIN)/siapmas-sync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+# the test extras on top (developers and CI), re-installed when pyproject.toml changes
+$(VENV)/.test-extras: $(BIN)/siapmas-sync
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-venv: $(BIN)/siapmas-sync
+install: $(BIN)/siapmas-sync
 
-demo: venv
+venv: install  # the former name of `install`
+
+demo: install
 	$(BIN)/siapmas-sync --config $(CONFIG) sync
 
-test: venv
+test: $(VENV)/.test-extras
 	$(BIN)/python -m pytest -q
 
 # the demo's files only: a production ledger under var/ is never removed here

@@ -86,6 +86,9 @@ pass_ctx = click.make_pass_decorator(Ctx)
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None) -> None:
     """SIAPMAS Sync — aspirasi & pengaduan masyarakat DPRD Kabupaten Mojokerto."""
+    from .filemodes import restrict_umask
+
+    restrict_umask()  # whatever the caller's umask: what we create is private (filemodes)
     ctx.obj = Ctx(config)
 
 
@@ -114,6 +117,7 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
                     "notices": report.notices,
                     "cells_written": report.cells_written,
                     "output_dir": str(report.output_dir),
+                    "warnings": report.warnings,
                 },
                 ensure_ascii=False,
                 indent=2,

@@ -263,16 +263,27 @@ def _env_value(text: str) -> Any:
         return text
 
 
+def env_override_names(environ: dict[str, str]) -> dict[tuple[str, ...], str]:
+    """Which configuration key each ``SIAPMAS_*`` variable overrides: ("section", "key")
+    or ("key",) → the variable's name (to name it when its value is refused)."""
+    out: dict[tuple[str, ...], str] = {}
+    for name in environ:
+        if not name.startswith(ENV_PREFIX) or name == "SIAPMAS_CONFIG" or name.startswith("SIAPMAS_TEST_"):
+            continue
+        parts = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+        if len(parts) in (1, 2):
+            out[parts] = name
+    return out
+
+
 def apply_env_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
     """Return a copy of ``raw`` with ``SIAPMAS_<SECTION>__<KEY>`` variables applied."""
     out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
-    for name, text in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == "SIAPMAS_CONFIG" or name.startswith("SIAPMAS_TEST_"):
-            continue
-        parts = name[len(ENV_PREFIX) :].lower().split("__")
+    for parts, name in env_override_names(environ).items():
+        text = environ[name]
         if len(parts) == 1:
             out[parts[0]] = _env_value(text)
-        elif len(parts) == 2:
+        else:
             section = out.setdefault(parts[0], {})
             if isinstance(section, dict):
                 section[parts[1]] = _env_value(text)
@@ -287,16 +298,35 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
             sec[key] = os.path.normpath(p if p.is_absolute() else (base / p))
 
 
-def _format_validation(path: Path, exc: ValidationError) -> str:
+def _env_name_for(loc: tuple[Any, ...], names: dict[tuple[str, ...], str]) -> str | None:
+    """The variable that set the value at *loc* (or the whole section holding it)."""
+    for n in (2, 1):
+        key = tuple(str(p) for p in loc[:n])
+        if len(loc) >= n and key in names:
+            return names[key]
+    return None
+
+
+def _format_validation(path: Path, exc: ValidationError, env_names: dict[tuple[str, ...], str] | None = None) -> str:
     lines = []
+    from_env = 0
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
+        var = _env_name_for(tuple(err["loc"]), env_names or {})
+        where = f"[{loc}] (dari variabel lingkungan {var})" if var else f"[{loc}]"
+        from_env += var is not None
         if err["type"] == "extra_forbidden":
-            lines.append(f"  [{loc}]: kunci tidak dikenal (periksa ejaan; lihat README, Configuration)")
+            lines.append(f"  {where}: kunci tidak dikenal (periksa ejaan; lihat README, Configuration)")
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"  [{loc}]: {msg}")
-    return f"Konfigurasi {path} tidak valid:\n" + "\n".join(lines)
+            lines.append(f"  {where}: {msg}")
+    if from_env == len(lines):
+        head = f"Nilai dari variabel lingkungan tidak valid (konfigurasi {path})"
+    elif from_env:
+        head = f"Konfigurasi {path} (dengan variabel lingkungan SIAPMAS_*) tidak valid"
+    else:
+        head = f"Konfigurasi {path} tidak valid"
+    return head + ":\n" + "\n".join(lines)
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -328,9 +358,13 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
+        names = env_override_names(environ)
+        by_env = any(_env_name_for(tuple(e["loc"]), names) for e in exc.errors())
         raise ConfigError(
-            _format_validation(path, exc),
-            "Perbaiki kunci yang disebut (nilai yang diperbolehkan tertera di atas).",
+            _format_validation(path, exc, names),
+            "Perbaiki atau hapus variabel lingkungan yang disebut (mis. di unit systemd atau Task Scheduler); "
+            "nilai yang diperbolehkan tertera di atas." if by_env
+            else "Perbaiki kunci yang disebut (nilai yang diperbolehkan tertera di atas).",
         ) from None
     settings.config_path = path.resolve()
     return settings

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import HeaderError
 from .intake import ParseOptions, ResponseParser
+from .intake.headers import HeaderMap
 from .kendali import KENDALI_TAB, kendali_reader
 from .models import RowError, Submission
 from .numberguard import ShownNumbers
@@ -42,6 +43,7 @@ class ParsedResponses:
     known: dict[str, int] = field(default_factory=dict)  # key → sheet row number, rows the ledger has
     errors: list[RowError] = field(default_factory=list)
     header_error: HeaderError | None = None
+    header_map: HeaderMap | None = None  # which column holds each question (preflight warnings)
 
     def row_of(self) -> dict[str, int]:
         """Key → 0-based data row of every response read (known and new)."""
@@ -86,6 +88,7 @@ class ResponseReader:
 
     def result(self) -> ParsedResponses:
         if self._parser is not None:
+            self._out.header_map = self._parser.header_map
             self._out.submissions = self._parser.submissions
             self._out.known = self._parser.known
             self._out.errors = self._parser.errors

@@ -2,9 +2,12 @@
 each problem. Stops trusting later checks once an earlier one they depend on failed.
 
 Order (Google): config → key file → token → spreadsheet reachable and writable →
-response tab → each mapped question title (with "did you mean") → evidence folder →
-output folder. Local: config → responses file → question titles → evidence folder →
-register writable → output folder.
+response tab → each mapped question title (with "did you mean") → evidence folder (also
+when the spreadsheet could not be opened) → output folder. Local: config → responses
+file → question titles → evidence folder → register writable → output folder. Both then:
+database location, holiday calendar for this (and soon the next) year, and the warnings
+a cycle would give (:mod:`~siapmas_sync.preflight`: logo, templates, folders others can
+open; the key file readable by others). A warning (``[AWAS ]``) does not fail doctor.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .config import Settings, load_settings
 from .errors import HeaderError, SiapmasError
+from .diagnose import check_folder_path, columns_listing
+from .filemodes import exposed_key_warning, private_mkdir
 from .intake import map_headers, normalise_title
 from .sheetplan import STATUS_COLUMNS
 
@@ -29,12 +35,17 @@ class Check:
     ok: bool
     detail: str = ""
     advice: str = ""
+    warn: bool = False  # passed, but something will be degraded (shown as [AWAS ])
 
 
 class Doctor:
-    def __init__(self, config: Path | None) -> None:
+    def __init__(self, config: Path | None, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self.checks: list[Check] = []
+        self.clock = clock  # None: now, in the configured zone (holiday calendar check)
+
+    def _warn(self, name: str, detail: str, advice: str = "") -> None:
+        self.checks.append(Check(name, True, detail, advice, warn=True))
 
     def _run(self, name: str, fn: Callable[[], str]) -> bool:
         try:
@@ -63,8 +74,34 @@ class Doctor:
             self._google(s)
         else:
             self._local(s)
-        self._run("Folder keluaran dapat ditulis / output folder writable", lambda: _writable(s.output.dir))
+        self._run("Folder keluaran dapat ditulis / output folder writable", lambda: _writable(s.output.dir, "[output] dir"))
+        self._after(s)
         return self.checks
+
+    def _after(self, s: Settings) -> None:
+        """The database location, the holiday calendar, and what a cycle would warn about."""
+        from .diagnose import database_location, holiday_warning
+        from .engine import build_workflow
+        from .preflight import evidence_warning, setup_warnings
+        from .workflow.sla import default_holidays_path
+
+        if not s.storage.url or s.storage.url.startswith("sqlite"):
+            self._run("Lokasi basis data / database location", lambda: database_location(s.storage.database))
+        calendars: list[Any] = []
+
+        def calendar() -> str:
+            calendars.append(build_workflow(s)[1])
+            return "terbaca / loaded"
+
+        if self._run("Kalender kerja / office calendar", calendar):
+            now = self.clock() if self.clock else datetime.now(s.tz)
+            found = holiday_warning(calendars[0], now, s.workflow.holidays or default_holidays_path(), s.workflow.settle_days)
+            if found:
+                self._warn("Kalender hari libur / holiday calendar", *found)
+        skip = evidence_warning(s)  # a local evidence folder that is missing already failed above
+        for w in setup_warnings(s):
+            if w != skip:
+                self._warn("Peringatan siklus / cycle warning", w)
 
     # --- local ------------------------------------------------------------------------
 
@@ -82,7 +119,7 @@ class Doctor:
         if self._run("Berkas jawaban terbaca / responses file readable", responses):
             self._titles(s, header)
         self._run("Folder bukti ada / evidence folder exists", lambda: _folder(s.source.evidence_dir))
-        self._run("Register dapat ditulis / register writable", lambda: _writable(s.source.register_file.parent))
+        self._run("Register dapat ditulis / register writable", lambda: _writable(s.source.register_file.parent, "[source] register"))
 
     # --- google -----------------------------------------------------------------------
 
@@ -100,6 +137,9 @@ class Doctor:
 
         if not self._run("Berkas kunci akun layanan / credentials file", key_file):
             return
+        exposed = exposed_key_warning(s.credentials_path())
+        if exposed:
+            self._warn("Izin berkas kunci / key file permissions", exposed)
         backends: list[GoogleBackend] = []
 
         def token() -> str:
@@ -120,6 +160,8 @@ class Doctor:
             return f"{len(meta)} tab: {', '.join(meta)}"
 
         if not self._run("Spreadsheet dapat dibuka / spreadsheet reachable", spreadsheet):
+            self._evidence_folder(s, b)  # the Drive folder is a separate share: say whether it works
+            b.close()
             return
         self._run("Spreadsheet dapat ditulis / spreadsheet writable", lambda: _sheet_writable(b))
         header: list[str] = []
@@ -131,23 +173,28 @@ class Doctor:
 
         if self._run("Tab jawaban ditemukan / response tab found", tab):
             self._titles(s, header)
-        if s.source.evidence_folder_id:
-            def folder() -> str:
-                from .errors import BackendAccessError
-
-                meta = b._drive_call(
-                    f"folder bukti {s.source.evidence_folder_id}",
-                    lambda: b.drive.files().get(fileId=s.source.evidence_folder_id, fields="id,name,mimeType", supportsAllDrives=True),
-                )
-                if meta is None:
-                    raise BackendAccessError(
-                        f"Folder bukti {s.source.evidence_folder_id} tidak ditemukan (404).",
-                        f"Periksa [source] evidence_folder_id dan bagikan folder itu kepada {b.account} sebagai Viewer.",
-                    )
-                return f"'{meta.get('name')}'"
-
-            self._run("Folder bukti dapat dibaca / evidence folder reachable", folder)
+        self._evidence_folder(s, b)
         b.close()
+
+    def _evidence_folder(self, s: Settings, b: Any) -> None:
+        if not s.source.evidence_folder_id:
+            return
+
+        def folder() -> str:
+            from .errors import BackendAccessError
+
+            meta = b._drive_call(
+                f"folder bukti {s.source.evidence_folder_id}",
+                lambda: b.drive.files().get(fileId=s.source.evidence_folder_id, fields="id,name,mimeType", supportsAllDrives=True),
+            )
+            if meta is None:
+                raise BackendAccessError(
+                    f"Folder bukti {s.source.evidence_folder_id} tidak ditemukan (404).",
+                    f"Periksa [source] evidence_folder_id dan bagikan folder itu kepada {b.account} sebagai Viewer.",
+                )
+            return f"'{meta.get('name')}'"
+
+        self._run("Folder bukti dapat dibaca / evidence folder reachable", folder)
 
     # --- shared -----------------------------------------------------------------------
 
@@ -157,8 +204,8 @@ class Doctor:
         def mapped() -> str:
             try:
                 hm = map_headers(header, titles, ignore=STATUS_COLUMNS)
-            except HeaderError:
-                raise
+            except HeaderError as exc:
+                raise HeaderError(f"{exc} {columns_listing(header)}", exc.advice) from None
             missing = [name for name, idx in (("Nama", hm.nama), ("No. Tlp/WA", hm.telepon), ("E-mail", hm.email), ("Bukti Dukung", hm.bukti)) if idx is None]
             if missing:
                 hints = []
@@ -168,7 +215,8 @@ class Doctor:
                 unknown = [t for _i, t in hm.extra]
                 raise HeaderError(
                     "Pertanyaan formulir tidak ditemukan: " + "; ".join(hints)
-                    + (f". Kolom yang tidak dikenali: {', '.join(unknown)}" if unknown else ""),
+                    + (f". Kolom yang tidak dikenali: {', '.join(unknown)}" if unknown else "")
+                    + f". {columns_listing(header)}",
                     "Sesuaikan judul di [form] konfigurasi dengan judul kolom di spreadsheet.",
                 )
             return "semua judul pertanyaan ditemukan / all question titles found"
@@ -188,11 +236,12 @@ def _folder(path: Path) -> str:
     return str(path)
 
 
-def _writable(path: Path) -> str:
+def _writable(path: Path, key: str = "path folder itu") -> str:
     from .errors import SourceError
 
+    check_folder_path(path, f"Folder {path}", key)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_mkdir(path)
         fd, name = tempfile.mkstemp(dir=path, prefix=".doctor-")
         os.close(fd)
         os.unlink(name)
@@ -231,10 +280,12 @@ def _sheet_writable(b: Any) -> str:
 def render(checks: list[Check]) -> str:
     lines = []
     for c in checks:
-        mark = "OK   " if c.ok else "GAGAL"
+        mark = "GAGAL" if not c.ok else "AWAS " if c.warn else "OK   "
         lines.append(f"[{mark}] {c.name}: {c.detail}")
-        if not c.ok and c.advice:
+        if (not c.ok or c.warn) and c.advice:
             lines.append(f"        Saran / fix: {c.advice}")
     bad = sum(1 for c in checks if not c.ok)
-    lines.append("Semua pemeriksaan lulus. / All checks passed." if not bad else f"{bad} pemeriksaan gagal. / {bad} check(s) failed.")
+    warned = sum(1 for c in checks if c.warn)
+    note = f" {warned} peringatan ([AWAS ]). / {warned} warning(s)." if warned else ""
+    lines.append(("Semua pemeriksaan lulus. / All checks passed." if not bad else f"{bad} pemeriksaan gagal. / {bad} check(s) failed.") + note)
     return "\n".join(lines)

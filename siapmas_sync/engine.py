@@ -30,6 +30,8 @@ from .config import Settings
 from .documents import render_print_batch
 from .documents.common import sweep_temp_files
 from .documents_check import check_documents, printable
+from .filemodes import private_mkdir
+from .preflight import cycle_warnings
 from .intake import ParseOptions, check_completeness, parse_responses
 from .ledger import Ledger, from_iso, items, outbox
 from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
@@ -93,6 +95,7 @@ class CycleReport:
     salinan_pending: int = 0  # items whose Word copies wait for the next cycle
     restored: list[str] = field(default_factory=list)  # items whose missing documents are made again
     notices: list[str] = field(default_factory=list)  # register write deferred, stale lock files …
+    warnings: list[str] = field(default_factory=list)  # configuration that degrades the output (preflight)
 
     def summary_id(self) -> str:
         """Short Indonesian summary for operators."""
@@ -100,9 +103,11 @@ class CycleReport:
             f"Siklus selesai: {len(self.new)} aduan baru diberi nomor agenda"
             + (f" ({self.new[0]} s.d. {self.new[-1]})" if len(self.new) > 1 else f" ({self.new[0]})" if self.new else "")
             + ".",
-            f"Perlu kelengkapan: {len(self.incomplete)}. Duplikat: {len(self.duplicates)}. "
-            f"Baris bermasalah: {len(self.row_errors)}.",
+            f"Duplikat: {len(self.duplicates)}. Baris bermasalah: {len(self.row_errors)}.",
         ]
+        if self.incomplete:  # a finding, not a stage: the item stays TERAGENDA until an officer decides
+            lines.insert(1, f"Pemeriksaan kelengkapan menemukan kekurangan pada {len(self.incomplete)} aduan "
+                            "(petugas memutuskan apakah diminta kelengkapan).")
         for err in self.row_errors:
             lines.append(f"  - {err.message}")
         for agenda, msg in self.render_errors:
@@ -122,6 +127,7 @@ class CycleReport:
             lines.append(f"Isian Kendali: {ok} dicatat, {len(self.steps) - ok} ditolak (lihat kolom Pesan).")
         lines.append(f"Sel spreadsheet diperbarui: {self.cells_written}.")
         lines.extend(self.notices)
+        lines.extend(f"Peringatan: {w}" for w in self.warnings)
         return "\n".join(lines)
 
 
@@ -179,6 +185,9 @@ class Engine:
         parsed: ParsedResponses = snap.responses
         if parsed.header_error is not None:
             raise parsed.header_error
+        report.warnings = cycle_warnings(self.s, parsed.header_map)
+        for w in report.warnings:
+            log.warning("%s", w)
         report.row_errors = parsed.errors
         for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
@@ -545,7 +554,4 @@ def _merge_batch(task: tuple[tuple[Path, ...], Path]) -> Exception | None:
 
 def _private_dir(path: Path) -> None:
     """Create a folder readable by the owner only (POSIX): documents hold personal data."""
-    if not path.exists():
-        path.mkdir(parents=True, exist_ok=True)
-        if os.name == "posix":
-            os.chmod(path, 0o700)
+    private_mkdir(path)

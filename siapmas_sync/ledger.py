@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .errors import LedgerError
+from .filemodes import private_mkdir
 
 SCHEMA_VERSION = 1
 
@@ -165,6 +166,32 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+#: pip requirement of the Python module SQLAlchemy imports for a database URL
+DRIVER_PACKAGES = {
+    "psycopg": '"psycopg[binary]"',
+    "psycopg2": "psycopg2-binary",
+    "pymysql": "pymysql",
+    "MySQLdb": "mysqlclient",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "oracledb": "oracledb",
+    "pyodbc": "pyodbc",
+}
+
+
+def missing_driver(url: str, exc: ImportError) -> LedgerError:
+    """The message for a database URL whose Python driver is not installed."""
+    module = (exc.name or "").split(".")[0] or "?"
+    package = DRIVER_PACKAGES.get(module, module)
+    scheme = url.split("://", 1)[0]
+    return LedgerError(
+        f"Driver basis data '{module}' untuk [storage] url ({scheme}://…) belum terpasang.",
+        f"Pasang driver itu di lingkungan Python siapmas-sync: .venv/bin/pip install {package} "
+        f"(Windows: .venv\\Scripts\\pip install {package}), lalu jalankan lagi; "
+        "atau kosongkan [storage] url untuk memakai SQLite.",
+    )
+
+
 class Ledger:
     """Connection factory plus the handful of queries the engine needs."""
 
@@ -177,7 +204,9 @@ class Ledger:
                 _prepare_private_file(Path(path))
         try:
             self.engine: Engine = create_engine(url, future=True)
-        except Exception as exc:  # bad URL, missing driver
+        except ImportError as exc:  # e.g. postgresql+psycopg:// without psycopg installed
+            raise missing_driver(url, exc) from None
+        except Exception as exc:  # bad URL
             raise LedgerError(f"Basis data tidak dapat dibuka: {exc}", "Periksa [storage] url.") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -430,7 +459,7 @@ def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
 
 def _prepare_private_file(path: Path) -> None:
     """Create the database's folder and file readable by the owner only (POSIX)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_mkdir(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)

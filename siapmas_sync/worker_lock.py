@@ -20,6 +20,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import SiapmasError
+from .filemodes import PRIVATE_FILE, open_private, private_mkdir
 
 log = logging.getLogger("siapmas.lock")
 
@@ -46,8 +47,8 @@ def _holder(info: Path) -> str:
 @contextmanager
 def worker_lock(path: Path, *, wait: float | None = None, say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the worker lock. ``wait``: seconds to wait for it (None = forever)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
+    private_mkdir(path.parent)
+    lock = FileLock(str(path), mode=PRIVATE_FILE)
     info = path.with_name(path.name + ".info")
     try:
         lock.acquire(timeout=0)
@@ -62,8 +63,9 @@ def worker_lock(path: Path, *, wait: float | None = None, say: Callable[[str], N
                 "Tunggu siklus itu selesai, atau hentikan layanan `siapmas-sync run` yang berjalan sebelum menjalankan sync manual.",
             ) from None
     try:
-        info.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                    "since": time.strftime("%Y-%m-%d %H:%M:%S")}), encoding="utf-8")
+        with os.fdopen(open_private(info), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "since": time.strftime("%Y-%m-%d %H:%M:%S")}))
         yield
     finally:
         lock.release()

@@ -110,7 +110,7 @@ def test_sigterm_at_any_instant_stops_cleanly(project: Path, instant: str):
     if instant != "as soon as it announces itself":
         items = json.loads(run_cli(project, "status", "--json").stdout)
         assert [i["seq"] for i in items] == [1, 2, 3, 4, 5, 6]
-        output = project.parent.parent / "var" / "output"
+        output = project.parent.parent / "var" / "demo" / "output"
         assert len(list(output.rglob("lembar-aduan.pdf"))) == 6  # every document of the cycle was written
 
 
@@ -127,14 +127,14 @@ def test_an_interval_below_one_minute_is_refused_with_advice(project: Path, how:
     assert "GALAT:" in r.stderr and "Saran:" in r.stderr and "Traceback" not in r.stderr
     assert "[schedule.interval_minutes]" in r.stderr and "paling sedikit 1 menit" in r.stderr
     assert "60 permintaan per menit" in r.stderr  # why: Google's quota
-    assert not (project.parent.parent / "var" / "siapmas.db").exists()  # refused before anything ran
+    assert not (project.parent.parent / "var" / "demo" / "siapmas.db").exists()  # refused before anything ran
 
 
 def test_shipped_configurations_poll_at_least_once_a_minute():
     from siapmas_sync.config import MIN_INTERVAL_MINUTES, load_settings
 
     repo = Path(__file__).resolve().parent.parent
-    for name in ("siapmas.toml", "siapmas.google.example.toml"):
+    for name in ("demo.toml", "siapmas.google.example.toml"):
         assert load_settings(repo / "config" / name, environ={}).schedule.interval_minutes >= MIN_INTERVAL_MINUTES
 
 

@@ -33,6 +33,7 @@ from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from ..config import Settings
 from ..documents import atomic_write_bytes
+from ..imagebudget import oversize_finding
 from ..errors import BackendAccessError, SourceError
 from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
@@ -433,6 +434,8 @@ class GoogleBackend:
             if real_mime is None:
                 finding = Finding("bukti_berbahaya", f"Berkas {meta.get('name')} berekstensi/berjenis gambar tetapi isinya bukan gambar", CATATAN)
                 mime, local = "application/octet-stream", None
+            elif local is not None and (finding := oversize_finding(local, meta.get("name"))) is not None:
+                local = None  # declares more pixels than a thumbnail may decode (imagebudget)
         return Evidence(url=url, drive_id=fid, name=meta.get("name"), size=size, mime=mime, local_path=local, found=True), finding
 
     def _download_image(self, fid: str, meta: dict[str, Any]) -> tuple[Path | None, str | None]:

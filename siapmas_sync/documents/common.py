@@ -32,6 +32,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from siapmas_sync.filemodes import chmod_private, private_mkdir
 from siapmas_sync.models import AgendaItem
 
 from .subsets import reuse_subsets
@@ -375,7 +376,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     if memory is not None:
         memory[path] = data
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_mkdir(path.parent)
     deferred = _deferred.get()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -384,9 +385,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.flush()
             if deferred is None:
                 os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; printed files are shared
+        chmod_private(tmp)  # owner-only whatever the umask: documents hold personal data
         os.replace(tmp, path)
     except BaseException:
         try:

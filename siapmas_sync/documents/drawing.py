@@ -28,6 +28,7 @@ from reportlab.platypus import Flowable
 
 from siapmas_sync.documents.common import SANS, SANS_BOLD, SERIF, SERIF_BOLD, doc_info, fit_text, one_line
 from siapmas_sync.documents.layers import draw_fixed
+from siapmas_sync.imagebudget import header_of, within_budget
 from siapmas_sync.models import Kop
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
     """Decode an image fully and return a reportlab reader for a bounded copy of it.
 
     Returns ``None`` (no warning, no exception) when the path is missing, unreadable,
-    not an image, truncated or too large to decode. EXIF rotation is applied (phone
+    not an image, truncated or too large to decode — judged from the header before any
+    pixel is decoded (:mod:`siapmas_sync.imagebudget`), never by running out of memory. EXIF rotation is applied (phone
     photos), transparency is flattened onto white, and the pixel size is capped at
     *max_px* so thumbnails stay small in the print batch — give or take a quarter: a JPEG
     the decoder already scaled down to within 1.25 × *max_px* (a 1600×1200 photo decoded
@@ -89,12 +91,16 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as src:
+                if not within_budget(header_of(src), max_px):
+                    log.debug("gambar terlalu besar untuk didekode (%s×%s)", *src.size)
+                    return None  # intake recorded "Gambar terlalu besar untuk pratinjau"
                 if src.format == "JPEG" and max(src.size) > max_px:
                     # decode at 1/2, 1/4 or 1/8 scale when that still covers the thumbnail
                     scale = max_px / max(src.size)
                     src.draft("RGB", (max(1, int(src.size[0] * scale)), max(1, int(src.size[1] * scale))))
                 src.load()
-                im = ImageOps.exif_transpose(src) or src
+                ImageOps.exif_transpose(src, in_place=True)  # a copy would double the peak
+                im = src
                 if max(im.size) > max_px * RESAMPLE_ABOVE:
                     im.thumbnail((max_px, max_px))
                 if im.mode in ("RGBA", "LA", "P", "PA"):

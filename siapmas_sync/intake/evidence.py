@@ -17,7 +17,9 @@ symlink counts only when its target resolves inside ``evidence_dir``.
 The MIME type comes from the extension and is checked against the file's magic bytes: a
 file with an image extension whose content is not an image gets
 ``application/octet-stream`` and a "bukti_berbahaya" note. ``local_path`` (for
-thumbnails) is set only for real raster images up to ``thumb_max_bytes``.
+thumbnails) is set only for real raster images up to ``thumb_max_bytes`` whose declared
+size fits the decoding budget (:mod:`siapmas_sync.imagebudget`; above it a "bukti_besar"
+note says "Gambar terlalu besar untuk pratinjau: W×H piksel").
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from siapmas_sync.imagebudget import oversize_finding
 from siapmas_sync.models import CATATAN, Evidence, Finding
 
 __all__ = ["DRIVE_ID_RE", "extract_drive_id", "match_local_evidence", "sniff_mime"]
@@ -150,6 +153,9 @@ def _describe(url: str, drive_id: str | None, name: str, real: Path, thumb_max: 
     elif sniffed is not None and sniffed.startswith("image/"):
         mime = sniffed  # a real image with an odd or missing extension
     local = real if mime in _THUMBNAILABLE and sniffed == mime and size <= thumb_max else None
+    if local is not None:  # a small file may still declare more pixels than memory holds
+        finding = oversize_finding(real, name)
+        local = None if finding is not None else local
     return (
         Evidence(url=url, drive_id=drive_id, name=name, size=size, mime=mime, local_path=local, found=True),
         finding,

@@ -129,6 +129,11 @@ class ResponseParser:
         self.known: dict[str, int] = {}
         self.errors: list[RowError] = []
 
+    @property
+    def header_map(self) -> HeaderMap:
+        """Which column holds each question (None: an optional question the tab lacks)."""
+        return self._hmap
+
     def feed(self, row: Sequence[object] | None) -> None:
         row_number = self._next
         self._next += 1
