@@ -45,7 +45,7 @@ class Ctx:
             setup_logging(self._settings.log_level)
             s = self._settings
             failures.remember(s.storage.database if s.database_url().startswith("sqlite") else None,
-                              s.output.dir, s.source.register_file)
+                              s.output.dir, s.source.register_file if s.source.backend == "local" else None)
         return self._settings
 
     def lock(self, wait: float | None = None) -> Any:
@@ -100,7 +100,6 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
     """Jalankan satu siklus sinkronisasi."""
     with c.lock(wait), c.engine() as engine:
-        failures.fault_point("sync")
         report = engine.cycle()
     if as_json:
         click.echo(mask_text(

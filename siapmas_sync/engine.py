@@ -172,6 +172,7 @@ class Engine:
 
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
+        failures.fault_point("cycle")
         self._sweep()
         snap = self._read()
         report.steps = self._apply_kendali(snap)

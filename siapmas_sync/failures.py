@@ -21,7 +21,6 @@ import tempfile
 import time
 import traceback
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -372,14 +371,6 @@ def masked(err: SiapmasError) -> SiapmasError:
     out = type(err).__new__(type(err))
     SiapmasError.__init__(out, message, advice)
     return out
-
-
-def first_lines(errors: Iterable[SiapmasError]) -> list[str]:
-    """Distinct messages, in order (the same full disk reported once, not per item)."""
-    seen: dict[str, None] = {}
-    for e in errors:
-        seen.setdefault(e.message, None)
-    return list(seen)
 
 
 # --- test fault injection -----------------------------------------------------------------

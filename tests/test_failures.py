@@ -71,7 +71,7 @@ HOSTILE_ROWS = [
     ["0812-3456-7890", "Budi Santoso", "", "", "Salah tempel di kolom waktu.", "", ""],
     ["rahma.wati@example.com", "Rahmawati", "", "", "Salah tempel di kolom waktu.", "", ""],
     # contact details in each other's fields and in the chronology (the subject, Perihal, is shown everywhere)
-    ["2026/11/28 1:00:00 PM GMT+7", "Siti Aminah", "siti.aminah@example.co.id", "0812-3456-7890",
+    ["2026/11/28 1:00:00 PM GMT+7", "Siti Aminah 81234567891", "siti.aminah@example.co.id", "0812-3456-7890",
      "Hubungi saya di 085645678901 atau hendro@example.net. Jalan desa di Jatirejo rusak parah sejak Oktober 2026 "
      "dan belum diperbaiki; dua pengendara jatuh pada malam hari di depan balai desa.", "", "Jatirejo"],
 ]
@@ -328,7 +328,7 @@ def test_a_full_output_disk_keeps_the_numbers_and_the_status(world: World):
 def test_a_full_database_disk_loses_nothing(synced: World):
     w = synced
     before = {i["key"]: i["agenda"] for i in w.status()}
-    w.add_new_responses(200, words=400)
+    w.add_new_responses(12, words=1500)  # one transaction larger than the space left
     disk = w.root / "disk-basis-data"
     disk.mkdir()
     size = w.db.stat().st_size + 48 * 1024
@@ -346,7 +346,7 @@ def test_a_full_database_disk_loses_nothing(synced: World):
     assert {k: after[k] for k in before} == before
     r = w.cli("sync")
     assert r.returncode == 0, r.stderr
-    assert len(w.status()) == len(before) + 200
+    assert len(w.status()) == len(before) + 12
     w.assert_invariants()
     w.assert_nothing_leaked()
 
@@ -354,7 +354,7 @@ def test_a_full_database_disk_loses_nothing(synced: World):
 def test_an_unexpected_error_goes_to_a_private_log(synced: World):
     w = synced
     w.add_new_responses(1)
-    r = w.cli("sync", env={"SIAPMAS_TEST_FAULT": "unexpected@sync"})
+    r = w.cli("sync", env={"SIAPMAS_TEST_FAULT": "unexpected@cycle"})
     text = w.assert_galat(r, "tak terduga", "pengelola TI")
     log = Path(re.search(r"tersimpan di (\S+siapmas-galat\.log)", text).group(1))
     assert log.is_file() and log.parent == w.var / "log"
@@ -364,6 +364,15 @@ def test_an_unexpected_error_goes_to_a_private_log(synced: World):
         assert log.stat().st_mode & 0o077 == 0 and log.parent.stat().st_mode & 0o077 == 0
     assert w.cli("sync").returncode == 0
     w.assert_invariants()
+    w.assert_nothing_leaked()
+
+
+def test_the_scheduled_worker_logs_a_failed_cycle_as_a_sentence(synced: World):
+    w = synced
+    r = w.cli("run", "--once", env={"SIAPMAS_TEST_FAULT": "unexpected@cycle"})
+    assert r.returncode == 0, r.stderr  # the worker goes on (here: --once stops it)
+    assert "Siklus gagal: Terjadi kesalahan tak terduga" in r.stderr and "siapmas-galat.log" in r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
     w.assert_nothing_leaked()
 
 
