@@ -257,7 +257,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    pelapor = "Dirahasiakan" if row.rahasia else (payload.nama or "(tanpa nama)")
+    pelapor = "Dirahasiakan" if row.rahasia else mask_text(payload.nama or "(tanpa nama)")
     click.echo(f"No. Agenda   : {row.agenda_no}")
     click.echo(f"Tahap        : {row.tahap}")
     click.echo(f"Pelapor      : {pelapor}")
