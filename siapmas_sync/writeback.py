@@ -137,7 +137,7 @@ class Views:
             "Sifat": row.sifat,
             "Rahasia": bool(row.rahasia),
             "Catatan": "",
-            "Pesan": row.pesan or "",
+            "Pesan": mask_text(row.pesan) if row.pesan else "",  # it may quote what was typed
             "Posisi": self.actor(row.tahap),
             "Batas Waktu": self.deadline_text(sla),
             "Terlambat": late,

@@ -19,7 +19,6 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
