@@ -78,6 +78,11 @@ def describe(exc: BaseException, where: Where | None = None) -> SiapmasError | N
         return _database(orig, w) or _database_generic(orig, w)
     if isinstance(exc, sqlite3.Error):
         return _database(exc, w) or _database_generic(exc, w)
+    if _is_network(exc):
+        return SiapmasError(
+            f"Koneksi jaringan ke Google gagal ({type(exc).__name__}).",
+            "Periksa koneksi internet, DNS atau proxy server ini, lalu jalankan lagi; siklus berikutnya melanjutkan.",
+        )
     if isinstance(exc, OSError) and exc.errno is not None:
         return _os_error(exc, w)
     if isinstance(exc, MemoryError):
@@ -87,6 +92,16 @@ def describe(exc: BaseException, where: Where | None = None) -> SiapmasError | N
     if corrupt is not None:
         return corrupt
     return _config(exc)
+
+
+_NETWORK = ("requests.exceptions.ConnectionError", "requests.exceptions.Timeout", "google.auth.exceptions.TransportError",
+            "urllib3.exceptions.HTTPError", "httplib2.error.ServerNotFoundError", "ssl.SSLError", "socket.gaierror",
+            "builtins.TimeoutError", "builtins.ConnectionError")
+
+
+def _is_network(exc: BaseException) -> bool:
+    names = {c.__module__ + "." + c.__name__ for c in type(exc).__mro__}
+    return any(n in names for n in _NETWORK)
 
 
 def _is_dbapi_wrapper(exc: BaseException) -> bool:

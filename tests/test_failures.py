@@ -446,6 +446,14 @@ def test_sqlalchemy_errors_never_carry_the_row_values(tmp_path: Path):
         ledger.close()
 
 
+def test_network_errors_say_so():
+    import requests
+
+    for exc in (requests.exceptions.ConnectionError("Max retries exceeded"), TimeoutError(), ConnectionResetError()):
+        err = describe(exc)
+        assert err is not None and "jaringan" in err.message, exc
+
+
 def test_corrupt_files_and_unknown_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert "register" in describe(zipfile.BadZipFile("File is not a zip file")).advice
     assert describe(ValueError("0812-3456-7890")) is None  # unknown: not guessed at
