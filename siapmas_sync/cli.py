@@ -23,9 +23,10 @@ from . import __version__, codec
 from .backends import open_backend
 from .config import Settings, load_settings
 from .engine import Engine
+from . import failures
 from .errors import SiapmasError
 from .ledger import Ledger, from_iso
-from .logs import setup_logging
+from .logs import mask_text, setup_logging
 
 log = logging.getLogger("siapmas.cli")
 
@@ -42,6 +43,9 @@ class Ctx:
         if self._settings is None:
             self._settings = load_settings(self.config_path)
             setup_logging(self._settings.log_level)
+            s = self._settings
+            failures.remember(s.storage.database if s.database_url().startswith("sqlite") else None,
+                              s.output.dir, s.source.register_file if s.source.backend == "local" else None)
         return self._settings
 
     def lock(self, wait: float | None = None) -> Any:
@@ -101,7 +105,7 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
     with c.lock(wait), c.engine() as engine:
         report = engine.cycle()
     if as_json:
-        click.echo(
+        click.echo(mask_text(
             json.dumps(
                 {
                     "new": report.new,
@@ -118,13 +122,18 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
                     "cells_written": report.cells_written,
                     "output_dir": str(report.output_dir),
                     "warnings": report.warnings,
+                    "failures": [{"message": f.message, "advice": f.advice} for f in report.failures],
                 },
                 ensure_ascii=False,
                 indent=2,
             )
-        )
+        ))
     else:
-        click.echo(report.summary_id())
+        click.echo(mask_text(report.summary_id()))
+    if report.failures:  # the cycle's other work is kept; what stopped part of it ends in GALAT/Saran
+        first = report.failures[0]
+        more = f" (dan {len(report.failures) - 1} masalah lain, lihat ringkasan)" if len(report.failures) > 1 else ""
+        raise SiapmasError(first.message + more, first.advice)
 
 
 @cli.command()
@@ -148,10 +157,11 @@ def run(c: Ctx, once: bool) -> None:
             with c.lock():
                 report = engine.cycle()
             log.info(report.summary_id().replace("\n", " | "))
-        except SiapmasError as exc:  # reported, retried at the next interval
-            log.error("Siklus gagal: %s — %s", exc, exc.advice)
-        except Exception:
-            log.exception("Siklus gagal karena kesalahan tak terduga; dicoba lagi pada interval berikutnya")
+            for f in report.failures:
+                log.error("Sebagian siklus gagal: %s — Saran: %s", f.message, f.advice)
+        except Exception as exc:  # reported as a sentence (traceback in the private log), retried next interval
+            err = failures.explain(exc, command="run")
+            log.error("Siklus gagal: %s — Saran: %s (dicoba lagi pada interval berikutnya)", err.message, err.advice)
         daily_backup(s, backend)  # when due; logs its own failures, never raises
         if once:
             stopper.stop()
@@ -240,7 +250,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    pelapor = "Dirahasiakan" if row.rahasia else (payload.nama or "(tanpa nama)")
+    pelapor = "Dirahasiakan" if row.rahasia else mask_text(payload.nama or "(tanpa nama)")
     click.echo(f"No. Agenda   : {row.agenda_no}")
     click.echo(f"Tahap        : {row.tahap}")
     click.echo(f"Pelapor      : {pelapor}")
@@ -437,11 +447,6 @@ def doctor(ctx: click.Context) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="siapmas-sync", standalone_mode=False)
-    except SiapmasError as exc:
-        click.echo(f"GALAT: {exc}", err=True)
-        if exc.advice:
-            click.echo(f"Saran: {exc.advice}", err=True)
-        return EXIT_USER_ERROR
     except click.exceptions.Abort:
         click.echo("Dibatalkan.", err=True)
         return 130
@@ -450,6 +455,13 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # every failure ends in a sentence (siapmas_sync.failures)
+        command = " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("-"))[:60]
+        err = failures.explain(exc, command=command)
+        click.echo(f"GALAT: {err.message}", err=True)
+        if err.advice:
+            click.echo(f"Saran: {err.advice}", err=True)
+        return EXIT_USER_ERROR
     return rv if isinstance(rv, int) else 0
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from . import codec
+from . import codec, failures
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents import render_print_batch
@@ -34,6 +34,8 @@ from .filemodes import private_mkdir
 from .preflight import cycle_warnings
 from .intake import ParseOptions, check_completeness, parse_responses
 from .ledger import Ledger, from_iso, items, outbox
+from .logs import mask_text
+from .errors import SiapmasError
 from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
@@ -96,6 +98,16 @@ class CycleReport:
     restored: list[str] = field(default_factory=list)  # items whose missing documents are made again
     notices: list[str] = field(default_factory=list)  # register write deferred, stale lock files …
     warnings: list[str] = field(default_factory=list)  # configuration that degrades the output (preflight)
+    #: what the operator must fix (a full or read-only output disk…); the cycle's other work was kept
+    failures: list[SiapmasError] = field(default_factory=list)
+
+    def add_failure(self, exc: BaseException, path: Path | None = None) -> str:
+        """Record an environment failure once (the same full disk is not repeated per item);
+        return its sentence for the summary line."""
+        err = failures.explain(failures.at_path(exc, path), command="sync")
+        if all(f.message != err.message for f in self.failures):
+            self.failures.append(err)
+        return err.message
 
     def summary_id(self) -> str:
         """Short Indonesian summary for operators."""
@@ -177,6 +189,7 @@ class Engine:
 
     def cycle(self) -> CycleReport:
         report = CycleReport(output_dir=self.out_dir)
+        failures.fault_point("cycle")
         self._sweep()
         bind_source(self.ledger, self.s)
         snap, shown = self._read()
@@ -196,9 +209,13 @@ class Engine:
         self._render_pending(report)
         report.cells_written = self._write_back(snap, report)
         # conveniences after the status is in the sheet: one file to print, Word copies
-        if self.s.output.print_batch:
-            report.batches = self._print_batch()
-        self._make_salinan(report)
+        # (a full or read-only output disk is reported; numbers and status stay recorded)
+        try:
+            if self.s.output.print_batch:
+                report.batches = self._print_batch()
+            self._make_salinan(report)
+        except OSError as exc:
+            log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
         return report
 
     def _make_salinan(self, report: CycleReport) -> None:
@@ -384,15 +401,16 @@ class Engine:
                 jobs[eid] = self.render_job(kind, row, payloads.get(row.key))
             except Exception as exc:
                 log.exception("Dokumen %s tidak dapat disiapkan", row.agenda_no)
-                report.render_errors.append((row.agenda_no, str(exc) or type(exc).__name__))
+                report.render_errors.append((row.agenda_no, _render_error_text(exc, report, None)))
         entry_of = {id(job): eid for eid, job in jobs.items()}
         finished: list[tuple[int, Any, RenderJob, dict[str, str]]] = []
         for job, result in render_many(list(jobs.values()), self.render_workers, deadline=deadline):
             eid = entry_of[id(job)]
             row = rows[eid]
             if isinstance(result, Exception):
-                log.error("Dokumen %s gagal dibuat: %s", row.agenda_no, result)
-                report.render_errors.append((row.agenda_no, str(result) or type(result).__name__))
+                text = _render_error_text(result, report, self.out_dir)
+                log.error("Dokumen %s gagal dibuat: %s", row.agenda_no, text)
+                report.render_errors.append((row.agenda_no, text))
                 continue
             finished.append((eid, row, job, self._publish(result)))
             failpoint("after_render")
@@ -540,6 +558,15 @@ class Engine:
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL
+
+
+def _render_error_text(exc: BaseException, report: CycleReport, folder: Path | None) -> str:
+    """The summary's sentence for a failed render; an OS-level failure (full, read-only or
+    missing output folder) is also a failure of the cycle that the operator must fix."""
+    if isinstance(exc, (OSError, MemoryError)):
+        return report.add_failure(exc, folder)
+    known = failures.describe(exc)
+    return known.message if known is not None else mask_text(str(exc) or type(exc).__name__)
 
 
 def _merge_batch(task: tuple[tuple[Path, ...], Path]) -> Exception | None:

@@ -203,7 +203,8 @@ class Ledger:
             if path and path != ":memory:":
                 _prepare_private_file(Path(path))
         try:
-            self.engine: Engine = create_engine(url, future=True)
+            # hide_parameters: an error must never carry a row's values (a reporter's phone, e-mail)
+            self.engine: Engine = create_engine(url, future=True, hide_parameters=True)
         except ImportError as exc:  # e.g. postgresql+psycopg:// without psycopg installed
             raise missing_driver(url, exc) from None
         except Exception as exc:  # bad URL
@@ -230,8 +231,11 @@ class Ledger:
                         f"({SCHEMA_VERSION}).",
                         "Perbarui siapmas-sync ke versi terbaru.",
                     )
-        except DBAPIError as exc:
-            raise LedgerError(
+        except DBAPIError as exc:  # damaged, read-only, full, locked…: said as such (failures)
+            from .failures import Where, describe
+
+            path = Path(self.url.removeprefix("sqlite:///")) if self.is_sqlite else None
+            raise describe(exc, Where(database=path)) or LedgerError(
                 f"Basis data {self.url} rusak atau tidak dapat dibaca: {exc.orig}",
                 "Pulihkan dari cadangan, atau jalankan `siapmas-sync recover`.",
             ) from None

@@ -13,6 +13,9 @@ import sys
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _PHONE = re.compile(r"(?<![\w/])(\+?62|0)[\s.-]?(\d{2,3})[\s.-]?\d{2,4}[\s.-]?\d{2,4}(\d{2})(?!\w)")
+# a mobile number whose leading 0 a spreadsheet dropped ("81234567891")
+_BARE_MOBILE = re.compile(r"(?<![\w/+])()(8\d{2})[\s.-]?\d{2,4}[\s.-]?\d{2,4}(\d{2})(?!\w)")
+_DIGITS = re.compile(r"\d(?:[\s.()-]*\d){5,}")
 _SECRET = re.compile(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----"
     r"|ya29\.[\w.-]+|(?i:bearer)\s+[\w.-]+|\"private_key\"\s*:\s*\"[^\"]*\")",
@@ -24,7 +27,20 @@ def mask_text(text: str) -> str:
     """Mask e-mails, Indonesian phone numbers and credentials in free text."""
     text = _SECRET.sub("[rahasia]", text)
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-    return _PHONE.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(3)}", text)
+    for pattern in (_PHONE, _BARE_MOBILE):
+        text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(3)}", text)
+    return text
+
+
+def mask_contact_value(text: str) -> str:
+    """A value typed into a contact field, safe to quote in a message that leaves the
+    reporter's own cells (a Kelengkapan note, a summary): an e-mail-like value keeps its
+    first letter and domain, a run of six or more digits only its first and last two."""
+    text = mask_text(text)
+    if "@" in text:
+        local, _, domain = text.rpartition("@")
+        text = (local[:1] + "***@" + domain) if "***@" not in text else text
+    return _DIGITS.sub(lambda m: m.group(0)[:2] + "****" + m.group(0)[-2:], text)
 
 
 class PersonalDataFilter(logging.Filter):

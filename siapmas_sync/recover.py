@@ -119,9 +119,16 @@ def prepare_database(settings: Settings, force: bool) -> Path | None:
         return None
     try:
         ledger = Ledger(settings.database_url())
-        ledger.item_rows()
-        ledger.close()
+        try:
+            ledger.item_rows()
+            # damage in pages the items table does not use is still damage
+            with ledger.engine.connect() as conn:
+                healthy = conn.exec_driver_sql("PRAGMA quick_check").scalar() == "ok"
+        finally:
+            ledger.close()
     except (LedgerError, DBAPIError):
+        return move_aside(db, "rusak")
+    if not healthy:
         return move_aside(db, "rusak")
     return move_aside(db, "cadangan") if force else None
 

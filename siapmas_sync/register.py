@@ -24,6 +24,7 @@ from . import codec
 from .config import Settings
 from .intake import check_completeness
 from .ledger import counters, events, from_iso, items, outbox, responses, utc_iso
+from .logs import mask_text
 from .models import Evidence, Finding, Submission
 from .routing import RoutingTable, suggest_routing
 from .writeback import format_wib
@@ -35,7 +36,7 @@ STAGE_REGISTERED = "TERAGENDA"
 
 def perihal_from(kronologi: str, limit: int = 110) -> str:
     """A short subject: the first sentence of the chronology, cut at a word boundary."""
-    text = " ".join(kronologi.split())
+    text = mask_text(" ".join(kronologi.split()))  # a subject is shown beyond the reporter's own cells
     if not text:
         return "Aspirasi/pengaduan masyarakat (kronologi kosong)"
     m = re.search(r"(?<=[.!?])\s", text)

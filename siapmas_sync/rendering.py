@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from .documents.common import durable_together
+from .failures import fault_point
 from .models import AgendaItem, DisposisiRecord, Kop
 
 log = logging.getLogger("siapmas.rendering")
@@ -55,6 +56,7 @@ class RenderJob:
 def render_job(job: RenderJob) -> dict[str, Path]:
     """Render one job's files (each atomically, all flushed to disk together before this
     returns); return {kind of document: path}."""
+    fault_point("render", job.folder)
     with durable_together():
         return _render_files(job)
 

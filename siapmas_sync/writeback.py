@@ -16,6 +16,7 @@ from typing import Any
 from . import codec
 from .kendali import written_state
 from .ledger import from_iso
+from .logs import mask_text
 from .models import KURANG
 from .workflow import OfficeCalendar, SlaStatus, Workflow, format_duration_id, sla_status
 
@@ -93,7 +94,7 @@ class Views:
             "No.": row.seq,
             "Tgl Terima": format_wib(received, self.tz),
             "No. Agenda": row.agenda_no,
-            "Pengirim": DIRAHASIAKAN if row.rahasia else (payload.get("nama") or "(tanpa nama)"),
+            "Pengirim": DIRAHASIAKAN if row.rahasia else _shown_name(payload),
             "Tgl & No. Surat": f"{received.astimezone(self.tz):%d/%m/%Y}, formulir daring",
             "Isi Ringkas": row.perihal,
             "Diteruskan ke": row.diteruskan_ke or f"(usulan: {routing['tujuan']})",
@@ -128,7 +129,7 @@ class Views:
         return {
             "No. Agenda": row.agenda_no,
             "Tgl Terima": format_wib(received, self.tz),
-            "Pelapor": DIRAHASIAKAN if row.rahasia else (payload.get("nama") or "(tanpa nama)"),
+            "Pelapor": DIRAHASIAKAN if row.rahasia else _shown_name(payload),
             "Perihal": row.perihal,
             "Usulan Tujuan": routing["tujuan"] + (f" ({', '.join(routing['matched'][:4])})" if routing.get("matched") else ""),
             "Tahap": row.tahap,
@@ -136,7 +137,7 @@ class Views:
             "Sifat": row.sifat,
             "Rahasia": bool(row.rahasia),
             "Catatan": "",
-            "Pesan": row.pesan or "",
+            "Pesan": mask_text(row.pesan) if row.pesan else "",  # it may quote what was typed
             "Posisi": self.actor(row.tahap),
             "Batas Waktu": self.deadline_text(sla),
             "Terlambat": late,
@@ -154,3 +155,10 @@ def payload_received(payload: dict[str, Any]) -> datetime:
 
 
 __all__ = ["Views", "format_wib", "kendali_state", "codec"]
+
+
+def _shown_name(payload: dict[str, Any]) -> str:
+    """The reporter's name as Buku Agenda and Kendali show it: a phone number or e-mail
+    typed into the name field is masked there (those columns are not the reporter's own)."""
+    name = payload.get("nama") or "(tanpa nama)"
+    return mask_text(name) if ("@" in name or any(c.isdigit() for c in name)) else name

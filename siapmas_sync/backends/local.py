@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -72,7 +73,7 @@ def _pick_tab(wb: Workbook, wanted: str, path: Path) -> Worksheet:
 def read_xlsx(path: Path, tab: str = "") -> tuple[str, list[list[Any]]]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, KeyError, ValueError) as exc:
+    except (OSError, InvalidFileException, BadZipFile, KeyError, ValueError) as exc:
         raise SourceError(
             f"Berkas jawaban {path} bukan XLSX yang dapat dibaca: {exc}",
             "Unduh ulang dari Google Spreadsheet (File → Download → Microsoft Excel).",
@@ -206,7 +207,7 @@ class LocalBackend:
         if data is not None:
             try:
                 return openpyxl.load_workbook(io.BytesIO(data))
-            except (OSError, InvalidFileException, KeyError, ValueError) as exc:
+            except (OSError, InvalidFileException, BadZipFile, KeyError, ValueError) as exc:
                 raise SourceError(
                     f"Register {self.register_path} tidak dapat dibuka: {exc}",
                     "Jika berkas rusak, pindahkan/hapus berkas itu; siklus berikutnya "

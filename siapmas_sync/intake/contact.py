@@ -19,6 +19,7 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from siapmas_sync.logs import mask_contact_value
 from siapmas_sync.models import KURANG, Finding
 
 __all__ = ["normalise_phone", "check_email", "mask_phone", "mask_email", "contact_text"]
@@ -75,7 +76,7 @@ def normalise_phone(raw: object) -> tuple[str, Finding | None]:
                 number = None
             if number is not None and phonenumbers.is_valid_number(number):
                 return _e164(number), None
-    return text, Finding("telepon", f"Nomor telepon/WA tidak valid: {text}", KURANG)
+    return text, Finding("telepon", f"Nomor telepon/WA tidak valid: {mask_contact_value(text)}", KURANG)
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
@@ -92,9 +93,9 @@ def check_email(raw: object) -> tuple[str, Finding | None]:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
-        return text, Finding("email", f"Alamat e-mail tidak valid: {text}", KURANG)
+        return text, Finding("email", f"Alamat e-mail tidak valid: {mask_contact_value(text)}", KURANG)
     except Exception:  # never let an odd cell crash intake
-        return text, Finding("email", f"Alamat e-mail tidak valid: {text}", KURANG)
+        return text, Finding("email", f"Alamat e-mail tidak valid: {mask_contact_value(text)}", KURANG)
     return result.normalized, None
 
 

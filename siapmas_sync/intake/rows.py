@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from siapmas_sync.intake.contact import check_email, normalise_phone
 from siapmas_sync.intake.headers import HeaderMap, QuestionTitles, map_headers
 from siapmas_sync.intake.timestamps import TimestampError, parse_timestamp
+from siapmas_sync.logs import mask_text
 from siapmas_sync.models import CATATAN, Finding, RowError, Submission
 
 __all__ = ["ParseOptions", "parse_responses", "cell_text", "split_bukti", "FUTURE_TOLERANCE"]
@@ -209,7 +210,8 @@ def _parse_row(
             ts_raw, tz=opts.tz, day_first=opts.day_first, sheet_tz=opts.sheet_tz
         )
     except TimestampError as exc:
-        shown = exc.text if len(exc.text) <= 60 else exc.text[:57] + "…"
+        shown = mask_text(exc.text)  # a mis-pasted phone or e-mail is never echoed in clear
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
         if not shown:
             message = f"Baris {row_number}: {ts_title} kosong; jawaban tidak dapat dicatat."
         else:
