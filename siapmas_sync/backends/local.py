@@ -10,11 +10,11 @@ cell actually changed, so a cycle with no new input leaves the file byte-for-byt
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -28,27 +28,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..config import Settings
 from ..documents import atomic_write_bytes
 from ..errors import SourceError
-from ..intake import match_local_evidence
+from ..intake import QuestionTitles, match_local_evidence
 from ..models import Evidence, Finding, SheetTable, Submission
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
+from .csvtext import read_csv
 
 #: Characters that make a spreadsheet treat text as a formula (CSV/XLSX injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    """Rows of a CSV as Google Forms / Sheets download it (UTF-8 with or without BOM)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(
-            f"Berkas jawaban {path} tidak dapat dibaca: {exc.strerror}",
-            "Periksa [source] responses di konfigurasi; unduh ulang dari Google Formulir "
-            "(Jawaban → Unduh jawaban (.csv)).",
-        ) from None
-    text = data.decode("utf-8-sig", errors="replace").replace("\x00", "")
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
 
 
 def _pick_tab(wb: Workbook, wanted: str, path: Path) -> Worksheet:
@@ -157,12 +144,14 @@ class LocalBackend:
         *,
         response_tab: str = "",
         thumbnail_max_bytes: int = 5_000_000,
+        titles: Sequence[str] = (),
     ) -> None:
         self.responses_path = responses
         self.evidence_dir = evidence_dir
         self.register_path = register
         self.response_tab = response_tab
         self.thumbnail_max_bytes = thumbnail_max_bytes
+        self.titles = tuple(titles)  # the form's question titles: they decide a CSV's delimiter
         self._wb: Workbook | None = None
         self._dirty = False
         self._tab_title = "Jawaban Formulir 1"
@@ -176,6 +165,7 @@ class LocalBackend:
             s.source.register_file,
             response_tab=s.source.response_tab,
             thumbnail_max_bytes=s.source.thumbnail_max_bytes,
+            titles=[t for f in fields(QuestionTitles) for t in s.question_titles().candidates(f.name)],
         )
 
     # --- reading ------------------------------------------------------------------------
@@ -189,7 +179,7 @@ class LocalBackend:
             )
         if p.suffix.lower() in (".xlsx", ".xlsm"):
             return read_xlsx(p, self.response_tab)
-        return (self.response_tab or "Jawaban Formulir 1"), read_csv(p)
+        return (self.response_tab or "Jawaban Formulir 1"), read_csv(p, self.titles)
 
     def _open_register(self) -> Workbook:
         if self.register_path.exists():
