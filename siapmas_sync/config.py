@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import ConfigError
 from .intake.headers import QuestionTitles
 from .models import Kop
+from .numbering import template_problem
 
 ENV_PREFIX = "SIAPMAS_"
 DEFAULT_CONFIG_NAMES = ("siapmas.toml", "config/siapmas.toml")
@@ -71,23 +72,18 @@ class OutputConfig(_Section):
 
 
 class NumberingConfig(_Section):
-    template: str = "{seq:04d}/SIAPMAS/{year}"
+    # kode and unit come first: the template is checked with their values
     kode_klasifikasi: str = "000.8.3.4"
     unit: str = "416-050"
+    template: str = "{seq:04d}/SIAPMAS/{year}"
     duplicate_window_minutes: int = Field(30, ge=0)
 
     @field_validator("template")
     @classmethod
-    def _template_renders(cls, v: str) -> str:
-        try:
-            rendered = v.format(seq=1, year=2026, kode="000.8.3.4", unit="416-050")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"template tidak valid ({exc}); placeholder yang tersedia: "
-                "{seq}, {year}, {kode}, {unit}, mis. '{seq:04d}/SIAPMAS/{year}'"
-            ) from None
-        if "1" not in rendered:
-            raise ValueError("template harus memuat {seq}")
+    def _template_reads_back(cls, v: str, info: ValidationInfo) -> str:
+        problem = template_problem(v, info.data.get("kode_klasifikasi", "000.8.3.4"), info.data.get("unit", "416-050"))
+        if problem:
+            raise ValueError(problem)
         return v
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import string
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from .intake import check_completeness
 from .kendali import KENDALI_TAB, truthy
 from .ledger import Ledger, counters, items, responses, utc_iso
 from .models import Submission
+from .numbering import agenda_pattern
 from .routing import suggest_routing
 from .sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB, cell_text, header_key
 from .writeback import kendali_state
@@ -59,22 +59,6 @@ class RecoveryReport:
             lines.append("Tidak dapat dipulihkan / perlu diperiksa:")
             lines.extend(f"  - {p}" for p in self.problems)
         return "\n".join(lines)
-
-
-def agenda_pattern(template: str, kode: str, unit: str) -> re.Pattern[str]:
-    """A regex that reads seq and year back out of a displayed agenda number."""
-    out = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template):
-        out.append(re.escape(literal))
-        if name == "seq":
-            out.append(r"(?P<seq>\d+)")
-        elif name == "year":
-            out.append(r"(?P<year>\d{4})")
-        elif name == "kode":
-            out.append(re.escape(kode))
-        elif name == "unit":
-            out.append(re.escape(unit))
-    return re.compile("^" + "".join(out) + "$")
 
 
 def _table(snap_tab: Any) -> list[dict[str, Any]]:

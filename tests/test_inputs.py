@@ -158,3 +158,30 @@ def test_a_200000_character_chronology_is_read(project):
         assert ledger.response_payload(key)["kronologi"] == long  # whole, not cut
     finally:
         ledger.close()
+
+
+@pytest.mark.parametrize("template, says", [
+    ("{seq:04d}/SIAPMAS", "harus memuat {year}"),
+    ("{seq}{year}", "'12026' tidak dapat dibaca kembali"),
+    ("{seq:04d}/{tahun}", "placeholder {tahun} tidak dikenal"),
+    ("{nomor}/SIAPMAS/{year}", "placeholder {nomor} tidak dikenal"),
+    ("{seq:x}/SIAPMAS/{year}", "tidak dapat dibaca kembali menjadi nomor urut 12345"),
+    ("{seq:04d}/SIAPMAS/{year", "tidak dapat dibaca"),
+])
+def test_a_numbering_template_that_cannot_number_is_refused_at_load(project, template, says):
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace('template = "{seq:04d}/SIAPMAS/{year}"', f'template = "{template}"'), encoding="utf-8")
+    r = run_cli(project, "sync")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "GALAT" in r.stderr and "[numbering.template]" in r.stderr and says in r.stderr
+    assert "{seq:04d}/SIAPMAS/{year}" in r.stderr  # what is allowed, with an example
+    assert "Saran" in r.stderr
+    assert not (project.parent.parent / "var" / "siapmas.db").exists()  # nothing was numbered
+
+
+def test_a_template_with_classification_and_unit_still_numbers(project):
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace('template = "{seq:04d}/SIAPMAS/{year}"', 'template = "{kode}/{seq}/{unit}/{year}"'),
+                       encoding="utf-8")
+    sync(project)
+    assert agendas(project)[0] == "000.8.3.4/1/416-050/2026"
