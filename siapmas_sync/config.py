@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from .errors import ConfigError
 from .intake.headers import QuestionTitles
+from .intake.received import DEFAULT_FORM_START
 from .models import Kop
 from .numbering import template_problem
 
@@ -45,6 +47,9 @@ class SourceConfig(_Section):
     # both: which tab holds the responses ("" = "Form Responses 1" / "Jawaban Formulir 1")
     response_tab: str = ""
     day_first: bool = True  # Indonesian sheets write 28/11/2026; US sheets 11/28/2026
+    # the day the form opened: an earlier timestamp is implausible (a finding; the item is
+    # numbered by the time the worker first saw it, see intake/received.py)
+    form_start: date = DEFAULT_FORM_START
     # google backend
     spreadsheet_id: str = ""
     evidence_folder_id: str = ""

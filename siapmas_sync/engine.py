@@ -206,6 +206,7 @@ class Engine:
             day_first=self.s.source.day_first,
             sheet_tz=sheet_tz,
             now=self.clock(),
+            form_start=self.s.source.form_start,
             ignore_titles=STATUS_COLUMNS,
             known=known,
         )
@@ -226,7 +227,9 @@ class Engine:
 
     def _register_new(self, subs: Sequence[Submission], report: CycleReport) -> None:
         known = self.ledger.known_keys()
-        new = sorted((s for s in subs if s.key not in known), key=lambda s: (s.received_at, s.source_row))
+        now = self.clock()  # numbered in order of receipt (an implausible timestamp counts as now)
+        new = sorted((s for s in subs if s.key not in known),
+                     key=lambda s: (self.registrar.received(s, now), s.source_row))
         if not new:
             return
         found = self.backend.find_evidence(new)

@@ -21,6 +21,8 @@ from siapmas_sync.config import load_settings
 from siapmas_sync.intake import ParseOptions, parse_responses
 from siapmas_sync.ledger import Ledger
 
+from .conftest import WIB
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "responses.csv"
 
@@ -185,3 +187,32 @@ def test_a_template_with_classification_and_unit_still_numbers(project):
                        encoding="utf-8")
     sync(project)
     assert agendas(project)[0] == "000.8.3.4/1/416-050/2026"
+
+
+def test_implausible_timestamps_are_numbered_when_received_and_agree_everywhere(project):
+    now = datetime.now(WIB)
+    year = now.year
+    future = year + 5
+    responses = project.parent.parent / "examples" / "responses.csv"
+    kron = "Jalan rusak di Desa Kemlagi sejak Oktober, berlubang di depan balai desa pada malam hari."
+    rows = [["Cap waktu", "Nama", "No. Tlp/WA", "E-mail", "Kronologi, Waktu dan Tempat", "Bukti Dukung"],
+            ["01/01/1970 07.00.00", "A", "081234567890", "", kron + " A", ""],
+            [f"15/06/{future} 10.00.00", "B", "081234567890", "", kron + " B", ""]]
+    responses.write_bytes(export(rows, "utf-8"))
+    sync(project)
+    items = json.loads(run_cli(project, "status", "--json").stdout)
+    assert [i["agenda"] for i in items] == [f"0001/SIAPMAS/{year}", f"0002/SIAPMAS/{year}"]
+    for item, odd in zip(items, ("01/01/1970", f"15/06/{future}")):
+        assert item["year"] == year
+        assert datetime.fromisoformat(item["received_at"]).year == year  # when the secretariat got it
+        notes = [f["message"] for f in item["findings"] if f["code"] == "waktu"]
+        assert len(notes) == 1 and f"Cap waktu {odd}" in notes[0] and "tidak wajar" in notes[0]
+    book = openpyxl.load_workbook(project.parent.parent / "var" / "register.xlsx")["Buku Agenda"]
+    received = [r[1] for r in book.iter_rows(min_row=2, values_only=True)]
+    assert len(received) == 2 and all(t.split()[0].endswith(f"/{year}") for t in received)
+    r = run_cli(project, "buku-agenda", "--from", f"{year}-01-01", "--to", f"{year}-12-31")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("2 aduan pada periode")
+    for y in (1970, future):
+        r = run_cli(project, "buku-agenda", "--from", f"{y}-01-01", "--to", f"{y}-12-31")
+        assert r.stdout.startswith("0 aduan pada periode")
