@@ -30,6 +30,7 @@ from .config import Settings
 from .documents import render_print_batch
 from .documents.common import sweep_temp_files
 from .intake import ParseOptions, check_completeness, parse_responses
+from .intake.resaved import match_resaved, minute_only
 from .ledger import Ledger, from_iso, items, outbox
 from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
@@ -169,6 +170,7 @@ class Engine:
         report.row_errors = parsed.errors
         for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
+        self._recognise_resaved(parsed)
         self._register_new(parsed.submissions, report)
         self._render_pending(report)
         report.cells_written = self._write_back(snap)
@@ -224,6 +226,14 @@ class Engine:
         return parse_responses(snap.responses.header, snap.responses.rows, self.parse_options(snap.sheet_tz))
 
     # --- registration ----------------------------------------------------------------
+
+    def _recognise_resaved(self, parsed: ParsedResponses) -> None:
+        """Rows re-exported without the seconds of their timestamp are the responses the
+        ledger already has, not new ones (intake.resaved)."""
+        maybe = [s for s in parsed.submissions if minute_only(s.received_at)]
+        if maybe:
+            ledger = self.ledger.form_times({s.content_hash for s in maybe})
+            parsed.adopt(match_resaved(maybe, ledger, parsed.known))
 
     def _register_new(self, subs: Sequence[Submission], report: CycleReport) -> None:
         known = self.ledger.known_keys()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -373,6 +373,20 @@ class Ledger:
     @staticmethod
     def last_event(conn: Connection, key: str) -> Any:
         return conn.execute(select(events).where(events.c.key == key).order_by(events.c.id.desc()).limit(1)).first()
+
+    def form_times(self, hashes: Collection[str]) -> dict[str, list[tuple[str, datetime]]]:
+        """Content hash → (key, the form's own timestamp) of every response with one of
+        *hashes* (intake.resaved)."""
+        out: dict[str, list[tuple[str, datetime]]] = {}
+        wanted = list(hashes)
+        stamp = func.json_extract(responses.c.payload, "$.received_at").label("stamp")
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                q = select(responses.c.key, responses.c.content_hash, stamp).where(
+                    responses.c.content_hash.in_(wanted[start : start + 500]))
+                for r in conn.execute(q):
+                    out.setdefault(r.content_hash, []).append((r.key, from_iso(r.stamp)))
+        return out
 
     def duplicate_agendas(self) -> list[Any]:
         """(key, agenda_no) of every resubmission: the key of the duplicate response and the

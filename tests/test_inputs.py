@@ -216,3 +216,80 @@ def test_implausible_timestamps_are_numbered_when_received_and_agree_everywhere(
     for y in (1970, future):
         r = run_cli(project, "buku-agenda", "--from", f"{y}-01-01", "--to", f"{y}-12-31")
         assert r.stdout.startswith("0 aduan pada periode")
+
+
+def resaved(rows: list[list[str]]) -> list[list[str]]:
+    """The export as a spreadsheet re-saves it: timestamps without seconds, newest first."""
+    out = []
+    for r in rows[1:]:
+        r = list(r)
+        try:
+            stamp = datetime.strptime(r[0].removesuffix(" GMT+7"), "%Y/%m/%d %I:%M:%S %p")
+            r[0] = stamp.strftime("%d/%m/%Y %H:%M")
+        except ValueError:
+            pass  # "kemarin sore" stays as it was
+        out.append(r)
+    return [rows[0]] + out[::-1]
+
+
+def tabs(config: Path) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(config.parent.parent / "var" / "register.xlsx")
+    return {ws.title: [r for r in ws.iter_rows(values_only=True)] for ws in wb}
+
+
+def status_by_name(config: Path) -> dict[str, list[tuple[str, str]]]:
+    rows = tabs(config)["Jawaban Formulir 1"]
+    h = list(rows[0])
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in rows[1:]:
+        out.setdefault(r[h.index("Nama")], []).append((r[h.index("No. Agenda")], r[h.index("Tahap")]))
+    return {name: sorted(cells, key=str) for name, cells in out.items()}
+
+
+def test_a_re_export_whose_timestamps_lost_their_seconds_is_the_same_responses(project):
+    responses = project.parent.parent / "examples" / "responses.csv"
+    sync(project)
+    before, numbers, status = tabs(project), agendas(project), status_by_name(project)
+    responses.write_bytes(export(resaved(sample_rows()), "utf-8"))
+    out = json.loads(sync(project).stdout)
+    assert out["new"] == [] and out["duplicates"] == []
+    assert agendas(project) == numbers
+    after = tabs(project)
+    assert len(after["Buku Agenda"]) == len(before["Buku Agenda"])
+    assert len(after["Riwayat"]) == len(before["Riwayat"])  # no DUPLIKAT / DIKIRIM ULANG event
+    assert len(after["Jawaban Formulir 1"]) == len(before["Jawaban Formulir 1"])  # no twin rows
+    assert status_by_name(project) == status
+
+
+def test_a_register_rebuilt_from_a_re_saved_export_shows_the_original_numbers(project):
+    """The register's response tab holds only the re-saved rows (the workbook was lost and
+    rebuilt from a re-saved export): each row is still its response."""
+    responses = project.parent.parent / "examples" / "responses.csv"
+    sync(project)
+    events, status = len(tabs(project)["Riwayat"]), status_by_name(project)
+    (project.parent.parent / "var" / "register.xlsx").unlink()
+    responses.write_bytes(export(resaved(sample_rows()), "utf-8"))
+    out = json.loads(sync(project).stdout)
+    assert out["new"] == [] and out["duplicates"] == []
+    assert len(tabs(project)["Riwayat"]) == events
+    assert status_by_name(project) == status  # Budi 0001 TERAGENDA, Rahmawati 0004 and its DUPLIKAT, …
+
+
+def test_only_a_copy_without_seconds_within_the_minute_is_the_same_response():
+    from datetime import timedelta
+
+    from siapmas_sync.intake.resaved import match_resaved
+    from siapmas_sync.models import Submission
+
+    at = datetime(2026, 11, 28, 8, 30, 14, tzinfo=WIB)
+    ledger = {"h": [("k1", at), ("k2", at + timedelta(seconds=30))], "other": [("k3", at)]}
+
+    def sub(key: str, stamp: datetime, content: str = "h") -> Submission:
+        return Submission(key=key, content_hash=content, received_at=stamp, nama="", telepon="", email="", kronologi="")
+
+    minute = at.replace(second=0)
+    assert match_resaved([sub("a", minute), sub("b", minute)], ledger) == {"a": "k1", "b": "k2"}
+    assert match_resaved([sub("a", minute)], ledger, in_sheet={"k1"}) == {"a": "k2"}  # k1 has its own row
+    assert match_resaved([sub("a", at.replace(second=5))], ledger) == {}  # it has seconds: a real response
+    assert match_resaved([sub("a", minute + timedelta(minutes=1))], ledger) == {}  # another minute
+    assert match_resaved([sub("a", minute, "new")], ledger) == {}  # other content

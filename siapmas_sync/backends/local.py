@@ -6,6 +6,9 @@ mirrors every exported response (new export rows are appended, whatever order st
 sorted the tab into), with our status columns beside them, and it holds the ``Buku
 Agenda``, ``Riwayat`` and ``Kendali`` tabs. It is written atomically, and only when a
 cell actually changed, so a cycle with no new input leaves the file byte-for-byte alone.
+An export re-saved by a spreadsheet that dropped the seconds of the timestamps is the same
+responses, not new rows (see :mod:`siapmas_sync.intake.resaved`). How the responses file
+is decoded (encodings, delimiters) is :mod:`.csvtext`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from datetime import timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -28,7 +33,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..config import Settings
 from ..documents import atomic_write_bytes
 from ..errors import SourceError
-from ..intake import QuestionTitles, match_local_evidence
+from ..intake import QuestionTitles, match_local_evidence, normalise_title, parse_timestamp
+from ..intake.resaved import minute_only
 from ..models import Evidence, Finding, SheetTable, Submission
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
@@ -145,6 +151,9 @@ class LocalBackend:
         response_tab: str = "",
         thumbnail_max_bytes: int = 5_000_000,
         titles: Sequence[str] = (),
+        timestamp_titles: Sequence[str] = (),
+        tz: ZoneInfo | None = None,
+        day_first: bool = True,
     ) -> None:
         self.responses_path = responses
         self.evidence_dir = evidence_dir
@@ -152,6 +161,11 @@ class LocalBackend:
         self.response_tab = response_tab
         self.thumbnail_max_bytes = thumbnail_max_bytes
         self.titles = tuple(titles)  # the form's question titles: they decide a CSV's delimiter
+        # how to read the timestamp column: a re-saved export whose timestamps lost their
+        # seconds is recognised by the mirror instead of being appended a second time
+        self._ts_titles = {normalise_title(t) for t in timestamp_titles}
+        self._tz = tz
+        self._day_first = day_first
         self._wb: Workbook | None = None
         self._dirty = False
         self._tab_title = "Jawaban Formulir 1"
@@ -166,6 +180,9 @@ class LocalBackend:
             response_tab=s.source.response_tab,
             thumbnail_max_bytes=s.source.thumbnail_max_bytes,
             titles=[t for f in fields(QuestionTitles) for t in s.question_titles().candidates(f.name)],
+            timestamp_titles=s.question_titles().timestamp,
+            tz=s.tz,
+            day_first=s.source.day_first,
         )
 
     # --- reading ------------------------------------------------------------------------
@@ -248,6 +265,8 @@ class LocalBackend:
             return tuple(_cap(cell_text(row[i])) if i < len(row) else "" for i in range(len(src_header)))
 
         have = {ident_reg(r) for r in existing[1:]}
+        ts = next((i for i, t in enumerate(src_header) if normalise_title(t) in self._ts_titles), None)
+        stamps: dict[tuple[str, ...], list[str]] | None = None  # identity without timestamp → timestamps
         next_row = len(existing) + 1
         self._ident_cols = cols
         for row in src_rows[1:]:
@@ -256,6 +275,15 @@ class LocalBackend:
                 full[ident] = {src_header[i]: row[i] for i in range(min(len(row), len(src_header)))}
             if not any(ident) or ident in have:
                 continue
+            minute = self._minute(ident[ts], lost_seconds=True) if ts is not None else None
+            if minute is not None:  # the same response re-saved without its seconds?
+                if stamps is None:
+                    stamps = {}
+                    for r in existing[1:]:
+                        i = ident_reg(r)
+                        stamps.setdefault(i[:ts] + i[ts + 1:], []).append(i[ts])
+                if any(self._minute(t) == minute for t in stamps.get(ident[:ts] + ident[ts + 1:], ())):
+                    continue
             have.add(ident)
             for i, c in enumerate(cols):
                 if c is not None and i < len(row) and cell_text(row[i]) != "":
@@ -264,6 +292,19 @@ class LocalBackend:
             next_row += 1
             self._dirty = True
         return full
+
+    def _minute(self, text: str, lost_seconds: bool = False) -> str | None:
+        """The UTC minute of a timestamp cell; None when unreadable (or, with
+        *lost_seconds*, when it has seconds)."""
+        if self._tz is None:
+            return None
+        try:
+            stamp = parse_timestamp(text, tz=self._tz, day_first=self._day_first)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if lost_seconds and not minute_only(stamp):
+            return None
+        return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
 
     def _restore_long_text(self, table: SheetTable, full: dict[tuple[str, ...], dict[str, Any]]) -> None:
         if not full:
