@@ -7,8 +7,8 @@ Encodings, in the order they decide:
 
 1. a byte-order mark: UTF-8 (Google's download, Excel "CSV UTF-8"), UTF-16 LE/BE (Excel
    "Unicode Text", LibreOffice "Unicode");
-2. valid UTF-8 without a mark and without NUL bytes (Google Forms / Sheets download,
-   LibreOffice default);
+2. valid UTF-8 without a mark, unless NUL bytes show UTF-16 (Google Forms / Sheets download,
+   LibreOffice default); an encoded lone surrogate (a cut emoji) becomes U+FFFD;
 3. otherwise detection by charset-normalizer among what spreadsheet programs on an
    Indonesian or Western Windows/Linux PC write without a mark — Windows-1252 (Excel
    "CSV") and UTF-16 without a mark — accepted only below :data:`MAX_CHAOS`. Anything
@@ -73,16 +73,30 @@ def decode_export(data: bytes, path: Path) -> str:
                 return data.decode(encoding)
             except UnicodeDecodeError:
                 raise _refuse(path, f"berkas bertanda {encoding.upper()} tetapi isinya rusak") from None
-    if b"\x00" not in data:  # NUL bytes in a text file mean UTF-16 without a mark
+    if not _looks_utf16(data):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        try:  # UTF-8 whose only flaw is an encoded lone surrogate (a cut emoji in a bad export)
+            data.decode("utf-8", errors="surrogatepass")
+        except UnicodeDecodeError:
+            pass
+        else:  # replaced as this reader always did, so such rows keep their keys
+            return data.decode("utf-8", errors="replace")
     best = from_bytes(data, cp_isolation=list(DETECTED), threshold=MAX_CHAOS).best()
     if best is None or best.encoding not in DETECTED:
         raise _refuse(path, "bukan UTF-8, UTF-16 maupun Windows-1252 (Excel \"CSV\"), "
                             "atau sebagian isinya rusak")
     return str(best)
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a mark: mostly-Latin text leaves a NUL in every other byte (a stray
+    NUL in a UTF-8 file, which the reader drops, does not count)."""
+    head = data[:4096]
+    half = max(1, len(head) // 2)
+    return max(head[0::2].count(0), head[1::2].count(0)) / half > 0.3
 
 
 def _title_hits(cells: Iterable[str], wanted: set[str]) -> int:
