@@ -10,7 +10,6 @@ sequence and never reuses a number, even one whose row was deleted.
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -293,3 +293,20 @@ def test_only_a_copy_without_seconds_within_the_minute_is_the_same_response():
     assert match_resaved([sub("a", at.replace(second=5))], ledger) == {}  # it has seconds: a real response
     assert match_resaved([sub("a", minute + timedelta(minutes=1))], ledger) == {}  # another minute
     assert match_resaved([sub("a", minute, "new")], ledger) == {}  # other content
+
+
+def test_form_start_is_a_date_in_the_configuration(tmp_path):
+    from datetime import date
+
+    from siapmas_sync.errors import ConfigError
+
+    p = tmp_path / "siapmas.toml"
+    p.write_text("[source]\n", encoding="utf-8")
+    assert load_settings(p, environ={}).source.form_start == date(2020, 1, 1)
+    p.write_text("[source]\nform_start = 2026-03-01\n", encoding="utf-8")
+    assert load_settings(p, environ={}).source.form_start == date(2026, 3, 1)
+    assert load_settings(p, environ={"SIAPMAS_SOURCE__FORM_START": "2025-07-17"}).source.form_start == date(2025, 7, 17)
+    p.write_text('[source]\nform_start = "kemarin"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_settings(p, environ={})
+    assert "source.form_start" in str(e.value)
