@@ -128,6 +128,20 @@ def test_re_exports_in_other_encodings_cost_no_number(project):
     assert len(names) == 8 and "Dewi “Ayu” Lestari" in names  # no garbled twin rows
 
 
+def test_the_utf8_export_after_an_excel_unicode_text_one_costs_no_number(project):
+    """The reported sequence: Excel's "Unicode Text" first, the UTF-8 download later."""
+    responses = project.parent.parent / "examples" / "responses.csv"
+    responses.write_bytes(export(sample_rows(), **EXPORTS["excel-unicode-text"]))
+    sync(project)
+    items = json.loads(run_cli(project, "status", "--json").stdout)
+    numbered = {r: k for r, k in PINNED_KEYS.items() if r != 6}  # row 6 repeats row 5: a duplicate
+    assert [i["key"] for i in items] == list(numbered.values())
+    for data in (SAMPLE.read_bytes(), export(sample_rows(), **EXPORTS["excel-indonesia-semicolon"])):
+        responses.write_bytes(data)
+        assert json.loads(sync(project).stdout)["new"] == []
+        assert [i["key"] for i in json.loads(run_cli(project, "status", "--json").stdout)] == list(numbered.values())
+
+
 def test_a_file_that_cannot_be_decoded_is_refused_with_advice(project):
     responses = project.parent.parent / "examples" / "responses.csv"
     text = "Timestamp,Nama,Kronologi, Waktu dan Tempat\n28/11/2026 08.00.00,Zażółć gęślą jaźń,Łódź źle\n" * 40
