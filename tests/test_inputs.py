@@ -324,3 +324,25 @@ def test_form_start_is_a_date_in_the_configuration(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_settings(p, environ={})
     assert "source.form_start" in str(e.value)
+
+
+def test_rows_pasted_again_without_seconds_are_not_new_on_either_backend(world):
+    """Staff paste a re-saved copy of the responses (timestamps without seconds) under the
+    originals: nothing is numbered, nothing is a DUPLIKAT, the originals keep their numbers."""
+    from datetime import timedelta
+
+    t0 = datetime(2026, 11, 27, 9, 0, 33, tzinfo=WIB)
+    kron = "Jalan rusak di Desa Kemlagi sejak Oktober 2026, berlubang di depan balai desa."
+    rows = [[(t0 + timedelta(minutes=m)).strftime("%d/%m/%Y %H.%M.%S"), n, "0812-3456-7890", "", f"{kron} {n}", ""]
+            for m, n in ((0, "Ani"), (7, "Budi"))]
+    world.add_responses(rows)
+    first = world.engine().cycle()
+    assert first.new == ["0001/SIAPMAS/2026", "0002/SIAPMAS/2026"]
+    events = len(world.tab("Riwayat"))
+    world.add_responses([[r[0][:-3], *r[1:]] for r in reversed(rows)])  # "27/11/2026 09.00"
+    again = world.engine().cycle()
+    assert again.new == [] and again.duplicates == [] and again.row_errors == []
+    assert len(world.tab("Riwayat")) == events and len(world.tab("Buku Agenda")) == 3
+    numbers = {(r["Nama"], r.get("No. Agenda")) for r in world.responses() if r.get("No. Agenda")}
+    assert numbers == {("Ani", "0001/SIAPMAS/2026"), ("Budi", "0002/SIAPMAS/2026")}
+    assert all(r.get("Tahap") != "DUPLIKAT" for r in world.responses())
