@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import ConfigError
 from .intake.headers import QuestionTitles
+from .intake.received import DEFAULT_FORM_START
 from .models import Kop
+from .numbering import template_problem
 
 ENV_PREFIX = "SIAPMAS_"
 DEFAULT_CONFIG_NAMES = ("siapmas.toml", "config/siapmas.toml")
@@ -44,6 +47,9 @@ class SourceConfig(_Section):
     # both: which tab holds the responses ("" = "Form Responses 1" / "Jawaban Formulir 1")
     response_tab: str = ""
     day_first: bool = True  # Indonesian sheets write 28/11/2026; US sheets 11/28/2026
+    # the day the form opened: an earlier timestamp is implausible (a finding; the item is
+    # numbered by the time the worker first saw it, see intake/received.py)
+    form_start: date = DEFAULT_FORM_START
     # google backend
     spreadsheet_id: str = ""
     evidence_folder_id: str = ""
@@ -77,23 +83,18 @@ class OutputConfig(_Section):
 
 
 class NumberingConfig(_Section):
-    template: str = "{seq:04d}/SIAPMAS/{year}"
+    # kode and unit come first: the template is checked with their values
     kode_klasifikasi: str = "000.8.3.4"
     unit: str = "416-050"
+    template: str = "{seq:04d}/SIAPMAS/{year}"
     duplicate_window_minutes: int = Field(30, ge=0)
 
     @field_validator("template")
     @classmethod
-    def _template_renders(cls, v: str) -> str:
-        try:
-            rendered = v.format(seq=1, year=2026, kode="000.8.3.4", unit="416-050")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"template tidak valid ({exc}); placeholder yang tersedia: "
-                "{seq}, {year}, {kode}, {unit}, mis. '{seq:04d}/SIAPMAS/{year}'"
-            ) from None
-        if "1" not in rendered:
-            raise ValueError("template harus memuat {seq}")
+    def _template_reads_back(cls, v: str, info: ValidationInfo) -> str:
+        problem = template_problem(v, info.data.get("kode_klasifikasi", "000.8.3.4"), info.data.get("unit", "416-050"))
+        if problem:
+            raise ValueError(problem)
         return v
 
 

@@ -45,6 +45,16 @@ class ParsedResponses:
     header_error: HeaderError | None = None
     header_map: HeaderMap | None = None  # which column holds each question (preflight warnings)
 
+    def adopt(self, same: Mapping[str, str]) -> None:
+        """Rows that are responses the ledger already has under another key (new key → the
+        ledger's, see intake.resaved) become known rows of those responses."""
+        if not same:
+            return
+        for s in self.submissions:
+            if s.key in same:
+                self.known.setdefault(same[s.key], s.source_row)
+        self.submissions = [s for s in self.submissions if s.key not in same]
+
     def row_of(self) -> dict[str, int]:
         """Key → 0-based data row of every response read (known and new)."""
         out = {k: n - 2 for k, n in self.known.items()}

@@ -33,6 +33,7 @@ from .documents_check import check_documents, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
 from .intake import ParseOptions, check_completeness, parse_responses
+from .intake.resaved import match_resaved, minute_only
 from .ledger import Ledger, from_iso, items, outbox
 from .logs import mask_text
 from .errors import SiapmasError
@@ -56,7 +57,7 @@ from .sheetplan import (
 )
 from .cycleread import CycleReaders, ParsedResponses
 from .binding import bind_source
-from .numberguard import ShownNumbers, agenda_pattern, check_shown
+from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
 
 log = logging.getLogger("siapmas.engine")
 
@@ -193,7 +194,7 @@ class Engine:
         self._sweep()
         bind_source(self.ledger, self.s)
         snap, shown = self._read()
-        self._check_numbers(snap, shown)
+        guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
         parsed: ParsedResponses = snap.responses
         if parsed.header_error is not None:
@@ -201,6 +202,8 @@ class Engine:
         report.warnings = cycle_warnings(self.s, parsed.header_map)
         for w in report.warnings:
             log.warning("%s", w)
+        self._recognise_resaved(parsed)
+        self._skip_changed_rows(parsed, guard)
         report.row_errors = parsed.errors
         for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
@@ -247,6 +250,7 @@ class Engine:
             day_first=self.s.source.day_first,
             sheet_tz=sheet_tz,
             now=self.clock(),
+            form_start=self.s.source.form_start,
             ignore_titles=STATUS_COLUMNS,
             known=known,
         )
@@ -259,10 +263,10 @@ class Engine:
         snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB], readers)
         return snap, readers.shown
 
-    def _check_numbers(self, snap: Snapshot, shown: ShownNumbers) -> None:
-        """The number guard (numberguard): stop before numbering when the sheet shows
-        numbers the ledger does not know; rows that show a number but changed since are
-        reported instead of numbered again; the sheet's highest numbers floor the counters."""
+    def _check_numbers(self, shown: ShownNumbers) -> NumberCheck:
+        """The number guard (numberguard): stop before anything is decided when the sheet
+        shows numbers the ledger does not know; the sheet's highest numbers floor the
+        counters."""
         n = self.s.numbering
         counters = self.ledger.counters()
         check = check_shown(shown, agenda_pattern(n.template, n.kode_klasifikasi, n.unit), counters)
@@ -270,11 +274,19 @@ class Engine:
         if refusal is not None:
             raise refusal
         self.registrar.floors = check.floors
-        if check.changed_rows:
-            parsed: ParsedResponses = snap.responses
-            skip = {row for row, _ in check.changed_rows}
+        return check
+
+    @staticmethod
+    def _skip_changed_rows(parsed: ParsedResponses, check: NumberCheck) -> None:
+        """Rows that show a number the ledger knows but are not its response any more
+        (answers edited, a copy pasted) are reported, never numbered again. Re-saved rows
+        were recognised as their responses before (intake.resaved)."""
+        new_rows = {s.source_row for s in parsed.submissions}
+        changed = [(row, number) for row, number in check.changed_rows if row in new_rows]
+        if changed:
+            skip = {row for row, _ in changed}
             parsed.submissions = [s for s in parsed.submissions if s.source_row not in skip]
-            parsed.errors = parsed.errors + check.row_errors()
+            parsed.errors = parsed.errors + NumberCheck(changed_rows=changed).row_errors()
 
     def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
         """Every row of a response tab read in full (:class:`KeepAll`), parsed (recover)."""
@@ -284,9 +296,19 @@ class Engine:
 
     # --- registration ----------------------------------------------------------------
 
+    def _recognise_resaved(self, parsed: ParsedResponses) -> None:
+        """Rows re-exported without the seconds of their timestamp are the responses the
+        ledger already has, not new ones (intake.resaved)."""
+        maybe = [s for s in parsed.submissions if minute_only(s.received_at)]
+        if maybe:
+            ledger = self.ledger.form_times({s.content_hash for s in maybe})
+            parsed.adopt(match_resaved(maybe, ledger, parsed.known))
+
     def _register_new(self, subs: Sequence[Submission], report: CycleReport) -> None:
         known = self.ledger.known_keys()
-        new = sorted((s for s in subs if s.key not in known), key=lambda s: (s.received_at, s.source_row))
+        now = self.clock()  # numbered in order of receipt (an implausible timestamp counts as now)
+        new = sorted((s for s in subs if s.key not in known),
+                     key=lambda s: (self.registrar.received(s, now), s.source_row))
         if not new:
             return
         found = self.backend.find_evidence(new)

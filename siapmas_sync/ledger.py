@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -59,7 +59,9 @@ responses = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("content_hash", String(64), nullable=False, index=True),
-    Column("received_at", String(32), nullable=False),  # UTC ISO-8601
+    # UTC ISO-8601: when it counts as received — the form's timestamp unless implausible
+    # (then when the worker first saw it, intake.received); the payload keeps the form's
+    Column("received_at", String(32), nullable=False),
     Column("payload", Text, nullable=False),  # the Submission as JSON
     Column("duplicate_of", String(64)),  # key of the first submission, when a resubmission
     Column("first_seen_at", String(32), nullable=False),
@@ -283,13 +285,14 @@ class Ledger:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
 
     def iter_items(self, columns: Sequence[str], batch: int = 2000) -> Iterator[Any]:
-        """Every item in agenda order with *columns*, plus ``received_at`` and ``nama`` of its
-        submission, fetched *batch* rows at a time: the write-back of a 100,000-item ledger
-        looks at each item once and never holds them all."""
+        """Every item in agenda order with *columns*, plus ``received_at`` (when it counts as
+        received, see intake.received) and ``nama`` of its submission, fetched *batch* rows at
+        a time: the write-back of a 100,000-item ledger looks at each item once and never
+        holds them all."""
         cols = [items.c[c] for c in columns if c not in ("year", "seq")]
         q = select(
             items.c.year, items.c.seq, *cols,
-            func.json_extract(responses.c.payload, "$.received_at").label("received_at"),
+            responses.c.received_at,
             func.json_extract(responses.c.payload, "$.nama").label("nama"),
         ).join(responses, responses.c.key == items.c.key)
         last: tuple[int, int] = (-1, -1)
@@ -363,12 +366,13 @@ class Ledger:
         return json.loads(row.payload)
 
     def payloads(self) -> dict[str, dict[str, Any]]:
-        """For every registered item, the two fields of its submission the registers show
-        ({"received_at", "nama"}), in one query. The rest of the submission (chronology,
-        contacts) stays in the database: at 100,000 items it would cost ~270 MB."""
+        """For every registered item, the two fields the registers show ({"received_at" — when
+        it counts as received, see intake.received —, "nama"}), in one query. The rest of the
+        submission (chronology, contacts) stays in the database: at 100,000 items it would
+        cost ~270 MB."""
         q = select(
             responses.c.key,
-            func.json_extract(responses.c.payload, "$.received_at").label("received_at"),
+            responses.c.received_at,
             func.json_extract(responses.c.payload, "$.nama").label("nama"),
         ).where(responses.c.key.in_(select(items.c.key)))
         with self.engine.connect() as conn:
@@ -407,6 +411,20 @@ class Ledger:
     @staticmethod
     def last_event(conn: Connection, key: str) -> Any:
         return conn.execute(select(events).where(events.c.key == key).order_by(events.c.id.desc()).limit(1)).first()
+
+    def form_times(self, hashes: Collection[str]) -> dict[str, list[tuple[str, datetime]]]:
+        """Content hash → (key, the form's own timestamp) of every response with one of
+        *hashes* (intake.resaved)."""
+        out: dict[str, list[tuple[str, datetime]]] = {}
+        wanted = list(hashes)
+        stamp = func.json_extract(responses.c.payload, "$.received_at").label("stamp")
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                q = select(responses.c.key, responses.c.content_hash, stamp).where(
+                    responses.c.content_hash.in_(wanted[start : start + 500]))
+                for r in conn.execute(q):
+                    out.setdefault(r.content_hash, []).append((r.key, from_iso(r.stamp)))
+        return out
 
     def duplicate_agendas(self) -> list[Any]:
         """(key, agenda_no) of every resubmission: the key of the duplicate response and the

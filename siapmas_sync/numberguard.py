@@ -21,28 +21,12 @@ Everything here is plain data in, plain data out; the engine feeds it.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import LedgerError
 from .models import RowError
-
-
-def agenda_pattern(template: str, kode: str, unit: str) -> re.Pattern[str]:
-    """A regex that reads seq and year back out of a displayed agenda number."""
-    out = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template):
-        out.append(re.escape(literal))
-        if name == "seq":
-            out.append(r"(?P<seq>\d+)")
-        elif name == "year":
-            out.append(r"(?P<year>\d{4})")
-        elif name == "kode":
-            out.append(re.escape(kode))
-        elif name == "unit":
-            out.append(re.escape(unit))
-    return re.compile("^" + "".join(out) + "$")
+from .numbering import agenda_pattern
 
 
 def read_number(pattern: re.Pattern[str], text: str) -> tuple[int, int] | None:

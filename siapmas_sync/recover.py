@@ -18,7 +18,6 @@ screen and in each item's ``DIPULIHKAN`` event, never invented:
 
 from __future__ import annotations
 
-import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -36,10 +35,12 @@ from .config import Settings
 from .engine import BAD_ROW_LABEL, DUPLIKAT_TEXT, Engine, agenda_folder
 from .errors import LedgerError
 from .intake import check_completeness
+from .intake.received import effective_received
 from .kendali import KENDALI_TAB, truthy
 from .ledger import Ledger, counters, events, items, responses, utc_iso
 from .models import Submission
-from .numberguard import agenda_pattern, read_number
+from .numbering import agenda_pattern
+from .numberguard import read_number
 from .register import STAGE_REGISTERED, perihal_from
 from .routing import suggest_routing
 from .sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB, cell_text, header_key
@@ -252,8 +253,9 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
             if agenda not in key_of:
                 report.problems.append(f"Baris {s.source_row}: duplikat dari {agenda}, tetapi {agenda} tidak ditemukan.")
                 continue
+            received = effective_received(s.received_at, now, settings.source.form_start, tz)
             conn.execute(insert(responses).values(
-                key=s.key, content_hash=s.content_hash, received_at=utc_iso(s.received_at),
+                key=s.key, content_hash=s.content_hash, received_at=utc_iso(received),
                 payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=key_of[agenda], first_seen_at=utc_iso(now)))
             report.duplicates += 1
         _set_counters(conn, sheet, engine, pattern, key_of, report)
@@ -308,8 +310,10 @@ def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agend
     folder = engine.out_dir / str(year) / agenda_folder(agenda)
     docs = {name: str((folder / f).relative_to(engine.out_dir)) for name, f in DOCS if (folder / f).is_file()}
     routing = suggest_routing(s.kronologi, engine.routing)
+    # when it counts as received (an implausible form timestamp: when the secretariat got it)
+    received = effective_received(s.received_at, registered_at, engine.s.source.form_start, tz)
     conn.execute(insert(responses).values(
-        key=s.key, content_hash=s.content_hash, received_at=utc_iso(s.received_at),
+        key=s.key, content_hash=s.content_hash, received_at=utc_iso(received),
         payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=None, first_seen_at=utc_iso(registered_at)))
     conn.execute(insert(items).values(
         key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(registered_at),

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from . import codec
 from .config import Settings
 from .intake import check_completeness
+from .intake.received import effective_received
 from .ledger import counters, events, from_iso, items, outbox, responses, utc_iso
 from .logs import mask_text
 from .models import Evidence, Finding, Submission
@@ -115,10 +116,12 @@ class Registrar:
                 out.append(Registered(agenda_of.get(sub.key, "")))
                 continue
             already.add(sub.key)
+            received = self.received(sub, now)
             original = next((k for k, at in originals.get(sub.content_hash, ())
-                             if abs(at - sub.received_at) <= window), None) if window else None
+                             if abs(at - received) <= window), None) if window else None
             rows.responses.append({
-                "key": sub.key, "content_hash": sub.content_hash, "received_at": utc_iso(sub.received_at),
+                # the time it counts as received (intake.received); the payload keeps the form's
+                "key": sub.key, "content_hash": sub.content_hash, "received_at": utc_iso(received),
                 "payload": codec.dumps(codec.submission_to_dict(sub)), "duplicate_of": original,
                 "first_seen_at": utc_iso(now),
             })
@@ -134,18 +137,21 @@ class Registrar:
                 ))
                 out.append(Registered(agenda, original))
                 continue
-            originals.setdefault(sub.content_hash, []).append((sub.key, sub.received_at))
-            agenda_of[sub.key] = agenda = self._new_item(conn, rows, seqs, sub, evidence, ev_findings, now)
+            originals.setdefault(sub.content_hash, []).append((sub.key, received))
+            agenda_of[sub.key] = agenda = self._new_item(conn, rows, seqs, sub, received, evidence, ev_findings, now)
             out.append(Registered(agenda))
         self._write(conn, rows, seqs)
         return out
 
-    def _new_item(self, conn: Connection, rows: _Rows, seqs: dict[int, int], sub: Submission,
+    def received(self, sub: Submission, first_seen: datetime) -> datetime:
+        """When *sub* counts as received (its timestamp unless implausible, see intake.received)."""
+        return effective_received(sub.received_at, first_seen, self.s.source.form_start, self.tz)
+
+    def _new_item(self, conn: Connection, rows: _Rows, seqs: dict[int, int], sub: Submission, received: datetime,
                   evidence: list[Evidence], ev_findings: list[Finding], now: datetime) -> str:
-        # the year of receipt; a timestamp far in the future (a wrong clock or a bad
-        # export) must not open a future year's sequence: then the year is today's
-        stamp = sub.received_at if sub.received_at <= now + timedelta(days=1) else now
-        year = stamp.astimezone(self.tz).year
+        # the year of receipt; an implausible timestamp (1970, a wrong clock, a bad export)
+        # opens no past or future year's sequence: *received* is then when we first saw it
+        year = received.astimezone(self.tz).year
         if year not in seqs:
             last = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).scalar() or 0
             seqs[year] = max(last, self.floors.get(year, 0))
@@ -166,7 +172,7 @@ class Registrar:
             "evidence": codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
             "documents": "{}", "print_batch": None, "pesan": "", "kendali_state": "{}",
         })
-        rows.events.append(_event(sub.key, sub.received_at, STAGE_RECEIVED, None, STAGE_RECEIVED, "Pelapor",
+        rows.events.append(_event(sub.key, received, STAGE_RECEIVED, None, STAGE_RECEIVED, "Pelapor",
                                   "formulir", "Diterima dari Google Formulir"))
         rows.events.append(_event(sub.key, now, STAGE_REGISTERED, STAGE_RECEIVED, STAGE_REGISTERED, SYSTEM_ACTOR,
                                   "sistem", f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}"))

@@ -9,17 +9,22 @@ cell actually changed, so a cycle with no new input leaves the file byte-for-byt
 It is never replaced while Excel/LibreOffice has it open, nor when someone saved it
 after the cycle read it (:mod:`siapmas_sync.register_guard`): the write then waits for
 the next cycle, which reads the operator's save first.
+An export re-saved by a spreadsheet that dropped the seconds of the timestamps is the same
+responses, not new rows (see :mod:`siapmas_sync.intake.resaved`). How the responses file
+is decoded (encodings, delimiters) is :mod:`.csvtext`.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -30,28 +35,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Settings
 from ..errors import SourceError
-from ..intake import match_local_evidence
+from ..intake import QuestionTitles, match_local_evidence, normalise_title, parse_timestamp
+from ..intake.resaved import minute_only
 from ..models import Evidence, Finding, SheetTable, Submission
 from ..register_guard import Fingerprint, fingerprint_of, read_register, replace_register
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
+from .csvtext import read_csv
 
 #: Characters that make a spreadsheet treat text as a formula (CSV/XLSX injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    """Rows of a CSV as Google Forms / Sheets download it (UTF-8 with or without BOM)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(
-            f"Berkas jawaban {path} tidak dapat dibaca: {exc.strerror}",
-            "Periksa [source] responses di konfigurasi; unduh ulang dari Google Formulir "
-            "(Jawaban → Unduh jawaban (.csv)).",
-        ) from None
-    text = data.decode("utf-8-sig", errors="replace").replace("\x00", "")
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
 
 
 def _pick_tab(wb: Workbook, wanted: str, path: Path) -> Worksheet:
@@ -160,12 +153,22 @@ class LocalBackend:
         *,
         response_tab: str = "",
         thumbnail_max_bytes: int = 5_000_000,
+        titles: Sequence[str] = (),
+        timestamp_titles: Sequence[str] = (),
+        tz: ZoneInfo | None = None,
+        day_first: bool = True,
     ) -> None:
         self.responses_path = responses
         self.evidence_dir = evidence_dir
         self.register_path = register
         self.response_tab = response_tab
         self.thumbnail_max_bytes = thumbnail_max_bytes
+        self.titles = tuple(titles)  # the form's question titles: they decide a CSV's delimiter
+        # how to read the timestamp column: a re-saved export whose timestamps lost their
+        # seconds is recognised by the mirror instead of being appended a second time
+        self._ts_titles = {normalise_title(t) for t in timestamp_titles}
+        self._tz = tz
+        self._day_first = day_first
         self._wb: Workbook | None = None
         self._dirty = False
         self._tab_title = "Jawaban Formulir 1"
@@ -181,6 +184,10 @@ class LocalBackend:
             s.source.register_file,
             response_tab=s.source.response_tab,
             thumbnail_max_bytes=s.source.thumbnail_max_bytes,
+            titles=[t for f in fields(QuestionTitles) for t in s.question_titles().candidates(f.name)],
+            timestamp_titles=s.question_titles().timestamp,
+            tz=s.tz,
+            day_first=s.source.day_first,
         )
 
     # --- reading ------------------------------------------------------------------------
@@ -194,7 +201,7 @@ class LocalBackend:
             )
         if p.suffix.lower() in (".xlsx", ".xlsm"):
             return read_xlsx(p, self.response_tab)
-        return (self.response_tab or "Jawaban Formulir 1"), read_csv(p)
+        return (self.response_tab or "Jawaban Formulir 1"), read_csv(p, self.titles)
 
     def _open_register(self) -> Workbook:
         try:
@@ -272,6 +279,8 @@ class LocalBackend:
             return tuple(_cap(cell_text(row[i])) if i < len(row) else "" for i in range(len(src_header)))
 
         have = {ident_reg(r) for r in existing[1:]}
+        ts = next((i for i, t in enumerate(src_header) if normalise_title(t) in self._ts_titles), None)
+        stamps: dict[tuple[str, ...], list[str]] | None = None  # identity without timestamp → timestamps
         next_row = len(existing) + 1
         self._ident_cols = cols
         for row in src_rows[1:]:
@@ -280,6 +289,15 @@ class LocalBackend:
                 full[ident] = {src_header[i]: row[i] for i in range(min(len(row), len(src_header)))}
             if not any(ident) or ident in have:
                 continue
+            minute = self._minute(ident[ts], lost_seconds=True) if ts is not None else None
+            if minute is not None:  # the same response re-saved without its seconds?
+                if stamps is None:
+                    stamps = {}
+                    for r in existing[1:]:
+                        i = ident_reg(r)
+                        stamps.setdefault(i[:ts] + i[ts + 1:], []).append(i[ts])
+                if any(self._minute(t) == minute for t in stamps.get(ident[:ts] + ident[ts + 1:], ())):
+                    continue
             have.add(ident)
             for i, c in enumerate(cols):
                 if c is not None and i < len(row) and cell_text(row[i]) != "":
@@ -288,6 +306,19 @@ class LocalBackend:
             next_row += 1
             self._dirty = True
         return full
+
+    def _minute(self, text: str, lost_seconds: bool = False) -> str | None:
+        """The UTC minute of a timestamp cell; None when unreadable (or, with
+        *lost_seconds*, when it has seconds)."""
+        if self._tz is None:
+            return None
+        try:
+            stamp = parse_timestamp(text, tz=self._tz, day_first=self._day_first)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if lost_seconds and not minute_only(stamp):
+            return None
+        return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
 
     def _restore_long_text(self, table: SheetTable, full: dict[tuple[str, ...], dict[str, Any]]) -> None:
         if not full:

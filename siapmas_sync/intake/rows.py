@@ -24,12 +24,13 @@ import math
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from siapmas_sync.intake.contact import check_email, normalise_phone
 from siapmas_sync.intake.headers import HeaderMap, QuestionTitles, map_headers
+from siapmas_sync.intake.received import DEFAULT_FORM_START, RECEIPT_TOLERANCE, timestamp_oddity
 from siapmas_sync.intake.timestamps import TimestampError, parse_timestamp
 from siapmas_sync.logs import mask_text
 from siapmas_sync.models import CATATAN, Finding, RowError, Submission
@@ -37,7 +38,7 @@ from siapmas_sync.models import CATATAN, Finding, RowError, Submission
 __all__ = ["ParseOptions", "parse_responses", "cell_text", "split_bukti", "FUTURE_TOLERANCE"]
 
 #: A timestamp further in the future than this gets a "waktu" note (clock/format problem).
-FUTURE_TOLERANCE = timedelta(days=1)
+FUTURE_TOLERANCE = RECEIPT_TOLERANCE
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -53,7 +54,9 @@ class ParseOptions:
     tz: ZoneInfo
     day_first: bool = True
     sheet_tz: ZoneInfo | None = None
-    now: datetime | None = None  # injectable clock for the "future timestamp" note
+    now: datetime | None = None  # injectable clock: when the rows are first seen (timestamp notes)
+    #: ``[source] form_start``: a timestamp before it is not plausible (intake.received)
+    form_start: date | None = DEFAULT_FORM_START
     ignore_titles: tuple[str, ...] = ()  # our own status columns (No. Agenda, Tahap, …)
     #: keys already in the ledger: such a row is only identified (its key and row), which
     #: keeps a 100,000-row sheet from being re-parsed (phone, e-mail, hashes) every cycle
@@ -231,12 +234,13 @@ def _parse_row(
     telepon, f_tel = normalise_phone(telepon_raw)
     email, f_mail = check_email(email_raw)
     findings.extend(f for f in (f_tel, f_mail) if f is not None)
-    if received_at - now > FUTURE_TOLERANCE:
+    oddity = timestamp_oddity(received_at, now, opts.form_start, opts.tz)
+    if oddity is not None:
         findings.append(
             Finding(
                 "waktu",
-                f"{ts_title} {received_at:%d/%m/%Y %H.%M} berada di masa depan; periksa jam "
-                "server, zona waktu atau urutan tanggal/bulan di konfigurasi.",
+                f"{ts_title} {received_at:%d/%m/%Y %H.%M} tidak wajar ({oddity}); aduan dicatat "
+                "dengan waktu diterima sekretariat.",
                 CATATAN,
             )
         )
