@@ -18,6 +18,7 @@ screen and in each item's ``DIPULIHKAN`` event, never invented:
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
