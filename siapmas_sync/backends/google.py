@@ -92,6 +92,7 @@ class GoogleBackend:
         response_tab: str = "",
         evidence_folder_id: str = "",
         upload_folder_id: str = "",
+        rekap_folder_id: str = "",
         endpoint: str = "",
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
@@ -113,7 +114,7 @@ class GoogleBackend:
         self.retry = retry or RetryPolicy()
         self.cache_dir = cache_dir
         self.thumbnail_max_bytes = thumbnail_max_bytes
-        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + ([SCOPE_DRIVE_FILE] if upload_folder_id else [])
+        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + ([SCOPE_DRIVE_FILE] if upload_folder_id or rekap_folder_id else [])
         self.credentials = make_credentials(key, scopes)
         self.session = EndpointSession(self.credentials, endpoint, timeout)
         self.gc = gspread.Client(auth=self.credentials, session=self.session)
@@ -135,6 +136,7 @@ class GoogleBackend:
             response_tab=src.response_tab,
             evidence_folder_id=src.evidence_folder_id,
             upload_folder_id=src.upload_folder_id,
+            rekap_folder_id=s.rekap.drive_folder_id,
             endpoint=src.google_endpoint,
             timeout=src.timeout_seconds,
             retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
@@ -435,17 +437,21 @@ class GoogleBackend:
         real = sniff_mime(head)
         return (path if real and real.startswith("image/") else None), (real if real and real.startswith("image/") else None)
 
-    def publish(self, files: Sequence[Path]) -> list[str]:
-        """Upload generated PDFs to the configured Drive folder (idempotent by name)."""
-        if not self.upload_folder_id:
+    def publish(self, files: Sequence[Path], *, folder_id: str | None = None) -> list[str]:
+        """Upload generated files to the configured Drive folder (idempotent by name): the
+        documents' ``upload_folder_id``, or *folder_id* (the recap's folder) under their own
+        file names."""
+        folder = folder_id or self.upload_folder_id
+        if not folder:
             return [str(f) for f in files]
         links = []
         for f in files:
-            name = f"{f.parent.name}-{f.name}"
-            q = f"'{self.upload_folder_id}' in parents and name = '{name}' and trashed = false"
+            name = f.name if folder_id else f"{f.parent.name}-{f.name}"
+            q = f"'{folder}' in parents and name = '{name}' and trashed = false"
             found = self._drive_call("folder unggah", lambda: self.files.list(q=q, fields="files(id,webViewLink)", pageSize=1))
             existing = (found or {}).get("files", [])
-            media = MediaFileUpload(str(f), mimetype="application/pdf", resumable=False)
+            mime = _XLSX_MIME if f.suffix == ".xlsx" else "application/pdf"
+            media = MediaFileUpload(str(f), mimetype=mime, resumable=False)
             if existing:  # the same document re-rendered (e.g. rahasia switched on): replace its content
                 fid = existing[0]["id"]
                 self._drive_call("folder unggah", lambda: self.files.update(fileId=fid, media_body=media, fields="id"))
@@ -453,13 +459,16 @@ class GoogleBackend:
                 continue
             created = self._drive_call(
                 "folder unggah",
-                lambda: self.files.create(body={"name": name, "parents": [self.upload_folder_id]}, media_body=media, fields="id,webViewLink"),
+                lambda: self.files.create(body={"name": name, "parents": [folder]}, media_body=media, fields="id,webViewLink"),
             )
             links.append((created or {}).get("webViewLink") or (created or {}).get("id", ""))
         return links
 
     def close(self) -> None:
         self.session.close()
+
+
+_XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _new_sheet_id(title: str, taken: set[int]) -> int:

@@ -362,13 +362,14 @@ def writes_to_memory() -> Iterator[dict[Path, bytes]]:
         _memory.reset(token)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write *data* to *path* atomically: temp file in the same directory, fsync, replace.
 
     Parent directories are created. Readers see either the old file or the complete new
     one, never a partial file; on any error the temp file is removed and the old file
     (if any) is untouched. Inside :func:`durable_together` the flush to disk is deferred
-    to the end of the block (one flush for all the files written there).
+    to the end of the block (one flush for all the files written there). *mode* (e.g.
+    ``0o600``) replaces the default permissions (shared: 0666 less the umask).
     """
     path = Path(path)
     memory = _memory.get()
@@ -386,7 +387,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; printed files are shared
+        os.chmod(tmp, 0o666 & ~umask if mode is None else mode)  # mkstemp makes 0600; printed files are shared
         os.replace(tmp, path)
     except BaseException:
         try:
