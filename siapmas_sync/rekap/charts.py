@@ -72,7 +72,7 @@ def _style_text(ax: Any) -> None:
 
 def trend_chart(by_month: Sequence[Mapping[str, Any]], title: str) -> bytes:
     """Received / finished / open per month: three lines told apart by style and marker."""
-    fig, ax = _figure(7.2, 2.9)
+    fig, ax = _figure(7.2, 2.5)
     labels = [m["label"] for m in by_month]
     x = list(range(len(labels)))
     series = (("received", "Diterima", "-", "o", _DARK), ("finished", "Selesai", "--", "s", _MID),
@@ -104,7 +104,7 @@ def _barh_labels(ax: Any, bars: Any, values: Sequence[int]) -> None:
 
 
 def _height(n: int) -> float:
-    return max(1.6, 0.6 + 0.24 * n)
+    return max(1.5, 0.55 + 0.165 * n)
 
 
 def akd_chart(suggested: Mapping[str, int], decided: Mapping[str, int], title: str) -> bytes:
@@ -112,7 +112,7 @@ def akd_chart(suggested: Mapping[str, int], decided: Mapping[str, int], title: s
     names = list(dict.fromkeys([*suggested, *decided]))
     names.sort(key=lambda n: (-(suggested.get(n, 0) + decided.get(n, 0)), n))
     names.reverse()  # largest at the top
-    fig, ax = _figure(7.2, _height(len(names) * 2))
+    fig, ax = _figure(7.2, _height(round(len(names) * 1.6)))
     y = list(range(len(names)))
     h = 0.38
     s_vals = [suggested.get(n, 0) for n in names]
@@ -171,7 +171,7 @@ def kecamatan_chart(by_kecamatan: Mapping[str, int], title: str) -> bytes:
 def sla_chart(sla: Mapping[str, Mapping[str, Any]], title: str) -> bytes:
     """Per stage: moves within the standard (white, dotted hatch) and beyond it (dark)."""
     names = list(sla)[::-1]
-    fig, ax = _figure(7.2, _height(len(names)))
+    fig, ax = _figure(7.2, _height(len(names)) + 0.5)
     y = list(range(len(names)))
     within = [sla[n]["within"] for n in names]
     beyond = [sla[n]["count"] - sla[n]["within"] for n in names]

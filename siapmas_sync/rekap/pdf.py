@@ -9,7 +9,7 @@ rahasia items arrive with their subject already hidden.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate, CondPageBreak, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle,
+    BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle,
 )
 
 from ..documents.common import (
@@ -74,10 +74,11 @@ def _p(text: object, style: ParagraphStyle, limit: int = 400) -> Paragraph:
 
 
 def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str, ParagraphStyle],
-           *, numeric_from: int = 1, bold_last: bool = False) -> Table:
+           *, text_cols: Collection[int] = (0,), bold_last: bool = False) -> Table:
+    """A bordered table: header row shaded; *text_cols* left-aligned, the rest (numbers) centred."""
     data = [[_p(h, st["head"]) for h in rows[0]]]
     for r in rows[1:]:
-        data.append([_p(v, st["cellc"] if i >= numeric_from else st["cell"]) for i, v in enumerate(r)])
+        data.append([_p(v, st["cell"] if i in text_cols else st["cellc"]) for i, v in enumerate(r)])
     t = Table(data, colWidths=list(widths), repeatRows=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, black), ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
@@ -125,7 +126,9 @@ def _minutes_id(m: float | None) -> str:
         return "-"
     total = int(round(m))
     h, mm_ = divmod(total, 60)
-    return f"{h} jam {mm_} menit" if h else f"{mm_} menit"
+    if h:
+        return f"{h} jam {mm_} menit" if mm_ else f"{h} jam"
+    return f"{mm_} menit"
 
 
 def _today_id(d: date) -> str:
@@ -153,8 +156,8 @@ def _section(story: list[Any], st: dict[str, ParagraphStyle], title: str, *parts
     head = _p(title, st["h"])
     if keep:
         story.append(KeepTogether([head, *parts]))
-    else:
-        story += [CondPageBreak(40 * mm), head, *parts]
+    else:  # long: the heading stays with its first part, the rest may flow on
+        story += [KeepTogether([head, parts[0]]), *parts[1:]]
 
 
 def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holders: Mapping[str, str],
@@ -221,7 +224,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     stage_rows += [(s, stage_holders.get(s, "-"), n) for s, n in fig["by_stage"].items()]
     _section(story, st, "4. Menurut tahap SOP",
              _chart(charts.stage_chart(fig["by_stage"], "Posisi aduan menurut tahap"), W),
-             _table(stage_rows, [W * 0.42, W * 0.43, W * 0.15], st, numeric_from=2))
+             _table(stage_rows, [W * 0.42, W * 0.43, W * 0.15], st, text_cols=(0, 1)))
 
     # 5. kecamatan
     kec = list(fig["by_kecamatan"].items())
@@ -229,8 +232,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     left, right = kec[:half], kec[half:] + [("", "")] * (2 * half - len(kec))
     kec_rows = [("Kecamatan", "Jumlah", "Kecamatan", "Jumlah")]
     kec_rows += [(a[0], a[1], b[0], b[1]) for a, b in zip(left, right)]
-    kt = _table(kec_rows, [W * 0.32, W * 0.18, W * 0.32, W * 0.18], st)
-    kt.setStyle(TableStyle([("ALIGN", (2, 1), (2, -1), "LEFT")]))
+    kt = _table(kec_rows, [W * 0.32, W * 0.18, W * 0.32, W * 0.18], st, text_cols=(0, 2))
     _section(story, st, "5. Menurut kecamatan",
              _chart(charts.kecamatan_chart(fig["by_kecamatan"], "Aduan menurut kecamatan"), W), kt,
              _p("Kecamatan dicari pada isian tempat formulir, lalu pada kronologi (tanpa membedakan huruf besar/kecil). "
@@ -254,7 +256,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
         rec = datetime.fromisoformat(o["received_at"])
         age = "-" if o["age_working_days"] is None else f"{o['age_working_days']} hari kerja"
         old_rows.append((o["agenda"], f"{rec:%d/%m/%Y}", o["stage"], o["holder"], age, truncate(o["perihal"], 120)))
-    parts: list[Any] = [_table(old_rows, [W * 0.17, W * 0.1, W * 0.17, W * 0.17, W * 0.1, W * 0.29], st, numeric_from=9)]
+    parts: list[Any] = [_table(old_rows, [W * 0.17, W * 0.1, W * 0.17, W * 0.17, W * 0.1, W * 0.29], st, text_cols=range(6))]
     if len(old_rows) == 1:
         parts = [_p("Tidak ada aduan yang masih terbuka.", st["body"])]
     _section(story, st, "7. Aduan terbuka paling lama", *parts, keep=False)
@@ -273,7 +275,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
                 lines.append((o["agenda"], o["stage"], h, late, truncate(o["perihal"], 100)))
                 shown += 1
         parts = [_table(holder_rows, [W * 0.8, W * 0.2], st), Spacer(1, 3 * mm),
-                 _table(lines, [W * 0.18, W * 0.2, W * 0.2, W * 0.14, W * 0.28], st, numeric_from=9)]
+                 _table(lines, [W * 0.18, W * 0.2, W * 0.2, W * 0.14, W * 0.28], st, text_cols=range(5))]
         if od["count"] > shown:
             parts.append(_p(f"… dan {od['count'] - shown} aduan terlambat lainnya (lihat berkas XLSX).", st["note"]))
     else:
