@@ -11,7 +11,7 @@ render it, so the three never disagree. Definitions (the README and the PDF say 
   items received, how many of those are now SELESAI, still open, or DITOLAK.
 * ``by_suggested_akd`` is the routing suggestion, ``by_akd`` what the officials decided
   (*Diteruskan ke*; "Belum diputuskan" while empty); ``by_stage`` the current stage.
-* ``by_kecamatan`` per :func:`.kecamatan.place_of`, every configured kecamatan listed.
+* ``by_kecamatan`` per :meth:`.kecamatan.Matcher.place`, every configured kecamatan listed.
 * ``sla``: for each stage with a time standard, the moves *out of* that stage recorded in
   the period, how many took no more working time (office hours, holidays skipped) than the
   standard, and the median in working minutes.
@@ -36,7 +36,7 @@ from typing import Any
 from ..models import KURANG
 from ..workflow import OfficeCalendar, Workflow, sla_status, working_time_between
 from ..workflow.stages import EXIT_DIKEMBALIKAN, EXIT_DITOLAK
-from .kecamatan import DEFAULT_KECAMATAN, LEBIH_DARI_SATU, TIDAK_DIKETAHUI, place_of
+from .kecamatan import DEFAULT_KECAMATAN, LEBIH_DARI_SATU, TIDAK_DIKETAHUI, Matcher
 from .source import ItemRow, RekapRows
 
 __all__ = ["BULAN_SINGKAT", "COMPLETENESS_CODES", "HIDDEN_PERIHAL", "Period", "compute", "month_add", "trend_months"]
@@ -154,7 +154,8 @@ def compute(
     stages = Counter(i.tahap for i in in_period)
     by_stage = {label: stages.pop(label, 0) for label in _stage_order(wf)}
     by_stage.update(sorted(stages.items()))  # labels renamed in configuration since
-    places = Counter(place_of(i.kronologi, i.place_fields, kecamatan) for i in in_period)
+    matcher = Matcher(kecamatan)
+    places = Counter(matcher.place(i.kronologi, i.place_fields) for i in in_period)
     by_kecamatan = {name: places.pop(name, 0) for name in kecamatan}
     by_kecamatan[LEBIH_DARI_SATU] = places.pop(LEBIH_DARI_SATU, 0)
     by_kecamatan[TIDAK_DIKETAHUI] = places.pop(TIDAK_DIKETAHUI, 0)

@@ -131,6 +131,13 @@ def _minutes_id(m: float | None) -> str:
     return f"{mm_} menit"
 
 
+def _late_id(minutes: int) -> str:
+    """Lateness in working time: "25 menit", "3 jam 5 menit", "1.362 jam kerja"."""
+    if minutes >= 24 * 60:
+        return f"{minutes // 60:,} jam kerja".replace(",", ".")
+    return _minutes_id(minutes)
+
+
 def _today_id(d: date) -> str:
     return f"{d.day} {BULAN[d.month - 1]} {d.year}"
 
@@ -215,9 +222,12 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     names = list(dict.fromkeys([*sug, *dec]))
     akd_rows = [("Alat Kelengkapan DPRD", "Usulan sistem", "Keputusan (diteruskan ke)")]
     akd_rows += [(n, sug.get(n, 0), dec.get(n, 0)) for n in names]
-    _section(story, st, "3. Menurut Alat Kelengkapan DPRD",
-             _chart(charts.akd_chart(sug, dec, "Usulan sistem dan keputusan pimpinan"), W),
-             _table(akd_rows, [W * 0.5, W * 0.25, W * 0.25], st))
+    if names:
+        _section(story, st, "3. Menurut Alat Kelengkapan DPRD",
+                 _chart(charts.akd_chart(sug, dec, "Usulan sistem dan keputusan pimpinan"), W),
+                 _table(akd_rows, [W * 0.5, W * 0.25, W * 0.25], st))
+    else:
+        _section(story, st, "3. Menurut Alat Kelengkapan DPRD", _p("Tidak ada aduan pada periode ini.", st["body"]))
 
     # 4. stage
     stage_rows = [("Tahap sekarang", "Pemegang", "Jumlah")]
@@ -271,7 +281,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
             for o in v:
                 if shown >= MAX_OVERDUE_ROWS:
                     break
-                late = _minutes_id(o["late_minutes"]) if o["late_minutes"] else "lewat 60 hari"
+                late = _late_id(o["late_minutes"]) if o["late_minutes"] else "lewat 60 hari"
                 lines.append((o["agenda"], o["stage"], h, late, truncate(o["perihal"], 100)))
                 shown += 1
         parts = [_table(holder_rows, [W * 0.8, W * 0.2], st), Spacer(1, 3 * mm),
