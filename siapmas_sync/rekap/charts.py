@@ -72,7 +72,7 @@ def _style_text(ax: Any) -> None:
 
 def trend_chart(by_month: Sequence[Mapping[str, Any]], title: str) -> bytes:
     """Received / finished / open per month: three lines told apart by style and marker."""
-    fig, ax = _figure(7.2, 2.5)
+    fig, ax = _figure(7.2, 2.7)
     labels = [m["label"] for m in by_month]
     x = list(range(len(labels)))
     series = (("received", "Diterima", "-", "o", _DARK), ("finished", "Selesai", "--", "s", _MID),
@@ -91,7 +91,7 @@ def trend_chart(by_month: Sequence[Mapping[str, Any]], title: str) -> bytes:
     ax.set_title(title, loc="left")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
-    ax.legend(loc="upper left", ncol=3, frameon=False, fontsize=7.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=7.5)  # below the months
     _style_text(ax)
     fig.tight_layout()
     return _png(fig)
@@ -112,9 +112,9 @@ def akd_chart(suggested: Mapping[str, int], decided: Mapping[str, int], title: s
     names = list(dict.fromkeys([*suggested, *decided]))
     names.sort(key=lambda n: (-(suggested.get(n, 0) + decided.get(n, 0)), n))
     names.reverse()  # largest at the top
-    fig, ax = _figure(7.2, _height(round(len(names) * 1.6)))
+    fig, ax = _figure(7.2, _height(round(len(names) * 2.2)))
     y = list(range(len(names)))
-    h = 0.38
+    h = 0.4
     s_vals = [suggested.get(n, 0) for n in names]
     d_vals = [decided.get(n, 0) for n in names]
     b1 = ax.barh([i + h / 2 for i in y], s_vals, height=h, color=_LIGHT, edgecolor=_DARK, hatch="////",

@@ -25,7 +25,7 @@ from reportlab.platypus import (
 )
 
 from ..documents.common import (
-    PagedCanvas, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, fit_text, para_markup, register_fonts,
+    PagedCanvas, SANS, SANS_BOLD, SERIF_BOLD, doc_info, fit_text, para_markup, register_fonts,
     tanggal_id, truncate,
 )
 from ..documents.drawing import FULL, GREY, KopFlowable
@@ -42,7 +42,7 @@ _MX = 15 * mm
 _MTOP = 12 * mm
 _MBOTTOM = 16 * mm
 _HEAD_BG = Color(0.88, 0.88, 0.88)
-MAX_OVERDUE_ROWS = 40
+OVERDUE_PER_HOLDER = 5
 
 
 class Signer:
@@ -265,7 +265,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     for o in fig["open_oldest"]:
         rec = datetime.fromisoformat(o["received_at"])
         age = "-" if o["age_working_days"] is None else f"{o['age_working_days']} hari kerja"
-        old_rows.append((o["agenda"], f"{rec:%d/%m/%Y}", o["stage"], o["holder"], age, truncate(o["perihal"], 120)))
+        old_rows.append((o["agenda"], f"{rec:%d/%m/%Y}", o["stage"], o["holder"], age, truncate(o["perihal"], 90)))
     parts: list[Any] = [_table(old_rows, [W * 0.17, W * 0.1, W * 0.17, W * 0.17, W * 0.1, W * 0.29], st, text_cols=range(6))]
     if len(old_rows) == 1:
         parts = [_p("Tidak ada aduan yang masih terbuka.", st["body"])]
@@ -276,18 +276,18 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     if od["count"]:
         holder_rows = [("Pemegang", "Terlambat")] + [(h, len(v)) for h, v in od["by_holder"].items()]
         lines = [("No. Agenda", "Tahap", "Pemegang", "Terlambat", "Perihal")]
-        shown = 0
-        for h, v in od["by_holder"].items():
-            for o in v:
-                if shown >= MAX_OVERDUE_ROWS:
-                    break
+        for h, v in od["by_holder"].items():  # the most late of each holder
+            for o in v[:OVERDUE_PER_HOLDER]:
                 late = _late_id(o["late_minutes"]) if o["late_minutes"] else "lewat 60 hari"
-                lines.append((o["agenda"], o["stage"], h, late, truncate(o["perihal"], 100)))
-                shown += 1
+                lines.append((o["agenda"], o["stage"], h, late, truncate(o["perihal"], 80)))
+        shown = len(lines) - 1
         parts = [_table(holder_rows, [W * 0.8, W * 0.2], st), Spacer(1, 3 * mm),
+                 _p(f"Paling lama terlambat, paling banyak {OVERDUE_PER_HOLDER} per pemegang:", st["body"]),
+                 Spacer(1, 1.5 * mm),
                  _table(lines, [W * 0.18, W * 0.2, W * 0.2, W * 0.14, W * 0.28], st, text_cols=range(5))]
         if od["count"] > shown:
-            parts.append(_p(f"… dan {od['count'] - shown} aduan terlambat lainnya (lihat berkas XLSX).", st["note"]))
+            parts.append(_p(f"… dan {od['count'] - shown} aduan terlambat lainnya (daftar lengkap di berkas XLSX, "
+                            "lembar \"Terlambat\").", st["note"]))
     else:
         parts = [_p("Tidak ada aduan yang terlambat.", st["body"])]
     _section(story, st, "8. Aduan terlambat menurut pemegang", *parts, keep=False)
