@@ -384,19 +384,19 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
 @cli.command()
 @click.option("--bulan", help="Rekap satu bulan, mis. 2026-11.")
 @click.option("--tahun", help="Rekap satu tahun, mis. 2026.")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Tanggal awal periode bebas.")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Tanggal akhir (termasuk).")
+@click.option("--from", "date_from", help="Tanggal awal periode bebas (2026-01-01 atau 01/01/2026).")
+@click.option("--to", "date_to", help="Tanggal akhir (termasuk).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Folder hasil (bawaan: <output>/rekap).")
 @click.option("--json", "as_json", is_flag=True, help="Cetak angka rekap dalam JSON.")
 @pass_ctx
-def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: datetime | None, date_to: datetime | None,
+def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: str | None, date_to: str | None,
           out_dir: Path | None, as_json: bool) -> None:
     """Rekapitulasi bulanan/tahunan untuk Pimpinan DPRD: PDF (dengan grafik) dan XLSX."""
     from .engine import build_workflow
     from .rekap.service import build_figures, parse_period, upload, write_recap
 
     s = c.settings
-    period = parse_period(bulan, tahun, date_from.date() if date_from else None, date_to.date() if date_to else None)
+    period = parse_period(bulan, tahun, date_from, date_to)
     wf, cal = build_workflow(s)
     now = datetime.now(s.tz)
     with c.ledger() as ledger:

@@ -267,7 +267,8 @@ def test_xlsx_has_the_same_figures_with_a_frozen_bold_header(project: Path, worl
 
 def test_period_errors_are_indonesian_with_advice(project: Path):
     for args in ([], ["--bulan", "2026-13"], ["--tahun", "26"], ["--bulan", "2026-01", "--tahun", "2026"],
-                 ["--from", "2026-03-01"], ["--from", "2026-03-02", "--to", "2026-03-01"]):
+                 ["--from", "2026-03-01"], ["--from", "2026-03-02", "--to", "2026-03-01"],
+                 ["--from", "kemarin", "--to", "2026-03-01"]):
         r = run_cli(project, "rekap", *args)
         assert r.returncode == 2, args
         assert "GALAT:" in r.stderr and "Saran:" in r.stderr and "Traceback" not in r.stderr, args

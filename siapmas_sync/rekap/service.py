@@ -39,8 +39,22 @@ class RekapError(SiapmasError):
     """A recap period or output the operator asked for cannot be used."""
 
 
-def parse_period(bulan: str | None, tahun: str | None, date_from: date | None, date_to: date | None) -> Period:
-    """Exactly one of --bulan, --tahun or --from with --to."""
+def _date(text: str, option: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            pass
+    raise RekapError(f"Tanggal {option} '{text}' tidak dikenali.", "Tulis 2026-01-31 atau 31/01/2026.")
+
+
+def parse_period(bulan: str | None, tahun: str | None, date_from: str | date | None,
+                 date_to: str | date | None) -> Period:
+    """Exactly one of --bulan, --tahun or --from with --to (dates as text or dates)."""
+    if isinstance(date_from, str):
+        date_from = _date(date_from, "--from")
+    if isinstance(date_to, str):
+        date_to = _date(date_to, "--to")
     given = sum(x is not None for x in (bulan, tahun)) + (date_from is not None or date_to is not None)
     if given != 1:
         raise RekapError("Pilih satu periode rekap.",
