@@ -297,8 +297,8 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     comp_rows = [("Kelengkapan laporan", "Jumlah", "% dari aduan")]
     comp_rows += [(label_, comp[code], _pct(comp[code], total)) for code, label_ in COMPLETENESS_CODES.items()]
     comp_rows.append(("Lengkap (tanpa kekurangan)", comp["lengkap"], _pct(comp["lengkap"], total)))
-    _section(story, st, "9. Kelengkapan laporan", _table(comp_rows, [W * 0.6, W * 0.2, W * 0.2], st))
-
-    story.append(_signature(st, W, tanggal, signer))
+    # the signature never stands alone on a page: it keeps the last section with it
+    story.append(KeepTogether([_p("9. Kelengkapan laporan", st["h"]), _table(comp_rows, [W * 0.6, W * 0.2, W * 0.2], st),
+                               _signature(st, W, tanggal, signer)]))
     doc.build(story, canvasmaker=_canvas_class(f"Rekapitulasi SIAPMAS — {label}"))
     return buf.getvalue()
