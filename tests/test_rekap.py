@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import stat
 from collections import Counter
 from datetime import date, datetime
@@ -77,14 +78,28 @@ def write_responses(project: Path, rows: list[tuple[Any, ...]], duplicate: bool 
             w.writerow([DUPLICATE_AT, nama, tel, mail, kron, LINK.format(DUPLICATE_OF) if bukti else "", place])
 
 
-@pytest.fixture
-def world(project: Path, make_engine, clock: Clock) -> dict[str, Any]:
-    """The fixture ledger: ROWS registered on Monday 2 March 2026 08:00 WIB, then steps
-    recorded at known times. Returns what the test needs to know (agenda numbers)."""
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The fixture ledger (built once for this module; no test changes it): ROWS
+    registered on Monday 2 March 2026 08:00 WIB, then steps recorded at known times."""
+    from siapmas_sync.backends.local import LocalBackend
+    from siapmas_sync.engine import Engine
+
+    from .conftest import REPO
+
+    root = tmp_path_factory.mktemp("rekap")
+    shutil.copytree(REPO / "config", root / "config")
+    shutil.copytree(REPO / "examples", root / "examples")
+    project = root / "config" / "demo.toml"
     write_responses(project, ROWS)
-    clock.now = REGISTERED
-    engine = make_engine(project, SIAPMAS_OUTPUT__DOCX="false", SIAPMAS_OUTPUT__PRINT_BATCH="false")
-    report = engine.cycle()
+    settings = load_settings(project, environ={"SIAPMAS_OUTPUT__DOCX": "false", "SIAPMAS_OUTPUT__PRINT_BATCH": "false"})
+    ledger = Ledger(settings.database_url())
+    backend = LocalBackend.from_settings(settings)
+    try:
+        report = Engine(settings, backend, ledger, clock=Clock(REGISTERED)).cycle()
+    finally:
+        backend.close()
+        ledger.close()
     assert len(report.new) == len(ROWS) and len(report.duplicates) == 1
     status = json.loads(run_cli(project, "status", "--json").stdout)
     by_time = {datetime.fromisoformat(i["received_at"]): i["agenda"] for i in status}
@@ -122,7 +137,18 @@ def world(project: Path, make_engine, clock: Clock) -> dict[str, Any]:
         row = ledger.find_item(agenda[RAHASIA_ROW], conn)
         rec.set_fields(conn, row, rahasia=True, by="Operator", channel="cli")
     ledger.close()
-    return {"agenda": agenda, "status": status}
+    return {"agenda": agenda, "status": status, "project": project}
+
+
+@pytest.fixture
+def world(built: dict[str, Any]) -> dict[str, Any]:
+    return built
+
+
+@pytest.fixture
+def project(built: dict[str, Any]) -> Path:
+    """The module's fixture project (replaces conftest's fresh copy of the sample)."""
+    return built["project"]
 
 
 def rekap_json(project: Path, *args: str) -> dict[str, Any]:
