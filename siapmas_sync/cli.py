@@ -159,6 +159,13 @@ def run(c: Ctx, once: bool) -> None:
             log.info(report.summary_id().replace("\n", " | "))
             for f in report.failures:
                 log.error("Sebagian siklus gagal: %s — Saran: %s", f.message, f.advice)
+            if s.rekap.bulanan:  # last month's recap on the first working day (see rekap/service.py)
+                from .rekap.service import monthly_recap
+
+                try:
+                    monthly_recap(s, ledger, backend, wf=engine.wf, cal=engine.cal, now=engine.clock())
+                except SiapmasError as exc:  # retried at the next interval (no file yet)
+                    log.error("Rekap bulanan gagal: %s — %s", exc, exc.advice)
         except Exception as exc:  # reported as a sentence (traceback in the private log), retried next interval
             err = failures.explain(exc, command="run")
             log.error("Siklus gagal: %s — Saran: %s (dicoba lagi pada interval berikutnya)", err.message, err.advice)
@@ -375,6 +382,47 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
     click.echo(f"{len(rows)} aduan pada periode {start:%d/%m/%Y}–{end:%d/%m/%Y}.")
     click.echo(f"PDF : {pdf}")
     click.echo(f"XLSX: {xlsx}")
+
+
+@cli.command()
+@click.option("--bulan", help="Rekap satu bulan, mis. 2026-11.")
+@click.option("--tahun", help="Rekap satu tahun, mis. 2026.")
+@click.option("--from", "date_from", help="Tanggal awal periode bebas (2026-01-01 atau 01/01/2026).")
+@click.option("--to", "date_to", help="Tanggal akhir (termasuk).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Folder hasil (bawaan: <output>/rekap).")
+@click.option("--json", "as_json", is_flag=True, help="Cetak angka rekap dalam JSON.")
+@pass_ctx
+def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: str | None, date_to: str | None,
+          out_dir: Path | None, as_json: bool) -> None:
+    """Rekapitulasi bulanan/tahunan untuk Pimpinan DPRD: PDF (dengan grafik) dan XLSX."""
+    from .engine import build_workflow
+    from .rekap.service import build_figures, parse_period, upload, write_recap
+
+    s = c.settings
+    period = parse_period(bulan, tahun, date_from, date_to)
+    wf, cal = build_workflow(s)
+    now = datetime.now(s.tz)
+    with c.ledger() as ledger:
+        fig = build_figures(s, ledger, period, wf=wf, cal=cal, now=now)
+    with c.lock():  # it writes into the output folder the worker keeps tidy
+        pdf, xlsx = write_recap(s, fig, period, out_dir or (s.output.dir / "rekap"), wf=wf, today=now.date())
+    links: list[str] = []
+    if s.rekap.drive_folder_id and s.source.backend == "google":
+        backend = open_backend(s)
+        try:
+            links = upload(s, backend, [pdf, xlsx])
+        finally:
+            backend.close()
+    if as_json:
+        click.echo(json.dumps({**fig, "files": {"pdf": str(pdf), "xlsx": str(xlsx)}, "links": links},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Rekap {fig['period']['label']}: {fig['total']} aduan, {fig['finished']} selesai, "
+               f"{fig['open']} masih terbuka, {fig['overdue']['count']} terlambat.")
+    click.echo(f"PDF : {pdf}")
+    click.echo(f"XLSX: {xlsx}")
+    for link in links:
+        click.echo(f"Drive: {link}")
 
 
 @cli.command()

@@ -27,6 +27,7 @@ from .intake.headers import QuestionTitles
 from .intake.received import DEFAULT_FORM_START
 from .models import Kop
 from .numbering import template_problem
+from .rekap.kecamatan import DEFAULT_KECAMATAN, DEFAULT_PLACE_TITLES
 
 ENV_PREFIX = "SIAPMAS_"
 DEFAULT_CONFIG_NAMES = ("siapmas.toml", "config/siapmas.toml")
@@ -178,6 +179,23 @@ class TemplatesConfig(_Section):
     penandatangan_jabatan: str = "Sekretaris DPRD Kabupaten Mojokerto"
 
 
+class RekapConfig(_Section):
+    """The monthly / yearly recap (`rekap`; `run` makes last month's on the first working day)."""
+
+    # canonical kecamatan -> other spellings; a plain list of names is accepted too
+    kecamatan: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_KECAMATAN.items()})
+    kolom_tempat: list[str] = Field(default_factory=lambda: list(DEFAULT_PLACE_TITLES))  # place-question title words
+    bulanan: bool = True  # `run` writes the previous month's recap on the first working day
+    drive_folder_id: str = ""  # google: upload the recap's PDF and XLSX to this Drive folder
+
+    @field_validator("kecamatan", mode="before")
+    @classmethod
+    def _names_or_table(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return {str(name): [] for name in v}
+        return v
+
+
 class Settings(_Section):
     """The whole configuration, with paths already resolved."""
 
@@ -195,6 +213,7 @@ class Settings(_Section):
     workflow: WorkflowConfig = Field(default_factory=WorkflowConfig)
     kerahasiaan: PrivacyConfig = Field(default_factory=PrivacyConfig)
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
+    rekap: RekapConfig = Field(default_factory=RekapConfig)
 
     # filled by load_settings, not by the file
     config_path: Path | None = None

@@ -102,8 +102,9 @@ class Backend(Protocol):
         """Locate each submission's evidence: {submission key: (evidence, findings)}."""
         ...
 
-    def publish(self, files: Sequence[Path]) -> list[str]:
-        """Make generated documents reachable for officials; return one link/path each."""
+    def publish(self, files: Sequence[Path], *, folder_id: str | None = None) -> list[str]:
+        """Make generated documents reachable for officials; return one link/path each
+        (*folder_id*: a Drive folder other than the documents' one, e.g. the recap's)."""
         ...
 
     def close(self) -> None: ...

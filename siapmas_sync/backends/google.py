@@ -100,6 +100,7 @@ class GoogleBackend:
         evidence_folder_id: str = "",
         upload_folder_id: str = "",
         backup_folder_id: str = "",
+        rekap_folder_id: str = "",
         endpoint: str = "",
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
@@ -121,8 +122,9 @@ class GoogleBackend:
         self.retry = retry or RetryPolicy()
         self.cache_dir = cache_dir
         self.thumbnail_max_bytes = thumbnail_max_bytes
-        # drive.file only when the worker creates files: generated PDFs, ledger backups
-        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + ([SCOPE_DRIVE_FILE] if upload_folder_id or backup_folder_id else [])
+        # drive.file only when the worker creates files: generated PDFs, ledger backups, recaps
+        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + (
+            [SCOPE_DRIVE_FILE] if upload_folder_id or backup_folder_id or rekap_folder_id else [])
         self.credentials = make_credentials(key, scopes)
         self.session = EndpointSession(self.credentials, endpoint, timeout)
         self.gc = gspread.Client(auth=self.credentials, session=self.session)
@@ -145,6 +147,7 @@ class GoogleBackend:
             evidence_folder_id=src.evidence_folder_id,
             upload_folder_id=src.upload_folder_id,
             backup_folder_id=s.backup.drive_folder_id,
+            rekap_folder_id=s.rekap.drive_folder_id,
             endpoint=src.google_endpoint,
             timeout=src.timeout_seconds,
             retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
@@ -454,11 +457,15 @@ class GoogleBackend:
         real = sniff_mime(head)
         return (path if real and real.startswith("image/") else None), (real if real and real.startswith("image/") else None)
 
-    def publish(self, files: Sequence[Path]) -> list[str]:
-        """Upload generated PDFs to the configured Drive folder (idempotent by name)."""
-        if not self.upload_folder_id:
+    def publish(self, files: Sequence[Path], *, folder_id: str | None = None) -> list[str]:
+        """Upload generated files to the configured Drive folder (idempotent by name): the
+        documents' ``upload_folder_id``, or *folder_id* (the recap's folder) under their own
+        file names."""
+        folder = folder_id or self.upload_folder_id
+        if not folder:
             return [str(f) for f in files]
-        return [self.upload(f, self.upload_folder_id, f"{f.parent.name}-{f.name}", "application/pdf", "folder unggah")
+        return [self.upload(f, folder, f.name if folder_id else f"{f.parent.name}-{f.name}",
+                            _XLSX_MIME if f.suffix == ".xlsx" else "application/pdf", "folder unggah")
                 for f in files]
 
     def upload(self, path: Path, folder_id: str, name: str, mimetype: str, what: str, resumable: bool = False) -> str:
@@ -504,3 +511,6 @@ class GoogleBackend:
 
     def close(self) -> None:
         self.session.close()
+
+
+_XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -385,7 +385,7 @@ class LocalBackend:
             for s in submissions
         }
 
-    def publish(self, files: Sequence[Path]) -> list[str]:
+    def publish(self, files: Sequence[Path], *, folder_id: str | None = None) -> list[str]:
         return [str(f) for f in files]
 
     def close(self) -> None:

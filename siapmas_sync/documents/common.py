@@ -363,13 +363,14 @@ def writes_to_memory() -> Iterator[dict[Path, bytes]]:
         _memory.reset(token)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write *data* to *path* atomically: temp file in the same directory, fsync, replace.
 
     Parent directories are created. Readers see either the old file or the complete new
     one, never a partial file; on any error the temp file is removed and the old file
     (if any) is untouched. Inside :func:`durable_together` the flush to disk is deferred
-    to the end of the block (one flush for all the files written there).
+    to the end of the block (one flush for all the files written there). *mode* (e.g.
+    ``0o600``) replaces the default permissions (shared: 0666 less the umask).
     """
     path = Path(path)
     memory = _memory.get()
@@ -385,7 +386,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.flush()
             if deferred is None:
                 os.fsync(fh.fileno())
-        chmod_private(tmp)  # owner-only whatever the umask: documents hold personal data
+        if mode is None:
+            chmod_private(tmp)  # owner-only whatever the umask: documents hold personal data
+        else:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -222,10 +222,16 @@ def add_working_time(cal: OfficeCalendar, start: datetime, duration: timedelta) 
 
 
 def working_time_between(cal: OfficeCalendar, start: datetime, end: datetime) -> timedelta:
-    """Working time from ``start`` to ``end``; negative when ``end`` is before ``start``."""
+    """Working time from ``start`` to ``end``; negative when ``end`` is before ``start``.
+
+    Spans of more than a few days are counted from per-year tables of working seconds
+    (a recap measures thousands of moves, the SLA clock items months old); short ones
+    day by day."""
     a, b = cal.local(start), cal.local(end)
     if b < a:
         return -working_time_between(cal, b, a)
+    if (b.date() - a.date()).days > 7 and a.year > 2000:
+        return _worked_until(cal, b) - _worked_until(cal, a)
     total = timedelta(0)
     for o, c in _days(cal, a.date()):
         if o >= b:
@@ -294,6 +300,41 @@ def _before_year(cal: OfficeCalendar, year: int) -> int:
 
 def _upto(cal: OfficeCalendar, d: date) -> int:
     return _before_year(cal, d.year) + _year_table(cal, d.year)[d.timetuple().tm_yday - 1]
+
+
+def _open_seconds(cal: OfficeCalendar, d: date) -> int:
+    iv = cal.interval(d)
+    return 0 if iv is None else int((iv[1] - iv[0]).total_seconds())
+
+
+@lru_cache(maxsize=256)
+def _seconds_table(cal: OfficeCalendar, year: int) -> tuple[int, ...]:
+    """Working seconds from 1 January up to and including each day of ``year``."""
+    out, n, d = [], 0, date(year, 1, 1)
+    while d.year == year:
+        n += _open_seconds(cal, d)
+        out.append(n)
+        d += timedelta(days=1)
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _seconds_before_year(cal: OfficeCalendar, year: int) -> int:
+    """Working seconds from 1 January 2000 to the end of ``year - 1``."""
+    if year <= 2000:
+        return 0
+    return _seconds_before_year(cal, year - 1) + _seconds_table(cal, year - 1)[-1]
+
+
+def _worked_until(cal: OfficeCalendar, t: datetime) -> timedelta:
+    """Working time from 1 January 2000 to ``t`` (local): whole days before ``t``'s day
+    from the tables, plus the part of ``t``'s own office hours already passed."""
+    d = t.date()
+    yday = d.timetuple().tm_yday
+    before = _seconds_before_year(cal, d.year) + (_seconds_table(cal, d.year)[yday - 2] if yday > 1 else 0)
+    iv = cal.interval(d)
+    part = timedelta(0) if iv is None else min(max(t - iv[0], timedelta(0)), iv[1] - iv[0])
+    return timedelta(seconds=before) + part
 
 
 # --- holidays ---------------------------------------------------------------------------
