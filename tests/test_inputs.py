@@ -62,7 +62,7 @@ def export(rows: list[list[str]], encoding: str, delimiter: str = ",", bom: bool
 
 
 def keys_of(path: Path) -> dict[int, str]:
-    s = load_settings(REPO / "config" / "siapmas.toml", environ={})
+    s = load_settings(REPO / "config" / "demo.toml", environ={})
     titles = s.question_titles()
     rows = read_csv(path, [t for f in ("timestamp", "nama", "telepon", "email", "kronologi", "bukti")
                            for t in titles.candidates(f)])
@@ -123,7 +123,7 @@ def test_re_exports_in_other_encodings_cost_no_number(project):
         out = json.loads(sync(project).stdout)
         assert out["new"] == [], name
         assert agendas(project) == first, name
-    register = openpyxl.load_workbook(project.parent.parent / "var" / "register.xlsx")
+    register = openpyxl.load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx")
     names = [r[1] for r in register["Jawaban Formulir 1"].iter_rows(min_row=2, values_only=True)]
     assert len(names) == 8 and "Dewi “Ayu” Lestari" in names  # no garbled twin rows
 
@@ -192,7 +192,7 @@ def test_a_numbering_template_that_cannot_number_is_refused_at_load(project, tem
     assert "GALAT" in r.stderr and "[numbering.template]" in r.stderr and says in r.stderr
     assert "{seq:04d}/SIAPMAS/{year}" in r.stderr  # what is allowed, with an example
     assert "Saran" in r.stderr
-    assert not (project.parent.parent / "var" / "siapmas.db").exists()  # nothing was numbered
+    assert not (project.parent.parent / "var" / "demo" / "siapmas.db").exists()  # nothing was numbered
 
 
 def test_a_template_with_classification_and_unit_still_numbers(project):
@@ -221,7 +221,7 @@ def test_implausible_timestamps_are_numbered_when_received_and_agree_everywhere(
         assert datetime.fromisoformat(item["received_at"]).year == year  # when the secretariat got it
         notes = [f["message"] for f in item["findings"] if f["code"] == "waktu"]
         assert len(notes) == 1 and f"Cap waktu {odd}" in notes[0] and "tidak wajar" in notes[0]
-    book = openpyxl.load_workbook(project.parent.parent / "var" / "register.xlsx")["Buku Agenda"]
+    book = openpyxl.load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx")["Buku Agenda"]
     received = [r[1] for r in book.iter_rows(min_row=2, values_only=True)]
     assert len(received) == 2 and all(t.split()[0].endswith(f"/{year}") for t in received)
     r = run_cli(project, "buku-agenda", "--from", f"{year}-01-01", "--to", f"{year}-12-31")
@@ -247,7 +247,7 @@ def resaved(rows: list[list[str]]) -> list[list[str]]:
 
 
 def tabs(config: Path) -> dict[str, list[tuple]]:
-    wb = openpyxl.load_workbook(config.parent.parent / "var" / "register.xlsx")
+    wb = openpyxl.load_workbook(config.parent.parent / "var" / "demo" / "register.xlsx")
     return {ws.title: [r for r in ws.iter_rows(values_only=True)] for ws in wb}
 
 
@@ -281,7 +281,7 @@ def test_a_register_rebuilt_from_a_re_saved_export_shows_the_original_numbers(pr
     responses = project.parent.parent / "examples" / "responses.csv"
     sync(project)
     events, status = len(tabs(project)["Riwayat"]), status_by_name(project)
-    (project.parent.parent / "var" / "register.xlsx").unlink()
+    (project.parent.parent / "var" / "demo" / "register.xlsx").unlink()
     responses.write_bytes(export(resaved(sample_rows()), "utf-8"))
     out = json.loads(sync(project).stdout)
     assert out["new"] == [] and out["duplicates"] == []
