@@ -73,7 +73,9 @@ class NumberCheck:
         for year in sorted(self.unknown):
             nums = sorted(self.unknown[year])
             shown = ", ".join(str(n) for n in nums[:5]) + (" …" if len(nums) > 5 else "")
-            parts.append(f"tahun {year}: nomor {shown} (buku besar baru sampai {counters.get(year, 0)})")
+            last = counters.get(year, 0)
+            known = f"buku besar baru sampai nomor {last}" if last else "buku besar ini belum memberi nomor tahun itu"
+            parts.append(f"tahun {year}: nomor {shown} ({known})")
         return LedgerError(
             "Spreadsheet menampilkan nomor agenda yang tidak dikenal buku besar ("
             + "; ".join(parts) + "). Tidak ada nomor baru yang diberikan, agar tidak ada nomor ganda.",

@@ -74,7 +74,7 @@ class RecoveryReport:
         if self.to_render:
             lines.append(f"Dokumen dibuat ulang pada siklus berikutnya untuk {len(self.to_render)} butir.")
         if self.lost:
-            lines.append("Yang hilang (juga dicatat di Riwayat butirnya):")
+            lines.append("Yang hilang (yang menyangkut satu butir juga dicatat di Riwayat butir itu):")
             lines.extend(f"  - {p}" for p in self.lost)
         if self.problems:
             lines.append("Tidak dapat dipulihkan / perlu diperiksa:")

@@ -642,9 +642,21 @@ def test_main_serves_a_state_file(tmp_path):
         assert key["type"] == "service_account" and key["token_uri"] == url + "/token"
         gc_ = clients.gspread_client(key, url)
         titles = [f["name"] for f in gc_.list_spreadsheet_files()]
-        assert titles == ["SIAPMAS Aspirasi"]
-        ws = gc_.open("SIAPMAS Aspirasi").worksheet("Form Responses 1")
+        assert titles == ["SIAPMAS (Jawaban)"]  # the bundled sample, as README's trial says
+        ws = gc_.open("SIAPMAS (Jawaban)").worksheet("Form Responses 1")
         assert ws.row_values(1)[0] == "Timestamp"
+        # the configuration it prints is one `doctor` accepts (README: "Trying Google mode without Google")
+        lines = []
+        while not lines or not lines[-1].startswith("dir = "):
+            lines.append(proc.stdout.readline().rstrip("\n"))
+        block = "\n".join(lines[next(i for i, x in enumerate(lines) if x == "[source]"):])
+        (tmp_path / "config").mkdir()
+        config = tmp_path / "config" / "standin.toml"
+        config.write_text(block + "\n", encoding="utf-8")
+        doctor = subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), "doctor"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        assert "Spreadsheet dapat ditulis" in doctor.stdout and "Traceback" not in doctor.stderr
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
