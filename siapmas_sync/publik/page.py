@@ -180,6 +180,6 @@ def write_files(folder: Path, rows: Sequence[PublicRow], *, instansi: str, konta
     """Write the page and the CSV atomically; return their paths."""
     html = render_html(rows, instansi=instansi, kontak=kontak, generated=generated).encode("utf-8")
     paths = [folder / HTML_NAME, folder / CSV_NAME]
-    atomic_write_bytes(paths[0], html, mode=0o644)
-    atomic_write_bytes(paths[1], render_csv(rows), mode=0o644)
+    atomic_write_bytes(paths[0], html)  # owner-only like every output (copied to a website by staff)
+    atomic_write_bytes(paths[1], render_csv(rows))
     return paths
