@@ -211,3 +211,27 @@ def test_google_writes_the_public_spreadsheet_once_per_change(tmp_path, clock) -
             assert writes() == 1
         finally:
             world.close()
+
+
+def test_google_public_sheet_not_shared_is_a_notice_and_retried(tmp_path, clock) -> None:
+    from .google_standin.server import GoogleStandin
+    from .worlds import SA_EMAIL, GoogleWorld
+
+    with GoogleStandin() as standin:
+        world = GoogleWorld(tmp_path, clock, standin)
+        try:
+            public = standin.create_spreadsheet("Status Aduan (publik)", {"Sheet1": [[]]})  # not shared yet
+            with world.config.open("a", encoding="utf-8") as fh:
+                fh.write(f'[publik]\nspreadsheet_id = "{public}"\n')
+            world.add_responses([["27/11/2026 09.12.05", "Budi Santoso", "0812-3456-7890", "budi@example.com",
+                                   "Tambang galian C liar di Desa Mojorejo sejak Senin pagi, truk lalu lalang.", ""]])
+            report = world.engine().cycle()
+            assert report.new == ["0001/SIAPMAS/2026"]  # numbering and write-back are not held up
+            assert any("Status publik di Google belum diperbarui" in n for n in report.notices), report.notices
+            standin.share(public, SA_EMAIL, "writer")
+            clock.now += timedelta(minutes=5)
+            report = world.engine().cycle()
+            assert not any("Status publik" in n for n in report.notices)
+            assert [r[0] for r in standin.get_values(public, "Status Aduan")] == ["No. Agenda", "0001/SIAPMAS/2026"]
+        finally:
+            world.close()
