@@ -78,9 +78,13 @@ def test_public_view_has_no_personal_data_even_for_rahasia(project, make_engine)
         assert_no_personal_data(text, perihal)
         assert "Komisi" not in text and "galian" not in text.lower()
 
+    html_file = folder / HTML_NAME
+    before = read_csv(project), html_file.stat().st_ino
     edit(project, GALIAN, Rahasia=True, Sifat="Rahasia")
     engine = make_engine(project)
     engine.cycle()
+    # not a public figure: the row, its "last update" and the files stay as they were
+    assert (read_csv(project), html_file.stat().st_ino) == before
     assert engine.ledger.iter_items(("rahasia",)).__next__().rahasia
     html = (folder / HTML_NAME).read_text(encoding="utf-8")
     assert_no_personal_data(html + (folder / CSV_NAME).read_text(encoding="utf-8-sig"), perihal)

@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, or_, select
+
 from ..config import Settings
 from ..errors import SiapmasError
-from ..ledger import Ledger
+from ..ledger import Ledger, events
 from .page import CSV_NAME, HTML_NAME, write_files
 from .view import LEDGER_COLUMNS, PublicRow, fingerprint, public_rows
 
@@ -31,6 +33,15 @@ class PublishResult:
     files: list[Path] = field(default_factory=list)  # written this cycle (empty: nothing changed)
     sheet_cells: int = 0
     notices: list[str] = field(default_factory=list)  # Google refused: retried next cycle
+
+
+def public_changes(ledger: Ledger) -> dict[str, str]:
+    """Item key → when a publicly shown figure last changed: a stage move (an exit and a
+    return included) or the handling AKD decided. One grouped query."""
+    moved = or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage, events.c.event == "TUJUAN")
+    q = select(events.c.key, func.max(events.c.at)).where(moved, events.c.event != "PERUBAHAN DITOLAK").group_by(events.c.key)
+    with ledger.engine.connect() as conn:
+        return {k: at for k, at in conn.execute(q)}
 
 
 class PublicStatus:
@@ -49,7 +60,7 @@ class PublicStatus:
         self._sheet: Any = None
 
     def rows(self) -> list[PublicRow]:
-        return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz)
+        return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz, public_changes(self.ledger))
 
     def publish(self, now: datetime) -> PublishResult:
         """Write what changed. An OSError of the local files propagates (the caller reports

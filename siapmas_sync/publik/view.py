@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from ..writeback import format_wib
 #: the columns of the CSV, the page and the public spreadsheet (Indonesian, as shown)
 PUBLIC_COLUMNS = ("No. Agenda", "Tanggal Diterima", "Tahap", "Ditangani oleh", "Pembaruan Terakhir")
 #: the only ledger columns read (``received_at`` comes with them, see Ledger.iter_items)
-LEDGER_COLUMNS = ("agenda_no", "tahap", "diteruskan_ke", "updated_at")
+LEDGER_COLUMNS = ("key", "agenda_no", "tahap", "diteruskan_ke", "stage_entered_at")
 NOT_YET = "-"  # no AKD decided yet (a routing suggestion is never shown)
 #: bump when the page or CSV layout changes, so every deployment regenerates once
 LAYOUT_VERSION = "1"
@@ -40,8 +40,11 @@ def _when(text: str, tz: Any) -> str:
     return format_wib(from_iso(text), tz)
 
 
-def public_row(row: Any, tz: Any) -> PublicRow:
-    """One ledger row (agenda_no, year, seq, tahap, diteruskan_ke, updated_at, received_at)."""
+def public_row(row: Any, tz: Any, changed_at: str | None = None) -> PublicRow:
+    """One ledger row (agenda_no, year, seq, tahap, diteruskan_ke, stage_entered_at,
+    received_at). *changed_at*: when a shown figure last changed (a stage move or the AKD
+    decided, see :func:`public_changes`); the stage's start otherwise. Other edits (sifat,
+    rahasia, notes) are not public and do not move it."""
     return PublicRow(
         agenda_no=row.agenda_no,
         year=int(row.year),
@@ -49,12 +52,13 @@ def public_row(row: Any, tz: Any) -> PublicRow:
         diterima=_when(row.received_at, tz),
         tahap=row.tahap,
         ditangani=(row.diteruskan_ke or "").strip() or NOT_YET,
-        diperbarui=_when(row.updated_at, tz),
+        diperbarui=_when(max(changed_at or "", row.stage_entered_at), tz),
     )
 
 
-def public_rows(ledger_rows: Iterable[Any], tz: Any) -> list[PublicRow]:
-    return [public_row(r, tz) for r in ledger_rows]
+def public_rows(ledger_rows: Iterable[Any], tz: Any, changes: Mapping[str, str] | None = None) -> list[PublicRow]:
+    changes = changes or {}
+    return [public_row(r, tz, changes.get(r.key)) for r in ledger_rows]
 
 
 def fingerprint(rows: Iterable[PublicRow], *extra: str) -> str:
