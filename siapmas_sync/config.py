@@ -196,6 +196,40 @@ class RekapConfig(_Section):
         return v
 
 
+class PublikConfig(_Section):
+    """The public status view without personal data (publik/): a static page + CSV, and
+    optionally a separate, publicly shared spreadsheet."""
+
+    enabled: bool = True
+    dir: Path | None = None  # None = <output dir>/publik
+    spreadsheet_id: str = ""  # google: a SEPARATE spreadsheet shared for anyone to view
+    tab: str = "Status Aduan"
+
+
+class WhatsAppConfig(_Section):
+    """WhatsApp Business Cloud API (wa/cloud.py); the token is read from the variable named
+    in token_env, never from this file."""
+
+    enabled: bool = False
+    phone_number_id: str = ""
+    token_env: str = "WHATSAPP_TOKEN"
+    api_version: str = "v21.0"
+    base_url: str = "https://graph.facebook.com"
+    timeout_seconds: float = Field(20.0, gt=0)
+
+    @field_validator("token_env")
+    @classmethod
+    def _not_a_siapmas_override(cls, v: str) -> str:
+        if v.upper().startswith(ENV_PREFIX):
+            raise ValueError(f"nama variabel '{v}' diawali {ENV_PREFIX}, yang dipakai untuk mengubah konfigurasi; "
+                             "pakai nama lain, mis. WHATSAPP_TOKEN")
+        return v
+
+
+class NotifyConfig(_Section):
+    whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)
+
+
 class Settings(_Section):
     """The whole configuration, with paths already resolved."""
 
@@ -214,6 +248,8 @@ class Settings(_Section):
     kerahasiaan: PrivacyConfig = Field(default_factory=PrivacyConfig)
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     rekap: RekapConfig = Field(default_factory=RekapConfig)
+    publik: PublikConfig = Field(default_factory=PublikConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     # filled by load_settings, not by the file
     config_path: Path | None = None
@@ -226,6 +262,19 @@ class Settings(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"zona waktu '{v}' tidak dikenal; contoh: 'Asia/Jakarta'") from None
         return v
+
+    @field_validator("publik")
+    @classmethod
+    def _publik_not_the_form_sheet(cls, v: PublikConfig, info: ValidationInfo) -> PublikConfig:
+        source = info.data.get("source")
+        if v.spreadsheet_id and source is not None and v.spreadsheet_id == source.spreadsheet_id:
+            raise ValueError(
+                "spreadsheet_id sama dengan [source] spreadsheet_id (spreadsheet jawaban formulir yang berisi data "
+                "pribadi pelapor). Status publik harus ditulis ke spreadsheet TERPISAH yang dibagikan untuk umum")
+        return v
+
+    def publik_dir(self) -> Path:
+        return self.publik.dir or self.output.dir / "publik"
 
     # --- conversions for the engine -------------------------------------------------
 
@@ -273,6 +322,7 @@ _PATH_KEYS = {
     ("routing", "table"),
     ("workflow", "holidays"),
     ("templates", "dir"),
+    ("publik", "dir"),
 }
 
 

@@ -32,6 +32,7 @@ from .documents.common import sweep_temp_files
 from .documents_check import check_documents, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
+from .publik import PublicStatus
 from .intake import ParseOptions, check_completeness, parse_responses
 from .intake.resaved import match_resaved, minute_only
 from .ledger import Ledger, from_iso, items, outbox
@@ -185,6 +186,7 @@ class Engine:
         self.registrar = Registrar(settings, self.routing, self.clock)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
+        self.publik = PublicStatus(settings, ledger)
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -219,7 +221,15 @@ class Engine:
             self._make_salinan(report)
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
+        self._publish_status(report)
         return report
+
+    def _publish_status(self, report: CycleReport) -> None:
+        """The public view without personal data (publik/), rewritten only when a figure changed."""
+        try:
+            report.notices.extend(self.publik.publish(self.clock()).notices)
+        except OSError as exc:
+            log.error("Halaman status publik gagal ditulis: %s", report.add_failure(exc, self.publik.folder))
 
     def _make_salinan(self, report: CycleReport) -> None:
         """Word copies last: officials see numbers and status first, and a backlog of copies

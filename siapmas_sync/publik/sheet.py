@@ -1,0 +1,42 @@
+"""The public table on a separate Google spreadsheet that the secretariat shares for
+anyone to view. Written through the Google backend's client (service account, retries,
+grid growth, RAW values so nothing becomes a formula): the whole table in one
+``values:batchUpdate`` per cycle in which a figure changed. Never the form's response
+spreadsheet (config refuses it at load)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..backends.google import GoogleBackend
+from ..backends.google_http import RetryPolicy, load_key
+from ..config import Settings
+from ..models import CellUpdate
+from ..sheetplan import TablePlan
+from .view import PUBLIC_COLUMNS, PublicRow
+
+
+class PublicSheet(GoogleBackend):
+    """A GoogleBackend on the public spreadsheet: it has no response tab to look for."""
+
+    def _pick_response_tab(self, tabs: dict[str, Any]) -> str:
+        return ""
+
+    @classmethod
+    def for_settings(cls, s: Settings) -> PublicSheet:
+        src = s.source
+        return cls(
+            spreadsheet_id=s.publik.spreadsheet_id,
+            key=load_key(s.credentials_path()),
+            endpoint=src.google_endpoint,
+            timeout=src.timeout_seconds,
+            retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
+        )
+
+    def write_table(self, tab: str, rows: Sequence[PublicRow]) -> int:
+        """Header and every row, written as RAW text; returns the cells written."""
+        table = [list(PUBLIC_COLUMNS)] + [list(r.cells()) for r in rows]
+        updates = [CellUpdate(tab, i, j, v) for i, cells in enumerate(table) for j, v in enumerate(cells)]
+        self.write([TablePlan(tab=tab, header=list(PUBLIC_COLUMNS), updates=updates)])
+        return len(updates)

@@ -1,0 +1,101 @@
+"""The engine's last step of a cycle: rebuild the public view when a figure changed.
+
+The fingerprint of what was last published is kept in the ledger's ``meta`` table, one
+per target (local files, public spreadsheet), so a target that failed is tried again next
+cycle while the other is left alone; deleted local files are written again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from ..config import Settings
+from ..errors import SiapmasError
+from ..ledger import Ledger, events
+from .page import CSV_NAME, HTML_NAME, write_files
+from .view import LEDGER_COLUMNS, PublicRow, fingerprint, public_rows
+
+log = logging.getLogger("siapmas.publik")
+
+META_LOCAL = "publik_local"
+META_SHEET = "publik_sheet"
+
+
+@dataclass
+class PublishResult:
+    files: list[Path] = field(default_factory=list)  # written this cycle (empty: nothing changed)
+    sheet_cells: int = 0
+    notices: list[str] = field(default_factory=list)  # Google refused: retried next cycle
+
+
+def public_changes(ledger: Ledger) -> dict[str, str]:
+    """Item key → when a publicly shown figure last changed: a stage move (an exit and a
+    return included) or the handling AKD decided. One grouped query."""
+    moved = or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage, events.c.event == "TUJUAN")
+    q = select(events.c.key, func.max(events.c.at)).where(moved, events.c.event != "PERUBAHAN DITOLAK").group_by(events.c.key)
+    with ledger.engine.connect() as conn:
+        return {k: at for k, at in conn.execute(q)}
+
+
+class PublicStatus:
+    """Publishes the public view of one ledger (local files; Google when configured)."""
+
+    def __init__(self, settings: Settings, ledger: Ledger,
+                 sheet_factory: Callable[[], Any] | None = None) -> None:
+        self.s = settings
+        self.ledger = ledger
+        self.folder = settings.publik_dir()
+        self._sheet_factory = sheet_factory
+        if sheet_factory is None and settings.publik.spreadsheet_id and settings.source.backend == "google":
+            from .sheet import PublicSheet
+
+            self._sheet_factory = lambda: PublicSheet.for_settings(settings)
+        self._sheet: Any = None
+
+    def rows(self) -> list[PublicRow]:
+        return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz, public_changes(self.ledger))
+
+    def publish(self, now: datetime) -> PublishResult:
+        """Write what changed. An OSError of the local files propagates (the caller reports
+        it as a failure of the disk); a Google refusal becomes a notice."""
+        out = PublishResult()
+        if not self.s.publik.enabled:
+            return out
+        rows = self.rows()
+        kop = self.s.kop
+        kontak = " · ".join(x for x in (kop.telepon, kop.email) if x)
+        local_fp = fingerprint(rows, kop.instansi, kontak)
+        files_there = all((self.folder / n).is_file() for n in (HTML_NAME, CSV_NAME))
+        if local_fp != self.ledger.get_meta(META_LOCAL) or not files_there:
+            out.files = write_files(self.folder, rows, instansi=kop.instansi, kontak=kontak, generated=now.astimezone(self.s.tz))
+            self._remember(META_LOCAL, local_fp)
+            log.info("Halaman status publik diperbarui: %s (%d aduan)", self.folder, len(rows))
+        if self._sheet_factory is not None:
+            sheet_fp = fingerprint(rows, self.s.publik.spreadsheet_id, self.s.publik.tab)
+            if sheet_fp != self.ledger.get_meta(META_SHEET):
+                try:
+                    if self._sheet is None:
+                        self._sheet = self._sheet_factory()
+                    out.sheet_cells = self._sheet.write_table(self.s.publik.tab, rows)
+                except SiapmasError as exc:
+                    out.notices.append(f"Status publik di Google belum diperbarui: {exc.message} {exc.advice} "
+                                       "(dicoba lagi pada siklus berikutnya)".replace("  ", " "))
+                    log.warning("%s", out.notices[-1])
+                else:
+                    self._remember(META_SHEET, sheet_fp)
+        return out
+
+    def _remember(self, name: str, value: str) -> None:
+        with self.ledger.tx() as conn:
+            self.ledger.set_meta(conn, name, value)
+
+    def close(self) -> None:
+        if self._sheet is not None:
+            self._sheet.close()
