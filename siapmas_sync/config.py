@@ -211,6 +211,11 @@ class EmailConfig(_Section):
     ca_file: Path | None = None  # extra CA to trust (a private relay; the tests' own CA)
     timeout_seconds: float = Field(30.0, gt=0)
 
+    @field_validator("ca_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return None if v == "" else v
+
 
 class NotifyConfig(_Section):
     """[notify]: replies to citizens (siapmas_sync/notify)."""

@@ -107,7 +107,7 @@ class SmtpChannel:
         if not env:
             raise ChannelConfigError("[notify.email] username diisi tetapi password_env kosong.",
                                      "Isi password_env dengan NAMA variabel lingkungan yang memuat kata sandi "
-                                     "aplikasi (mis. SIAPMAS_SMTP_PASSWORD), bukan kata sandinya.")
+                                     "aplikasi (mis. SMTP_PASSWORD; bukan SIAPMAS_…), bukan kata sandinya.")
         value = os.environ.get(env, "")
         if not value:
             raise ChannelConfigError(f"Variabel lingkungan {env} (kata sandi SMTP) tidak ada atau kosong.",
@@ -126,7 +126,7 @@ class SmtpChannel:
                 if c.security == "starttls":
                     smtp.starttls(context=self._context())
             if c.username:
-                smtp.login(c.username, self._password())
+                self._login(smtp, c.username, self._password())
         except smtplib.SMTPAuthenticationError as exc:
             raise ChannelConfigError(
                 f"Server SMTP {c.host} menolak login akun {c.username} ({_reason(exc.smtp_code, exc.smtp_error)}).",
@@ -143,6 +143,17 @@ class SmtpChannel:
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(mask_text(f"server SMTP tidak terjangkau: {exc}"), stop=True) from None
         return smtp
+
+    @staticmethod
+    def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+        """AUTH PLAIN when offered (one attempt: a wrong password is not retried with every
+        other mechanism, which providers count towards a lock-out), else smtplib's choice."""
+        smtp.ehlo_or_helo_if_needed()
+        if "plain" in smtp.esmtp_features.get("auth", "").lower().split():
+            smtp.user, smtp.password = user, password
+            smtp.auth("PLAIN", smtp.auth_plain)
+        else:
+            smtp.login(user, password)
 
     def send(self, out: Outgoing, now: datetime) -> None:
         if self._smtp is None:

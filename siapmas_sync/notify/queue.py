@@ -58,14 +58,14 @@ def message_domain(settings: Settings) -> str:
     return "localhost"
 
 
-def message_id(kind: str, key: str, domain: str, n: int = 1) -> str:
+def message_id(kind: str, key: str, domain: str, n: int | str = 1) -> str:
     """The stable Message-ID of the n-th message of *kind* about item *key*."""
-    suffix = f".{n}" if n > 1 else ""
+    suffix = "" if n == 1 else f".{n}"
     return f"<{kind}.{key[:24]}{suffix}@siapmas.{domain}>"
 
 
 def rows_for(settings: Settings, key: str, kind: str, payload: Mapping[str, Any], context: Mapping[str, Any],
-             now: datetime, n: int = 1) -> list[dict[str, Any]]:
+             now: datetime, n: int | str = 1) -> list[dict[str, Any]]:
     """The message rows due for one event (none when the kind is off or no valid address)."""
     if kind not in settings.notify.kinds:
         return []
@@ -92,8 +92,10 @@ def queue_registration(settings: Settings, key: str, payload: Mapping[str, Any],
 
 def queue_duplicate(settings: Settings, key: str, payload: Mapping[str, Any], original_key: str, agenda_no: str,
                     now: datetime) -> list[dict[str, Any]]:
-    """A resubmission is told the original number (no second receipt)."""
-    return rows_for(settings, key, "duplikat", payload, {"agenda_no": agenda_no, "item_key": original_key}, now)
+    """A resubmission is told the original number (no second receipt): a message about the
+    original item, to the address of the resubmission (*key*, whose own id it carries)."""
+    return rows_for(settings, original_key, "duplikat", payload, {"agenda_no": agenda_no, "response_key": key}, now,
+                    n=key[:12])
 
 
 def stage_kind(wf: Workflow, to_stage: str) -> str | None:

@@ -111,17 +111,15 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
 def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
               channel: Channel, msg: Any, report: DeliveryReport) -> bool:
     """Deliver one message; False when sending must stop for this cycle."""
-    item_key = json.loads(msg.context or "{}").get("item_key") or msg.key
     with ledger.engine.connect() as conn:
-        item = conn.execute(select(items).where(items.c.key == item_key)).first()
+        item = conn.execute(select(items).where(items.c.key == msg.key)).first()
         resp = conn.execute(select(responses.c.payload, responses.c.received_at)
                             .where(responses.c.key == msg.key)).first()
-        item_received = conn.execute(select(responses.c.received_at).where(responses.c.key == item_key)).scalar()
     if item is None or resp is None:
         return True
     now = clock()
     try:
-        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), item_received or resp.received_at)
+        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
     except NotReady:
         return True  # stays due; the attachment is rendered by a later cycle
     except SiapmasError as exc:
