@@ -239,7 +239,7 @@ def test_crash_after_rendering_before_recording_rerenders_identically(project):
     before = first.read_bytes()
     assert run_cli(project, "sync").returncode == 0
     assert first.read_bytes() == before
-    leftovers = [p for p in out.rglob("*") if p.is_file() and not p.name.endswith((".pdf", ".docx"))]
+    leftovers = [p for p in out.rglob("*") if p.is_file() and not p.name.endswith((".pdf", ".docx", ".eml"))]
     assert leftovers == []
 
 

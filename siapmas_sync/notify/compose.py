@@ -102,13 +102,12 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
                           "Perbaiki berkas di folder pesan pada [templates] dir, atau hapus agar templat bawaan dipakai.") from None
     subject, body = context["subjek"], text.split("\n", 1)[1].lstrip("\n") if text.startswith("Subjek:") else text
     attachments: list[tuple[str, bytes]] = []
-    folder = out_dir / str(item.year) / _folder(item.agenda_no)
     if msg.kind == "tanda_terima":
-        path = render_tanda_terima(
-            folder / "tanda-terima.pdf", kop, agenda_no=item.agenda_no, received=received, perihal=item.perihal,
+        pdf = render_tanda_terima(
+            kop, agenda_no=item.agenda_no, received=received, perihal=item.perihal,
             pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
             status_hint=status_hint(settings))
-        attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", path.read_bytes()))
+        attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
     elif msg.kind == "balasan_akhir":
         rel = json.loads(item.documents or "{}").get("surat_balasan")
         if not rel or not (out_dir / rel).is_file():

@@ -48,8 +48,7 @@ def _paragraphs(c: Canvas, y: float, paragraphs: list[str], size: float = 10.5) 
     return y
 
 
-def _letter(title: str, kop: Kop, rows: list[tuple[str, str]], paragraphs: list[str], closing: list[str],
-            path: Path) -> Path:
+def _letter(title: str, kop: Kop, rows: list[tuple[str, str]], paragraphs: list[str], closing: list[str]) -> bytes:
     register_fonts()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=True)
@@ -70,17 +69,17 @@ def _letter(title: str, kop: Kop, rows: list[tuple[str, str]], paragraphs: list[
     y -= 4 * mm
     for line in closing:
         c.setFont(SANS, 10.5)
-        c.drawString(_W / 2 + 10 * mm, y, clean_text(line, SANS, multiline=False))
+        c.drawString(_W / 2, y, clean_text(line, SANS, multiline=False))
         y -= 15
     c.showPage()
     c.save()
-    atomic_write_bytes(path, buf.getvalue(), mode=0o600)
-    return path
+    return buf.getvalue()
 
 
-def render_tanda_terima(path: Path, kop: Kop, *, agenda_no: str, received: datetime, perihal: str,
-                        pelapor: str, next_steps: str, status_hint: str) -> Path:
-    """The one-page receipt attached to the tanda_terima message."""
+def render_tanda_terima(kop: Kop, *, agenda_no: str, received: datetime, perihal: str,
+                        pelapor: str, next_steps: str, status_hint: str) -> bytes:
+    """The one-page receipt attached to the tanda_terima message (kept in the message
+    only: the item's folder holds the secretariat's documents)."""
     return _letter(
         "Tanda Terima Aduan", kop,
         [("Nomor agenda", agenda_no), ("Tanggal diterima", tanggal_id(received)), ("Pelapor", pelapor),
@@ -89,16 +88,15 @@ def render_tanda_terima(path: Path, kop: Kop, *, agenda_no: str, received: datet
          "dengan nomor agenda tersebut di atas.", next_steps, status_hint,
          "Mohon sebutkan nomor agenda ini setiap kali menghubungi kami mengenai aduan ini."],
         [f"Mojokerto, {tanggal_id(received)}", kop.instansi, "", "(dokumen elektronik, tanpa tanda tangan)"],
-        path,
     )
 
 
 def render_surat_balasan(path: Path, kop: Kop, *, agenda_no: str, tanggal: datetime, received: datetime,
                          perihal: str, kepada: str, tujuan: str, tindak_lanjut: str, penandatangan: dict[str, str]) -> Path:
-    """The Surat Balasan as PDF, beside its DOCX (rendering, kind "balasan")."""
+    """The Surat Balasan as PDF, beside its DOCX (rendering, kind "balasan"), written atomically."""
     closing = [f"Mojokerto, {tanggal_id(tanggal)}", penandatangan.get("jabatan") or "Sekretaris DPRD", "", "",
                penandatangan.get("nama") or "", (f"NIP. {penandatangan['nip']}" if penandatangan.get("nip") else "")]
-    return _letter(
+    data = _letter(
         "Surat Balasan", kop,
         [("Nomor agenda", agenda_no), ("Perihal", f"Tindak lanjut aduan: {perihal}"), ("Kepada Yth.", kepada)],
         [f"Menindaklanjuti aspirasi/pengaduan Saudara yang kami terima pada {tanggal_id(received)} "
@@ -108,5 +106,6 @@ def render_surat_balasan(path: Path, kop: Kop, *, agenda_no: str, tanggal: datet
          "Demikian kami sampaikan. Atas perhatian dan partisipasi Saudara dalam pengawasan penyelenggaraan "
          "pemerintahan daerah, kami ucapkan terima kasih."],
         [line for line in closing if line is not None],
-        path,
     )
+    atomic_write_bytes(path, data, mode=0o600)
+    return path
