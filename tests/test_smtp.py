@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from siapmas_sync.notify.sender import deliver
 
 from .smtp_support import PASSWORD, PASSWORD_ENV, SmtpServer, kinds_and_agendas, smtp_config
 
