@@ -54,7 +54,7 @@ def test_galian_c_to_selesai_and_a_rejection_send_the_five_messages_in_order(pro
     by_kind = {m["X-SIAPMAS-Jenis"]: m for m in got if GALIAN in m["Subject"]}
     body = {k: m.get_body(("plain",)).get_content() for k, m in by_kind.items()}
     assert "foto lokasi tambang yang menunjukkan papan nama" in body["kelengkapan"]
-    assert "Bukti dukung" in body["kelengkapan"] or "menuliskan nomor agenda" in body["kelengkapan"]
+    assert "menuliskan nomor agenda 0001/SIAPMAS/2026" in body["kelengkapan"]  # how to send it
     assert "Komisi III" in body["diteruskan"]
     assert "kegiatan tambang tanpa izin dihentikan" in body["balasan_akhir"]
     pdfs = [a.get_filename() for a in by_kind["balasan_akhir"].iter_attachments()]

@@ -70,7 +70,7 @@ def next_steps(settings: Settings, wf: Workflow) -> str:
 def status_hint(settings: Settings) -> str:
     url = settings.notify.status_url
     return (f"Status aduan dapat dicek di {url} dengan nomor agenda." if url
-            else f"Status aduan dapat ditanyakan melalui WhatsApp {settings.kop.telepon} dengan menyebutkan nomor agenda.")
+            else f"Status aduan dapat ditanyakan ke {settings.kop.telepon} dengan menyebutkan nomor agenda.")
 
 
 def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any, payload: dict[str, Any],
