@@ -27,6 +27,7 @@ from . import failures
 from .errors import SiapmasError
 from .ledger import Ledger, from_iso
 from .logs import mask_text, setup_logging
+from .notify.sender import item_messages
 
 log = logging.getLogger("siapmas.cli")
 
@@ -216,7 +217,9 @@ def status(c: Ctx, as_json: bool) -> None:
     with c.ledger() as ledger:
         rows = ledger.item_rows()
         if as_json:
-            click.echo(json.dumps([_item_json(ledger, s, r) for r in rows], ensure_ascii=False, indent=2))
+            sent = item_messages(ledger, s.tz)
+            click.echo(json.dumps([{**_item_json(ledger, s, r), "messages": sent.get(r.key, [])} for r in rows],
+                                  ensure_ascii=False, indent=2))
             return
     counts = Counter(r.tahap for r in rows)
     if not rows:
@@ -240,6 +243,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     with c.ledger() as ledger:
         row = ledger.find_item(agenda)
         data = _item_json(ledger, s, row)
+        data["messages"] = item_messages(ledger, s.tz, row.key).get(row.key, [])
         history = [
             {
                 "at": from_iso(e.at).astimezone(s.tz).isoformat(),
@@ -284,12 +288,13 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 def advance(c: Ctx, agenda: str, stage: str, akd: str | None, note: str, by: str, as_json: bool) -> None:
     """Catat satu langkah SOP: pindahkan AGENDA ke STAGE (mis. "PARAF KASUBAG TU")."""
     from .engine import build_workflow
+    from .notify import stage_hook
     from .steps import StepRecorder
 
     s = c.settings
     wf, _cal = build_workflow(s)
     with c.ledger() as ledger:
-        result = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz).advance(
+        result = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, on_move=stage_hook(s, wf)).advance(
             agenda, stage, akd=akd, note=note, by=by, channel="cli"
         )
     t = result.transition

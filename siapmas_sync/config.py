@@ -226,7 +226,36 @@ class WhatsAppConfig(_Section):
         return v
 
 
+class EmailConfig(_Section):
+    """[notify.email]: the secretariat's SMTP account (Gmail / Workspace or any other)."""
+
+    enabled: bool = False
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str = ""
+    password_env: str = ""  # the NAME of an environment variable holding the password
+    sender: str = ""  # From: e.g. "Sekretariat DPRD Kab. Mojokerto <sekwan@example.go.id>"
+    reply_to: str = ""
+    daily_limit: int = Field(450, ge=1)  # Gmail allows ~500 a day; the rest waits for the next WIB day
+    ca_file: Path | None = None  # extra CA to trust (a private relay; the tests' own CA)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+    @field_validator("ca_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return None if v == "" else v
+
+
 class NotifyConfig(_Section):
+    """[notify]: replies to citizens (siapmas_sync/notify)."""
+
+    transport: Literal["smtp", "file"] = "smtp"  # file: write .eml files to <output>/pesan/
+    kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat"]] = (
+        Field(default_factory=lambda: ["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir",
+                                       "duplikat"]))
+    status_url: str = ""  # where citizens check the status (quoted in the receipt)
+    email: EmailConfig = Field(default_factory=EmailConfig)
     whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)
 
 
@@ -324,6 +353,7 @@ _PATH_KEYS = {
     ("templates", "dir"),
     ("publik", "dir"),
 }
+_NESTED_PATH_KEYS = {("notify", "email", "ca_file")}
 
 
 def _env_value(text: str) -> Any:
@@ -366,6 +396,11 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
         if isinstance(sec, dict) and isinstance(sec.get(key), str) and sec[key]:
             p = Path(sec[key]).expanduser()
             sec[key] = os.path.normpath(p if p.is_absolute() else (base / p))
+    for section, sub, key in _NESTED_PATH_KEYS:
+        inner = (raw.get(section) or {}).get(sub) if isinstance(raw.get(section), dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get(key), str) and inner[key]:
+            p = Path(inner[key]).expanduser()
+            inner[key] = os.path.normpath(p if p.is_absolute() else (base / p))
 
 
 def _env_name_for(loc: tuple[Any, ...], names: dict[tuple[str, ...], str]) -> str | None:

@@ -42,6 +42,8 @@ from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
+from .notify import stage_hook
+from .notify.sender import deliver
 from .steps import StepRecorder, paraf_from_events
 from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, kendali_state
@@ -182,7 +184,7 @@ class Engine:
         w = settings.workflow
         self.wf, self.cal = build_workflow(settings)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
-        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz)
+        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, on_move=stage_hook(settings, self.wf))
         self.registrar = Registrar(settings, self.routing, self.clock)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
@@ -222,6 +224,7 @@ class Engine:
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
         self._publish_status(report)
+        self._notify(report)
         return report
 
     def _publish_status(self, report: CycleReport) -> None:
@@ -230,6 +233,18 @@ class Engine:
             report.notices.extend(self.publik.publish(self.clock()).notices)
         except OSError as exc:
             log.error("Halaman status publik gagal ditulis: %s", report.add_failure(exc, self.publik.folder))
+
+    def _notify(self, report: CycleReport) -> None:
+        """Replies to reporters, last: a mail server never holds up numbers, documents or the sheet."""
+        try:
+            done = deliver(self.ledger, self.s, self.wf, self.out_dir, self.clock, report.new)
+        except OSError as exc:  # the .eml folder full or read-only
+            log.error("Pesan ke pelapor gagal ditulis: %s", report.add_failure(exc, self.out_dir / "pesan"))
+            return
+        report.notices.extend(done.lines())
+        if done.failure is not None:
+            report.failures.append(done.failure)
+            report.notices.append(f"GALAT: {done.failure.message} Saran: {done.failure.advice}")
 
     def _make_salinan(self, report: CycleReport) -> None:
         """Word copies last: officials see numbers and status first, and a backlog of copies

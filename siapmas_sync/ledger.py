@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from .errors import LedgerError
 from .filemodes import private_mkdir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: messages (replies to citizens, notify/)
 
 metadata = MetaData()
 
@@ -123,6 +123,25 @@ outbox = Table(
     Column("kind", String(32), nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("done_at", String(32)),
+)
+
+#: replies to citizens (notify/): queued in the transaction of the event that causes them
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, index=True),  # the item's key (a duplicate: its response's)
+    Column("channel", String(16), nullable=False),  # "email" (later "whatsapp")
+    Column("kind", String(32), nullable=False),  # tanda_terima, kelengkapan, penolakan, …
+    Column("recipient", Text, nullable=False),  # as given by the reporter; never logged in clear
+    Column("context", Text, nullable=False, default="{}"),  # what the event said (reason, AKD, …) JSON
+    Column("message_id", String(255), nullable=False, unique=True),  # stable Message-ID
+    Column("state", String(24), nullable=False, index=True),  # antri/mengirim/terkirim/gagal_sementara/gagal_tetap
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", String(32), nullable=False),
+    Column("next_attempt_at", String(32), nullable=False),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("sent_at", String(32)),
 )
 
 
@@ -227,6 +246,8 @@ class Ledger:
                 row = conn.execute(select(meta.c.value).where(meta.c.name == "schema_version")).first()
                 if row is None:
                     conn.execute(insert(meta).values(name="schema_version", value=str(SCHEMA_VERSION)))
+                elif int(row.value) < SCHEMA_VERSION:  # create_all above added the new tables
+                    conn.execute(update(meta).where(meta.c.name == "schema_version").values(value=str(SCHEMA_VERSION)))
                 elif int(row.value) > SCHEMA_VERSION:
                     raise LedgerError(
                         f"Basis data berversi skema {row.value}, lebih baru dari program ini "

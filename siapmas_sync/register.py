@@ -24,9 +24,10 @@ from . import codec
 from .config import Settings
 from .intake import check_completeness
 from .intake.received import effective_received
-from .ledger import counters, events, from_iso, items, outbox, responses, utc_iso
+from .ledger import counters, events, from_iso, items, messages, outbox, responses, utc_iso
 from .logs import mask_text
 from .models import Evidence, Finding, Submission
+from .notify import queue_duplicate, queue_registration
 from .routing import RoutingTable, suggest_routing
 from .writeback import format_wib
 
@@ -73,6 +74,7 @@ class _Rows:
     items: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # replies to reporters (notify)
 
 
 class Registrar:
@@ -135,6 +137,7 @@ class Registrar:
                     f"Kiriman identik (baris {sub.source_row}, {format_wib(sub.received_at, self.tz)}) "
                     "dicatat sebagai duplikat, tanpa nomor baru.",
                 ))
+                rows.messages += queue_duplicate(self.s, sub.key, codec.submission_to_dict(sub), original, agenda, now)
                 out.append(Registered(agenda, original))
                 continue
             originals.setdefault(sub.content_hash, []).append((sub.key, received))
@@ -177,13 +180,14 @@ class Registrar:
         rows.events.append(_event(sub.key, now, STAGE_REGISTERED, STAGE_RECEIVED, STAGE_REGISTERED, SYSTEM_ACTOR,
                                   "sistem", f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}"))
         rows.outbox.append({"key": sub.key, "kind": "render", "created_at": at, "done_at": None})
+        rows.messages += queue_registration(self.s, sub.key, codec.submission_to_dict(sub), agenda_no, now)
         return agenda_no
 
     @staticmethod
     def _write(conn: Connection, rows: _Rows, seqs: dict[int, int]) -> None:
         """The group's rows, one statement per table (executemany), and the counters."""
         for table, values in ((responses, rows.responses), (items, rows.items), (events, rows.events),
-                              (outbox, rows.outbox)):
+                              (outbox, rows.outbox), (messages, rows.messages)):
             if values:
                 conn.execute(insert(table), values)
         for year, last in seqs.items():

@@ -83,8 +83,25 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
         )
         paths.update(_docx(job, ("lembar_disposisi",), suffix="-terisi"))
     elif job.kind == "balasan":
+        paths["surat_balasan"] = _surat_balasan_pdf(job, base / "surat-balasan.pdf")
         paths.update(_docx(job, ("surat_balasan",)))
     return paths
+
+
+def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
+    """The Surat Balasan as PDF (attached to the final reply, notify), beside its DOCX."""
+    from datetime import datetime, timezone
+
+    from .notify.pdf import render_surat_balasan
+
+    item, extra = job.item, job.context_extra
+    return render_surat_balasan(
+        path, job.kop, agenda_no=item.agenda_no, tanggal=datetime.now(timezone.utc),
+        received=item.submission.received_at, perihal=item.perihal,
+        kepada=f"Pelapor aduan nomor agenda {item.agenda_no}" if item.rahasia else (item.submission.nama or "Pelapor"),
+        tujuan=str(extra.get("tujuan") or ""), tindak_lanjut=str(extra.get("tindak_lanjut") or ""),
+        penandatangan=dict(extra.get("penandatangan") or {}),
+    )
 
 
 def _docx(job: RenderJob, names: Sequence[str], suffix: str = "") -> dict[str, Path]:

@@ -44,8 +44,10 @@ class StepResult:
 
 
 class StepRecorder:
-    def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: Any) -> None:
+    def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: Any,
+                 on_move: Callable[[Connection, Any, Transition, datetime], None] | None = None) -> None:
         self.ledger = ledger
+        self.on_move = on_move  # queues the reply to the reporter in the move's transaction (notify)
         self.wf = wf
         self.clock = clock
         self.tz = tz
@@ -102,6 +104,8 @@ class StepRecorder:
             self.ledger.add_outbox(conn, row.key, "disposisi", now)
         if t.to_stage == self.done_label:
             self.ledger.add_outbox(conn, row.key, "balasan", now)
+        if self.on_move is not None:
+            self.on_move(conn, row, t, now)
         log.info("%s: %s → %s (%s, %s)", row.agenda_no, t.from_stage, t.to_stage, by, channel)
         return StepResult(row.agenda_no, True, f"✓ {self._stamp(now)} {t.from_stage} → {t.to_stage} dicatat.", t)
 

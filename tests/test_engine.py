@@ -240,7 +240,8 @@ def test_crash_after_rendering_before_recording_rerenders_identically(project):
     assert run_cli(project, "sync").returncode == 0
     assert first.read_bytes() == before
     public = {out / "publik" / "index.html", out / "publik" / "status-aduan.csv"}  # the public status view
-    leftovers = [p for p in out.rglob("*") if p.is_file() and not p.name.endswith((".pdf", ".docx")) and p not in public]
+    leftovers = [p for p in out.rglob("*") if p.is_file() and not p.name.endswith((".pdf", ".docx", ".eml"))
+                 and p not in public]
     assert leftovers == []
 
 

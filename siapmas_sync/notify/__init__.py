@@ -1,0 +1,15 @@
+"""Replies to citizens (issue #11): receipts, requests for what is missing, rejections,
+forwarding notices and the final reply.
+
+* :mod:`.queue` decides, inside the transaction of the event that causes it, which
+  message is due to whom (the ``messages`` table of the ledger);
+* :mod:`.compose` renders a queued message from its jinja2 templates (``templates/pesan``);
+* :mod:`.pdf` draws the attachments (Tanda Terima, Surat Balasan);
+* :mod:`.channels` are the ways out (SMTP e-mail, ``.eml`` files) behind one small protocol
+  a WhatsApp channel can implement later;
+* :mod:`.sender` delivers what is due at the end of a cycle, after the write-back.
+"""
+
+from .queue import KINDS, StageHook, queue_registration, queue_duplicate, stage_hook
+
+__all__ = ["KINDS", "StageHook", "queue_registration", "queue_duplicate", "stage_hook"]

@@ -1,0 +1,151 @@
+"""A queued message as the reporter receives it: subject, plain text, HTML, attachments.
+
+Rendered at sending time from the jinja2 templates ``pesan/<kind>.txt.j2`` (first line
+``Subjek: …``) and ``pesan/<kind>.html.j2``; a ``pesan`` folder in ``[templates] dir``
+overrides any of them. The context holds only the reporter's own item: a rahasia item's
+reply still goes to its reporter, and never quotes anyone else's data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..config import Settings
+from ..documents.common import tanggal_id
+from ..errors import ConfigError
+from ..ledger import from_iso
+from ..workflow import Workflow
+from .pdf import render_tanda_terima
+
+
+class NotReady(Exception):
+    """The message cannot be composed yet (its attachment is not rendered): it stays queued."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready for a channel."""
+
+    kind: str
+    recipient: str
+    message_id: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[tuple[str, bytes], ...] = field(default=())  # (file name, PDF bytes)
+    agenda_no: str = ""
+
+
+def template_env(settings: Settings) -> jinja2.Environment:
+    shipped = Path(__file__).resolve().parent.parent / "defaults" / "templates" / "pesan"
+    dirs = [d / "pesan" for d in (settings.templates.dir,) if d] + [shipped]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+def next_steps(settings: Settings, wf: Workflow) -> str:
+    """What happens next and how long the SOP says it takes (the receipt's promise)."""
+    minutes = sum(int(wf.by_code(code).standard.total_seconds() // 60)
+                  for code in range(1, 7) if wf.by_code(code).standard is not None)
+    w = settings.workflow
+    return (f"sesuai SOP, aduan diverifikasi dan diparaf berjenjang (Kasubag TU, Kabag), didisposisikan oleh "
+            f"Sekretaris DPRD dan Ketua DPRD, lalu diteruskan kepada Alat Kelengkapan DPRD yang berwenang "
+            f"(proses administrasi ± {minutes} menit jam kerja). Verifikasi paling lambat {w.verify_days} hari "
+            f"kerja; penyelesaian paling lambat {w.settle_days} hari sejak aduan diterima. Kami akan memberi "
+            "kabar pada setiap tahap penting.")
+
+
+def status_hint(settings: Settings) -> str:
+    url = settings.notify.status_url
+    return (f"Status aduan dapat dicek di {url} dengan nomor agenda." if url
+            else f"Status aduan dapat ditanyakan ke {settings.kop.telepon} dengan menyebutkan nomor agenda.")
+
+
+def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any, payload: dict[str, Any],
+            received_at: str) -> Outgoing:
+    """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row)."""
+    ctx_stored = json.loads(msg.context or "{}")
+    received = from_iso(received_at).astimezone(settings.tz)
+    kop = settings.kop_value()
+    context = {
+        "agenda_no": ctx_stored.get("agenda_no") or item.agenda_no,
+        "tanggal_diterima": tanggal_id(received),
+        "perihal": item.perihal,
+        "nama": (payload.get("nama") or "").strip() or "Pelapor",
+        "kop": kop,
+        "status_url": settings.notify.status_url,
+        "cek_status": status_hint(settings),
+        "langkah": next_steps(settings, wf),
+        "catatan": ctx_stored.get("note", ""),
+        "akd": ctx_stored.get("akd") or item.diteruskan_ke or "",
+        "kurang": ctx_stored.get("kurang", []),
+    }
+    env = template_env(settings)
+    try:
+        text = env.get_template(f"{msg.kind}.txt.j2").render(context)
+        context["subjek"] = _subject(text)
+        html = env.get_template(f"{msg.kind}.html.j2").render(context)
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"Templat pesan '{msg.kind}' tidak dapat dipakai: {exc}",
+                          "Perbaiki berkas di folder pesan pada [templates] dir, atau hapus agar templat bawaan dipakai.") from None
+    subject, body = context["subjek"], text.split("\n", 1)[1].lstrip("\n") if text.startswith("Subjek:") else text
+    attachments: list[tuple[str, bytes]] = []
+    if msg.kind == "tanda_terima":
+        pdf = render_tanda_terima(
+            kop, agenda_no=item.agenda_no, received=received, perihal=item.perihal,
+            pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
+            status_hint=status_hint(settings))
+        attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
+    elif msg.kind == "balasan_akhir":
+        rel = json.loads(item.documents or "{}").get("surat_balasan")
+        if not rel or not (out_dir / rel).is_file():
+            raise NotReady("surat balasan PDF belum dibuat")
+        attachments.append((f"surat-balasan-{_folder(item.agenda_no)}.pdf", (out_dir / rel).read_bytes()))
+    return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no)
+
+
+def _subject(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return first.removeprefix("Subjek:").strip() if first.startswith("Subjek:") else "Pemberitahuan SIAPMAS"
+
+
+def _folder(agenda_no: str) -> str:
+    from ..engine import agenda_folder
+
+    return agenda_folder(agenda_no)
+
+
+def email_message(settings: Settings, out: Outgoing, now: datetime) -> EmailMessage:
+    """The e-mail: plain text and HTML alternatives, proper headers, PDF attachments."""
+    e, kop = settings.notify.email, settings.kop
+    name, addr = parseaddr(e.sender) if e.sender else ("", "")
+    msg = EmailMessage()
+    msg["From"] = formataddr((name or kop.instansi, addr or kop.email))
+    msg["To"] = out.recipient
+    msg["Reply-To"] = e.reply_to or addr or kop.email
+    msg["Subject"] = out.subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = out.message_id
+    msg["X-SIAPMAS-Jenis"] = out.kind
+    msg.set_content(out.text)
+    msg.add_alternative(out.html, subtype="html")
+    for filename, data in out.attachments:
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    return msg
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after *attempts* temporary failures: 5 min doubling, ≤ 6 h."""
+    return min(timedelta(minutes=5) * (2 ** max(0, attempts - 1)), timedelta(hours=6))

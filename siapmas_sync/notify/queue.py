@@ -1,0 +1,128 @@
+"""Which message is due to whom, decided inside the event's own transaction.
+
+A message row is inserted in the same commit as the registration or the stage move that
+causes it, so a crash loses none and queues none twice. Only addresses that pass
+validation (intake.contact.check_email) are queued; a reporter without one gets nothing
+(the cycle's summary says so). Recipients are stored as the reporter gave them (after
+normalisation) and never logged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+
+from ..config import Settings
+from ..intake.contact import check_email
+from ..ledger import messages, responses, utc_iso
+from ..workflow import Transition, Workflow
+
+KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat")
+
+#: message states (Indonesian, shown to operators as they are)
+ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP = (
+    "antri", "mengirim", "terkirim", "gagal_sementara", "gagal_tetap")
+
+#: (conn, item row, transition, now) -> None; called by steps.StepRecorder.advance
+StageHook = Callable[[Connection, Any, Transition, datetime], None]
+
+
+def email_recipient(payload: Mapping[str, Any]) -> str | None:
+    """The reporter's e-mail address when it passes validation (the form's collected
+    address when the typed one does not), else None: nothing is ever sent to an address
+    that failed validation."""
+    for field in ("email", "email_pengumpul"):
+        value, finding = check_email(payload.get(field) or "")
+        if value and finding is None:
+            return value
+    return None
+
+
+def active_channels(settings: Settings) -> list[str]:
+    """The channels messages are queued for ("email" when the file transport or SMTP is on)."""
+    n = settings.notify
+    return ["email"] if n.transport == "file" or n.email.enabled else []
+
+
+def message_domain(settings: Settings) -> str:
+    """The domain of Message-IDs: the sender's, else the kop's e-mail's."""
+    for addr in (settings.notify.email.sender, settings.kop.email):
+        domain = addr.rpartition("@")[2].strip(" >").lower()
+        if domain:
+            return domain
+    return "localhost"
+
+
+def message_id(kind: str, key: str, domain: str, n: int | str = 1) -> str:
+    """The stable Message-ID of the n-th message of *kind* about item *key*."""
+    suffix = "" if n == 1 else f".{n}"
+    return f"<{kind}.{key[:24]}{suffix}@siapmas.{domain}>"
+
+
+def rows_for(settings: Settings, key: str, kind: str, payload: Mapping[str, Any], context: Mapping[str, Any],
+             now: datetime, n: int | str = 1) -> list[dict[str, Any]]:
+    """The message rows due for one event (none when the kind is off or no valid address)."""
+    if kind not in settings.notify.kinds:
+        return []
+    out = []
+    for channel in active_channels(settings):
+        recipient = email_recipient(payload) if channel == "email" else None
+        if recipient is None:
+            continue
+        at = utc_iso(now)
+        out.append({
+            "key": key, "channel": channel, "kind": kind, "recipient": recipient,
+            "context": json.dumps(dict(context), ensure_ascii=False, sort_keys=True),
+            "message_id": message_id(kind, key, message_domain(settings), n), "state": ANTRI, "attempts": 0,
+            "created_at": at, "next_attempt_at": at, "last_error": "", "sent_at": None,
+        })
+    return out
+
+
+def queue_registration(settings: Settings, key: str, payload: Mapping[str, Any], agenda_no: str,
+                       now: datetime) -> list[dict[str, Any]]:
+    """The receipt of a newly numbered item (rows for the registrar's group insert)."""
+    return rows_for(settings, key, "tanda_terima", payload, {"agenda_no": agenda_no}, now)
+
+
+def queue_duplicate(settings: Settings, key: str, payload: Mapping[str, Any], original_key: str, agenda_no: str,
+                    now: datetime) -> list[dict[str, Any]]:
+    """A resubmission is told the original number (no second receipt): a message about the
+    original item, to the address of the resubmission (*key*, whose own id it carries)."""
+    return rows_for(settings, original_key, "duplikat", payload, {"agenda_no": agenda_no, "response_key": key}, now,
+                    n=key[:12])
+
+
+def stage_kind(wf: Workflow, to_stage: str) -> str | None:
+    """The message kind a move into *to_stage* causes, if any."""
+    labels = {wf.by_code("kelengkapan").label: "kelengkapan", wf.by_code("ditolak").label: "penolakan",
+              wf.by_code(6).label: "diteruskan", wf.by_code(8).label: "balasan_akhir"}
+    return labels.get(to_stage)
+
+
+def stage_hook(settings: Settings, wf: Workflow) -> StageHook:
+    """The hook steps.StepRecorder calls after recording a move (same transaction)."""
+
+    def hook(conn: Connection, row: Any, t: Transition, now: datetime) -> None:
+        kind = stage_kind(wf, t.to_stage)
+        if kind is None or kind not in settings.notify.kinds or not active_channels(settings):
+            return
+        payload_text = conn.execute(select(responses.c.payload).where(responses.c.key == row.key)).scalar()
+        payload = json.loads(payload_text or "{}")
+        context: dict[str, Any] = {"agenda_no": row.agenda_no, "note": t.note or ""}
+        if kind == "diteruskan":
+            context["akd"] = t.akd or row.diteruskan_ke or ""
+        if kind == "kelengkapan":
+            context["kurang"] = [f["message"] for f in json.loads(row.findings or "[]") if f.get("severity") == "kurang"]
+        n = conn.execute(select(func.count()).select_from(messages).where(
+            messages.c.key == row.key, messages.c.kind == kind)).scalar() or 0
+        values = rows_for(settings, row.key, kind, payload, context, now, n // max(1, len(active_channels(settings))) + 1)
+        if values:
+            conn.execute(insert(messages), values)
+
+    return hook

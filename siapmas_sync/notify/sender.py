@@ -1,0 +1,202 @@
+"""Delivering what is due: the last step of a cycle, after the write-back.
+
+For each due message (queued, a temporary failure whose wait is over, or one a killed
+worker left "mengirim"): compose it, record ``mengirim`` (committed) *before* the SMTP
+transaction, send, then record ``terkirim``. A crash between sending and recording
+resends that message once, with the same Message-ID (receivers de-duplicate on it).
+
+Temporary failures wait with a doubling backoff (notify.compose.backoff) and give up
+after MAX_ATTEMPTS; permanent ones are recorded with their reason and written to the
+item's *Pesan* (Kendali). A configuration problem (authentication…) stops sending for
+the cycle and is reported GALAT-style; numbers, documents and the sheet are never held up.
+The daily limit counts messages sent per local (WIB) day; the rest waits for the next day.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from ..config import Settings
+from ..errors import SiapmasError
+from ..ledger import Ledger, from_iso, items, messages, responses, utc_iso
+from ..logs import mask_text
+from ..workflow import Workflow
+from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
+from .compose import NotReady, backoff, compose
+from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels
+
+log = logging.getLogger("siapmas.notify")
+
+MAX_ATTEMPTS = 12  # temporary failures before a message is given up (≈ 2.5 days of backoff)
+PAGE = 500  # due messages looked at per cycle
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    temporary: int = 0
+    permanent: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason)
+    deferred: int = 0  # over the daily limit: tomorrow
+    no_address: list[str] = field(default_factory=list)  # new items without a valid address
+    failure: SiapmasError | None = None
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.sent or self.temporary or self.permanent or self.deferred:
+            out.append(f"Pesan ke pelapor: {self.sent} terkirim"
+                       + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
+                       + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
+                       + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "") + ".")
+        for agenda, kind, reason in self.permanent:
+            out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
+        if self.no_address:
+            out.append(f"Tanpa alamat e-mail yang sah (tidak dikirimi pesan): {len(self.no_address)} aduan ("
+                       + ", ".join(self.no_address[:5]) + (", …" if len(self.no_address) > 5 else "") + ").")
+        return out
+
+
+def failpoint(name: str) -> None:
+    """Crash here when SIAPMAS_TEST_FAILPOINT names this point (crash tests only)."""
+    if os.environ.get("SIAPMAS_TEST_FAILPOINT") == name:
+        os._exit(86)
+
+
+def local_day_start(now: datetime, tz: Any) -> datetime:
+    local = now.astimezone(tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
+            new_agendas: Sequence[str] = (), channel_factory: Callable[[], Channel] | None = None) -> DeliveryReport:
+    """Send what is due (see the module docstring)."""
+    report = DeliveryReport()
+    channels = active_channels(settings)
+    if not channels:
+        return report
+    now = clock()
+    if new_agendas and "tanda_terima" in settings.notify.kinds:
+        report.no_address = _without_receipt(ledger, new_agendas)
+    q = select(messages).where(messages.c.channel.in_(channels),
+                               messages.c.state.in_((ANTRI, GAGAL_SEMENTARA, MENGIRIM)),
+                               messages.c.next_attempt_at <= utc_iso(now)).order_by(messages.c.id).limit(PAGE)
+    with ledger.engine.connect() as conn:
+        due = list(conn.execute(q))
+    if not due:
+        return report
+    channel = channel_factory() if channel_factory else make_channel(settings, out_dir)
+    limit = channel.daily_limit()
+    remaining = limit - _sent_since(ledger, local_day_start(now, settings.tz)) if limit is not None else len(due)
+    try:
+        for i, msg in enumerate(due):
+            if remaining <= 0:
+                report.deferred = len(due) - i
+                break
+            if not _send_one(ledger, settings, wf, out_dir, clock, channel, msg, report):
+                break
+            remaining -= 1
+    finally:
+        channel.close()
+    return report
+
+
+def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
+              channel: Channel, msg: Any, report: DeliveryReport) -> bool:
+    """Deliver one message; False when sending must stop for this cycle."""
+    with ledger.engine.connect() as conn:
+        item = conn.execute(select(items).where(items.c.key == msg.key)).first()
+        resp = conn.execute(select(responses.c.payload, responses.c.received_at)
+                            .where(responses.c.key == msg.key)).first()
+    if item is None or resp is None:
+        return True
+    now = clock()
+    try:
+        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
+    except NotReady:
+        return True  # stays due; the attachment is rendered by a later cycle
+    except SiapmasError as exc:
+        report.failure = exc
+        return False
+    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1)
+    try:
+        channel.send(out, now)
+        failpoint("notify_after_send")
+    except ChannelConfigError as exc:
+        _update(ledger, msg.id, state=msg.state if msg.state != MENGIRIM else ANTRI, attempts=msg.attempts)
+        report.failure = exc
+        log.error("Pengiriman pesan dihentikan: %s", exc.message)
+        return False
+    except TemporaryFailure as exc:
+        reason = mask_text(str(exc))
+        if msg.attempts + 1 >= MAX_ATTEMPTS:
+            _give_up(ledger, settings, item, msg, f"{reason} (menyerah setelah {msg.attempts + 1} percobaan)", now, report)
+        else:
+            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason,
+                    next_attempt_at=utc_iso(now + backoff(msg.attempts + 1)))
+            report.temporary += 1
+        log.warning("Pesan %s untuk %s gagal sementara: %s", msg.kind, item.agenda_no, reason)
+        return not exc.stop
+    except PermanentFailure as exc:
+        _give_up(ledger, settings, item, msg, mask_text(str(exc)), now, report)
+        return True
+    _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
+    log.info("Pesan %s untuk %s terkirim (%s)", msg.kind, item.agenda_no, msg.channel)
+    report.sent += 1
+    return True
+
+
+def _give_up(ledger: Ledger, settings: Settings, item: Any, msg: Any, reason: str, now: datetime,
+             report: DeliveryReport) -> None:
+    stamp = now.astimezone(settings.tz).strftime("%d/%m %H.%M")
+    with ledger.tx() as conn:
+        conn.execute(update(messages).where(messages.c.id == msg.id).values(state=GAGAL_TETAP, last_error=reason))
+        conn.execute(update(items).where(items.c.key == item.key).values(
+            pesan=f"✗ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) gagal: {reason}"))
+    report.permanent.append((item.agenda_no, msg.kind, reason))
+    log.warning("Pesan %s untuk %s gagal tetap: %s", msg.kind, item.agenda_no, reason)
+
+
+def _update(ledger: Ledger, msg_id: int, **values: Any) -> None:
+    with ledger.tx() as conn:
+        conn.execute(update(messages).where(messages.c.id == msg_id).values(**values))
+
+
+def _sent_since(ledger: Ledger, start: datetime) -> int:
+    with ledger.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(messages).where(
+            messages.c.sent_at >= utc_iso(start), messages.c.channel == "email")).scalar() or 0
+
+
+def _without_receipt(ledger: Ledger, agendas: Sequence[str]) -> list[str]:
+    with ledger.engine.connect() as conn:
+        keys = dict(conn.execute(select(items.c.agenda_no, items.c.key).where(items.c.agenda_no.in_(list(agendas)))).all())
+        have = set(conn.execute(select(messages.c.key).where(
+            messages.c.key.in_(list(keys.values())), messages.c.kind == "tanda_terima")).scalars())
+    return [a for a in agendas if keys.get(a) and keys[a] not in have]
+
+
+def _as_json(r: Any, tz: Any) -> dict[str, Any]:
+    return {"channel": r.channel, "kind": r.kind, "state": r.state, "attempts": r.attempts,
+            "queued_at": from_iso(r.created_at).astimezone(tz).isoformat(),
+            "sent_at": from_iso(r.sent_at).astimezone(tz).isoformat() if r.sent_at else None,
+            "message_id": r.message_id, "error": r.last_error}
+
+
+def item_messages(ledger: Ledger, tz: Any, key: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Item key → its messages, for ``status --json`` / ``show --json`` (never the recipient)."""
+    q = select(messages).order_by(messages.c.id)
+    if key is not None:
+        q = q.where(messages.c.key == key)
+    out: dict[str, list[dict[str, Any]]] = {}
+    with ledger.engine.connect() as conn:
+        for r in conn.execute(q):
+            out.setdefault(r.key, []).append(_as_json(r, tz))
+    return out

@@ -1,0 +1,163 @@
+"""E-mail replies through a real SMTP server on loopback (aiosmtpd with STARTTLS, a
+certificate the client verifies, AUTH), driven through the CLI as an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+
+from .smtp_support import PASSWORD, PASSWORD_ENV, SmtpServer, kinds_and_agendas, smtp_config
+
+REPO = Path(__file__).resolve().parent.parent
+VALID = {"0001/SIAPMAS/2026", "0002/SIAPMAS/2026", "0004/SIAPMAS/2026", "0005/SIAPMAS/2026", "0006/SIAPMAS/2026"}
+
+
+def cli(config: Path, *args: str, password: str = PASSWORD, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, PASSWORD_ENV: password, "PYTHONPATH": str(REPO), **env}
+    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
+                          capture_output=True, text=True, env=environ, timeout=180)
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    with SmtpServer(tmp_path) as srv:
+        yield srv
+
+
+def receipts(server: SmtpServer) -> Counter[str]:
+    return Counter(a for k, a in kinds_and_agendas(server.handler.received) if k == "tanda_terima")
+
+
+def test_one_receipt_per_numbered_item_never_twice(project: Path, server: SmtpServer) -> None:
+    config = smtp_config(project, server)
+    first = cli(config, "sync")
+    assert first.returncode == 0, first.stderr
+    assert "Pesan ke pelapor: 6 terkirim." in first.stdout  # five receipts and one duplikat
+    assert "Tanpa alamat e-mail yang sah (tidak dikirimi pesan): 1 aduan (0003/SIAPMAS/2026)" in first.stdout
+    for _ in range(2):  # later cycles, each a new process (a restart)
+        again = cli(config, "sync")
+        assert again.returncode == 0, again.stderr
+    assert receipts(server) == Counter(VALID)  # exactly one each, none for 0003
+    assert all(server.handler.sessions_tls)  # every message went over STARTTLS after AUTH
+    got = server.handler.received
+    assert len({m["Message-ID"] for m in got}) == len(got) == 6
+    dup = [m for m in got if m["X-SIAPMAS-Jenis"] == "duplikat"]
+    assert len(dup) == 1 and "0004/SIAPMAS/2026" in dup[0].get_body(("plain",)).get_content()
+    assert dup[0]["To"] == "rahma.wati@example.com"
+    budi = next(m for m in got if "0001/SIAPMAS/2026" in m["Subject"])
+    assert budi["To"] == "budi.santoso@example.com" and budi["Reply-To"] == "sekwankabmojk@gmail.com"
+    assert [a.get_filename() for a in budi.iter_attachments()] == ["tanda-terima-0001-SIAPMAS-2026.pdf"]
+    assert next(budi.iter_attachments()).get_content().startswith(b"%PDF")
+    print("\n===== Tanda terima as received by the test SMTP server =====")
+    print("\n".join(f"{h}: {budi[h]}" for h in ("From", "To", "Reply-To", "Subject", "Date", "Message-ID")))
+    print()
+    print(budi.get_body(("plain",)).get_content())
+    shown = json.loads(cli(config, "show", "0001/SIAPMAS/2026", "--json").stdout)
+    assert [(m["kind"], m["state"]) for m in shown["messages"]] == [("tanda_terima", "terkirim")]
+    assert "budi.santoso" not in json.dumps(shown["messages"])  # the recipient is never in JSON
+    log = (project.parent.parent / "var" / "demo").rglob("*.log")
+    assert not any("budi.santoso@" in p.read_text(errors="replace") for p in log)
+
+
+def test_kill_after_sending_resends_once_with_the_same_message_id(project: Path, server: SmtpServer) -> None:
+    config = smtp_config(project, server)
+    # the worker dies right after the server accepted the first message, before recording it
+    crashed = cli(config, "sync", SIAPMAS_TEST_FAILPOINT="notify_after_send")
+    assert crashed.returncode == 86
+    assert len(server.handler.received) == 1
+    first_id = server.handler.received[0]["Message-ID"]
+    after = cli(config, "sync")
+    assert after.returncode == 0, after.stderr
+    cli(config, "sync")
+    ids = Counter(m["Message-ID"] for m in server.handler.received)
+    assert ids[first_id] == 2  # resent once, with the same Message-ID (the receiver de-duplicates)
+    assert all(n == 1 for i, n in ids.items() if i != first_id)
+    assert receipts(server).keys() == VALID  # none lost
+
+
+def test_permanent_and_temporary_failures(project: Path, server: SmtpServer) -> None:
+    server.handler.rcpt_rules = {"budi.santoso": "550 5.1.1 Mailbox budi.santoso@example.com unavailable",
+                                 "siti.aminah": "450 4.2.1 Mailbox busy, try later"}
+    config = smtp_config(project, server)
+    out = cli(config, "sync")
+    assert out.returncode == 0, out.stderr
+    assert "1 gagal sementara (diulang otomatis), 1 gagal tetap" in out.stdout
+    assert "Pesan tanda_terima untuk 0001/SIAPMAS/2026 tidak dapat dikirim: 550" in out.stdout
+    assert "budi.santoso@" not in out.stdout + out.stderr
+    status = {i["agenda"]: i for i in json.loads(cli(config, "status", "--json").stdout)}
+    assert status["0001/SIAPMAS/2026"]["messages"][0]["state"] == "gagal_tetap"
+    assert "550" in status["0001/SIAPMAS/2026"]["messages"][0]["error"]
+    assert status["0002/SIAPMAS/2026"]["messages"][0]["state"] == "gagal_sementara"
+    # the operator sees it in Kendali (Pesan) once the next cycle writes the sheet
+    server.handler.rcpt_rules = {}
+    cli(config, "sync")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx", read_only=True)
+    ws = wb["Kendali"]
+    rows = list(ws.values)
+    col = rows[0].index("Pesan")
+    pesan = {r[0]: r[col] for r in rows[1:]}
+    assert "Pesan tanda_terima ke pelapor (email) gagal: 550" in pesan["0001/SIAPMAS/2026"]
+    assert "b***@example.com" in pesan["0001/SIAPMAS/2026"]  # the address is masked
+    # the temporary failure waits for its backoff: not retried within the same minutes
+    assert receipts(server)["0002/SIAPMAS/2026"] == 0
+
+
+def test_auth_failure_is_a_galat_and_numbering_goes_on(project: Path, server: SmtpServer) -> None:
+    config = smtp_config(project, server)
+    out = cli(config, "sync", password="salah")
+    assert out.returncode == 2
+    assert "GALAT" in out.stderr and "menolak login" in out.stderr and "Sandi Aplikasi" in out.stderr
+    assert "Traceback" not in out.stderr
+    status = json.loads(cli(config, "status", "--json").stdout)
+    assert len(status) == 6  # numbered and recorded all the same
+    assert {m["state"] for i in status for m in i["messages"]} == {"antri"}
+    assert server.handler.received == []
+    fixed = cli(config, "sync")
+    assert fixed.returncode == 0 and receipts(server) == Counter(VALID)
+
+
+def test_421_is_temporary_and_stops_the_cycle(project: Path, server: SmtpServer) -> None:
+    server.handler.mail_reply = "421 4.7.0 Too many connections, try again later"
+    config = smtp_config(project, server)
+    out = cli(config, "sync")
+    assert out.returncode == 0, out.stderr
+    status = json.loads(cli(config, "status", "--json").stdout)
+    states = Counter(m["state"] for i in status for m in i["messages"])
+    assert states == Counter({"gagal_sementara": 1, "antri": 5})  # five receipts and the duplikat  # one try, then the server is left alone
+
+
+def test_unverified_certificate_is_refused(project: Path, server: SmtpServer) -> None:
+    config = smtp_config(project, server, ca_file="")
+    out = cli(config, "sync")
+    assert out.returncode == 2 and "Sertifikat server SMTP" in out.stderr
+    assert server.handler.received == []
+
+
+def test_daily_limit_carries_the_rest_to_the_next_day(project: Path, server: SmtpServer, make_engine, clock,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    config = smtp_config(project, server, daily_limit=2)
+    engine = make_engine(config)
+    clock.now = clock.now.replace(hour=22)  # 22:00 WIB
+    report = engine.cycle()
+    assert "Pesan ke pelapor: 2 terkirim, 4 menunggu hari berikutnya (batas harian)." in report.summary_id()
+    clock.now += timedelta(hours=1, minutes=30)  # 23:30 WIB, the same day
+    engine.cycle()
+    assert len(server.handler.received) == 2
+    clock.now += timedelta(hours=1)  # 00:30 WIB: a new day (still the previous day in UTC)
+    engine.cycle()
+    assert len(server.handler.received) == 4
+    clock.now += timedelta(days=1)
+    engine.cycle()
+    assert len(server.handler.received) == 6
+    assert len({m["Message-ID"] for m in server.handler.received}) == 6
