@@ -109,6 +109,15 @@ class KopConfig(_Section):
     logo: Path | None = None
 
 
+class KendaliCardConfig(_Section):
+    """[kendali]: the Kartu Kendali's Indeks ("akd": the handling AKD, else the suggested
+    one; "kode": the classification code), Kepada ("" = from [kop] instansi) and Pengolah."""
+
+    indeks: Literal["akd", "kode"] = "akd"
+    kepada: str = ""
+    pengolah: str = "Subbag Tata Usaha"
+
+
 class FormConfig(_Section):
     timestamp: list[str] = Field(default_factory=lambda: list(QuestionTitles.timestamp))
     nama: str = QuestionTitles.nama
@@ -207,6 +216,7 @@ class Settings(_Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     numbering: NumberingConfig = Field(default_factory=NumberingConfig)
     kop: KopConfig = Field(default_factory=KopConfig)
+    kendali: KendaliCardConfig = Field(default_factory=KendaliCardConfig)
     form: FormConfig = Field(default_factory=FormConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)

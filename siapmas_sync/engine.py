@@ -11,6 +11,8 @@ loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import logging
 import os
@@ -29,6 +31,7 @@ from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents import render_print_batch
 from .documents.common import sweep_temp_files
+from .documents.kartu import KartuConfig
 from .documents_check import check_documents, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
@@ -336,9 +339,17 @@ class Engine:
 
     def agenda_item(self, row: Any, payload: str | None = None) -> AgendaItem:
         """The ledger's item row as the documents see it (*payload*: its submission's JSON
-        when the caller already fetched it)."""
+        when the caller already fetched it).
+
+        The submission's ``received_at`` is the *effective* received time the ledger
+        recorded (``responses.received_at``, see intake.received): every document prints
+        it as *Diterima*, as Buku Agenda and Kendali do; *Diregistrasi/Diagendakan* is
+        ``registered_at`` (when the secretariat numbered it)."""
         data = json.loads(payload) if payload is not None else self.ledger.response_payload(row.key)
         sub = codec.submission_from_dict(data)
+        effective = self.ledger.response_received(row.key)
+        if effective:
+            sub = dataclasses.replace(sub, received_at=from_iso(effective).astimezone(self.tz))
         return AgendaItem(
             agenda_no=row.agenda_no,
             year=row.year,
@@ -373,6 +384,7 @@ class Engine:
             template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
+            kartu=KartuConfig(self.s.kendali.indeks, self.s.kendali.kepada, self.s.kendali.pengolah),
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": row.diteruskan_ke or "",

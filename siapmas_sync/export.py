@@ -52,7 +52,7 @@ __all__ = [
 
 TITLE = "BUKU AGENDA SURAT MASUK — ASPIRASI/PENGADUAN MASYARAKAT"
 EMPTY_MESSAGE = "Tidak ada aduan pada periode ini."
-SIGNER = "Kepala Sub Bagian Tata Usaha"
+SIGNER = "Kepala Subbagian Tata Usaha"
 PLACE = "Mojokerto"
 _WIB = ZoneInfo("Asia/Jakarta")
 
@@ -281,8 +281,8 @@ def _canvas_class() -> type[Canvas]:
             self.setLineWidth(0.5)
             self.line(_MARGIN_X, y + 3.5 * mm, width - _MARGIN_X, y + 3.5 * mm)
             self.setFillColor(GREY)
-            self.setFont(SANS, 7)
-            self.drawString(_MARGIN_X, y, fit_text("Buku Agenda Surat Masuk — SIAPMAS", SANS, 7, 120 * mm))
+            self.setFont(SANS, 7.5)
+            self.drawString(_MARGIN_X, y, fit_text("Buku Agenda Surat Masuk — SIAPMAS", SANS, 7.5, 120 * mm))
             self.setFillColor(black)
             self.setFont(SANS, 8)
             self.drawRightString(width - _MARGIN_X, y, f"Halaman {number} dari {total}")

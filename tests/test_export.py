@@ -157,7 +157,7 @@ def test_pdf_has_kop_title_period_rows_and_signature(tmp_path: Path) -> None:
         assert h in pages[0]
     for row in rows:
         assert row.agenda_no in text
-    assert "Kepala Sub Bagian Tata Usaha" in pages[-1]
+    assert "Kepala Subbagian Tata Usaha" in pages[-1]
     assert "NIP." in pages[-1]
     assert "Mojokerto, " in pages[-1]
     assert f"Halaman {len(pages)} dari {len(pages)}" in pages[-1]

@@ -114,6 +114,10 @@ _GEOM = {
 }
 
 
+#: the smallest type an official must read (footers, captions)
+MIN_PT = 7.5
+
+
 class _Form:
     """Drawing helpers bound to one canvas and geometry."""
 
@@ -291,7 +295,7 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     if fixed:
         f.rect(x0, top, width, info_h)
         c.line(x0 + half, top, x0 + half, top - info_h)
-    received = item.registered_at or sub.received_at
+    received = sub.received_at  # Diterima: when the citizen sent it (effective, see intake.received)
     left = [("Surat dari", item.pelapor, False), ("Nomor Surat", "-", False),
             ("Tanggal Surat", tanggal_id(sub.received_at), False)]
     right = [("Diterima Tanggal", waktu_id(received, with_day=False), False),
@@ -385,13 +389,13 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
         _catatan(f, x0, top, width, avail - grid_h, catatan, fixed)
         _paraf_grid(f, x0, top - (avail - grid_h), width, grid_h, rec, fixed)
     if fixed:
-        c.setFont(SANS_ITALIC, g.fs * 0.95)
+        c.setFont(SANS_ITALIC, max(MIN_PT, g.fs * 0.95))
         c.drawCentredString(page_w / 2, g.margin_y + g.fs * 0.5, FOOTER)
         return
-    c.setFont(SANS, g.fs * 0.75)
+    c.setFont(SANS, MIN_PT)
     c.setFillColor(GREY)
     c.drawRightString(x0 + width, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(
-        f"SIAPMAS · {one_line(item.agenda_no)}", SANS, g.fs * 0.75, width / 3))
+        f"SIAPMAS · {one_line(item.agenda_no)}", SANS, MIN_PT, width / 3))
     c.setFillColor(black)
 
 

@@ -169,8 +169,8 @@ class KopStyle:
 
 
 FULL = KopStyle(logo_h=24 * mm, pemerintah=13, instansi=15.5, alamat=9, kontak=8.5, thick=2.2, thin=0.7)
-COMPACT = KopStyle(logo_h=15 * mm, pemerintah=9.5, instansi=12, alamat=7.5, kontak=7, thick=1.6, thin=0.5)
-MINI = KopStyle(logo_h=8.5 * mm, pemerintah=6.5, instansi=8.5, alamat=0, kontak=0, thick=1.0, thin=0.4)
+COMPACT = KopStyle(logo_h=15 * mm, pemerintah=9.5, instansi=12, alamat=7.5, kontak=7.5, thick=1.6, thin=0.5)
+MINI = KopStyle(logo_h=8.5 * mm, pemerintah=7.5, instansi=8.5, alamat=0, kontak=0, thick=1.0, thin=0.4)
 
 
 def kontak_line(kop: Kop) -> str:
