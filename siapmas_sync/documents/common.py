@@ -167,7 +167,7 @@ def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str
 
 def emoji_names(text: str, font: str = SANS) -> str:
     """*text* with every emoji *font* cannot draw replaced by its Indonesian name in
-    parentheses ("😡" → "(wajah sangat marah)"); emoji the font draws stay (without their
+    parentheses ("😡🙏" → "(wajah sangat marah, melipat tangan)"); emoji the font draws stay (without their
     variation selector)."""
     cov = coverage(font)
 
@@ -178,9 +178,12 @@ def emoji_names(text: str, font: str = SANS) -> str:
         words = emoji.demojize(chars, language="id", delimiters=("", "")).replace("_", " ").strip()
         if not words or words == chars:
             words = str(data.get("en", "")).strip(":").replace("_", " ")
-        return f"({words})" if words else ""
+        return f"\x00{words}\x01" if words else ""
 
-    return emoji.replace_emoji(text, replace=name)
+    named = emoji.replace_emoji(text.replace("\x00", "").replace("\x01", ""), replace=name)
+    # adjacent emoji share one pair of parentheses: "(wajah sangat marah, melipat tangan)"
+    named = re.sub(r"\x01[ ]?\x00", ", ", named)
+    return named.replace("\x00", "(").replace("\x01", ")")
 
 
 def one_line(text: object, font: str = SANS, limit: int | None = None) -> str:
