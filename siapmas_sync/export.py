@@ -9,9 +9,9 @@
 
 Both are written atomically. Rows arrive ready for display: a *rahasia* item's
 ``pengirim`` must already read "Dirahasiakan" (:func:`agenda_row` does that). Any text a
-citizen typed is treated as data: :func:`neutralise_formula` guards it against being
-taken for a spreadsheet formula (OWASP CSV-injection guidance) and XLSX cells holding
-text are stored with the string type.
+citizen typed is treated as data: XLSX cells holding text are stored with the string type
+(never a formula, and exactly as typed — no apostrophe added); :func:`neutralise_formula`
+remains for plain-text outputs that have no cell types (OWASP CSV-injection guidance).
 """
 
 from __future__ import annotations
@@ -143,10 +143,12 @@ _XLSX_WIDTHS = (6, 17, 20, 24, 22, 55, 22, 22)
 
 
 def _xlsx_text(value: object) -> str:
-    """Text safe for a worksheet cell: no XML-illegal characters, within Excel's limit."""
+    """Text safe for a worksheet cell: no XML-illegal characters, within Excel's limit.
+    No apostrophe is added: :func:`_set_text` stores it as text (data type "s"), so a
+    text starting with = + - @ is never a formula and reads exactly as typed."""
     s = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     s = s.replace("\r\n", "\n")
-    return neutralise_formula(truncate(s, _XLSX_CELL_MAX - 1))
+    return truncate(s, _XLSX_CELL_MAX - 1)
 
 
 def _set_text(cell: Any, value: object) -> None:
