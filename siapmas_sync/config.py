@@ -79,6 +79,7 @@ class OutputConfig(_Section):
     dir: Path = Path("var/output")
     disposisi_paper: Literal["A4", "HALF_FOLIO"] = "A4"
     print_batch: bool = True
+    kartu_cetak: Literal["kartu", "a4"] = "kartu"  # kartu kendali in the print batch: card-size pages, or two to an A4 sheet
     docx: bool = True  # also write editable Word versions (templates/)
     render_workers: int = Field(0, ge=0, le=64)  # processes for large backlogs; 0 = one per core
 
