@@ -167,7 +167,7 @@ class _Form:
             used = stringWidth(fit_text(one_line(label), SANS, self.g.fs, x + w - tx), SANS, self.g.fs)
             nx = tx + used + 1.2 * mm
             if x + w - nx > 8 * mm:
-                self.text(nx, y, note, SANS_ITALIC, self.g.fs * 0.85, x + w - nx, GREY)
+                self.text(nx, y, note, SANS_ITALIC, max(MIN_PT, self.g.fs * 0.85), x + w - nx, GREY)
 
 
 def _checklist(f: _Form, x: float, top: float, w: float, title: str,
@@ -373,7 +373,7 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     _checklist(f, x0 + lw, top, width - lw, "Dengan hormat harap:", h_items, g.harap_cols, fixed)
     if not fixed and usulan is None and (item.routing.label or item.routing.tujuan):
         note = f"Usulan sistem: {item.routing.label or item.routing.tujuan}"
-        f.text(x0 + f.pad, top - chk_h + f.pad, note, SANS_ITALIC, g.fs * 0.8, lw - 2 * f.pad, GREY)
+        f.text(x0 + f.pad, top - chk_h + f.pad, note, SANS_ITALIC, max(MIN_PT, g.fs * 0.8), lw - 2 * f.pad, GREY)
     top -= chk_h
 
     # --- catatan + paraf grid ---------------------------------------------------------------

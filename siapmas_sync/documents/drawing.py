@@ -228,7 +228,7 @@ def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: Kop
     for text, font, size in lines:
         ty -= size * 1.28
         shown_size = size
-        while stringWidth(text, font, shown_size) > avail and shown_size > size * 0.75:
+        while stringWidth(text, font, shown_size) > avail and shown_size > max(size * 0.75, min(size, 7.5)):  # never below 7.5 pt
             shown_size -= 0.25
         c.setFont(font, shown_size)
         c.drawCentredString(x + width / 2, ty + size * 0.28, fit_text(text, font, shown_size, avail))
