@@ -162,3 +162,15 @@ def test_register_workbook_has_a_bold_frozen_header_widths_and_real_dates(projec
     isi = book.cell(row=2, column=head.index("Isi Ringkas") + 1)
     assert isi.alignment.wrap_text
     assert book.column_dimensions["F"].width >= 40  # Isi Ringkas is wide
+
+
+def test_a_lembar_aduan_never_ends_with_a_page_holding_only_its_closing_note(tmp_path: Path) -> None:
+    """Whatever the chronology's length, the last page holds the whole last section."""
+    pages_seen = set()
+    for n in range(0, 60, 2):
+        kron = "\n".join(f"Baris kronologi nomor {i} tentang galian C di Kemlagi." for i in range(n))
+        reader = PdfReader(str(render_lembar_aduan(make_item(sub_kronologi=kron), Kop(), tmp_path / "a.pdf")))
+        pages_seen.add(len(reader.pages))
+        last = " ".join(reader.pages[-1].extract_text().split())
+        assert "Usulan Tujuan" in last and "disposisi pimpinan" in last, (n, last[:120])
+    assert len(pages_seen) >= 2  # the lengths tried do cross a page break

@@ -300,7 +300,8 @@ def _usulan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections) -> 
     rows.append(("Kata kunci cocok", _p(truncate(words, 400) or "-", st["value"])))
     if r.alasan:
         rows.append(("Keterangan", _p(truncate(one_line(r.alasan), 400), st["value"])))
-    return [
+    # the last section moves to the next page whole: a page never holds only its closing note
+    return [KeepTogether([
         sec.heading("Usulan Tujuan (saran sistem, bukan keputusan)"),
         _kv_table(rows, st),
         Spacer(1, 2),
@@ -308,7 +309,7 @@ def _usulan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections) -> 
             "Usulan ini dihasilkan otomatis dari isi aduan. Tujuan tindak lanjut ditetapkan "
             "melalui disposisi pimpinan.", st["note"],
         ),
-    ]
+    ])]
 
 
 # --- page furniture -------------------------------------------------------------------
