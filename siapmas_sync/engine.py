@@ -137,7 +137,7 @@ class CycleReport:
         if self.rendered:
             lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
         for batch in self.batches:
-            lines.append(f"Berkas cetak sekaligus: {batch}")
+            lines.append(f"Berkas cetak sekaligus ({_paper_of(batch.name)}): {batch}")
         if self.salinan or self.salinan_pending:
             lines.append(f"Salinan Word (DOCX) dibuat untuk {self.salinan} aduan"
                          + (f"; {self.salinan_pending} menunggu siklus berikutnya." if self.salinan_pending else "."))
@@ -615,6 +615,17 @@ class Engine:
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL
+
+
+def _paper_of(name: str) -> str:
+    """What paper an operator loads for a print file (its name ends in the paper)."""
+    if name.endswith("-kartu.pdf"):
+        return "kartu kendali 15 × 10 cm: putih, lalu kuning, lalu merah"
+    if name.endswith("-kartu-a4.pdf"):
+        return "kartu kendali di kertas A4, potong di tanda: putih, lalu kuning, lalu merah"
+    if name.endswith("-a4.pdf"):
+        return "kertas A4"
+    return "kertas " + name.rsplit("-", 1)[-1].removesuffix(".pdf")
 
 
 def _render_error_text(exc: BaseException, report: CycleReport, folder: Path | None) -> str:
