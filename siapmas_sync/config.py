@@ -79,6 +79,7 @@ class OutputConfig(_Section):
     dir: Path = Path("var/output")
     disposisi_paper: Literal["A4", "HALF_FOLIO"] = "A4"
     print_batch: bool = True
+    kartu_cetak: Literal["kartu", "a4"] = "kartu"  # kartu kendali in the print batch: card-size pages, or two to an A4 sheet
     docx: bool = True  # also write editable Word versions (templates/)
     render_workers: int = Field(0, ge=0, le=64)  # processes for large backlogs; 0 = one per core
 
@@ -107,6 +108,15 @@ class KopConfig(_Section):
     website: str = Kop.website
     telepon: str = Kop.telepon
     logo: Path | None = None
+
+
+class KendaliCardConfig(_Section):
+    """[kendali]: the Kartu Kendali's Indeks ("akd": the handling AKD, else the suggested
+    one; "kode": the classification code), Kepada ("" = from [kop] instansi) and Pengolah."""
+
+    indeks: Literal["akd", "kode"] = "akd"
+    kepada: str = ""
+    pengolah: str = "Subbag Tata Usaha"
 
 
 class FormConfig(_Section):
@@ -270,6 +280,7 @@ class Settings(_Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     numbering: NumberingConfig = Field(default_factory=NumberingConfig)
     kop: KopConfig = Field(default_factory=KopConfig)
+    kendali: KendaliCardConfig = Field(default_factory=KendaliCardConfig)
     form: FormConfig = Field(default_factory=FormConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)

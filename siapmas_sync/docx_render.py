@@ -33,7 +33,8 @@ Disposition and follow-up:
   (the system's routing suggestion, a suggestion only), ``diteruskan_kepada``, ``harap``
   (recorded choices, comma-separated), ``tujuan_lainnya``, ``harap_lainnya`` (choices
   outside the printed checklist, or a dotted line), ``catatan``, ``tindak_lanjut``
-  (multi-line; dotted line when empty), ``kepada``, ``pengolah``, ``tgl_diteruskan``.
+  (multi-line; dotted line when empty), ``kepada``, ``pengolah``, ``tgl_diteruskan``,
+  ``judul_kartu`` (the card's fields come from documents.kartu, as the PDF's).
 Check boxes, "☒" when chosen else "☐":
   ``cek.sifat_sangat_segera``, ``cek.sifat_segera``, ``cek.sifat_rahasia``,
   ``cek.sifat_biasa``; ``cek.kabag_umum``, ``cek.kabag_persidangan``, ``cek.komisi_i``,
@@ -74,10 +75,11 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, no
 from jinja2.sandbox import SandboxedEnvironment
 
 from siapmas_sync.documents.common import (
-    HIDDEN, atomic_write_bytes, jenis_id, redact, tanggal_id, truncate, ukuran_id, waktu_id,
+    HIDDEN, atomic_write_bytes, jenis_id, redact, tanggal_id, telepon_id, truncate, ukuran_id, waktu_id,
 )
 from siapmas_sync.documents.disposisi import DOTS, HARAP, PARAF, SIFAT, TUJUAN, _match
 from siapmas_sync.documents.drawing import kontak_line
+from siapmas_sync.documents.kartu import KartuConfig, kartu_fields
 from siapmas_sync.errors import ConfigError
 from siapmas_sync.models import KURANG, AgendaItem, DisposisiRecord, Kop
 
@@ -190,6 +192,7 @@ def template_context(
     tindak_lanjut: str = "",
     tujuan: str = "",
     penandatangan: dict[str, str] | None = None,
+    kartu: KartuConfig | None = None,
 ) -> dict:
     """The placeholder values for *item* (see the module docstring for the full list).
 
@@ -197,7 +200,8 @@ def template_context(
     ``telepon`` and ``email`` are "Dirahasiakan" and free texts are redacted.
     *tujuan* is the AKD that followed up (default: the recorded disposition);
     *penandatangan* gives ``nama``, ``nip``, ``pangkat``, ``jabatan`` of the letter's
-    signatory and optionally ``nomor`` / ``tanggal`` of the letter.
+    signatory and optionally ``nomor`` / ``tanggal`` of the letter; *kartu* is ``[kendali]``
+    (the card's Indeks, Kepada, Pengolah — the same fields as the PDF, documents.kartu).
     """
     sub = item.submission
     hide = item.rahasia
@@ -207,6 +211,7 @@ def template_context(
         return redact(docx_text(text).strip(), item, hide)
 
     lembaga = _lembaga(kop)
+    card = kartu_fields(item, kop, kartu, diteruskan_ke=_line(tujuan) or ", ".join(rec.diteruskan_kepada))
 
     # checklists, ticked only from what officials recorded
     chosen_sifat = _match(item.sifat or "", SIFAT)
@@ -262,14 +267,15 @@ def template_context(
         "no_urut": str(item.seq),
         "tahun": str(item.year),
         "pelapor": HIDDEN if hide else _line(item.pelapor),
-        "telepon": HIDDEN if hide else (_line(sub.telepon) or "-"),
+        "telepon": HIDDEN if hide else (_line(telepon_id(sub.telepon)) or "-"),
         "email": HIDDEN if hide else (_line(sub.email or sub.email_pengumpul) or "-"),
         "perihal": perihal,
         "isi_ringkas": truncate(perihal, 200),
         "kronologi": free(sub.kronologi) or "-",
         "sifat": _line(chosen_sifat or item.sifat) or "Biasa",
         "kode_klasifikasi": _line(item.kode_klasifikasi) or "-",
-        "indeks": "Aspirasi/Pengaduan",
+        "indeks": _line(card.indeks),
+        "judul_kartu": card.judul,
         "tahap": _line(item.tahap),
         "kelengkapan": "Lengkap" if not kurang else "Perlu kelengkapan: " + "; ".join(kurang),
         "diterima": tanggal_id(received),
@@ -288,8 +294,8 @@ def template_context(
         "harap_lainnya": ", ".join(other_h) or DOTS,
         "catatan": free(rec.catatan),
         "tindak_lanjut": free(tindak_lanjut) or DOTS,
-        "kepada": lembaga,
-        "pengolah": "Subbag Tata Usaha",
+        "kepada": _line(card.kepada),
+        "pengolah": _line(card.pengolah),
         "tgl_diteruskan": "",
         "lembaga": lembaga,
         "nomor_balasan": nomor_balasan,

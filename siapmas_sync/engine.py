@@ -11,6 +11,9 @@ loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+
 import json
 import logging
 import os
@@ -22,20 +25,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from . import codec, failures
 from .backends.base import Backend, Snapshot
 from .config import Settings
-from .documents import render_print_batch
+from .documents.batch import render_print_batches
 from .documents.common import sweep_temp_files
+from .documents.kartu import KartuConfig
 from .documents_check import check_documents, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
 from .publik import PublicStatus
 from .intake import ParseOptions, check_completeness, parse_responses
 from .intake.resaved import match_resaved, minute_only
-from .ledger import Ledger, from_iso, items, outbox
+from .ledger import Ledger, from_iso, items, outbox, printed, utc_iso
 from .logs import mask_text
 from .errors import SiapmasError
 from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
@@ -66,6 +70,8 @@ log = logging.getLogger("siapmas.engine")
 
 DUPLICATE_LABEL = "DUPLIKAT"
 BAD_ROW_LABEL = "PERIKSA BARIS"
+#: render kinds that make PDFs (these reach the next print batch)
+PRINTED_KINDS = ("render", "disposisi", "balasan")
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
@@ -134,7 +140,7 @@ class CycleReport:
         if self.rendered:
             lines.append(f"Dokumen PDF dibuat untuk {len(self.rendered)} aduan di {self.output_dir}.")
         for batch in self.batches:
-            lines.append(f"Berkas cetak sekaligus: {batch}")
+            lines.append(f"Berkas cetak sekaligus ({_paper_of(batch.name)}): {batch}")
         if self.salinan or self.salinan_pending:
             lines.append(f"Salinan Word (DOCX) dibuat untuk {self.salinan} aduan"
                          + (f"; {self.salinan_pending} menunggu siklus berikutnya." if self.salinan_pending else "."))
@@ -361,9 +367,17 @@ class Engine:
 
     def agenda_item(self, row: Any, payload: str | None = None) -> AgendaItem:
         """The ledger's item row as the documents see it (*payload*: its submission's JSON
-        when the caller already fetched it)."""
+        when the caller already fetched it).
+
+        The submission's ``received_at`` is the *effective* received time the ledger
+        recorded (``responses.received_at``, see intake.received): every document prints
+        it as *Diterima*, as Buku Agenda and Kendali do; *Diregistrasi/Diagendakan* is
+        ``registered_at`` (when the secretariat numbered it)."""
         data = json.loads(payload) if payload is not None else self.ledger.response_payload(row.key)
         sub = codec.submission_from_dict(data)
+        effective = self.ledger.response_received(row.key)
+        if effective:
+            sub = dataclasses.replace(sub, received_at=from_iso(effective).astimezone(self.tz))
         return AgendaItem(
             agenda_no=row.agenda_no,
             year=row.year,
@@ -398,6 +412,7 @@ class Engine:
             template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
+            kartu=KartuConfig(self.s.kendali.indeks, self.s.kendali.kepada, self.s.kendali.pengolah),
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": row.diteruskan_ke or "",
@@ -492,6 +507,9 @@ class Engine:
                     salinan.append(row.key)
             # one statement per kind of write for the whole group (executemany)
             conn.execute(update(items).where(items.c.key == bindparam("k")).values(documents=bindparam("docs")), documents)
+            if kind in PRINTED_KINDS:  # new PDFs: the item has something for the next print batch
+                conn.execute(update(items).where(items.c.key == bindparam("k")).values(print_batch=None),
+                             [{"k": d["k"]} for d in documents])
             self.ledger.finish_outbox_many(conn, [eid for eid, *_ in finished], now)
             self.ledger.add_outbox_many(conn, salinan, "salinan", now)
         for _eid, row, _job, _docs in finished:
@@ -501,39 +519,56 @@ class Engine:
                 report.salinan += 1
 
     def _print_batch(self) -> list[Path]:
-        """PDFs of every item not yet in a batch, in agenda order, for printing at once —
-        one file per cycle, split every PRINT_BATCH_ITEMS items so a large backlog gives
-        several printable files instead of one that no printer (or memory) can take."""
+        """Every PDF rendered since it was last printed (new, or re-rendered with other
+        content: the filled disposisi, a re-render after a Sifat/Rahasia change…), once,
+        in print files by paper (documents.batch): the A4 sheets in agenda order, the kartu
+        kendali grouped by copy colour. Split every PRINT_BATCH_ITEMS items so a large
+        backlog gives several printable sets instead of one that no printer can take."""
         # an item whose PDFs went missing waits for its re-render (never fails the batch)
         rows = printable(self.ledger, self.out_dir, self.ledger.unbatched_items(), self.clock())
         if not rows:
             return []
+        done = self.ledger.printed_hashes([r.key for r in rows])
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         chunks = [rows[i : i + PRINT_BATCH_ITEMS] for i in range(0, len(rows), PRINT_BATCH_ITEMS)]
-        tasks: list[tuple[tuple[Path, ...], Path]] = []
-        chunk_of: dict[Path, list[Any]] = {}
+        tasks: list[tuple[tuple[Path, ...], tuple[Path, ...], Path, str]] = []
+        new_of: dict[Path, list[tuple[Any, list[tuple[str, str]]]]] = {}
         for n, chunk in enumerate(chunks, start=1):
-            pdfs: list[Path] = []
+            sheets: list[Path] = []
+            kartu: list[Path] = []
+            recorded: list[tuple[Any, list[tuple[str, str]]]] = []
             for r in chunk:
-                docs = json.loads(r.documents)
-                pdfs.extend(self.out_dir / docs[k] for k in ("aduan", "disposisi", "kendali"))
-            suffix = f"-{n:02d}" if len(chunks) > 1 else ""
-            path = self.out_dir / "cetak" / f"cetak-{stamp}{suffix}.pdf"
-            tasks.append((tuple(pdfs), path))
-            chunk_of[path] = chunk
-        out = []
-        # several files (a backlog) are merged on every core; each is recorded once written
-        for (_pdfs, path), error in in_workers(_merge_batch, tasks, self.render_workers):
-            if isinstance(error, FileNotFoundError):  # deleted meanwhile: the next cycle re-renders it
-                log.warning("Berkas cetak %s ditunda: %s", path.name, error)
+                fresh = []
+                for kind, rel in _print_order(json.loads(r.documents)):
+                    path = self.out_dir / rel
+                    try:
+                        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                    except FileNotFoundError:  # a later document deleted meanwhile: re-rendered, printed then
+                        continue
+                    if (r.key, rel, digest) in done:
+                        continue
+                    (kartu if kind == "kendali" else sheets).append(path)
+                    fresh.append((rel, digest))
+                recorded.append((r, fresh))
+            stem = self.out_dir / "cetak" / (f"cetak-{stamp}" + (f"-{n:02d}" if len(chunks) > 1 else ""))
+            tasks.append((tuple(sheets), tuple(kartu), stem, self.s.output.kartu_cetak))
+            new_of[stem] = recorded
+        out: list[Path] = []
+        # several files (a backlog) are merged on every core; each set is recorded once written
+        for (_s, _k, stem, _m), result in in_workers(_merge_batch, tasks, self.render_workers):
+            if isinstance(result, FileNotFoundError):  # deleted meanwhile: the next cycle re-renders it
+                log.warning("Berkas cetak %s ditunda: %s", stem.name, result)
                 continue
-            if error is not None:
-                raise error
-            rel = str(path.relative_to(self.out_dir))
+            if isinstance(result, Exception):
+                raise result
+            first = str(result[0].relative_to(self.out_dir)) if result else "-"
+            at = utc_iso(self.clock())
             with self.ledger.tx() as conn:
-                for r in chunk_of[path]:
-                    conn.execute(update(items).where(items.c.key == r.key).values(print_batch=rel))
-            out.append(path)
+                for r, fresh in new_of[stem]:
+                    for rel, digest in fresh:
+                        conn.execute(insert(printed).values(key=r.key, rel=rel, sha256=digest, batch=first, at=at))
+                    conn.execute(update(items).where(items.c.key == r.key).values(print_batch=first))
+            out.extend(result)
         return out
 
     # --- write-back -------------------------------------------------------------------
@@ -607,6 +642,17 @@ class Engine:
 DUPLIKAT_TEXT = DUPLICATE_LABEL
 
 
+def _paper_of(name: str) -> str:
+    """What paper an operator loads for a print file (its name ends in the paper)."""
+    if name.endswith("-kartu.pdf"):
+        return "kartu kendali 15 × 10 cm: putih, lalu kuning, lalu merah"
+    if name.endswith("-kartu-a4.pdf"):
+        return "kartu kendali di kertas A4, potong di tanda: putih, lalu kuning, lalu merah"
+    if name.endswith("-a4.pdf"):
+        return "kertas A4"
+    return "kertas " + name.rsplit("-", 1)[-1].removesuffix(".pdf")
+
+
 def _render_error_text(exc: BaseException, report: CycleReport, folder: Path | None) -> str:
     """The summary's sentence for a failed render; an OS-level failure (full, read-only or
     missing output folder) is also a failure of the cycle that the operator must fix."""
@@ -616,14 +662,27 @@ def _render_error_text(exc: BaseException, report: CycleReport, folder: Path | N
     return known.message if known is not None else mask_text(str(exc) or type(exc).__name__)
 
 
-def _merge_batch(task: tuple[tuple[Path, ...], Path]) -> Exception | None:
-    """One print-batch file (runs in a worker process); the error, if any, is returned."""
-    pdfs, path = task
+def _merge_batch(task: tuple[tuple[Path, ...], tuple[Path, ...], Path, str]) -> list[Path] | Exception:
+    """One batch's print files (runs in a worker process); the error, if any, is returned."""
+    sheets, kartu, stem, mode = task
     try:
-        render_print_batch(list(pdfs), path)
+        return render_print_batches(sheets, kartu, stem, kartu_cetak=mode)
     except Exception as exc:
         return exc
-    return None
+
+
+#: the order of an item's documents in a print file (others follow, by name)
+_PRINT_ORDER = ("aduan", "disposisi", "disposisi_terisi", "kendali")
+#: documents never printed: the officers' copy that shows a hidden identity
+_NOT_PRINTED = ("aduan_petugas",)
+
+
+def _print_order(docs: dict[str, Any]) -> list[tuple[str, str]]:
+    """(kind, relative path) of an item's PDFs in print order."""
+    pdfs = {k: v for k, v in docs.items()
+            if isinstance(v, str) and v.endswith(".pdf") and k != "links" and k not in _NOT_PRINTED}
+    rank = {k: i for i, k in enumerate(_PRINT_ORDER)}
+    return sorted(pdfs.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
 
 
 def _private_dir(path: Path) -> None:

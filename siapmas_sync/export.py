@@ -9,9 +9,9 @@
 
 Both are written atomically. Rows arrive ready for display: a *rahasia* item's
 ``pengirim`` must already read "Dirahasiakan" (:func:`agenda_row` does that). Any text a
-citizen typed is treated as data: :func:`neutralise_formula` guards it against being
-taken for a spreadsheet formula (OWASP CSV-injection guidance) and XLSX cells holding
-text are stored with the string type.
+citizen typed is treated as data: XLSX cells holding text are stored with the string type
+(never a formula, and exactly as typed — no apostrophe added); :func:`neutralise_formula`
+remains for plain-text outputs that have no cell types (OWASP CSV-injection guidance).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ __all__ = [
 
 TITLE = "BUKU AGENDA SURAT MASUK — ASPIRASI/PENGADUAN MASYARAKAT"
 EMPTY_MESSAGE = "Tidak ada aduan pada periode ini."
-SIGNER = "Kepala Sub Bagian Tata Usaha"
+SIGNER = "Kepala Subbagian Tata Usaha"
 PLACE = "Mojokerto"
 _WIB = ZoneInfo("Asia/Jakarta")
 
@@ -143,10 +143,12 @@ _XLSX_WIDTHS = (6, 17, 20, 24, 22, 55, 22, 22)
 
 
 def _xlsx_text(value: object) -> str:
-    """Text safe for a worksheet cell: no XML-illegal characters, within Excel's limit."""
+    """Text safe for a worksheet cell: no XML-illegal characters, within Excel's limit.
+    No apostrophe is added: :func:`_set_text` stores it as text (data type "s"), so a
+    text starting with = + - @ is never a formula and reads exactly as typed."""
     s = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     s = s.replace("\r\n", "\n")
-    return neutralise_formula(truncate(s, _XLSX_CELL_MAX - 1))
+    return truncate(s, _XLSX_CELL_MAX - 1)
 
 
 def _set_text(cell: Any, value: object) -> None:
@@ -281,8 +283,8 @@ def _canvas_class() -> type[Canvas]:
             self.setLineWidth(0.5)
             self.line(_MARGIN_X, y + 3.5 * mm, width - _MARGIN_X, y + 3.5 * mm)
             self.setFillColor(GREY)
-            self.setFont(SANS, 7)
-            self.drawString(_MARGIN_X, y, fit_text("Buku Agenda Surat Masuk — SIAPMAS", SANS, 7, 120 * mm))
+            self.setFont(SANS, 7.5)
+            self.drawString(_MARGIN_X, y, fit_text("Buku Agenda Surat Masuk — SIAPMAS", SANS, 7.5, 120 * mm))
             self.setFillColor(black)
             self.setFont(SANS, 8)
             self.drawRightString(width - _MARGIN_X, y, f"Halaman {number} dari {total}")

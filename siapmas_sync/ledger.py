@@ -145,6 +145,20 @@ messages = Table(
 )
 
 
+#: every PDF that reached a print batch, by content: a re-render that changes a file
+#: makes it print again (once), an identical one does not
+printed = Table(
+    "printed",
+    metadata,
+    Column("key", String(64), nullable=False, index=True),
+    Column("rel", Text, nullable=False),  # the document's path relative to the output folder
+    Column("sha256", String(64), nullable=False),  # of its bytes when printed
+    Column("batch", Text, nullable=False),  # the print file (relative path) that held it
+    Column("at", String(32), nullable=False),
+    UniqueConstraint("key", "rel", "sha256", name="uq_printed"),
+)
+
+
 def utc_iso(dt: datetime) -> str:
     """A timestamp as stored: UTC, second precision, ISO-8601."""
     if dt.tzinfo is None:
@@ -331,6 +345,15 @@ class Ledger:
         q = select(items.c.key, items.c.documents).where(items.c.print_batch.is_(None), items.c.documents != "{}")
         with self.engine.connect() as conn:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
+
+    def printed_hashes(self, keys: Sequence[str]) -> set[tuple[str, str, str]]:
+        """(key, relative path, sha256) of every document of *keys* already printed."""
+        out: set[tuple[str, str, str]] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), 500):
+                q = select(printed.c.key, printed.c.rel, printed.c.sha256).where(printed.c.key.in_(keys[start : start + 500]))
+                out.update((r.key, r.rel, r.sha256) for r in conn.execute(q))
+        return out
 
     def items_with_payloads(self, keys: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
         """The item rows of *keys* and their submissions' JSON, in two queries."""

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from .documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from .documents.common import durable_together
 from .failures import fault_point
+from .documents.kartu import KartuConfig
 from .models import AgendaItem, DisposisiRecord, Kop
 
 log = logging.getLogger("siapmas.rendering")
@@ -50,6 +51,7 @@ class RenderJob:
     template_dirs: tuple[Path, ...] = ()
     disposisi: DisposisiRecord | None = None
     identitas_untuk_petugas: bool = False
+    kartu: KartuConfig = KartuConfig()  # [kendali]: the card's Indeks, Kepada, Pengolah
     context_extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,7 +69,8 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
     if job.kind == "render":
         paths["aduan"] = render_lembar_aduan(item, kop, base / "lembar-aduan.pdf")
         paths["disposisi"] = render_lembar_disposisi(item, kop, base / "lembar-disposisi.pdf", paper=job.paper)
-        paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf")
+        paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf", cfg=job.kartu,
+                                                diteruskan_ke=str(job.context_extra.get("tujuan") or ""))
         petugas = base / "lembar-aduan-petugas.pdf"
         if item.rahasia and job.identitas_untuk_petugas:
             paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
@@ -109,7 +112,7 @@ def _docx(job: RenderJob, names: Sequence[str], suffix: str = "") -> dict[str, P
         return {}
     from .docx_render import render_docx, template_context
 
-    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, **job.context_extra)
+    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu, **job.context_extra)
     return {
         f"{name}_docx{suffix}": render_docx(
             f"{name}.docx", ctx, job.folder / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=job.template_dirs

@@ -77,7 +77,8 @@ class Views:
             "Tahap": row.tahap,
             "Posisi": self.actor(row.tahap),
             "Batas Waktu": self.deadline_text(self.sla(row, received_at, now)),
-            "Diteruskan ke (usulan)": row.diteruskan_ke or f"{routing['tujuan']} (usulan)",
+            # the header stays; the value says what it is: a suggestion, or the decided AKD
+            "Diteruskan ke (usulan)": f"{row.diteruskan_ke} (diputuskan)" if row.diteruskan_ke else f"{routing['tujuan']} (usulan)",
             "Kelengkapan": "Lengkap" if not kurang else "Kurang: " + "; ".join(kurang),
             # os.path, not Path: pathlib interns every folder name it parses, for good
             "Dokumen": docs.get("links") or (os.path.dirname(docs["aduan"]) or "." if docs.get("aduan") else "menunggu"),

@@ -167,7 +167,7 @@ def cant_split(row) -> None:
 
 def kop(doc, *, big: bool = True) -> None:
     """The letterhead: pemerintah, instansi (bold), address and contacts, double rule."""
-    s = (13, 15.5, 9, 8.5) if big else (7, 8.5, 0, 0)
+    s = (13, 15.5, 9, 8.5) if big else (7.5, 8.5, 0, 0)
     center = WD_ALIGN_PARAGRAPH.CENTER
     para(doc, "{{ kop.pemerintah }}", size=s[0], font=KOP_FONT, caps=True, align=center, first=True)
     last = para(doc, "{{ kop.instansi }}", size=s[1], font=KOP_FONT, bold=True, caps=True, align=center)
@@ -280,7 +280,7 @@ def build_disposisi() -> None:
 
     para(doc, "Mohon tidak memisahkan lembar disposisi ini dari suratnya", italic=True,
          align=WD_ALIGN_PARAGRAPH.CENTER, before=8)
-    para(doc, "SIAPMAS · {{ agenda_no }}", size=7, color=GREY, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    para(doc, "SIAPMAS · {{ agenda_no }}", size=7.5, color=GREY, align=WD_ALIGN_PARAGRAPH.RIGHT)
     save(doc, "lembar_disposisi.docx")
 
 
@@ -294,22 +294,22 @@ COPIES = (
 
 
 def build_kendali() -> None:
-    doc = new_document("Kartu Kendali Masuk", Cm(15), Cm(10), (0.6, 0.7, 0.5, 0.7), 7.5)
+    doc = new_document("Kartu Kendali Surat Masuk", Cm(15), Cm(10), (0.6, 0.7, 0.5, 0.7), 7.5)
     fs = 7.5
     for n, (copy, role) in enumerate(COPIES):
         if n == 0:
             kop(doc, big=False)
         else:
-            p = para(doc, "{{ kop.pemerintah }}", size=7, font=KOP_FONT, caps=True,
+            p = para(doc, "{{ kop.pemerintah }}", size=7.5, font=KOP_FONT, caps=True,
                      align=WD_ALIGN_PARAGRAPH.CENTER)
             p.paragraph_format.page_break_before = True
             last = para(doc, "{{ kop.instansi }}", size=8.5, font=KOP_FONT, bold=True, caps=True,
                         align=WD_ALIGN_PARAGRAPH.CENTER)
             border_bottom(last, sz=12)
             last.paragraph_format.space_after = Pt(2)
-        p = para(doc, "KARTU KENDALI MASUK", size=10, bold=True, font=KOP_FONT,
+        p = para(doc, "{{ judul_kartu }}", size=10, bold=True, font=KOP_FONT,
                  align=WD_ALIGN_PARAGRAPH.CENTER)
-        run(p, f"   ({copy}: {role})", size=6.5, italic=True, color=GREY)
+        run(p, f"   ({copy}: {role})", size=7.5, italic=True, color=GREY)
         p.paragraph_format.space_after = Pt(3)
 
         t = table(doc, 7, [1.15] * 12)
@@ -319,7 +319,7 @@ def build_kendali() -> None:
             ("No. Urut", "{{ agenda_no }}"), ("M/K", "M"),
         )):
             cell = r0[3 * k].merge(r0[3 * k + 2])
-            para(cell, f"{label}:", size=6.5, color=GREY, first=True)
+            para(cell, f"{label}:", size=7.5, color=GREY, first=True)
             para(cell, value, size=fs, bold=(label == "No. Urut"))
 
         def full_row(r: int, label: str, value: str, height: float) -> None:
@@ -335,7 +335,7 @@ def build_kendali() -> None:
             min_height(t.rows[r], height)
             for k, (label, value) in enumerate(parts):
                 cell = cells[span * k].merge(cells[span * k + span - 1])
-                para(cell, f"{label}:", size=6.5, color=GREY, first=True)
+                para(cell, f"{label}:", size=7.5, color=GREY, first=True)
                 para(cell, value, size=fs)
 
         full_row(1, "Isi Ringkas", "{{ isi_ringkas }}", 1.1)
@@ -411,7 +411,7 @@ def build_balasan() -> None:
     para(doc, "1. Pimpinan {{ lembaga }};", size=9.5)
     para(doc, "2. {{ tujuan }};", size=9.5)
     para(doc, "3. Arsip.", size=9.5)
-    para(doc, "SIAPMAS · {{ agenda_no }}", size=7, color=GREY, align=WD_ALIGN_PARAGRAPH.RIGHT, before=10)
+    para(doc, "SIAPMAS · {{ agenda_no }}", size=7.5, color=GREY, align=WD_ALIGN_PARAGRAPH.RIGHT, before=10)
     save(doc, "surat_balasan.docx")
 
 

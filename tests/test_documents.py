@@ -42,6 +42,7 @@ MM = 72 / 25.4
 
 NAMA = "Siti Rahmawati"
 TELEPON = "+6281234567890"
+TELEPON_CETAK = "0812-3456-7890"  # as Indonesians write it (phonenumbers national format)
 EMAIL = "siti.rahma@example.org"
 PERIHAL = "Tambang liar galian C di Dusun Sugianyar, Desa Mojorejo, Kecamatan Kemlagi"
 KRONOLOGI = (
@@ -138,7 +139,7 @@ def test_lembar_aduan_contents(tmp_path: Path) -> None:
         "LEMBAR ADUAN / ASPIRASI MASYARAKAT",
         "Sabtu, 28 November 2026 14.05 WIB",
         "000.8.3.4",
-        "Identitas Pelapor", TELEPON, EMAIL,
+        "Identitas Pelapor", TELEPON_CETAK, EMAIL,
         "Kronologi, Waktu dan Tempat", "Kejadian setiap hari pukul 07.00–17.00 WIB.",
         "Bukti Dukung", "foto_lokasi.jpg", "1,2 MB",
         "Tidak ditemukan", "Ditemukan",
@@ -280,9 +281,10 @@ def test_kartu_kendali_three_coloured_copies_of_15x10cm(tmp_path: Path) -> None:
         assert float(box.height) == pytest.approx(100 * MM, abs=0.01)
         text = flat(page.extract_text())
         assert label in text
-        for field in ("Indeks", "PENGADUAN", "Kode", "000.8.3.4", "No. Urut", "M/K", "Isi Ringkas",
+        # Indeks helps filing: the suggested AKD until one is decided (documents.kartu)
+        for field in ("Indeks", "Komisi III", "Kode", "000.8.3.4", "No. Urut", "M/K", "Isi Ringkas",
                       "Lampiran", "2 berkas", "Dari", "Kepada", "Sekretariat DPRD Kab. Mojokerto",
-                      "Tanggal Surat", "Nomor Surat", "Pengolah", "Subbag TU", "Tgl Diteruskan",
+                      "Tanggal Surat", "Nomor Surat", "Pengolah", "Subbag Tata Usaha", "Tgl Diteruskan",
                       "Paraf/Tanda Terima", "Catatan"):
             assert field in text, field
 
@@ -558,7 +560,7 @@ def test_kartu_kendali_copies_show_the_same_card_under_their_own_band(tmp_path: 
     for copy, text in enumerate(texts, 1):
         assert f"{copy}/3" in text and "KARTU KENDALI SURAT MASUK" in text
         assert "0007/SIAPMAS/2026" in text and "Dirahasiakan" in text
-        assert NAMA not in text and TELEPON not in text
+        assert NAMA not in text and TELEPON not in text and TELEPON_CETAK not in text
 
 
 def test_a_photo_thumbnail_is_embedded_as_its_jpeg_without_decoding_it_again(tmp_path: Path, monkeypatch) -> None:

@@ -29,6 +29,11 @@ def pages(project: Path, numbers: range | list[int]) -> int:
     return sum(len(PdfReader(str(folder(project, n) / name)).pages) for n in numbers for name in PDFS)
 
 
+def batch_pages(paths) -> int:
+    """Pages of one batch's print files (one file per paper: A4 sheets, kartu kendali)."""
+    return sum(len(PdfReader(str(p)).pages) for p in paths)
+
+
 def test_cli_deleted_pdfs_are_made_again_and_printed_once(project):
     r = run_cli(project, "sync", env={"SIAPMAS_OUTPUT__PRINT_BATCH": "false"})
     assert r.returncode == 0, r.stderr
@@ -42,11 +47,12 @@ def test_cli_deleted_pdfs_are_made_again_and_printed_once(project):
     assert (folder(project, 1) / "lembar-aduan.pdf").is_file()
     assert {p.name for p in folder(project, 2).iterdir()} == ALL
     batches = list((out_of(project) / "cetak").glob("*.pdf"))
-    assert len(batches) == 1 and len(PdfReader(str(batches[0])).pages) == pages(project, range(1, 7))
+    assert sorted(b.name.rsplit("-", 1)[1] for b in batches) == ["a4.pdf", "kartu.pdf"]
+    assert batch_pages(batches) == pages(project, range(1, 7))
 
     r = run_cli(project, "sync")
     assert r.returncode == 0 and "Dokumen hilang" not in r.stdout and "Berkas cetak" not in r.stdout
-    assert len(list((out_of(project) / "cetak").glob("*.pdf"))) == 1
+    assert len(list((out_of(project) / "cetak").glob("*.pdf"))) == 2  # nothing new: no new print file
 
 
 def test_a_pdf_deleted_during_the_cycle_waits_for_the_next_batch(project, make_engine, monkeypatch):
@@ -58,14 +64,15 @@ def test_a_pdf_deleted_during_the_cycle_waits_for_the_next_batch(project, make_e
 
     monkeypatch.setattr(Engine, "_render_pending", render_then_someone_deletes)
     report = make_engine(project).cycle()
-    assert len(report.batches) == 1
-    assert len(PdfReader(str(report.batches[0])).pages) == pages(project, [1, 2, 4, 5, 6])
+    assert len(report.batches) == 2  # the A4 sheets, the kartu kendali
+    assert batch_pages(report.batches) == pages(project, [1, 2, 4, 5, 6])
     assert report.salinan == 6  # the Word copies after the batch go on
 
     monkeypatch.setattr(Engine, "_render_pending", render)
     report = make_engine(project).cycle()
     assert report.restored == ["0003/SIAPMAS/2026"] and report.rendered == ["0003/SIAPMAS/2026"]
-    assert len(report.batches) == 1 and len(PdfReader(str(report.batches[0])).pages) == pages(project, [3])
+    # 0003 waited as a whole: now all its documents, once
+    assert len(report.batches) == 2 and batch_pages(report.batches) == pages(project, [3])
 
 
 def test_printed_items_are_checked_daily_and_a_lost_output_disk_at_once(project, make_engine, clock):

@@ -157,7 +157,7 @@ def test_kartu_kendali_has_three_copies(tmp_path: Path) -> None:
     out = render_docx("kartu_kendali.docx", full_context(make_item()), tmp_path / "k.docx",
                       template_dirs=[shipped_template_dir()])
     text = docx_text(out)
-    assert text.count("KARTU KENDALI MASUK") == 3
+    assert text.count("KARTU KENDALI SURAT MASUK") == 3  # the PDF's title (documents.kartu)
     for label in ("Putih", "Kuning", "Merah"):
         assert label in text
     assert text.count("0007/SIAPMAS/2026") == 3
@@ -235,7 +235,7 @@ def test_user_folder_overrides_shipped_template(tmp_path: Path) -> None:
     assert f"Kepada {NAME} — SEKRETARIAT DPRD KABUPATEN MOJOKERTO" in text
     # a template the user did not override comes from the shipped folder
     out = render_docx("kartu_kendali.docx", ctx, tmp_path / "k.docx", template_dirs=[user, shipped_template_dir()])
-    assert "KARTU KENDALI MASUK" in docx_text(out)
+    assert "KARTU KENDALI SURAT MASUK" in docx_text(out)
 
 
 def test_unknown_placeholder_is_config_error(tmp_path: Path) -> None:

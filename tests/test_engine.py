@@ -89,8 +89,10 @@ def test_sample_sync_numbers_renders_and_writes_back(project, make_engine):
             "lembar-aduan.pdf", "lembar-disposisi.pdf", "kartu-kendali.pdf", "lembar-disposisi.docx", "kartu-kendali.docx"}
     aduan = pdf_text(out / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf")
     assert "0001/SIAPMAS/2026" in aduan and "Budi Santoso" in aduan and "galian C" in aduan
-    assert len(report.batches) == 1 and report.batches[0].is_file()
-    assert len(PdfReader(str(report.batches[0])).pages) >= 6 * 5  # aduan + disposisi + 3 kendali each
+    # one file per paper: the A4 sheets, the kartu kendali
+    assert [b.name.rsplit("-", 1)[1] for b in report.batches] == ["a4.pdf", "kartu.pdf"]
+    assert all(b.is_file() for b in report.batches)
+    assert sum(len(PdfReader(str(b)).pages) for b in report.batches) >= 6 * 5  # aduan + disposisi + 3 kendali each
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -301,8 +303,11 @@ def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypat
         out = project.parent.parent / "var" / "demo" / "output" / "2026"
         return sum(len(PdfReader(str(p)).pages) for a in items for p in (out / a.replace("/", "-")).glob("*.pdf"))
 
-    assert [len(PdfReader(str(b)).pages) for b in report.batches] == [pages(report.new[:4]), pages(report.new[4:])]
-    assert [b.name[-7:] for b in report.batches] == ["-01.pdf", "-02.pdf"]
+    def set_pages(suffix: str) -> int:
+        return sum(len(PdfReader(str(b)).pages) for b in report.batches if b.name.split("-")[3] == suffix)
+
+    assert [set_pages("01"), set_pages("02")] == [pages(report.new[:4]), pages(report.new[4:])]
+    assert sorted(b.name.split("-", 3)[3] for b in report.batches) == ["01-a4.pdf", "01-kartu.pdf", "02-a4.pdf", "02-kartu.pdf"]
 
 
 def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project, make_engine, monkeypatch):

@@ -116,8 +116,8 @@ def test_xlsx_formula_looking_text_is_stored_as_text(tmp_path: Path) -> None:
     expected = {"D": "pengirim", "E": "surat", "F": "isi", "G": "diteruskan", "H": "ket"}
     for col, key in expected.items():
         cell = cells[col]
-        assert cell.data_type == "s", col
-        assert cell.value == "'" + INJECTIONS[key], col
+        assert cell.data_type == "s", col  # stored as text: never a formula
+        assert cell.value == INJECTIONS[key], col  # exactly as typed, no literal apostrophe
     with zipfile.ZipFile(out) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "<f " not in sheet  # no formula anywhere
@@ -157,7 +157,7 @@ def test_pdf_has_kop_title_period_rows_and_signature(tmp_path: Path) -> None:
         assert h in pages[0]
     for row in rows:
         assert row.agenda_no in text
-    assert "Kepala Sub Bagian Tata Usaha" in pages[-1]
+    assert "Kepala Subbagian Tata Usaha" in pages[-1]
     assert "NIP." in pages[-1]
     assert "Mojokerto, " in pages[-1]
     assert f"Halaman {len(pages)} dari {len(pages)}" in pages[-1]

@@ -20,13 +20,14 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -115,15 +116,68 @@ def _cap(text: str) -> str:
     return text[:XLSX_CELL_MAX]
 
 
-def _set_text(ws: Worksheet, row: int, col: int, value: object) -> None:
-    """Write a value as data, never as a formula (the RAW rule of the Google backend)."""
+#: a time as the registers write it ("28/11/2026 14.05", writeback.format_wib)
+_WIB_TEXT = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}\.\d{2}\Z")
+_WIB_FORMAT = "%d/%m/%Y %H.%M"
+#: how a date cell shows in Excel/LibreOffice
+DATE_NUMBER_FORMAT = "dd/mm/yyyy hh:mm"
+#: text longer than this (or with a line break) wraps in its cell
+WRAP_AT = 40
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+#: column widths (characters) of the register tabs: long texts wide, numbers narrow
+_WIDTHS = {"no": 6, "id": 7, "no agenda": 20, "isi ringkas": 50, "perihal": 50, "catatan": 40, "kronologi": 60,
+           "pesan": 40, "kelengkapan": 30, "dokumen": 30, "usulan tujuan": 30, "pengirim": 24, "pelapor": 24}
+
+
+def _set_text(ws: Worksheet, row: int, col: int, value: object, *, dates: bool = False) -> None:
+    """Write a value as data, never as a formula (the RAW rule of the Google backend).
+
+    With *dates* (the register tabs) a time the registers write as text ("28/11/2026
+    14.05") is stored as a real date, shown dd/mm/yyyy hh:mm; :meth:`LocalBackend._table`
+    reads it back as the same text, so the plan compares equal and nothing is rewritten.
+    Long text wraps."""
     cell = ws.cell(row=row, column=col)
     value = xlsx_safe(value)
+    if dates and isinstance(value, str) and _WIB_TEXT.match(value):
+        try:
+            cell.value = datetime.strptime(value, _WIB_FORMAT)
+            cell.number_format = DATE_NUMBER_FORMAT
+            return
+        except ValueError:
+            pass
     if isinstance(value, str):
         cell.value = _cap(value)
         cell.data_type = "s"
+        if row > 1:
+            wrap = len(value) > WRAP_AT or "\n" in value
+            if wrap or cell.alignment.wrap_text:
+                cell.alignment = _WRAP if wrap else _TOP
     else:
         cell.value = value
+
+
+def _dates_as_text(value: object) -> object:
+    """A date cell of a register tab as the registers compare it (the text they write)."""
+    if isinstance(value, datetime):
+        return value.strftime(_WIB_FORMAT)
+    return value
+
+
+def _format_sheet(ws: Worksheet, header: Sequence[str]) -> None:
+    """Header row bold and frozen, sensible column widths (once per header change)."""
+    bold = Font(bold=True)
+    for j, title in enumerate(header, start=1):
+        cell = ws.cell(row=1, column=j)
+        if cell.value not in (None, "") and not cell.font.bold:
+            cell.font = bold
+        letter = get_column_letter(j)
+        key = header_key(title)
+        want = _WIDTHS.get(key) or (18 if key in ("tgl terima", "waktu", "diperbarui", "batas waktu") else
+                                    max(12, min(30, len(str(title or "")) + 4)))
+        if ws.column_dimensions[letter].width != want:
+            ws.column_dimensions[letter].width = want
+    ws.freeze_panes = "A2"
 
 
 def _add_dropdowns(ws: Worksheet, header: Sequence[str], lists: Mapping[str, list[str]]) -> None:
@@ -243,7 +297,7 @@ class LocalBackend:
         readers = readers or KeepAll()
         tabs: dict[str, Any] = {}
         for name in register_tabs:
-            table = self._table(wb[name]) if name in wb.sheetnames else None
+            table = self._table(wb[name], dates=True) if name in wb.sheetnames else None
             tabs[name] = None if table is None else _through(readers.register(name), table)
         return Snapshot(responses=_through(readers.responses(title, None), responses), tabs=tabs, sheet_tz=None)
 
@@ -337,8 +391,11 @@ class LocalBackend:
             table.rows[r] = row
 
     @staticmethod
-    def _table(ws: Worksheet) -> SheetTable:
-        rows = _trim([list(r) for r in ws.iter_rows(values_only=True)])
+    def _table(ws: Worksheet, *, dates: bool = False) -> SheetTable:
+        if dates:  # a register tab: its date cells compare as the text the plan writes
+            rows = _trim([[_dates_as_text(v) for v in r] for r in ws.iter_rows(values_only=True)])
+        else:
+            rows = _trim([list(r) for r in ws.iter_rows(values_only=True)])
         if not rows:
             return SheetTable(ws.title, [], [])
         return SheetTable(ws.title, [cell_text(h) for h in rows[0]], rows[1:])
@@ -355,8 +412,11 @@ class LocalBackend:
             if plan.tab not in wb.sheetnames:
                 wb.create_sheet(plan.tab)
             ws = wb[plan.tab]
+            dates = plan.tab != self._tab_title  # the register tabs (not the form's responses)
             for u in plan.updates:
-                _set_text(ws, u.row + 1, u.col + 1, u.value)
+                _set_text(ws, u.row + 1, u.col + 1, u.value, dates=dates)
+            if plan.header_changed or ws.freeze_panes != "A2":
+                _format_sheet(ws, plan.header)
             if controls and plan.tab in controls and (plan.header_changed or not ws.data_validations.dataValidation):
                 _add_dropdowns(ws, plan.header, controls[plan.tab])
             self._dirty = True

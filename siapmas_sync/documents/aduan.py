@@ -29,7 +29,7 @@ from siapmas_sync.documents.common import (
     PagedCanvas,
     HIDDEN, SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, clean_text,
     doc_info, fit_text, jenis_id, one_line, para_markup, redact, register_fonts, truncate,
-    ukuran_id, waktu_id,
+    telepon_id, ukuran_id, waktu_id,
 )
 from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
@@ -152,7 +152,7 @@ def _identitas(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, 
     else:
         rows = [
             ("Nama", truncate(one_line(sub.nama), 200) or "(tanpa nama)"),
-            ("No. Telp/WA", truncate(one_line(sub.telepon), 100) or "-"),
+            ("No. Telp/WA", truncate(one_line(telepon_id(sub.telepon)), 100) or "-"),
             ("E-mail", truncate(one_line(sub.email), 200) or "-"),
         ]
         pengumpul = one_line(sub.email_pengumpul)
@@ -300,7 +300,8 @@ def _usulan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections) -> 
     rows.append(("Kata kunci cocok", _p(truncate(words, 400) or "-", st["value"])))
     if r.alasan:
         rows.append(("Keterangan", _p(truncate(one_line(r.alasan), 400), st["value"])))
-    return [
+    # the last section moves to the next page whole: a page never holds only its closing note
+    return [KeepTogether([
         sec.heading("Usulan Tujuan (saran sistem, bukan keputusan)"),
         _kv_table(rows, st),
         Spacer(1, 2),
@@ -308,7 +309,7 @@ def _usulan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections) -> 
             "Usulan ini dihasilkan otomatis dari isi aduan. Tujuan tindak lanjut ditetapkan "
             "melalui disposisi pimpinan.", st["note"],
         ),
-    ]
+    ])]
 
 
 # --- page furniture -------------------------------------------------------------------
@@ -330,11 +331,11 @@ def _canvas_class(agenda_no: str) -> type[Canvas]:
             self.drawString(MARGIN, 10 * mm, fit_text(f"No. Agenda: {agenda}", SANS, 8, 9 * cm))
             self.drawRightString(width - MARGIN, 10 * mm, f"Halaman {number} dari {total}")
             self.setFillColor(GREY)
-            self.setFont(SANS, 7)
+            self.setFont(SANS, 7.5)  # nothing an official reads below 7.5 pt
             self.drawCentredString(width / 2, 10 * mm, "Lembar Aduan")
             if number > 1:
                 top = A4[1] - 12 * mm
-                self.drawString(MARGIN, top, fit_text(f"Lembar Aduan · No. Agenda {agenda}", SANS, 7, 12 * cm))
+                self.drawString(MARGIN, top, fit_text(f"Lembar Aduan · No. Agenda {agenda}", SANS, 7.5, 12 * cm))
                 self.drawRightString(width - MARGIN, top, "lanjutan")
                 self.line(MARGIN, top - 2.5 * mm, width - MARGIN, top - 2.5 * mm)
             self.restoreState()

@@ -2,8 +2,10 @@
 
 Everything a citizen typed passes through :func:`clean_text` before it reaches reportlab:
 control characters are dropped, line breaks normalised, and characters the shipped DejaVu
-fonts cannot draw (CJK, most emoji, private-use, lone surrogates) degrade to U+FFFD — a
-document is always produced, never a crash. :func:`para_markup` additionally escapes the
+fonts cannot draw (CJK, private-use, lone surrogates) degrade to U+FFFD — a document is
+always produced, never a crash. An emoji the fonts cannot draw prints as its Indonesian
+name in parentheses ("(wajah tersenyum)", from the ``emoji`` library's CLDR names), never
+as a replacement box. :func:`para_markup` additionally escapes the
 text for reportlab's Paragraph mini-markup.
 
 Personal data: :func:`redact` removes the reporter's name, phone number and e-mail from
@@ -27,6 +29,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import emoji
+import phonenumbers
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -122,6 +126,8 @@ def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
     s = _NEWLINES.sub("\n", s).replace("\t", "    ")
+    if not s.isascii() and any(ord(ch) >= 0x2000 for ch in s):
+        s = emoji_names(s, font)
     if _PLAIN.match(s) and font in _ASCII_FONTS:  # the common case: plain printable ASCII
         return s if multiline else s.replace("\n", " ")
     cov = coverage(font)
@@ -157,6 +163,27 @@ def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str
             else:
                 missing()
     return "".join(out)
+
+
+def emoji_names(text: str, font: str = SANS) -> str:
+    """*text* with every emoji *font* cannot draw replaced by its Indonesian name in
+    parentheses ("😡🙏" → "(wajah sangat marah, melipat tangan)"); emoji the font draws stay (without their
+    variation selector)."""
+    cov = coverage(font)
+
+    def name(chars: str, data: dict[str, Any]) -> str:
+        visible = [c for c in chars if not (0xFE00 <= ord(c) <= 0xFE0F or c == "\u200d")]
+        if visible and all(ord(c) in cov for c in visible):
+            return "".join(visible)
+        words = emoji.demojize(chars, language="id", delimiters=("", "")).replace("_", " ").strip()
+        if not words or words == chars:
+            words = str(data.get("en", "")).strip(":").replace("_", " ")
+        return f"\x00{words}\x01" if words else ""
+
+    named = emoji.replace_emoji(text.replace("\x00", "").replace("\x01", ""), replace=name)
+    # adjacent emoji share one pair of parentheses: "(wajah sangat marah, melipat tangan)"
+    named = re.sub(r"\x01[ ]?\x00", ", ", named)
+    return named.replace("\x00", "(").replace("\x01", ")")
 
 
 def one_line(text: object, font: str = SANS, limit: int | None = None) -> str:
@@ -233,6 +260,21 @@ HIDDEN = "Dirahasiakan"
 _REDACTED = "[dirahasiakan]"
 
 
+def telepon_id(text: str | None) -> str:
+    """A phone number as Indonesians write it ("+6281234567890" → "0812-3456-7890", the
+    ``phonenumbers`` national format); text that is not a valid number stays as typed."""
+    raw = " ".join(str(text or "").split())
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_valid_number(number):
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def _identity_variants(item: AgendaItem) -> list[str]:
     sub = item.submission
     out: list[str] = []
@@ -240,6 +282,9 @@ def _identity_variants(item: AgendaItem) -> list[str]:
         v = " ".join(str(value or "").split())
         if len(v) >= 3:
             out.append(v)
+    national = telepon_id(sub.telepon)
+    if len(national) >= 8:
+        out.append(national)
     tel = re.sub(r"\D", "", sub.telepon or "")
     if tel.startswith("62") and len(tel) >= 8:
         out += [tel, "0" + tel[2:], "+" + tel]

@@ -114,6 +114,10 @@ _GEOM = {
 }
 
 
+#: the smallest type an official must read (footers, captions)
+MIN_PT = 7.5
+
+
 class _Form:
     """Drawing helpers bound to one canvas and geometry."""
 
@@ -163,7 +167,7 @@ class _Form:
             used = stringWidth(fit_text(one_line(label), SANS, self.g.fs, x + w - tx), SANS, self.g.fs)
             nx = tx + used + 1.2 * mm
             if x + w - nx > 8 * mm:
-                self.text(nx, y, note, SANS_ITALIC, self.g.fs * 0.85, x + w - nx, GREY)
+                self.text(nx, y, note, SANS_ITALIC, max(MIN_PT, self.g.fs * 0.85), x + w - nx, GREY)
 
 
 def _checklist(f: _Form, x: float, top: float, w: float, title: str,
@@ -291,7 +295,7 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     if fixed:
         f.rect(x0, top, width, info_h)
         c.line(x0 + half, top, x0 + half, top - info_h)
-    received = item.registered_at or sub.received_at
+    received = sub.received_at  # Diterima: when the citizen sent it (effective, see intake.received)
     left = [("Surat dari", item.pelapor, False), ("Nomor Surat", "-", False),
             ("Tanggal Surat", tanggal_id(sub.received_at), False)]
     right = [("Diterima Tanggal", waktu_id(received, with_day=False), False),
@@ -369,7 +373,7 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     _checklist(f, x0 + lw, top, width - lw, "Dengan hormat harap:", h_items, g.harap_cols, fixed)
     if not fixed and usulan is None and (item.routing.label or item.routing.tujuan):
         note = f"Usulan sistem: {item.routing.label or item.routing.tujuan}"
-        f.text(x0 + f.pad, top - chk_h + f.pad, note, SANS_ITALIC, g.fs * 0.8, lw - 2 * f.pad, GREY)
+        f.text(x0 + f.pad, top - chk_h + f.pad, note, SANS_ITALIC, max(MIN_PT, g.fs * 0.8), lw - 2 * f.pad, GREY)
     top -= chk_h
 
     # --- catatan + paraf grid ---------------------------------------------------------------
@@ -385,13 +389,13 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
         _catatan(f, x0, top, width, avail - grid_h, catatan, fixed)
         _paraf_grid(f, x0, top - (avail - grid_h), width, grid_h, rec, fixed)
     if fixed:
-        c.setFont(SANS_ITALIC, g.fs * 0.95)
+        c.setFont(SANS_ITALIC, max(MIN_PT, g.fs * 0.95))
         c.drawCentredString(page_w / 2, g.margin_y + g.fs * 0.5, FOOTER)
         return
-    c.setFont(SANS, g.fs * 0.75)
+    c.setFont(SANS, MIN_PT)
     c.setFillColor(GREY)
     c.drawRightString(x0 + width, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(
-        f"SIAPMAS · {one_line(item.agenda_no)}", SANS, g.fs * 0.75, width / 3))
+        f"SIAPMAS · {one_line(item.agenda_no)}", SANS, MIN_PT, width / 3))
     c.setFillColor(black)
 
 

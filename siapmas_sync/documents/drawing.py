@@ -169,8 +169,8 @@ class KopStyle:
 
 
 FULL = KopStyle(logo_h=24 * mm, pemerintah=13, instansi=15.5, alamat=9, kontak=8.5, thick=2.2, thin=0.7)
-COMPACT = KopStyle(logo_h=15 * mm, pemerintah=9.5, instansi=12, alamat=7.5, kontak=7, thick=1.6, thin=0.5)
-MINI = KopStyle(logo_h=8.5 * mm, pemerintah=6.5, instansi=8.5, alamat=0, kontak=0, thick=1.0, thin=0.4)
+COMPACT = KopStyle(logo_h=15 * mm, pemerintah=9.5, instansi=12, alamat=7.5, kontak=7.5, thick=1.6, thin=0.5)
+MINI = KopStyle(logo_h=8.5 * mm, pemerintah=7.5, instansi=8.5, alamat=0, kontak=0, thick=1.0, thin=0.4)
 
 
 def kontak_line(kop: Kop) -> str:
@@ -228,7 +228,7 @@ def draw_kop(c: Canvas, kop: Kop, x: float, top: float, width: float, style: Kop
     for text, font, size in lines:
         ty -= size * 1.28
         shown_size = size
-        while stringWidth(text, font, shown_size) > avail and shown_size > size * 0.75:
+        while stringWidth(text, font, shown_size) > avail and shown_size > max(size * 0.75, min(size, 7.5)):  # never below 7.5 pt
             shown_size -= 0.25
         c.setFont(font, shown_size)
         c.drawCentredString(x + width / 2, ty + size * 0.28, fit_text(text, font, shown_size, avail))

@@ -10,7 +10,6 @@ Terima (left blank for handwriting); Catatan.
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 from reportlab.lib.colors import Color, black, white
@@ -19,17 +18,16 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from siapmas_sync.documents.common import (
-    SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, fit_text, one_line, redact,
-    register_fonts, tanggal_id, wrap_lines,
+    SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, fit_text, one_line,
+    register_fonts, wrap_lines,
 )
 from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, kop_bottom, kop_key, new_canvas
+from siapmas_sync.documents.kartu import JUDUL, KartuConfig, kartu_fields, kepada_dari_kop
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
 from siapmas_sync.models import AgendaItem, Kop
 
 PAGE = (150 * mm, 100 * mm)
 MARGIN = 5 * mm
-INDEKS = "PENGADUAN"
-PENGOLAH = "Subbag TU"
 
 #: (label, band fill, band text colour)
 COPIES: tuple[tuple[str, Color, Color], ...] = (
@@ -41,29 +39,13 @@ COPIES: tuple[tuple[str, Color, Color], ...] = (
 #: the form (PDF XObject) holding the card below the band, shown on each copy's page
 _CARD = "kartu"
 
-LABEL_SIZE = 5.8
-VALUE_SIZE = 8
+LABEL_SIZE = 7.5  # nothing an official must read below 7.5 pt
+VALUE_SIZE = 8.5
 
 
 def kepada(kop: Kop) -> str:
-    """'Sekretariat DPRD Kab. Mojokerto' from the kop's instansi line."""
-    words = []
-    for w in one_line(kop.instansi).split():
-        if w.upper() == "KABUPATEN":
-            words.append("Kab.")
-        elif w.isupper() and len(w) <= 5 and not re.search(r"[AIUEO]", w):
-            words.append(w)  # acronyms such as DPRD
-        else:
-            words.append(w.capitalize())
-    return " ".join(words) or "Sekretariat DPRD Kab. Mojokerto"
-
-
-def _lampiran(item: AgendaItem) -> str:
-    n = len(item.evidence) or len(item.submission.bukti_urls)
-    if not n:
-        return "Tidak ada"
-    missing = sum(1 for e in item.evidence if not e.found)
-    return f"{n} berkas" + (f" ({missing} tidak ditemukan)" if missing else "")
+    """'Sekretariat DPRD Kab. Mojokerto' from the kop's instansi line (see documents.kartu)."""
+    return kepada_dari_kop(kop)
 
 
 def _cell(c: Canvas, x: float, top: float, w: float, h: float, label: str, value: str = "",
@@ -108,7 +90,8 @@ def _band(c: Canvas, x: float, top: float, w: float, label: str, fill: Color, in
     return top - h
 
 
-def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool) -> None:
+def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool,
+          cfg: KartuConfig | None = None, diteruskan_ke: str = "") -> None:
     """Everything below the copy band (the same on all three copies): with *fixed* what is
     the same on every item's card (called with a blank item), else the rest."""
     pw, _ = PAGE
@@ -120,9 +103,9 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool) -> Non
     top = kop_bottom(kop, top - 1.5 * mm, MINI)
     if fixed:
         c.setFont(SERIF_BOLD, 9.5)
-        c.drawCentredString(pw / 2, top - 4.2 * mm, "KARTU KENDALI SURAT MASUK")
+        c.drawCentredString(pw / 2, top - 4.2 * mm, JUDUL)
     top -= 6 * mm
-    hide = item.rahasia
+    k = kartu_fields(item, kop, cfg, diteruskan_ke=diteruskan_ke)
 
     def row(h: float, cells: list[tuple[float, str, str, bool, int]]) -> None:
         nonlocal top
@@ -133,28 +116,28 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool) -> Non
             cx += cw
         top -= h
 
-    row(8.5 * mm, [(0.27, "Indeks", INDEKS, True, 1), (0.22, "Kode", item.kode_klasifikasi or "-", True, 1),
-                   (0.39, "No. Urut", item.agenda_no, True, 1), (0.12, "M/K", "M", True, 1)])
-    perihal = one_line(redact(item.perihal, item, hide)) or "-"
-    row(11.5 * mm, [(0.74, "Isi Ringkas", perihal, False, 2), (0.26, "Lampiran", _lampiran(item), False, 2)])
-    row(8.5 * mm, [(0.5, "Dari", item.pelapor, False, 1), (0.5, "Kepada", kepada(kop), False, 1)])
-    row(8.5 * mm, [(0.34, "Tanggal Surat", tanggal_id(item.submission.received_at), False, 1),
-                   (0.33, "Nomor Surat", "-", False, 1), (0.33, "Pengolah", PENGOLAH, False, 1)])
-    row(11 * mm, [(0.4, "Tgl Diteruskan", "", False, 1), (0.6, "Paraf/Tanda Terima", "", False, 1)])
+    row(9 * mm, [(0.27, "Indeks", k.indeks, True, 1), (0.22, "Kode", k.kode, True, 1),
+                 (0.39, "No. Urut", k.no_urut, True, 1), (0.12, "M/K", "M", True, 1)])
+    row(12 * mm, [(0.74, "Isi Ringkas", k.isi_ringkas, False, 2), (0.26, "Lampiran", k.lampiran, False, 2)])
+    row(9 * mm, [(0.5, "Dari", k.dari, False, 1), (0.5, "Kepada", k.kepada, False, 1)])
+    row(9 * mm, [(0.34, "Tanggal Surat", k.tanggal_surat, False, 1),
+                 (0.33, "Nomor Surat", k.nomor_surat, False, 1), (0.33, "Pengolah", k.pengolah, False, 1)])
+    row(10 * mm, [(0.4, "Tgl Diteruskan", "", False, 1), (0.6, "Paraf/Tanda Terima", "", False, 1)])
     h = top - MARGIN
     _cell(c, x, top, w, h, "Catatan", fixed=fixed)
-    r = item.routing
-    if not fixed and (r.label or r.tujuan):
-        note = f"Usulan sistem (bukan keputusan): {one_line(r.label or r.tujuan)}"
-        c.setFont(SANS_ITALIC, 6)
+    if not fixed and k.usulan:
+        size = 7.5
+        c.setFont(SANS_ITALIC, size)
         c.setFillColor(GREY)
         nx = x + 1.3 * mm + stringWidth("Catatan", SANS, LABEL_SIZE) + 2 * mm
-        c.drawString(nx, top - 1.3 * mm - LABEL_SIZE * 0.8, fit_text(note, SANS_ITALIC, 6, x + w - nx - 1.3 * mm))
+        c.drawString(nx, top - 1.3 * mm - LABEL_SIZE * 0.8, fit_text(k.usulan, SANS_ITALIC, size, x + w - nx - 1.3 * mm))
         c.setFillColor(black)
 
 
-def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path) -> Path:
-    """Render the three-copy Kartu Kendali (15 × 10 cm pages) of *item* to *path*."""
+def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path, *, cfg: KartuConfig | None = None,
+                         diteruskan_ke: str = "") -> Path:
+    """Render the three-copy Kartu Kendali (15 × 10 cm pages) of *item* to *path*
+    (fields from documents.kartu, as the Word copy)."""
     register_fonts()
     buf = io.BytesIO()
     c = new_canvas(buf, PAGE, f"Kartu Kendali {item.agenda_no}", kop)
@@ -163,7 +146,7 @@ def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path) -> Path:
     top = PAGE[1] - MARGIN - _BAND_H
     c.beginForm(_CARD)
     draw_fixed(c, ("kendali", kop_key(kop)), lambda cc: _card(cc, BLANK_ITEM, kop, top, fixed=True))
-    _card(c, item, kop, top, fixed=False)
+    _card(c, item, kop, top, fixed=False, cfg=cfg, diteruskan_ke=diteruskan_ke)
     c.endForm()
     for copy in (1, 2, 3):
         label, fill, ink = COPIES[copy - 1]
