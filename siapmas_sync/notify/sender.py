@@ -48,10 +48,14 @@ class DeliveryReport:
     deferred: int = 0  # over the daily limit: tomorrow
     no_address: list[str] = field(default_factory=list)  # new items without a valid address
     failure: SiapmasError | None = None
+    file_dir: Path | None = None  # transport "file": written as .eml files there, not sent
 
     def lines(self) -> list[str]:
         out = []
-        if self.sent or self.temporary or self.permanent or self.deferred:
+        if self.file_dir is not None and self.sent:
+            out.append(f"Pesan ke pelapor: {self.sent} ditulis sebagai berkas .eml di {self.file_dir} "
+                       "(transport = \"file\": tidak dikirim).")
+        elif self.sent or self.temporary or self.permanent or self.deferred:
             out.append(f"Pesan ke pelapor: {self.sent} terkirim"
                        + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
@@ -93,6 +97,8 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     if not due:
         return report
     channel = channel_factory() if channel_factory else make_channel(settings, out_dir)
+    if channel_factory is None and settings.notify.transport == "file":
+        report.file_dir = out_dir / "pesan"
     limit = channel.daily_limit()
     remaining = limit - _sent_since(ledger, local_day_start(now, settings.tz)) if limit is not None else len(due)
     try:
