@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from . import codec, failures
+from . import codec, failures, recorded
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents import render_print_batch
@@ -41,8 +41,9 @@ from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
-from .steps import StepRecorder, paraf_from_events
-from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
+from .disposisi_record import build_record
+from .steps import StepRecorder
+from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, kendali_state
 from .register import Registrar
 from .rendering import RenderJob, in_workers, render_many
@@ -71,7 +72,7 @@ WRITE_BACK_PAGE = 2000  # ledger items compared with the sheet at a time
 SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 #: what the status columns and register tabs are made of (not the evidence lists)
 WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
-                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state")
+                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state", "disposisi")
 
 
 def failpoint(name: str) -> None:
@@ -181,7 +182,7 @@ class Engine:
         w = settings.workflow
         self.wf, self.cal = build_workflow(settings)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
-        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz)
+        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials())
         self.registrar = Registrar(settings, self.routing, self.clock)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
@@ -381,16 +382,14 @@ class Engine:
         )
 
     def disposisi_record(self, row: Any) -> DisposisiRecord:
-        events = self.ledger.event_rows(row.key)
-        notes = [e.note for e in events if e.note and e.channel != "formulir" and e.event not in ("TERAGENDA", "PERUBAHAN DITOLAK")]
-        return DisposisiRecord(
-            diteruskan_kepada=(row.diteruskan_ke,) if row.diteruskan_ke else (),
-            harap=("Untuk ditindaklanjuti",),
-            catatan="; ".join(notes[-3:]),
-            paraf=paraf_from_events(events, self.wf, self.tz),
-        )
+        return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)
 
     def _follow_up(self, row: Any) -> str:
+        """The AKD's follow-up report for the reply (the recorded laporan, else the note
+        given with SELESAI)."""
+        laporan = recorded.load(row.disposisi).get("laporan")
+        if laporan:
+            return laporan
         done = [e for e in self.ledger.event_rows(row.key) if e.to_stage == self.steps.done_label]
         return done[-1].note if done else ""
 
@@ -560,7 +559,7 @@ class Engine:
                 for key, st in states.items():
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result()]
-        controls = {KENDALI_TAB: validations(self.wf.labels, AKD_LIST)}
+        controls = {KENDALI_TAB: validations(self.wf.labels, [p.label for p in self.s.officials()])}
         try:
             self.backend.write(plans, controls)
         except RegisterDeferred as exc:
