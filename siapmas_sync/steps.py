@@ -135,8 +135,10 @@ class StepRecorder:
             "stage_entered_at": utc_iso(now),
             "updated_at": utc_iso(now),
         }
-        if t.akd and not kepada:
-            kepada = (t.akd,)
+        before = recorded.kepada_of(row)
+        changed_kepada = bool(kepada) and kepada != before
+        if not kepada:
+            kepada = before or ((t.akd,) if t.akd else ())
         if kepada:
             values["diteruskan_ke"] = kepada[0]
             data["kepada"] = list(kepada)
@@ -152,7 +154,7 @@ class StepRecorder:
             actor=actor, channel=channel, note=" ".join((note or "").split()),
         )
         recorded_parts = []
-        if kepada and (tuple(kepada) != recorded.kepada_of(row) or t.to_stage == self.distributed_label):
+        if changed_kepada:
             recorded_parts.append("Diteruskan kepada: " + ", ".join(kepada))
         if chosen:
             recorded_parts.append("Dengan hormat harap: " + ", ".join(chosen))
