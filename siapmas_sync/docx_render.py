@@ -80,6 +80,7 @@ from siapmas_sync.documents.disposisi import DOTS, HARAP, PARAF, SIFAT, TUJUAN, 
 from siapmas_sync.documents.drawing import kontak_line
 from siapmas_sync.errors import ConfigError
 from siapmas_sync.models import KURANG, AgendaItem, DisposisiRecord, Kop
+from siapmas_sync.register import full_perihal
 
 __all__ = [
     "TEMPLATE_NAMES", "check_template", "context_names", "docx_text", "find_template",
@@ -256,7 +257,8 @@ def template_context(
     ]
     kurang = [f.message for f in item.findings if f.severity == KURANG]
     received = sub.received_at
-    perihal = _line(redact(item.perihal, item, hide)) or "-"
+    # never a cut sentence: the officials' perihal, or the whole first sentence
+    perihal = _line(redact(full_perihal(item.perihal, sub.kronologi), item, hide)) or "-"
 
     return {
         "agenda_no": _line(item.agenda_no),

@@ -374,9 +374,10 @@ class Engine:
             template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
+            laporan=self._laporan(row) if kind == "balasan" else None,
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
-                "tujuan": row.diteruskan_ke or "",
+                "tujuan": ", ".join(recorded.kepada_of(row)),
                 "penandatangan": {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
             },
         )
@@ -384,12 +385,23 @@ class Engine:
     def disposisi_record(self, row: Any) -> DisposisiRecord:
         return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)
 
+    def _laporan(self, row: Any) -> Any:
+        """The AKD's recorded follow-up report (None when none was recorded)."""
+        from .documents.laporan import Laporan
+
+        data = recorded.load(row.disposisi)
+        if not data.get("laporan"):
+            return None
+        ev = [e for e in self.ledger.event_rows(row.key) if e.event == "LAPORAN"]
+        return Laporan(data["laporan"], data.get("lampiran", ""), ev[-1].actor if ev else "",
+                       recorded.kepada_of(row), from_iso(ev[-1].at) if ev else None)
+
     def _follow_up(self, row: Any) -> str:
-        """The AKD's follow-up report for the reply (the recorded laporan, else the note
-        given with SELESAI)."""
+        """The follow-up for the reply: the recorded laporan (with a pointer to the attached
+        Laporan Hasil Tindak Lanjut), else the note given with SELESAI."""
         laporan = recorded.load(row.disposisi).get("laporan")
         if laporan:
-            return laporan
+            return f"{laporan}\n(Laporan Hasil Tindak Lanjut selengkapnya terlampir.)"
         done = [e for e in self.ledger.event_rows(row.key) if e.to_stage == self.steps.done_label]
         return done[-1].note if done else ""
 

@@ -51,6 +51,7 @@ class RenderJob:
     disposisi: DisposisiRecord | None = None
     identitas_untuk_petugas: bool = False
     context_extra: dict[str, Any] = field(default_factory=dict)
+    laporan: Any = None  # "balasan": the AKD's recorded report (documents.laporan.Laporan), if any
 
 
 def render_job(job: RenderJob) -> dict[str, Path]:
@@ -83,6 +84,10 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
         )
         paths.update(_docx(job, ("lembar_disposisi",), suffix="-terisi"))
     elif job.kind == "balasan":
+        if job.laporan is not None:  # SOP step 8's output, summarised by the letter
+            from .documents.laporan import render_laporan
+
+            paths["laporan"] = render_laporan(item, kop, job.laporan, base / "laporan-hasil-tindak-lanjut.pdf")
         paths.update(_docx(job, ("surat_balasan",)))
     return paths
 

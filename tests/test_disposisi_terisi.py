@@ -113,3 +113,32 @@ def test_a_paraf_step_without_oleh_is_refused_in_pesan(project, make_engine):
     assert row["Tahap"] == "TERAGENDA"
     assert "Oleh" in row["Pesan"] and "Dwi Lestari (Kasubag TU)" in row["Pesan"]
     assert "lebih dulu" not in row["Pesan"] and "diubah" not in row["Pesan"]  # nobody else changed it
+
+
+def test_selesai_with_laporan_renders_the_report_and_the_letter_summarises_it(project, make_engine, clock):
+    folder = walk(project, make_engine, clock, "A4")
+    laporan = ("RDP dengan DLH dan Dinas ESDM pada 10/12/2026: kegiatan tambang di Dusun Sugianyar "
+               "dihentikan sampai IUP-OP terbit; Komisi III memantau setiap bulan.")
+    link = "https://drive.google.com/file/d/1AbCdEf/view"
+    for stage in ("TINDAK LANJUT", "SELESAI"):
+        clock.now += timedelta(minutes=30)
+        cells = {"Tahap": stage, "Oleh": OLEH[stage]}
+        if stage == "SELESAI":
+            cells.update(Laporan=laporan, Lampiran=link)
+        edit(project, GALIAN, **cells)
+        report = make_engine(project).cycle()
+        assert [r.accepted for r in report.steps] == [True], report.steps
+    pdf = folder / "laporan-hasil-tindak-lanjut.pdf"
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
+    assert "LAPORAN HASIL TINDAK LANJUT" in text and GALIAN in text
+    assert laporan in text and link in text and "Rina Kusuma" in text and "Komisi III, Komisi I" in text
+    assert "SEKRETARIAT DPRD" in text  # the kop
+    letter = Document(str(folder / "surat-balasan.docx"))
+    ltext = " ".join(" ".join(p.text for p in letter.paragraphs).split())
+    assert laporan in ltext and "Laporan Hasil Tindak Lanjut" in ltext
+    assert PERIHAL in ltext and "…" not in ltext.replace(DOTS, "")
+    if os.environ.get("SIAPMAS_TEST_KEEP"):
+        keep = Path(os.environ["SIAPMAS_TEST_KEEP"]) / "laporan"
+        keep.mkdir(parents=True, exist_ok=True)
+        for f in folder.iterdir():
+            (keep / f.name).write_bytes(f.read_bytes())

@@ -223,7 +223,10 @@ def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: Disposi
         elif jab in filled:
             tgl, instr, oleh = filled[jab]
             # who: under the jabatan, wrapped (the name is never cut)
-            for k, line in enumerate(_all_lines(oleh, SANS_ITALIC, small, widths[0] - 2 * f.pad)[: room - 1]):
+            who = _all_lines(oleh, SANS_ITALIC, small, widths[0] - 2 * f.pad)
+            if len(who) > room - 1:  # the row already names the jabatan: the name alone
+                who = _all_lines(oleh.split(" (")[0], SANS_ITALIC, small, widths[0] - 2 * f.pad)
+            for k, line in enumerate(who[: room - 1]):
                 f.text(xs[0] + f.pad, first - (k + 1) * lead, line, SANS_ITALIC, small)
             # when: date, then time, in full
             for k, line in enumerate(_all_lines(tgl, SANS, small, widths[1] - 2 * f.pad, split_time=True)[:room]):
