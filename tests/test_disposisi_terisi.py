@@ -142,3 +142,24 @@ def test_selesai_with_laporan_renders_the_report_and_the_letter_summarises_it(pr
         keep.mkdir(parents=True, exist_ok=True)
         for f in folder.iterdir():
             (keep / f.name).write_bytes(f.read_bytes())
+
+
+def test_a_database_from_before_the_recorded_choices_is_upgraded(tmp_path):
+    """Schema 1 had no items.disposisi: opening it adds the column (existing rows: {})."""
+    import sqlite3
+
+    from siapmas_sync.ledger import SCHEMA_VERSION, Ledger
+
+    db = tmp_path / "old.db"
+    Ledger(f"sqlite:///{db}").close()
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE items DROP COLUMN disposisi")
+    con.execute("UPDATE meta SET value='1' WHERE name='schema_version'")
+    con.commit()
+    con.close()
+    Ledger(f"sqlite:///{db}").close()
+    con = sqlite3.connect(db)
+    cols = {r[1] for r in con.execute("PRAGMA table_info(items)")}
+    version = con.execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()[0]
+    con.close()
+    assert "disposisi" in cols and version == str(SCHEMA_VERSION) == "2"
