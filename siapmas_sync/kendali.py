@@ -46,9 +46,10 @@ KENDALI_COLUMNS: tuple[str, ...] = (
 EDITABLE: tuple[str, ...] = (
     "Perihal", "Tahap", "Oleh", "Diteruskan ke", "Harap", "Sifat", "Rahasia", "Catatan", "Laporan", "Lampiran",
 )
-#: editable columns typed freely (no dropdown): never protected on the sheet. "Diteruskan
-#: ke" and "Harap" take several values separated by commas, checked by the worker.
-FREE_TEXT: tuple[str, ...] = ("Perihal", "Diteruskan ke", "Harap", "Catatan", "Laporan", "Lampiran")
+#: editable columns that are not a strict dropdown, so never protected on the sheet: typed
+#: freely ("Diteruskan ke" and "Harap" take several values separated by commas, checked by
+#: the worker), or "Oleh", a dropdown only when ``[[pejabat]]`` is configured.
+FREE_TEXT: tuple[str, ...] = ("Perihal", "Oleh", "Diteruskan ke", "Harap", "Catatan", "Laporan", "Lampiran")
 #: cells the worker empties after each accepted move (they describe one step)
 PER_STEP: tuple[str, ...] = ("Oleh", "Catatan", "Laporan", "Lampiran")
 COMPUTED: tuple[str, ...] = tuple(c for c in KENDALI_COLUMNS if c not in EDITABLE)
