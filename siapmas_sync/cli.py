@@ -280,12 +280,20 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 @cli.command()
 @click.argument("agenda")
 @click.argument("stage")
-@click.option("--to", "akd", help="AKD penerima (wajib untuk DICATAT & DIDISTRIBUSIKAN), mis. 'Komisi III'.")
-@click.option("--note", default="", help="Catatan / alasan (wajib untuk DITOLAK) / ringkasan tindak lanjut.")
-@click.option("--by", "by", default="Operator", show_default=True, help="Nama/jabatan yang mencatat.")
+@click.option("--to", "akd", multiple=True,
+              help="AKD penerima (wajib untuk DICATAT & DIDISTRIBUSIKAN), mis. 'Komisi III'; boleh diulang atau dipisah koma.")
+@click.option("--harap", multiple=True,
+              help="Pilihan 'Dengan hormat harap' pada lembar disposisi, mis. 'Untuk diketahui'; boleh diulang.")
+@click.option("--note", default="", help="Instruksi / catatan / alasan (wajib untuk DITOLAK).")
+@click.option("--perihal", default=None, help="Perihal yang ditetapkan pejabat (mengganti ringkasan otomatis).")
+@click.option("--laporan", default="", help="Laporan hasil tindak lanjut AKD (saat pindah ke SELESAI).")
+@click.option("--lampiran", default="", help="Tautan lampiran laporan hasil tindak lanjut (opsional).")
+@click.option("--by", "by", default=None,
+              help="Siapa yang memberi paraf/disposisi: nama dari daftar [[pejabat]] (wajib untuk paraf dan disposisi).")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
 @pass_ctx
-def advance(c: Ctx, agenda: str, stage: str, akd: str | None, note: str, by: str, as_json: bool) -> None:
+def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[str, ...], note: str,
+            perihal: str | None, laporan: str, lampiran: str, by: str | None, as_json: bool) -> None:
     """Catat satu langkah SOP: pindahkan AGENDA ke STAGE (mis. "PARAF KASUBAG TU")."""
     from .engine import build_workflow
     from .notify import stage_hook
@@ -294,9 +302,15 @@ def advance(c: Ctx, agenda: str, stage: str, akd: str | None, note: str, by: str
     s = c.settings
     wf, _cal = build_workflow(s)
     with c.ledger() as ledger:
-        result = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, on_move=stage_hook(s, wf)).advance(
-            agenda, stage, akd=akd, note=note, by=by, channel="cli"
-        )
+        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(), on_move=stage_hook(s, wf))
+        with ledger.tx() as conn:
+            if by is not None:
+                by = rec.person(by, None, default="Operator", ask="")  # an unknown name is refused first
+            if perihal is not None:
+                row = ledger.find_item(agenda, conn=conn)
+                rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
+            result = rec.advance(agenda, stage, akd=akd or None, harap=harap or None, note=note,
+                                 laporan=laporan, lampiran=lampiran, by=by, channel="cli", conn=conn)
     t = result.transition
     if as_json:
         click.echo(json.dumps({

@@ -189,6 +189,13 @@ class TemplatesConfig(_Section):
     penandatangan_jabatan: str = "Sekretaris DPRD Kabupaten Mojokerto"
 
 
+class PejabatConfig(_Section):
+    """One official or staff member who may be named as *Oleh* (``[[pejabat]]``)."""
+
+    nama: str = Field(min_length=1)
+    jabatan: str = ""
+
+
 class RekapConfig(_Section):
     """The monthly / yearly recap (`rekap`; `run` makes last month's on the first working day)."""
 
@@ -290,6 +297,7 @@ class Settings(_Section):
     rekap: RekapConfig = Field(default_factory=RekapConfig)
     publik: PublikConfig = Field(default_factory=PublikConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    pejabat: list[PejabatConfig] = Field(default_factory=list)  # who may be named as Oleh / --by
 
     # filled by load_settings, not by the file
     config_path: Path | None = None
@@ -317,6 +325,12 @@ class Settings(_Section):
         return self.publik.dir or self.output.dir / "publik"
 
     # --- conversions for the engine -------------------------------------------------
+
+    def officials(self) -> tuple[Any, ...]:
+        """The ``[[pejabat]]`` list as :class:`recorded.Pejabat` values."""
+        from .recorded import Pejabat
+
+        return tuple(Pejabat(p.nama, p.jabatan) for p in self.pejabat)
 
     @property
     def tz(self) -> ZoneInfo:

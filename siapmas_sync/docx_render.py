@@ -46,7 +46,7 @@ Check boxes, "☒" when chosen else "☐":
   ``usulan.<same key as the cek.* of the Diteruskan list>`` is "(usulan sistem)" next to
   the suggested AKD and "" elsewhere — the suggestion is noted, never ticked.
 Paraf grid: ``paraf.kasubag_tu``, ``paraf.kabag``, ``paraf.sekretaris_dprd``,
-  ``paraf.ketua_dprd``, each with ``.tanggal`` and ``.instruksi``.
+  ``paraf.ketua_dprd``, each with ``.tanggal``, ``.instruksi`` and ``.oleh`` (who).
 Letterhead: ``kop.pemerintah``, ``kop.instansi``, ``kop.alamat``, ``kop.email``,
   ``kop.website``, ``kop.telepon``, ``kop.kontak`` (e-mail · laman · telp on one line);
   ``lembaga`` ("DPRD Kabupaten Mojokerto", from ``kop.instansi``).
@@ -82,6 +82,7 @@ from siapmas_sync.documents.drawing import kontak_line
 from siapmas_sync.documents.kartu import KartuConfig, kartu_fields
 from siapmas_sync.errors import ConfigError
 from siapmas_sync.models import KURANG, AgendaItem, DisposisiRecord, Kop
+from siapmas_sync.register import full_perihal
 
 __all__ = [
     "TEMPLATE_NAMES", "check_template", "context_names", "docx_text", "find_template",
@@ -231,11 +232,12 @@ def template_context(
         cek[key] = _box(opt in ticked_h)
     cek["harap_lainnya"] = _box(bool(other_h))
 
-    paraf = {key: {"tanggal": "", "instruksi": ""} for key in _PARAF_KEYS.values()}
+    paraf = {key: {"tanggal": "", "instruksi": "", "oleh": ""} for key in _PARAF_KEYS.values()}
     for entry in rec.paraf:
         jab = _match(str(entry[0]) if entry else "", PARAF)
         if jab and len(entry) >= 3:
-            paraf[_PARAF_KEYS[jab]] = {"tanggal": _line(entry[1]), "instruksi": free(entry[2])}
+            paraf[_PARAF_KEYS[jab]] = {"tanggal": _line(entry[1]), "instruksi": free(entry[2]),
+                                       "oleh": _line(entry[3]) if len(entry) > 3 else ""}
 
     followed = _line(tujuan) or ", ".join(_line(e) for e in rec.diteruskan_kepada if _line(e))
     ttd_in = {str(k): docx_text(v) for k, v in (penandatangan or {}).items()}
@@ -260,7 +262,8 @@ def template_context(
     ]
     kurang = [f.message for f in item.findings if f.severity == KURANG]
     received = sub.received_at
-    perihal = _line(redact(item.perihal, item, hide)) or "-"
+    # never a cut sentence: the officials' perihal, or the whole first sentence
+    perihal = _line(redact(full_perihal(item.perihal, sub.kronologi), item, hide)) or "-"
 
     return {
         "agenda_no": _line(item.agenda_no),
@@ -301,7 +304,8 @@ def template_context(
         "nomor_balasan": nomor_balasan,
         "tanggal_balasan": tanggal_balasan,
         "cek": cek,
-        "usulan": {key: USULAN if opt == usulan else "" for opt, key in _TUJUAN_KEYS.items()},
+        # the system's suggestion only while the officials decided nothing
+        "usulan": {key: USULAN if opt == usulan and not (ticked_t or other_t) else "" for opt, key in _TUJUAN_KEYS.items()},
         "paraf": paraf,
         "kop": {
             "pemerintah": _line(kop.pemerintah),

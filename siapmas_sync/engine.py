@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from . import codec, failures
+from . import codec, failures, recorded
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents.batch import render_print_batches
@@ -46,10 +46,11 @@ from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
+from .disposisi_record import build_record
 from .notify import stage_hook
 from .notify.sender import deliver
-from .steps import StepRecorder, paraf_from_events
-from .workflow import AKD_LIST, DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
+from .steps import StepRecorder
+from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, kendali_state
 from .register import Registrar
 from .rendering import RenderJob, in_workers, render_many
@@ -80,7 +81,7 @@ WRITE_BACK_PAGE = 2000  # ledger items compared with the sheet at a time
 SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 #: what the status columns and register tabs are made of (not the evidence lists)
 WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
-                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state")
+                      "rahasia", "sifat", "perihal", "routing", "findings", "documents", "pesan", "kendali_state", "disposisi")
 
 
 def failpoint(name: str) -> None:
@@ -190,7 +191,8 @@ class Engine:
         w = settings.workflow
         self.wf, self.cal = build_workflow(settings)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
-        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, on_move=stage_hook(settings, self.wf))
+        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(),
+                                  on_move=stage_hook(settings, self.wf))
         self.registrar = Registrar(settings, self.routing, self.clock)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
@@ -413,24 +415,34 @@ class Engine:
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
             kartu=KartuConfig(self.s.kendali.indeks, self.s.kendali.kepada, self.s.kendali.pengolah),
+            laporan=self._laporan(row) if kind == "balasan" else None,
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
-                "tujuan": row.diteruskan_ke or "",
+                "tujuan": ", ".join(recorded.kepada_of(row)),
                 "penandatangan": {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
             },
         )
 
     def disposisi_record(self, row: Any) -> DisposisiRecord:
-        events = self.ledger.event_rows(row.key)
-        notes = [e.note for e in events if e.note and e.channel != "formulir" and e.event not in ("TERAGENDA", "PERUBAHAN DITOLAK")]
-        return DisposisiRecord(
-            diteruskan_kepada=(row.diteruskan_ke,) if row.diteruskan_ke else (),
-            harap=("Untuk ditindaklanjuti",),
-            catatan="; ".join(notes[-3:]),
-            paraf=paraf_from_events(events, self.wf, self.tz),
-        )
+        return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)
+
+    def _laporan(self, row: Any) -> Any:
+        """The AKD's recorded follow-up report (None when none was recorded)."""
+        from .documents.laporan import Laporan
+
+        data = recorded.load(row.disposisi)
+        if not data.get("laporan"):
+            return None
+        ev = [e for e in self.ledger.event_rows(row.key) if e.event == "LAPORAN"]
+        return Laporan(data["laporan"], data.get("lampiran", ""), ev[-1].actor if ev else "",
+                       recorded.kepada_of(row), from_iso(ev[-1].at) if ev else None)
 
     def _follow_up(self, row: Any) -> str:
+        """The follow-up for the reply: the recorded laporan (with a pointer to the attached
+        Laporan Hasil Tindak Lanjut), else the note given with SELESAI."""
+        laporan = recorded.load(row.disposisi).get("laporan")
+        if laporan:
+            return f"{laporan}\n(Laporan Hasil Tindak Lanjut selengkapnya terlampir.)"
         done = [e for e in self.ledger.event_rows(row.key) if e.to_stage == self.steps.done_label]
         return done[-1].note if done else ""
 
@@ -620,7 +632,7 @@ class Engine:
                 for key, st in states.items():
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result()]
-        controls = {KENDALI_TAB: validations(self.wf.labels, AKD_LIST)}
+        controls = {KENDALI_TAB: validations(self.wf.labels, [p.label for p in self.s.officials()])}
         try:
             self.backend.write(plans, controls)
         except RegisterDeferred as exc:

@@ -28,10 +28,14 @@ KENDALI_COLUMNS: tuple[str, ...] = (
     "Perihal",
     "Usulan Tujuan",
     "Tahap",
+    "Oleh",
     "Diteruskan ke",
+    "Harap",
     "Sifat",
     "Rahasia",
     "Catatan",
+    "Laporan",
+    "Lampiran",
     "Pesan",
     "Posisi",
     "Batas Waktu",
@@ -39,7 +43,15 @@ KENDALI_COLUMNS: tuple[str, ...] = (
     "Umur (hari kerja)",
     "Diperbarui",
 )
-EDITABLE: tuple[str, ...] = ("Tahap", "Diteruskan ke", "Sifat", "Rahasia", "Catatan")
+EDITABLE: tuple[str, ...] = (
+    "Perihal", "Tahap", "Oleh", "Diteruskan ke", "Harap", "Sifat", "Rahasia", "Catatan", "Laporan", "Lampiran",
+)
+#: editable columns that are not a strict dropdown, so never protected on the sheet: typed
+#: freely ("Diteruskan ke" and "Harap" take several values separated by commas, checked by
+#: the worker), or "Oleh", a dropdown only when ``[[pejabat]]`` is configured.
+FREE_TEXT: tuple[str, ...] = ("Perihal", "Oleh", "Diteruskan ke", "Harap", "Catatan", "Laporan", "Lampiran")
+#: cells the worker empties after each accepted move (they describe one step)
+PER_STEP: tuple[str, ...] = ("Oleh", "Catatan", "Laporan", "Lampiran")
 COMPUTED: tuple[str, ...] = tuple(c for c in KENDALI_COLUMNS if c not in EDITABLE)
 SIFAT_CHOICES: tuple[str, ...] = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
 
@@ -68,6 +80,7 @@ class KendaliEdit:
     row: int  # 0-based data row as read this cycle
     changes: dict[str, str] = field(default_factory=dict)  # column -> new canonical text
     values: dict[str, str] = field(default_factory=dict)  # all editable columns as read
+    seen: dict[str, str] = field(default_factory=dict)  # the cells as the worker last wrote them
 
 
 class StoredStates(Mapping[str, Mapping[str, str]]):
@@ -112,7 +125,7 @@ def find_edits(table: DigestTable | SheetTable | None,
         before = last_written[agenda]
         changes = {c: v for c, v in values.items() if v != before.get(c, v)}
         if changes:
-            edits.append(KendaliEdit(agenda, r, changes, values))
+            edits.append(KendaliEdit(agenda, r, changes, values, dict(before)))
     return edits  # in row order: row_of keeps the order rows were read in
 
 
@@ -126,6 +139,11 @@ def written_state(row: Mapping[str, Any]) -> dict[str, str]:
     return {c: editable_text(c, row.get(c)) for c in EDITABLE}
 
 
-def validations(stage_labels: Sequence[str], akd: Sequence[str]) -> dict[str, list[str]]:
-    """Dropdown lists for the editable columns (data validation on the sheet)."""
-    return {"Tahap": list(stage_labels), "Diteruskan ke": list(akd), "Sifat": list(SIFAT_CHOICES)}
+def validations(stage_labels: Sequence[str], people: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Dropdown lists for the editable columns (data validation on the sheet): stages,
+    the configured officials and staff (*Oleh*), sifat. "Diteruskan ke" takes a comma
+    list of AKD and is checked by the worker, not by a dropdown."""
+    lists = {"Tahap": list(stage_labels), "Sifat": list(SIFAT_CHOICES)}
+    if people:
+        lists["Oleh"] = list(people)
+    return lists

@@ -32,8 +32,10 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     insert,
     select,
+    text,
     tuple_,
     update,
 )
@@ -43,7 +45,7 @@ from sqlalchemy.exc import DBAPIError
 from .errors import LedgerError
 from .filemodes import private_mkdir
 
-SCHEMA_VERSION = 2  # 2: messages (replies to citizens, notify/)
+SCHEMA_VERSION = 2  # 2: messages (replies to citizens, notify/) and items.disposisi (recorded choices, follow-up report)
 
 metadata = MetaData()
 
@@ -98,6 +100,9 @@ items = Table(
     Column("print_batch", Text),  # relative path of the batch PDF that included it
     Column("pesan", Text, nullable=False, default=""),  # last answer to an operator (Kendali)
     Column("kendali_state", Text, nullable=False, default="{}"),  # editable cells as last written
+    # what officials recorded beyond the stage: {"kepada": [AKD…], "harap": [...],
+    # "laporan": text, "lampiran": link} (see disposisi_fields.py); schema version 2
+    Column("disposisi", Text, nullable=False, default="{}"),
     UniqueConstraint("year", "seq", name="uq_items_year_seq"),
 )
 
@@ -261,6 +266,7 @@ class Ledger:
                 if row is None:
                     conn.execute(insert(meta).values(name="schema_version", value=str(SCHEMA_VERSION)))
                 elif int(row.value) < SCHEMA_VERSION:  # create_all above added the new tables
+                    _upgrade(conn, int(row.value))  # and this the new columns
                     conn.execute(update(meta).where(meta.c.name == "schema_version").values(value=str(SCHEMA_VERSION)))
                 elif int(row.value) > SCHEMA_VERSION:
                     raise LedgerError(
@@ -456,6 +462,12 @@ class Ledger:
     def last_event(conn: Connection, key: str) -> Any:
         return conn.execute(select(events).where(events.c.key == key).order_by(events.c.id.desc()).limit(1)).first()
 
+    @staticmethod
+    def last_stage_event(conn: Connection, key: str) -> Any:
+        """The latest event that changed the item's stage (None before any)."""
+        q = select(events).where(events.c.key == key, events.c.from_stage != events.c.to_stage)
+        return conn.execute(q.order_by(events.c.id.desc()).limit(1)).first()
+
     def form_times(self, hashes: Collection[str]) -> dict[str, list[tuple[str, datetime]]]:
         """Content hash → (key, the form's own timestamp) of every response with one of
         *hashes* (intake.resaved)."""
@@ -529,3 +541,11 @@ def _prepare_private_file(path: Path) -> None:
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+
+
+def _upgrade(conn: Connection, version: int) -> None:
+    """Bring an older database's tables up to :data:`SCHEMA_VERSION` (``create_all``
+    adds missing tables, never missing columns)."""
+    have = {c["name"] for c in inspect(conn).get_columns("items")}
+    if version < 2 and "disposisi" not in have:
+        conn.execute(text("ALTER TABLE items ADD COLUMN disposisi TEXT NOT NULL DEFAULT '{}'"))

@@ -143,7 +143,8 @@ class DisposisiRecord:
     diteruskan_kepada: tuple[str, ...] = ()
     harap: tuple[str, ...] = ()
     catatan: str = ""
-    paraf: tuple[tuple[str, str, str], ...] = ()  # (jabatan, tanggal, instruksi)
+    # (jabatan, tanggal, instruksi[, oleh]): the person is optional for older callers
+    paraf: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from . import codec
+from . import codec, recorded
 from .backends.base import Backend
 from .binding import bind_source
 from .config import Settings
@@ -39,6 +39,7 @@ from .intake import check_completeness
 from .intake.received import effective_received
 from .kendali import KENDALI_TAB, truthy
 from .ledger import Ledger, counters, events, items, responses, utc_iso
+from .recorded import split_list
 from .models import Submission
 from .numbering import agenda_pattern
 from .numberguard import read_number
@@ -320,8 +321,12 @@ def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agend
         key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(registered_at),
         updated_at=utc_iso(entered), tahap=tahap, stage_entered_at=utc_iso(entered),
         previous_tahap=cell_text(last.get(header_key("Dari Tahap"))) if last else "DITERIMA",
-        diteruskan_ke=cell_text(k.get(header_key("Diteruskan ke"))) or None, rahasia=truthy(k.get("rahasia")),
-        sifat=cell_text(k.get("sifat")) or "Biasa", perihal=perihal_from(s.kronologi),
+        diteruskan_ke=(split_list(cell_text(k.get(header_key("Diteruskan ke")))) or [None])[0],
+        rahasia=truthy(k.get("rahasia")),
+        sifat=cell_text(k.get("sifat")) or "Biasa",
+        perihal=cell_text(k.get(header_key("Perihal"))).strip() or perihal_from(s.kronologi),
+        disposisi=recorded.dump({key: split_list(cell_text(k.get(header_key(title))))
+                                 for key, title in (("kepada", "Diteruskan ke"), ("harap", "Harap"))}),
         kode_klasifikasi=n.kode_klasifikasi, routing=codec.dumps(codec.routing_to_dict(routing)),
         findings=codec.dumps([codec.finding_to_dict(f) for f in check_completeness(s, ev) + tuple(ev_findings)]),
         evidence=codec.dumps([codec.evidence_to_dict(e) for e in ev]),

@@ -53,6 +53,7 @@ class RenderJob:
     identitas_untuk_petugas: bool = False
     kartu: KartuConfig = KartuConfig()  # [kendali]: the card's Indeks, Kepada, Pengolah
     context_extra: dict[str, Any] = field(default_factory=dict)
+    laporan: Any = None  # "balasan": the AKD's recorded report (documents.laporan.Laporan), if any
 
 
 def render_job(job: RenderJob) -> dict[str, Path]:
@@ -87,6 +88,10 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
         paths.update(_docx(job, ("lembar_disposisi",), suffix="-terisi"))
     elif job.kind == "balasan":
         paths["surat_balasan"] = _surat_balasan_pdf(job, base / "surat-balasan.pdf")
+        if job.laporan is not None:  # SOP step 8's output, summarised by the letter
+            from .documents.laporan import render_laporan
+
+            paths["laporan"] = render_laporan(item, kop, job.laporan, base / "laporan-hasil-tindak-lanjut.pdf")
         paths.update(_docx(job, ("surat_balasan",)))
     return paths
 

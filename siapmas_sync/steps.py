@@ -11,12 +11,16 @@ step is recorded the moment it is given; a Kendali edit is read at the next cycl
 judged against the stage as it is *then*. If it asks for the stage the item already
 has, it is acknowledged; if it is no longer an allowed move, it is refused in ``Pesan``
 with the step that got there first, and the cell shows the true stage again.
+
+Who: a paraf or disposition step (entering PARAF KASUBAG TU … DISPOSISI DIBACAKAN) must
+name the person (*Oleh* / ``--by``), one of the configured ``[[pejabat]]``; the event's
+actor is that person and its note is their instruction.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,13 +30,15 @@ from sqlalchemy.engine import Connection
 
 from .errors import TransitionError
 from .kendali import SIFAT_CHOICES, KendaliEdit, truthy
-from .ledger import Ledger, from_iso, items, utc_iso
-from .workflow import Transition, Workflow, check_transition, normalise_akd
+from . import recorded
+from .ledger import Ledger, items, utc_iso
+from .recorded import PARAF_CODES, Pejabat, parse_harap, parse_kepada, resolve_person
+from .workflow import KEMBALI, Transition, Workflow, check_transition
 
 log = logging.getLogger("siapmas.steps")
 
-STAGE_DISTRIBUTED_CODE = 6
-STAGE_DONE_CODE = 8
+STAGE_DISTRIBUTED_CODE = 7  # DICATAT & DIDISTRIBUSIKAN
+STAGE_DONE_CODE = 9  # SELESAI
 
 
 @dataclass
@@ -45,12 +51,14 @@ class StepResult:
 
 class StepRecorder:
     def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: Any,
+                 people: Sequence[Pejabat] = (),
                  on_move: Callable[[Connection, Any, Transition, datetime], None] | None = None) -> None:
         self.ledger = ledger
         self.on_move = on_move  # queues the reply to the reporter in the move's transaction (notify)
         self.wf = wf
         self.clock = clock
         self.tz = tz
+        self.people = tuple(people)  # [[pejabat]]: who may be named as Oleh / --by
 
     @property
     def distributed_label(self) -> str:
@@ -63,6 +71,19 @@ class StepRecorder:
     def _stamp(self, now: datetime) -> str:
         return now.astimezone(self.tz).strftime("%d/%m %H.%M")
 
+    def person(self, by: str | None, target: str | None, *, default: str, ask: str) -> str:
+        """Who records a step: a configured person (label), or *default* when nobody is
+        named — refused for a paraf or disposition step (*ask*: how to name someone)."""
+        if by is not None and str(by).strip():
+            return resolve_person(by, self.people)
+        stage = self.wf.find(target) if target else None
+        if stage is not None and stage.code in PARAF_CODES:
+            raise TransitionError(
+                f"{stage.label} adalah paraf/disposisi pejabat, tetapi tidak disebutkan siapa yang memberikannya.",
+                ask + (" Pilihan: " + "; ".join(p.label for p in self.people) + "." if self.people else ""),
+            )
+        return default
+
     # --- stage moves --------------------------------------------------------------------
 
     def advance(
@@ -70,55 +91,115 @@ class StepRecorder:
         ref: str,
         target: str,
         *,
-        akd: str | None = None,
+        akd: str | Sequence[str] | None = None,
+        harap: str | Sequence[str] | None = None,
         note: str = "",
-        by: str = "Operator",
+        laporan: str = "",
+        lampiran: str = "",
+        by: str | None = None,
         channel: str = "cli",
         conn: Connection | None = None,
     ) -> StepResult:
-        """Move one item. Raises TransitionError (with the allowed moves) when refused."""
+        """Move one item. Raises TransitionError (with the allowed moves) when refused.
+
+        *by*: the person (checked against the configured list; required for a paraf or
+        disposition step); *akd*: one or several receiving AKD; *harap*: the "Dengan hormat
+        harap" choices; *note*: the instruction / reason; *laporan* / *lampiran*: the AKD's
+        follow-up report (SELESAI)."""
         if conn is None:
             with self.ledger.tx() as c:
-                return self.advance(ref, target, akd=akd, note=note, by=by, channel=channel, conn=c)
+                return self.advance(ref, target, akd=akd, harap=harap, note=note, laporan=laporan,
+                                    lampiran=lampiran, by=by, channel=channel, conn=c)
         row = self.ledger.find_item(ref, conn=conn)
         now = self.clock()
+        kepada = parse_kepada(akd)
+        chosen = parse_harap(harap)
         t = check_transition(
-            self.wf, row.tahap, target, akd=akd or row.diteruskan_ke, note=note, previous=row.previous_tahap
+            self.wf, row.tahap, target, akd=kepada[0] if kepada else row.diteruskan_ke,
+            note=note or laporan, previous=row.previous_tahap,
         )
         if t is None:
             return StepResult(row.agenda_no, True, f"Tahap sudah {row.tahap}; tidak ada perubahan.")
+        actor = self.person(by, t.to_stage if t.kind != KEMBALI else None,
+                            default="Operator (Kendali)" if channel == "kendali" else "Operator",
+                            ask="Pilih nama di kolom Oleh." if channel == "kendali" else "Tambahkan --by NAMA.")
+        laporan = " ".join((laporan or "").split())
+        lampiran = (lampiran or "").strip()
+        if lampiran and not laporan:
+            raise TransitionError("Lampiran laporan diisi tanpa teks laporan.", "Isi juga laporan hasil tindak lanjut.")
+        if laporan and t.to_stage != self.done_label:
+            raise TransitionError(f"Laporan hasil tindak lanjut dicatat saat pindah ke {self.done_label}, bukan ke {t.to_stage}.",
+                                  f"Pilih Tahap {self.done_label} bersama laporan.")
+        data = recorded.load(row.disposisi)
         values: dict[str, Any] = {
             "tahap": t.to_stage,
             "previous_tahap": t.from_stage,
             "stage_entered_at": utc_iso(now),
             "updated_at": utc_iso(now),
         }
-        if t.akd:
-            values["diteruskan_ke"] = t.akd
+        before = recorded.kepada_of(row)
+        changed_kepada = bool(kepada) and kepada != before
+        if not kepada:
+            kepada = before or ((t.akd,) if t.akd else ())
+        if kepada:
+            values["diteruskan_ke"] = kepada[0]
+            data["kepada"] = list(kepada)
+        if chosen:
+            data["harap"] = list(chosen)
+        if laporan:
+            data["laporan"], data["lampiran"] = laporan, lampiran
+        data["oleh"] = actor
+        values["disposisi"] = recorded.dump(data)
         conn.execute(update(items).where(items.c.key == row.key).values(**values))
         self.ledger.add_event(
             conn, row.key, now, t.event, from_stage=t.from_stage, to_stage=t.to_stage,
-            actor=by, channel=channel, note=_event_note(t),
+            actor=actor, channel=channel, note=" ".join((note or "").split()),
         )
-        if t.to_stage == self.distributed_label:
-            self.ledger.add_outbox(conn, row.key, "disposisi", now)
+        recorded_parts = []
+        if changed_kepada:
+            recorded_parts.append("Diteruskan kepada: " + ", ".join(kepada))
+        if chosen:
+            recorded_parts.append("Dengan hormat harap: " + ", ".join(chosen))
+        if recorded_parts:
+            self.ledger.add_event(conn, row.key, now, "DISPOSISI", from_stage=t.to_stage, to_stage=t.to_stage,
+                                  actor=actor, channel=channel, note="; ".join(recorded_parts))
+        if laporan:
+            self.ledger.add_event(conn, row.key, now, "LAPORAN", from_stage=t.to_stage, to_stage=t.to_stage,
+                                  actor=actor, channel=channel,
+                                  note=laporan + (f" (lampiran: {lampiran})" if lampiran else ""))
+        stage = self.wf.find(t.to_stage)
+        if t.to_stage == self.distributed_label or (
+            stage is not None and isinstance(stage.code, int) and stage.code > STAGE_DISTRIBUTED_CODE
+        ):
+            self.ledger.add_outbox(conn, row.key, "disposisi", now)  # the filled form stays current
         if t.to_stage == self.done_label:
             self.ledger.add_outbox(conn, row.key, "balasan", now)
         if self.on_move is not None:
             self.on_move(conn, row, t, now)
-        log.info("%s: %s → %s (%s, %s)", row.agenda_no, t.from_stage, t.to_stage, by, channel)
+        log.info("%s: %s → %s (%s, %s)", row.agenda_no, t.from_stage, t.to_stage, actor, channel)
         return StepResult(row.agenda_no, True, f"✓ {self._stamp(now)} {t.from_stage} → {t.to_stage} dicatat.", t)
 
     # --- other recorded facts -----------------------------------------------------------------
 
     def set_fields(
         self, conn: Connection, row: Any, *, sifat: str | None = None, rahasia: bool | None = None,
-        akd: str | None = None, note: str | None = None, by: str, channel: str,
+        akd: str | Sequence[str] | None = None, harap: str | None = None, perihal: str | None = None,
+        note: str | None = None, by: str, channel: str,
     ) -> list[str]:
-        """Record sifat / rahasia / receiving AKD / a note. Returns messages for Pesan."""
+        """Record sifat / rahasia / receiving AKD / harap / perihal / a note. Returns
+        messages for Pesan."""
         now = self.clock()
         done: list[str] = []
         values: dict[str, Any] = {}
+        data = recorded.load(row.disposisi)
+        if perihal is not None and " ".join(perihal.split()) != " ".join((row.perihal or "").split()):
+            text = " ".join(perihal.split())
+            if not text:
+                raise TransitionError("Perihal tidak boleh kosong.", "Tulis perihal singkat, mis. 'Jalan rusak di Desa Mojorejo'.")
+            values["perihal"] = text
+            self.ledger.add_event(conn, row.key, now, "PERIHAL", from_stage=row.tahap, to_stage=row.tahap,
+                                  actor=by, channel=channel, note=f"Perihal: {text}")
+            done.append("perihal diubah (dokumen dibuat ulang)")
         if sifat is not None and sifat != row.sifat:
             canon = next((s for s in SIFAT_CHOICES if s.casefold() == sifat.strip().casefold()), None)
             if canon is None:
@@ -135,46 +216,76 @@ class StepRecorder:
                                   actor=by, channel=channel,
                                   note="Identitas pelapor dirahasiakan" if rahasia else "Identitas pelapor tidak lagi dirahasiakan")
             done.append("identitas dirahasiakan" if rahasia else "kerahasiaan dicabut")
-        if akd is not None and akd.strip() and akd != (row.diteruskan_ke or ""):
-            canon_akd = normalise_akd(akd)
-            if canon_akd != row.diteruskan_ke:
-                values["diteruskan_ke"] = canon_akd
-                self.ledger.add_event(conn, row.key, now, "TUJUAN", from_stage=row.tahap, to_stage=row.tahap,
-                                      actor=by, channel=channel, note=f"Diteruskan ke {canon_akd}")
-                done.append(f"diteruskan ke {canon_akd}")
+        kepada = parse_kepada(akd)
+        if kepada and kepada != recorded.kepada_of(row):
+            values["diteruskan_ke"] = kepada[0]
+            data["kepada"] = list(kepada)
+            self.ledger.add_event(conn, row.key, now, "TUJUAN", from_stage=row.tahap, to_stage=row.tahap,
+                                  actor=by, channel=channel, note="Diteruskan kepada: " + ", ".join(kepada))
+            done.append("diteruskan kepada " + ", ".join(kepada))
+        chosen = parse_harap(harap)
+        if harap is not None and list(chosen) != list(data.get("harap") or []):
+            data["harap"] = list(chosen)
+            self.ledger.add_event(conn, row.key, now, "DISPOSISI", from_stage=row.tahap, to_stage=row.tahap,
+                                  actor=by, channel=channel, note="Dengan hormat harap: " + (", ".join(chosen) or "-"))
+            done.append("pilihan 'harap' dicatat")
         if note:
             self.ledger.add_event(conn, row.key, now, "CATATAN", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=by, channel=channel, note=note)
-            done.append("catatan disimpan")
+            done.append("catatan dipindahkan ke Riwayat")
+        if "diteruskan_ke" in values or harap is not None:
+            values["disposisi"] = recorded.dump(data)
         if values:
             values["updated_at"] = utc_iso(now)
             conn.execute(update(items).where(items.c.key == row.key).values(**values))
-            if "sifat" in values or "rahasia" in values:
-                self.ledger.add_outbox(conn, row.key, "render", now)  # documents show both
+            if {"sifat", "rahasia", "perihal"} & set(values):
+                self.ledger.add_outbox(conn, row.key, "render", now)  # documents show them
+            stage = self.wf.find(row.tahap)
+            if stage is not None and isinstance(stage.code, int) and stage.code >= STAGE_DISTRIBUTED_CODE:
+                self.ledger.add_outbox(conn, row.key, "disposisi", now)  # the filled form too
+            if "perihal" in values and row.tahap == self.done_label:
+                self.ledger.add_outbox(conn, row.key, "balasan", now)
         return done
 
     # --- the Kendali sheet ------------------------------------------------------------------
 
-    def apply_kendali_edit(self, edit: KendaliEdit, *, by: str = "Operator (Kendali)") -> StepResult:
+    def apply_kendali_edit(self, edit: KendaliEdit) -> StepResult:
         """Apply one row's edits in one transaction; refusals are recorded and answered."""
         now = self.clock()
         with self.ledger.tx() as conn:
             row = self.ledger.find_item(edit.agenda_no, conn=conn)
             ch = edit.changes
-            note = edit.values.get("Catatan", "") if "Catatan" in ch else ""
+            v = edit.values
+            note = v.get("Catatan", "") if "Catatan" in ch else ""
+            moving = "Tahap" in ch
             try:
+                oleh = (v.get("Oleh") or "").strip()
+                by = resolve_person(oleh, self.people) if oleh else "Operator (Kendali)"
                 msgs = self.set_fields(
                     conn, row,
                     sifat=ch.get("Sifat"),
                     rahasia=truthy(ch["Rahasia"]) if "Rahasia" in ch else None,
-                    akd=ch.get("Diteruskan ke") if "Tahap" not in ch else None,
-                    note=note if "Tahap" not in ch else None,
+                    perihal=ch.get("Perihal"),
+                    akd=ch.get("Diteruskan ke") if not moving else None,
+                    harap=ch.get("Harap") if not moving else None,
+                    note=note if not moving else None,
                     by=by, channel="kendali",
                 )
-                if "Tahap" in ch:
-                    akd = edit.values.get("Diteruskan ke") or None
-                    res = self.advance(edit.agenda_no, ch["Tahap"], akd=akd, note=note, by=by, channel="kendali", conn=conn)
-                    msgs.insert(0, res.message.removeprefix("✓ ").split(" ", 2)[-1].rstrip("."))
+                if moving:
+                    res = self.advance(
+                        edit.agenda_no, ch["Tahap"], akd=ch.get("Diteruskan ke"), harap=ch.get("Harap"),
+                        note=note, laporan=v.get("Laporan", "") if "Laporan" in ch else "",
+                        lampiran=v.get("Lampiran", "") if "Lampiran" in ch else "",
+                        by=by if oleh else None, channel="kendali", conn=conn,
+                    )
+                    msgs.insert(0, res.message.removeprefix("✓ ").split(" ", 2)[-1].rstrip(".") + f" oleh {by}")
+                    if note:
+                        msgs.append("catatan dipindahkan ke Riwayat")
+                elif ("Laporan" in ch and v.get("Laporan")) or ("Lampiran" in ch and v.get("Lampiran")):
+                    raise TransitionError(
+                        "Laporan hasil tindak lanjut diisi tanpa memilih Tahap.",
+                        f"Pilih Tahap {self.done_label} di baris yang sama dengan laporannya.",
+                    )
             except TransitionError as exc:
                 raise _Refused(edit, exc, row) from None
         text = "; ".join(m for m in msgs if m) or "tidak ada perubahan"
@@ -183,17 +294,22 @@ class StepRecorder:
         return StepResult(edit.agenda_no, True, message)
 
     def refuse(self, refused: _Refused, *, by: str = "Operator (Kendali)") -> StepResult:
+        """Answer a refused row in Pesan: what was asked, why not (plain words), what to do.
+        Says another step came first only when the stage really changed since the sheet
+        was written (the cell the operator edited showed an older stage)."""
         now = self.clock()
         exc, edit = refused.error, refused.edit
-        attempted = ", ".join(f"{k} = {v}" for k, v in edit.changes.items())
-        message = f"✗ {self._stamp(now)} Ditolak ({attempted}): {exc}"
+        attempted = ", ".join(f"{k} = {v}" for k, v in edit.changes.items() if v)
+        message = f"✗ {self._stamp(now)} Tidak dicatat ({attempted or 'isian dikosongkan'}): {exc}"
         if exc.advice:
             message += f" {exc.advice}"
         with self.ledger.tx() as conn:
             row = self.ledger.find_item(edit.agenda_no, conn=conn)
-            last = self.ledger.last_event(conn, row.key)
-            if last is not None and last.channel != "kendali" and last.event not in ("DITERIMA", "TERAGENDA"):
-                message += f" (Tahap sudah diubah lebih dulu oleh {last.actor} via {last.channel}.)"
+            seen = " ".join(edit.seen.get("Tahap", "").split()).casefold()
+            if seen and seen != " ".join(row.tahap.split()).casefold():
+                last = self.ledger.last_stage_event(conn, row.key)
+                who = f" oleh {last.actor} via {last.channel}" if last is not None else ""
+                message += f" (Sementara itu tahap sudah diubah dari {edit.seen['Tahap']} ke {row.tahap}{who}.)"
             message += f" Tahap tetap {row.tahap}."
             self.ledger.add_event(conn, row.key, now, "PERUBAHAN DITOLAK", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=by, channel="kendali", note=f"{attempted}: {exc}")
@@ -220,26 +336,3 @@ class _Refused(Exception):
         self.edit = edit
         self.error = error
         self.row = row
-
-
-def _event_note(t: Transition) -> str:
-    parts = []
-    if t.akd:
-        parts.append(f"Diteruskan ke {t.akd}")
-    if t.note:
-        parts.append(t.note)
-    return "; ".join(parts)
-
-
-def paraf_from_events(events: list[Any], wf: Workflow, tz: Any) -> tuple[tuple[str, str, str], ...]:
-    """(jabatan, tanggal, instruksi) for the paraf grid, from the recorded events: the
-    latest entry into each of stages 2–5 (after a return, the newer paraf counts)."""
-    jabatan = {2: "Kasubag TU", 3: "Kabag", 4: "Sekretaris DPRD", 5: "Ketua DPRD"}
-    labels = {wf.by_code(code).label: name for code, name in jabatan.items()}
-    found: dict[str, tuple[str, str, str]] = {}
-    for ev in events:
-        # the official of stage N initials when the item leaves N forward
-        if ev.from_stage in labels and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") and ev.to_stage != ev.from_stage:
-            at = from_iso(ev.at).astimezone(tz)
-            found[labels[ev.from_stage]] = (labels[ev.from_stage], at.strftime("%d/%m/%Y %H.%M"), ev.note or "")
-    return tuple(found[name] for name in jabatan.values() if name in found)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import codec
+from . import codec, recorded
 from .kendali import written_state
 from .ledger import from_iso
 from .logs import mask_text
@@ -98,8 +98,9 @@ class Views:
             "Pengirim": DIRAHASIAKAN if row.rahasia else _shown_name(payload),
             "Tgl & No. Surat": f"{received.astimezone(self.tz):%d/%m/%Y}, formulir daring",
             "Isi Ringkas": row.perihal,
-            "Diteruskan ke": row.diteruskan_ke or f"(usulan: {routing['tujuan']})",
-            "Ket.": row.tahap + ("" if not kurang else f"; kurang: {', '.join(kurang)}"),
+            "Diteruskan ke": ", ".join(recorded.kepada_of(row)) or f"(usulan: {routing['tujuan']})",
+            "Ket.": row.tahap + (f" (oleh {oleh})" if (oleh := recorded.load(row.disposisi).get("oleh")) else "")
+            + ("" if not kurang else f"; kurang: {', '.join(kurang)}"),
         }
 
     def riwayat_row(self, ev: Any, agenda_no: str) -> dict[str, object]:
@@ -134,10 +135,14 @@ class Views:
             "Perihal": row.perihal,
             "Usulan Tujuan": routing["tujuan"] + (f" ({', '.join(routing['matched'][:4])})" if routing.get("matched") else ""),
             "Tahap": row.tahap,
-            "Diteruskan ke": row.diteruskan_ke or "",
+            "Oleh": "",  # chosen again for each step
+            "Diteruskan ke": ", ".join(recorded.kepada_of(row)),
+            "Harap": ", ".join(recorded.load(row.disposisi).get("harap") or ()),
             "Sifat": row.sifat,
             "Rahasia": bool(row.rahasia),
             "Catatan": "",
+            "Laporan": "",
+            "Lampiran": "",
             "Pesan": mask_text(row.pesan) if row.pesan else "",  # it may quote what was typed
             "Posisi": self.actor(row.tahap),
             "Batas Waktu": self.deadline_text(sla),

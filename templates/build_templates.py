@@ -274,6 +274,7 @@ def build_disposisi() -> None:
         min_height(row, 1.7)
         cant_split(row)
         para(row.cells[0], label, bold=True, first=True)
+        para(row.cells[0], f"{{{{ paraf.{key}.oleh }}}}", italic=True, size=8)  # who gave it
         para(row.cells[1], f"{{{{ paraf.{key}.tanggal }}}}", first=True)
         para(row.cells[2], "", first=True)
         para(row.cells[3], f"{{{{ paraf.{key}.instruksi }}}}", first=True)

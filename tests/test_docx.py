@@ -122,7 +122,9 @@ def test_disposisi_ticks_recorded_choices_and_notes_suggestion(tmp_path: Path) -
     out = render_docx("lembar_disposisi.docx", full_context(make_item()), tmp_path / "d.docx",
                       template_dirs=[shipped_template_dir()])
     lines = docx_text(out).splitlines()
-    assert "☒ Komisi III (usulan sistem)" in lines
+    # decided: the tick stands alone, no "(usulan sistem)" beside it (issue 12)
+    assert "☒ Komisi III" in [ln.strip() for ln in lines]
+    assert not any("(usulan sistem)" in ln and "☒" in ln for ln in lines)
     assert "☐ Komisi I " in lines or "☐ Komisi I" in lines
     assert "☒ Untuk ditindaklanjuti" in lines and "☒ Dijadwalkan RDP" in lines
     assert "☐ Diarsipkan" in lines

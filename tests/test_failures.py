@@ -258,7 +258,7 @@ def test_a_database_damaged_in_the_middle(synced: World):
     for off in range(2 * page, len(data) - page, page):  # header and first pages intact: only the middle
         data[off : off + page] = rnd.randbytes(page)
     w.db.write_bytes(bytes(data))
-    for args in (["sync"], ["sync", "--json"], ["status"], ["show", "1"], ["advance", "1", "PARAF KASUBAG TU"]):
+    for args in (["sync"], ["sync", "--json"], ["status"], ["show", "1"], ["advance", "1", "PARAF KASUBAG TU", "--by", "Dwi Lestari"]):
         w.assert_galat(w.cli(*args), "rusak", "recover")
     r = w.cli("recover")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -275,9 +275,9 @@ def test_a_read_only_database_file(synced: World):
     w.add_new_responses(1)
     with made_read_only(w.db) as ro:
         w.assert_galat(w.cli("sync", wrap=ro), "hanya dapat dibaca", str(w.db))
-        w.assert_galat(w.cli("advance", "1", "PARAF KASUBAG TU", wrap=ro), "hanya dapat dibaca")
+        w.assert_galat(w.cli("advance", "1", "PARAF KASUBAG TU", "--by", "Dwi Lestari", wrap=ro), "hanya dapat dibaca")
     assert len(w.status()) == 7  # nothing half-written
-    assert w.cli("advance", "1", "PARAF KASUBAG TU").returncode == 0
+    assert w.cli("advance", "1", "PARAF KASUBAG TU", "--by", "Dwi Lestari").returncode == 0
     assert w.cli("sync").returncode == 0
     w.assert_invariants()
     assert len(w.status()) == 8

@@ -109,13 +109,16 @@ def test_kendali_tab_has_dropdowns_checkbox_and_protection(world: GoogleWorld, s
     world.engine().cycle()
     state = standin.sheet_state(world.sid, KENDALI_TAB)
     dumped = json.dumps(state)
-    assert "ONE_OF_LIST" in dumped and "PARAF KASUBAG TU" in dumped and "Komisi III" in dumped
+    assert "ONE_OF_LIST" in dumped and "PARAF KASUBAG TU" in dumped and "Sangat Segera" in dumped
     assert "BOOLEAN" in dumped
     protected = state.get("protectedRanges", [])
     assert protected and all(SA_EMAIL in p["editors"]["users"] for p in protected)
     header = world.tab(KENDALI_TAB)[0]
     protected_cols = {header[p["range"]["startColumnIndex"]] for p in protected}
     assert "Batas Waktu" in protected_cols and "Tahap" not in protected_cols and "Catatan" not in protected_cols
+    # typed by operators (several AKD / harap as comma lists, the person, the report): open
+    for title in ("Perihal", "Oleh", "Diteruskan ke", "Harap", "Laporan", "Lampiran"):
+        assert title not in protected_cols, title
 
 
 def test_evidence_matched_by_drive_id_with_size_cap_and_no_video_download(world: GoogleWorld, standin: GoogleStandin):

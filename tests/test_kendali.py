@@ -20,6 +20,12 @@ from siapmas_sync.workflow import default_workflow
 HOLDER_TERAGENDA = default_workflow().by_code(1).actor
 # the SOP's steps after registration, in order (the table in DESIGN.md)
 STAGES = [s.label for s in default_workflow().main][2:]
+#: who records each step (the demo configuration's [[pejabat]])
+OLEH = {
+    "PARAF KASUBAG TU": "Dwi Lestari", "PARAF KABAG": "Agus Santoso", "DISPOSISI SEKWAN": "Bambang Wahyudi",
+    "DISPOSISI KETUA": "Hadi Prasetyo", "DISPOSISI DIBACAKAN": "Bambang Wahyudi",
+    "DICATAT & DIDISTRIBUSIKAN": "Siti Rahmawati", "TINDAK LANJUT": "Rina Kusuma", "SELESAI": "Rina Kusuma",
+}
 
 
 def register_of(project: Path) -> Path:
@@ -54,7 +60,7 @@ def test_galian_c_from_form_to_selesai_through_kendali_alone(project, make_engin
 
     for stage in STAGES:
         clock.now += timedelta(minutes=5)
-        extra = {}
+        extra = {"Oleh": OLEH[stage]}
         if stage == "DICATAT & DIDISTRIBUSIKAN":
             extra["Diteruskan_ke"] = "Komisi III"
         if stage == "SELESAI":
@@ -68,9 +74,11 @@ def test_galian_c_from_form_to_selesai_through_kendali_alone(project, make_engin
 
     show = json.loads(run_cli(project, "show", galian, "--json").stdout)
     assert show["stage"] == "SELESAI" and show["diteruskan_ke"] == "Komisi III"
-    assert [h["to"] for h in show["history"]][-7:] == STAGES
-    assert all(h["channel"] == "kendali" for h in show["history"][-7:])
-    assert "penambangan dihentikan" in show["history"][-1]["note"]
+    moves = [h for h in show["history"] if h["from"] != h["to"]]
+    assert [h["to"] for h in moves][-len(STAGES):] == STAGES
+    assert all(h["channel"] == "kendali" for h in moves[-len(STAGES):])
+    assert [h["actor"].split(" (")[0] for h in moves][-len(STAGES):] == [OLEH[s] for s in STAGES]
+    assert "penambangan dihentikan" in moves[-1]["note"]
 
     folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"
     filled = "\n".join(p.extract_text() for p in PdfReader(str(folder / "lembar-disposisi-terisi.pdf")).pages)
@@ -81,9 +89,12 @@ def test_galian_c_from_form_to_selesai_through_kendali_alone(project, make_engin
     assert galian in text and "penambangan dihentikan" in text
 
     riwayat = by_header(sheet(register_of(project), "Riwayat"))
-    assert [r["Ke Tahap"] for r in riwayat if r["No. Agenda"] == galian][-7:] == STAGES
+    mine = [r for r in riwayat if r["No. Agenda"] == galian and r["Dari Tahap"] != r["Ke Tahap"]]
+    assert [r["Ke Tahap"] for r in mine][-len(STAGES):] == STAGES
+    assert mine[-1]["Oleh"] == "Rina Kusuma (Komisi III)"
     buku = {r["No. Agenda"]: r for r in by_header(sheet(register_of(project), "Buku Agenda"))}
     assert buku[galian]["Diteruskan ke"] == "Komisi III" and buku[galian]["Ket."].startswith("SELESAI")
+    assert "Rina Kusuma" in buku[galian]["Ket."]
 
 
 def test_refused_edit_is_answered_and_the_cell_restored(project, make_engine):
@@ -114,21 +125,21 @@ def test_rejection_needs_a_reason_and_distribution_needs_an_akd(project, make_en
 def test_cli_and_kendali_change_the_same_item_between_two_cycles(project, make_engine):
     make_engine(project).cycle()
     # the operator types in the sheet …
-    edit(project, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU")
+    edit(project, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Dwi Lestari (Kasubag TU)")
     # … while someone at the server records the same step and the next one
-    assert run_cli(project, "advance", "0002/SIAPMAS/2026", "PARAF KASUBAG TU", "--by", "Sri (TU)").returncode == 0
-    assert run_cli(project, "advance", "0002/SIAPMAS/2026", "PARAF KABAG", "--by", "Sri (TU)").returncode == 0
+    assert run_cli(project, "advance", "0002/SIAPMAS/2026", "PARAF KASUBAG TU", "--by", "Dwi Lestari").returncode == 0
+    assert run_cli(project, "advance", "0002/SIAPMAS/2026", "PARAF KABAG", "--by", "agus santoso").returncode == 0
     report = make_engine(project).cycle()
     assert [r.accepted for r in report.steps] == [False]
     row = kendali(project)["0002/SIAPMAS/2026"]
     assert row["Tahap"] == "PARAF KABAG"  # the first recorded (CLI) wins
-    assert "Sri (TU)" in row["Pesan"] and "cli" in row["Pesan"]
+    assert "Agus Santoso (Kabag Umum)" in row["Pesan"] and "cli" in row["Pesan"]
 
 
 def test_same_target_through_both_channels_is_acknowledged(project, make_engine):
     make_engine(project).cycle()
     edit(project, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU")
-    run_cli(project, "advance", "0002/SIAPMAS/2026", "PARAF KASUBAG TU")
+    assert run_cli(project, "advance", "0002/SIAPMAS/2026", "PARAF KASUBAG TU", "--by", "Dwi Lestari").returncode == 0
     report = make_engine(project).cycle()
     assert [r.accepted for r in report.steps] == [True]
     assert kendali(project)["0002/SIAPMAS/2026"]["Tahap"] == "PARAF KASUBAG TU"
@@ -172,7 +183,7 @@ def test_overdue_lists_late_items_by_holder(project, make_engine):
     assert run_cli(project, "sync").returncode == 0
     # registered a moment ago: the 10-minute standard has not run out
     assert json.loads(run_cli(project, "overdue", "--json").stdout) == []
-    with_holiday = run_cli(project, "advance", "1", "PARAF KASUBAG TU", "--json")
+    with_holiday = run_cli(project, "advance", "1", "PARAF KASUBAG TU", "--by", "Dwi Lestari", "--json")
     assert json.loads(with_holiday.stdout)["to"] == "PARAF KASUBAG TU"
     refused = run_cli(project, "advance", "1", "SELESAI")
     assert refused.returncode == 2 and "PARAF KABAG" in refused.stderr and "Traceback" not in refused.stderr

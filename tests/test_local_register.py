@@ -64,13 +64,13 @@ def test_an_edit_saved_while_a_cycle_runs_survives_and_is_judged_next_cycle(proj
     make_engine(project).cycle()
     # between cycles: an edit the next cycle judges, a step given on the CLI, a new response
     edit(project, "0003/SIAPMAS/2026", Catatan="Pelapor ditelepon; bukti menyusul.")
-    make_engine(project).steps.advance("0004/SIAPMAS/2026", NEXT, channel="cli")
+    make_engine(project).steps.advance("0004/SIAPMAS/2026", NEXT, by="Dwi Lestari", channel="cli")
     add_response(project)
 
     write = LocalBackend.write
 
     def operator_saves_meanwhile(self, plans, controls=None):  # Ctrl+S in Excel mid-cycle
-        edit(project, "0002/SIAPMAS/2026", Tahap=NEXT)
+        edit(project, "0002/SIAPMAS/2026", Tahap=NEXT, Oleh="Dwi Lestari (Kasubag TU)")
         return write(self, plans, controls)
 
     monkeypatch.setattr(LocalBackend, "write", operator_saves_meanwhile)
@@ -107,7 +107,7 @@ def test_cli_a_save_during_sync_is_not_overwritten(project):
         "from tests.test_kendali import edit\n"
         "write = LocalBackend.write\n"
         "def saving(self, plans, controls=None):\n"
-        f"    edit(Path({str(project)!r}), '0002/SIAPMAS/2026', Tahap={NEXT!r})\n"
+        f"    edit(Path({str(project)!r}), '0002/SIAPMAS/2026', Tahap={NEXT!r}, Oleh='Dwi Lestari (Kasubag TU)')\n"
         "    return write(self, plans, controls)\n"
         "LocalBackend.write = saving\n"
         "from siapmas_sync.cli import main\n"
@@ -133,7 +133,7 @@ def test_a_workbook_open_in_an_office_suite_is_written_after_it_is_closed(projec
     assert run_cli(project, "sync").returncode == 0
     register = register_of(project)
     lock = lock_file(register, app)  # opened in Excel/LibreOffice …
-    edit(project, "0002/SIAPMAS/2026", Tahap=NEXT)  # … an edit saved, the workbook still open
+    edit(project, "0002/SIAPMAS/2026", Tahap=NEXT, Oleh="Dwi Lestari (Kasubag TU)")  # … an edit saved, the workbook still open
     add_response(project)
     saved = register.read_bytes()
 

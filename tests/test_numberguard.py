@@ -96,7 +96,7 @@ def test_an_old_backup_put_back_keeps_every_number_the_sheet_shows(world: World,
     world.add_responses([response(10 + i, f"Warga {10 + i}", f"Lampu PJU mati di dusun {i}, gelap dan rawan.") for i in range(2)])
     clock.now += timedelta(minutes=3)
     world.engine().cycle()
-    world.edit(KENDALI_TAB, "0003/SIAPMAS/2026", Tahap="PARAF KASUBAG TU")
+    world.edit(KENDALI_TAB, "0003/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU")
     clock.now += timedelta(minutes=7)
     world.engine().cycle()
     before = status_json(world)
@@ -159,7 +159,7 @@ def test_a_ledger_refuses_another_sheet_until_rebound(world: World):
 def test_recover_restores_times_and_documents_and_lists_what_is_lost(world: World, clock: Clock):
     world.add_responses([response(i, f"Warga {i}") for i in range(2)])
     world.engine().cycle()
-    world.edit(KENDALI_TAB, "0001/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Catatan="Segera diproses")
+    world.edit(KENDALI_TAB, "0001/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU", Catatan="Segera diproses")
     clock.now += timedelta(minutes=4)
     world.engine().cycle()
     world.close()

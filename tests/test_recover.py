@@ -23,7 +23,7 @@ def test_recover_after_the_database_is_deleted(world: World, clock: Clock):
     world.add_responses([response(i, f"Warga {i}", f"Jalan rusak di desa nomor {i} sejak Oktober 2026, mohon diperbaiki.") for i in range(5)])
     world.add_responses([response(7, "Warga 2", "Jalan rusak di desa nomor 2 sejak Oktober 2026, mohon diperbaiki.")])  # duplicate
     world.engine().cycle()
-    world.edit(KENDALI_TAB, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Sifat="Segera")
+    world.edit(KENDALI_TAB, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU", Sifat="Segera")
     clock.now += timedelta(minutes=5)
     world.engine().cycle()
     world.close()

@@ -113,6 +113,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     def step(row: int, stage: str, when: datetime, **kw: Any) -> None:
         step_clock.now = when
+        kw.setdefault("by", "Petugas")
         assert rec.advance(agenda[row], stage, **kw).accepted
 
     # row 0: 5 min in TERAGENDA, 25 in PARAF KASUBAG TU, 5 in PARAF KABAG; stays at DISPOSISI SEKWAN
@@ -125,6 +126,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for stage, when in (("PARAF KASUBAG TU", at(2, 8, 9)), ("PARAF KABAG", at(2, 8, 15)),
                         ("DISPOSISI SEKWAN", at(2, 8, 20)), ("DISPOSISI KETUA", at(2, 8, 40))):
         step(2, stage, when)
+    step(2, "DISPOSISI DIBACAKAN", at(2, 8, 42), by="Sekwan")  # SOP step 6
     step(2, "DICATAT & DIDISTRIBUSIKAN", at(2, 8, 45), akd="Komisi II")
     step(2, "TINDAK LANJUT", at(2, 15, 0))
     step(2, "SELESAI", at(3, 8, 30), note="Sudah dibahas dalam RDP")
@@ -212,7 +214,8 @@ def test_sop_time_standards_in_working_minutes(project: Path, world: dict[str, A
         "PARAF KASUBAG TU": (2, 1, 15.5),  # 25, 6
         "PARAF KABAG": (2, 2, 5.0),  # 5, 5
         "DISPOSISI SEKWAN": (1, 0, 20.0),
-        "DISPOSISI KETUA": (1, 1, 5.0),
+        "DISPOSISI KETUA": (1, 1, 2.0),  # 08:40 → 08:42
+        "DISPOSISI DIBACAKAN": (1, 1, 3.0),  # 08:42 → 08:45
         "DICATAT & DIDISTRIBUSIKAN": (1, 0, 375.0),  # 08:45 → 15:00
         "TINDAK LANJUT": (1, 1, 120.0),  # Mon 15:00 → Tue 08:30: 60 + 60 working minutes
     }

@@ -30,6 +30,7 @@ MAIN = [
     "PARAF KABAG",
     "DISPOSISI SEKWAN",
     "DISPOSISI KETUA",
+    "DISPOSISI DIBACAKAN",
     "DICATAT & DIDISTRIBUSIKAN",
     "TINDAK LANJUT",
     "SELESAI",
@@ -62,10 +63,10 @@ def expected_to_stage(current: str, target: str, previous: str | None) -> str:
 
 def test_default_stages_labels_actors_and_standards() -> None:
     assert [s.label for s in WF.main] == MAIN
-    assert [s.code for s in WF.main] == list(range(9))
+    assert [s.code for s in WF.main] == list(range(10))
     assert WF.labels == tuple(ALL_LABELS)
     ten = timedelta(minutes=10)
-    assert [s.standard for s in WF.main] == [None, ten, ten, ten, ten, ten, ten, timedelta(hours=2), None]
+    assert [s.standard for s in WF.main] == [None, ten, ten, ten, ten, ten, ten, ten, timedelta(hours=2), None]
     for code in ("kelengkapan", "ditolak", "dikembalikan"):
         assert WF.exit(code).standard is None
     actors = {s.label: s.actor for s in WF.stages}
@@ -73,6 +74,7 @@ def test_default_stages_labels_actors_and_standards() -> None:
     assert actors["PARAF KABAG"] == "Kabag Umum / Kabag Persidangan & PUU"
     assert actors["DISPOSISI SEKWAN"] == "Sekretaris DPRD"
     assert actors["DISPOSISI KETUA"] == "Ketua DPRD"
+    assert actors["DISPOSISI DIBACAKAN"] == "Sekretaris DPRD / Kabag"  # SOP step 6
     assert actors["DICATAT & DIDISTRIBUSIKAN"] == "Staf Subbag TU"
     assert actors["TINDAK LANJUT"] == "Komisi / AKD"
     assert actors["DITERIMA"] == "Sistem"
@@ -158,20 +160,20 @@ def test_ditolak_keeps_reason_trimmed() -> None:
 @pytest.mark.parametrize("akd", [None, "", "  "])
 def test_distribution_requires_akd(akd: str | None) -> None:
     with pytest.raises(TransitionError) as ei:
-        check_transition(WF, "DISPOSISI KETUA", "DICATAT & DIDISTRIBUSIKAN", akd=akd, note="")
+        check_transition(WF, "DISPOSISI DIBACAKAN", "DICATAT & DIDISTRIBUSIKAN", akd=akd, note="")
     assert "AKD" in str(ei.value)
     assert "Komisi III" in ei.value.advice
 
 
 def test_distribution_refuses_unknown_akd() -> None:
     with pytest.raises(TransitionError) as ei:
-        check_transition(WF, "DISPOSISI KETUA", "DICATAT & DIDISTRIBUSIKAN", akd="Komisi V")
+        check_transition(WF, "DISPOSISI DIBACAKAN", "DICATAT & DIDISTRIBUSIKAN", akd="Komisi V")
     assert "Komisi V" in str(ei.value)
     assert ", ".join(AKD_LIST) in ei.value.advice
 
 
 def test_distribution_normalises_akd() -> None:
-    tr = check_transition(WF, "DISPOSISI KETUA", "DICATAT & DIDISTRIBUSIKAN", akd="komisi 3")
+    tr = check_transition(WF, "DISPOSISI DIBACAKAN", "DICATAT & DIDISTRIBUSIKAN", akd="komisi 3")
     assert tr.akd == "Komisi III"
     assert tr.to_stage == "DICATAT & DIDISTRIBUSIKAN"
 
@@ -210,7 +212,7 @@ def test_perlu_kelengkapan_without_previous_only_allows_ditolak() -> None:
     assert allowed_targets(WF, PK, "DITOLAK") == [TOLAK]
 
 
-@pytest.mark.parametrize("i", range(2, 8))
+@pytest.mark.parametrize("i", range(2, 9))
 def test_dikembalikan_goes_back_exactly_one_step(i: int) -> None:
     tr = check_transition(WF, MAIN[i], KEMBALI_L, note="paraf belum lengkap")
     assert tr == Transition(KEMBALI_L, MAIN[i], MAIN[i - 1], None, "paraf belum lengkap", KEMBALI)
@@ -329,7 +331,7 @@ def test_with_overrides_changes_label_actor_and_standard() -> None:
     wf = WF.with_overrides(
         {
             3: {"actor": "Kabag Persidangan & PUU", "standard_minutes": 30},
-            "7": {"standard_minutes": 24 * 60},
+            "8": {"standard_minutes": 24 * 60},
             "PARAF KASUBAG TU": {"label": "PARAF KASUBAG"},
             "ditolak": {"label": "TIDAK DITINDAKLANJUTI"},
             "DITERIMA": {"standard_minutes": 5},
@@ -338,9 +340,9 @@ def test_with_overrides_changes_label_actor_and_standard() -> None:
     )
     assert wf.by_code(3).actor == "Kabag Persidangan & PUU"
     assert wf.by_code(3).standard == timedelta(minutes=30)
-    assert wf.by_code(7).standard == timedelta(hours=24)
+    assert wf.by_code(8).standard == timedelta(hours=24)
     assert wf.by_code(0).standard == timedelta(minutes=5)
-    assert wf.by_code(6).standard is None
+    assert wf.by_code(7).standard is None
     assert wf.by_code(2).label == "PARAF KASUBAG"
     # rules follow codes, not labels
     assert allowed_targets(wf, "TERAGENDA") == ["PARAF KASUBAG", PK, "TIDAK DITINDAKLANJUTI"]
@@ -355,7 +357,7 @@ def test_with_overrides_changes_label_actor_and_standard() -> None:
 @pytest.mark.parametrize(
     "mapping",
     [
-        {9: {"label": "ARSIP"}},
+        {10: {"label": "ARSIP"}},
         {"ARSIP": {"label": "X"}},
         {3: {"lable": "X"}},
         {3: {"standard_minutes": -1}},
@@ -375,3 +377,16 @@ def test_workflow_validates_structure() -> None:
         Workflow(tuple(s for s in WF.stages if s.code != 4))  # gap in the numbering
     with pytest.raises(ConfigError):
         Workflow(tuple(s for s in WF.stages if s.code != "ditolak"))
+
+
+def test_reading_back_the_ketua_disposition_is_its_own_step() -> None:
+    """SOP step 6 (output "Disposisi surat masuk") sits between the Ketua's disposition and
+    the recording/distribution, with its 10-minute standard; it cannot be skipped."""
+    i = MAIN.index("DISPOSISI DIBACAKAN")
+    assert MAIN[i - 1] == "DISPOSISI KETUA" and MAIN[i + 1] == "DICATAT & DIDISTRIBUSIKAN"
+    assert WF.find("DISPOSISI DIBACAKAN").standard == timedelta(minutes=10)
+    assert check_transition(WF, "DISPOSISI KETUA", "DISPOSISI DIBACAKAN").to_stage == "DISPOSISI DIBACAKAN"
+    with pytest.raises(TransitionError) as ei:
+        check_transition(WF, "DISPOSISI KETUA", "DICATAT & DIDISTRIBUSIKAN", akd="Komisi III")
+    assert "DISPOSISI DIBACAKAN" in str(ei.value)
+    assert "dilompati" in ei.value.advice

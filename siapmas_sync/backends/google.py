@@ -35,6 +35,7 @@ from ..config import Settings
 from ..documents import atomic_write_bytes
 from ..imagebudget import oversize_finding
 from ..errors import BackendAccessError, SourceError
+from ..kendali import FREE_TEXT
 from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
 from ..sheetplan import TablePlan, header_key
@@ -333,7 +334,7 @@ class GoogleBackend:
         if "Rahasia" in header:
             reqs.append({"setDataValidation": {"range": col_range(header.index("Rahasia")),
                                                "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
-        editable = set(lists) | {"Rahasia", "Catatan"}
+        editable = set(lists) | {"Rahasia"} | set(FREE_TEXT)
         for c, title in enumerate(header):
             if title not in editable:
                 reqs.append({"addProtectedRange": {"protectedRange": {

@@ -1,9 +1,11 @@
 """Lembar Disposisi: the one-page disposition form officials initial and annotate.
 
 Drawn directly on the canvas like the paper form (bordered grid, drawn checkboxes) so it
-always fits one page, on A4 or ½ folio (215 × 165 mm). Long texts are truncated with
-"…". The system's routing suggestion is only *noted* next to the checklist item in grey
-("usulan sistem"), never ticked; ticks come from a recorded :class:`DisposisiRecord`.
+always fits one page, on A4 or ½ folio (215 × 165 mm). What officials recorded is never
+cut: each paraf row shows who, the date and time in full and the instruction wrapped; an
+instruction or Catatan longer than its box continues on a *lanjutan* page (the box says
+so). The system's routing suggestion is only *noted* in grey ("usulan sistem") while
+nothing is decided, never ticked; ticks are exactly those of the :class:`DisposisiRecord`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from siapmas_sync.documents.drawing import (
 )
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
 from siapmas_sync.models import AgendaItem, DisposisiRecord, Kop
+from siapmas_sync.recorded import HARAP_CHOICES
+
+MORE = "(bersambung di halaman lanjutan)"
 
 HALF_FOLIO = (215 * mm, 165 * mm)
 
@@ -39,10 +44,7 @@ TUJUAN = (
     "Kabag Umum & Keuangan", "Kabag Persidangan & PUU", "Komisi I", "Komisi II", "Komisi III",
     "Komisi IV", "Bapemperda", "Banggar", "Badan Kehormatan", "Bamus",
 )
-HARAP = (
-    "Tanggapan dan saran", "Proses lebih lanjut", "Koordinasi/konfirmasikan",
-    "Untuk ditindaklanjuti", "Untuk diketahui", "Dijadwalkan RDP", "Diarsipkan",
-)
+HARAP = HARAP_CHOICES
 PARAF = ("Kasubag TU", "Kabag", "Sekretaris DPRD", "Ketua DPRD")
 FOOTER = "Mohon tidak memisahkan lembar disposisi ini dari suratnya"
 DOTS = "……………………"
@@ -109,7 +111,7 @@ class _Geom:
 
 
 _GEOM = {
-    "A4": _Geom(A4, 20 * mm, 14 * mm, FULL, 15, 8.5, 7.5 * mm, 3, 6.2 * mm, 0.56, 1, 13 * mm, False),
+    "A4": _Geom(A4, 20 * mm, 14 * mm, FULL, 15, 8.5, 7.5 * mm, 3, 6.2 * mm, 0.56, 1, 19 * mm, False),
     "HALF_FOLIO": _Geom(HALF_FOLIO, 10 * mm, 7 * mm, COMPACT, 12, 7.5, 5.6 * mm, 2, 4.4 * mm, 0.55, 2, 0, True),
 }
 
@@ -126,6 +128,7 @@ class _Form:
         self.g = g
         self.pad = 1.6 * mm
         self.box = g.fs * 1.05
+        self.overflow: list[tuple[str, str]] = []  # (heading, full text) continued on a lanjutan page
 
     def rect(self, x: float, top: float, w: float, h: float, lw: float = 0.6) -> None:
         self.c.setLineWidth(lw)
@@ -208,24 +211,49 @@ def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: Disposi
             label = fit_text(head, SANS_BOLD, g.fs, widths[i] - 2 * f.pad)
             c.setFont(SANS_BOLD, g.fs)
             c.drawCentredString(xs[i] + widths[i] / 2, f.baseline(top, head_h), label)
-    filled: dict[str, tuple[str, str]] = {}
+    filled: dict[str, tuple[str, str, str]] = {}
     for entry in (rec.paraf if rec and not fixed else ()):
         jab = _match(str(entry[0]) if entry else "", PARAF)
         if jab and len(entry) >= 3:
-            filled[jab] = (str(entry[1]), str(entry[2]))
+            filled[jab] = (str(entry[1]), str(entry[2]), str(entry[3]) if len(entry) > 3 else "")
+    lead = g.fs * 1.15
+    small = max(g.fs * 0.9, 7.5)
     for r, jab in enumerate(PARAF):
         rtop = top - head_h - r * row_h
         first = rtop - f.pad - g.fs * 0.8
+        room = max(int((row_h - 2 * f.pad) // lead), 1)
         if fixed:
             f.text(xs[0] + f.pad, first, jab, SANS_BOLD, width=widths[0] - 2 * f.pad)
         elif jab in filled:
-            tgl, instr = filled[jab]
-            f.text(xs[1] + f.pad, first, tgl, width=widths[1] - 2 * f.pad)
-            lead = g.fs * 1.2
-            max_lines = max(int((row_h - 2 * f.pad) // lead), 1)
-            lines = wrap_lines(one_line(instr), SANS, g.fs, widths[3] - 2 * f.pad, max_lines)
+            tgl, instr, oleh = filled[jab]
+            # who: under the jabatan, wrapped (the name is never cut)
+            who = _all_lines(oleh, SANS_ITALIC, small, widths[0] - 2 * f.pad)
+            if len(who) > room - 1:  # the row already names the jabatan: the name alone
+                who = _all_lines(oleh.split(" (")[0], SANS_ITALIC, small, widths[0] - 2 * f.pad)
+            for k, line in enumerate(who[: room - 1]):
+                f.text(xs[0] + f.pad, first - (k + 1) * lead, line, SANS_ITALIC, small)
+            # when: date, then time, in full
+            for k, line in enumerate(_all_lines(tgl, SANS, small, widths[1] - 2 * f.pad, split_time=True)[:room]):
+                f.text(xs[1] + f.pad, first - k * lead, line, SANS, small)
+            lines = _all_lines(instr, SANS, g.fs, widths[3] - 2 * f.pad)
+            if len(lines) > room:
+                f.overflow.append((f"Instruksi {jab}" + (f" — {oleh}" if oleh else "") + f", {tgl}", instr))
+                lines = lines[: room - 1] + [MORE]
             for k, line in enumerate(lines):
-                f.text(xs[3] + f.pad, first - k * lead, line)
+                f.text(xs[3] + f.pad, first - k * lead, line, SANS_ITALIC if line == MORE else SANS,
+                       small if line == MORE else g.fs)
+
+
+def _all_lines(text: str, font: str, size: float, width: float, *, split_time: bool = False) -> list[str]:
+    """Every wrapped line of *text* (nothing dropped, no ellipsis). With *split_time* a
+    'dd/mm/yyyy HH.MM WIB' stamp breaks after the date."""
+    text = one_line(text)
+    if not text:
+        return []
+    if split_time and " " in text:
+        day, _, rest = text.partition(" ")
+        return [day] + _all_lines(rest, font, size, width)
+    return wrap_lines(text, font, size, width, 10_000)
 
 
 def _catatan(f: _Form, x: float, top: float, w: float, h: float, text: str, fixed: bool) -> None:
@@ -237,8 +265,13 @@ def _catatan(f: _Form, x: float, top: float, w: float, h: float, text: str, fixe
         return
     lead = g.fs * 1.25
     max_lines = max(int((h - 2 * f.pad - lead) // lead), 1)
-    for k, line in enumerate(_wrap_block(text, g.fs, w - 2 * f.pad, max_lines)):
-        f.text(x + f.pad, first - (k + 1) * lead, line)
+    lines = [ln for part in clean_text(text).split("\n") if part.strip()
+             for ln in _all_lines(part, SANS, g.fs, w - 2 * f.pad)]
+    if len(lines) > max_lines:
+        f.overflow.append(("Catatan", text))
+        lines = lines[: max_lines - 1] + [MORE]
+    for k, line in enumerate(lines):
+        f.text(x + f.pad, first - (k + 1) * lead, line, SANS_ITALIC if line == MORE else SANS)
 
 
 def _sifat_rows(f: _Form, w: float, sifat: str) -> list[list[tuple[str, bool]]]:
@@ -249,24 +282,8 @@ def _sifat_rows(f: _Form, w: float, sifat: str) -> list[list[tuple[str, bool]]]:
     return [opts] if need <= w else [opts[:2], opts[2:]]
 
 
-def _wrap_block(text: str, size: float, width: float, max_lines: int) -> list[str]:
-    """Wrap multi-line text keeping its line breaks, at most *max_lines* lines."""
-    out: list[str] = []
-    parts = [one_line(p) for p in clean_text(text).split("\n") if p.strip()]
-    for i, part in enumerate(parts):
-        room = max_lines - len(out)
-        lines = wrap_lines(part, SANS, size, width, room)
-        more = i + 1 < len(parts)
-        if len(out) + len(lines) >= max_lines and (more or lines[-1].endswith("…")):
-            lines = lines[:room]
-            if not lines[-1].endswith("…"):
-                lines[-1] = fit_text(lines[-1] + " …", SANS, size, width)
-            return out + lines
-        out += lines
-    return out
-
-
-def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord | None, fixed: bool) -> None:
+def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord | None,
+          fixed: bool) -> list[tuple[str, str]]:
     """Draw the form: with *fixed* what is the same on every item's form (called with a
     blank item), else the rest; the same geometry in both."""
     f = _Form(c, g)
@@ -357,7 +374,8 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     ticked_t = {m for e in (rec.diteruskan_kepada if rec else ()) if (m := _match(e, TUJUAN))}
     other_t = [one_line(e) for e in (rec.diteruskan_kepada if rec else ()) if not _match(e, TUJUAN) and one_line(e)]
     usulan = _match(item.routing.tujuan or "", TUJUAN) or _match(item.routing.label or "", TUJUAN)
-    t_items = [(t, t in ticked_t, "(usulan sistem)" if t == usulan else "") for t in TUJUAN]
+    decided = bool(ticked_t or other_t)
+    t_items = [(t, t in ticked_t, "(usulan sistem)" if t == usulan and not decided else "") for t in TUJUAN]
     t_items.append((", ".join(other_t) if other_t else DOTS, bool(other_t), ""))
     ticked_h = {m for e in (rec.harap if rec else ()) if (m := _match(e, HARAP))}
     other_h = [one_line(e) for e in (rec.harap if rec else ()) if not _match(e, HARAP) and one_line(e)]
@@ -371,7 +389,7 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
         c.line(x0 + lw, top, x0 + lw, top - chk_h)
     _checklist(f, x0, top, lw, "Diteruskan kepada Sdr.:", t_items, 2, fixed)
     _checklist(f, x0 + lw, top, width - lw, "Dengan hormat harap:", h_items, g.harap_cols, fixed)
-    if not fixed and usulan is None and (item.routing.label or item.routing.tujuan):
+    if not fixed and not decided and usulan is None and (item.routing.label or item.routing.tujuan):
         note = f"Usulan sistem: {item.routing.label or item.routing.tujuan}"
         f.text(x0 + f.pad, top - chk_h + f.pad, note, SANS_ITALIC, max(MIN_PT, g.fs * 0.8), lw - 2 * f.pad, GREY)
     top -= chk_h
@@ -391,12 +409,43 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     if fixed:
         c.setFont(SANS_ITALIC, max(MIN_PT, g.fs * 0.95))
         c.drawCentredString(page_w / 2, g.margin_y + g.fs * 0.5, FOOTER)
-        return
+        return []
     c.setFont(SANS, MIN_PT)
     c.setFillColor(GREY)
     c.drawRightString(x0 + width, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(
         f"SIAPMAS · {one_line(item.agenda_no)}", SANS, MIN_PT, width / 3))
     c.setFillColor(black)
+    return f.overflow
+
+
+def _continuation(c: Canvas, item: AgendaItem, g: _Geom, overflow: list[tuple[str, str]]) -> None:
+    """The lanjutan page(s): every instruction or Catatan that did not fit, in full."""
+    page_w, page_h = g.pagesize
+    x0, width = g.margin_x, page_w - 2 * g.margin_x
+    size = max(g.fs, 8.5)
+    lead = size * 1.35
+
+    def new_page() -> float:
+        c.showPage()
+        c.setFont(SERIF_BOLD, g.title * 0.85)
+        c.drawCentredString(page_w / 2, page_h - g.margin_y - g.title, "LEMBAR DISPOSISI (LANJUTAN)")
+        c.setFont(SANS, size)
+        c.drawCentredString(page_w / 2, page_h - g.margin_y - g.title - lead * 1.3,
+                            f"Nomor Agenda {one_line(item.agenda_no)}")
+        return page_h - g.margin_y - g.title - lead * 3
+
+    y = new_page()
+    for heading, text in overflow:
+        head = [(ln, SANS_BOLD) for ln in _all_lines(heading, SANS_BOLD, size, width)]
+        body = [(ln, SANS) for part in clean_text(text).split("\n") if part.strip()
+                for ln in _all_lines(part, SANS, size, width)]
+        for line, font in head + body:
+            if y < g.margin_y + lead:
+                y = new_page()
+            c.setFont(font, size)
+            c.drawString(x0, y, line)
+            y -= lead
+        y -= lead * 0.6
 
 
 def render_lembar_disposisi(
@@ -418,7 +467,9 @@ def render_lembar_disposisi(
     # the form's fixed parts (kop, grid, labels, boxes) are drawn once per process and
     # replayed (see layers.py); then this item's values, ticks and notes
     draw_fixed(c, ("disposisi", key, kop_key(kop)), lambda cc: _draw(cc, BLANK_ITEM, kop, g, None, fixed=True))
-    _draw(c, item, kop, g, disposisi, fixed=False)
+    overflow = _draw(c, item, kop, g, disposisi, fixed=False)
+    if overflow:
+        _continuation(c, item, g, overflow)
     c.showPage()
     c.save()
     path = Path(path)

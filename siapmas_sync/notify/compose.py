@@ -22,6 +22,7 @@ from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
 from ..ledger import from_iso
+from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
 from .pdf import render_tanda_terima
 
@@ -58,7 +59,7 @@ def template_env(settings: Settings) -> jinja2.Environment:
 def next_steps(settings: Settings, wf: Workflow) -> str:
     """What happens next and how long the SOP says it takes (the receipt's promise)."""
     minutes = sum(int(wf.by_code(code).standard.total_seconds() // 60)
-                  for code in range(1, 7) if wf.by_code(code).standard is not None)
+                  for code in range(1, STAGE_DISTRIBUTED_CODE + 1) if wf.by_code(code).standard is not None)
     w = settings.workflow
     return (f"sesuai SOP, aduan diverifikasi dan diparaf berjenjang (Kasubag TU, Kabag), didisposisikan oleh "
             f"Sekretaris DPRD dan Ketua DPRD, lalu diteruskan kepada Alat Kelengkapan DPRD yang berwenang "

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from ..config import Settings
 from ..intake.contact import check_email
 from ..ledger import messages, responses, utc_iso
+from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
 from ..workflow import Transition, Workflow
 
 KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat")
@@ -101,7 +102,7 @@ def queue_duplicate(settings: Settings, key: str, payload: Mapping[str, Any], or
 def stage_kind(wf: Workflow, to_stage: str) -> str | None:
     """The message kind a move into *to_stage* causes, if any."""
     labels = {wf.by_code("kelengkapan").label: "kelengkapan", wf.by_code("ditolak").label: "penolakan",
-              wf.by_code(6).label: "diteruskan", wf.by_code(8).label: "balasan_akhir"}
+              wf.by_code(STAGE_DISTRIBUTED_CODE).label: "diteruskan", wf.by_code(STAGE_DONE_CODE).label: "balasan_akhir"}
     return labels.get(to_stage)
 
 

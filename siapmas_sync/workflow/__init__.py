@@ -3,9 +3,11 @@
 * :mod:`.stages` — :class:`StageDef` / :class:`Workflow` (configurable labels, actors and
   time standards), :func:`check_transition`, :func:`allowed_targets`,
   :func:`normalise_akd`.
-* :mod:`.sla` — :class:`OfficeCalendar` (office hours + holidays), working-time arithmetic
+* :mod:`.akd` — the receiving AKD list and :func:`normalise_akd`.
+* :mod:`.sla` — :class:`OfficeCalendar` (office hours), working-time arithmetic
   (:func:`add_working_time`, :func:`working_time_between`, :func:`working_days_between`),
   :func:`sla_status` and Indonesian duration formatting.
+* :mod:`.holidays` — the holiday list (TOML) the calendar closes on.
 
 No database, no network, no clock: callers pass ``now``. The only I/O is reading the
 holiday list (:func:`load_holidays`).

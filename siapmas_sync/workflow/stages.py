@@ -5,10 +5,13 @@ never reads the clock, the ledger or the spreadsheet.
 
 Model
 -----
-*Main stages* follow the SOP table, numbered 0–8 (``StageDef.code`` is the number)::
+*Main stages* follow the SOP table, numbered 0–9 (``StageDef.code`` is the number)::
 
     0 DITERIMA → 1 TERAGENDA → 2 PARAF KASUBAG TU → 3 PARAF KABAG → 4 DISPOSISI SEKWAN
-    → 5 DISPOSISI KETUA → 6 DICATAT & DIDISTRIBUSIKAN → 7 TINDAK LANJUT → 8 SELESAI
+    → 5 DISPOSISI KETUA → 6 DISPOSISI DIBACAKAN → 7 DICATAT & DIDISTRIBUSIKAN
+    → 8 TINDAK LANJUT → 9 SELESAI
+
+(SOP rows 1–8; row 6, reading the Ketua's disposition back, is DISPOSISI DIBACAKAN.)
 
 *Side exits* have a keyword code instead of a number: ``"kelengkapan"`` (PERLU
 KELENGKAPAN), ``"ditolak"`` (DITOLAK) and ``"dikembalikan"`` (DIKEMBALIKAN).
@@ -19,16 +22,16 @@ Rules (decisions documented here so the adapters and the operators' manual agree
   paraf and every disposition, so *skipping is never allowed* (not even by an official:
   the paper sheet must carry each initial). A move into DICATAT & DIDISTRIBUSIKAN must
   name the receiving AKD (``akd``); SELESAI takes the follow-up summary in ``note``.
-* **PERLU KELENGKAPAN** — from every open main stage (0–7). It is a resting stage: the
+* **PERLU KELENGKAPAN** — from every open main stage (0–8). It is a resting stage: the
   item waits for the reporter. From there the only moves are *back to the stage it left
   from* (``previous``; the caller keeps it, e.g. the ledger's ``previous_tahap``, which
   is the ``from_stage`` of the transition that entered PERLU KELENGKAPAN) or DITOLAK.
-* **DITOLAK** — from every open stage (0–7 and PERLU KELENGKAPAN); requires a reason in
+* **DITOLAK** — from every open stage (0–8 and PERLU KELENGKAPAN); requires a reason in
   ``note``. Terminal.
 * **DIKEMBALIKAN** — *an event, not a resting stage*: the item is returned one step and
   its resulting stage is the previous main stage, i.e.
   ``Transition(event="DIKEMBALIKAN", from_stage=X, to_stage=X-1, kind=KEMBALI)``.
-  Allowed from PARAF KASUBAG TU (2) up to TINDAK LANJUT (7). It is *not* allowed from
+  Allowed from PARAF KASUBAG TU (2) up to TINDAK LANJUT (8). It is *not* allowed from
   DITERIMA (nothing before it) nor from TERAGENDA: returning to DITERIMA would undo the
   registration, but an agenda number is never taken back — use PERLU KELENGKAPAN or
   DITOLAK instead. An item is never "at" DIKEMBALIKAN; adapters write the resulting
@@ -44,13 +47,13 @@ codes, so overriding labels (``Workflow.with_overrides``) never changes the rule
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from ..errors import ConfigError, TransitionError
+from .akd import AKD_LIST, normalise_akd
 
 __all__ = [
     "AKD_LIST",
@@ -81,6 +84,7 @@ PARAF_KASUBAG_TU = "PARAF KASUBAG TU"
 PARAF_KABAG = "PARAF KABAG"
 DISPOSISI_SEKWAN = "DISPOSISI SEKWAN"
 DISPOSISI_KETUA = "DISPOSISI KETUA"
+DISPOSISI_DIBACAKAN = "DISPOSISI DIBACAKAN"
 DICATAT = "DICATAT & DIDISTRIBUSIKAN"
 TINDAK_LANJUT = "TINDAK LANJUT"
 SELESAI = "SELESAI"
@@ -95,7 +99,7 @@ EXIT_DIKEMBALIKAN = "dikembalikan"
 EXIT_CODES: tuple[str, ...] = (EXIT_KELENGKAPAN, EXIT_DITOLAK, EXIT_DIKEMBALIKAN)
 
 #: code of the stage whose entry requires the receiving AKD
-DISTRIBUTION_CODE = 6
+DISTRIBUTION_CODE = 7
 
 # Transition kinds
 MAJU = "maju"  # forward one step
@@ -110,7 +114,7 @@ _TEN = timedelta(minutes=10)
 class StageDef:
     """One stage of the SOP.
 
-    code: 0–8 for the main stages (their order in the SOP table), or one of
+    code: 0–9 for the main stages (their order in the SOP table), or one of
         :data:`EXIT_CODES` for the side exits.
     label: the exact value shown in the sheet's "Tahap" column.
     actor: who acts at this stage (the SOP's "Pelaksana").
@@ -144,9 +148,10 @@ _DEFAULT_STAGES: tuple[StageDef, ...] = (
     StageDef(3, PARAF_KABAG, "Kabag Umum / Kabag Persidangan & PUU", _TEN),
     StageDef(4, DISPOSISI_SEKWAN, "Sekretaris DPRD", _TEN),
     StageDef(5, DISPOSISI_KETUA, "Ketua DPRD", _TEN),
-    StageDef(6, DICATAT, "Staf Subbag TU", _TEN),
-    StageDef(7, TINDAK_LANJUT, "Komisi / AKD", timedelta(hours=2)),
-    StageDef(8, SELESAI, "Komisi / AKD + Staf Subbag TU", None),
+    StageDef(6, DISPOSISI_DIBACAKAN, "Sekretaris DPRD / Kabag", _TEN),
+    StageDef(7, DICATAT, "Staf Subbag TU", _TEN),
+    StageDef(8, TINDAK_LANJUT, "Komisi / AKD", timedelta(hours=2)),
+    StageDef(9, SELESAI, "Komisi / AKD + Staf Subbag TU", None),
     StageDef(EXIT_KELENGKAPAN, PERLU_KELENGKAPAN, "Staf Subbag TU", None),
     StageDef(EXIT_DITOLAK, DITOLAK, "Staf Subbag TU / Pejabat", None),
     StageDef(EXIT_DIKEMBALIKAN, DIKEMBALIKAN, "Pejabat yang mengembalikan", None),
@@ -479,70 +484,3 @@ def check_transition(
             advice="Isi AKD tujuan sesuai disposisi pimpinan: " + ", ".join(AKD_LIST) + ".",
         )
     return Transition(tgt.label, cur.label, tgt.label, canonical_akd, note, MAJU)
-
-
-# --- AKD (Alat Kelengkapan DPRD) ----------------------------------------------------------
-
-AKD_LIST: tuple[str, ...] = (
-    "Komisi I",
-    "Komisi II",
-    "Komisi III",
-    "Komisi IV",
-    "Bapemperda",
-    "Banggar",
-    "Badan Kehormatan",
-    "Bamus",
-    "Pimpinan",
-)
-
-_KOMISI_NUM = {
-    "i": "I", "1": "I", "satu": "I",
-    "ii": "II", "2": "II", "dua": "II",
-    "iii": "III", "3": "III", "tiga": "III",
-    "iv": "IV", "4": "IV", "empat": "IV",
-}  # fmt: skip
-
-_AKD_ALIASES = {
-    "bapemperda": "Bapemperda",
-    "bapem perda": "Bapemperda",
-    "badan pembentukan peraturan daerah": "Bapemperda",
-    "banggar": "Banggar",
-    "badan anggaran": "Banggar",
-    "bk": "Badan Kehormatan",
-    "badan kehormatan": "Badan Kehormatan",
-    "bamus": "Bamus",
-    "badan musyawarah": "Bamus",
-    "pimpinan": "Pimpinan",
-    "pimpinan dewan": "Pimpinan",
-}
-
-# "Komisi III – Pembangunan & Lingkungan", "Bamus (Badan Musyawarah)": keep the head
-_AKD_TAIL = re.compile(r"\s+[-–—:]\s+.*$|\s*\(.*$")
-_AKD_DPRD = re.compile(r"\s+dprd(\s.*)?$")
-
-
-def normalise_akd(text: str) -> str:
-    """Canonical AKD name from an operator's spelling, or :class:`TransitionError`.
-
-    Accepted: the canonical names in any case; "Komisi 3" / "Komisi III" / "Komisi tiga"
-    / "Komisi-3"; "BK" → Badan Kehormatan; "Badan Anggaran" → Banggar; "Badan
-    Musyawarah" → Bamus; "Pimpinan DPRD" → Pimpinan; a trailing description after a dash
-    or in parentheses ("Komisi III – Pembangunan & Lingkungan") or "DPRD …" is ignored.
-    A combined value such as "Pimpinan/Bamus" is refused: exactly one AKD receives it.
-    """
-    raw = "" if text is None else str(text)
-    t = " ".join(raw.split()).casefold()
-    t = _AKD_TAIL.sub("", t)
-    t = _AKD_DPRD.sub("", t)
-    t = re.sub(r"(?<=komisi)[-_.]", " ", t)
-    t = " ".join(t.split())
-    if t in _AKD_ALIASES:
-        return _AKD_ALIASES[t]
-    m = re.fullmatch(r"komisi\s*([a-z0-9]+)", t)
-    if m and m.group(1) in _KOMISI_NUM:
-        return "Komisi " + _KOMISI_NUM[m.group(1)]
-    shown = raw.strip() or "(kosong)"
-    raise TransitionError(
-        f"Alat Kelengkapan DPRD '{shown}' tidak dikenal.",
-        advice="Pilih tepat satu dari: " + ", ".join(AKD_LIST) + ".",
-    )
