@@ -95,7 +95,7 @@ def test_duplicate_and_bad_rows(world: World):
 def test_kendali_edits_applied_or_refused_and_restored(world: World):
     world.add_responses([response(0, "Ani"), response(5, "Budi")])
     world.engine().cycle()
-    world.edit(KENDALI_TAB, "0001/SIAPMAS/2026", Tahap="PARAF KASUBAG TU")
+    world.edit(KENDALI_TAB, "0001/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU")
     world.edit(KENDALI_TAB, "0002/SIAPMAS/2026", Tahap="SELESAI")
     report = world.engine().cycle()
     assert sorted(r.accepted for r in report.steps) == [False, True]

@@ -32,16 +32,20 @@ def advance(config: Path, agenda: str, stage: str, *extra: str) -> None:
 def test_galian_c_to_selesai_and_a_rejection_send_the_five_messages_in_order(project: Path, server: SmtpServer) -> None:
     config = smtp_config(project, server)
     assert cli(config, "sync").returncode == 0
-    advance(config, GALIAN, "PARAF KASUBAG TU")
-    advance(config, GALIAN, "PERLU KELENGKAPAN", "--note", "Mohon kirim foto lokasi tambang yang menunjukkan papan nama")
-    advance(config, GALIAN, "PARAF KASUBAG TU")  # the reporter sent it: back where it left from
-    for stage in ("PARAF KABAG", "DISPOSISI SEKWAN", "DISPOSISI KETUA"):
-        advance(config, GALIAN, stage)
-    advance(config, GALIAN, "DICATAT & DIDISTRIBUSIKAN", "--to", "Komisi III")
-    advance(config, GALIAN, "TINDAK LANJUT")
-    advance(config, GALIAN, "SELESAI", "--note",
+    # each step by the official the demo configuration names ([[pejabat]] in config/demo.toml)
+    advance(config, GALIAN, "PARAF KASUBAG TU", "--by", "Dwi Lestari")
+    advance(config, GALIAN, "PERLU KELENGKAPAN", "--by", "Dwi Lestari",
+            "--note", "Mohon kirim foto lokasi tambang yang menunjukkan papan nama")
+    advance(config, GALIAN, "PARAF KASUBAG TU", "--by", "Dwi Lestari")  # the reporter sent it: back where it left from
+    for stage, by in (("PARAF KABAG", "Agus Santoso"), ("DISPOSISI SEKWAN", "Bambang Wahyudi"),
+                      ("DISPOSISI KETUA", "Hadi Prasetyo"), ("DISPOSISI DIBACAKAN", "Bambang Wahyudi")):
+        advance(config, GALIAN, stage, "--by", by)
+    advance(config, GALIAN, "DICATAT & DIDISTRIBUSIKAN", "--to", "Komisi III", "--by", "Siti Rahmawati")
+    advance(config, GALIAN, "TINDAK LANJUT", "--by", "Rina Kusuma")
+    advance(config, GALIAN, "SELESAI", "--by", "Rina Kusuma", "--note",
             "Komisi III telah meninjau lokasi bersama DLH dan Satpol PP; kegiatan tambang tanpa izin dihentikan.")
-    advance(config, "0002/SIAPMAS/2026", "DITOLAK", "--note", "Bukan kewenangan DPRD; silakan ke Dinas Perhubungan.")
+    advance(config, "0002/SIAPMAS/2026", "DITOLAK", "--by", "Dwi Lestari",
+            "--note", "Bukan kewenangan DPRD; silakan ke Dinas Perhubungan.")
     out = cli(config, "sync")
     assert out.returncode == 0, out.stderr
     got = server.handler.received
@@ -90,13 +94,15 @@ def test_a_rahasia_item_still_answers_its_reporter_only(project: Path, server: S
     config = smtp_config(project, server)
     assert cli(config, "sync").returncode == 0
     from siapmas_sync.config import load_settings
+    from siapmas_sync.engine import build_workflow
     from siapmas_sync.steps import StepRecorder
 
     ledger = Ledger(load_settings(config).database_url())
     try:
         with ledger.tx() as conn:
             row = ledger.find_item("0004/SIAPMAS/2026", conn=conn)
-            recorder = StepRecorder(ledger, None, lambda: datetime.now(timezone.utc), timezone.utc)  # type: ignore[arg-type]
+            wf = build_workflow(load_settings(config))[0]
+            recorder = StepRecorder(ledger, wf, lambda: datetime.now(timezone.utc), timezone.utc)
             recorder.set_fields(conn, row, rahasia=True, by="uji", channel="cli")
     finally:
         ledger.close()
