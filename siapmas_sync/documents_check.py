@@ -54,7 +54,7 @@ _MADE_BY = {
     "aduan": "render", "disposisi": "render", "kendali": "render", "aduan_petugas": "render",
     "lembar_disposisi_docx": "salinan", "kartu_kendali_docx": "salinan",
     "disposisi_terisi": "disposisi", "lembar_disposisi_docx-terisi": "disposisi",
-    "surat_balasan_docx": "balasan",
+    "surat_balasan_docx": "balasan", "surat_balasan": "balasan", "laporan": "balasan",
 }
 
 

@@ -33,7 +33,7 @@ from .config import Settings
 from .documents.batch import render_print_batches
 from .documents.common import sweep_temp_files
 from .documents.kartu import KartuConfig
-from .documents_check import check_documents, printable
+from .documents_check import check_documents, made_by, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
 from .publik import PublicStatus
@@ -508,8 +508,9 @@ class Engine:
             documents, salinan = [], []
             for _eid, row, job, docs in finished:
                 have = json.loads(current.get(row.key) or "{}")
-                if kind == "render":  # keep the Word copies already made (they are re-made in the same job)
-                    docs = {**{k: v for k, v in have.items() if k.endswith("_docx")}, **docs}
+                if kind == "render":  # this render's own documents are replaced (an identity copy may go);
+                    # the Word copies and what later stages made (filled disposisi, letter, report) stay
+                    docs = {**{k: v for k, v in have.items() if k.endswith("_docx") or made_by(k) != "render"}, **docs}
                 else:
                     docs = {**have, **docs}
                 current[row.key] = codec.dumps(docs)

@@ -101,11 +101,12 @@ def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
     from datetime import datetime, timezone
 
     from .notify.pdf import render_surat_balasan
+    from .register import full_perihal
 
     item, extra = job.item, job.context_extra
     return render_surat_balasan(
         path, job.kop, agenda_no=item.agenda_no, tanggal=datetime.now(timezone.utc),
-        received=item.submission.received_at, perihal=item.perihal,
+        received=item.submission.received_at, perihal=full_perihal(item.perihal, item.submission.kronologi),
         kepada=f"Pelapor aduan nomor agenda {item.agenda_no}" if item.rahasia else (item.submission.nama or "Pelapor"),
         tujuan=str(extra.get("tujuan") or ""), tindak_lanjut=str(extra.get("tindak_lanjut") or ""),
         penandatangan=dict(extra.get("penandatangan") or {}),

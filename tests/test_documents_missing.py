@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import timedelta
+import json
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -94,3 +95,25 @@ def test_printed_items_are_checked_daily_and_a_lost_output_disk_at_once(project,
     assert report.restored == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)]
     assert all({p.name for p in folder(project, n).iterdir()} == ALL for n in range(1, 7))
     assert make_engine(project).cycle().restored == []
+
+
+def test_a_rerender_keeps_the_records_of_later_documents(project: Path):
+    """Ticking Rahasia after SELESAI re-renders the first three PDFs; the filled disposisi,
+    the letter and the report stay recorded, so a lost one is still found and made again."""
+    from .test_kendali import edit
+
+    assert run_cli(project, "sync").returncode == 0
+    walk = [("PARAF KASUBAG TU", "Dwi Lestari"), ("PARAF KABAG", "Agus Santoso"), ("DISPOSISI SEKWAN", "Bambang Wahyudi"),
+            ("DISPOSISI KETUA", "Hadi Prasetyo"), ("DISPOSISI DIBACAKAN", "Bambang Wahyudi")]
+    for stage, by in walk:
+        assert run_cli(project, "advance", "1", stage, "--by", by).returncode == 0
+    assert run_cli(project, "advance", "1", "DICATAT & DIDISTRIBUSIKAN", "--to", "Komisi III",
+                   "--by", "Siti Rahmawati").returncode == 0
+    assert run_cli(project, "advance", "1", "TINDAK LANJUT", "--by", "Rina Kusuma").returncode == 0
+    assert run_cli(project, "advance", "1", "SELESAI", "--by", "Rina Kusuma", "--laporan", "Lokasi ditinjau.").returncode == 0
+    assert run_cli(project, "sync").returncode == 0
+    edit(project, "0001/SIAPMAS/2026", Rahasia=True)
+    assert run_cli(project, "sync").returncode == 0  # the rahasia re-render
+    show = json.loads(run_cli(project, "show", "1", "--json").stdout)
+    kinds = set(show["documents"])
+    assert {"aduan", "disposisi_terisi", "surat_balasan", "laporan"} <= kinds, kinds

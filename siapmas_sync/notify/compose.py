@@ -22,6 +22,7 @@ from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
 from ..ledger import from_iso
+from ..register import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
 from .pdf import render_tanda_terima
@@ -83,7 +84,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
     context = {
         "agenda_no": ctx_stored.get("agenda_no") or item.agenda_no,
         "tanggal_diterima": tanggal_id(received),
-        "perihal": item.perihal,
+        "perihal": full_perihal(item.perihal, payload.get("kronologi") or ""),  # never a cut sentence
         "nama": (payload.get("nama") or "").strip() or "Pelapor",
         "kop": kop,
         "status_url": settings.notify.status_url,
@@ -105,7 +106,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
     attachments: list[tuple[str, bytes]] = []
     if msg.kind == "tanda_terima":
         pdf = render_tanda_terima(
-            kop, agenda_no=item.agenda_no, received=received, perihal=item.perihal,
+            kop, agenda_no=item.agenda_no, received=received, perihal=context["perihal"],
             pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))

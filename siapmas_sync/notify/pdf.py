@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ..documents.common import SANS, SANS_BOLD, atomic_write_bytes, clean_text, register_fonts, tanggal_id, wrap_lines
+from ..documents.drawing import FULL, draw_kop
 from ..models import Kop
 
 _W, _H = A4
@@ -24,18 +25,8 @@ _WIDTH = _W - 50 * mm
 
 
 def _kop(c: Canvas, kop: Kop) -> float:
-    y = _H - 22 * mm
-    for text, font, size in ((kop.pemerintah, SANS_BOLD, 12), (kop.instansi, SANS_BOLD, 13),
-                             (kop.alamat, SANS, 8.5),
-                             (f"Telp. {kop.telepon} · E-mail {kop.email} · {kop.website}", SANS, 8.5)):
-        c.setFont(font, size)
-        c.drawCentredString(_W / 2, y, clean_text(text, font, multiline=False))
-        y -= size + 3
-    c.setLineWidth(1.6)
-    c.line(_LEFT, y, _W - _LEFT, y)
-    c.setLineWidth(0.5)
-    c.line(_LEFT, y - 2, _W - _LEFT, y - 2)
-    return y - 14 * mm
+    """The same kop (with its logo) as every other document of the secretariat."""
+    return draw_kop(c, kop, _LEFT, _H - 16 * mm, _WIDTH, FULL) - 12 * mm
 
 
 def _paragraphs(c: Canvas, y: float, paragraphs: list[str], size: float = 10.5) -> float:
@@ -57,12 +48,14 @@ def _letter(title: str, kop: Kop, rows: list[tuple[str, str]], paragraphs: list[
     c.setFont(SANS_BOLD, 13)
     c.drawCentredString(_W / 2, y, title.upper())
     y -= 12 * mm
+    colon = c.stringWidth(": ", SANS, 10.5)
     for label, value in rows:
         c.setFont(SANS, 10.5)
         c.drawString(_LEFT, y, label)
-        lines = wrap_lines(clean_text(value), SANS, 10.5, _WIDTH - 45 * mm, 6) or [""]
-        for line in lines:
-            c.drawString(_LEFT + 45 * mm, y, ": " + line if line is lines[0] else "  " + line)
+        c.drawString(_LEFT + 45 * mm, y, ":")
+        # the value wraps within the page's right margin, aligned after the colon
+        for line in wrap_lines(clean_text(value), SANS, 10.5, _WIDTH - 45 * mm - colon, 6) or [""]:
+            c.drawString(_LEFT + 45 * mm + colon, y, line)
             y -= 15
     y -= 6 * mm
     y = _paragraphs(c, y, paragraphs)
