@@ -22,7 +22,7 @@ from siapmas_sync.wa.link import e164_digits
 
 from .conftest import REPO, WIB
 from .test_engine import run_cli
-from .test_kendali import STAGES, edit
+from .test_kendali import OLEH, STAGES, edit
 
 GALIAN = "0001/SIAPMAS/2026"
 
@@ -101,7 +101,7 @@ def test_regenerated_only_when_a_figure_changed_and_shows_the_decided_akd(projec
     for stage in STAGES[: STAGES.index("DICATAT & DIDISTRIBUSIKAN") + 1]:
         clock.now += timedelta(minutes=5)
         extra = {"Diteruskan_ke": "Komisi III"} if stage == "DICATAT & DIDISTRIBUSIKAN" else {}
-        edit(project, GALIAN, Tahap=stage, **extra)
+        edit(project, GALIAN, Tahap=stage, Oleh=OLEH[stage], **extra)
         make_engine(project).cycle()
     row = read_csv(project)[0]
     assert (row["Tahap"], row["Ditangani oleh"]) == ("DICATAT & DIDISTRIBUSIKAN", "Komisi III")
