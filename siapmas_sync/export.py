@@ -33,15 +33,13 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from siapmas_sync.documents.common import (
-    PagedCanvas,
-    BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, fit_text, one_line, para_markup,
+    BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, one_line, para_markup,
     redact, register_fonts, tanggal_id, truncate,
 )
-from siapmas_sync.documents.drawing import FULL, GREY, KopFlowable
+from siapmas_sync.documents.drawing import FULL, KopFlowable, footer_canvas
 from siapmas_sync.models import AgendaItem, Kop
 from siapmas_sync.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB
 
@@ -271,28 +269,6 @@ def _pdf_cell(text: str, style: ParagraphStyle, limit: int) -> Paragraph:
     return Paragraph(para_markup(truncate(str(text or ""), limit), style.fontName), style)
 
 
-def _canvas_class() -> type[Canvas]:
-    """A canvas that defers page output so every footer can say 'Halaman X dari Y'."""
-
-    class _NumberedCanvas(PagedCanvas):
-        def furniture(self, number: int, total: int) -> None:
-            width, _ = _PAGE
-            y = _MARGIN_BOTTOM - 7 * mm
-            self.saveState()
-            self.setStrokeColor(GREY)
-            self.setLineWidth(0.5)
-            self.line(_MARGIN_X, y + 3.5 * mm, width - _MARGIN_X, y + 3.5 * mm)
-            self.setFillColor(GREY)
-            self.setFont(SANS, 7.5)
-            self.drawString(_MARGIN_X, y, fit_text("Buku Agenda Surat Masuk — SIAPMAS", SANS, 7.5, 120 * mm))
-            self.setFillColor(black)
-            self.setFont(SANS, 8)
-            self.drawRightString(width - _MARGIN_X, y, f"Halaman {number} dari {total}")
-            self.restoreState()
-
-    return _NumberedCanvas
-
-
 def _signature(st: dict[str, ParagraphStyle], width: float, today: date) -> KeepTogether:
     sign_w = 80 * mm
     lines = [
@@ -365,7 +341,8 @@ def export_buku_agenda_pdf(
         ]))
         story += [table, Paragraph(para_markup(EMPTY_MESSAGE), st["empty"])]
     story.append(_signature(st, doc.width, tanggal or _today()))
-    doc.build(story, canvasmaker=_canvas_class())
+    doc.build(story, canvasmaker=footer_canvas("Buku Agenda Surat Masuk — SIAPMAS", _PAGE[0], _MARGIN_X,
+                                               _MARGIN_BOTTOM - 7 * mm))
     path = Path(path)
     atomic_write_bytes(path, buf.getvalue())
     return path

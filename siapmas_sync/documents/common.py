@@ -595,3 +595,4 @@ class PagedCanvas(Canvas):
 
     def furniture(self, number: int, total: int) -> None:
         raise NotImplementedError
+

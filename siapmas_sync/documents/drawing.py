@@ -26,7 +26,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from siapmas_sync.documents.common import SANS, SANS_BOLD, SERIF, SERIF_BOLD, doc_info, fit_text, one_line
+from siapmas_sync.documents.common import (
+    SANS, SANS_BOLD, SERIF, SERIF_BOLD, PagedCanvas, doc_info, fit_text, one_line,
+)
 from siapmas_sync.documents.layers import draw_fixed
 from siapmas_sync.imagebudget import header_of, within_budget
 from siapmas_sync.models import Kop
@@ -359,3 +361,24 @@ def new_canvas(buf: io.BytesIO, pagesize: tuple[float, float], title: str, kop: 
     c.setCreator(info["creator"])
     c.setSubject(info["subject"])
     return c
+
+
+def footer_canvas(left: str, page_width: float, margin_x: float, y: float) -> type[Canvas]:
+    """A :class:`PagedCanvas` whose footer is a thin rule, *left* and "Halaman X dari Y" at
+    height *y* (the register export, the recap)."""
+
+    class _Footer(PagedCanvas):
+        def furniture(self, number: int, total: int) -> None:
+            self.saveState()
+            self.setStrokeColor(GREY)
+            self.setLineWidth(0.5)
+            self.line(margin_x, y + 3.5 * mm, page_width - margin_x, y + 3.5 * mm)
+            self.setFillColor(GREY)
+            self.setFont(SANS, 7.5)
+            self.drawString(margin_x, y, fit_text(left, SANS, 7.5, 120 * mm))
+            self.setFillColor(black)
+            self.setFont(SANS, 8)
+            self.drawRightString(page_width - margin_x, y, f"Halaman {number} dari {total}")
+            self.restoreState()
+
+    return _Footer

@@ -19,16 +19,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle,
 )
 
 from ..documents.common import (
-    PagedCanvas, SANS, SANS_BOLD, SERIF_BOLD, doc_info, fit_text, para_markup, register_fonts,
+    SANS, SANS_BOLD, SERIF_BOLD, doc_info, para_markup, register_fonts,
     tanggal_id, truncate,
 )
-from ..documents.drawing import FULL, GREY, KopFlowable
+from ..documents.drawing import FULL, GREY, KopFlowable, footer_canvas
 from ..models import Kop
 from . import charts
 from .figures import BULAN, COMPLETENESS_CODES
@@ -95,26 +94,6 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str,
 def _chart(png: bytes, width: float) -> Image:
     w, h = ImageReader(io.BytesIO(png)).getSize()
     return Image(io.BytesIO(png), width=width, height=width * h / w)
-
-
-def _canvas_class(footer: str) -> type[Canvas]:
-    class _Numbered(PagedCanvas):
-        def furniture(self, number: int, total: int) -> None:
-            width, _ = _PAGE
-            y = _MBOTTOM - 8 * mm
-            self.saveState()
-            self.setStrokeColor(GREY)
-            self.setLineWidth(0.5)
-            self.line(_MX, y + 3.5 * mm, width - _MX, y + 3.5 * mm)
-            self.setFillColor(GREY)
-            self.setFont(SANS, 7.5)
-            self.drawString(_MX, y, fit_text(footer, SANS, 7.5, 120 * mm))
-            self.setFillColor(black)
-            self.setFont(SANS, 8)
-            self.drawRightString(width - _MX, y, f"Halaman {number} dari {total}")
-            self.restoreState()
-
-    return _Numbered
 
 
 def _pct(part: int, whole: int) -> str:
@@ -300,5 +279,5 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
     # the signature never stands alone on a page: it keeps the last section with it
     story.append(KeepTogether([_p("9. Kelengkapan laporan", st["h"]), _table(comp_rows, [W * 0.6, W * 0.2, W * 0.2], st),
                                _signature(st, W, tanggal, signer)]))
-    doc.build(story, canvasmaker=_canvas_class(f"Rekapitulasi SIAPMAS — {label}"))
+    doc.build(story, canvasmaker=footer_canvas(f"Rekapitulasi SIAPMAS — {label}", _PAGE[0], _MX, _MBOTTOM - 8 * mm))
     return buf.getvalue()
