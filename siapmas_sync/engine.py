@@ -208,6 +208,19 @@ class Engine:
         snap, shown = self._read()
         guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
+        parsed = self._intake(snap, guard, report)
+        self._register_new(parsed.submissions, report)
+        report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
+        self._render_pending(report)
+        report.cells_written = self._write_back(snap, report)
+        self._print_and_copies(report)
+        self._publish_status(report)
+        self._notify(report)
+        return report
+
+    def _intake(self, snap: Snapshot, guard: NumberCheck, report: CycleReport) -> ParsedResponses:
+        """The responses of this read that may be numbered: re-saved rows recognised, rows
+        that changed after numbering set aside; bad rows and degraded settings reported."""
         parsed: ParsedResponses = snap.responses
         if parsed.header_error is not None:
             raise parsed.header_error
@@ -219,21 +232,17 @@ class Engine:
         report.row_errors = parsed.errors
         for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
-        self._register_new(parsed.submissions, report)
-        report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
-        self._render_pending(report)
-        report.cells_written = self._write_back(snap, report)
-        # conveniences after the status is in the sheet: one file to print, Word copies
-        # (a full or read-only output disk is reported; numbers and status stay recorded)
+        return parsed
+
+    def _print_and_copies(self, report: CycleReport) -> None:
+        """Conveniences after the status is in the sheet: the print batches, Word copies (a
+        full or read-only output disk is reported; numbers and status stay recorded)."""
         try:
             if self.s.output.print_batch:
                 report.batches = self._print_batch()
             self._make_salinan(report)
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
-        self._publish_status(report)
-        self._notify(report)
-        return report
 
     def _publish_status(self, report: CycleReport) -> None:
         """The public view without personal data (publik/), rewritten only when a figure changed."""
