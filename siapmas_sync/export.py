@@ -39,7 +39,7 @@ from siapmas_sync.documents.common import (
     BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, one_line, para_markup,
     redact, register_fonts, tanggal_id, truncate,
 )
-from siapmas_sync.documents.drawing import FULL, KopFlowable, footer_canvas
+from siapmas_sync.documents.drawing import FULL, KopFlowable, footer_canvas, signature_block
 from siapmas_sync.models import AgendaItem, Kop
 from siapmas_sync.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB
 
@@ -279,12 +279,7 @@ def _signature(st: dict[str, ParagraphStyle], width: float, today: date) -> Keep
     cells.append([Spacer(1, 20 * mm)])
     cells.append([Paragraph("(.......................................................)", st["sign"])])
     cells.append([Paragraph("NIP. .......................................", st["sign"])])
-    inner = Table(cells, colWidths=[sign_w])
-    inner.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
-    outer = Table([["", inner]], colWidths=[width - sign_w, sign_w])
-    outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return KeepTogether([Spacer(1, 8 * mm), outer])
+    return signature_block(cells, width, sign_w)
 
 
 def export_buku_agenda_pdf(

@@ -18,13 +18,14 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from siapmas_sync.documents.common import (
     SANS, SANS_BOLD, SERIF, SERIF_BOLD, PagedCanvas, doc_info, fit_text, one_line,
@@ -382,3 +383,14 @@ def footer_canvas(left: str, page_width: float, margin_x: float, y: float) -> ty
             self.restoreState()
 
     return _Footer
+
+
+def signature_block(cells: list[list[Any]], width: float, sign_w: float) -> KeepTogether:
+    """The signature at the right of the page (place and date, jabatan, room to sign, name,
+    NIP — *cells*, one flowable a row), kept together (the register export, the recap)."""
+    inner = Table(cells, colWidths=[sign_w])
+    inner.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    outer = Table([["", inner]], colWidths=[width - sign_w, sign_w])
+    outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return KeepTogether([Spacer(1, 8 * mm), outer])

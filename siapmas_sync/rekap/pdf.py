@@ -27,7 +27,7 @@ from ..documents.common import (
     SANS, SANS_BOLD, SERIF_BOLD, doc_info, para_markup, register_fonts,
     tanggal_id, truncate,
 )
-from ..documents.drawing import FULL, GREY, KopFlowable, footer_canvas
+from ..documents.drawing import FULL, GREY, KopFlowable, footer_canvas, signature_block
 from ..models import Kop
 from . import charts
 from .figures import BULAN, COMPLETENESS_CODES
@@ -130,12 +130,7 @@ def _signature(st: dict[str, ParagraphStyle], width: float, today: date, signer:
         [Paragraph(f"<u>{para_markup(signer.nama or '(.......................................................)')}</u>", st["signb"])],
         [_p("NIP. " + (signer.nip or "......................................."), st["sign"])],
     ]
-    inner = Table(cells, colWidths=[sign_w])
-    inner.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
-    outer = Table([["", inner]], colWidths=[width - sign_w, sign_w])
-    outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return KeepTogether([Spacer(1, 8 * mm), outer])
+    return signature_block(cells, width, sign_w)
 
 
 def _section(story: list[Any], st: dict[str, ParagraphStyle], title: str, *parts: Any, keep: bool = True) -> None:
