@@ -84,3 +84,43 @@ def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock):
             w = GoogleWorld(tmp_path, clock, standin)
             yield w
             w.close()
+
+
+# --- PostgreSQL: a private cluster (tests/pgcluster.py), one fresh database per test ---
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The server URL (no database): .ci/run's cluster (SIAPMAS_TEST_PG_SERVER), or one
+    started here for the session and stopped after (in its own /tmp folder: pytest's
+    temporary folders are closed to the unprivileged server account)."""
+    import tempfile
+
+    from tests import pgcluster
+
+    given = os.environ.get("SIAPMAS_TEST_PG_SERVER")
+    if given:
+        yield given
+        return
+    base = Path(tempfile.mkdtemp(prefix="siapmas-pg-"))
+    url = pgcluster.start(base)
+    try:
+        yield url
+    finally:
+        pgcluster.stop(base)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: str):
+    """A SQLAlchemy URL of a fresh, empty database on the test server (dropped after)."""
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    plain = pg_server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{pg_server}/{name}"
+    with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
