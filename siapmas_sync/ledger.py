@@ -44,29 +44,38 @@ from sqlalchemy.exc import DBAPIError
 
 from .errors import LedgerError
 from .filemodes import private_mkdir
+from .sqldialect import json_text, lock_schema, masked_url
 
 SCHEMA_VERSION = 2  # 2: messages (replies to citizens, notify/) and items.disposisi (recorded choices, follow-up report)
 
 metadata = MetaData()
 
+
+def Str(length: int) -> Any:
+    """A VARCHAR(*length*) on SQLite (which never enforces the length) and TEXT on
+    PostgreSQL (which would): the code was written to SQLite's rules and never truncates,
+    so an operator's long "Oleh" cell must not fail on one database and pass on the other."""
+    return String(length).with_variant(Text(), "postgresql")
+
+
 meta = Table(
     "meta",
     metadata,
-    Column("name", String(64), primary_key=True),
+    Column("name", Str(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 responses = Table(
     "responses",
     metadata,
-    Column("key", String(64), primary_key=True),
-    Column("content_hash", String(64), nullable=False, index=True),
+    Column("key", Str(64), primary_key=True),
+    Column("content_hash", Str(64), nullable=False, index=True),
     # UTC ISO-8601: when it counts as received — the form's timestamp unless implausible
     # (then when the worker first saw it, intake.received); the payload keeps the form's
-    Column("received_at", String(32), nullable=False),
+    Column("received_at", Str(32), nullable=False),
     Column("payload", Text, nullable=False),  # the Submission as JSON
-    Column("duplicate_of", String(64)),  # key of the first submission, when a resubmission
-    Column("first_seen_at", String(32), nullable=False),
+    Column("duplicate_of", Str(64)),  # key of the first submission, when a resubmission
+    Column("first_seen_at", Str(32), nullable=False),
 )
 
 counters = Table(
@@ -79,20 +88,20 @@ counters = Table(
 items = Table(
     "items",
     metadata,
-    Column("key", String(64), primary_key=True),
+    Column("key", Str(64), primary_key=True),
     Column("year", Integer, nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("agenda_no", String(128), nullable=False, unique=True),
-    Column("registered_at", String(32), nullable=False),
-    Column("updated_at", String(32), nullable=False),
-    Column("tahap", String(64), nullable=False),
-    Column("stage_entered_at", String(32), nullable=False),
-    Column("previous_tahap", String(64)),
-    Column("diteruskan_ke", String(64)),
+    Column("agenda_no", Str(128), nullable=False, unique=True),
+    Column("registered_at", Str(32), nullable=False),
+    Column("updated_at", Str(32), nullable=False),
+    Column("tahap", Str(64), nullable=False),
+    Column("stage_entered_at", Str(32), nullable=False),
+    Column("previous_tahap", Str(64)),
+    Column("diteruskan_ke", Str(64)),
     Column("rahasia", Boolean, nullable=False, default=False),
-    Column("sifat", String(32), nullable=False, default="Biasa"),
+    Column("sifat", Str(32), nullable=False, default="Biasa"),
     Column("perihal", Text, nullable=False),
-    Column("kode_klasifikasi", String(64), nullable=False),
+    Column("kode_klasifikasi", Str(64), nullable=False),
     Column("routing", Text, nullable=False),  # RoutingSuggestion JSON
     Column("findings", Text, nullable=False),  # [Finding] JSON
     Column("evidence", Text, nullable=False),  # [Evidence] JSON
@@ -110,13 +119,13 @@ events = Table(
     "events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(64), nullable=False, index=True),
-    Column("at", String(32), nullable=False),
-    Column("event", String(64), nullable=False),
-    Column("from_stage", String(64)),
-    Column("to_stage", String(64)),
-    Column("actor", String(128), nullable=False),
-    Column("channel", String(32), nullable=False),
+    Column("key", Str(64), nullable=False, index=True),
+    Column("at", Str(32), nullable=False),
+    Column("event", Str(64), nullable=False),
+    Column("from_stage", Str(64)),
+    Column("to_stage", Str(64)),
+    Column("actor", Str(128), nullable=False),
+    Column("channel", Str(32), nullable=False),
     Column("note", Text, nullable=False, default=""),
 )
 
@@ -124,10 +133,10 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(64), nullable=False, index=True),
-    Column("kind", String(32), nullable=False),
-    Column("created_at", String(32), nullable=False),
-    Column("done_at", String(32)),
+    Column("key", Str(64), nullable=False, index=True),
+    Column("kind", Str(32), nullable=False),
+    Column("created_at", Str(32), nullable=False),
+    Column("done_at", Str(32)),
 )
 
 #: replies to citizens (notify/): queued in the transaction of the event that causes them
@@ -135,18 +144,18 @@ messages = Table(
     "messages",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(64), nullable=False, index=True),  # the item's key (a duplicate: its response's)
-    Column("channel", String(16), nullable=False),  # "email" (later "whatsapp")
-    Column("kind", String(32), nullable=False),  # tanda_terima, kelengkapan, penolakan, …
+    Column("key", Str(64), nullable=False, index=True),  # the item's key (a duplicate: its response's)
+    Column("channel", Str(16), nullable=False),  # "email" (later "whatsapp")
+    Column("kind", Str(32), nullable=False),  # tanda_terima, kelengkapan, penolakan, …
     Column("recipient", Text, nullable=False),  # as given by the reporter; never logged in clear
     Column("context", Text, nullable=False, default="{}"),  # what the event said (reason, AKD, …) JSON
-    Column("message_id", String(255), nullable=False, unique=True),  # stable Message-ID
-    Column("state", String(24), nullable=False, index=True),  # antri/mengirim/terkirim/gagal_sementara/gagal_tetap
+    Column("message_id", Str(255), nullable=False, unique=True),  # stable Message-ID
+    Column("state", Str(24), nullable=False, index=True),  # antri/mengirim/terkirim/gagal_sementara/gagal_tetap
     Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", String(32), nullable=False),
-    Column("next_attempt_at", String(32), nullable=False),
+    Column("created_at", Str(32), nullable=False),
+    Column("next_attempt_at", Str(32), nullable=False),
     Column("last_error", Text, nullable=False, default=""),
-    Column("sent_at", String(32)),
+    Column("sent_at", Str(32)),
 )
 
 
@@ -155,11 +164,11 @@ messages = Table(
 printed = Table(
     "printed",
     metadata,
-    Column("key", String(64), nullable=False, index=True),
+    Column("key", Str(64), nullable=False, index=True),
     Column("rel", Text, nullable=False),  # the document's path relative to the output folder
-    Column("sha256", String(64), nullable=False),  # of its bytes when printed
+    Column("sha256", Str(64), nullable=False),  # of its bytes when printed
     Column("batch", Text, nullable=False),  # the print file (relative path) that held it
-    Column("at", String(32), nullable=False),
+    Column("at", Str(32), nullable=False),
     UniqueConstraint("key", "rel", "sha256", name="uq_printed"),
 )
 
@@ -247,8 +256,9 @@ class Ledger:
             self.engine: Engine = create_engine(url, future=True, hide_parameters=True)
         except ImportError as exc:  # e.g. postgresql+psycopg:// without psycopg installed
             raise missing_driver(url, exc) from None
-        except Exception as exc:  # bad URL
-            raise LedgerError(f"Basis data tidak dapat dibuka: {exc}", "Periksa [storage] url.") from None
+        except Exception as exc:  # bad URL (the message of make_url never holds the password)
+            shown = str(exc).replace(url, masked_url(url))
+            raise LedgerError(f"Basis data tidak dapat dibuka: {shown}", "Periksa [storage] url.") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # let SQLAlchemy not emit its own BEGIN; we emit BEGIN IMMEDIATE
@@ -260,8 +270,12 @@ class Ledger:
 
     def _migrate(self) -> None:
         try:
-            metadata.create_all(self.engine)
+            if self.is_sqlite:
+                metadata.create_all(self.engine)
             with self.tx() as conn:
+                if not self.is_sqlite:  # two workers starting at once must not both create the tables
+                    lock_schema(conn)
+                    metadata.create_all(conn)
                 row = conn.execute(select(meta.c.value).where(meta.c.name == "schema_version")).first()
                 if row is None:
                     conn.execute(insert(meta).values(name="schema_version", value=str(SCHEMA_VERSION)))
@@ -279,7 +293,7 @@ class Ledger:
 
             path = Path(self.url.removeprefix("sqlite:///")) if self.is_sqlite else None
             raise describe(exc, Where(database=path)) or LedgerError(
-                f"Basis data {self.url} rusak atau tidak dapat dibaca: {exc.orig}",
+                f"Basis data {masked_url(self.url)} rusak atau tidak dapat dibaca: {exc.orig}",
                 "Pulihkan dari cadangan, atau jalankan `siapmas-sync recover`.",
             ) from None
 
@@ -334,7 +348,7 @@ class Ledger:
         q = select(
             items.c.year, items.c.seq, *cols,
             responses.c.received_at,
-            func.json_extract(responses.c.payload, "$.nama").label("nama"),
+            json_text(responses.c.payload, "nama").label("nama"),
         ).join(responses, responses.c.key == items.c.key)
         last: tuple[int, int] = (-1, -1)
         while True:
@@ -423,7 +437,7 @@ class Ledger:
         q = select(
             responses.c.key,
             responses.c.received_at,
-            func.json_extract(responses.c.payload, "$.nama").label("nama"),
+            json_text(responses.c.payload, "nama").label("nama"),
         ).where(responses.c.key.in_(select(items.c.key)))
         with self.engine.connect() as conn:
             return {r.key: {"received_at": r.received_at, "nama": r.nama} for r in conn.execute(q)}
@@ -473,7 +487,7 @@ class Ledger:
         *hashes* (intake.resaved)."""
         out: dict[str, list[tuple[str, datetime]]] = {}
         wanted = list(hashes)
-        stamp = func.json_extract(responses.c.payload, "$.received_at").label("stamp")
+        stamp = json_text(responses.c.payload, "received_at").label("stamp")
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 q = select(responses.c.key, responses.c.content_hash, stamp).where(

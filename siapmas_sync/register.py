@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from . import codec
@@ -29,6 +29,7 @@ from .logs import mask_text
 from .models import Evidence, Finding, Submission
 from .notify import queue_duplicate, queue_registration
 from .routing import RoutingTable, suggest_routing
+from .sqldialect import lock_numbering, upsert_counter
 from .writeback import format_wib
 
 SYSTEM_ACTOR = "Sistem SIAPMAS"
@@ -98,12 +99,15 @@ class Registrar:
         #: year → the highest number the sheet shows (set each cycle): the next number of a
         #: year is never below it, whatever the ledger's counter says
         self.floors: dict[int, int] = {}
+        #: which ledger's numbering lock to take when several share one PostgreSQL database
+        self.lock_scope = ""
 
     def register(
         self, conn: Connection, group: Sequence[tuple[Submission, list[Evidence], list[Finding]]]
     ) -> list[Registered]:
         """Register *group* (in receipt order) inside the caller's transaction."""
         now = self.clock()
+        lock_numbering(conn, self.lock_scope)  # before anything is read (PostgreSQL; SQLite holds its write lock)
         window = timedelta(minutes=self.s.numbering.duplicate_window_minutes)
         keys = [sub.key for sub, _, _ in group]
         # what the ledger already holds for this group (a worker that got there first)
@@ -166,7 +170,8 @@ class Registrar:
         # opens no past or future year's sequence: *received* is then when we first saw it
         year = received.astimezone(self.tz).year
         if year not in seqs:
-            last = conn.execute(select(counters.c.last_seq).where(counters.c.year == year)).scalar() or 0
+            q = select(counters.c.last_seq).where(counters.c.year == year).with_for_update()
+            last = conn.execute(q).scalar() or 0
             seqs[year] = max(last, self.floors.get(year, 0))
         seqs[year] += 1
         seq = seqs[year]
@@ -201,8 +206,7 @@ class Registrar:
             if values:
                 conn.execute(insert(table), values)
         for year, last in seqs.items():
-            if conn.execute(update(counters).where(counters.c.year == year).values(last_seq=last)).rowcount == 0:
-                conn.execute(insert(counters).values(year=year, last_seq=last))
+            upsert_counter(conn, counters, year, last)
 
 
 def _event(key: str, at: datetime, name: str, from_stage: str | None, to_stage: str | None,

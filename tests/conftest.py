@@ -69,19 +69,32 @@ def make_engine(clock: Clock) -> Callable[..., Engine]:
         ledger.close()
 
 
+@pytest.fixture
+def db_url() -> str | None:
+    """The ledger a `world` uses: None = SQLite under its var/ folder. A module whose suite
+    runs on both ledgers overrides it: ``def db_url(ledger_url): return ledger_url``."""
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest) -> str | None:
+    """Each test twice: on SQLite (None) and on a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
 @pytest.fixture(params=["local", "google"])
-def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock):
+def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, db_url: str | None):
     """The same scenario on the local backend and on Google (through the stand-in)."""
     from .google_standin.server import GoogleStandin
     from .worlds import GoogleWorld, LocalWorld
 
     if request.param == "local":
-        w = LocalWorld(tmp_path, clock)
+        w = LocalWorld(tmp_path, clock, db_url=db_url)
         yield w
         w.close()
     else:
         with GoogleStandin() as standin:
-            w = GoogleWorld(tmp_path, clock, standin)
+            w = GoogleWorld(tmp_path, clock, standin, db_url=db_url)
             yield w
             w.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from siapmas_sync.kendali import KENDALI_TAB
 
 from .conftest import WIB
@@ -12,6 +14,11 @@ from .worlds import World, rows_as_dicts
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=WIB)
 KRON = "Jalan rusak dan berlubang di Desa Jatirejo sejak Oktober 2026; dua pengendara jatuh malam hari."
+
+
+@pytest.fixture
+def db_url(ledger_url: str | None) -> str | None:
+    return ledger_url  # every test on SQLite and on PostgreSQL
 
 
 def response(minutes: int, nama: str, kron: str = KRON, bukti: str = "") -> list[object]:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from siapmas_sync.kendali import KENDALI_TAB
 
 from .conftest import Clock
 from .test_contract import response
 from .worlds import World, rows_as_dicts
 from .test_engine import run_cli
+
+
+@pytest.fixture
+def db_url(ledger_url: str | None) -> str | None:
+    return ledger_url  # every test on SQLite and on PostgreSQL
 
 
 def status(world: World) -> list[dict]:
@@ -29,10 +36,7 @@ def test_recover_after_the_database_is_deleted(world: World, clock: Clock):
     world.close()
     before = {i["agenda"]: (i["stage"], i["sifat"]) for i in status(world)}
 
-    db = world.tmp / "var" / "siapmas.db"
-    for p in db.parent.glob("siapmas.db*"):
-        if not p.name.endswith(".lock") and not p.name.endswith(".info"):
-            p.unlink()
+    world.wipe_ledger()
     r = run_cli(world.config, "recover")
     assert r.returncode == 0, r.stderr
     assert "Dipulihkan: 5 butir, 1 duplikat" in r.stdout

@@ -39,8 +39,9 @@ class World:
     name = ""
     response_tab = "Form Responses 1"
 
-    def __init__(self, tmp: Path, clock: Callable[[], datetime]) -> None:
+    def __init__(self, tmp: Path, clock: Callable[[], datetime], db_url: str | None = None) -> None:
         self.tmp = tmp
+        self.db_url = db_url  # a PostgreSQL ledger; None = SQLite under var/
         self.clock = clock
         self.config = tmp / "siapmas.toml"
         self._open: list[tuple[Any, Ledger]] = []
@@ -55,6 +56,28 @@ class World:
         backend = self.backend(settings)
         self._open.append((backend, ledger))
         return Engine(settings, backend, ledger, clock=self.clock)
+
+    def storage_toml(self) -> str:
+        """The config's [storage] section: SQLite under var/, or the world's PostgreSQL."""
+        url = f'url = "{self.db_url}"\n' if self.db_url else ""
+        return f'[storage]\ndatabase = "var/siapmas.db"\n{url}'
+
+    def wipe_ledger(self) -> None:
+        """The ledger is lost: the SQLite file deleted, or every table of the PostgreSQL
+        database dropped."""
+        if self.db_url:
+            from sqlalchemy import create_engine
+
+            from siapmas_sync.ledger import metadata
+
+            engine = create_engine(self.db_url)
+            metadata.drop_all(engine)
+            engine.dispose()
+            return
+        db = self.tmp / "var" / "siapmas.db"
+        for p in db.parent.glob("siapmas.db*"):
+            if not p.name.endswith(".lock") and not p.name.endswith(".info"):
+                p.unlink()
 
     def close(self) -> None:
         for backend, ledger in self._open:
@@ -107,8 +130,9 @@ class LocalWorld(World):
     name = "local"
     response_tab = "Jawaban Formulir 1"
 
-    def __init__(self, tmp: Path, clock: Callable[[], datetime], evidence: dict[str, bytes] | None = None) -> None:
-        super().__init__(tmp, clock)
+    def __init__(self, tmp: Path, clock: Callable[[], datetime], evidence: dict[str, bytes] | None = None,
+                 db_url: str | None = None) -> None:
+        super().__init__(tmp, clock, db_url)
         self.csv = tmp / "responses.csv"
         self.register = tmp / "var" / "register.xlsx"
         (tmp / "evidence").mkdir()
@@ -118,7 +142,7 @@ class LocalWorld(World):
             csv.writer(fh).writerow(HEADER)
         self.config.write_text(
             '[source]\nresponses = "responses.csv"\nevidence_dir = "evidence"\nregister = "var/register.xlsx"\n'
-            '[storage]\ndatabase = "var/siapmas.db"\n[output]\ndir = "var/output"\nprint_batch = false\n',
+            + self.storage_toml() + '[output]\ndir = "var/output"\nprint_batch = false\n',
             encoding="utf-8",
         )
 
@@ -163,8 +187,8 @@ class GoogleWorld(World):
     name = "google"
 
     def __init__(self, tmp: Path, clock: Callable[[], datetime], standin: GoogleStandin,
-                 evidence: dict[str, bytes] | None = None) -> None:
-        super().__init__(tmp, clock)
+                 evidence: dict[str, bytes] | None = None, db_url: str | None = None) -> None:
+        super().__init__(tmp, clock, db_url)
         self.standin = standin
         key = standin.make_service_account_key(SA_EMAIL)
         self.key_path = tmp / "service-account.json"
@@ -181,7 +205,7 @@ class GoogleWorld(World):
             f'[source]\nbackend = "google"\nspreadsheet_id = "{self.sid}"\nevidence_folder_id = "{self.folder}"\n'
             f'credentials = "service-account.json"\ngoogle_endpoint = "{standin.url}"\n'
             'retry_base_seconds = 0.01\ntimeout_seconds = 5\n'
-            '[storage]\ndatabase = "var/siapmas.db"\n[output]\ndir = "var/output"\nprint_batch = false\n',
+            + self.storage_toml() + '[output]\ndir = "var/output"\nprint_batch = false\n',
             encoding="utf-8",
         )
 

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from ..ledger import Ledger, events, items, responses, utc_iso
+from ..sqldialect import json_text
 
 __all__ = ["ItemRow", "MoveRow", "RekapRows", "fetch_rows"]
 
@@ -71,9 +72,9 @@ def fetch_rows(ledger: Ledger, lo: datetime, hi: datetime, *, place_title: Calla
     item_q = select(
         items.c.key, items.c.agenda_no, items.c.tahap, items.c.stage_entered_at, items.c.diteruskan_ke,
         items.c.rahasia, items.c.perihal, items.c.findings, responses.c.received_at,
-        func.json_extract(items.c.routing, "$.tujuan").label("suggested"),
-        func.json_extract(responses.c.payload, "$.kronologi").label("kronologi"),
-        func.json_extract(responses.c.payload, "$.extra").label("extra"),
+        json_text(items.c.routing, "tujuan").label("suggested"),
+        json_text(responses.c.payload, "kronologi").label("kronologi"),
+        json_text(responses.c.payload, "extra").label("extra"),
     ).join(responses, responses.c.key == items.c.key).where(
         responses.c.received_at >= lo_s, responses.c.received_at < hi_s
     )
