@@ -40,11 +40,13 @@ from .intake.received import effective_received
 from .kendali import KENDALI_TAB, truthy
 from .ledger import Ledger, counters, events, items, responses, utc_iso
 from .recorded import split_list
+from .recover_server import move_tables_aside, salvage as salvage_server
 from .models import Submission
 from .numbering import agenda_pattern
 from .numberguard import read_number
 from .register import STAGE_REGISTERED, perihal_from
 from .routing import suggest_routing
+from .sqldialect import resync_id_sequences
 from .sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB, cell_text, header_key
 from .writeback import format_wib, kendali_state
 
@@ -62,7 +64,7 @@ class RecoveryReport:
     last_seq: dict[int, int] = field(default_factory=dict)
     lost: list[str] = field(default_factory=list)  # what could not be restored, item by item
     problems: list[str] = field(default_factory=list)
-    moved_aside: Path | None = None
+    moved_aside: Path | str | None = None  # the old SQLite file, or the schema a server ledger's tables moved to
 
     def summary_id(self) -> str:
         lines = [
@@ -71,7 +73,8 @@ class RecoveryReport:
             "Nomor terakhir per tahun: " + (", ".join(f"{y}: {s}" for y, s in sorted(self.last_seq.items())) or "-"),
         ]
         if self.moved_aside:
-            lines.append(f"Basis data lama disimpan sebagai {self.moved_aside}")
+            where = self.moved_aside if isinstance(self.moved_aside, Path) else f"skema {self.moved_aside}"
+            lines.append(f"Basis data lama disimpan sebagai {where}")
         if self.to_render:
             lines.append(f"Dokumen dibuat ulang pada siklus berikutnya untuk {len(self.to_render)} butir.")
         if self.lost:
@@ -108,15 +111,17 @@ def move_aside(db: Path, reason: str) -> Path:
     return target
 
 
-def prepare_database(settings: Settings, force: bool) -> Path | None:
+def prepare_database(settings: Settings, force: bool) -> Path | str | None:
     """Move a damaged ledger aside (and a healthy one when *force*: rebuilt from scratch);
-    a healthy ledger otherwise stays and is brought up to the sheet. Returns the moved file,
-    which :func:`recover` reads for what the sheet never received."""
-    if settings.storage.url:
-        raise LedgerError(
-            "recover membangun ulang basis data SQLite; [storage] url menunjuk server basis data.",
-            "Pulihkan server basis data dari cadangannya, atau kosongkan tabelnya lalu jalankan recover dengan SQLite.",
-        )
+    a healthy ledger otherwise stays and is brought up to the sheet. Returns the moved file
+    (a server ledger: the schema its tables moved to, see recover_server), which
+    :func:`recover` reads for what the sheet never received."""
+    url = settings.database_url()
+    if not url.startswith("sqlite"):
+        if force:
+            return move_tables_aside(url)
+        Ledger(url).close()  # reachable and of our schema version, else its GALAT
+        return None
     db = settings.storage.database
     if not db.exists():
         return None
@@ -189,7 +194,7 @@ def _salvage(old_db: Path | None, after_id: int) -> tuple[list[dict[str, Any]], 
 
 
 def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine,
-            salvage_from: Path | None = None) -> RecoveryReport:
+            salvage_from: Path | str | None = None) -> RecoveryReport:
     report = RecoveryReport(moved_aside=salvage_from)
     tz = settings.tz
     n = settings.numbering
@@ -202,7 +207,9 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
     have_agenda = {r.agenda_no: r.key for r in have_items.values()}
     have_responses = ledger.known_keys()
     have_events = {r.id for r in ledger.event_rows()}
-    salvaged = _salvage(salvage_from, max(sheet.riwayat_ids | {0}))
+    after = max(sheet.riwayat_ids | {0})
+    salvaged = (salvage_server(settings.database_url(), salvage_from, after) if isinstance(salvage_from, str)
+                else _salvage(salvage_from, after))
     old_events, old_items = salvaged if salvaged is not None else ([], {})
 
     originals: dict[str, str] = dict(have_agenda)  # agenda → key
@@ -247,6 +254,7 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
         # goes in before any new event takes the next id
         report.events += _merge_history(conn, sheet, key_of, have_items, have_events, tz, now)
         report.salvaged += _apply_salvage(conn, old_events, set(key_of.values()), have_events)
+        resync_id_sequences(conn, [events])  # the history went in with its own ids (PostgreSQL)
         for key, note in notes.items():
             tahap = conn.execute(select(items.c.tahap).where(items.c.key == key)).scalar_one()
             Ledger.add_event(conn, key, now, "DIPULIHKAN", from_stage=tahap, to_stage=tahap,
