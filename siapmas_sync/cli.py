@@ -50,11 +50,10 @@ class Ctx:
         return self._settings
 
     def lock(self, wait: float | None = None) -> Any:
-        from .worker_lock import lock_path, worker_lock
+        from .worker_lock import ledger_lock
 
         s = self.settings
-        return worker_lock(lock_path(s.database_url(), s.output.dir), wait=wait,
-                           say=lambda m: click.echo(m, err=True))
+        return ledger_lock(s.database_url(), s.output.dir, wait=wait, say=lambda m: click.echo(m, err=True))
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:

@@ -546,3 +546,18 @@ def verify_exactly_once(world: GoogleWorld, form: Form, env: dict[str, str] | No
     return Verified(items, dict(by_year))
 
 
+
+
+def pg_lock_holders(db_url: str) -> set[int]:
+    """Process ids of the siapmas-sync workers holding an advisory lock in *db_url*'s
+    database (the lock session names its worker: ``siapmas-sync pid N di HOST``)."""
+    import re
+
+    import psycopg
+
+    plain = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()").fetchall()
+    return {int(m.group(1)) for (name,) in rows if (m := re.match(r"siapmas-sync pid (\d+) ", name or ""))}

@@ -55,7 +55,7 @@ from pathlib import Path
 import pytest
 
 from siapmas_sync.config import load_settings
-from siapmas_sync.worker_lock import lock_path, worker_lock
+from siapmas_sync.worker_lock import ledger_lock
 
 from .crash_support import (
     LOCK_WAITING,
@@ -69,6 +69,7 @@ from .crash_support import (
     leftovers,
     max_per_rolling_minute,
     output_dir,
+    pg_lock_holders,
     quota_rejections,
     run_cli,
     settle_and_reap,
@@ -98,8 +99,15 @@ class OrphanedRenderers(AssertionError):
     """Render pool processes outlived a SIGKILLed worker."""
 
 
-def make_world(tmp: Path, standin: TimedStandin) -> GoogleWorld:
-    return GoogleWorld(tmp, lambda: None, standin, {"foto-bukti.jpg": jpeg_bytes()})  # type: ignore[arg-type]
+def make_world(tmp: Path, standin: TimedStandin, db_url: str | None = None) -> GoogleWorld:
+    return GoogleWorld(tmp, lambda: None, standin, {"foto-bukti.jpg": jpeg_bytes()},  # type: ignore[arg-type]
+                       db_url=db_url)
+
+
+def runs_for(db_url: str | None) -> int:
+    """SIGKILL runs of the random-kill test: all of them on SQLite; a third (at least 8) on
+    PostgreSQL, whose kills land in the same worker code (CI time; SIAPMAS_CRASH_RUNS scales both)."""
+    return RUNS if db_url is None else max(8, RUNS // 3)
 
 
 def evidence_link(world: GoogleWorld) -> str:
@@ -130,11 +138,12 @@ def _phase(standin: TimedStandin, mark: int, w: Worker, out: Path, t0: float) ->
     return "startup"
 
 
-def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_path: Path):
+def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_path: Path, ledger_url: str | None):
     rng = random.Random(SEED)
     killed: list[int] = []
+    runs = runs_for(ledger_url)
     with TimedStandin(seed=SEED) as standin:
-        world = make_world(tmp_path, standin)
+        world = make_world(tmp_path, standin, ledger_url)
         form = Form(world, rng, evidence_link(world))
         out = output_dir(world)
         try:
@@ -144,7 +153,7 @@ def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_pa
             horizon = max(1.0, 1.4 * normal)
             phases: Counter[str] = Counter()
             started = time.monotonic()
-            for _ in range(RUNS):
+            for _ in range(runs):
                 form.add(rng.randint(0, 3))
                 let_finish = rng.random() < 0.15
                 delay = rng.uniform(0, horizon)
@@ -163,7 +172,7 @@ def test_sigkill_at_random_moments_registers_every_complaint_exactly_once(tmp_pa
                 w.sigkill()
                 killed.append(w.pid)
                 phases["killed in " + _phase(standin, mark, w, out, t0)] += 1
-            print(f"\n{RUNS} runs in {time.monotonic() - started:.0f} s (normal run {normal:.2f} s, "
+            print(f"\n{runs} runs in {time.monotonic() - started:.0f} s (normal run {normal:.2f} s, "
                   f"kills uniform over 0–{horizon:.2f} s): {dict(sorted(phases.items()))}")
             orphans = settle_and_reap(killed)
             if orphans:
@@ -195,14 +204,15 @@ PHASE_KILLS = [
 ]
 
 
-def test_sigkill_in_every_phase_of_a_cycle_registers_every_complaint_exactly_once(tmp_path: Path):
+def test_sigkill_in_every_phase_of_a_cycle_registers_every_complaint_exactly_once(tmp_path: Path,
+                                                                                   ledger_url: str | None):
     """The load-independent counterpart of the random kills: each phase of a cycle is
     killed on purpose, at a progress marker (the worker's request held at the stand-in,
     or a failpoint), whatever the speed of the machine; then one cycle converges."""
     killed: list[int] = []
     stopped: list[str] = []
     with TimedStandin(seed=SEED) as standin:
-        world = make_world(tmp_path, standin)
+        world = make_world(tmp_path, standin, ledger_url)
         form = Form(world, random.Random(SEED), evidence_link(world))
         try:
             for phase, (how, what, *apply) in PHASE_KILLS:
@@ -328,9 +338,9 @@ def test_converges_when_a_fifth_of_requests_fail(tmp_path: Path, quota: int | No
 
 # --- 3. two workers ---------------------------------------------------------------------------------
 
-def test_two_workers_started_together_number_each_complaint_once(tmp_path: Path):
+def test_two_workers_started_together_number_each_complaint_once(tmp_path: Path, ledger_url: str | None):
     with TimedStandin() as standin:
-        world = make_world(tmp_path, standin)
+        world = make_world(tmp_path, standin, ledger_url)
         form = Form(world, random.Random(SEED), evidence_link(world))
         form.add(30)
         a = Worker.start(world.config, "sync", "--json")
@@ -349,22 +359,29 @@ def test_two_workers_started_together_number_each_complaint_once(tmp_path: Path)
         check_temp_files(world)
 
 
-def test_worker_killed_while_holding_the_lock_does_not_block_the_next(tmp_path: Path):
+def holds_lock(world: GoogleWorld, pid: int) -> bool:
+    """Whether the worker *pid* holds the ledger's worker lock: its .info file (SQLite), the
+    advisory lock of a session it named (PostgreSQL)."""
+    if world.db_url is None:
+        try:
+            return json.loads((world.tmp / "var" / "siapmas.db.lock.info").read_text())["pid"] == pid
+        except (OSError, ValueError, KeyError):
+            return False
+    return pid in pg_lock_holders(world.db_url)
+
+
+def test_worker_killed_while_holding_the_lock_does_not_block_the_next(tmp_path: Path, ledger_url: str | None):
     rng = random.Random(SEED)
     with TimedStandin() as standin:
-        world = make_world(tmp_path, standin)
+        world = make_world(tmp_path, standin, ledger_url)
         form = Form(world, rng)
         form.add(6)
-        info = world.tmp / "var" / "siapmas.db.lock.info"
         w = Worker.start(world.config, "sync")
         try:
             end = time.monotonic() + 60
             while time.monotonic() < end and w.alive():
-                try:
-                    if json.loads(info.read_text())["pid"] == w.pid:
-                        break
-                except (OSError, ValueError, KeyError):
-                    pass
+                if holds_lock(world, w.pid):
+                    break
                 time.sleep(0.005)
             else:
                 pytest.fail(f"the worker never took the lock:\n{w.stderr[-2000:]}")
@@ -379,13 +396,14 @@ def test_worker_killed_while_holding_the_lock_does_not_block_the_next(tmp_path: 
         verify_exactly_once(world, form, show_sample=2)
 
 
-def test_sync_with_short_wait_gives_up_with_advice_while_another_holds_the_lock(tmp_path: Path):
+def test_sync_with_short_wait_gives_up_with_advice_while_another_holds_the_lock(tmp_path: Path,
+                                                                               ledger_url: str | None):
     with TimedStandin() as standin:
-        world = make_world(tmp_path, standin)
+        world = make_world(tmp_path, standin, ledger_url)
         form = Form(world, random.Random(SEED))
         form.add(1)
         s = load_settings(world.config, environ={})
-        with worker_lock(lock_path(s.database_url(), s.output.dir)):
+        with ledger_lock(s.database_url(), s.output.dir):
             r = run_cli(world.config, "sync", "--wait", "0.5")
         assert r.returncode == 2, (r.returncode, r.stderr)
         assert LOCK_WAITING in r.stderr and "GALAT:" in r.stderr and "Saran:" in r.stderr, r.stderr
