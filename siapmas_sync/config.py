@@ -66,7 +66,8 @@ class SourceConfig(_Section):
 
 class StorageConfig(_Section):
     database: Path = Path("var/siapmas.db")
-    url: str = ""  # SQLAlchemy URL; overrides `database` (e.g. postgresql+psycopg://...)
+    url: str = ""  # SQLAlchemy URL; overrides `database` (e.g. postgresql+psycopg://user@host/db)
+    password_env: str = ""  # the NAME of an environment variable holding the url's password (PostgreSQL)
 
 
 class BackupConfig(_Section):
@@ -354,6 +355,10 @@ class Settings(_Section):
 
     def database_url(self) -> str:
         if self.storage.url:
+            if self.storage.password_env:
+                from .sqldialect import with_password
+
+                return with_password(self.storage.url, self.storage.password_env)
             return self.storage.url
         return f"sqlite:///{self.storage.database}"
 

@@ -87,6 +87,10 @@ class Doctor:
 
         if not s.storage.url or s.storage.url.startswith("sqlite"):
             self._run("Lokasi basis data / database location", lambda: database_location(s.storage.database))
+        else:
+            from .pgserver import check_server
+
+            self._run("Server basis data / ledger server", lambda: check_server(s.database_url()))
         calendars: list[Any] = []
 
         def calendar() -> str:

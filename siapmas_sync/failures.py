@@ -117,7 +117,13 @@ def _db_name(w: Where) -> str:
 
 
 def _database(orig: BaseException, w: Where) -> SiapmasError | None:
-    """SQLite's error codes (Python 3.11+ gives the name), else its message."""
+    """SQLite's error codes (Python 3.11+ gives the name), else its message; PostgreSQL's
+    connection and login errors (pgserver)."""
+    from .pgserver import describe_error
+
+    server = describe_error(orig)
+    if server is not None:
+        return server
     name = str(getattr(orig, "sqlite_errorname", "") or "")
     text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
     low = text.lower()

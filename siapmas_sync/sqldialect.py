@@ -96,6 +96,23 @@ def resync_id_sequences(conn: Connection, tables: list[Any]) -> None:
             f"COALESCE((SELECT MAX(id) FROM {t.name}), 0) + 1, false)"))
 
 
+def with_password(url: str, env_name: str) -> str:
+    """*url* with the password read from the environment variable *env_name*
+    (``[storage] password_env``), so the configuration file holds no secret."""
+    import os
+
+    from .errors import ConfigError
+
+    password = os.environ.get(env_name)
+    if password is None:
+        raise ConfigError(
+            f"Variabel lingkungan {env_name} ([storage] password_env) belum diisi.",
+            f"Isi {env_name} dengan kata sandi basis data di lingkungan layanan siapmas-sync "
+            "(systemd: Environment=/EnvironmentFile=; Windows: variabel lingkungan sistem), lalu jalankan lagi.",
+        )
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
 def masked_url(url: str) -> str:
     """The database URL as it may be shown: the password replaced by ***."""
     try:
@@ -105,4 +122,4 @@ def masked_url(url: str) -> str:
 
 
 __all__ = ["advisory_key", "is_postgresql", "json_text", "lock_numbering", "lock_schema", "masked_url",
-           "resync_id_sequences", "upsert_counter"]
+           "resync_id_sequences", "upsert_counter", "with_password"]
