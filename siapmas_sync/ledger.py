@@ -463,7 +463,8 @@ class Ledger:
             found = list(conn.execute(q.order_by(items.c.year.desc())))
             row = found[0] if found else None
         if row is None and len(ref) >= 8:
-            found = list(conn.execute(select(items).where(items.c.key.startswith(ref))))
+            # keys are lowercase hex, and PostgreSQL's LIKE is case-sensitive
+            found = list(conn.execute(select(items).where(items.c.key.startswith(ref.lower(), autoescape=True))))
             row = found[0] if len(found) == 1 else None
         if row is None:
             raise LedgerError(

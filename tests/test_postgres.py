@@ -133,6 +133,11 @@ def test_a_wrong_server_or_login_ends_in_galat_and_saran(tmp_path: Path, pg_serv
     assert secret not in d.stdout + d.stderr and "Traceback" not in d.stdout + d.stderr
 
 
+def test_backup_of_a_postgresql_ledger_points_to_pg_dump(tmp_path: Path, pg_url: str):
+    r = run_cli(write_config(tmp_path, pg_url), "backup")
+    assert r.returncode == 2 and r.stderr.startswith("GALAT: ") and "pg_dump" in r.stderr, r.stderr
+
+
 def test_password_from_the_environment(tmp_path: Path, pg_url: str):
     """[storage] password_env: the URL in the file has no password; the variable gives it
     (the test server trusts loopback, so any password passes: what is tested is that the
