@@ -11,8 +11,11 @@ ledger (``status --json``, ``show --json``), every item has its three PDFs (they
 with pypdf; Kartu Kendali has 3 pages), no zero-byte or half-written file is left under
 the output folder, and a further cycle writes nothing.
 
-How many SIGKILL runs: env ``SIAPMAS_CRASH_RUNS`` (default 25, about a minute); the RNG
-seed: ``SIAPMAS_CRASH_SEED``. The long run:
+The tests whose subject is the ledger (random and per-phase kills, two workers, the lock)
+run on SQLite and on PostgreSQL (``ledger_url``; the worker lock is then an advisory lock).
+
+How many SIGKILL runs: env ``SIAPMAS_CRASH_RUNS`` (default 25, about a minute; on
+PostgreSQL a third of it, at least 8); the RNG seed: ``SIAPMAS_CRASH_SEED``. The long run:
 
     SIAPMAS_CRASH_RUNS=200 .venv/bin/python -m pytest -m crash tests/test_crash.py
 
