@@ -30,7 +30,7 @@ def write_config(tmp: Path, url: str | None, extra: str = "") -> Path:
     (tmp / "evidence").mkdir(exist_ok=True)
     with (tmp / "responses.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerow(HEADER)
-    storage = f'[storage]\ndatabase = "var/siapmas.db"\n' + (f'url = "{url}"\n' if url else "") + extra
+    storage = '[storage]\ndatabase = "var/siapmas.db"\n' + (f'url = "{url}"\n' if url else "") + extra
     config = tmp / "siapmas.toml"
     config.write_text('[source]\nresponses = "responses.csv"\nevidence_dir = "evidence"\nregister = "var/register.xlsx"\n'
                       + storage + '[output]\ndir = "var/output"\nprint_batch = false\n', encoding="utf-8")
