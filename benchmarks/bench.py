@@ -49,6 +49,8 @@ CODE_ENV = "BENCH_CODE_DIR"
 if os.environ.get(CODE_ENV):
     sys.path.insert(0, os.environ[CODE_ENV])
 
+from idle_scenario import idle_table, scenario_idle  # noqa: E402  (after sys.path is set)
+
 QUOTA_PER_MINUTE = 60
 SA_EMAIL = "siapmas-sync@setwan-siapmas.iam.gserviceaccount.com"
 RESPONSE_TAB = "Form Responses 1"
@@ -220,10 +222,13 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
 
                 prof = cProfile.Profile()
                 prof.enable()
+            cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
             report = engine.cycle()
             if prof:
                 prof.disable()
             t_done = time.perf_counter()
+            cpu_cycle = (sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+                         + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]) - cpu0)
             retries = getattr(getattr(engine.backend, "retry", None), "retries", None)
         result.update(
             ok=True,
@@ -240,6 +245,8 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
             t_import=t_imported - t_start,
             t_engine=t_ready - t_imported,
             t_cycle=t_done - t_ready,
+            cpu_cycle_s=cpu_cycle,  # Engine.cycle() alone: no imports, no engine set-up
+            idle=any("tidak dibaca ulang" in n for n in report.notices),
         )
     except BaseException as exc:  # report, do not hide: the orchestrator prints it
         import traceback
@@ -301,6 +308,8 @@ class CycleResult:
     killed: bool = False
     progress: list[tuple[float, int, int]] = field(default_factory=list)  # (s, items, rendered) from the ledger
     ledger_after: dict[str, int] = field(default_factory=dict)  # items / renders done in the ledger afterwards
+    bytes_down: int = 0  # response bodies the stand-in sent (Sheets + Drive + OAuth)
+    bytes_up: int = 0  # request bodies it received
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__
@@ -397,9 +406,11 @@ class BenchWorld:
             key = f"{r.route}:{r.status}"
             routes[key] = routes.get(key, 0) + 1
         c = self.standin.count
+        logged = list(self.standin.requests)
         return CycleResult(worker, wall, c(api="sheets"), c(api="drive"), c(api="oauth"),
                            c(api="sheets", status=429), c(api="drive", status=429), routes, killed, progress,
-                           self.ledger_progress())
+                           self.ledger_progress(), sum(getattr(r, "bytes_out", 0) for r in logged),
+                           sum(getattr(r, "bytes_in", 0) for r in logged))
 
     def ledger_progress(self) -> dict[str, int]:
         """Counts straight from the SQLite ledger (for a cycle cut short by the budget)."""
@@ -530,62 +541,6 @@ def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, 
             mb = out["microbench"]
             log(f"backlog {n}: one-core render: {mb['pdf_only']['subs_per_s']:.1f} subs/s (PDFs only), "
                 f"{mb['pdf_docx']['subs_per_s']:.1f} subs/s (PDFs+DOCX)")
-        out["disk_mb"] = _du(root) / 1e6
-    out["scenario_seconds"] = time.perf_counter() - t_scenario
-    return out
-
-
-def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
-    """A sheet whose rows are ALL registered already, then one idle cycle.
-
-    Setup (labelled as such in the output): the real Engine.cycle() in this process —
-    real parsing, numbering, ledger transactions and the real write-back of the status
-    columns and the three register tabs through the stand-in — except that rendering is
-    replaced by marking each pending render done in the ledger (documents recorded at
-    the paths the renderer would use; no files written), because rendering 3×N PDFs is
-    not what this scenario measures. Then one settle cycle and the measured idle cycle
-    run as the real worker process."""
-    import corpus
-    from tests.google_standin.server import GoogleStandin
-
-    t_scenario = time.perf_counter()
-    out: dict[str, Any] = {"kind": "idle", "rows": rows_n}
-    with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
-        # the stand-in serialises a whole batchGet before its first byte (~260 MB at 100,000
-        # rows), so the read timeout is raised here: a stand-in artefact, not a product setting
-        world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
-                           timeout=args.idle_timeout, mem_gb=args.worker_mem_gb)
-        out["timeout_seconds"] = args.idle_timeout
-        t = time.perf_counter()
-        rows = corpus.response_rows(rows_n, seed=args.seed + 1, span=timedelta(days=320))
-        out["evidence"] = make_evidence_rows(world, rows, args.image_px, max_files=200)
-        world.add_rows(rows)
-        del rows
-        out["t_build_sheet"] = time.perf_counter() - t
-        log(f"idle {rows_n}: sheet built in {out['t_build_sheet']:.1f}s")
-
-        setup = world.run_worker(label="setup", extra=["--setup-no-render"], mem_gb=0,
-                                 env_extra={"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "900",
-                                            "SIAPMAS_OUTPUT__PRINT_BATCH": "false"})
-        sw = setup.worker
-        out["setup"] = {"seconds": setup.wall, "new": sw.get("new"), "cells_written": sw.get("cells_written"),
-                        "sheets": setup.sheets, "drive": setup.drive, "error": sw.get("error"),
-                        "rss_mb": sw.get("rss_self_mb"), "phases": sw.get("phases"),
-                        "note": "registration + write-back by the real Engine.cycle() in a worker process; "
-                                "rendering replaced by marking outbox entries done (no PDFs)"}
-        log(f"idle {rows_n}: setup registered {sw.get('new')} in {setup.wall:.1f}s, "
-            f"{sw.get('cells_written')} cells written {sw.get('error') or ''}")
-        if not sw.get("ok"):
-            raise RuntimeError(f"idle setup failed: {sw.get('error')}\n{sw.get('traceback', '')}")
-        settle = world.run_worker(label="settle")
-        out["settle"] = settle.as_dict()
-        log(f"idle {rows_n}: settle cycle: cells={settle.worker.get('cells_written')} sheets={settle.sheets} "
-            f"wall={settle.wall:.1f}s {settle.worker.get('error', '')}")
-        idle = world.run_worker(profile=args.profile, label="idle",
-                                extra=["--trace-mem"] if args.trace_mem else None)
-        out["idle"] = idle.as_dict()
-        log(f"idle {rows_n}: idle cycle: cells={idle.worker.get('cells_written')} sheets={idle.sheets} "
-            f"wall={idle.wall:.1f}s rss={idle.worker.get('rss_self_mb', 0):.0f}MB {idle.worker.get('error', '')}")
         out["disk_mb"] = _du(root) / 1e6
     out["scenario_seconds"] = time.perf_counter() - t_scenario
     return out
@@ -1010,6 +965,7 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
     elif naive:
         p(f"Naive baseline failed: {naive.get('error')}")
         p("")
+    lines.extend(idle_table(results.get("idle_sizes") or ([results["idle"]] if results.get("idle") else [])))
     idle = results.get("idle")
     if idle and "idle" in idle:
         c = idle["idle"]
@@ -1190,12 +1146,13 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
         results["backlog"].append(run_child("backlog", n, args, workdir))
         timings[f"backlog {n}"] = time.perf_counter() - t
         log(f"scenario backlog {n} done in {fmt_s(timings[f'backlog {n}'])}")
-    if args.idle_rows:
+    for rows_n in args.idle_rows:
         t = time.perf_counter()
-        log(f"scenario idle {args.idle_rows} …")
-        results["idle"] = run_child("idle", args.idle_rows, args, workdir)
-        timings[f"idle {args.idle_rows}"] = time.perf_counter() - t
-        log(f"scenario idle done in {fmt_s(timings[f'idle {args.idle_rows}'])}")
+        log(f"scenario idle {rows_n} …")
+        results.setdefault("idle_sizes", []).append(run_child("idle", rows_n, args, workdir))
+        results["idle"] = results["idle_sizes"][-1]  # the largest: the older tables show it
+        timings[f"idle {rows_n}"] = time.perf_counter() - t
+        log(f"scenario idle done in {fmt_s(timings[f'idle {rows_n}'])}")
     if naive_proc is not None:
         log("waiting for the naive baseline …")
         results["naive"] = collect_child(*naive_proc, args)
@@ -1263,7 +1220,8 @@ def report_from(paths: list[str], args: argparse.Namespace) -> int:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=None, help="backlog sizes, e.g. 0,100,1000,10000 (the default)")
-    ap.add_argument("--idle-rows", type=int, default=None, help="rows of the idle sheet (default 100000; 0 = skip)")
+    ap.add_argument("--idle-rows", default=None,
+                    help="rows of the idle sheet, or several: 10000,100000 (default 100000; 0 = skip)")
     ap.add_argument("--quick", action="store_true", help="smoke run: sizes 0,100; idle 10,000 rows; naive on 10 rows")
     ap.add_argument("--naive-rows", type=int, default=None, help="rows the naive baseline really runs (default 100)")
     ap.add_argument("--naive-full", action="store_true", help="also run the naive baseline fully at every size (hours)")
@@ -1308,10 +1266,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes = args.sizes or "0,100"
-        args.idle_rows = 10_000 if args.idle_rows is None else args.idle_rows
+        args.idle_rows = "10000" if args.idle_rows is None else args.idle_rows
         args.naive_rows = 10 if args.naive_rows is None else args.naive_rows
     args.sizes = [int(x) for x in (args.sizes or "0,100,1000,10000").split(",") if x.strip()]
-    args.idle_rows = 100_000 if args.idle_rows is None else args.idle_rows
+    args.idle_rows = sorted(int(x) for x in str(100_000 if args.idle_rows is None else args.idle_rows).split(",")
+                            if x.strip() and int(x))
     args.naive_rows = 100 if args.naive_rows is None else args.naive_rows
     return args
 
