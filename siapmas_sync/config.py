@@ -143,6 +143,10 @@ MIN_INTERVAL_MINUTES = 1.0
 
 class ScheduleConfig(_Section):
     interval_minutes: float = Field(5, le=24 * 60)
+    #: idle cycles (siapmas_sync/idle.py): a full read of the sheet at least this often
+    full_read_minutes: float = Field(60, ge=0, le=7 * 24 * 60)
+    #: how long Drive's modifiedTime/version of a spreadsheet may lag its edits (about 3 min)
+    drive_lag_minutes: float = Field(5, ge=0, le=24 * 60)
 
     @field_validator("interval_minutes")
     @classmethod

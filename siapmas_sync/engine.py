@@ -64,6 +64,7 @@ from .sheetplan import (
     TableDiff,
 )
 from .cycleread import CycleReaders, ParsedResponses
+from .idle import Gate, IdleGate
 from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
 
@@ -197,6 +198,8 @@ class Engine:
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
         self.publik = PublicStatus(settings, ledger)
+        self.idle = IdleGate(settings, backend, ledger, self.clock)
+        self._write_deferred = False
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -205,6 +208,18 @@ class Engine:
         failures.fault_point("cycle")
         self._sweep()
         bind_source(self.ledger, self.s)
+        gate = self.idle.check()  # one small request: has the sheet (or the ledger) changed?
+        if gate.idle:
+            self._idle(report)
+        else:
+            self._sheet_cycle(report, gate)
+        self._print_and_copies(report)
+        self._publish_status(report)
+        self._notify(report)
+        return report
+
+    def _sheet_cycle(self, report: CycleReport, gate: Gate) -> None:
+        """Read the sheet, decide, record, render, write back; then remember what was read."""
         snap, shown = self._read()
         guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
@@ -212,11 +227,17 @@ class Engine:
         self._register_new(parsed.submissions, report)
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
+        self._write_deferred = False
         report.cells_written = self._write_back(snap, report)
-        self._print_and_copies(report)
-        self._publish_status(report)
-        self._notify(report)
-        return report
+        self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred,
+                         due_at=self.views.next_change)
+
+    def _idle(self, report: CycleReport) -> None:
+        """Nothing changed in the sheet or the ledger: no read, no write-back (idle.py)."""
+        report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
+        due = self.idle.next_full()
+        report.notices.append("Spreadsheet tidak berubah sejak pembacaan terakhir; tidak dibaca ulang"
+                              + (f" (pembacaan penuh berikutnya paling lambat {due.astimezone(self.tz):%H.%M})." if due else "."))
 
     def _intake(self, snap: Snapshot, guard: NumberCheck, report: CycleReport) -> ParsedResponses:
         """The responses of this read that may be numbered: re-saved rows recognised, rows
@@ -648,6 +669,7 @@ class Engine:
         except RegisterDeferred as exc:
             # the sheet still shows what was read: the ledger must expect exactly that
             log.warning("%s", exc)
+            self._write_deferred = True
             acked = acknowledged_states(previous, read_edits)
             with self.ledger.tx() as conn:
                 for key, st in acked.items():

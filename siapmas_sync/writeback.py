@@ -37,6 +37,10 @@ class Views:
 
     def __post_init__(self) -> None:
         self._last_sla: tuple[tuple[Any, ...], SlaStatus | None] = ((), None)
+        #: the earliest deadline after ``now`` of the clocks computed at ``now`` (an item
+        #: turns late then: idle.py reads and writes back again at that moment)
+        self.next_change: datetime | None = None
+        self._change_now: datetime | None = None
 
     def sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
         """The item's clocks at ``now``. The write-back asks twice in a row for each item
@@ -45,7 +49,20 @@ class Views:
         key = (row.key, row.tahap, row.stage_entered_at, received_at, now)
         if self._last_sla[0] != key:
             self._last_sla = (key, self._sla(row, received_at, now))
+            stage = self.wf.find(row.tahap)
+            self._note_deadlines(self._last_sla[1], now, closed=stage is not None and self.wf.is_terminal(stage))
         return self._last_sla[1]
+
+    def _note_deadlines(self, sla: SlaStatus | None, now: datetime, *, closed: bool) -> None:
+        if self._change_now != now:  # a new write-back
+            self._change_now, self.next_change = now, None
+        if sla is None or sla.is_late:  # a late item's cell already says so
+            return
+        # the 60-day mark shows ("lewat 60 hari") only on an open item that is not late
+        settle = sla.settle_deadline if not closed and sla.deadline is None else None
+        for d in (sla.deadline, settle):
+            if d is not None and d > now and (self.next_change is None or d < self.next_change):
+                self.next_change = d
 
     def _sla(self, row: Any, received_at: datetime, now: datetime) -> SlaStatus | None:
         try:

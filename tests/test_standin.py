@@ -843,3 +843,31 @@ def test_upload_metadata_must_be_writable(drive, evidence, standin):
     assert exc.value.resp.status == 403 and "addParents" in json.loads(exc.value.content)["error"]["message"]
     created = drive.files().create(body={"name": "a.pdf", "parents": [folder]}, media_body=media, fields="id").execute()
     assert standin.find_files("a.pdf", folder) == [created["id"]]
+
+
+def test_spreadsheet_version_shows_in_drive_after_the_lag(gc, sid, drive, standin):
+    """Every edit bumps the spreadsheet's Drive version and modifiedTime, visible in
+    files.get only `drive_lag` seconds later (googleapis/google-api-go-client#444); the
+    request log keeps the bytes of each answer."""
+    now = [1_800_000_000.0]
+    standin.store.lag_clock = lambda: now[0]
+    standin.store.drive_lag = 180.0
+
+    def stamp() -> dict:
+        return drive.files().get(fileId=sid, fields="modifiedTime,version").execute()
+
+    before = stamp()
+    assert set(before) == {"modifiedTime", "version"}
+    standin.reset_log()
+    gc.open_by_key(sid).sheet1.update([["diubah"]], "A2")
+    now[0] += 60
+    assert stamp() == before  # inside the lag: Drive still shows the old version
+    now[0] += 121
+    after = stamp()
+    assert int(after["version"]) > int(before["version"])
+    gets = [r for r in standin.requests if r.route == "drive.files.get"]
+    assert gets and all(0 < r.bytes_out <= 2048 for r in gets)
+    write = [r for r in standin.requests if r.api == "sheets" and r.method == "PUT"]
+    assert write and write[0].bytes_in > 0
+    standin.store.drive_lag = 0.0
+    assert stamp()["version"] == after["version"]

@@ -9,6 +9,8 @@ ONE ``values:batchUpdate`` with RAW input, so citizen text never becomes a formu
 cut between rows, only past Google's recommended 2 MB per request: google_requests). A
 ``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
 listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
+Before all that, one Drive ``files.get`` of the spreadsheet's version (``change_stamp``)
+lets an idle cycle skip the read altogether (siapmas_sync/idle.py).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ META_FIELDS = (
 )
 DRIVE_FIELDS = "id,name,mimeType,size,createdTime,modifiedTime,webViewLink,trashed"
 CURSOR_OVERLAP = timedelta(minutes=10)
+STAMP_FIELDS = "modifiedTime,version"  # files.get of the spreadsheet before each read (idle.py)
 
 
 @dataclass
@@ -205,6 +208,18 @@ class GoogleBackend:
             f"Tab jawaban {want or '/'.join(RESPONSE_TAB_NAMES[:2])} tidak ada. Tab yang ada: {', '.join(tabs)}",
             "Isi [source] response_tab dengan nama tab jawaban atau gid-nya (angka setelah #gid= di URL).",
         )
+
+    def change_stamp(self) -> dict[str, str] | None:
+        """The spreadsheet's Drive ``version`` and ``modifiedTime`` — ONE small ``files.get``
+        (the spreadsheet id is its Drive file id; the answer is ~100 bytes), asked before
+        every read so an idle cycle need not read the sheet (siapmas_sync/idle.py). Drive
+        shows an edit here only minutes after it is made (googleapis/google-api-go-client#444),
+        which idle.py allows for."""
+        meta = self._drive_call(f"spreadsheet {self.spreadsheet_id}", lambda: self.files.get(
+            fileId=self.spreadsheet_id, fields=STAMP_FIELDS, supportsAllDrives=True))
+        if not meta:  # 404: the read that follows explains it
+            return None
+        return {k: str(meta.get(k, "")) for k in ("version", "modifiedTime")}
 
     @property
     def sheet_tz(self) -> ZoneInfo | None:

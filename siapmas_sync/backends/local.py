@@ -246,6 +246,18 @@ class LocalBackend:
 
     # --- reading ------------------------------------------------------------------------
 
+    def change_stamp(self) -> dict[str, str]:
+        """Size and modification time of the responses file and the register workbook:
+        an idle cycle need not read them when neither changed (siapmas_sync/idle.py)."""
+        out = {}
+        for name, p in (("responses", self.responses_path), ("register", self.register_path)):
+            try:
+                st = p.stat()
+                out[name] = f"{st.st_mtime_ns}:{st.st_size}"
+            except OSError:
+                out[name] = "-"
+        return out
+
     def _read_source(self) -> tuple[str, list[list[Any]]]:
         p = self.responses_path
         if not p.exists():

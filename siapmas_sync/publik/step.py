@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 
 from ..config import Settings
 from ..errors import SiapmasError
+from ..idle import ledger_fingerprint
 from ..ledger import Ledger, events
 from .page import CSV_NAME, HTML_NAME, write_files
 from .view import LEDGER_COLUMNS, PublicRow, fingerprint, public_rows
@@ -26,6 +27,7 @@ log = logging.getLogger("siapmas.publik")
 
 META_LOCAL = "publik_local"
 META_SHEET = "publik_sheet"
+META_QUICK = "publik_ledger"  # the ledger (idle.ledger_fingerprint) at the last complete publication
 
 
 @dataclass
@@ -68,11 +70,18 @@ class PublicStatus:
         out = PublishResult()
         if not self.s.publik.enabled:
             return out
-        rows = self.rows()
         kop = self.s.kop
         kontak = " · ".join(x for x in (kop.telepon, kop.email) if x)
-        local_fp = fingerprint(rows, kop.instansi, kontak)
         files_there = all((self.folder / n).is_file() for n in (HTML_NAME, CSV_NAME))
+        # the public view is made of the ledger only: when the ledger is as at the last
+        # complete publication, nothing is recomputed (an idle cycle of a 100,000-item
+        # ledger would otherwise rebuild 100,000 rows to find them unchanged)
+        quick = "|".join((ledger_fingerprint(self.ledger), kop.instansi, kontak,
+                          self.s.publik.spreadsheet_id if self._sheet_factory else "", self.s.publik.tab))
+        if files_there and quick == self.ledger.get_meta(META_QUICK):
+            return out
+        rows = self.rows()
+        local_fp = fingerprint(rows, kop.instansi, kontak)
         if local_fp != self.ledger.get_meta(META_LOCAL) or not files_there:
             out.files = write_files(self.folder, rows, instansi=kop.instansi, kontak=kontak, generated=now.astimezone(self.s.tz))
             self._remember(META_LOCAL, local_fp)
@@ -85,11 +94,14 @@ class PublicStatus:
                         self._sheet = self._sheet_factory()
                     out.sheet_cells = self._sheet.write_table(self.s.publik.tab, rows)
                 except SiapmasError as exc:
+                    quick = ""  # tried again next cycle
                     out.notices.append(f"Status publik di Google belum diperbarui: {exc.message} {exc.advice} "
                                        "(dicoba lagi pada siklus berikutnya)".replace("  ", " "))
                     log.warning("%s", out.notices[-1])
                 else:
                     self._remember(META_SHEET, sheet_fp)
+        if quick:
+            self._remember(META_QUICK, quick)
         return out
 
     def _remember(self, name: str, value: str) -> None:

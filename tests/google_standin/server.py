@@ -62,6 +62,8 @@ class LoggedRequest:
     status: int | None
     route: str = ""
     fault: str | None = None
+    bytes_in: int = 0  # request body as received (what the client uploaded)
+    bytes_out: int = 0  # response body as sent (what the client downloaded)
 
     @property
     def api(self) -> str:
@@ -213,7 +215,8 @@ class GoogleStandin:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int = 0,
                  quota_per_minute: int | None = None, token_lifetime: int = auth.TOKEN_LIFETIME,
-                 project_number: str = "123456789012", clock: Any = None):
+                 project_number: str = "123456789012", clock: Any = None,
+                 drive_lag: float = 0.0, drive_clock: Any = None):
         self.host, self.port = host, port
         self.store = Store(seed)
         self.faults = Faults(seed)
@@ -222,6 +225,10 @@ class GoogleStandin:
         self.project_number = project_number
         self.clock = clock or time.time
         self.store.clock = lambda: self.clock()
+        # a spreadsheet edit shows in Drive files.get (modifiedTime, version) drive_lag seconds
+        # later, on drive_clock (default: clock) — see Store.drive_view
+        self.store.drive_lag = drive_lag
+        self.store.lag_clock = drive_clock
         self.requests: list[LoggedRequest] = []
         self.lock = threading.RLock()
         self.tokens: dict[str, auth.TokenInfo] = {}
@@ -469,20 +476,20 @@ class GoogleStandin:
             payload = _json(err.body)
             headers = dict(JSON_HEADERS, **err.headers)
         except _Drop:
-            self._log(method, raw_path, raw_query, account, None, name, fault_kind)
+            self._log(method, raw_path, raw_query, account, None, name, fault_kind, len(body))
             h.drop()
             return
-        self._log(method, raw_path, raw_query, account, status, name, fault_kind)
+        self._log(method, raw_path, raw_query, account, status, name, fault_kind, len(body), len(payload))
         try:
             h.reply(status, payload, headers)
         except OSError:
             h.close_connection = True
 
     def _log(self, method: str, path: str, query: str, account: str | None, status: int | None,
-             route: str, fault: str | None) -> None:
+             route: str, fault: str | None, bytes_in: int = 0, bytes_out: int = 0) -> None:
         with self.lock:
             self.requests.append(LoggedRequest(method, urllib.parse.unquote(path), query, account, status,
-                                               route, fault))
+                                               route, fault, bytes_in, bytes_out))
 
     def _authenticate(self, header: str | None) -> tuple[str | None, frozenset[str], str | None]:
         if not header or not header.lower().startswith("bearer "):

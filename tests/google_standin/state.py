@@ -62,6 +62,12 @@ class Store:
         self.spreadsheets: dict[str, dict[str, Any]] = {}
         self.keys = KeyRegistry()
         self.clock = time.time  # epoch seconds; the server replaces it with its own clock
+        # Drive's view of a spreadsheet's modifiedTime/version lags its edits (about three
+        # minutes: googleapis/google-api-go-client#444, a Google engineer's answer): an edit's
+        # new version shows in files.get only `drive_lag` seconds (of `lag_clock`) after it.
+        self.drive_lag = 0.0
+        self.lag_clock: Any = None  # None: `clock`
+        self._versions: dict[str, list[tuple[float, int, str]]] = {}  # file id → (at, version, modifiedTime)
 
     # --- ids ---------------------------------------------------------------------
     def new_file_id(self, spreadsheet: bool = False) -> str:
@@ -129,12 +135,31 @@ class Store:
         return fid
 
     def touch(self, file_id: str, when: str | None = None) -> None:
+        """A change to a file: a new modifiedTime and version (Drive counts every change)."""
         if file_id in self.files:
-            self.files[file_id]["modifiedTime"] = when or rfc3339(self.clock())
+            rec = self.files[file_id]
+            history = self._versions.setdefault(file_id, [(float("-inf"), int(rec.get("version", 1)), rec["modifiedTime"])])
+            rec["modifiedTime"] = when or rfc3339(self.clock())
+            rec["version"] = int(rec.get("version", 1)) + 1
+            history.append(((self.lag_clock or self.clock)(), rec["version"], rec["modifiedTime"]))
+            del history[1:-64]  # the pre-change state and the recent changes are enough
+
+    def drive_view(self, file_id: str) -> tuple[int, str]:
+        """(version, modifiedTime) as Drive shows them now: a spreadsheet's change becomes
+        visible `drive_lag` seconds after it was made."""
+        rec = self.files[file_id]
+        shown = (int(rec.get("version", 1)), rec["modifiedTime"])
+        if self.drive_lag > 0 and rec["mimeType"] == SPREADSHEET_MIME and file_id in self._versions:
+            cutoff = (self.lag_clock or self.clock)() - self.drive_lag
+            for at, version, modified in self._versions[file_id]:
+                if at <= cutoff:
+                    shown = (version, modified)
+        return shown
 
     def file_resource(self, file_id: str, base_url: str) -> dict[str, Any]:
         """The full Drive v3 File resource (before `fields` selection)."""
         rec = self.files[file_id]
+        version, modified = self.drive_view(file_id)
         mime = rec["mimeType"]
         res: dict[str, Any] = {"kind": "drive#file", "id": file_id, "name": rec["name"], "mimeType": mime}
         for key in ("description", "appProperties", "properties", "originalFilename"):
@@ -142,8 +167,8 @@ class Store:
                 res[key] = rec[key]
         res.update({"starred": rec.get("starred", False), "trashed": rec.get("trashed", False),
                     "explicitlyTrashed": rec.get("trashed", False), "parents": list(rec.get("parents", [])),
-                    "spaces": ["drive"], "version": str(rec.get("version", 1)),
-                    "createdTime": rec["createdTime"], "modifiedTime": rec["modifiedTime"],
+                    "spaces": ["drive"], "version": str(version),
+                    "createdTime": rec["createdTime"], "modifiedTime": modified,
                     "owners": [{"kind": "drive#user", "displayName": rec["owner"].split("@")[0],
                                 "me": False, "emailAddress": rec["owner"]}],
                     "shared": len(self.perms.get(file_id, {})) > 1})
