@@ -36,6 +36,7 @@ from .documents.kartu import KartuConfig
 from .documents_check import check_documents, made_by, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
+from .print_history import record_baseline
 from .publik import PublicStatus
 from .intake import ParseOptions, check_completeness, parse_responses
 from .intake.resaved import match_resaved, minute_only
@@ -211,6 +212,7 @@ class Engine:
         report.steps = self._apply_kendali(snap)
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
+        record_baseline(self.ledger, self.out_dir, self.clock())  # items printed before the printed table
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
         report.cells_written = self._write_back(snap, report)
