@@ -106,6 +106,7 @@ def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
     """The Surat Balasan as PDF (attached to the final reply, notify), beside its DOCX."""
     from datetime import datetime, timezone
 
+    from .documents.laporan import lampiran_surat
     from .notify.pdf import render_surat_balasan
     from .register import full_perihal
 
@@ -115,7 +116,7 @@ def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
         received=item.submission.received_at, perihal=full_perihal(item.perihal, item.submission.kronologi),
         kepada=f"Pelapor aduan nomor agenda {item.agenda_no}" if item.rahasia else (item.submission.nama or "Pelapor"),
         tujuan=str(extra.get("tujuan") or ""), tindak_lanjut=str(extra.get("tindak_lanjut") or ""),
-        penandatangan=dict(extra.get("penandatangan") or {}),
+        penandatangan=dict(extra.get("penandatangan") or {}), lampiran=lampiran_surat(job.laporan),
     )
 
 
@@ -124,7 +125,11 @@ def _docx(job: RenderJob, names: Sequence[str], suffix: str = "") -> dict[str, P
         return {}
     from .docx_render import render_docx, template_context
 
-    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu, **job.context_extra)
+    from .documents.laporan import lampiran_surat
+
+    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu,
+                           lampiran_surat=lampiran_surat(job.laporan) if job.kind == "balasan" else "",
+                           **job.context_extra)
     return {
         f"{name}_docx{suffix}": render_docx(
             f"{name}.docx", ctx, job.folder / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=job.template_dirs

@@ -253,7 +253,10 @@ def build_disposisi() -> None:
     for key, label in harap:
         para(right, f"{{{{ cek.{key} }}}} {label}", after=1.5)
     para(right, "{{ cek.harap_lainnya }} {{ harap_lainnya }}", after=1.5)
-    para(right, "Usulan sistem: {{ usulan_tujuan }}", italic=True, size=8, color=GREY, before=6)
+    # the suggestion as a note only while nothing is decided and it is none of the options
+    para(right, "{%p if usulan_catatan %}")
+    para(right, "{{ usulan_catatan }}", italic=True, size=8, color=GREY, before=6)
+    para(right, "{%p endif %}")
 
     # catatan
     t = table(doc, 1, [w])
@@ -360,12 +363,16 @@ def build_balasan() -> None:
 
     t = table(doc, 1, [9.3, 7.2], borders=False)
     left, right = t.rows[0].cells
-    inner = table(left, 4, [2.6, 0.4, 6.0], borders=False)
-    lines = [("Nomor", "{{ nomor_balasan }}"), ("Sifat", "Biasa"), ("Lampiran", "-"),
+    # the Lampiran row only when something is attached (the Laporan Hasil Tindak Lanjut)
+    lines = [("Nomor", "{{ nomor_balasan }}"), ("Sifat", "Biasa"), ("{%tr if lampiran_surat %}", None),
+             ("Lampiran", "{{ lampiran_surat }}"), ("{%tr endif %}", None),
              ("Perihal", "Tindak Lanjut Aspirasi/Pengaduan")]
+    inner = table(left, len(lines), [2.6, 0.4, 6.0], borders=False)
     for r, (label, value) in enumerate(lines):
         cells = inner.rows[r].cells
         para(cells[0], label, first=True)
+        if value is None:  # a docxtpl row tag: the row itself disappears when filled
+            continue
         para(cells[1], ":", first=True)
         para(cells[2], value, first=True, bold=(label == "Perihal"))
     empty = left.paragraphs[0]._p  # the cell's initial empty paragraph, before the inner table
