@@ -18,7 +18,7 @@ Context variables (built by :func:`template_context`; every value is text unless
 ---------------------------------------------------------------------------------------
 Item:
   ``agenda_no`` (e.g. "0001/SIAPMAS/2026"), ``no_urut`` ("1"), ``tahun`` ("2026"),
-  ``perihal``, ``isi_ringkas`` (perihal on one line), ``kronologi`` (multi-line),
+  ``perihal`` (never a cut sentence), ``isi_ringkas`` (the kartu kendali's, as its PDF), ``kronologi`` (multi-line),
   ``sifat``, ``kode_klasifikasi``, ``indeks``, ``tahap``, ``kelengkapan``,
   ``diterima`` ("28 November 2026"), ``diterima_waktu`` ("28 November 2026 14.05 WIB"),
   ``diagendakan`` (registration time, same form), ``tanggal_surat``, ``nomor_surat`` ("-"),

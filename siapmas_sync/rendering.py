@@ -108,7 +108,7 @@ def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
 
     from .documents.laporan import lampiran_surat
     from .notify.pdf import render_surat_balasan
-    from .register import full_perihal
+    from .perihal import full_perihal
 
     item, extra = job.item, job.context_extra
     return render_surat_balasan(

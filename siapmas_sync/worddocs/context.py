@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from siapmas_sync.documents.common import (
-    HIDDEN, jenis_id, redact, tanggal_id, telepon_id, truncate, ukuran_id, waktu_id,
+    HIDDEN, jenis_id, redact, tanggal_id, telepon_id, ukuran_id, waktu_id,
 )
 from siapmas_sync.documents.drawing import kontak_line
 from siapmas_sync.documents.kartu import KartuConfig, kartu_fields
 from siapmas_sync.models import KURANG, AgendaItem, DisposisiRecord, Kop
-from siapmas_sync.register import full_perihal
+from siapmas_sync.perihal import full_perihal
 
 from .balasan import balasan_context
 from .disposisi import disposisi_context, matched_sifat
@@ -76,7 +76,6 @@ def template_context(
         "telepon": HIDDEN if hide else (line(telepon_id(sub.telepon)) or "-"),
         "email": HIDDEN if hide else (line(sub.email or sub.email_pengumpul) or "-"),
         "perihal": perihal,
-        "isi_ringkas": truncate(perihal, 200),
         "kronologi": free(sub.kronologi) or "-",
         "sifat": line(matched_sifat(item) or item.sifat) or "Biasa",
         "kode_klasifikasi": line(item.kode_klasifikasi) or "-",

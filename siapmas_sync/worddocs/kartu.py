@@ -13,8 +13,10 @@ __all__ = ["kartu_context"]
 
 
 def kartu_context(card: KartuFields) -> dict[str, Any]:
-    """``indeks``, ``judul_kartu``, ``lampiran``, ``kepada``, ``pengolah``, ``tgl_diteruskan``."""
+    """``indeks``, ``judul_kartu``, ``isi_ringkas``, ``lampiran``, ``kepada``, ``pengolah``,
+    ``tgl_diteruskan``."""
     return {
+        "isi_ringkas": line(card.isi_ringkas),
         "indeks": line(card.indeks),
         "judul_kartu": card.judul,
         "lampiran": line(card.lampiran),
