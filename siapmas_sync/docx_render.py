@@ -36,7 +36,8 @@ Disposition and follow-up:
   (recorded choices, comma-separated), ``tujuan_lainnya``, ``harap_lainnya`` (choices
   outside the printed checklist, or a dotted line), ``catatan``, ``tindak_lanjut``
   (multi-line; dotted line when empty), ``kepada``, ``pengolah``, ``tgl_diteruskan``,
-  ``judul_kartu`` (the card's fields come from documents.kartu, as the PDF's).
+  ``judul_kartu``, ``usulan_kartu`` (the card's fields come from documents.kartu, as the
+  PDF's: "Usulan sistem (bukan keputusan): …" until the AKD is decided, then "").
 Check boxes, "☒" when chosen else "☐":
   ``cek.sifat_sangat_segera``, ``cek.sifat_segera``, ``cek.sifat_rahasia``,
   ``cek.sifat_biasa``; ``cek.kabag_umum``, ``cek.kabag_persidangan``, ``cek.komisi_i``,

@@ -326,12 +326,13 @@ def build_kendali() -> None:
             para(cell, f"{label}:", size=7.5, color=GREY, first=True)
             para(cell, value, size=fs, bold=(label == "No. Urut"))
 
-        def full_row(r: int, label: str, value: str, height: float) -> None:
+        def full_row(r: int, label: str, value: str, height: float):
             cells = t.rows[r].cells
             cell = cells[0].merge(cells[11])
             min_height(t.rows[r], height)
             p = para(cell, f"{label}: ", size=fs, first=True)
             run(p, value, size=fs)
+            return p
 
         def split_row(r: int, parts: list[tuple[str, str]], height: float) -> None:
             cells = t.rows[r].cells
@@ -348,7 +349,9 @@ def build_kendali() -> None:
         split_row(4, [("Tanggal Surat", "{{ tanggal_surat }}"), ("Nomor Surat", "{{ nomor_surat }}"),
                       ("Pengolah", "{{ pengolah }}")], 0.7)
         split_row(5, [("Tgl Diteruskan", "{{ tgl_diteruskan }}"), ("Paraf/Tanda Terima", "")], 0.8)
-        full_row(6, "Catatan", "{{ catatan }}", 1.1)
+        p = full_row(6, "Catatan", "{{ catatan }}", 1.1)
+        # the routing suggestion, marked as such, while nothing is decided (as the PDF)
+        run(p, "{{ usulan_kartu }}", size=fs, italic=True, color=GREY)
     save(doc, "kartu_kendali.docx")
 
 

@@ -19,6 +19,7 @@ from siapmas_sync.models import DisposisiRecord, Kop, RoutingSuggestion
 from siapmas_sync.rendering import RenderJob, render_job
 
 from .test_documents import WIB, make_item
+from .test_documents_dates import docx_text
 
 
 def pdf_text(path: Path) -> str:
@@ -94,3 +95,12 @@ def test_disposisi_word_copy_shows_the_suggestion_only_beside_its_akd(tmp_path: 
         assert same in pdf and same in word, same
     assert "☒ Komisi II " in word + " " and "☒ Untuk diketahui" in word
     assert word.count("☒") == 3 and "☒ Biasa" in word  # and the Sifat: exactly what is recorded
+
+
+def test_kartu_kendali_word_copy_notes_the_suggestion_until_the_akd_is_decided(tmp_path: Path) -> None:
+    out = job(tmp_path, "kartu", salinan=True)
+    usulan = "Usulan sistem (bukan keputusan): Komisi III – Pembangunan & Lingkungan"
+    assert usulan in pdf_text(out["kendali"]) and docx_text(out["kartu_kendali_docx"]).count(usulan) == 3
+    out = job(tmp_path / "putus", "kartu", salinan=True, context_extra={"tujuan": "Komisi I"})
+    for text in (pdf_text(out["kendali"]), word_text(out["kartu_kendali_docx"])):
+        assert "Usulan sistem" not in text and "Komisi I" in text

@@ -14,7 +14,7 @@ __all__ = ["kartu_context"]
 
 def kartu_context(card: KartuFields) -> dict[str, Any]:
     """``indeks``, ``judul_kartu``, ``isi_ringkas``, ``lampiran``, ``kepada``, ``pengolah``,
-    ``tgl_diteruskan``."""
+    ``tgl_diteruskan``, ``usulan_kartu`` (the suggestion, marked as such; "" once decided)."""
     return {
         "isi_ringkas": line(card.isi_ringkas),
         "indeks": line(card.indeks),
@@ -23,4 +23,5 @@ def kartu_context(card: KartuFields) -> dict[str, Any]:
         "kepada": line(card.kepada),
         "pengolah": line(card.pengolah),
         "tgl_diteruskan": "",
+        "usulan_kartu": line(card.usulan),
     }
