@@ -232,6 +232,13 @@ class StepRecorder:
                                   note="Identitas pelapor dirahasiakan" if rahasia else "Identitas pelapor tidak lagi dirahasiakan")
             done.append("identitas dirahasiakan" if rahasia else "kerahasiaan dicabut")
         kepada = parse_kepada(akd)
+        if kepada and set(kepada) != set(recorded.kepada_of(row)) and self._distributed(row):
+            raise TransitionError(
+                f"AKD penerima ({', '.join(kepada)}) berbeda dari disposisi Ketua DPRD yang sudah dicatat dan "
+                f"didistribusikan ({', '.join(recorded.kepada_of(row))}).",
+                "Jika Ketua DPRD mengubah disposisinya: pilih Tahap DIKEMBALIKAN hingga DISPOSISI DIBACAKAN, lalu "
+                'catat DICATAT & DIDISTRIBUSIKAN lagi lewat perintah advance dengan --to dan --ubah-disposisi "ALASAN".',
+            )
         if kepada and kepada != recorded.kepada_of(row):
             values["diteruskan_ke"] = kepada[0]
             data["kepada"] = list(kepada)

@@ -87,3 +87,15 @@ def test_kendali_refuses_a_different_akd_at_dicatat_in_pesan(project, make_engin
     report = make_engine(project).cycle()
     assert [r.accepted for r in report.steps] == [True]
     assert kendali(project)[ITEM]["Diteruskan ke"] == "Komisi II, Komisi IV"
+
+
+def test_after_distribution_kendali_cannot_change_the_akd(project, make_engine):
+    to_reading_back(project)
+    assert run_cli(project, "advance", ITEM, "DICATAT & DIDISTRIBUSIKAN", "--by", "Siti Rahmawati").returncode == 0
+    make_engine(project).cycle()
+    edit(project, ITEM, Diteruskan_ke="Komisi I")
+    report = make_engine(project).cycle()
+    assert [r.accepted for r in report.steps] == [False]
+    row = kendali(project)[ITEM]
+    assert "sudah dicatat dan didistribusikan (Komisi II, Komisi IV)" in row["Pesan"] and "DIKEMBALIKAN" in row["Pesan"]
+    assert row["Diteruskan ke"] == "Komisi II, Komisi IV"
