@@ -15,6 +15,12 @@ with the step that got there first, and the cell shows the true stage again.
 Who: a paraf or disposition step (entering PARAF KASUBAG TU … DISPOSISI DIBACAKAN) must
 name the person (*Oleh* / ``--by``), one of the configured ``[[pejabat]]``; the event's
 actor is that person and its note is their instruction.
+
+The Ketua decides, Subbag TU records (SOP): DICATAT & DIDISTRIBUSIKAN keeps the AKD recorded
+at DISPOSISI KETUA; a different list is refused unless the CLI's ``--ubah-disposisi`` gives
+the reason (event UBAH DISPOSISI); after distribution the AKD is not changed in Kendali
+(:func:`keep_disposition`). Every accepted change queues exactly the renders of the
+documents that show it (:mod:`rerender`).
 """
 
 from __future__ import annotations
