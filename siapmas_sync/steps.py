@@ -238,7 +238,7 @@ class StepRecorder:
                                   note="Identitas pelapor dirahasiakan" if rahasia else "Identitas pelapor tidak lagi dirahasiakan")
             done.append("identitas dirahasiakan" if rahasia else "kerahasiaan dicabut")
         kepada = parse_kepada(akd)
-        if kepada and set(kepada) != set(recorded.kepada_of(row)) and self._distributed(row):
+        if kepada and set(kepada) != set(recorded.kepada_of(row)) and self._stage_code(row) >= STAGE_DISTRIBUTED_CODE:
             raise TransitionError(
                 f"AKD penerima ({', '.join(kepada)}) berbeda dari disposisi Ketua DPRD yang sudah dicatat dan "
                 f"didistribusikan ({', '.join(recorded.kepada_of(row))}).",
@@ -252,9 +252,8 @@ class StepRecorder:
                                   actor=by, channel=channel, note="Diteruskan kepada: " + ", ".join(kepada))
             done.append("diteruskan kepada " + ", ".join(kepada))
         chosen = parse_harap(harap)
-        done_harap: set[str] = set()
-        if harap is not None and list(chosen) != list(data.get("harap") or []):
-            done_harap.add("harap")
+        harap_changed = harap is not None and list(chosen) != list(data.get("harap") or [])
+        if harap_changed:
             data["harap"] = list(chosen)
             self.ledger.add_event(conn, row.key, now, "DISPOSISI", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=by, channel=channel, note="Dengan hormat harap: " + (", ".join(chosen) or "-"))
@@ -272,17 +271,21 @@ class StepRecorder:
             changed = {f for f in (SIFAT, RAHASIA, PERIHAL) if f in values}
             if "diteruskan_ke" in values:
                 changed.add(AKD)
-            if "harap" in done_harap:
+            if harap_changed:
                 changed.add(HARAP)
             for kind in renders_for(changed, distributed=self._distributed(row), settled=self._settled(row)):
                 self.ledger.add_outbox(conn, row.key, kind, now)
         return done
 
+    def _stage_code(self, row: Any) -> int:
+        """The main-stage number of the item's stage (-1 for a side exit)."""
+        stage = self.wf.find(row.tahap)
+        return stage.code if stage is not None and isinstance(stage.code, int) else -1
+
     def _distributed(self, row: Any) -> bool:
         """The item's filled disposisi exists (it reached DICATAT & DIDISTRIBUSIKAN)."""
-        stage = self.wf.find(row.tahap)
-        return "disposisi_terisi" in recorded_files(row.documents or "{}") or (
-            stage is not None and isinstance(stage.code, int) and stage.code >= STAGE_DISTRIBUTED_CODE)
+        return ("disposisi_terisi" in recorded_files(row.documents or "{}")
+                or self._stage_code(row) >= STAGE_DISTRIBUTED_CODE)
 
     def _settled(self, row: Any) -> bool:
         """The item's surat balasan exists (it is SELESAI)."""
