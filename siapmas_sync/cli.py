@@ -289,10 +289,12 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 @click.option("--lampiran", default="", help="Tautan lampiran laporan hasil tindak lanjut (opsional).")
 @click.option("--by", "by", default=None,
               help="Siapa yang memberi paraf/disposisi: nama dari daftar [[pejabat]] (wajib untuk paraf dan disposisi).")
+@click.option("--ubah-disposisi", "ubah", default=None, metavar="ALASAN",
+              help="Saat DICATAT & DIDISTRIBUSIKAN: catat AKD (--to) yang berbeda dari disposisi Ketua DPRD, dengan alasannya.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
 @pass_ctx
 def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[str, ...], note: str,
-            perihal: str | None, laporan: str, lampiran: str, by: str | None, as_json: bool) -> None:
+            perihal: str | None, laporan: str, lampiran: str, by: str | None, ubah: str | None, as_json: bool) -> None:
     """Catat satu langkah SOP: pindahkan AGENDA ke STAGE (mis. "PARAF KASUBAG TU")."""
     from .engine import build_workflow
     from .notify import stage_hook
@@ -309,7 +311,7 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
                 row = ledger.find_item(agenda, conn=conn)
                 rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
             result = rec.advance(agenda, stage, akd=akd or None, harap=harap or None, note=note,
-                                 laporan=laporan, lampiran=lampiran, by=by, channel="cli", conn=conn)
+                                 laporan=laporan, lampiran=lampiran, by=by, channel="cli", ubah_disposisi=ubah, conn=conn)
     t = result.transition
     if as_json:
         click.echo(json.dumps({

@@ -102,10 +102,23 @@ class Doctor:
             found = holiday_warning(calendars[0], now, s.workflow.holidays or default_holidays_path(), s.workflow.settle_days)
             if found:
                 self._warn("Kalender hari libur / holiday calendar", *found)
+        self._pejabat(s)
         skip = evidence_warning(s)  # a local evidence folder that is missing already failed above
         for w in setup_warnings(s):
             if w != skip:
                 self._warn("Peringatan siklus / cycle warning", w)
+
+    def _pejabat(self, s: Settings) -> None:
+        """[[pejabat]]: who may be named as Oleh / --by (pejabat_check)."""
+        from .engine import build_workflow
+        from .pejabat_check import check_pejabat
+
+        name = "Daftar pejabat / officials ([[pejabat]])"
+        for level, detail, advice in check_pejabat(s.pejabat, build_workflow(s)[0]):
+            if level == "awas":
+                self._warn(name, detail, advice)
+            else:
+                self.checks.append(Check(name, level == "ok", detail, advice))
 
     # --- local ------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from .documents.kartu import KartuConfig
 from .documents_check import check_documents, made_by, printable
 from .filemodes import private_mkdir
 from .preflight import cycle_warnings
+from .print_history import record_baseline
 from .publik import PublicStatus
 from .intake import ParseOptions, check_completeness, parse_responses
 from .intake.resaved import match_resaved, minute_only
@@ -53,6 +54,7 @@ from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, kendali_state
 from .register import Registrar
+from .rerender import REGISTRATION_KINDS
 from .rendering import RenderJob, in_workers, render_many
 from .docx_render import shipped_template_dir
 from .sheetplan import (
@@ -73,7 +75,7 @@ log = logging.getLogger("siapmas.engine")
 DUPLICATE_LABEL = "DUPLIKAT"
 BAD_ROW_LABEL = "PERIKSA BARIS"
 #: render kinds that make PDFs (these reach the next print batch)
-PRINTED_KINDS = ("render", "disposisi", "balasan")
+PRINTED_KINDS = (*REGISTRATION_KINDS, "disposisi", "balasan")
 PRINT_BATCH_ITEMS = 100  # items per print-batch file (5 pages each)
 REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
@@ -225,6 +227,7 @@ class Engine:
         report.steps = self._apply_kendali(snap)
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
+        record_baseline(self.ledger, self.out_dir, self.clock())  # items printed before the printed table
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
         self._write_deferred = False
@@ -440,7 +443,7 @@ class Engine:
             folder=self._folder(row),
             paper=self.s.output.disposisi_paper,
             docx=self.s.output.docx,
-            salinan=kind == "render" and any(k.endswith("_docx") for k in json.loads(row.documents or "{}")),
+            salinan=kind in REGISTRATION_KINDS and any(k.endswith("_docx") for k in json.loads(row.documents or "{}")),
             template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
@@ -485,7 +488,7 @@ class Engine:
         return docs
 
     def _render_pending(self, report: CycleReport) -> None:
-        for kind in ("render", "disposisi", "balasan"):
+        for kind in PRINTED_KINDS:
             self._render_jobs(kind, report)
 
     def _render_jobs(self, kind: str, report: CycleReport, deadline: float | None = None) -> None:
@@ -541,6 +544,8 @@ class Engine:
                 if kind == "render":  # this render's own documents are replaced (an identity copy may go);
                     # the Word copies and what later stages made (filled disposisi, letter, report) stay
                     docs = {**{k: v for k, v in have.items() if k.endswith("_docx") or made_by(k) != "render"}, **docs}
+                elif kind == "lembar":  # the officers' copy goes with the lembar aduan it copies
+                    docs = {**{k: v for k, v in have.items() if k != "aduan_petugas"}, **docs}
                 else:
                     docs = {**have, **docs}
                 current[row.key] = codec.dumps(docs)

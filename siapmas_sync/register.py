@@ -50,16 +50,6 @@ def perihal_from(kronologi: str, limit: int = 110) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def full_perihal(perihal: str, kronologi: str) -> str:
-    """The perihal for a letter, never a cut sentence: the officials' perihal as set, or,
-    when it is still the automatic summary cut with "…", the whole first sentence."""
-    if not perihal.endswith("…"):
-        return perihal
-    text = mask_text(" ".join(kronologi.split()))
-    m = re.search(r"(?<=[.!?])\s", text)
-    return (text[: m.start()] if m else text).rstrip(".") or perihal
-
-
 def dedupe(findings: Sequence[Finding]) -> list[Finding]:
     seen: set[tuple[str, str]] = set()
     out = []

@@ -26,12 +26,16 @@ from .documents.common import durable_together
 from .failures import fault_point
 from .documents.kartu import KartuConfig
 from .models import AgendaItem, DisposisiRecord, Kop
+from .rerender import REGISTRATION_KINDS
 
 log = logging.getLogger("siapmas.rendering")
 
 T = TypeVar("T")
 R = TypeVar("R")
 _END: Any = object()  # end of in_workers' queue
+
+#: the Word copies each registration render makes again (when they exist)
+_COPIES = {"render": ("lembar_disposisi", "kartu_kendali"), "lembar": ("lembar_disposisi",), "kartu": ("kartu_kendali",)}
 
 #: below this many jobs, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 12
@@ -41,13 +45,13 @@ CHUNK = 6
 
 @dataclass(frozen=True)
 class RenderJob:
-    kind: str  # "render" (registration PDFs), "salinan" (their Word copies), "disposisi" (recorded), "balasan" (settled)
+    kind: str  # "render" (registration PDFs; "lembar"/"kartu" a part of them, see rerender), "salinan" (their Word copies), "disposisi" (recorded), "balasan" (settled)
     item: AgendaItem
     kop: Kop
     folder: Path
     paper: str = "A4"
     docx: bool = True
-    salinan: bool = False  # "render" only: make the Word copies in the same job (a re-render)
+    salinan: bool = False  # "render"/"lembar"/"kartu" only: make the Word copies in the same job (a re-render)
     template_dirs: tuple[Path, ...] = ()
     disposisi: DisposisiRecord | None = None
     identitas_untuk_petugas: bool = False
@@ -67,19 +71,21 @@ def render_job(job: RenderJob) -> dict[str, Path]:
 def _render_files(job: RenderJob) -> dict[str, Path]:
     item, kop, base = job.item, job.kop, job.folder
     paths: dict[str, Path] = {}
-    if job.kind == "render":
+    if job.kind in ("render", "lembar"):  # "lembar": a change the kartu kendali does not show (Sifat)
         paths["aduan"] = render_lembar_aduan(item, kop, base / "lembar-aduan.pdf")
         paths["disposisi"] = render_lembar_disposisi(item, kop, base / "lembar-disposisi.pdf", paper=job.paper)
-        paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf", cfg=job.kartu,
-                                                diteruskan_ke=str(job.context_extra.get("tujuan") or ""))
         petugas = base / "lembar-aduan-petugas.pdf"
         if item.rahasia and job.identitas_untuk_petugas:
             paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
         elif petugas.exists():
             petugas.unlink()  # identity no longer allowed on any copy
+    if job.kind in ("render", "kartu"):  # "kartu": the AKD decided (its Indeks)
+        paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf", cfg=job.kartu,
+                                                diteruskan_ke=str(job.context_extra.get("tujuan") or ""))
+    if job.kind in REGISTRATION_KINDS:
         if job.salinan:  # existing copies must never lag behind (e.g. an item made rahasia)
-            paths.update(_docx(job, ("lembar_disposisi", "kartu_kendali")))
-    elif job.kind == "salinan":  # editable copies, made after the write-back (see Engine.cycle)
+            paths.update(_docx(job, _COPIES[job.kind]))
+    if job.kind == "salinan":  # editable copies, made after the write-back (see Engine.cycle)
         paths.update(_docx(job, ("lembar_disposisi", "kartu_kendali")))
     elif job.kind == "disposisi":
         paths["disposisi_terisi"] = render_lembar_disposisi(
@@ -100,8 +106,9 @@ def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
     """The Surat Balasan as PDF (attached to the final reply, notify), beside its DOCX."""
     from datetime import datetime, timezone
 
+    from .documents.laporan import lampiran_surat
     from .notify.pdf import render_surat_balasan
-    from .register import full_perihal
+    from .perihal import full_perihal
 
     item, extra = job.item, job.context_extra
     return render_surat_balasan(
@@ -109,7 +116,7 @@ def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
         received=item.submission.received_at, perihal=full_perihal(item.perihal, item.submission.kronologi),
         kepada=f"Pelapor aduan nomor agenda {item.agenda_no}" if item.rahasia else (item.submission.nama or "Pelapor"),
         tujuan=str(extra.get("tujuan") or ""), tindak_lanjut=str(extra.get("tindak_lanjut") or ""),
-        penandatangan=dict(extra.get("penandatangan") or {}),
+        penandatangan=dict(extra.get("penandatangan") or {}), lampiran=lampiran_surat(job.laporan),
     )
 
 
@@ -118,7 +125,11 @@ def _docx(job: RenderJob, names: Sequence[str], suffix: str = "") -> dict[str, P
         return {}
     from .docx_render import render_docx, template_context
 
-    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu, **job.context_extra)
+    from .documents.laporan import lampiran_surat
+
+    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu,
+                           lampiran_surat=lampiran_surat(job.laporan) if job.kind == "balasan" else "",
+                           **job.context_extra)
     return {
         f"{name}_docx{suffix}": render_docx(
             f"{name}.docx", ctx, job.folder / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=job.template_dirs
@@ -214,7 +225,7 @@ def render_many(
     left are simply not yielded (their outbox entries stay pending)."""
     size = CHUNK if len(jobs) >= PARALLEL_THRESHOLD else max(len(jobs), 1)
     chunks = [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
-    docx = any(job.docx and job.kind != "render" or job.salinan for job in jobs)
+    docx = any(job.docx and job.kind not in REGISTRATION_KINDS or job.salinan for job in jobs)
     warm = functools.partial(warm_renderer, docx, jobs[0].kop, jobs[0].paper) if jobs else None
     for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline, warm=warm):
         yield from zip(chunk, results)

@@ -15,6 +15,12 @@ with the step that got there first, and the cell shows the true stage again.
 Who: a paraf or disposition step (entering PARAF KASUBAG TU … DISPOSISI DIBACAKAN) must
 name the person (*Oleh* / ``--by``), one of the configured ``[[pejabat]]``; the event's
 actor is that person and its note is their instruction.
+
+The Ketua decides, Subbag TU records (SOP): DICATAT & DIDISTRIBUSIKAN keeps the AKD recorded
+at DISPOSISI KETUA; a different list is refused unless the CLI's ``--ubah-disposisi`` gives
+the reason (event UBAH DISPOSISI); after distribution the AKD is not changed in Kendali
+(:func:`keep_disposition`). Every accepted change queues exactly the renders of the
+documents that show it (:mod:`rerender`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from .kendali import SIFAT_CHOICES, KendaliEdit, truthy
 from . import recorded
 from .ledger import Ledger, items, utc_iso
 from .recorded import PARAF_CODES, Pejabat, parse_harap, parse_kepada, resolve_person
+from .documents_check import recorded_files
+from .rerender import AKD, HARAP, PERIHAL, RAHASIA, SIFAT, renders_for
 from .workflow import KEMBALI, Transition, Workflow, check_transition
 
 log = logging.getLogger("siapmas.steps")
@@ -98,6 +106,7 @@ class StepRecorder:
         lampiran: str = "",
         by: str | None = None,
         channel: str = "cli",
+        ubah_disposisi: str | None = None,
         conn: Connection | None = None,
     ) -> StepResult:
         """Move one item. Raises TransitionError (with the allowed moves) when refused.
@@ -105,11 +114,12 @@ class StepRecorder:
         *by*: the person (checked against the configured list; required for a paraf or
         disposition step); *akd*: one or several receiving AKD; *harap*: the "Dengan hormat
         harap" choices; *note*: the instruction / reason; *laporan* / *lampiran*: the AKD's
-        follow-up report (SELESAI)."""
+        follow-up report (SELESAI); *ubah_disposisi*: the reason when DICATAT records AKD
+        that differ from the Ketua's disposition (else such a move is refused)."""
         if conn is None:
             with self.ledger.tx() as c:
                 return self.advance(ref, target, akd=akd, harap=harap, note=note, laporan=laporan,
-                                    lampiran=lampiran, by=by, channel=channel, conn=c)
+                                    lampiran=lampiran, by=by, channel=channel, ubah_disposisi=ubah_disposisi, conn=c)
         row = self.ledger.find_item(ref, conn=conn)
         now = self.clock()
         kepada = parse_kepada(akd)
@@ -138,6 +148,9 @@ class StepRecorder:
             "updated_at": utc_iso(now),
         }
         before = recorded.kepada_of(row)
+        ubah = " ".join((ubah_disposisi or "").split())
+        kepada = keep_disposition(kepada, before, into_distribution=t.to_stage == self.distributed_label,
+                                  ubah=ubah_disposisi, channel=channel)
         changed_kepada = bool(kepada) and kepada != before
         if not kepada:
             kepada = before or ((t.akd,) if t.akd else ())
@@ -160,6 +173,11 @@ class StepRecorder:
             recorded_parts.append("Diteruskan kepada: " + ", ".join(kepada))
         if chosen:
             recorded_parts.append("Dengan hormat harap: " + ", ".join(chosen))
+        if changed_kepada and ubah:
+            self.ledger.add_event(conn, row.key, now, "UBAH DISPOSISI", from_stage=t.to_stage, to_stage=t.to_stage,
+                                  actor=actor, channel=channel,
+                                  note=f"Disposisi Ketua DPRD ({', '.join(before)}) diubah menjadi "
+                                       f"{', '.join(kepada)}. Alasan: {ubah}")
         if recorded_parts:
             self.ledger.add_event(conn, row.key, now, "DISPOSISI", from_stage=t.to_stage, to_stage=t.to_stage,
                                   actor=actor, channel=channel, note="; ".join(recorded_parts))
@@ -167,6 +185,9 @@ class StepRecorder:
             self.ledger.add_event(conn, row.key, now, "LAPORAN", from_stage=t.to_stage, to_stage=t.to_stage,
                                   actor=actor, channel=channel,
                                   note=laporan + (f" (lampiran: {lampiran})" if lampiran else ""))
+        if tuple(kepada) != before:  # the kartu kendali's Indeks is the handling AKD
+            for kind in renders_for({AKD}, distributed=False, settled=False):
+                self.ledger.add_outbox(conn, row.key, kind, now)
         stage = self.wf.find(t.to_stage)
         if t.to_stage == self.distributed_label or (
             stage is not None and isinstance(stage.code, int) and stage.code > STAGE_DISTRIBUTED_CODE
@@ -217,6 +238,13 @@ class StepRecorder:
                                   note="Identitas pelapor dirahasiakan" if rahasia else "Identitas pelapor tidak lagi dirahasiakan")
             done.append("identitas dirahasiakan" if rahasia else "kerahasiaan dicabut")
         kepada = parse_kepada(akd)
+        if kepada and set(kepada) != set(recorded.kepada_of(row)) and self._stage_code(row) >= STAGE_DISTRIBUTED_CODE:
+            raise TransitionError(
+                f"AKD penerima ({', '.join(kepada)}) berbeda dari disposisi Ketua DPRD yang sudah dicatat dan "
+                f"didistribusikan ({', '.join(recorded.kepada_of(row))}).",
+                "Jika Ketua DPRD mengubah disposisinya: pilih Tahap DIKEMBALIKAN hingga DISPOSISI DIBACAKAN, lalu "
+                'catat DICATAT & DIDISTRIBUSIKAN lagi lewat perintah advance dengan --to dan --ubah-disposisi "ALASAN".',
+            )
         if kepada and kepada != recorded.kepada_of(row):
             values["diteruskan_ke"] = kepada[0]
             data["kepada"] = list(kepada)
@@ -224,7 +252,8 @@ class StepRecorder:
                                   actor=by, channel=channel, note="Diteruskan kepada: " + ", ".join(kepada))
             done.append("diteruskan kepada " + ", ".join(kepada))
         chosen = parse_harap(harap)
-        if harap is not None and list(chosen) != list(data.get("harap") or []):
+        harap_changed = harap is not None and list(chosen) != list(data.get("harap") or [])
+        if harap_changed:
             data["harap"] = list(chosen)
             self.ledger.add_event(conn, row.key, now, "DISPOSISI", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=by, channel=channel, note="Dengan hormat harap: " + (", ".join(chosen) or "-"))
@@ -238,14 +267,29 @@ class StepRecorder:
         if values:
             values["updated_at"] = utc_iso(now)
             conn.execute(update(items).where(items.c.key == row.key).values(**values))
-            if {"sifat", "rahasia", "perihal"} & set(values):
-                self.ledger.add_outbox(conn, row.key, "render", now)  # documents show them
-            stage = self.wf.find(row.tahap)
-            if stage is not None and isinstance(stage.code, int) and stage.code >= STAGE_DISTRIBUTED_CODE:
-                self.ledger.add_outbox(conn, row.key, "disposisi", now)  # the filled form too
-            if "perihal" in values and row.tahap == self.done_label:
-                self.ledger.add_outbox(conn, row.key, "balasan", now)
+            # exactly the documents that show what changed are made again (rerender)
+            changed = {f for f in (SIFAT, RAHASIA, PERIHAL) if f in values}
+            if "diteruskan_ke" in values:
+                changed.add(AKD)
+            if harap_changed:
+                changed.add(HARAP)
+            for kind in renders_for(changed, distributed=self._distributed(row), settled=self._settled(row)):
+                self.ledger.add_outbox(conn, row.key, kind, now)
         return done
+
+    def _stage_code(self, row: Any) -> int:
+        """The main-stage number of the item's stage (-1 for a side exit)."""
+        stage = self.wf.find(row.tahap)
+        return stage.code if stage is not None and isinstance(stage.code, int) else -1
+
+    def _distributed(self, row: Any) -> bool:
+        """The item's filled disposisi exists (it reached DICATAT & DIDISTRIBUSIKAN)."""
+        return ("disposisi_terisi" in recorded_files(row.documents or "{}")
+                or self._stage_code(row) >= STAGE_DISTRIBUTED_CODE)
+
+    def _settled(self, row: Any) -> bool:
+        """The item's surat balasan exists (it is SELESAI)."""
+        return "surat_balasan" in recorded_files(row.documents or "{}") or row.tahap == self.done_label
 
     # --- the Kendali sheet ------------------------------------------------------------------
 
@@ -336,3 +380,40 @@ class _Refused(Exception):
         self.edit = edit
         self.error = error
         self.row = row
+
+
+def keep_disposition(given: tuple[str, ...], ketua: tuple[str, ...], *, into_distribution: bool,
+                     ubah: str | None, channel: str) -> tuple[str, ...]:
+    """The AKD a move records (SOP: the Ketua decides the disposition; Kasubag TU records
+    and distributes it). Moving into DICATAT & DIDISTRIBUSIKAN keeps *ketua* (the list
+    recorded at DISPOSISI KETUA): *given* AKD that differ from it are refused unless
+    *ubah* gives the reason the Ketua's disposition is changed. Returns the AKD to
+    record (empty: keep what is recorded)."""
+    reason = " ".join((ubah or "").split())
+    differs = into_distribution and bool(given) and bool(ketua) and set(given) != set(ketua)
+    if ubah is not None and not differs:
+        raise TransitionError(
+            "--ubah-disposisi hanya dipakai saat DICATAT & DIDISTRIBUSIKAN dengan AKD (--to) yang berbeda "
+            "dari disposisi Ketua DPRD yang tercatat.",
+            "Hapus --ubah-disposisi; disposisi Ketua dicatat apa adanya.",
+        )
+    if not differs:
+        return ketua if given and set(given) == set(ketua) else given  # the Ketua's order kept
+    if ubah is not None and not reason:
+        raise TransitionError("--ubah-disposisi diberikan tanpa alasan.",
+                              'Tulis alasannya, mis. --ubah-disposisi "Ketua DPRD mengubah disposisi lewat telepon".')
+    if reason:
+        return given
+    shown, asked = ", ".join(ketua), ", ".join(given)
+    if channel == "kendali":
+        advice = (f"Kembalikan kolom Diteruskan ke menjadi {shown} (atau kosongkan), lalu pilih Tahap lagi. "
+                  "Jika Ketua DPRD memang mengubah disposisinya, catat lewat perintah advance dengan "
+                  '--ubah-disposisi "ALASAN".')
+    else:
+        advice = (f"Hapus --to agar disposisi Ketua ({shown}) yang dicatat. Jika Ketua DPRD memang mengubah "
+                  'disposisinya, tambahkan --ubah-disposisi "ALASAN" (dicatat di Riwayat).')
+    raise TransitionError(
+        f"AKD penerima ({asked}) berbeda dari disposisi Ketua DPRD ({shown}). Subbag TU mencatat dan "
+        "mendistribusikan disposisi Ketua; tidak mengubahnya.",
+        advice,
+    )

@@ -253,7 +253,10 @@ def build_disposisi() -> None:
     for key, label in harap:
         para(right, f"{{{{ cek.{key} }}}} {label}", after=1.5)
     para(right, "{{ cek.harap_lainnya }} {{ harap_lainnya }}", after=1.5)
-    para(right, "Usulan sistem: {{ usulan_tujuan }}", italic=True, size=8, color=GREY, before=6)
+    # the suggestion as a note only while nothing is decided and it is none of the options
+    para(right, "{%p if usulan_catatan %}")
+    para(right, "{{ usulan_catatan }}", italic=True, size=8, color=GREY, before=6)
+    para(right, "{%p endif %}")
 
     # catatan
     t = table(doc, 1, [w])
@@ -323,12 +326,13 @@ def build_kendali() -> None:
             para(cell, f"{label}:", size=7.5, color=GREY, first=True)
             para(cell, value, size=fs, bold=(label == "No. Urut"))
 
-        def full_row(r: int, label: str, value: str, height: float) -> None:
+        def full_row(r: int, label: str, value: str, height: float):
             cells = t.rows[r].cells
             cell = cells[0].merge(cells[11])
             min_height(t.rows[r], height)
             p = para(cell, f"{label}: ", size=fs, first=True)
             run(p, value, size=fs)
+            return p
 
         def split_row(r: int, parts: list[tuple[str, str]], height: float) -> None:
             cells = t.rows[r].cells
@@ -345,7 +349,9 @@ def build_kendali() -> None:
         split_row(4, [("Tanggal Surat", "{{ tanggal_surat }}"), ("Nomor Surat", "{{ nomor_surat }}"),
                       ("Pengolah", "{{ pengolah }}")], 0.7)
         split_row(5, [("Tgl Diteruskan", "{{ tgl_diteruskan }}"), ("Paraf/Tanda Terima", "")], 0.8)
-        full_row(6, "Catatan", "{{ catatan }}", 1.1)
+        p = full_row(6, "Catatan", "{{ catatan }}", 1.1)
+        # the routing suggestion, marked as such, while nothing is decided (as the PDF)
+        run(p, "{{ usulan_kartu }}", size=fs, italic=True, color=GREY)
     save(doc, "kartu_kendali.docx")
 
 
@@ -360,12 +366,16 @@ def build_balasan() -> None:
 
     t = table(doc, 1, [9.3, 7.2], borders=False)
     left, right = t.rows[0].cells
-    inner = table(left, 4, [2.6, 0.4, 6.0], borders=False)
-    lines = [("Nomor", "{{ nomor_balasan }}"), ("Sifat", "Biasa"), ("Lampiran", "-"),
+    # the Lampiran row only when something is attached (the Laporan Hasil Tindak Lanjut)
+    lines = [("Nomor", "{{ nomor_balasan }}"), ("Sifat", "Biasa"), ("{%tr if lampiran_surat %}", None),
+             ("Lampiran", "{{ lampiran_surat }}"), ("{%tr endif %}", None),
              ("Perihal", "Tindak Lanjut Aspirasi/Pengaduan")]
+    inner = table(left, len(lines), [2.6, 0.4, 6.0], borders=False)
     for r, (label, value) in enumerate(lines):
         cells = inner.rows[r].cells
         para(cells[0], label, first=True)
+        if value is None:  # a docxtpl row tag: the row itself disappears when filled
+            continue
         para(cells[1], ":", first=True)
         para(cells[2], value, first=True, bold=(label == "Perihal"))
     empty = left.paragraphs[0]._p  # the cell's initial empty paragraph, before the inner table

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from siapmas_sync.documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from siapmas_sync.documents.batch import render_print_batches
@@ -114,3 +114,99 @@ def test_every_later_render_reaches_the_next_batch_exactly_once(project, make_en
     assert text.count("LEMBAR ADUAN") == 1 and text.count("LEMBAR DISPOSISI") == 1
     clock.now += timedelta(minutes=5)
     assert make_engine(project, **env).cycle().batches == []
+
+
+WALK = (("PARAF KASUBAG TU", "Dwi Lestari"), ("PARAF KABAG", "Agus Santoso"),
+        ("DISPOSISI SEKWAN", "Bambang Wahyudi"))
+
+
+def card_text(folder: Path) -> str:
+    return PdfReader(str(folder / "kartu-kendali.pdf")).pages[0].extract_text()
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
+
+
+def test_each_change_rerenders_exactly_the_documents_that_show_it_and_prints_them_once(
+        project, make_engine, clock) -> None:
+    """AKD decided → the kartu kendali only (its Indeks); Sifat → the lembar aduan and
+    lembar disposisi only; Perihal → all three. Each reaches the next batch once."""
+    make_engine(project).cycle()
+    engine = make_engine(project)
+    item = "0002/SIAPMAS/2026"
+    folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0002-SIAPMAS-2026"
+    assert "Usulan sistem" in card_text(folder) and "Badan Kehormatan" not in card_text(folder)
+    for stage, who in WALK:
+        engine.steps.advance(item, stage, by=who)
+    clock.now += timedelta(minutes=5)
+    assert engine.cycle().batches == []  # paraf steps change no document
+    before = stamps(folder)
+
+    engine.steps.advance(item, "DISPOSISI KETUA", by="Hadi Prasetyo", akd="Badan Kehormatan")
+    clock.now += timedelta(minutes=5)
+    report = make_engine(project).cycle()
+    assert pdf_names(report.batches) == ["kartu.pdf"]  # the kartu only, its three copies
+    assert len(PdfReader(str(report.batches[0])).pages) == 3
+    text = card_text(folder)
+    assert "Indeks" in text and "Badan Kehormatan" in text and "Usulan sistem" not in text
+    after = stamps(folder)
+    assert {n for n in after if after[n] != before[n]} == {"kartu-kendali.pdf"}
+    clock.now += timedelta(minutes=5)
+    assert make_engine(project).cycle().batches == []  # printed once
+
+    engine = make_engine(project)
+    with engine.ledger.tx() as conn:
+        engine.steps.set_fields(conn, engine.ledger.find_item(item, conn=conn), sifat="Segera",
+                                by="Siti Rahmawati (Staf Subbag TU)", channel="cli")
+    before = stamps(folder)
+    clock.now += timedelta(minutes=5)
+    report = make_engine(project).cycle()
+    assert pdf_names(report.batches) == ["a4.pdf"]
+    text = "".join(p.extract_text() for p in PdfReader(str(report.batches[0])).pages)
+    assert text.count("LEMBAR ADUAN") == 1 and text.count("LEMBAR DISPOSISI") == 1
+    after = stamps(folder)
+    assert {n for n in after if after[n] != before[n]} == {"lembar-aduan.pdf", "lembar-disposisi.pdf"}
+
+    engine = make_engine(project)
+    with engine.ledger.tx() as conn:
+        engine.steps.set_fields(conn, engine.ledger.find_item(item, conn=conn), perihal="Jalan desa rusak berat",
+                                by="Siti Rahmawati (Staf Subbag TU)", channel="cli")
+    clock.now += timedelta(minutes=5)
+    report = make_engine(project).cycle()
+    assert pdf_names(report.batches) == ["a4.pdf", "kartu.pdf"]
+    assert "Jalan desa rusak berat" in card_text(folder)
+    clock.now += timedelta(minutes=5)
+    assert make_engine(project).cycle().batches == []
+
+
+def test_items_printed_before_the_printed_table_do_not_print_their_sheets_again(project, make_engine, clock) -> None:
+    """A ledger from before the ``printed`` table: its items were printed whole (print_batch
+    set). Their first new document prints alone; an item not yet printed prints whole."""
+    make_engine(project).cycle()
+    engine = make_engine(project)
+    done = engine.ledger.find_item("0002/SIAPMAS/2026").key
+    waiting = engine.ledger.find_item("0003/SIAPMAS/2026").key
+    with engine.ledger.tx() as conn:  # as the older program left it
+        conn.execute(text("DROP TABLE printed"))
+        conn.execute(text("DELETE FROM meta WHERE name = 'printed_baseline'"))
+        conn.execute(update(items).where(items.c.key == waiting).values(print_batch=None))
+    engine.ledger.engine.dispose()
+
+    engine = make_engine(project)  # the new program: the table is created again, empty
+    with engine.ledger.tx() as conn:
+        engine.ledger.add_outbox_many(conn, [done], "disposisi", clock.now)  # a filled disposisi
+    clock.now += timedelta(minutes=5)
+    report = engine.cycle()
+    assert pdf_names(report.batches) == ["a4.pdf", "kartu.pdf"]
+    a4 = "".join(p.extract_text() for p in PdfReader(str(report.batches[0])).pages)
+    assert "0002/SIAPMAS/2026" in a4 and "0003/SIAPMAS/2026" in a4
+    assert a4.count("LEMBAR ADUAN") == 1  # 0003's, never again 0002's
+    filled = project.parent.parent / "var" / "demo" / "output" / "2026" / "0002-SIAPMAS-2026" / "lembar-disposisi-terisi.pdf"
+    other = filled.parent.parent / "0003-SIAPMAS-2026"
+    assert len(PdfReader(str(report.batches[0])).pages) == sum(
+        len(PdfReader(str(p)).pages) for p in (filled, other / "lembar-aduan.pdf", other / "lembar-disposisi.pdf"))
+    kartu = "".join(p.extract_text() for p in PdfReader(str(report.batches[1])).pages)
+    assert len(PdfReader(str(report.batches[1])).pages) == 3 and "0002/SIAPMAS/2026" not in kartu
+    clock.now += timedelta(minutes=5)
+    assert make_engine(project).cycle().batches == []

@@ -35,6 +35,7 @@ from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
 )
 from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, OneLine, plain_line, plain_paragraph
+from siapmas_sync.perihal import full_perihal
 from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
 
 MARGIN = 20 * mm
@@ -126,7 +127,7 @@ def _long_text(text: str, st: ParagraphStyle, empty: str, note: ParagraphStyle) 
 
 def _header(item: AgendaItem, st: dict[str, ParagraphStyle], hide: bool) -> list[Flowable]:
     sub = item.submission
-    perihal = truncate(one_line(redact(item.perihal, item, hide)), 600) or "-"
+    perihal = truncate(one_line(redact(full_perihal(item.perihal, item.submission.kronologi), item, hide)), 600) or "-"
     rows: list[tuple[str, Any]] = [
         ("No. Agenda", _p(item.agenda_no, st["valueb"])),
         ("Diterima", _p(waktu_id(sub.received_at), st["value"])),

@@ -32,6 +32,7 @@ from siapmas_sync.documents.drawing import (
     kop_bottom, kop_key, new_canvas,
 )
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
+from siapmas_sync.perihal import full_perihal
 from siapmas_sync.models import AgendaItem, DisposisiRecord, Kop
 from siapmas_sync.recorded import HARAP_CHOICES
 
@@ -361,7 +362,7 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
         c.setLineWidth(0.6)
         c.setStrokeColor(black)
         c.line(x0 + width - kode_w, top, x0 + width - kode_w, top - per_h)
-        perihal = one_line(redact(item.perihal, item, hide)) or "-"
+        perihal = one_line(redact(full_perihal(item.perihal, item.submission.kronologi), item, hide)) or "-"
         body_w = width - kode_w - 2 * f.pad - pw
         for k, line in enumerate(wrap_lines(perihal, SANS_BOLD, g.fs, body_w, g.perihal_lines)):
             f.text(x0 + f.pad + pw, first - k * lead, line, SANS_BOLD)

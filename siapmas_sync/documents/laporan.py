@@ -26,6 +26,12 @@ from siapmas_sync.models import AgendaItem, Kop
 TITLE = "LAPORAN HASIL TINDAK LANJUT"
 
 
+def lampiran_surat(laporan: object | None) -> str:
+    """The surat balasan's *Lampiran* line: the Laporan Hasil Tindak Lanjut when one was
+    recorded, else "" (the line is left out, in the PDF and in the Word copy alike)."""
+    return "1 (satu) berkas Laporan Hasil Tindak Lanjut" if laporan is not None else ""
+
+
 @dataclass(frozen=True)
 class Laporan:
     """What the AKD reported (from the ledger)."""

@@ -22,7 +22,7 @@ from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
 from ..ledger import from_iso
-from ..register import full_perihal
+from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
 from .pdf import render_tanda_terima

@@ -85,13 +85,16 @@ def render_tanda_terima(kop: Kop, *, agenda_no: str, received: datetime, perihal
 
 
 def render_surat_balasan(path: Path, kop: Kop, *, agenda_no: str, tanggal: datetime, received: datetime,
-                         perihal: str, kepada: str, tujuan: str, tindak_lanjut: str, penandatangan: dict[str, str]) -> Path:
-    """The Surat Balasan as PDF, beside its DOCX (rendering, kind "balasan"), written atomically."""
+                         perihal: str, kepada: str, tujuan: str, tindak_lanjut: str, penandatangan: dict[str, str],
+                         lampiran: str = "") -> Path:
+    """The Surat Balasan as PDF, beside its DOCX (rendering, kind "balasan"), written atomically.
+    *lampiran*: what is attached (documents.laporan.lampiran_surat; "" leaves the line out)."""
     closing = [f"Mojokerto, {tanggal_id(tanggal)}", penandatangan.get("jabatan") or "Sekretaris DPRD", "", "",
                penandatangan.get("nama") or "", (f"NIP. {penandatangan['nip']}" if penandatangan.get("nip") else "")]
     data = _letter(
         "Surat Balasan", kop,
-        [("Nomor agenda", agenda_no), ("Perihal", f"Tindak lanjut aduan: {perihal}"), ("Kepada Yth.", kepada)],
+        [("Nomor agenda", agenda_no), *([("Lampiran", lampiran)] if lampiran else []),
+         ("Perihal", f"Tindak lanjut aduan: {perihal}"), ("Kepada Yth.", kepada)],
         [f"Menindaklanjuti aspirasi/pengaduan Saudara yang kami terima pada {tanggal_id(received)} "
          f"dengan nomor agenda {agenda_no}" + (f" dan telah ditangani oleh {tujuan}" if tujuan else "")
          + ", dengan hormat kami sampaikan hasil tindak lanjutnya sebagai berikut:",
