@@ -227,12 +227,27 @@ class WhatsAppConfig(_Section):
     """WhatsApp Business Cloud API (wa/cloud.py); the token is read from the variable named
     in token_env, never from this file."""
 
-    enabled: bool = False
+    enabled: bool = True  # queue WhatsApp messages to reporters who gave a valid number
+    #: manual: listed in the Pemberitahuan tab with a click-to-chat link, the operator sends
+    #: them and ticks Terkirim; cloud_api: sent by the WhatsApp Business Cloud API
+    mode: Literal["manual", "cloud_api"] = "manual"
+    #: cloud_api: approved template name per message kind (a kind without one stays manual)
+    templates: dict[str, str] = Field(default_factory=dict)
+    language: str = "id"  # the approved templates' language code
     phone_number_id: str = ""
     token_env: str = "WHATSAPP_TOKEN"
     api_version: str = "v21.0"
     base_url: str = "https://graph.facebook.com"
     timeout_seconds: float = Field(20.0, gt=0)
+
+    @field_validator("templates")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        kinds = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat")
+        bad = [k for k in v if k not in kinds]
+        if bad:
+            raise ValueError(f"jenis pesan tidak dikenal: {', '.join(bad)} (pilihan: {', '.join(kinds)})")
+        return {k: t.strip() for k, t in v.items() if t.strip()}
 
     @field_validator("token_env")
     @classmethod

@@ -48,6 +48,8 @@ from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, fi
 from .register_guard import RegisterDeferred, acknowledged_states
 from .disposisi_record import build_record
 from .notify import stage_hook
+from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
+from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
@@ -208,6 +210,7 @@ class Engine:
         snap, shown = self._read()
         guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
+        report.notices.extend(self._apply_pemberitahuan(snap))
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
@@ -275,6 +278,11 @@ class Engine:
         self._edits_read = edits  # acknowledged if the register write is deferred
         return self.steps.apply_kendali(edits)
 
+    def _apply_pemberitahuan(self, snap: Snapshot) -> list[str]:
+        """WhatsApp messages the operator ticked as sent in *Pemberitahuan* (notify.pemberitahuan)."""
+        done = apply_ticks(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s.officials(), self.clock())
+        return [f"Pesan WhatsApp dicatat terkirim: {', '.join(done)}."] if done else []
+
     def _sweep(self) -> None:
         """Remove temp files a killed worker left in the folders this worker owns (the
         caller holds the worker lock, so no writer of ours is active)."""
@@ -302,7 +310,7 @@ class Engine:
         and the agenda numbers it shows."""
         known = self.ledger.known_keys()
         readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
-        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB], readers)
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB, PEMBERITAHUAN_TAB], readers)
         return snap, readers.shown
 
     def _check_numbers(self, shown: ShownNumbers) -> NumberCheck:
@@ -641,8 +649,10 @@ class Engine:
             with self.ledger.tx() as conn:
                 for key, st in states.items():
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
-        plans = [status.result(), buku.result(), riwayat.result(), kendali.result()]
-        controls = {KENDALI_TAB: validations(self.wf.labels, [p.label for p in self.s.officials()])}
+        people = [p.label for p in self.s.officials()]
+        plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
+                 plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir)]
+        controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
         try:
             self.backend.write(plans, controls)
         except RegisterDeferred as exc:
