@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -48,7 +49,13 @@ def email_recipient(payload: Mapping[str, Any]) -> str | None:
 def wa_recipient(payload: Mapping[str, Any]) -> str | None:
     """The reporter's WhatsApp number as E.164 digits ("6281…") when it is a valid number,
     else None (no message is queued to a number that failed validation)."""
-    return e164_digits(payload.get("telepon") or "")
+    digits = e164_digits(payload.get("telepon") or "")
+    if digits is None:
+        return None
+    kind = phonenumbers.number_type(phonenumbers.parse("+" + digits))
+    # WhatsApp needs a mobile number: a landline ("0321 123456") gets nothing
+    return digits if kind in (phonenumbers.PhoneNumberType.MOBILE,
+                              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE) else None
 
 
 def active_channels(settings: Settings) -> list[str]:

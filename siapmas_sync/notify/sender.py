@@ -153,6 +153,7 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     try:
         channel.send(out, now)
         failpoint("notify_after_send")
+        failpoint(f"notify_after_send_{msg.channel}")
     except ChannelConfigError as exc:
         # not the message's fault: it stays due, with the reason shown to the operator
         _update(ledger, msg.id, state=msg.state if msg.state != MENGIRIM else ANTRI, attempts=msg.attempts,
