@@ -223,3 +223,47 @@ def test_a_crash_after_the_api_accepted_resends_once_with_the_same_message(proje
     status = json.loads(cli(config, "status", "--json", **env).stdout)
     wa_msgs = [m for i in status for m in i["messages"] if m["channel"] == "whatsapp" and m["kind"] == "tanda_terima"]
     assert wa_msgs and all(m["state"] == "terkirim" for m in wa_msgs)
+
+
+def test_google_tab_has_a_checkbox_a_dropdown_and_records_a_tick(tmp_path: Path, clock) -> None:
+    from .google_standin.server import GoogleStandin
+    from .worlds import SA_EMAIL, GoogleWorld, rows_as_dicts
+
+    with GoogleStandin() as standin:
+        world = GoogleWorld(tmp_path, clock, standin)
+        world.config.write_text(world.config.read_text(encoding="utf-8")
+                                + '\n[[pejabat]]\nnama = "Siti Rahmawati"\njabatan = "Staf Subbag TU"\n', encoding="utf-8")
+        world.add_responses([["27/11/2026 09:12:05", "Ani Lestari", "0812-3456-7890", "ani@example.com",
+                              "Jalan desa rusak parah di Desa Mojorejo, Kecamatan Kemlagi, sejak Oktober 2026.", ""]])
+        try:
+            engine = world.engine()
+            engine.cycle()
+            state = json.dumps(standin.sheet_state(world.sid, "Pemberitahuan"))
+            assert "BOOLEAN" in state and "ONE_OF_LIST" in state and "Siti Rahmawati (Staf Subbag TU)" in state
+            protected = standin.sheet_state(world.sid, "Pemberitahuan").get("protectedRanges", [])
+            header = world.tab("Pemberitahuan")[0]
+            closed = {header[p["range"]["startColumnIndex"]] for p in protected}
+            assert {"Tautan WhatsApp", "Status", "No. Agenda"} <= closed and not {"Terkirim", "Oleh"} & closed
+            assert all(SA_EMAIL in p["editors"]["users"] for p in protected)
+            row = rows_as_dicts(world.tab("Pemberitahuan"))[0]
+            assert str(row["Tautan WhatsApp"]).startswith("https://wa.me/" + BUDI + "?text=")
+            assert row["Pelapor"] == "Ani Lestari"
+            for other in ("Kendali", "Buku Agenda", "Riwayat"):
+                assert BUDI[2:] not in json.dumps(world.tab(other))
+            # the operator ticks the checkbox (a real boolean on Google) and picks who sent it
+            values = [list(r) + [""] * (len(header) - len(r)) for r in world.tab("Pemberitahuan")]
+            values[1][header.index("Terkirim")] = True
+            values[1][header.index("Oleh")] = "Siti Rahmawati (Staf Subbag TU)"
+            world.put_tab("Pemberitahuan", values)
+            engine.cycle()
+            row = rows_as_dicts(world.tab("Pemberitahuan"))[0]
+            assert row["Terkirim"] is True and row["Status"] == "Terkirim" and not row["Tautan WhatsApp"]
+            assert row["Oleh"] == "Siti Rahmawati (Staf Subbag TU)"
+            events = [r for r in rows_as_dicts(world.tab("Riwayat")) if r["Peristiwa"] == "PESAN WHATSAPP TERKIRIM"]
+            assert len(events) == 1 and events[0]["Oleh"] == "Siti Rahmawati (Staf Subbag TU)"
+            # nothing changed: nothing is written again
+            before = world.tab("Pemberitahuan")
+            assert engine.cycle().cells_written == 0
+            assert world.tab("Pemberitahuan") == before
+        finally:
+            world.close()
