@@ -223,6 +223,11 @@ class PublikConfig(_Section):
     tab: str = "Status Aduan"
 
 
+#: the messages to reporters (notify.queue.KINDS)
+MESSAGE_KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
+                 "kelengkapan_diterima")
+
+
 class WhatsAppConfig(_Section):
     """WhatsApp Business Cloud API (wa/cloud.py); the token is read from the variable named
     in token_env, never from this file."""
@@ -243,7 +248,7 @@ class WhatsAppConfig(_Section):
     @field_validator("templates")
     @classmethod
     def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
-        kinds = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat")
+        kinds = MESSAGE_KINDS
         bad = [k for k in v if k not in kinds]
         if bad:
             raise ValueError(f"jenis pesan tidak dikenal: {', '.join(bad)} (pilihan: {', '.join(kinds)})")
@@ -283,9 +288,8 @@ class NotifyConfig(_Section):
     """[notify]: replies to citizens (siapmas_sync/notify)."""
 
     transport: Literal["smtp", "file"] = "smtp"  # file: write .eml files to <output>/pesan/
-    kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat"]] = (
-        Field(default_factory=lambda: ["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir",
-                                       "duplikat"]))
+    kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
+                        "kelengkapan_diterima"]] = Field(default_factory=lambda: list(MESSAGE_KINDS))
     status_url: str = ""  # where citizens check the status (quoted in the receipt)
     email: EmailConfig = Field(default_factory=EmailConfig)
     whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)

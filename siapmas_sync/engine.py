@@ -48,7 +48,9 @@ from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, fi
 from .register_guard import RegisterDeferred, acknowledged_states
 from .disposisi_record import build_record
 from .notify import stage_hook
+from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
 from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
+from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
@@ -196,6 +198,7 @@ class Engine:
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(),
                                   on_move=stage_hook(settings, self.wf))
         self.registrar = Registrar(settings, self.routing, self.clock)
+        self.kelengkapan = KelengkapanLinker(settings, ledger, self.steps, self.clock, self.registrar.received)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
         self.publik = PublicStatus(settings, ledger)
@@ -362,6 +365,11 @@ class Engine:
         if not new:
             return
         found = self.backend.find_evidence(new)
+        # a response quoting an item's number completes that item: linked, never numbered
+        new, linked = self.kelengkapan.split(new, found)
+        for done in linked:
+            report.notices.append(f"Baris {done.row}: kelengkapan untuk {done.agenda_no} dicatat (tanpa nomor baru)"
+                                  + (f"; tahap kembali ke {done.resumed}." if done.resumed else "."))
         # a group of responses per transaction: each number still sits in the same commit
         # as its item and pending render, and one disk flush serves the whole group
         for start in range(0, len(new), REGISTER_GROUP):
@@ -641,6 +649,11 @@ class Engine:
             if row is not None and row not in bad:
                 status.compare_row(row, {"No. Agenda": d.agenda_no, "Tahap": DUPLIKAT_TEXT,
                                          "Kelengkapan": f"Duplikat dari {d.agenda_no}"})
+        for d in self.ledger.kelengkapan_agendas():
+            row = row_of.get(d.key)
+            if row is not None and row not in bad:
+                status.compare_row(row, {"No. Agenda": d.agenda_no, "Tahap": KELENGKAPAN_LABEL,
+                                         "Kelengkapan": f"Kelengkapan untuk {d.agenda_no}"})
         for row, cells in bad.items():
             status.compare_row(row, cells)
         for ev in self.ledger.iter_events():

@@ -102,7 +102,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "agenda_no": ctx_stored.get("agenda_no") or item.agenda_no,
         "tanggal_diterima": tanggal_id(received),
         "perihal": full_perihal(item.perihal, payload.get("kronologi") or ""),  # never a cut sentence
-        "nama": (payload.get("nama") or "").strip() or "Pelapor",
+        # a message to another response's sender (duplikat, kelengkapan_diterima) greets that sender
+        "nama": (ctx_stored.get("nama") or payload.get("nama") or "").strip() or "Pelapor",
         "kop": kop,
         "status_url": settings.notify.status_url,
         "cek_status": status_hint(settings),

@@ -167,7 +167,8 @@ def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -
                     link = click_to_chat("+" + m.recipient, wa_text(out.subject, out.text))
                 except NotReady:
                     link = None
-            yield desired_row(m, item, (payload.get("nama") or "").strip(), link, manual, settings.tz)
+            nama = json.loads(m.context or "{}").get("nama") or payload.get("nama") or ""  # the recipient's own
+            yield desired_row(m, item, nama.strip(), link, manual, settings.tz)
 
 
 def wa_states(ledger: Ledger) -> dict[int, str]:

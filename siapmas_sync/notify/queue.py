@@ -18,14 +18,14 @@ import phonenumbers
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from ..config import Settings
+from ..config import MESSAGE_KINDS, Settings
 from ..intake.contact import check_email
 from ..ledger import messages, responses, utc_iso
 from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
 from ..wa.link import e164_digits
 from ..workflow import Transition, Workflow
 
-KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat")
+KINDS = MESSAGE_KINDS
 
 #: message states (Indonesian, shown to operators as they are)
 ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP = (
