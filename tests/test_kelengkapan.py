@@ -118,3 +118,38 @@ def test_a_new_complaint_that_mentions_an_old_number_is_numbered(project: Path) 
     out = cli(project, "sync")
     assert out.returncode == 0, out.stderr
     assert "(0007/SIAPMAS/2026)" in out.stdout and "kelengkapan untuk" not in out.stdout
+
+
+def test_kelengkapan_on_google_and_the_number_guard_agree(tmp_path: Path, clock) -> None:
+    from .google_standin.server import GoogleStandin
+    from .worlds import GoogleWorld, rows_as_dicts
+
+    with GoogleStandin() as standin:
+        world = GoogleWorld(tmp_path, clock, standin)
+        world.add_responses([["27/11/2026 09:12:05", "Ani Lestari", "0812-3456-7890", "ani@example.com",
+                              "Jalan desa rusak parah di Desa Mojorejo, Kecamatan Kemlagi, sejak Oktober 2026.", ""]])
+        try:
+            engine = world.engine()
+            engine.cycle()
+            engine.steps.advance(GALIAN, WAITING, note="Mohon foto lokasi")
+            world.add_responses([["30/11/2026 10:00:00", "Ani Lestari", "0812-3456-7890", "ani@example.com",
+                                  "Ini foto lokasi untuk aduan nomor 0001/SIAPMAS/2026.", ""]])
+            report = engine.cycle()
+            assert report.new == [] and report.row_errors == []
+            rows = world.responses()
+            assert (rows[1]["No. Agenda"], rows[1]["Tahap"]) == (GALIAN, "KELENGKAPAN")
+            assert engine.ledger.find_item(GALIAN).tahap == "TERAGENDA"  # back where it left from
+            # someone edits that row's answers: the sheet shows a known number on a row the
+            # ledger no longer knows — reported, neither numbered nor linked again
+            values = world.tab(world.response_tab)
+            header = [str(h) for h in values[0]]
+            values[2][header.index("Kronologi, Waktu dan Tempat")] = "Ini foto lokasi (diubah) untuk 0001/SIAPMAS/2026."
+            world.put_tab(world.response_tab, values)
+            report = engine.cycle()
+            assert report.new == []
+            assert any("sudah bernomor 0001/SIAPMAS/2026" in e.message for e in report.row_errors)
+            events = [e.event for e in engine.ledger.event_rows(engine.ledger.find_item(GALIAN).key)]
+            assert events.count("KELENGKAPAN DITERIMA") == 1
+            assert len(rows_as_dicts(world.tab("Buku Agenda"))) == 1
+        finally:
+            world.close()
