@@ -98,10 +98,18 @@ class Doctor:
             found = holiday_warning(calendars[0], now, s.workflow.holidays or default_holidays_path(), s.workflow.settle_days)
             if found:
                 self._warn("Kalender hari libur / holiday calendar", *found)
+        self._notify(s)
         skip = evidence_warning(s)  # a local evidence folder that is missing already failed above
         for w in setup_warnings(s):
             if w != skip:
                 self._warn("Peringatan siklus / cycle warning", w)
+
+    def _notify(self, s: Settings) -> None:
+        """[notify]: sender, SMTP password variable and login (nothing sent), WhatsApp token."""
+        from .notify.doctor_checks import notify_checks
+
+        for name, state, detail, advice in notify_checks(s):
+            self.checks.append(Check(name, state != "fail", detail, advice, warn=state == "warn"))
 
     # --- local ------------------------------------------------------------------------
 
