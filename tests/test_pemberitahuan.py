@@ -89,6 +89,8 @@ def test_pemberitahuan_lists_each_whatsapp_message_and_records_a_tick(project: P
     assert after["Terkirim"] is True and "Siti Rahmawati" in str(after["Oleh"])
     assert after["Status"] == "Terkirim" and after["Dikirim"]
     assert not after["Tautan WhatsApp"]  # sent: the number is no longer shown
+    logs = "".join(p.read_text(errors="replace") for p in (project.parent.parent / "var" / "demo").rglob("*.log"))
+    assert BUDI not in logs and "0812-3456-7890" not in logs and "81234567890" not in logs
     # nothing changes any more: the ledger is the source of truth, recorded once
     before = tab(project, "Pemberitahuan")
     third = cli(project, "sync")
