@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..config import Settings
 from ..errors import SiapmasError
@@ -91,7 +91,12 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     if not names:
         return report
     now = clock()
-    q = select(messages).where(messages.c.channel.in_(names),
+    # a WhatsApp kind without an approved template waits for the operator (Pemberitahuan):
+    # never fetched here, so such messages cannot fill the page ahead of the e-mails
+    templated = list(settings.notify.whatsapp.templates)
+    sendable = or_(*[messages.c.channel == n if n != "whatsapp" else
+                     and_(messages.c.channel == n, messages.c.kind.in_(templated)) for n in names])
+    q = select(messages).where(sendable,
                                messages.c.state.in_((ANTRI, GAGAL_SEMENTARA, MENGIRIM)),
                                messages.c.next_attempt_at <= utc_iso(now)).order_by(messages.c.id).limit(PAGE)
     with ledger.engine.connect() as conn:
