@@ -50,7 +50,6 @@ from .disposisi_record import build_record
 from .notify import stage_hook
 from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
 from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
-from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
