@@ -228,16 +228,36 @@ class PublikConfig(_Section):
     tab: str = "Status Aduan"
 
 
+#: the messages to reporters (notify.queue.KINDS)
+MESSAGE_KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
+                 "kelengkapan_diterima")
+
+
 class WhatsAppConfig(_Section):
     """WhatsApp Business Cloud API (wa/cloud.py); the token is read from the variable named
     in token_env, never from this file."""
 
-    enabled: bool = False
+    enabled: bool = True  # queue WhatsApp messages to reporters who gave a valid number
+    #: manual: listed in the Pemberitahuan tab with a click-to-chat link, the operator sends
+    #: them and ticks Terkirim; cloud_api: sent by the WhatsApp Business Cloud API
+    mode: Literal["manual", "cloud_api"] = "manual"
+    #: cloud_api: approved template name per message kind (a kind without one stays manual)
+    templates: dict[str, str] = Field(default_factory=dict)
+    language: str = "id"  # the approved templates' language code
     phone_number_id: str = ""
     token_env: str = "WHATSAPP_TOKEN"
     api_version: str = "v21.0"
     base_url: str = "https://graph.facebook.com"
     timeout_seconds: float = Field(20.0, gt=0)
+
+    @field_validator("templates")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        kinds = MESSAGE_KINDS
+        bad = [k for k in v if k not in kinds]
+        if bad:
+            raise ValueError(f"jenis pesan tidak dikenal: {', '.join(bad)} (pilihan: {', '.join(kinds)})")
+        return {k: t.strip() for k, t in v.items() if t.strip()}
 
     @field_validator("token_env")
     @classmethod
@@ -273,9 +293,8 @@ class NotifyConfig(_Section):
     """[notify]: replies to citizens (siapmas_sync/notify)."""
 
     transport: Literal["smtp", "file"] = "smtp"  # file: write .eml files to <output>/pesan/
-    kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat"]] = (
-        Field(default_factory=lambda: ["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir",
-                                       "duplikat"]))
+    kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
+                        "kelengkapan_diterima"]] = Field(default_factory=lambda: list(MESSAGE_KINDS))
     status_url: str = ""  # where citizens check the status (quoted in the receipt)
     email: EmailConfig = Field(default_factory=EmailConfig)
     whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)

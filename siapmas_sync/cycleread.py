@@ -20,6 +20,7 @@ from .errors import HeaderError
 from .intake import ParseOptions, ResponseParser
 from .intake.headers import HeaderMap
 from .kendali import KENDALI_TAB, kendali_reader
+from .notify.pemberitahuan import PEMBERITAHUAN_TAB, pemberitahuan_reader
 from .models import RowError, Submission
 from .numberguard import ShownNumbers
 from .sheetplan import (
@@ -128,5 +129,7 @@ class CycleReaders:
         watch = ("No. Agenda", self.shown.add)
         if title == KENDALI_TAB:
             return kendali_reader(title, watch)
+        if title == PEMBERITAHUAN_TAB:
+            return pemberitahuan_reader(watch)
         columns, key = REGISTER_SHAPES[title]
         return DigestReader(title, columns, key, watch=watch)

@@ -39,7 +39,9 @@ def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tup
     labels = {wf.by_code(code).label: name for code, name in PARAF_ROWS.items()}
     found: dict[str, tuple[str, str, str, str]] = {}
     for ev in events:
-        if ev.to_stage in labels and ev.from_stage != ev.to_stage and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK"):
+        # a stage resumed by the reporter's kelengkapan (channel "formulir") is nobody's paraf
+        if ev.to_stage in labels and ev.from_stage != ev.to_stage and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") \
+                and ev.channel != "formulir":
             name = labels[ev.to_stage]
             found[name] = (name, stamp(ev.at, tz), ev.note or "", ev.actor or "")
     return tuple(found[n] for n in PARAF_ROWS.values() if n in found)

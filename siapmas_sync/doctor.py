@@ -103,6 +103,7 @@ class Doctor:
             if found:
                 self._warn("Kalender hari libur / holiday calendar", *found)
         self._pejabat(s)
+        self._notify(s)
         skip = evidence_warning(s)  # a local evidence folder that is missing already failed above
         for w in setup_warnings(s):
             if w != skip:
@@ -119,6 +120,13 @@ class Doctor:
                 self._warn(name, detail, advice)
             else:
                 self.checks.append(Check(name, level == "ok", detail, advice))
+
+    def _notify(self, s: Settings) -> None:
+        """[notify]: sender, SMTP password variable and login (nothing sent), WhatsApp token."""
+        from .notify.doctor_checks import notify_checks
+
+        for name, state, detail, advice in notify_checks(s):
+            self.checks.append(Check(name, state != "fail", detail, advice, warn=state == "warn"))
 
     # --- local ------------------------------------------------------------------------
 

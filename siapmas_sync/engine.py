@@ -49,6 +49,9 @@ from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, fi
 from .register_guard import RegisterDeferred, acknowledged_states
 from .disposisi_record import build_record
 from .notify import stage_hook
+from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
+from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
+from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
@@ -197,6 +200,7 @@ class Engine:
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(),
                                   on_move=stage_hook(settings, self.wf))
         self.registrar = Registrar(settings, self.routing, self.clock)
+        self.kelengkapan = KelengkapanLinker(settings, ledger, self.steps, self.clock, self.registrar.received)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
         self.publik = PublicStatus(settings, ledger)
@@ -225,6 +229,7 @@ class Engine:
         snap, shown = self._read()
         guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
+        report.notices.extend(self._apply_pemberitahuan(snap))
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
         record_baseline(self.ledger, self.out_dir, self.clock())  # items printed before the printed table
@@ -299,6 +304,11 @@ class Engine:
         self._edits_read = edits  # acknowledged if the register write is deferred
         return self.steps.apply_kendali(edits)
 
+    def _apply_pemberitahuan(self, snap: Snapshot) -> list[str]:
+        """WhatsApp messages the operator ticked as sent in *Pemberitahuan* (notify.pemberitahuan)."""
+        done = apply_ticks(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s.officials(), self.clock())
+        return [f"Pesan WhatsApp dicatat terkirim: {', '.join(done)}."] if done else []
+
     def _sweep(self) -> None:
         """Remove temp files a killed worker left in the folders this worker owns (the
         caller holds the worker lock, so no writer of ours is active)."""
@@ -326,7 +336,7 @@ class Engine:
         and the agenda numbers it shows."""
         known = self.ledger.known_keys()
         readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
-        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB], readers)
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB, PEMBERITAHUAN_TAB], readers)
         return snap, readers.shown
 
     def _check_numbers(self, shown: ShownNumbers) -> NumberCheck:
@@ -378,6 +388,11 @@ class Engine:
         if not new:
             return
         found = self.backend.find_evidence(new)
+        # a response quoting an item's number completes that item: linked, never numbered
+        new, linked = self.kelengkapan.split(new, found)
+        for done in linked:
+            report.notices.append(f"Baris {done.row}: kelengkapan untuk {done.agenda_no} dicatat (tanpa nomor baru)"
+                                  + (f"; tahap kembali ke {done.resumed}." if done.resumed else "."))
         # a group of responses per transaction: each number still sits in the same commit
         # as its item and pending render, and one disk flush serves the whole group
         for start in range(0, len(new), REGISTER_GROUP):
@@ -659,6 +674,11 @@ class Engine:
             if row is not None and row not in bad:
                 status.compare_row(row, {"No. Agenda": d.agenda_no, "Tahap": DUPLIKAT_TEXT,
                                          "Kelengkapan": f"Duplikat dari {d.agenda_no}"})
+        for d in self.ledger.kelengkapan_agendas():
+            row = row_of.get(d.key)
+            if row is not None and row not in bad:
+                status.compare_row(row, {"No. Agenda": d.agenda_no, "Tahap": KELENGKAPAN_LABEL,
+                                         "Kelengkapan": f"Kelengkapan untuk {d.agenda_no}"})
         for row, cells in bad.items():
             status.compare_row(row, cells)
         for ev in self.ledger.iter_events():
@@ -667,8 +687,10 @@ class Engine:
             with self.ledger.tx() as conn:
                 for key, st in states.items():
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
-        plans = [status.result(), buku.result(), riwayat.result(), kendali.result()]
-        controls = {KENDALI_TAB: validations(self.wf.labels, [p.label for p in self.s.officials()])}
+        people = [p.label for p in self.s.officials()]
+        plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
+                 plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir)]
+        controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
         try:
             self.backend.write(plans, controls)
         except RegisterDeferred as exc:

@@ -53,6 +53,8 @@ FREE_TEXT: tuple[str, ...] = ("Perihal", "Oleh", "Diteruskan ke", "Harap", "Cata
 #: cells the worker empties after each accepted move (they describe one step)
 PER_STEP: tuple[str, ...] = ("Oleh", "Catatan", "Laporan", "Lampiran")
 COMPUTED: tuple[str, ...] = tuple(c for c in KENDALI_COLUMNS if c not in EDITABLE)
+#: checkbox columns of the controlled tabs (Kendali's Rahasia, Pemberitahuan's Terkirim)
+CHECKBOX_COLUMNS: tuple[str, ...] = ("Rahasia", "Terkirim")
 SIFAT_CHOICES: tuple[str, ...] = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
 
 _TRUE = {"true", "ya", "y", "1", "x", "✓", "✔", "☑", "☒", "benar", "yes"}

@@ -78,6 +78,17 @@ responses = Table(
     Column("first_seen_at", Str(32), nullable=False),
 )
 
+#: responses that are the *kelengkapan* of an existing item (they quote its agenda number):
+#: linked to it, never numbered (siapmas_sync/kelengkapan.py). The response row itself has
+#: ``duplicate_of`` = the item's key, so it is never taken for an original.
+kelengkapan_links = Table(
+    "kelengkapan_links",
+    metadata,
+    Column("key", String(64), primary_key=True),  # the response's key
+    Column("item_key", String(64), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+)
+
 counters = Table(
     "agenda_counters",
     metadata,
@@ -500,7 +511,14 @@ class Ledger:
     def duplicate_agendas(self) -> list[Any]:
         """(key, agenda_no) of every resubmission: the key of the duplicate response and the
         agenda number of the item it repeats."""
-        q = select(responses.c.key, items.c.agenda_no).join(items, items.c.key == responses.c.duplicate_of)
+        q = select(responses.c.key, items.c.agenda_no).join(items, items.c.key == responses.c.duplicate_of).where(
+            responses.c.key.not_in(select(kelengkapan_links.c.key)))
+        with self.engine.connect() as conn:
+            return list(conn.execute(q))
+
+    def kelengkapan_agendas(self) -> list[Any]:
+        """(key, agenda_no) of every response linked as the kelengkapan of an item."""
+        q = select(kelengkapan_links.c.key, items.c.agenda_no).join(items, items.c.key == kelengkapan_links.c.item_key)
         with self.engine.connect() as conn:
             return list(conn.execute(q))
 

@@ -34,6 +34,7 @@ from .backends.base import Backend
 from .binding import bind_source
 from .config import Settings
 from .engine import BAD_ROW_LABEL, DUPLIKAT_TEXT, Engine, agenda_folder
+from .kelengkapan import KELENGKAPAN_LABEL
 from .errors import LedgerError
 from .intake import check_completeness
 from .intake.received import effective_received
@@ -223,7 +224,7 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
             agenda = old_items[s.key]["agenda_no"]  # numbered, never written back: kept from the old database
         if not agenda or tahap == BAD_ROW_LABEL:
             continue  # not numbered yet: the next cycle numbers it
-        if tahap == DUPLIKAT_TEXT:
+        if tahap in (DUPLIKAT_TEXT, KELENGKAPAN_LABEL):  # a resubmission, or a kelengkapan: no item of its own
             if s.key not in have_responses:
                 duplicates.append((s, agenda))
             continue

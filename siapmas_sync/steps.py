@@ -108,6 +108,7 @@ class StepRecorder:
         channel: str = "cli",
         ubah_disposisi: str | None = None,
         conn: Connection | None = None,
+        actor: str | None = None,
     ) -> StepResult:
         """Move one item. Raises TransitionError (with the allowed moves) when refused.
 
@@ -119,7 +120,8 @@ class StepRecorder:
         if conn is None:
             with self.ledger.tx() as c:
                 return self.advance(ref, target, akd=akd, harap=harap, note=note, laporan=laporan,
-                                    lampiran=lampiran, by=by, channel=channel, ubah_disposisi=ubah_disposisi, conn=c)
+                                    lampiran=lampiran, by=by, channel=channel, ubah_disposisi=ubah_disposisi,
+                                    conn=c, actor=actor)
         row = self.ledger.find_item(ref, conn=conn)
         now = self.clock()
         kepada = parse_kepada(akd)
@@ -130,7 +132,9 @@ class StepRecorder:
         )
         if t is None:
             return StepResult(row.agenda_no, True, f"Tahap sudah {row.tahap}; tidak ada perubahan.")
-        actor = self.person(by, t.to_stage if t.kind != KEMBALI else None,
+        # *actor*: a move the system records on someone's behalf (the reporter's kelengkapan
+        # resumes the stage it left from: kelengkapan.py), never a paraf given by nobody
+        actor = actor or self.person(by, t.to_stage if t.kind != KEMBALI else None,
                             default="Operator (Kendali)" if channel == "kendali" else "Operator",
                             ask="Pilih nama di kolom Oleh." if channel == "kendali" else "Tambahkan --by NAMA.")
         laporan = " ".join((laporan or "").split())

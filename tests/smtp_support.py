@@ -4,12 +4,14 @@ through ``[notify.email] ca_file``) and AUTH, plus rules that answer 421, 450, 5
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import ipaddress
 import re
 import socket
 import ssl
+import threading
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -55,6 +57,10 @@ class Handler:
         self.rcpt_rules: dict[str, str] = {}
         self.mail_reply: str | None = None
         self.sessions_tls: list[bool] = []
+        #: a slow server: when ``hold`` is given, DATA waits until the test sets it;
+        #: ``holding`` is set as soon as a message is waiting (the client is mid-send)
+        self.hold: threading.Event | None = None
+        self.holding = threading.Event()
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: ANN001
         if self.mail_reply:
@@ -70,6 +76,10 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        if self.hold is not None and not self.hold.is_set():
+            self.holding.set()
+            while not self.hold.is_set():
+                await asyncio.sleep(0.02)
         self.sessions_tls.append(session.ssl is not None and session.authenticated)
         self.received.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 Message accepted"

@@ -3,6 +3,7 @@ a rejection, configuration of which events send what, and the ledger migration."
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,13 +77,21 @@ def test_galian_c_to_selesai_and_a_rejection_send_the_five_messages_in_order(pro
     # a later cycle sends nothing again
     assert cli(config, "sync").returncode == 0
     assert len(server.handler.received) == len(got)
+    # the same four replies wait, in order, for the operator's WhatsApp (Pemberitahuan tab)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx", read_only=True)
+    rows = list(wb["Pemberitahuan"].values)
+    wb.close()
+    col = {h: i for i, h in enumerate(rows[0])}
+    wa = [r[col["Jenis"]] for r in rows[1:] if r[col["No. Agenda"]] == GALIAN]
+    assert wa == ["Tanda terima", "Permintaan kelengkapan", "Diteruskan", "Balasan akhir"]
 
 
 def test_which_events_send_what_is_configuration(project: Path, server: SmtpServer) -> None:
     config = smtp_config(project, server)
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('kinds = ["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", '
-                                   '"duplikat"]', 'kinds = ["penolakan"]'), encoding="utf-8")
+    config.write_text(re.sub(r"(?m)^kinds = \[.*\]$", 'kinds = ["penolakan"]', text), encoding="utf-8")
     assert cli(config, "sync").returncode == 0
     advance(config, "0002/SIAPMAS/2026", "DITOLAK", "--note", "Bukan kewenangan DPRD.")
     advance(config, GALIAN, "PERLU KELENGKAPAN", "--note", "Foto kurang jelas.")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -61,8 +64,11 @@ def test_one_receipt_per_numbered_item_never_twice(project: Path, server: SmtpSe
     print()
     print(budi.get_body(("plain",)).get_content())
     shown = json.loads(cli(config, "show", "0001/SIAPMAS/2026", "--json").stdout)
-    assert [(m["kind"], m["state"]) for m in shown["messages"]] == [("tanda_terima", "terkirim")]
+    # the e-mail went; the WhatsApp one waits for the operator (Pemberitahuan tab, manual mode)
+    assert [(m["channel"], m["kind"], m["state"]) for m in shown["messages"]] == [
+        ("email", "tanda_terima", "terkirim"), ("whatsapp", "tanda_terima", "antri")]
     assert "budi.santoso" not in json.dumps(shown["messages"])  # the recipient is never in JSON
+    assert not re.search(r"8\d{8,}", json.dumps(shown["messages"]))  # nor the number
     log = (project.parent.parent / "var" / "demo").rglob("*.log")
     assert not any("budi.santoso@" in p.read_text(errors="replace") for p in log)
 
@@ -132,7 +138,7 @@ def test_421_is_temporary_and_stops_the_cycle(project: Path, server: SmtpServer)
     out = cli(config, "sync")
     assert out.returncode == 0, out.stderr
     status = json.loads(cli(config, "status", "--json").stdout)
-    states = Counter(m["state"] for i in status for m in i["messages"])
+    states = Counter(m["state"] for i in status for m in i["messages"] if m["channel"] == "email")
     assert states == Counter({"gagal_sementara": 1, "antri": 5})  # five receipts and the duplikat  # one try, then the server is left alone
 
 
@@ -161,3 +167,36 @@ def test_daily_limit_carries_the_rest_to_the_next_day(project: Path, server: Smt
     engine.cycle()
     assert len(server.handler.received) == 6
     assert len({m["Message-ID"] for m in server.handler.received}) == 6
+
+
+@pytest.mark.crash
+def test_sigkill_while_the_server_holds_a_message_loses_none_and_resends_at_most_once(
+        project: Path, server: SmtpServer) -> None:
+    """An outside SIGKILL (not a failpoint) while the worker waits for a slow server's
+    answer to DATA: the restarted worker completes; every message arrives once or twice,
+    never zero times, and a duplicate carries the same Message-ID."""
+    config = smtp_config(project, server)
+    server.handler.hold = threading.Event()
+    environ = {**os.environ, PASSWORD_ENV: PASSWORD, "PYTHONPATH": str(REPO)}
+    worker = subprocess.Popen([sys.executable, "-m", "siapmas_sync", "--config", str(config), "sync"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environ)
+    try:
+        assert server.handler.holding.wait(timeout=170), "the worker never reached the SMTP DATA step"
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    server.handler.hold.set()  # the server finishes the message the killed worker was sending
+    again = cli(config, "sync")
+    assert again.returncode == 0, again.stderr
+    assert cli(config, "sync").returncode == 0  # and nothing more later
+    got = server.handler.received
+    by_message: dict[tuple[str, str], list[str]] = {}
+    for m, (kind, agenda) in zip(got, kinds_and_agendas(got)):
+        by_message.setdefault((kind, agenda), []).append(m["Message-ID"])
+    assert receipts(server).keys() == VALID  # none lost
+    assert all(1 <= len(ids) <= 2 for ids in by_message.values())
+    assert all(len(set(ids)) == 1 for ids in by_message.values())  # a resend keeps its Message-ID
+    assert sum(len(ids) - 1 for ids in by_message.values()) <= 1  # only the message in flight

@@ -37,7 +37,7 @@ from ..config import Settings
 from ..documents import atomic_write_bytes
 from ..imagebudget import oversize_finding
 from ..errors import BackendAccessError, SourceError
-from ..kendali import FREE_TEXT
+from ..kendali import CHECKBOX_COLUMNS, FREE_TEXT
 from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
 from ..sheetplan import TablePlan, header_key
@@ -346,10 +346,11 @@ class GoogleBackend:
                 reqs.append({"setDataValidation": {"range": col_range(header.index(title)), "rule": {
                     "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v} for v in choices]},
                     "strict": True, "showCustomUi": True}}})
-        if "Rahasia" in header:
-            reqs.append({"setDataValidation": {"range": col_range(header.index("Rahasia")),
-                                               "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
-        editable = set(lists) | {"Rahasia"} | set(FREE_TEXT)
+        for title in CHECKBOX_COLUMNS:  # Kendali's Rahasia, Pemberitahuan's Terkirim
+            if title in header:
+                reqs.append({"setDataValidation": {"range": col_range(header.index(title)),
+                                                   "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
+        editable = set(lists) | set(CHECKBOX_COLUMNS) | set(FREE_TEXT)
         for c, title in enumerate(header):
             if title not in editable:
                 reqs.append({"addProtectedRange": {"protectedRange": {

@@ -39,6 +39,7 @@ from ..errors import SourceError
 from ..intake import QuestionTitles, match_local_evidence, normalise_title, parse_timestamp
 from ..intake.resaved import minute_only
 from ..models import Evidence, Finding, SheetTable, Submission
+from ..kendali import CHECKBOX_COLUMNS
 from ..register_guard import Fingerprint, fingerprint_of, read_register, replace_register
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
@@ -184,7 +185,7 @@ def _add_dropdowns(ws: Worksheet, header: Sequence[str], lists: Mapping[str, lis
     """Dropdowns (data validation) for the editable columns, and a TRUE/FALSE list for
     checkbox-like columns, so operators pick valid values in Excel/LibreOffice too."""
     ws.data_validations.dataValidation = []
-    wanted = {**{k: list(v) for k, v in lists.items()}, "Rahasia": ["TRUE", "FALSE"]}
+    wanted = {**{k: list(v) for k, v in lists.items()}, **{c: ["TRUE", "FALSE"] for c in CHECKBOX_COLUMNS}}
     for title, choices in wanted.items():
         if title not in header:
             continue

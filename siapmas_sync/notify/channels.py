@@ -30,9 +30,10 @@ from .compose import Outgoing, email_message
 class TemporaryFailure(Exception):
     """Try again later. *stop*: the channel is unusable for the rest of this cycle."""
 
-    def __init__(self, reason: str, stop: bool = False) -> None:
+    def __init__(self, reason: str, stop: bool = False, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.stop = stop
+        self.retry_after = retry_after  # seconds the service asked us to wait, if it said
 
 
 class PermanentFailure(Exception):
@@ -209,7 +210,12 @@ class SmtpChannel:
             self._smtp = None
 
 
-def make_channel(settings: Settings, out_dir: Path) -> Channel:
+def make_channel(settings: Settings, out_dir: Path, name: str = "email") -> Channel:
+    """The channel that sends messages queued for *name* ("email" or "whatsapp")."""
+    if name == "whatsapp":
+        from .wa_channel import WhatsAppCloudChannel
+
+        return WhatsAppCloudChannel(settings)
     if settings.notify.transport == "file":
         return FileChannel(settings, out_dir / "pesan")
     return SmtpChannel(settings)

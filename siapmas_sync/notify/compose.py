@@ -44,6 +44,23 @@ class Outgoing:
     html: str
     attachments: tuple[tuple[str, bytes], ...] = field(default=())  # (file name, PDF bytes)
     agenda_no: str = ""
+    #: the body parameters of an approved WhatsApp template (wa_params), in order
+    params: tuple[str, ...] = field(default=())
+
+
+def wa_params(kind: str, context: dict[str, Any]) -> tuple[str, ...]:
+    """The body parameters {{1}}, {{2}}, … of the approved WhatsApp template of *kind*:
+    the reporter's name, the agenda number, then what the message is about (README,
+    "WhatsApp")."""
+    first = (str(context["nama"]), str(context["agenda_no"]))
+    what = {
+        "tanda_terima": (context["tanggal_diterima"],),
+        "kelengkapan": ("; ".join(x for x in [*context["kurang"], context["catatan"]] if x) or "-",),
+        "penolakan": (context["catatan"] or "-",),
+        "diteruskan": (context["akd"] or "-",),
+        "balasan_akhir": (context["catatan"] or "-",),
+    }.get(kind, ())
+    return first + tuple(str(w) for w in what)
 
 
 def template_env(settings: Settings) -> jinja2.Environment:
@@ -85,7 +102,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "agenda_no": ctx_stored.get("agenda_no") or item.agenda_no,
         "tanggal_diterima": tanggal_id(received),
         "perihal": full_perihal(item.perihal, payload.get("kronologi") or ""),  # never a cut sentence
-        "nama": (payload.get("nama") or "").strip() or "Pelapor",
+        # a message to another response's sender (duplikat, kelengkapan_diterima) greets that sender
+        "nama": (ctx_stored.get("nama") or payload.get("nama") or "").strip() or "Pelapor",
         "kop": kop,
         "status_url": settings.notify.status_url,
         "cek_status": status_hint(settings),
@@ -93,6 +111,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "catatan": ctx_stored.get("note", ""),
         "akd": ctx_stored.get("akd") or item.diteruskan_ke or "",
         "kurang": ctx_stored.get("kurang", []),
+        "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
     }
     env = template_env(settings)
     try:
@@ -104,7 +123,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
                           "Perbaiki berkas di folder pesan pada [templates] dir, atau hapus agar templat bawaan dipakai.") from None
     subject, body = context["subjek"], text.split("\n", 1)[1].lstrip("\n") if text.startswith("Subjek:") else text
     attachments: list[tuple[str, bytes]] = []
-    if msg.kind == "tanda_terima":
+    if msg.channel != "email":
+        pass  # WhatsApp carries text only (a link or an approved template)
+    elif msg.kind == "tanda_terima":
         pdf = render_tanda_terima(
             kop, agenda_no=item.agenda_no, received=received, perihal=context["perihal"],
             pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
@@ -115,7 +136,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         if not rel or not (out_dir / rel).is_file():
             raise NotReady("surat balasan PDF belum dibuat")
         attachments.append((f"surat-balasan-{_folder(item.agenda_no)}.pdf", (out_dir / rel).read_bytes()))
-    return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no)
+    return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no,
+                    wa_params(msg.kind, context))
 
 
 def _subject(text: str) -> str:

@@ -14,16 +14,18 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from ..config import Settings
+from ..config import MESSAGE_KINDS, Settings
 from ..intake.contact import check_email
 from ..ledger import messages, responses, utc_iso
 from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
+from ..wa.link import e164_digits
 from ..workflow import Transition, Workflow
 
-KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat")
+KINDS = MESSAGE_KINDS
 
 #: message states (Indonesian, shown to operators as they are)
 ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP = (
@@ -44,10 +46,35 @@ def email_recipient(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
+def wa_recipient(payload: Mapping[str, Any]) -> str | None:
+    """The reporter's WhatsApp number as E.164 digits ("6281…") when it is a valid number,
+    else None (no message is queued to a number that failed validation)."""
+    digits = e164_digits(payload.get("telepon") or "")
+    if digits is None:
+        return None
+    kind = phonenumbers.number_type(phonenumbers.parse("+" + digits))
+    # WhatsApp needs a mobile number: a landline ("0321 123456") gets nothing
+    return digits if kind in (phonenumbers.PhoneNumberType.MOBILE,
+                              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE) else None
+
+
 def active_channels(settings: Settings) -> list[str]:
-    """The channels messages are queued for ("email" when the file transport or SMTP is on)."""
+    """The channels messages are queued for: "email" when the file transport or SMTP is on,
+    "whatsapp" when ``[notify.whatsapp] enabled`` (manual links or the Cloud API)."""
     n = settings.notify
-    return ["email"] if n.transport == "file" or n.email.enabled else []
+    out = ["email"] if n.transport == "file" or n.email.enabled else []
+    if n.whatsapp.enabled:
+        out.append("whatsapp")
+    return out
+
+
+def sending_channels(settings: Settings) -> list[str]:
+    """The channels the worker sends itself (a manual WhatsApp message waits for the operator)."""
+    return [c for c in active_channels(settings) if c != "whatsapp" or settings.notify.whatsapp.mode == "cloud_api"]
+
+
+def recipient_for(channel: str, payload: Mapping[str, Any]) -> str | None:
+    return email_recipient(payload) if channel == "email" else wa_recipient(payload)
 
 
 def message_domain(settings: Settings) -> str:
@@ -59,28 +86,31 @@ def message_domain(settings: Settings) -> str:
     return "localhost"
 
 
-def message_id(kind: str, key: str, domain: str, n: int | str = 1) -> str:
-    """The stable Message-ID of the n-th message of *kind* about item *key*."""
+def message_id(kind: str, key: str, domain: str, n: int | str = 1, channel: str = "email") -> str:
+    """The stable Message-ID of the n-th message of *kind* about item *key* on *channel*."""
     suffix = "" if n == 1 else f".{n}"
-    return f"<{kind}.{key[:24]}{suffix}@siapmas.{domain}>"
+    prefix = "" if channel == "email" else "wa."
+    return f"<{prefix}{kind}.{key[:24]}{suffix}@siapmas.{domain}>"
 
 
 def rows_for(settings: Settings, key: str, kind: str, payload: Mapping[str, Any], context: Mapping[str, Any],
-             now: datetime, n: int | str = 1) -> list[dict[str, Any]]:
-    """The message rows due for one event (none when the kind is off or no valid address)."""
+             now: datetime, n: int | str | Mapping[str, int] = 1) -> list[dict[str, Any]]:
+    """The message rows due for one event, one per active channel with a valid address or
+    number (none when the kind is off). *n*: the message's ordinal (per channel)."""
     if kind not in settings.notify.kinds:
         return []
     out = []
     for channel in active_channels(settings):
-        recipient = email_recipient(payload) if channel == "email" else None
+        recipient = recipient_for(channel, payload)
         if recipient is None:
             continue
         at = utc_iso(now)
+        nth = n.get(channel, 1) if isinstance(n, Mapping) else n
         out.append({
             "key": key, "channel": channel, "kind": kind, "recipient": recipient,
             "context": json.dumps(dict(context), ensure_ascii=False, sort_keys=True),
-            "message_id": message_id(kind, key, message_domain(settings), n), "state": ANTRI, "attempts": 0,
-            "created_at": at, "next_attempt_at": at, "last_error": "", "sent_at": None,
+            "message_id": message_id(kind, key, message_domain(settings), nth, channel), "state": ANTRI,
+            "attempts": 0, "created_at": at, "next_attempt_at": at, "last_error": "", "sent_at": None,
         })
     return out
 
@@ -120,9 +150,10 @@ def stage_hook(settings: Settings, wf: Workflow) -> StageHook:
             context["akd"] = t.akd or row.diteruskan_ke or ""
         if kind == "kelengkapan":
             context["kurang"] = [f["message"] for f in json.loads(row.findings or "[]") if f.get("severity") == "kurang"]
-        n = conn.execute(select(func.count()).select_from(messages).where(
-            messages.c.key == row.key, messages.c.kind == kind)).scalar() or 0
-        values = rows_for(settings, row.key, kind, payload, context, now, n // max(1, len(active_channels(settings))) + 1)
+        counts = dict(conn.execute(select(messages.c.channel, func.count()).where(
+            messages.c.key == row.key, messages.c.kind == kind).group_by(messages.c.channel)).all())
+        n = {c: counts.get(c, 0) + 1 for c in active_channels(settings)}
+        values = rows_for(settings, row.key, kind, payload, context, now, n)
         if values:
             conn.execute(insert(messages), values)
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..config import Settings
 from ..errors import SiapmasError
@@ -32,7 +32,7 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
-from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels
+from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels, sending_channels
 
 log = logging.getLogger("siapmas.notify")
 
@@ -80,37 +80,60 @@ def local_day_start(now: datetime, tz: Any) -> datetime:
 
 
 def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
-            new_agendas: Sequence[str] = (), channel_factory: Callable[[], Channel] | None = None) -> DeliveryReport:
-    """Send what is due (see the module docstring)."""
+            new_agendas: Sequence[str] = (),
+            channels: Mapping[str, Callable[[], Channel]] | None = None) -> DeliveryReport:
+    """Send what is due (see the module docstring). *channels*: channel name → factory of
+    the channel that sends it (default: make_channel); built only when a message is due."""
     report = DeliveryReport()
-    channels = active_channels(settings)
-    if not channels:
+    names = sending_channels(settings)
+    if new_agendas and "tanda_terima" in settings.notify.kinds and "email" in active_channels(settings):
+        report.no_address = _without_receipt(ledger, new_agendas)
+    if not names:
         return report
     now = clock()
-    if new_agendas and "tanda_terima" in settings.notify.kinds:
-        report.no_address = _without_receipt(ledger, new_agendas)
-    q = select(messages).where(messages.c.channel.in_(channels),
+    # a WhatsApp kind without an approved template waits for the operator (Pemberitahuan):
+    # never fetched here, so such messages cannot fill the page ahead of the e-mails
+    templated = list(settings.notify.whatsapp.templates)
+    sendable = or_(*[messages.c.channel == n if n != "whatsapp" else
+                     and_(messages.c.channel == n, messages.c.kind.in_(templated)) for n in names])
+    q = select(messages).where(sendable,
                                messages.c.state.in_((ANTRI, GAGAL_SEMENTARA, MENGIRIM)),
                                messages.c.next_attempt_at <= utc_iso(now)).order_by(messages.c.id).limit(PAGE)
     with ledger.engine.connect() as conn:
         due = list(conn.execute(q))
     if not due:
         return report
-    channel = channel_factory() if channel_factory else make_channel(settings, out_dir)
-    if channel_factory is None and settings.notify.transport == "file":
-        report.file_dir = out_dir / "pesan"
-    limit = channel.daily_limit()
-    remaining = limit - _sent_since(ledger, local_day_start(now, settings.tz)) if limit is not None else len(due)
+    factories = dict(channels or {})
+    open_: dict[str, Channel] = {}
+    remaining: dict[str, int] = {}
+    stopped: set[str] = set()
     try:
-        for i, msg in enumerate(due):
-            if remaining <= 0:
-                report.deferred = len(due) - i
-                break
+        for msg in due:
+            name = msg.channel
+            if name in stopped:
+                continue
+            if name not in open_:
+                factory = factories.get(name) or (lambda n=name: make_channel(settings, out_dir, n))
+                open_[name] = factory()
+                if name == "email" and name not in factories and settings.notify.transport == "file":
+                    report.file_dir = out_dir / "pesan"
+                limit = open_[name].daily_limit()
+                remaining[name] = (limit - _sent_since(ledger, local_day_start(now, settings.tz), name)
+                                   if limit is not None else len(due))
+            channel = open_[name]
+            handles = getattr(channel, "handles", None)
+            if handles is not None and not handles(msg.kind):
+                continue  # no approved template: the operator sends it from Pemberitahuan
+            if remaining[name] <= 0:
+                report.deferred += 1
+                continue
             if not _send_one(ledger, settings, wf, out_dir, clock, channel, msg, report):
-                break
-            remaining -= 1
+                stopped.add(name)
+                continue
+            remaining[name] -= 1
     finally:
-        channel.close()
+        for channel in open_.values():
+            channel.close()
     return report
 
 
@@ -135,8 +158,11 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     try:
         channel.send(out, now)
         failpoint("notify_after_send")
+        failpoint(f"notify_after_send_{msg.channel}")
     except ChannelConfigError as exc:
-        _update(ledger, msg.id, state=msg.state if msg.state != MENGIRIM else ANTRI, attempts=msg.attempts)
+        # not the message's fault: it stays due, with the reason shown to the operator
+        _update(ledger, msg.id, state=msg.state if msg.state != MENGIRIM else ANTRI, attempts=msg.attempts,
+                last_error=mask_text(exc.message))
         report.failure = exc
         log.error("Pengiriman pesan dihentikan: %s", exc.message)
         return False
@@ -145,8 +171,10 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         if msg.attempts + 1 >= MAX_ATTEMPTS:
             _give_up(ledger, settings, item, msg, f"{reason} (menyerah setelah {msg.attempts + 1} percobaan)", now, report)
         else:
-            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason,
-                    next_attempt_at=utc_iso(now + backoff(msg.attempts + 1)))
+            wait = backoff(msg.attempts + 1)
+            if exc.retry_after:  # the service said when to come back: never sooner
+                wait = max(wait, timedelta(seconds=exc.retry_after))
+            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason, next_attempt_at=utc_iso(now + wait))
             report.temporary += 1
         log.warning("Pesan %s untuk %s gagal sementara: %s", msg.kind, item.agenda_no, reason)
         return not exc.stop
@@ -175,17 +203,18 @@ def _update(ledger: Ledger, msg_id: int, **values: Any) -> None:
         conn.execute(update(messages).where(messages.c.id == msg_id).values(**values))
 
 
-def _sent_since(ledger: Ledger, start: datetime) -> int:
+def _sent_since(ledger: Ledger, start: datetime, channel: str = "email") -> int:
     with ledger.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(messages).where(
-            messages.c.sent_at >= utc_iso(start), messages.c.channel == "email")).scalar() or 0
+            messages.c.sent_at >= utc_iso(start), messages.c.channel == channel)).scalar() or 0
 
 
 def _without_receipt(ledger: Ledger, agendas: Sequence[str]) -> list[str]:
     with ledger.engine.connect() as conn:
         keys = dict(conn.execute(select(items.c.agenda_no, items.c.key).where(items.c.agenda_no.in_(list(agendas)))).all())
         have = set(conn.execute(select(messages.c.key).where(
-            messages.c.key.in_(list(keys.values())), messages.c.kind == "tanda_terima")).scalars())
+            messages.c.key.in_(list(keys.values())), messages.c.kind == "tanda_terima",
+            messages.c.channel == "email")).scalars())
     return [a for a in agendas if keys.get(a) and keys[a] not in have]
 
 

@@ -1,0 +1,218 @@
+"""The *Pemberitahuan* tab: one row per WhatsApp message to a reporter, for the operator.
+
+Each row carries the agenda number, the kind of message, the reporter's name
+("Dirahasiakan" for a rahasia item), a click-to-chat link
+``https://wa.me/<E.164 digits>?text=<message>`` that opens WhatsApp with the text filled
+in, the state and its reason, and two cells the operator fills: *Terkirim* (a checkbox on
+Google, TRUE/FALSE or "x" in the local workbook) and *Oleh* (who sent it; a dropdown of
+``[[pejabat]]`` as in Kendali). When a tick is read, the next cycle records the message as
+sent — who and when — in the ledger (the source of truth) and in the item's Riwayat; the
+tab then shows what the ledger says. Cells are rewritten only when their value changes
+(sheetplan.TableDiff).
+
+Personal data: the link necessarily holds the reporter's own number (it is how the
+operator reaches them). It is shown here only, in the operator's spreadsheet / local
+register, and only while the message still has to be sent: once sent, the link cell is
+emptied. The number is never in another tab, in logs, in JSON or on the public view; a
+message never holds anyone else's data (notify.compose).
+
+Pure functions over plain rows (:func:`desired_row`, :func:`find_ticks`); the adapters
+(:func:`record_ticks`, :func:`plan_rows`) read and write the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from ..config import Settings
+from ..errors import SiapmasError
+from ..kendali import truthy
+from ..ledger import Ledger, from_iso, items, messages, responses, utc_iso
+from ..logs import mask_text
+from ..recorded import Pejabat, resolve_person
+from ..sheetplan import DigestReader, DigestTable, TableDiff, TablePlan, cell_text
+from ..wa.link import click_to_chat
+from ..workflow import Workflow
+from .compose import NotReady, compose
+from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM
+
+PEMBERITAHUAN_TAB = "Pemberitahuan"
+PEMBERITAHUAN_COLUMNS: tuple[str, ...] = (
+    "ID", "No. Agenda", "Jenis", "Pelapor", "Tautan WhatsApp", "Status", "Keterangan", "Terkirim", "Oleh", "Dikirim",
+)
+EDITABLE: tuple[str, ...] = ("Terkirim", "Oleh")
+KIND_LABELS = {"tanda_terima": "Tanda terima", "kelengkapan": "Permintaan kelengkapan", "penolakan": "Penolakan",
+               "diteruskan": "Diteruskan", "balasan_akhir": "Balasan akhir", "duplikat": "Kiriman ulang (duplikat)",
+               "kelengkapan_diterima": "Kelengkapan diterima"}
+DIRAHASIAKAN = "Dirahasiakan"
+SENT_EVENT = "PESAN WHATSAPP TERKIRIM"
+PAGE = 500
+
+
+def row_id(msg_id: int) -> str:
+    return f"WA-{msg_id}"
+
+
+def status_text(state: str, manual: bool) -> str:
+    """The state as the operator reads it."""
+    return {
+        ANTRI: "Menunggu dikirim operator" if manual else "Dalam antrean (Cloud API)",
+        MENGIRIM: "Sedang dikirim",
+        TERKIRIM: "Terkirim",
+        GAGAL_SEMENTARA: "Gagal sementara; dicoba lagi otomatis",
+        GAGAL_TETAP: "Gagal; kirim manual lewat tautan",
+    }.get(state, state)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The operator ticked *Terkirim* for message *msg_id*; *by* as typed in *Oleh*."""
+
+    msg_id: int
+    by: str
+
+
+def pemberitahuan_reader(watch: Any = None) -> DigestReader:
+    """How a cycle reads the tab: fingerprints, plus Terkirim/Oleh as typed."""
+    return DigestReader(PEMBERITAHUAN_TAB, PEMBERITAHUAN_COLUMNS, "ID", EDITABLE, watch=watch)
+
+
+def find_ticks(table: DigestTable | None, states: Mapping[int, str]) -> list[Tick]:
+    """Messages the tab says were sent and the ledger does not (pure). *states*: message
+    id → ledger state, of WhatsApp messages only (a typed ID that is not one is ignored)."""
+    if table is None or not table.kept_columns:
+        return []
+    out = []
+    for key, r in table.row_of.items():
+        if not key.startswith("WA-") or not key[3:].isdigit():
+            continue
+        msg_id = int(key[3:])
+        kept = table.kept.get(r)
+        if kept is None or msg_id not in states or states[msg_id] == TERKIRIM:
+            continue
+        terkirim, oleh = kept
+        if truthy(terkirim):
+            out.append(Tick(msg_id, " ".join(cell_text(oleh).split())))
+    return sorted(out, key=lambda t: t.msg_id)
+
+
+def who(by: str, people: Sequence[Pejabat]) -> str:
+    """The person recorded as sender: the configured label, else what was typed (masked),
+    else "Operator"."""
+    if not by:
+        return "Operator (Pemberitahuan)"
+    try:
+        return resolve_person(by, people)
+    except SiapmasError:
+        return mask_text(by)
+
+
+def desired_row(msg: Any, item: Any, nama: str, link: str | None, manual: bool, tz: Any) -> dict[str, object]:
+    """What the tab should show for one message (pure). Until the message is sent,
+    *Terkirim* and *Oleh* are the operator's: they are not in the row (never overwritten)."""
+    ctx = json.loads(msg.context or "{}")
+    sent = msg.state == TERKIRIM
+    row: dict[str, object] = {
+        "ID": row_id(msg.id),
+        "No. Agenda": item.agenda_no,
+        "Jenis": KIND_LABELS.get(msg.kind, msg.kind),
+        "Pelapor": DIRAHASIAKAN if item.rahasia else (nama or "Pelapor"),
+        "Tautan WhatsApp": "" if sent else (link or ""),
+        "Status": status_text(msg.state, manual),
+        "Keterangan": msg.last_error or "",
+        "Dikirim": from_iso(msg.sent_at).astimezone(tz).strftime("%d/%m/%Y %H.%M") if sent and msg.sent_at else "",
+    }
+    if sent:
+        row["Terkirim"] = True
+        row["Oleh"] = ctx.get("terkirim_oleh", "WhatsApp Cloud API")
+    return row
+
+
+def wa_text(subject: str, body: str) -> str:
+    """The text a click-to-chat link fills in: the subject in bold, then the body."""
+    return f"*{subject}*\n\n{body.strip()}"
+
+
+def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -> Iterator[dict[str, object]]:
+    """The tab's rows, from the ledger, in message order (a page of messages at a time)."""
+    manual = settings.notify.whatsapp.mode == "manual"
+    last = 0
+    while True:
+        with ledger.engine.connect() as conn:
+            page = list(conn.execute(select(messages).where(messages.c.channel == "whatsapp", messages.c.id > last)
+                                     .order_by(messages.c.id).limit(PAGE)))
+            if not page:
+                return
+            keys = list({m.key for m in page})
+            item_of = {r.key: r for r in conn.execute(select(items).where(items.c.key.in_(keys)))}
+            resp_of = {r.key: r for r in conn.execute(
+                select(responses.c.key, responses.c.payload, responses.c.received_at).where(responses.c.key.in_(keys)))}
+        last = page[-1].id
+        for m in page:
+            item, resp = item_of.get(m.key), resp_of.get(m.key)
+            if item is None or resp is None:
+                continue
+            payload = json.loads(resp.payload or "{}")
+            link = None
+            if m.state != TERKIRIM:
+                try:
+                    out = compose(settings, wf, out_dir, m, item, payload, resp.received_at)
+                    link = click_to_chat("+" + m.recipient, wa_text(out.subject, out.text))
+                except NotReady:
+                    link = None
+            nama = json.loads(m.context or "{}").get("nama") or payload.get("nama") or ""  # the recipient's own
+            yield desired_row(m, item, nama.strip(), link, manual, settings.tz)
+
+
+def wa_states(ledger: Ledger) -> dict[int, str]:
+    with ledger.engine.connect() as conn:
+        return dict(conn.execute(select(messages.c.id, messages.c.state).where(messages.c.channel == "whatsapp")).all())
+
+
+def record_ticks(ledger: Ledger, ticks: Sequence[Tick], people: Sequence[Pejabat], now: datetime) -> list[str]:
+    """Record each ticked message as sent (who, when) with an event in the item's history;
+    returns one line per message for the cycle's summary."""
+    lines = []
+    for t in ticks:
+        with ledger.tx() as conn:
+            msg = conn.execute(select(messages).where(messages.c.id == t.msg_id)).first()
+            if msg is None or msg.state == TERKIRIM:
+                continue
+            item = conn.execute(select(items.c.agenda_no, items.c.tahap).where(items.c.key == msg.key)).first()
+            by = who(t.by, people)
+            ctx = {**json.loads(msg.context or "{}"), "terkirim_oleh": by}
+            conn.execute(update(messages).where(messages.c.id == msg.id).values(
+                state=TERKIRIM, sent_at=utc_iso(now), last_error="",
+                context=json.dumps(ctx, ensure_ascii=False, sort_keys=True)))
+            ledger.add_event(conn, msg.key, now, SENT_EVENT, from_stage=item.tahap, to_stage=item.tahap, actor=by,
+                             channel="pemberitahuan",
+                             note=f"Pesan {KIND_LABELS.get(msg.kind, msg.kind).lower()} dikirim lewat WhatsApp")
+        lines.append(f"{item.agenda_no} ({KIND_LABELS.get(msg.kind, msg.kind)}) oleh {by}")
+    return lines
+
+
+def apply_ticks(table: DigestTable | None, ledger: Ledger, people: Sequence[Pejabat], now: datetime) -> list[str]:
+    """This cycle's ticks read from the tab, recorded (summary lines)."""
+    if table is None:
+        return []
+    return record_ticks(ledger, find_ticks(table, wa_states(ledger)), people, now)
+
+
+def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -> TablePlan:
+    """The cells of the tab that differ from what the ledger says (nothing when none)."""
+    diff = TableDiff(table, PEMBERITAHUAN_TAB, PEMBERITAHUAN_COLUMNS, "ID")
+    for row in plan_rows(ledger, settings, wf, out_dir):
+        diff.compare(row)
+    return diff.result()
+
+
+def controls(people: Sequence[str]) -> dict[str, list[str]]:
+    """Dropdown of who sent (*Oleh*), as in Kendali; *Terkirim* is a checkbox (backends)."""
+    return {"Oleh": list(people)} if people else {}
