@@ -98,6 +98,14 @@ class Doctor:
             found = holiday_warning(calendars[0], now, s.workflow.holidays or default_holidays_path(), s.workflow.settle_days)
             if found:
                 self._warn("Kalender hari libur / holiday calendar", *found)
+        from .dasbor.service import WORKER_ADVICE, worker_warning
+
+        try:
+            late = worker_warning(s, self.clock() if self.clock else datetime.now(s.tz))
+        except SiapmasError:  # an unreadable ledger is reported by its own check
+            late = None
+        if late:
+            self._warn("Worker / sinkron terakhir", late, WORKER_ADVICE)
         skip = evidence_warning(s)  # a local evidence folder that is missing already failed above
         for w in setup_warnings(s):
             if w != skip:

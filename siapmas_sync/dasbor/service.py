@@ -145,3 +145,20 @@ def sync_lines(settings: Settings, ledger: Ledger, now: datetime) -> tuple[str, 
     interval = float(settings.schedule.interval_minutes)
     return (f"Sinkron terakhir: {format_sync(last, settings.tz)}.",
             warning_text(last, now, interval, settings.tz))
+
+
+#: what to do when the worker is late (status, doctor)
+WORKER_ADVICE = ("Periksa komputer worker: layanan/jadwal `siapmas-sync run` (systemd, Task Scheduler) berjalan? "
+                 "Lihat log-nya, lalu jalankan `siapmas-sync sync` sekali untuk mencoba.")
+
+
+def worker_warning(settings: Settings, now: datetime) -> str | None:
+    """``doctor``'s check: the ledger's last sync older than three intervals (None when on
+    time, never synced, or the ledger not there yet — the SQLite file is never created here)."""
+    if (not settings.storage.url or settings.storage.url.startswith("sqlite")) and not settings.storage.database.is_file():
+        return None
+    ledger = Ledger(settings.database_url())
+    try:
+        return sync_lines(settings, ledger, now)[1]
+    finally:
+        ledger.close()

@@ -35,7 +35,7 @@ def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
                 continue
             cell = ws.cell(row=r, column=c)
             if (r - 1, c - 1) == SYNC_CELL:
-                cell.value = datetime.fromtimestamp(view.last_sync.timestamp(), tz).replace(tzinfo=None)
+                cell.value = datetime.fromtimestamp(view.last_sync.timestamp(), tz).replace(tzinfo=None, microsecond=0)
                 cell.number_format = SYNC_FORMAT
             elif isinstance(v, Formula):
                 cell.value = v.text
