@@ -217,9 +217,9 @@ def build(fig: Mapping[str, Any], *, last_sync: datetime, tz: tzinfo, sheet_tz: 
         ChartDef("tahap", f"Aduan per tahap {year}", "BAR", span(STAGE_COL, stage_rows),
                  (span(STAGE_COL + 1, stage_rows),), (chart_row, 0)),
         ChartDef("akd", f"Aduan per AKD (diputuskan) {year}", "COLUMN", span(AKD_COL, akd_rows),
-                 (span(AKD_COL + 1, akd_rows),), (chart_row + 20, 0)),
+                 (span(AKD_COL + 1, akd_rows),), (chart_row, AKD_COL)),
         ChartDef("bulan", f"Aduan per bulan {year}", "LINE", span(MONTH_COL, month_rows),
-                 tuple(span(MONTH_COL + k, month_rows) for k in (1, 2, 3)), (chart_row, 5)),
+                 tuple(span(MONTH_COL + k, month_rows) for k in (1, 2, 3)), (chart_row + 20, 0)),
     ]
     figures = {"total": int(fig["total"]), "overdue": overdue, "by_stage": by_stage, "by_akd": by_akd,
                "by_month": [{k: m[k] for k in ("month", "received", "finished", "open")} for m in months]}

@@ -46,7 +46,12 @@ def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1).font = Font(bold=True, color="C00000")
     ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1).alignment = Alignment(wrap_text=False)
-    for col, width in zip("ABCDEFGHIJ", (30, 18, 22, 4, 28, 10, 12, 10, 10, 14)):
+    # printed: landscape, on one page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
+    for col, width in zip("ABCDEFGHIJ", (30, 16, 22, 30, 10, 4, 12, 10, 10, 14)):
         ws.column_dimensions[col].width = width
     for c in view.charts:
         chart: Any
@@ -55,12 +60,17 @@ def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
         else:
             chart = BarChart()
             chart.type = "bar" if c.kind == "BAR" else "col"
+            if c.kind == "BAR":  # categories top-down, in the table's order
+                chart.x_axis.scaling.orientation = "maxMin"
         chart.title = c.title
         chart.y_axis.title = c.y_title
-        chart.height, chart.width = 9, 16
+        chart.height, chart.width = 9, 13
         for s in c.series:
             chart.add_data(Reference(ws, min_col=s.col + 1, min_row=s.row0 + 1, max_row=s.row1 + 1), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=c.domain.col + 1, min_row=c.domain.row0 + 2, max_row=c.domain.row1 + 1))
+        if c.kind == "LINE":
+            for s in chart.series:
+                s.smooth = False  # counts per month: straight segments, no invented curve
         if len(c.series) == 1:
             chart.legend = None
         ws.add_chart(chart, f"{get_column_letter(c.anchor[1] + 1)}{c.anchor[0] + 1}")
