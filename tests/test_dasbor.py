@@ -315,3 +315,26 @@ def test_google_chart_ranges_change_by_update_chart_spec_only(tmp_path: Path, st
     assert ranges_of(akd) == [(TABLE_ROW, TABLE_ROW + 4, 3), (TABLE_ROW, TABLE_ROW + 4, 4)]
     others = [c for cid, c in after.items() if c["spec"]["basicChart"]["chartType"] != "COLUMN"]
     assert all(c == before[c["chartId"]] for c in others)
+
+
+def test_google_a_chart_deleted_by_staff_is_added_again(tmp_path: Path, standin: GoogleStandin):
+    """The cached metadata still lists the chart: Google refuses the updateChartSpec (400), the
+    worker reads the metadata again and adds it; the cells are written in the same retry."""
+    clock = Clock(datetime(2026, 11, 28, 14, 0, tzinfo=WIB))
+    world = google_world(tmp_path, standin, clock)
+    world.add_responses([response(0, "Ani")])
+    engine = world.engine()
+    engine.cycle()
+    with standin.lock:
+        sh = next(s for s in standin.store.spreadsheets[world.sid]["sheets"] if s["properties"]["title"] == TAB)
+        sh["charts"] = [c for c in sh["charts"] if c["spec"]["basicChart"]["chartType"] != "COLUMN"]
+    fig = build_figures(engine.s, engine.ledger, Period.year(2026), wf=engine.wf, cal=engine.cal, now=clock.now)
+    fig["by_akd"] = {"Komisi I": 1, "Belum diputuskan": 1}
+    standin.reset_log()
+    engine.backend.write([], None, dasbor=build(fig, last_sync=clock.now, tz=WIB, interval_minutes=5))
+    assert standin.count(route="sheets.batchUpdate", status=400) == 1
+    assert standin.count(route="sheets.batchUpdate", status=200) == 1
+    charts = {c["spec"]["basicChart"]["chartType"]: c for c in standin.sheet_state(world.sid, TAB)["charts"]}
+    assert set(charts) == {"BAR", "COLUMN", "LINE"}
+    assert ranges_of(charts["COLUMN"]) == [(TABLE_ROW, TABLE_ROW + 3, 3), (TABLE_ROW, TABLE_ROW + 3, 4)]
+    assert [r[3:5] for r in world.tab(TAB)[TABLE_ROW + 1:TABLE_ROW + 3]] == [["Komisi I", 1], ["Belum diputuskan", 1]]
