@@ -220,9 +220,13 @@ def status(c: Ctx, as_json: bool) -> None:
             click.echo(json.dumps([{**_item_json(ledger, s, r), "messages": sent.get(r.key, [])} for r in rows],
                                   ensure_ascii=False, indent=2))
             return
+        from .dasbor.service import WORKER_ADVICE, sync_lines
+
+        synced, late = sync_lines(s, ledger, datetime.now(s.tz))
     counts = Counter(r.tahap for r in rows)
     if not rows:
         click.echo("Belum ada aduan tercatat. Jalankan `siapmas-sync sync`.")
+        _echo_sync(synced, late, WORKER_ADVICE)
         return
     click.echo(f"{'Tahap':<30} {'Jumlah':>6}")
     click.echo("-" * 37)
@@ -230,6 +234,15 @@ def status(c: Ctx, as_json: bool) -> None:
         click.echo(f"{tahap:<30} {n:>6}")
     click.echo("-" * 37)
     click.echo(f"{'Total':<30} {len(rows):>6}")
+    _echo_sync(synced, late, WORKER_ADVICE)
+
+
+def _echo_sync(synced: str, late: str | None, advice: str) -> None:
+    """The worker's last sync under `status`; the warning (with what to do) on stderr too."""
+    click.echo(synced)
+    if late:
+        click.echo(late)
+        click.echo(f"Saran: {advice}", err=True)
 
 
 @cli.command()

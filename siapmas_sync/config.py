@@ -209,6 +209,7 @@ class RekapConfig(_Section):
     kolom_tempat: list[str] = Field(default_factory=lambda: list(DEFAULT_PLACE_TITLES))  # place-question title words
     bulanan: bool = True  # `run` writes the previous month's recap on the first working day
     drive_folder_id: str = ""  # google: upload the recap's PDF and XLSX to this Drive folder
+    dasbor: bool = True  # the "Dasbor" tab: this year's counts, charts, the worker's last sync (dasbor/)
 
     @field_validator("kecamatan", mode="before")
     @classmethod

@@ -104,6 +104,14 @@ class Doctor:
                 self._warn("Kalender hari libur / holiday calendar", *found)
         self._pejabat(s)
         self._notify(s)
+        from .dasbor.service import WORKER_ADVICE, worker_warning
+
+        try:
+            late = worker_warning(s, self.clock() if self.clock else datetime.now(s.tz))
+        except SiapmasError:  # an unreadable ledger is reported by its own check
+            late = None
+        if late:
+            self._warn("Worker / sinkron terakhir", late, WORKER_ADVICE)
         skip = evidence_warning(s)  # a local evidence folder that is missing already failed above
         for w in setup_warnings(s):
             if w != skip:

@@ -56,6 +56,7 @@ from .notify.sender import deliver
 from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import Views, kendali_state
+from .dasbor.service import Dasbor
 from .register import Registrar
 from .rerender import REGISTRATION_KINDS
 from .rendering import RenderJob, in_workers, render_many
@@ -206,6 +207,7 @@ class Engine:
         self.publik = PublicStatus(settings, ledger)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
+        self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -222,6 +224,7 @@ class Engine:
         self._print_and_copies(report)
         self._publish_status(report)
         self._notify(report)
+        self.dasbor.record_sync(self.clock())  # what `status`/`doctor` check the worker by
         return report
 
     def _sheet_cycle(self, report: CycleReport, gate: Gate) -> None:
@@ -636,6 +639,15 @@ class Engine:
 
     # --- write-back -------------------------------------------------------------------
 
+    def _dasbor_view(self, now: datetime, snap: Snapshot) -> Any:
+        """The Dasbor to draw with this write (None when nothing changed); a failure to
+        compute it is logged and never holds up the status write-back."""
+        try:
+            return self.dasbor.plan(now, snap.sheet_tz)
+        except Exception as exc:
+            log.exception("%s", _dasbor_failed(exc))
+            return None
+
     def _write_back(self, snap: Snapshot, report: CycleReport | None = None) -> int:
         """Plan every status and register cell from the ledger, item by item (never all
         items at once), against the fingerprints read this cycle; write what differs."""
@@ -691,8 +703,11 @@ class Engine:
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
                  plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir)]
         controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
+        dash = self._dasbor_view(now, snap)
         try:
-            self.backend.write(plans, controls)
+            self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
+            if dash is not None:
+                self.dasbor.written(dash)
         except RegisterDeferred as exc:
             # the sheet still shows what was read: the ledger must expect exactly that
             log.warning("%s", exc)
@@ -711,6 +726,10 @@ class Engine:
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL
+
+
+def _dasbor_failed(exc: Exception) -> str:
+    return f"Tab Dasbor tidak diperbarui: {failures.explain(exc, command='sync').message}"
 
 
 def _paper_of(name: str) -> str:

@@ -107,12 +107,30 @@ def test_second_sync_with_no_new_input_changes_nothing(project, make_engine, clo
     var = project.parent.parent / "var" / "demo"
     before = digest(var)
     mtimes = {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")}
+    cells_before = register_cells(var / "register.xlsx")
     clock.now = clock.now.replace(hour=16)
     report = make_engine(project).cycle()
     assert report.new == [] and report.rendered == [] and report.batches == []
     assert report.cells_written == 0
-    assert digest(var) == before
+    after = digest(var)
+    # two hours on, only the Dasbor's heartbeat changed in the register (its last-sync value,
+    # refreshed every two intervals so that its worker-alive formula stays quiet)
+    assert {k: v for k, v in after.items() if k != "register.xlsx"} == {k: v for k, v in before.items() if k != "register.xlsx"}
+    cells_after = register_cells(var / "register.xlsx")
+    changed = {(tab, ref) for tab in cells_after for ref in cells_after[tab]
+               if cells_after[tab][ref] != cells_before.get(tab, {}).get(ref)}
+    assert changed == {("Dasbor", "B3"), ("Dasbor", "C3")}
     assert {p: p.stat().st_mtime_ns for p in var.rglob("*.pdf")} == mtimes
+    report = make_engine(project).cycle()  # and at the same instant: nothing at all
+    assert digest(var) == after
+
+
+def register_cells(path: Path) -> dict[str, dict[str, object]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+            for ws in wb.worksheets}
 
 
 def test_new_rows_after_staff_sorted_the_register_keep_their_numbers(project, make_engine):

@@ -81,8 +81,10 @@ def test_request_counts_per_cycle(world: GoogleWorld, standin: GoogleStandin):
     standin.reset_log()
     engine.cycle()
     one_row = sheets_calls(standin)
-    # one batchGet + one values:batchUpdate (the grid is large enough already)
-    assert one_row == 2
+    # one batchGet + one values:batchUpdate (the grid is large enough already) + the Dasbor's
+    # figures changed: one spreadsheets.batchUpdate (its cells, formula and charts)
+    assert one_row == 3
+    assert standin.count(api="sheets", route="sheets.batchUpdate") == 1
     standin.reset_log()
     engine.cycle()
     assert sheets_calls(standin) == 1  # inside the lag window: one read, nothing to write

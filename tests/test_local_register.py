@@ -69,9 +69,9 @@ def test_an_edit_saved_while_a_cycle_runs_survives_and_is_judged_next_cycle(proj
 
     write = LocalBackend.write
 
-    def operator_saves_meanwhile(self, plans, controls=None):  # Ctrl+S in Excel mid-cycle
+    def operator_saves_meanwhile(self, plans, controls=None, **kw):  # Ctrl+S in Excel mid-cycle
         edit(project, "0002/SIAPMAS/2026", Tahap=NEXT, Oleh="Dwi Lestari (Kasubag TU)")
-        return write(self, plans, controls)
+        return write(self, plans, controls, **kw)
 
     monkeypatch.setattr(LocalBackend, "write", operator_saves_meanwhile)
     report = make_engine(project).cycle()
@@ -106,9 +106,9 @@ def test_cli_a_save_during_sync_is_not_overwritten(project):
         "from siapmas_sync.backends.local import LocalBackend\n"
         "from tests.test_kendali import edit\n"
         "write = LocalBackend.write\n"
-        "def saving(self, plans, controls=None):\n"
+        "def saving(self, plans, controls=None, **kw):\n"
         f"    edit(Path({str(project)!r}), '0002/SIAPMAS/2026', Tahap={NEXT!r}, Oleh='Dwi Lestari (Kasubag TU)')\n"
-        "    return write(self, plans, controls)\n"
+        "    return write(self, plans, controls, **kw)\n"
         "LocalBackend.write = saving\n"
         "from siapmas_sync.cli import main\n"
         f"sys.exit(main(['--config', {str(project)!r}, 'sync']))\n"

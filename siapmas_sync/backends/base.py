@@ -90,8 +90,12 @@ class Backend(Protocol):
         each through its reader from *readers* (default :class:`KeepAll`)."""
         ...
 
-    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
+    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
+              *, dasbor: Any = None) -> None:
         """Apply the planned cell writes (one batch on Google, one atomic save locally).
+
+        ``dasbor``: a :class:`siapmas_sync.dasbor.DasborView` to draw in the same batch /
+        save (only passed when a figure changed or its heartbeat is due).
 
         ``controls``: per tab, dropdown lists by column title (data validation); applied
         when the tab is created or its header changes. A "Rahasia" column is a checkbox;

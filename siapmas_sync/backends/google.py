@@ -19,7 +19,7 @@ import logging
 import mimetypes
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ from .google_requests import (
     ranges_for,
 )
 from .valuestream import read_value_ranges
+from ..dasbor import sheets as dasbor_sheets
+from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
 from .google_http import (
     SCOPE_DRIVE_FILE,
     SCOPE_DRIVE_READ,
@@ -69,7 +71,8 @@ log = logging.getLogger("siapmas.google")
 
 META_FIELDS = (
     "properties(title,locale,timeZone),"
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)))"
+    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
+    "charts(chartId,spec(basicChart(chartType,domains,series))))"  # the Dasbor's charts (dasbor/sheets.py)
 )
 DRIVE_FIELDS = "id,name,mimeType,size,createdTime,modifiedTime,webViewLink,trashed"
 CURSOR_OVERLAP = timedelta(minutes=10)
@@ -82,6 +85,7 @@ class TabMeta:
     title: str
     rows: int
     cols: int
+    charts: dict[int, Any] = field(default_factory=dict)  # chartId -> source ranges (dasbor.sheets)
 
 
 def _rfc3339(dt: datetime) -> str:
@@ -180,7 +184,8 @@ class GoogleBackend:
             for sh in data.get("sheets", []):
                 p = sh["properties"]
                 g = p.get("gridProperties", {})
-                tabs[p["title"]] = TabMeta(int(p["sheetId"]), p["title"], int(g.get("rowCount", 1000)), int(g.get("columnCount", 26)))
+                tabs[p["title"]] = TabMeta(int(p["sheetId"]), p["title"], int(g.get("rowCount", 1000)),
+                                           int(g.get("columnCount", 26)), dasbor_sheets.charts_of(sh))
             self._meta = tabs
             tzname = data.get("properties", {}).get("timeZone")
             try:
@@ -262,11 +267,21 @@ class GoogleBackend:
         finally:
             resp.close()
 
-    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
+    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
+              *, dasbor: DasborView | None = None) -> None:
         updates = [u for p in plans for u in p.updates]
-        if not updates:
+        if not updates and dasbor is None:
             return
-        self._ensure_grid(updates, plans, controls or {})
+        if dasbor is None:
+            self._ensure_grid(updates, plans, controls or {})
+        else:
+            try:
+                self._ensure_grid(updates, plans, controls or {}, dasbor=dasbor, retry_on_400=False)
+            except APIError as exc:  # a Dasbor chart deleted or the tab renamed by staff: look again, once
+                if exc.response.status_code != 400:
+                    raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+                self.metadata(refresh=True)
+                self._ensure_grid(updates, plans, controls or {}, dasbor=dasbor)
         # one values:batchUpdate per cycle, unless the changes exceed Google's recommended
         # 2 MB per request (a first write-back of a large sheet): then a few, cut between rows
         for chunk in chunk_updates(updates):
@@ -287,9 +302,11 @@ class GoogleBackend:
             raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
 
     def _ensure_grid(self, updates: Sequence[CellUpdate], plans: Sequence[TablePlan] = (),
-                     controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
-        """Create missing tabs and grow small ones so every update fits, and set the
-        dropdowns / checkbox / protection of controlled tabs — all in one request."""
+                     controls: Mapping[str, Mapping[str, list[str]]] | None = None, *,
+                     dasbor: DasborView | None = None, retry_on_400: bool = True) -> None:
+        """Create missing tabs and grow small ones so every update fits, set the
+        dropdowns / checkbox / protection of controlled tabs, and draw the Dasbor (cells
+        and charts) when it changed — all in one request."""
         meta = self.metadata()
         controls = controls or {}
         need: dict[str, tuple[int, int]] = {}
@@ -314,10 +331,27 @@ class GoogleBackend:
                 requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "ROWS", "length": rows - t.rows + 500}})
             if cols > t.cols:
                 requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "COLUMNS", "length": cols - t.cols}})
+        dash: list[dict[str, Any]] = []
+        if dasbor is not None:
+            d = meta.get(DASBOR_TAB)
+            sid = d.sheet_id if d else new_sheet_id(DASBOR_TAB, {m.sheet_id for m in meta.values()}
+                                                    | {r["addSheet"]["properties"]["sheetId"] for r in requests_ if "addSheet" in r})
+            dash = dasbor_sheets.requests_for(dasbor, sheet_id=sid, exists=d is not None,
+                                              grid=(d.rows, d.cols) if d else (0, 0), charts=d.charts if d else {})
+            requests_ += dash
         if not requests_:  # Google refuses an empty batchUpdate (400 "Must specify at least one request.")
             return
         check_cell_budget(grid_after(meta, requests_), self.spreadsheet_id)
-        self._sheets("spreadsheet", lambda: self.http.batch_update(self.spreadsheet_id, {"requests": requests_}))
+        body = {"requests": requests_}
+        if retry_on_400:
+            self._sheets("spreadsheet", lambda: self.http.batch_update(self.spreadsheet_id, body))
+        else:
+            try:
+                self.retry.call(lambda: self.http.batch_update(self.spreadsheet_id, body))
+            except APIError:
+                raise
+            except Exception as exc:
+                raise access_error(exc, what="spreadsheet", account=self.account) from None
         # keep the cached grid in step without another metadata read
         by_id = {t.sheet_id: t for t in meta.values()}
         for req in requests_:
@@ -332,6 +366,8 @@ class GoogleBackend:
                     t.rows += a["length"]
                 else:
                     t.cols += a["length"]
+        if dash:
+            dasbor_sheets.applied(dash, meta[DASBOR_TAB].charts)
 
     def _control_requests(self, sheet_id: int, header: Sequence[str], lists: Mapping[str, list[str]]) -> list[dict[str, Any]]:
         """Dropdowns for the editable columns, a checkbox for "Rahasia", and protection

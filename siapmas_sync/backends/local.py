@@ -44,6 +44,8 @@ from ..register_guard import Fingerprint, fingerprint_of, read_register, replace
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
 from .csvtext import read_csv
+from ..dasbor.layout import DasborView
+from ..dasbor.workbook import draw as draw_dasbor
 
 #: Characters that make a spreadsheet treat text as a formula (CSV/XLSX injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -415,7 +417,8 @@ class LocalBackend:
 
     # --- writing ------------------------------------------------------------------------
 
-    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
+    def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
+              *, dasbor: DasborView | None = None) -> None:
         wb = self._wb
         if wb is None:
             raise RuntimeError("write() before read()")
@@ -432,6 +435,9 @@ class LocalBackend:
                 _format_sheet(ws, plan.header)
             if controls and plan.tab in controls and (plan.header_changed or not ws.data_validations.dataValidation):
                 _add_dropdowns(ws, plan.header, controls[plan.tab])
+            self._dirty = True
+        if dasbor is not None:  # the Dasbor tab (last), in the same atomic save
+            draw_dasbor(wb, dasbor, self._tz or dasbor.last_sync.tzinfo)
             self._dirty = True
         if self._dirty:
             self._save(wb)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import a1, cells, fieldmask, schema
+from . import a1, cells, charts, fieldmask, schema
 from .errors import ApiError, sheets_error
 from .state import ROLE_RANK, SPREADSHEET_MIME, Store
 
@@ -618,6 +618,8 @@ def _sheet_metadata(ss: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]
         meta["basicFilter"] = copy.deepcopy(sheet["basicFilter"])
     if sheet.get("conditionalFormats"):
         meta["conditionalFormats"] = copy.deepcopy(sheet["conditionalFormats"])
+    if sheet.get("charts"):
+        meta["charts"] = copy.deepcopy(sheet["charts"])
     return meta
 
 
@@ -1145,9 +1147,11 @@ HANDLERS = {
     "textToColumns": _store_format,
     "trimWhitespace": _store_format,
     "deleteDuplicates": _store_format,
+    "addChart": charts.add_chart,
+    "updateChartSpec": charts.update_chart_spec,
 }
 KNOWN_BUT_UNSUPPORTED = {
-    "duplicateSheet", "findReplace", "copyPaste", "cutPaste", "pasteData", "addChart", "updateChartSpec",
+    "duplicateSheet", "findReplace", "copyPaste", "cutPaste", "pasteData",
     "deleteEmbeddedObject", "addFilterView", "updateFilterView", "deleteFilterView", "duplicateFilterView",
     "addSlicer", "updateSlicerSpec", "addDimensionGroup", "deleteDimensionGroup", "updateDimensionGroup",
     "moveDimension", "insertRange", "deleteRange", "deleteConditionalFormatRule", "updateConditionalFormatRule",

@@ -1,0 +1,76 @@
+"""The *Dasbor* tab in the local register workbook (openpyxl): the same cells as on Google,
+the last sync as a date-time value, the warning as a formula Excel/LibreOffice evaluate
+when the file is opened, and native charts (BarChart / LineChart) over the same ranges.
+
+The tab is drawn afresh whenever the view changed (it is ours alone); openpyxl keeps the
+charts when the workbook is loaded and saved for other tabs' changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+
+from .layout import SYNC_CELL, SYNC_FORMAT, TAB, WARNING_CELL, DasborView, Formula
+
+__all__ = ["draw"]
+
+
+def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
+    """Replace the workbook's Dasbor tab (last in the workbook) with *view*."""
+    if TAB in wb.sheetnames:
+        index = wb.sheetnames.index(TAB)
+        wb.remove(wb[TAB])
+    else:
+        index = len(wb.sheetnames)
+    ws = wb.create_sheet(TAB, index)
+    for r, row in enumerate(view.cells, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is None:
+                continue
+            cell = ws.cell(row=r, column=c)
+            if (r - 1, c - 1) == SYNC_CELL:
+                cell.value = datetime.fromtimestamp(view.last_sync.timestamp(), tz).replace(tzinfo=None, microsecond=0)
+                cell.number_format = SYNC_FORMAT
+            elif isinstance(v, Formula):
+                cell.value = v.text
+            else:
+                cell.value = v
+                if isinstance(v, str) and v.startswith("="):
+                    cell.data_type = "s"  # a label, never a formula
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1).font = Font(bold=True, color="C00000")
+    ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1).alignment = Alignment(wrap_text=False)
+    # printed: landscape, on one page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
+    for col, width in zip("ABCDEFGHIJ", (30, 16, 22, 30, 10, 4, 12, 10, 10, 14)):
+        ws.column_dimensions[col].width = width
+    for c in view.charts:
+        chart: Any
+        if c.kind == "LINE":
+            chart = LineChart()
+        else:
+            chart = BarChart()
+            chart.type = "bar" if c.kind == "BAR" else "col"
+            if c.kind == "BAR":  # categories top-down, in the table's order
+                chart.x_axis.scaling.orientation = "maxMin"
+        chart.title = c.title
+        chart.y_axis.title = c.y_title
+        chart.height, chart.width = 9, 13
+        for s in c.series:
+            chart.add_data(Reference(ws, min_col=s.col + 1, min_row=s.row0 + 1, max_row=s.row1 + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=c.domain.col + 1, min_row=c.domain.row0 + 2, max_row=c.domain.row1 + 1))
+        if c.kind == "LINE":
+            for s in chart.series:
+                s.smooth = False  # counts per month: straight segments, no invented curve
+        if len(c.series) == 1:
+            chart.legend = None
+        ws.add_chart(chart, f"{get_column_letter(c.anchor[1] + 1)}{c.anchor[0] + 1}")
