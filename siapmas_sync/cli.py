@@ -141,8 +141,17 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
 @click.option("--once", is_flag=True, hidden=True, help="Satu siklus lalu berhenti (uji).")
 @pass_ctx
 def run(c: Ctx, once: bool) -> None:
-    """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti)."""
+    """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti).
+    Dengan berkas deployment ([[tenant]]): layani setiap tenant yang dapat disewa."""
     from .scheduling import Stopper, run_every
+    from .tenants.deployment import given_or_default, is_deployment, load_deployment
+
+    path = given_or_default(c.config_path)
+    if is_deployment(path):  # many DPRDs (tenants/); a single-DPRD config goes on below unchanged
+        from .tenants.runner import run_deployment
+
+        run_deployment(load_deployment(path), once=once, say=lambda m: click.echo(m, err=True))
+        return
 
     stopper = Stopper()  # first: a SIGTERM from here on is a clean stop, never a traceback
     stopper.install(signal.SIGTERM, signal.SIGINT)
@@ -497,6 +506,23 @@ def restore(c: Ctx, file: Path) -> None:
     from .backup import restore as put_back
 
     click.echo(put_back(c.settings, file, lock=lambda: c.lock(0)).summary_id())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@pass_ctx
+def tenants(c: Ctx, as_json: bool) -> None:
+    """Daftar tenant sebuah deployment: pemegang sewa, siklus terakhir, backlog."""
+    from .tenants.deployment import given_or_default, is_deployment, load_deployment
+    from .tenants.listing import listing
+
+    path = given_or_default(c.config_path)
+    if not is_deployment(path):
+        raise SiapmasError(
+            f"{path or 'Konfigurasi'} bukan berkas deployment (tidak memuat [[tenant]]).",
+            "Perintah ini untuk deployment banyak DPRD: beri --config berkas deployment "
+            "(lihat README, bagian \"Many DPRDs\"). Untuk satu DPRD pakai `siapmas-sync status`.")
+    click.echo(listing(load_deployment(path), as_json))
 
 
 @cli.command()
