@@ -35,14 +35,18 @@ EXIT_USER_ERROR = 2
 
 
 class Ctx:
-    def __init__(self, config: Path | None) -> None:
+    def __init__(self, config: Path | None, tenant: str | None = None) -> None:
         self.config_path = config
+        self.tenant = tenant  # with a deployment file (tenants/): which DPRD
         self._settings: Settings | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            from .tenants.deployment import cli_settings
+
+            command = click.get_current_context().info_name or ""
+            self._settings = cli_settings(self.config_path, self.tenant, command) or load_settings(self.config_path)
             setup_logging(self._settings.log_level)
             s = self._settings
             failures.remember(s.storage.database if s.database_url().startswith("sqlite") else None,
@@ -87,14 +91,16 @@ pass_ctx = click.make_pass_decorator(Ctx)
     envvar="SIAPMAS_CONFIG",
     help="Berkas konfigurasi TOML (bawaan: ./siapmas.toml atau ./config/siapmas.toml).",
 )
+@click.option("--tenant", default=None,
+              help="Dengan berkas deployment (banyak DPRD): id tenant yang dimaksud (lihat `siapmas-sync tenants`).")
 @click.version_option(__version__, prog_name="siapmas-sync")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None) -> None:
+def cli(ctx: click.Context, config: Path | None, tenant: str | None) -> None:
     """SIAPMAS Sync — aspirasi & pengaduan masyarakat DPRD Kabupaten Mojokerto."""
     from .filemodes import restrict_umask
 
     restrict_umask()  # whatever the caller's umask: what we create is private (filemodes)
-    ctx.obj = Ctx(config)
+    ctx.obj = Ctx(config, tenant)
 
 
 @cli.command()

@@ -95,6 +95,17 @@ def test_run_once_numbers_each_tenant_in_its_own_schema_and_tenants_lists_them(
     assert rows["kab_a"]["last_ok"] is True and rows["kab_a"]["last_result"].startswith("Siklus selesai: 3 aduan baru")
     assert rows["kab_a"]["holder"] is None and rows["kab_a"]["last_cycle_at"].endswith("+07:00")
 
+    # the single-DPRD commands work on one tenant of the deployment
+    rc, out, err = cli(capsys, "--config", str(dep), "--tenant", "kota_b", "status", "--json")
+    assert rc == 0, err
+    assert [i["agenda"] for i in json.loads(out)] == ["1/ADUAN/2026", "2/ADUAN/2026"]
+    rc, _out, err = cli(capsys, "--config", str(dep), "status")
+    assert rc == 2 and "berkas deployment (2 tenant)" in err and "--tenant" in err
+    rc, _out, err = cli(capsys, "--config", str(dep), "--tenant", "kota_b", "sync")
+    assert rc == 2 and "`sync` tidak dijalankan untuk satu tenant" in err and "Saran:" in err
+    rc, _out, err = cli(capsys, "--config", str(dep), "--tenant", "kota_x", "status")
+    assert rc == 2 and "kab_a, kota_b" in err
+
     rc, out, _err = cli(capsys, "--config", str(dep), "tenants")
     assert rc == 0
     assert "Pemegang sewa" in out and "Siklus terakhir" in out and "Terbuka" in out and "(bebas)" in out

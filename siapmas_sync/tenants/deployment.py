@@ -178,3 +178,31 @@ def given_or_default(path: Path | None) -> Path | None:
     if path is not None:
         return Path(path)
     return next((Path(n) for n in DEFAULT_CONFIG_NAMES if Path(n).is_file()), None)
+
+
+#: commands that run or rebuild a tenant's cycle: on a deployment only `run` does that
+NOT_FOR_ONE_TENANT = ("sync", "recover", "rebind", "restore", "backup")
+
+
+def cli_settings(path: Path | None, tenant: str | None, command: str) -> Settings | None:
+    """For the single-DPRD commands (status, show, advance, overdue, buku-agenda, rekap):
+    the settings of ``--tenant`` when ``--config`` is a deployment file; None for an
+    ordinary configuration file (read as today)."""
+    path = given_or_default(path)
+    if not is_deployment(path):
+        if tenant:
+            raise ConfigError(f"--tenant '{tenant}' diberikan, tetapi {path or 'konfigurasi'} bukan berkas deployment.",
+                              "Hapus --tenant (konfigurasi satu DPRD), atau beri --config berkas deployment.")
+        return None
+    assert path is not None
+    dep = load_deployment(path)
+    if not tenant:
+        raise ConfigError(f"{path} adalah berkas deployment ({len(dep.tenant)} tenant); `{command}` bekerja untuk satu DPRD.",
+                          "Tambahkan --tenant ID (daftar id: `siapmas-sync tenants`), atau gunakan `run` / `tenants`.")
+    if tenant not in dep.ids:
+        raise ConfigError(f"Tenant '{tenant}' tidak ada di {path}.", f"Id yang ada: {', '.join(dep.ids)}.")
+    if command in NOT_FOR_ONE_TENANT:
+        raise ConfigError(f"`{command}` tidak dijalankan untuk satu tenant deployment.",
+                          "Siklus tenant dijalankan oleh `siapmas-sync run` pada berkas deployment (sewa di PostgreSQL "
+                          "memastikan satu worker per tenant); pemulihan PostgreSQL memakai cadangan basis data.")
+    return tenant_settings(dep, tenant)

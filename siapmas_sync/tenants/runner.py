@@ -181,6 +181,7 @@ class TenantRunner:
             if slot.engine is None:
                 slot.engine, slot.closers = self.opener(self.dep, tenant, slot.fence)
             report = slot.engine.cycle()
+            self._monthly_recap(slot.engine, tenant)
             ok = not report.failures
             result = report.summary_id().splitlines()[0] if ok else f"GALAT: {report.failures[0].message}"
             log.info("[%s] %s", tenant, report.summary_id().replace("\n", " | "))
@@ -199,6 +200,18 @@ class TenantRunner:
             except Exception:
                 log.debug("[%s] backlog tidak terbaca", tenant, exc_info=True)
         self.leases.record_cycle(slot.held, ok, result, *counts)
+
+    @staticmethod
+    def _monthly_recap(engine: Any, tenant: str) -> None:
+        """Last month's recap on the first working day, as `run` does for one DPRD."""
+        if not engine.s.rekap.bulanan:
+            return
+        from ..rekap.service import monthly_recap
+
+        try:
+            monthly_recap(engine.s, engine.ledger, engine.backend, wf=engine.wf, cal=engine.cal, now=engine.clock())
+        except SiapmasError as exc:  # retried at the next interval (no file yet)
+            log.error("[%s] Rekap bulanan gagal: %s — %s", tenant, exc, exc.advice)
 
     # --- the loop -------------------------------------------------------------------
 
