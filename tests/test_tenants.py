@@ -102,7 +102,7 @@ def test_run_once_numbers_each_tenant_in_its_own_schema_and_tenants_lists_them(
     rc, _out, err = cli(capsys, "--config", str(dep), "status")
     assert rc == 2 and "berkas deployment (2 tenant)" in err and "--tenant" in err
     rc, _out, err = cli(capsys, "--config", str(dep), "--tenant", "kota_b", "sync")
-    assert rc == 2 and "`sync` tidak dijalankan untuk satu tenant" in err and "Saran:" in err
+    assert rc == 2 and "`sync` tidak dijalankan pada berkas deployment" in err and "run" in err and "Saran:" in err
     rc, _out, err = cli(capsys, "--config", str(dep), "--tenant", "kota_x", "status")
     assert rc == 2 and "kab_a, kota_b" in err
 

@@ -196,13 +196,13 @@ def cli_settings(path: Path | None, tenant: str | None, command: str) -> Setting
         return None
     assert path is not None
     dep = load_deployment(path)
+    if command in NOT_FOR_ONE_TENANT:
+        raise ConfigError(f"`{command}` tidak dijalankan pada berkas deployment (banyak DPRD).",
+                          "Siklus tenant dijalankan oleh `siapmas-sync run` pada berkas deployment (sewa di PostgreSQL "
+                          "memastikan satu worker per tenant); pemulihan PostgreSQL memakai cadangan basis data.")
     if not tenant:
         raise ConfigError(f"{path} adalah berkas deployment ({len(dep.tenant)} tenant); `{command}` bekerja untuk satu DPRD.",
                           "Tambahkan --tenant ID (daftar id: `siapmas-sync tenants`), atau gunakan `run` / `tenants`.")
     if tenant not in dep.ids:
         raise ConfigError(f"Tenant '{tenant}' tidak ada di {path}.", f"Id yang ada: {', '.join(dep.ids)}.")
-    if command in NOT_FOR_ONE_TENANT:
-        raise ConfigError(f"`{command}` tidak dijalankan untuk satu tenant deployment.",
-                          "Siklus tenant dijalankan oleh `siapmas-sync run` pada berkas deployment (sewa di PostgreSQL "
-                          "memastikan satu worker per tenant); pemulihan PostgreSQL memakai cadangan basis data.")
     return tenant_settings(dep, tenant)

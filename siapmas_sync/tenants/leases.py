@@ -169,6 +169,24 @@ class Leases:
             raise
         return None if gen is None else Held(tenant, int(gen))
 
+    def renew_all(self, tenants: list[str]) -> dict[str, Held]:
+        """Renew every lease of *tenants* this worker still holds, in one statement (a
+        round with many due cycles renews between them); the ones returned are still ours."""
+        if not tenants:
+            return {}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"SET LOCAL lock_timeout = '{ACQUIRE_LOCK_TIMEOUT}'"))
+                rows = conn.execute(text(
+                    f"UPDATE {SCHEMA}.tenant_leases SET expires_at = now() + make_interval(secs => :s) "
+                    "WHERE holder = :me AND tenant = ANY(:ids) RETURNING tenant, generation"),
+                    {"me": self.holder, "s": self.seconds, "ids": list(tenants)})
+                return {r.tenant: Held(r.tenant, int(r.generation)) for r in rows}
+        except OperationalError as exc:
+            if _is_lock_timeout(exc):  # one of them is in a numbering transaction: ours, try later
+                return {t: Held(t, -1) for t in tenants}
+            raise
+
     def release(self, tenant: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(text(f"UPDATE {SCHEMA}.tenant_leases SET holder = NULL, expires_at = 'epoch' "

@@ -102,6 +102,7 @@ class TenantRunner:
         self.interval = interval
         self.opener = opener
         self.slots: dict[str, Slot] = {}
+        self._refreshed = 0.0
         self.live = 1
         self.share = len(dep.tenant)
         # a worker starting next to others looks at the tenants from a different place
@@ -120,24 +121,30 @@ class TenantRunner:
     # --- a round --------------------------------------------------------------------
 
     def round(self) -> None:
-        self.live = self.leases.heartbeat()
-        self.share = self.dep.fair_share(self.live)
-        self._renew()
+        self._refresh()
         self._balance()
-        for tenant in list(self.slots):
+        for tenant in sorted(self.slots, key=lambda t: self.slots[t].due):
             slot = self.slots.get(tenant)
             if slot is not None and time.monotonic() >= slot.due:
+                if time.monotonic() - self._refreshed > self.tick:  # a long round: keep leases alive
+                    self._refresh()
+                    if tenant not in self.slots:
+                        continue
                 self._cycle(slot)
 
-    def _renew(self) -> None:
+    def _refresh(self) -> None:
+        """Heartbeat, live workers and fair share; renew every held lease, drop lost ones."""
+        self.live = self.leases.heartbeat()
+        self.share = self.dep.fair_share(self.live)
+        renewed = self.leases.renew_all(list(self.slots))
         for tenant, slot in list(self.slots.items()):
-            held = self.leases.acquire(tenant)
-            if held is None or held.generation != slot.held.generation:
+            held = renewed.get(tenant)
+            if held is None or (held.generation != -1 and held.generation != slot.held.generation):
                 log.warning("[%s] sewa hilang (diambil worker lain); tenant dilepas", tenant)
                 self._drop(tenant, release=False)
-            else:
-                slot.held = held
-                slot.fence.held = held
+            elif held.generation != -1:
+                slot.held = slot.fence.held = held
+        self._refreshed = time.monotonic()
 
     def _balance(self) -> None:
         while len(self.slots) > self.share:  # others are alive: give the surplus back
@@ -199,6 +206,9 @@ class TenantRunner:
                 counts = backlog(slot.engine.ledger)
             except Exception:
                 log.debug("[%s] backlog tidak terbaca", tenant, exc_info=True)
+            # hundreds of tenants must not hold hundreds of idle database connections: the
+            # tenant's pool is emptied between its cycles (one new connection per cycle)
+            slot.engine.ledger.engine.dispose()
         self.leases.record_cycle(slot.held, ok, result, *counts)
 
     @staticmethod
