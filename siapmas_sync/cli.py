@@ -35,14 +35,18 @@ EXIT_USER_ERROR = 2
 
 
 class Ctx:
-    def __init__(self, config: Path | None) -> None:
+    def __init__(self, config: Path | None, tenant: str | None = None) -> None:
         self.config_path = config
+        self.tenant = tenant  # with a deployment file (tenants/): which DPRD
         self._settings: Settings | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            from .tenants.deployment import cli_settings
+
+            command = click.get_current_context().info_name or ""
+            self._settings = cli_settings(self.config_path, self.tenant, command) or load_settings(self.config_path)
             setup_logging(self._settings.log_level)
             s = self._settings
             failures.remember(s.storage.database if s.database_url().startswith("sqlite") else None,
@@ -86,14 +90,16 @@ pass_ctx = click.make_pass_decorator(Ctx)
     envvar="SIAPMAS_CONFIG",
     help="Berkas konfigurasi TOML (bawaan: ./siapmas.toml atau ./config/siapmas.toml).",
 )
+@click.option("--tenant", default=None,
+              help="Dengan berkas deployment (banyak DPRD): id tenant yang dimaksud (lihat `siapmas-sync tenants`).")
 @click.version_option(__version__, prog_name="siapmas-sync")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None) -> None:
+def cli(ctx: click.Context, config: Path | None, tenant: str | None) -> None:
     """SIAPMAS Sync — aspirasi & pengaduan masyarakat DPRD Kabupaten Mojokerto."""
     from .filemodes import restrict_umask
 
     restrict_umask()  # whatever the caller's umask: what we create is private (filemodes)
-    ctx.obj = Ctx(config)
+    ctx.obj = Ctx(config, tenant)
 
 
 @cli.command()
@@ -140,8 +146,17 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
 @click.option("--once", is_flag=True, hidden=True, help="Satu siklus lalu berhenti (uji).")
 @pass_ctx
 def run(c: Ctx, once: bool) -> None:
-    """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti)."""
+    """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti).
+    Dengan berkas deployment ([[tenant]]): layani setiap tenant yang dapat disewa."""
     from .scheduling import Stopper, run_every
+    from .tenants.deployment import given_or_default, is_deployment, load_deployment
+
+    path = given_or_default(c.config_path)
+    if is_deployment(path):  # many DPRDs (tenants/); a single-DPRD config goes on below unchanged
+        from .tenants.runner import run_deployment
+
+        run_deployment(load_deployment(path), once=once, say=lambda m: click.echo(m, err=True))
+        return
 
     stopper = Stopper()  # first: a SIGTERM from here on is a clean stop, never a traceback
     stopper.install(signal.SIGTERM, signal.SIGINT)
@@ -511,6 +526,23 @@ def restore(c: Ctx, file: Path) -> None:
     from .backup import restore as put_back
 
     click.echo(put_back(c.settings, file, lock=lambda: c.lock(0)).summary_id())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@pass_ctx
+def tenants(c: Ctx, as_json: bool) -> None:
+    """Daftar tenant sebuah deployment: pemegang sewa, siklus terakhir, backlog."""
+    from .tenants.deployment import given_or_default, is_deployment, load_deployment
+    from .tenants.listing import listing
+
+    path = given_or_default(c.config_path)
+    if not is_deployment(path):
+        raise SiapmasError(
+            f"{path or 'Konfigurasi'} bukan berkas deployment (tidak memuat [[tenant]]).",
+            "Perintah ini untuk deployment banyak DPRD: beri --config berkas deployment "
+            "(lihat README, bagian \"Many DPRDs\"). Untuk satu DPRD pakai `siapmas-sync status`.")
+    click.echo(listing(load_deployment(path), as_json))
 
 
 @cli.command()

@@ -216,11 +216,12 @@ class GoogleStandin:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int = 0,
                  quota_per_minute: int | None = None, token_lifetime: int = auth.TOKEN_LIFETIME,
                  project_number: str = "123456789012", clock: Any = None,
-                 drive_lag: float = 0.0, drive_clock: Any = None):
+                 drive_lag: float = 0.0, drive_clock: Any = None, quotas: Any = None):
         self.host, self.port = host, port
         self.store = Store(seed)
         self.faults = Faults(seed)
         self.quota_per_minute = quota_per_minute
+        self.quotas = quotas  # quotas.Quotas: Google's per-project and per-user limits (both APIs)
         self.token_lifetime = token_lifetime
         self.project_number = project_number
         self.clock = clock or time.time
@@ -553,6 +554,8 @@ class GoogleStandin:
         assert account is not None
         if api == "sheets":
             self._check_quota(account, write)
+        if self.quotas is not None:
+            self.quotas.check(api, account, write, self.clock())
         jbody = self._json_body(body, h) if name not in ("drive.files.upload",) else None
         with self.lock:
             st = self.store
