@@ -1,8 +1,8 @@
 """The ways a message leaves: SMTP e-mail, or ``.eml`` files for the demo.
 
-Every channel implements :class:`Channel`; the sender only knows this protocol, so a
-WhatsApp channel plugs in by implementing it (``name``, ``daily_limit``, ``send``,
-``close``) and by queueing rows with its ``channel`` name (notify.queue).
+Every channel implements :class:`Channel`; the sender only knows this protocol (``name``,
+``daily_limit``, ``send``, ``close``) and picks the channel by the ``channel`` name of each
+queued row (notify.queue): "email" here, "whatsapp" in notify.wa_channel.
 
 Outcomes of ``send``: return = accepted; :class:`TemporaryFailure` = try again later
 (connection, 4xx); :class:`PermanentFailure` = this message cannot go (5xx, an invalid
