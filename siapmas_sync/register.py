@@ -26,6 +26,7 @@ from .intake import check_completeness
 from .intake.received import effective_received
 from .ledger import counters, events, from_iso, items, messages, outbox, responses, utc_iso
 from .logs import mask_text
+from .perihal import full_perihal as _full_perihal
 from .models import Evidence, Finding, Submission
 from .notify import queue_duplicate, queue_registration
 from .routing import RoutingTable, suggest_routing
@@ -48,6 +49,10 @@ def perihal_from(kronologi: str, limit: int = 110) -> str:
         return first.rstrip(".")
     cut = first[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+
+
+#: moved to perihal.py (pure); kept here for callers that import it from register
+full_perihal = _full_perihal
 
 
 def dedupe(findings: Sequence[Finding]) -> list[Finding]:

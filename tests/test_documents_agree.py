@@ -83,3 +83,23 @@ def test_every_document_agrees_on_perihal_and_akd(project, make_engine, clock) -
     ws = openpyxl.load_workbook(next((var / "output" / "buku-agenda").glob("*.xlsx"))).active
     exported = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[2] == ITEM)
     assert PERIHAL in exported and "Komisi I" in exported
+
+
+def test_a_settled_item_with_the_automatic_perihal_never_prints_it_cut(project, make_engine, clock) -> None:
+    folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"
+    engine = make_engine(project)
+    engine.cycle()
+    row = engine.ledger.find_item(ITEM)
+    auto = full_perihal(row.perihal, engine.agenda_item(row).submission.kronologi)
+    for stage, who in (*WALK, ("DISPOSISI KETUA", "Hadi Prasetyo"), ("DISPOSISI DIBACAKAN", "Bambang Wahyudi")):
+        engine.steps.advance(ITEM, stage, by=who, akd="Komisi III" if stage == "DISPOSISI KETUA" else None)
+    for stage in ("DICATAT & DIDISTRIBUSIKAN", "TINDAK LANJUT"):
+        engine.steps.advance(ITEM, stage, by="Siti Rahmawati")
+    engine.steps.advance(ITEM, "SELESAI", by="Rina Kusuma", laporan="Lokasi ditinjau; kegiatan dihentikan.")
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()
+    for name in ("surat-balasan.pdf", "laporan-hasil-tindak-lanjut.pdf", "lembar-disposisi-terisi.pdf"):
+        text = pdf_text(folder / name)
+        assert " ".join(auto.split()) in text and row.perihal not in text, name
+    for name in ("surat-balasan.docx", "lembar-disposisi-terisi.docx"):
+        assert " ".join(auto.split()) in docx_text(folder / name), name

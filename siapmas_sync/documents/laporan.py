@@ -22,6 +22,7 @@ from siapmas_sync.documents.common import (
 )
 from siapmas_sync.documents.drawing import FULL, draw_kop, new_canvas
 from siapmas_sync.models import AgendaItem, Kop
+from siapmas_sync.perihal import full_perihal
 
 TITLE = "LAPORAN HASIL TINDAK LANJUT"
 
@@ -76,7 +77,7 @@ def render_laporan(item: AgendaItem, kop: Kop, laporan: Laporan, path: Path) -> 
     rows = [
         ("Nomor Agenda", item.agenda_no),
         ("Diterima", waktu_id(item.submission.received_at)),
-        ("Perihal", redact(item.perihal, item, item.rahasia)),
+        ("Perihal", redact(full_perihal(item.perihal, item.submission.kronologi), item, item.rahasia)),
         ("Ditindaklanjuti oleh", ", ".join(laporan.akd) or "-"),
         ("Dilaporkan", (waktu_id(laporan.at) if laporan.at else "-") + (f" oleh {laporan.oleh}" if laporan.oleh else "")),
     ]
