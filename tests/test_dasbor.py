@@ -24,7 +24,7 @@ import pytest
 from siapmas_sync.backends.local import LocalBackend
 from siapmas_sync.binding import rebind
 from siapmas_sync.config import load_settings
-from siapmas_sync.dasbor.layout import TABLE_ROW, TAB, build
+from siapmas_sync.dasbor.layout import TABLE_ROW, TAB, build, serial
 from siapmas_sync.dasbor.service import META_LAST_SYNC, Dasbor
 from siapmas_sync.engine import Engine, build_workflow
 from siapmas_sync.ledger import Ledger, utc_iso
@@ -147,17 +147,18 @@ def test_the_warning_formula_and_the_last_sync_value(copy: Path, tmp_path: Path)
     ws = openpyxl.load_workbook(register(copy))[TAB]
     assert label_value(ws, "Sinkron terakhir") == NOW.replace(tzinfo=None)  # a date-time value, WIB
     assert ws["C3"].value == "03/03/2026 10.00 WIB"
-    assert ws["B4"].value == 5  # [schedule] interval_minutes of the demo
+    # the demo: interval 5, full read every 60, Drive lag 5 → refreshed hourly, warning after 60 + 5 + 3 × 5
+    assert ws["B4"].value == 80
     formula = ws["B5"].value
-    assert formula.startswith("=IF(") and "NOW()-B3>3*B4/1440" in formula
-    assert '"PERINGATAN: worker belum sinkron sejak "&C3&" (lebih dari 3 × interval "&B4&" menit)' in formula
+    assert formula.startswith("=IF(") and "NOW()-B3>B4/1440" in formula
+    assert '"PERINGATAN: worker belum sinkron sejak "&C3&" (lebih dari "&B4&" menit)' in formula
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice not installed: the formula's text is checked above, its evaluation is not")
     # evaluated by LibreOffice (in WIB, as on the office PC): the worker of NOW is long dead by today
     fresh = openpyxl.load_workbook(register(copy))
-    fresh[TAB]["B3"].value = datetime.now(WIB).replace(tzinfo=None, microsecond=0) - timedelta(minutes=7)
+    fresh[TAB]["B3"].value = datetime.now(WIB).replace(tzinfo=None, microsecond=0) - timedelta(minutes=70)
     fresh.save(tmp_path / "segar.xlsx")
     shutil.copy(register(copy), tmp_path / "lama.xlsx")
     out = tmp_path / "lo"
@@ -168,7 +169,7 @@ def test_the_warning_formula_and_the_last_sync_value(copy: Path, tmp_path: Path)
     old = openpyxl.load_workbook(out / "lama.xlsx", data_only=True)[TAB]["B5"].value
     ok = openpyxl.load_workbook(out / "segar.xlsx", data_only=True)[TAB]["B5"].value
     print("LibreOffice:", old, "|", ok)
-    assert old.startswith("PERINGATAN: worker belum sinkron sejak 03/03/2026 10.00 WIB (lebih dari 3 × interval 5 menit)")
+    assert old.startswith("PERINGATAN: worker belum sinkron sejak 03/03/2026 10.00 WIB (lebih dari 80 menit)")
     assert ok.startswith("Worker aktif: sinkron terakhir")
 
 
@@ -198,11 +199,13 @@ def test_idle_cycle_computes_and_writes_nothing_and_the_heartbeat_is_rare(copy: 
     assert engine.dasbor.computed == 0  # the ledger did not change: the figures were not computed
     engine, report = cycle(copy, NOW + timedelta(minutes=4))  # (the Kendali's clocks tick; the Dasbor waits)
     assert engine.dasbor.computed == 0 and openpyxl.load_workbook(reg)[TAB]["B3"].value == NOW.replace(tzinfo=None)
-    engine, _ = cycle(copy, NOW + timedelta(minutes=10))  # two intervals: the last-sync value is refreshed
+    engine, report = cycle(copy, NOW + timedelta(minutes=10))  # idle cycles never touch the sheet
+    assert engine.dasbor.computed == 0 and report.cells_written == 0
+    engine, _ = cycle(copy, NOW + timedelta(minutes=61))  # the hourly full read refreshes the value
     assert engine.dasbor.computed == 1
     ws = openpyxl.load_workbook(reg)[TAB]
-    assert ws["B3"].value == (NOW + timedelta(minutes=10)).replace(tzinfo=None)
-    engine, _ = cycle(copy, NOW + timedelta(minutes=14))
+    assert ws["B3"].value == (NOW + timedelta(minutes=61)).replace(tzinfo=None)
+    engine, _ = cycle(copy, NOW + timedelta(minutes=66))
     assert engine.dasbor.computed == 0 and openpyxl.load_workbook(reg)[TAB]["B3"].value == ws["B3"].value
 
 
@@ -305,7 +308,7 @@ def test_google_chart_ranges_change_by_update_chart_spec_only(tmp_path: Path, st
     before = {c["chartId"]: c for c in standin.sheet_state(world.sid, TAB)["charts"]}
     fig = build_figures(engine.s, engine.ledger, Period.year(2026), wf=engine.wf, cal=engine.cal, now=clock.now)
     fig["by_akd"] = {"Komisi I": 1, "Komisi III": 1, "Belum diputuskan": 1}  # three AKD rows instead of one
-    view = build(fig, last_sync=clock.now, tz=WIB, interval_minutes=5)
+    view = build(fig, last_sync=clock.now, tz=WIB, limit_minutes=80)
     standin.reset_log()
     engine.backend.write([], None, dasbor=view)
     assert standin.count(route="sheets.batchUpdate") == 1
@@ -331,10 +334,37 @@ def test_google_a_chart_deleted_by_staff_is_added_again(tmp_path: Path, standin:
     fig = build_figures(engine.s, engine.ledger, Period.year(2026), wf=engine.wf, cal=engine.cal, now=clock.now)
     fig["by_akd"] = {"Komisi I": 1, "Belum diputuskan": 1}
     standin.reset_log()
-    engine.backend.write([], None, dasbor=build(fig, last_sync=clock.now, tz=WIB, interval_minutes=5))
+    engine.backend.write([], None, dasbor=build(fig, last_sync=clock.now, tz=WIB, limit_minutes=80))
     assert standin.count(route="sheets.batchUpdate", status=400) == 1
     assert standin.count(route="sheets.batchUpdate", status=200) == 1
     charts = {c["spec"]["basicChart"]["chartType"]: c for c in standin.sheet_state(world.sid, TAB)["charts"]}
     assert set(charts) == {"BAR", "COLUMN", "LINE"}
     assert ranges_of(charts["COLUMN"]) == [(TABLE_ROW, TABLE_ROW + 3, 3), (TABLE_ROW, TABLE_ROW + 3, 4)]
     assert [r[3:5] for r in world.tab(TAB)[TABLE_ROW + 1:TABLE_ROW + 3]] == [["Komisi I", 1], ["Belum diputuskan", 1]]
+
+
+def test_google_idle_sheet_for_hours_reads_rarely_and_the_sheet_never_warns_falsely(tmp_path: Path,
+                                                                                    standin: GoogleStandin):
+    """Idle cycles make no Sheets request (issue 14), so the Dasbor's last-sync value is
+    refreshed with the hourly full read, and the sheet's own limit (B4) lies beyond it: a
+    worker alive for three idle hours never shows the warning, and its own refreshes do
+    not keep it reading the sheet every cycle."""
+    clock = Clock(datetime(2026, 11, 28, 14, 0, tzinfo=WIB))
+    world = google_world(tmp_path, standin, clock)
+    world.add_responses([response(0, "Ani")])
+    engine = world.engine()
+    engine.cycle()
+    limit = {r[0]: r[1] for r in world.tab(TAB) if len(r) > 1}["Batas peringatan (menit)"]
+    start = clock.now
+    standin.reset_log()
+    reading_cycles = 0
+    for k in range(1, 37):  # three hours, a cycle every 5 minutes (the demo's interval)
+        clock.now = start + timedelta(minutes=5 * k)
+        before = standin.count(api="sheets")
+        engine.cycle()
+        reading_cycles += standin.count(api="sheets") > before
+        last = {r[0]: r[1] for r in world.tab(TAB) if len(r) > 1}["Sinkron terakhir"]
+        age_minutes = (serial(clock.now, WIB) - float(last)) * 1440
+        assert age_minutes <= limit, f"the sheet would warn at {clock.now:%H:%M} ({age_minutes:.0f} > {limit} menit)"
+    # three hourly full reads, each followed by reads inside Drive's lag window: far from 36
+    assert reading_cycles <= 3 * 3, reading_cycles

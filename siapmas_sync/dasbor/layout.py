@@ -8,9 +8,10 @@ BarChart/LineChart).
 
 The worker-alive warning must show when the worker is dead, i.e. when nothing writes any
 more: the last sync is written as a *value* (a date-time serial in :data:`SYNC_CELL`) and the
-warning is a *formula* comparing ``NOW()`` with it and the interval, which Google Sheets,
-Excel and LibreOffice evaluate on their own. The worker refreshes the value at least every
-:data:`HEARTBEAT_INTERVALS` intervals, below the warning's :data:`WARN_INTERVALS`.
+warning is a *formula* comparing ``NOW()`` with it and a limit in minutes (:data:`LIMIT_CELL`),
+which Google Sheets, Excel and LibreOffice evaluate on their own. How often the worker
+refreshes the value and where the limit lies is :func:`timing`: an idle cycle does not touch
+the sheet (idle.py), so the value is refreshed with the periodic full read.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 TAB = "Dasbor"
-#: the warning shows when the last sync is older than this many intervals
+#: ``status``/``doctor`` warn when the ledger's last sync is older than this many intervals
 WARN_INTERVALS = 3
-#: the last-sync value is rewritten when the one in the sheet is this many intervals old
+#: without idle cycles (every cycle reads the sheet) the last-sync value is rewritten when the
+#: one in the sheet is this many intervals old
 HEARTBEAT_INTERVALS = 2
 #: the rectangle always covers at least this many rows (stale rows of a shorter table are cleared)
 MIN_ROWS = 40
@@ -34,7 +36,7 @@ COLUMNS = 10  # A..J
 # fixed cells (0-based row, column)
 SYNC_CELL = (2, 1)  # B3: the last sync as a date-time value (the formula's input)
 SYNC_TEXT_CELL = (2, 2)  # C3: the same, as Indonesian text
-INTERVAL_CELL = (3, 1)  # B4: the worker's interval in minutes
+LIMIT_CELL = (3, 1)  # B4: the warning's limit in minutes (see timing())
 WARNING_CELL = (4, 1)  # B5: the formula
 OVERDUE_CELL = (5, 1)
 TOTAL_CELL = (6, 1)
@@ -94,7 +96,7 @@ class DasborView:
     year: int
     last_sync: datetime  # aware
     sync_serial: float  # the last sync as a spreadsheet serial in the sheet's zone
-    interval_minutes: float
+    limit_minutes: float
     figures: dict[str, Any] = field(default_factory=dict)  # by_stage, by_akd, by_month, overdue, total
 
     @property
@@ -125,14 +127,35 @@ def format_sync(dt: datetime, tz: tzinfo) -> str:
     return local.strftime("%d/%m/%Y %H.%M") + (f" {zone}" if zone and not zone[0] in "+-" else "")
 
 
-def warning_formula(interval_minutes: float) -> Formula:
+@dataclass(frozen=True)
+class Timing:
+    """How often the sheet's last-sync value is refreshed, and after how long without a
+    refresh the sheet itself warns (both in minutes)."""
+
+    heartbeat: float
+    limit: float
+
+
+def timing(interval: float, full_read: float, drive_lag: float) -> Timing:
+    """An idle cycle makes no Sheets request (idle.py), so the sheet can only learn that the
+    worker lives when a cycle reads it in full: at least every *full_read* minutes, plus
+    Drive's lag window after our own write. The value is refreshed at that pace, and the
+    sheet warns three intervals after a refresh was due. With the check off (*full_read*
+    0: every cycle reads), every two intervals and a warning at three."""
+    if full_read <= 0:
+        return Timing(HEARTBEAT_INTERVALS * interval, WARN_INTERVALS * interval)
+    heartbeat = max(HEARTBEAT_INTERVALS * interval, full_read)
+    return Timing(heartbeat, heartbeat + drive_lag + WARN_INTERVALS * interval)
+
+
+def warning_formula() -> Formula:
     """The worker-alive check as a formula (English function names, commas: the form the
     Sheets API and the XLSX format both store)."""
-    b, c, i = _a1(SYNC_CELL), _a1(SYNC_TEXT_CELL), _a1(INTERVAL_CELL)
+    b, c, i = _a1(SYNC_CELL), _a1(SYNC_TEXT_CELL), _a1(LIMIT_CELL)
     return Formula(
         f'=IF({b}="","Worker belum pernah sinkron.",'
-        f'IF(NOW()-{b}>{WARN_INTERVALS}*{i}/1440,'
-        f'"PERINGATAN: worker belum sinkron sejak "&{c}&" (lebih dari {WARN_INTERVALS} × interval "&{i}&" menit). '
+        f'IF(NOW()-{b}>{i}/1440,'
+        f'"PERINGATAN: worker belum sinkron sejak "&{c}&" (lebih dari "&{i}&" menit). '
         f'Periksa komputer/layanan worker SIAPMAS Sync.",'
         f'"Worker aktif: sinkron terakhir "&{c}))'
     )
@@ -156,7 +179,7 @@ def _a1(cell: tuple[int, int]) -> str:
 
 
 def build(fig: Mapping[str, Any], *, last_sync: datetime, tz: tzinfo, sheet_tz: tzinfo | None = None,
-          interval_minutes: float, min_rows: int = MIN_ROWS) -> DasborView:
+          limit_minutes: float, min_rows: int = MIN_ROWS) -> DasborView:
     """The tab for the figures *fig* of one year (``rekap.figures.compute`` of ``Period.year``)."""
     year = int(fig["period"]["from"][:4])
     by_stage: dict[str, int] = dict(fig["by_stage"])
@@ -179,10 +202,10 @@ def build(fig: Mapping[str, Any], *, last_sync: datetime, tz: tzinfo, sheet_tz: 
     put(SYNC_CELL[0], 0, "Sinkron terakhir")
     put(*SYNC_CELL, serial(last_sync, sheet_tz or tz))
     put(*SYNC_TEXT_CELL, format_sync(last_sync, tz))
-    put(INTERVAL_CELL[0], 0, "Interval worker (menit)")
-    put(*INTERVAL_CELL, interval_minutes)
+    put(LIMIT_CELL[0], 0, "Batas peringatan (menit)")
+    put(*LIMIT_CELL, limit_minutes)
     put(WARNING_CELL[0], 0, "Status worker")
-    put(*WARNING_CELL, warning_formula(interval_minutes))
+    put(*WARNING_CELL, warning_formula())
     overdue = int(fig["overdue"]["count"])
     put(OVERDUE_CELL[0], 0, "Terlambat (lewat batas waktu)")
     put(*OVERDUE_CELL, overdue)
@@ -224,4 +247,4 @@ def build(fig: Mapping[str, Any], *, last_sync: datetime, tz: tzinfo, sheet_tz: 
     figures = {"total": int(fig["total"]), "overdue": overdue, "by_stage": by_stage, "by_akd": by_akd,
                "by_month": [{k: m[k] for k in ("month", "received", "finished", "open")} for m in months]}
     return DasborView(cells, charts, year, last_sync, float(cells[SYNC_CELL[0]][SYNC_CELL[1]]),
-                      interval_minutes, figures)
+                      limit_minutes, figures)

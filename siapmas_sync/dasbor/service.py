@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from ..config import Settings
 from ..ledger import Ledger, events, from_iso, items, responses, utc_iso
 from ..workflow import OfficeCalendar, Workflow
-from .layout import HEARTBEAT_INTERVALS, MIN_ROWS, DasborView, build, warning_text
+from .layout import MIN_ROWS, DasborView, build, timing, warning_text
 
 log = logging.getLogger("siapmas.dasbor")
 
@@ -72,13 +72,15 @@ class Dasbor:
         self.cal = cal
         self.enabled = settings.rekap.dasbor
         self.interval = float(settings.schedule.interval_minutes)
+        sch = settings.schedule
+        self.timing = timing(self.interval, float(sch.full_read_minutes), float(sch.drive_lag_minutes))
         self._pending: tuple[_State, DasborView] | None = None
         self.computed = 0  # how many times the figures were computed (tests, benchmarks)
 
     def _heartbeat_due(self, st: _State, now: datetime) -> bool:
         if not st.sync_written:
             return True
-        return now - from_iso(st.sync_written) >= timedelta(minutes=HEARTBEAT_INTERVALS * self.interval)
+        return now - from_iso(st.sync_written) >= timedelta(minutes=self.timing.heartbeat)
 
     def plan(self, now: datetime, sheet_tz: Any = None) -> DasborView | None:
         """The view to write this cycle, or None when nothing changed (nothing computed
@@ -88,7 +90,7 @@ class Dasbor:
             return None
         st = _State.load(self.ledger.get_meta(META_STATE))
         year = now.astimezone(self.s.tz).year
-        fp = f"{year}|{self.interval:g}|{ledger_fingerprint(self.ledger)}"
+        fp = f"{year}|{self.timing.limit:g}|{ledger_fingerprint(self.ledger)}"
         due = self._heartbeat_due(st, now)
         if fp == st.fingerprint and not due:
             return None
@@ -108,7 +110,7 @@ class Dasbor:
         self.computed += 1
         year = now.astimezone(self.s.tz).year
         fig = build_figures(self.s, self.ledger, Period.year(year), wf=self.wf, cal=self.cal, now=now)
-        return build(fig, last_sync=now, tz=self.s.tz, sheet_tz=sheet_tz, interval_minutes=self.interval,
+        return build(fig, last_sync=now, tz=self.s.tz, sheet_tz=sheet_tz, limit_minutes=self.timing.limit,
                      min_rows=min_rows)
 
     def written(self, view: DasborView) -> None:
