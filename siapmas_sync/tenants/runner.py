@@ -129,6 +129,7 @@ class TenantRunner:
             if slot is not None and time.monotonic() >= slot.due:
                 if time.monotonic() - self._refreshed > self.tick:  # a long round: keep leases alive
                     self._refresh()
+                    self._balance()  # and give the surplus back as soon as another worker is up
                     if tenant not in self.slots:
                         continue
                 self._cycle(slot)
