@@ -19,7 +19,6 @@ PostgreSQL: SIAPMAS_TEST_PG_SERVER, or a private cluster started (and stopped) h
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import resource
 import shutil

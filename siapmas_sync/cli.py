@@ -550,7 +550,16 @@ def tenants(c: Ctx, as_json: bool) -> None:
 def doctor(ctx: click.Context) -> None:
     """Periksa konfigurasi, kredensial, spreadsheet, folder bukti dan folder keluaran."""
     from .doctor import Doctor, render
+    from .tenants.deployment import given_or_default, is_deployment
 
+    path = given_or_default(ctx.obj.config_path)
+    if is_deployment(path):  # many DPRDs: the database, then each tenant (tenants/doctor.py)
+        from .tenants.doctor import deployment_doctor
+
+        ok = deployment_doctor(path, ctx.obj.tenant, click.echo)
+        if not ok:
+            ctx.exit(1)
+        return
     checks = Doctor(ctx.obj.config_path).run()
     click.echo(render(checks))
     if not all(c.ok for c in checks):

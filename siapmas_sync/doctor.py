@@ -39,8 +39,10 @@ class Check:
 
 
 class Doctor:
-    def __init__(self, config: Path | None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, config: Path | None, clock: Callable[[], datetime] | None = None,
+                 loader: Callable[[], Settings] | None = None) -> None:
         self.config = config
+        self.loader = loader or (lambda: load_settings(self.config))  # a deployment's tenant: tenants/
         self.checks: list[Check] = []
         self.clock = clock  # None: now, in the configured zone (holiday calendar check)
 
@@ -63,7 +65,7 @@ class Doctor:
         settings: list[Settings] = []
 
         def config() -> str:
-            settings.append(load_settings(self.config))
+            settings.append(self.loader())
             s = settings[0]
             return f"{s.config_path} (backend {s.source.backend})"
 

@@ -213,3 +213,18 @@ def wait_until_expired(leases: Leases) -> None:
                 return
         threading.Event().wait(0.01)
     raise AssertionError("the lease never expired")
+
+
+def test_doctor_on_a_deployment_checks_the_database_then_each_tenant(
+        tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]):
+    a = local_tenant(tmp_path, "a", 1)
+    b = local_tenant(tmp_path, "b", 1)
+    (tmp_path / "b" / "evidence").rmdir()  # tenant b's evidence folder is missing
+    dep = write_deployment(tmp_path / "deployment.toml", pg_url, {"kab_a": a, "kota_b": b})
+    rc, out, _err = cli(capsys, "--config", str(dep), "doctor")
+    assert rc == 1
+    assert "[OK   ] Basis data deployment" in out and "== Tenant kab_a" in out and "== Tenant kota_b" in out
+    tenant_b = out.split("== Tenant kota_b")[1]
+    assert "[GAGAL] Folder bukti" in tenant_b and "[GAGAL]" not in out.split("== Tenant kota_b")[0]
+    rc, out, _err = cli(capsys, "--config", str(dep), "--tenant", "kab_a", "doctor")
+    assert rc == 0 and "kota_b" not in out

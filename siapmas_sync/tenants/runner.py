@@ -16,6 +16,7 @@ fenced (leases.install_fence).
 from __future__ import annotations
 
 import logging
+import math
 import time
 import zlib
 from collections.abc import Callable
@@ -128,6 +129,7 @@ class TenantRunner:
             if slot is not None and time.monotonic() >= slot.due:
                 if time.monotonic() - self._refreshed > self.tick:  # a long round: keep leases alive
                     self._refresh()
+                    self._balance()  # and give the surplus back as soon as another worker is up
                     if tenant not in self.slots:
                         continue
                 self._cycle(slot)
@@ -176,7 +178,9 @@ class TenantRunner:
 
     def _cycle(self, slot: Slot) -> None:
         tenant = slot.tenant
-        slot.due = max(slot.due + self.interval, time.monotonic())
+        # the next one an interval on, in phase (missed ones coalesced, never a catch-up burst)
+        late = time.monotonic() - slot.due
+        slot.due += self.interval * max(1, math.ceil(late / self.interval))
         slot.cycled = True
         held = self.leases.acquire(tenant)  # renewed right before: a whole lease for this cycle
         if held is None or held.generation != slot.held.generation:
