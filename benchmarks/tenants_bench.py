@@ -41,7 +41,7 @@ import psycopg  # noqa: E402
 
 from tests.crash_support import TimedStandin  # noqa: E402
 from tests.google_standin.quotas import Quotas  # noqa: E402
-from tests.tenant_support import install_pg_shim, plain, write_deployment  # noqa: E402
+from tests.tenant_support import plain, write_deployment  # noqa: E402
 from tests.worlds import HEADER  # noqa: E402
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -121,7 +121,6 @@ def main() -> None:
             configs = make_tenants(tmp, standin, args.tenants, args.with_responses)
             print(f"{args.tenants} tenants prepared in {time.monotonic() - t0:.1f} s "
                   f"(interval {interval:g} s = {INTERVAL_MINUTES} min ÷ {args.speed:g}; quota minute {minute:g} s)")
-            install_pg_shim(url, list(configs))
             dep = write_deployment(tmp / "deployment.toml", url, configs, lease_seconds=2 * interval)
             env = {k: v for k, v in os.environ.items() if not k.startswith("SIAPMAS_")}
             env.update({"SIAPMAS_TEST_INTERVAL_SECONDS": str(interval), "PYTHONPATH": str(REPO)})

@@ -12,24 +12,8 @@ import psycopg
 
 from siapmas_sync.tenants.deployment import schema_name
 
-#: The ledger's SQLite-only ``json_extract`` (ledger.iter_items / payloads / form_times) as a
-#: PostgreSQL function in each tenant schema, until the PostgreSQL dialect fixes of the
-#: ledger (branch h-pg14) land; harmless afterwards (then unused).
-JSON_EXTRACT_SHIM = (
-    "CREATE OR REPLACE FUNCTION {schema}.json_extract(doc text, path text) RETURNS text "
-    "LANGUAGE sql IMMUTABLE AS $$ SELECT (doc::jsonb) #>> string_to_array(substr(path, 3), '.') $$"
-)
-
-
 def plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def install_pg_shim(url: str, tenant_ids: list[str]) -> None:
-    with psycopg.connect(plain(url), autocommit=True) as conn:
-        for t in tenant_ids:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema_name(t)}")
-            conn.execute(JSON_EXTRACT_SHIM.format(schema=schema_name(t)))
 
 
 def write_deployment(path: Path, url: str, tenants: dict[str, Path], *, lease_seconds: float = 300,

@@ -20,7 +20,7 @@ from siapmas_sync.tenants.deployment import fair_share, load_deployment, schema_
 from siapmas_sync.tenants.leases import Fence, LeaseLost, Leases, install_fence
 from siapmas_sync.tenants.runner import TenantRunner
 
-from .tenant_support import install_pg_shim, ledger_items, lease_rows, write_deployment
+from .tenant_support import ledger_items, lease_rows, write_deployment
 from .worlds import LocalWorld
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -73,7 +73,6 @@ def test_run_once_numbers_each_tenant_in_its_own_schema_and_tenants_lists_them(
     b = local_tenant(tmp_path, "b", 2)
     # tenant b numbers with its own template
     b.write_text(b.read_text(encoding="utf-8") + '[numbering]\ntemplate = "{seq}/ADUAN/{year}"\n', encoding="utf-8")
-    install_pg_shim(pg_url, ["kab_a", "kota_b"])
     dep = write_deployment(tmp_path / "deployment.toml", pg_url, {"kab_a": a, "kota_b": b},
                            names={"kab_a": "DPRD Kabupaten A", "kota_b": "DPRD Kota B"})
 

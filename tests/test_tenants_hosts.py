@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .crash_support import Form, TimedStandin, Worker, settle_and_reap
-from .tenant_support import host_copy, install_pg_shim, ledger_items, lease_rows, write_deployment
+from .tenant_support import host_copy, ledger_items, lease_rows, write_deployment
 from .worlds import GoogleWorld
 
 pytestmark = pytest.mark.crash
@@ -86,7 +86,6 @@ def test_a_host_killed_mid_cycle_loses_its_tenants_to_the_other_host_and_no_numb
             worlds[t] = w
             forms[t] = Form(w, random.Random(i))
             forms[t].add(2)
-        install_pg_shim(pg_url, TENANTS)
         deployments = {}
         for host in ("host_a", "host_b"):
             configs = {t: host_copy(tmp_path / host, t, tmp_path / "google" / t) for t in TENANTS}

@@ -71,7 +71,9 @@ def open_engine(dep: Deployment, tenant: str, fence: Fence) -> tuple[Any, list[C
         install_fence(ledger, fence)
         backend = open_backend(settings)
         closers.append(backend.close)
-        return Engine(settings, backend, ledger), closers
+        engine = Engine(settings, backend, ledger)
+        engine.registrar.lock_scope = tenant  # numbering serialised per tenant, not across the database
+        return engine, closers
     except BaseException:
         for c in reversed(closers):
             c()
