@@ -137,8 +137,12 @@ class World:
             for ws in wb.worksheets:
                 rows = list(ws.iter_rows(values_only=True))
                 header = [str(h or "") for h in rows[0]] if rows else []
-                # the response tab's own cells belong to the reporters; the worker's columns do not
-                cols = [i for i, h in enumerate(header) if ws.title != "Jawaban Formulir 1" or h in STATUS_COLUMNS]
+                # the response tab's own cells belong to the reporters; the worker's columns do not.
+                # The operator's WhatsApp link must carry the reporter's number (wa.me/<number>):
+                # it is checked to be the only place, until the message is sent (test_pemberitahuan).
+                cols = [i for i, h in enumerate(header)
+                        if (ws.title != "Jawaban Formulir 1" or h in STATUS_COLUMNS)
+                        and not (ws.title == "Pemberitahuan" and h == "Tautan WhatsApp")]
                 for row in rows[1:]:
                     for i in cols:
                         if i < len(row) and row[i] is not None:
