@@ -51,7 +51,7 @@ from .notify import stage_hook
 from .notify.sender import deliver
 from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
-from .writeback import Views, kendali_state
+from .writeback import CLOCK_COLUMNS, Views, kendali_state
 from .register import Registrar
 from .rendering import RenderJob, in_workers, render_many
 from .docx_render import shipped_template_dir
@@ -200,6 +200,7 @@ class Engine:
         self.publik = PublicStatus(settings, ledger)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
+        self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -228,6 +229,7 @@ class Engine:
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
         self._write_deferred = False
+        self._clock_cells = CLOCK_COLUMNS if not gate.refresh_clocks else ()  # left as shown (idle.py)
         report.cells_written = self._write_back(snap, report)
         self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred,
                          due_at=self.views.next_change)
@@ -648,7 +650,7 @@ class Engine:
                 previous[r.key] = r.kendali_state or "{}"
                 if r.agenda_no in edited:
                     read_edits.append((r.key, edited[r.agenda_no]))
-            kendali.compare(k)
+            kendali.compare(k, keep=self._clock_cells)
         for d in self.ledger.duplicate_agendas():
             row = row_of.get(d.key)
             if row is not None and row not in bad:

@@ -76,15 +76,25 @@ class Cursor:
             return None
 
 
+#: full reads that also bring the clock-driven Kendali cells up to date (writeback.CLOCK_COLUMNS);
+#: the others — the sheet or the ledger changed, Drive's lag window — leave them as shown, or
+#: each read would rewrite every late item's "Terlambat", see that write as a change in
+#: Drive, and read again, forever
+NO_STAMP, FIRST, PERIODIC, DISABLED, DEADLINE = (
+    "sumber tidak memberi penanda perubahan", "belum pernah dibaca penuh", "pembacaan penuh berkala",
+    "pemeriksaan perubahan dimatikan", "batas waktu SLA terlewati")
+CLOCK_REASONS = frozenset({NO_STAMP, FIRST, PERIODIC, DISABLED, DEADLINE})
+
+
 def decide(now: datetime, stamp: Stamp | None, cursor: Cursor | None, ledger: str, *,
            lag: timedelta, full_every: timedelta) -> str | None:
     """Why this cycle must read the sheet in full, or None when it may stay idle."""
     if stamp is None:
-        return "sumber tidak memberi penanda perubahan"
+        return NO_STAMP
     if cursor is None:
-        return "belum pernah dibaca penuh"
+        return FIRST
     if full_every <= timedelta(0) or now - from_iso(cursor.read_at) >= full_every:
-        return "pembacaan penuh berkala"
+        return PERIODIC
     if stamp != cursor.stamp:
         return "spreadsheet berubah"
     if now - from_iso(cursor.changed_at) < lag:
@@ -92,7 +102,7 @@ def decide(now: datetime, stamp: Stamp | None, cursor: Cursor | None, ledger: st
     if ledger != cursor.ledger:
         return "buku besar berubah"
     if cursor.due_at is not None and now >= from_iso(cursor.due_at):
-        return "batas waktu SLA terlewati"
+        return DEADLINE
     return None
 
 
@@ -136,6 +146,11 @@ class Gate:
     def idle(self) -> bool:
         return not self.full
 
+    @property
+    def refresh_clocks(self) -> bool:
+        """Whether this read also rewrites the clock-driven cells (CLOCK_REASONS)."""
+        return self.full in CLOCK_REASONS
+
 
 class IdleGate:
     """Asks the backend for its stamp, decides, and keeps the cursor in the ledger."""
@@ -152,7 +167,7 @@ class IdleGate:
     def check(self) -> Gate:
         now = self.clock()
         if self.full_every <= timedelta(0):  # the check is switched off: every cycle reads
-            return Gate("pemeriksaan perubahan dimatikan", None, now)
+            return Gate(DISABLED, None, now)
         stamp = self._stamp()
         cursor = Cursor.loads(self.ledger.get_meta(CURSOR_META))
         fingerprint = ledger_fingerprint(self.ledger) if cursor is not None and stamp is not None else ""
