@@ -95,14 +95,14 @@ def decide(now: datetime, stamp: Stamp | None, cursor: Cursor | None, ledger: st
         return FIRST
     if full_every <= timedelta(0) or now - from_iso(cursor.read_at) >= full_every:
         return PERIODIC
+    if cursor.due_at is not None and now >= from_iso(cursor.due_at):
+        return DEADLINE
     if stamp != cursor.stamp:
         return "spreadsheet berubah"
     if now - from_iso(cursor.changed_at) < lag:
         return "perubahan terakhir masih dalam jeda Drive"
     if ledger != cursor.ledger:
         return "buku besar berubah"
-    if cursor.due_at is not None and now >= from_iso(cursor.due_at):
-        return DEADLINE
     return None
 
 

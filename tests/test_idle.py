@@ -17,7 +17,7 @@ from siapmas_sync.idle import Cursor, decide
 from .conftest import Clock
 from .google_standin.server import GoogleStandin
 from .test_contract import response
-from .worlds import GoogleWorld, LocalWorld
+from .worlds import GoogleWorld, LocalWorld, rows_as_dicts
 
 STANDIN_LAG = timedelta(minutes=3)  # what Google's Drive shows (googleapis/google-api-go-client#444)
 LAG = timedelta(minutes=5)  # [schedule] drive_lag_minutes (default)
@@ -189,3 +189,29 @@ def test_decide_never_trusts_a_stamp_inside_the_lag_window(clock: Clock):
     assert decide(now, None, cur, "L", **kw) is not None and decide(now, stamp, None, "L", **kw) is not None
     due = Cursor(stamp, cur.read_at, cur.changed_at, "L", utc_iso(now + timedelta(minutes=2)))
     assert decide(now + timedelta(minutes=3), stamp, due, "L", **kw) == "batas waktu SLA terlewati"
+
+
+def test_late_items_do_not_keep_the_sheet_busy(world: GoogleWorld, standin: GoogleStandin, clock: Clock):
+    """A late item's "Terlambat" changes every minute. Only the periodic full read rewrites
+    it: otherwise each read would write it, Drive would show that write as a change, and
+    the sheet would be read in full forever."""
+    from siapmas_sync.kendali import KENDALI_TAB
+
+    clock.now = clock.now.replace(day=30, hour=8, minute=0)  # Monday, office hours
+    engine = world.engine()
+    world.add_responses([response(0, "Ani")])
+    assert run(engine, standin)[0].new == ["0001/SIAPMAS/2026"]
+    clock.now += timedelta(minutes=30)  # TERAGENDA's 10 minutes are long gone: late
+    run(engine, standin)  # a deadline passed: read, and the clocks written
+    late = {r["No. Agenda"]: r["Terlambat"] for r in rows_as_dicts(world.tab(KENDALI_TAB))}["0001/SIAPMAS/2026"]
+    assert late
+    settle(engine, standin, clock)
+    for _ in range(5):  # late, every minute a different "Terlambat", and yet idle
+        clock.now += STEP
+        _report, c = run(engine, standin)
+        assert c["sheets"] == 0
+    clock.now += timedelta(minutes=60)  # the periodic full read brings the clock up to date
+    report, c = run(engine, standin)
+    assert c["sheets"] >= 1 and report.cells_written >= 1
+    now_late = {r["No. Agenda"]: r["Terlambat"] for r in rows_as_dicts(world.tab(KENDALI_TAB))}["0001/SIAPMAS/2026"]
+    assert now_late != late
