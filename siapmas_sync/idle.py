@@ -16,8 +16,9 @@ of the responses file and the register workbook — and the cycle skips the Shee
   published "around every 3 minutes" (googleapis/google-api-go-client#444), so an edit
   made shortly after a change we saw may share that change's version; we keep reading in
   full until the window has passed;
-* the last full read is younger than ``[schedule] full_read_minutes`` (a safety net, and
-  when the "Terlambat"/"Umur" clocks in the Kendali tab are brought up to date);
+* the last periodic full read is younger than ``[schedule] full_read_minutes`` (a safety
+  net, and when the "Terlambat"/"Umur" clocks in the Kendali tab are brought up to date:
+  other reads leave those cells as shown, see CLOCK_REASONS);
 * the ledger is as the last write-back left it (:func:`ledger_fingerprint`: a step
   recorded from the command line, a pending render, a failed message must reach the
   sheet), and no SLA deadline has passed since (``due_at``: the item turns late).
@@ -63,6 +64,12 @@ class Cursor:
     changed_at: str  # UTC ISO
     ledger: str  # ledger_fingerprint() after the write-back ("" = write-back deferred)
     due_at: str | None = None  # UTC ISO: the earliest deadline after read_at
+    refreshed_at: str | None = None  # UTC ISO: the last full read that rewrote the clock cells
+
+    @property
+    def periodic_from(self) -> datetime:
+        """When the last periodic (clock-refreshing) full read ran."""
+        return from_iso(self.refreshed_at or self.read_at)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -71,7 +78,8 @@ class Cursor:
     def loads(cls, text: str | None) -> Cursor | None:
         try:
             data = json.loads(text or "")
-            return cls(dict(data["stamp"]), data["read_at"], data["changed_at"], data["ledger"], data.get("due_at"))
+            return cls(dict(data["stamp"]), data["read_at"], data["changed_at"], data["ledger"], data.get("due_at"),
+                       data.get("refreshed_at"))
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -93,7 +101,7 @@ def decide(now: datetime, stamp: Stamp | None, cursor: Cursor | None, ledger: st
         return NO_STAMP
     if cursor is None:
         return FIRST
-    if full_every <= timedelta(0) or now - from_iso(cursor.read_at) >= full_every:
+    if full_every <= timedelta(0) or now - cursor.periodic_from >= full_every:
         return PERIODIC
     if cursor.due_at is not None and now >= from_iso(cursor.due_at):
         return DEADLINE
@@ -107,13 +115,14 @@ def decide(now: datetime, stamp: Stamp | None, cursor: Cursor | None, ledger: st
 
 
 def after_full(prev: Cursor | None, stamp: Stamp | None, started: datetime, *, wrote: bool, ledger: str,
-               due_at: datetime | None) -> Cursor | None:
+               due_at: datetime | None, refreshed: bool = True) -> Cursor | None:
     """The cursor after a full read that started at *started* with *stamp* taken before it."""
     if stamp is None:
         return None
     changed = prev is None or prev.stamp != stamp or wrote
+    refreshed_at = utc_iso(started) if refreshed or prev is None else prev.refreshed_at or prev.read_at
     return Cursor(stamp, utc_iso(started), utc_iso(started) if changed else prev.changed_at,  # type: ignore[union-attr]
-                  ledger, utc_iso(due_at) if due_at is not None else None)
+                  ledger, utc_iso(due_at) if due_at is not None else None, refreshed_at)
 
 
 def ledger_fingerprint(ledger: Ledger) -> str:
@@ -193,7 +202,8 @@ class IdleGate:
             return
         prev = Cursor.loads(self.ledger.get_meta(CURSOR_META))
         cur = after_full(prev, gate.stamp, gate.started, wrote=wrote,
-                         ledger="" if deferred else ledger_fingerprint(self.ledger), due_at=due_at)
+                         ledger="" if deferred else ledger_fingerprint(self.ledger), due_at=due_at,
+                         refreshed=gate.refresh_clocks)
         if cur is not None:
             with self.ledger.tx() as conn:
                 self.ledger.set_meta(conn, CURSOR_META, cur.dumps())
@@ -201,4 +211,4 @@ class IdleGate:
     def next_full(self) -> datetime | None:
         """When the next full read is due at the latest (for the summary line)."""
         cursor = Cursor.loads(self.ledger.get_meta(CURSOR_META))
-        return from_iso(cursor.read_at) + self.full_every if cursor else None
+        return cursor.periodic_from + self.full_every if cursor else None

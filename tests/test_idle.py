@@ -97,16 +97,16 @@ def test_edit_inside_the_lag_window_is_picked_up(world: GoogleWorld, standin: Go
 def test_full_read_at_least_every_full_read_minutes(world: GoogleWorld, standin: GoogleStandin, clock: Clock):
     engine = world.engine()
     world.add_responses([response(0, "Ani")])
-    run(engine, standin)
+    first = clock.now
+    run(engine, standin)  # the first read is a periodic one (it also writes the clock cells)
     settle(engine, standin, clock)
-    last_full = clock.now - STEP  # the last full read was the cycle before the idle one
     reads = []
-    while clock.now < last_full + timedelta(minutes=60):
-        clock.now += timedelta(minutes=10)
+    while clock.now < first + timedelta(minutes=60):
+        clock.now = min(clock.now + timedelta(minutes=10), first + timedelta(minutes=60))
         _report, c = run(engine, standin)
-        reads.append((clock.now - last_full, c["sheets"]))
+        reads.append((clock.now - first, c["sheets"]))
     assert [n for age, n in reads if age < timedelta(minutes=60)] == [0] * (len(reads) - 1)
-    assert reads[-1][1] >= 1  # the hourly full read
+    assert reads[-1] == (timedelta(minutes=60), reads[-1][1]) and reads[-1][1] >= 1  # the hourly full read
     # and with the check switched off, every cycle reads in full ("before")
     off = world.engine(SIAPMAS_SCHEDULE__FULL_READ_MINUTES="0")
     for _ in range(2):
@@ -189,6 +189,10 @@ def test_decide_never_trusts_a_stamp_inside_the_lag_window(clock: Clock):
     assert decide(now, None, cur, "L", **kw) is not None and decide(now, stamp, None, "L", **kw) is not None
     due = Cursor(stamp, cur.read_at, cur.changed_at, "L", utc_iso(now + timedelta(minutes=2)))
     assert decide(now + timedelta(minutes=3), stamp, due, "L", **kw) == "batas waktu SLA terlewati"
+    # frequent reads caused by changes do not postpone the periodic one (the clock cells)
+    busy = Cursor(stamp, utc_iso(now - timedelta(minutes=6)), utc_iso(now - timedelta(minutes=6)), "L", None,
+                  utc_iso(now - timedelta(minutes=61)))
+    assert decide(now, stamp, busy, "L", **kw) == "pembacaan penuh berkala"
 
 
 def test_late_items_do_not_keep_the_sheet_busy(world: GoogleWorld, standin: GoogleStandin, clock: Clock):
