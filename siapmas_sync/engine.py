@@ -215,7 +215,7 @@ class Engine:
         else:
             self._sheet_cycle(report, gate)
         self._print_and_copies(report)
-        self._publish_status(report)
+        self._publish_status(report, self.idle.fingerprint if gate.idle else None)
         self._notify(report)
         return report
 
@@ -267,10 +267,10 @@ class Engine:
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
 
-    def _publish_status(self, report: CycleReport) -> None:
+    def _publish_status(self, report: CycleReport, ledger_fp: str | None = None) -> None:
         """The public view without personal data (publik/), rewritten only when a figure changed."""
         try:
-            report.notices.extend(self.publik.publish(self.clock()).notices)
+            report.notices.extend(self.publik.publish(self.clock(), ledger_fp).notices)
         except OSError as exc:
             log.error("Halaman status publik gagal ditulis: %s", report.add_failure(exc, self.publik.folder))
 

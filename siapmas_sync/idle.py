@@ -172,6 +172,7 @@ class IdleGate:
         self.full_every = timedelta(minutes=sch.full_read_minutes)
         # the local files' modification time has no lag; Drive's has (see module docstring)
         self.lag = timedelta(minutes=sch.drive_lag_minutes) if getattr(backend, "name", "") == "google" else timedelta(0)
+        self.fingerprint: str | None = None  # the ledger as this cycle's check saw it
 
     def check(self) -> Gate:
         now = self.clock()
@@ -180,6 +181,7 @@ class IdleGate:
         stamp = self._stamp()
         cursor = Cursor.loads(self.ledger.get_meta(CURSOR_META))
         fingerprint = ledger_fingerprint(self.ledger) if cursor is not None and stamp is not None else ""
+        self.fingerprint = fingerprint or None  # reused by this cycle's later steps when it stays idle
         reason = decide(now, stamp, cursor, fingerprint, lag=self.lag, full_every=self.full_every)
         if reason:
             log.info("Spreadsheet dibaca penuh: %s.", reason)
