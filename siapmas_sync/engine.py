@@ -55,7 +55,7 @@ from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
-from .writeback import Views, kendali_state
+from .writeback import CLOCK_COLUMNS, Views, kendali_state
 from .dasbor.service import Dasbor
 from .register import Registrar
 from .rerender import REGISTRATION_KINDS
@@ -208,6 +208,7 @@ class Engine:
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
+        self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -222,7 +223,7 @@ class Engine:
         else:
             self._sheet_cycle(report, gate)
         self._print_and_copies(report)
-        self._publish_status(report)
+        self._publish_status(report, self.idle.fingerprint if gate.idle else None)
         self._notify(report)
         self.dasbor.record_sync(self.clock())  # what `status`/`doctor` check the worker by
         return report
@@ -239,6 +240,7 @@ class Engine:
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
         self._write_deferred = False
+        self._clock_cells = CLOCK_COLUMNS if not gate.refresh_clocks else ()  # left as shown (idle.py)
         report.cells_written = self._write_back(snap, report)
         self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred,
                          due_at=self.views.next_change)
@@ -276,10 +278,10 @@ class Engine:
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
 
-    def _publish_status(self, report: CycleReport) -> None:
+    def _publish_status(self, report: CycleReport, ledger_fp: str | None = None) -> None:
         """The public view without personal data (publik/), rewritten only when a figure changed."""
         try:
-            report.notices.extend(self.publik.publish(self.clock()).notices)
+            report.notices.extend(self.publik.publish(self.clock(), ledger_fp).notices)
         except OSError as exc:
             log.error("Halaman status publik gagal ditulis: %s", report.add_failure(exc, self.publik.folder))
 
@@ -680,7 +682,7 @@ class Engine:
                 previous[r.key] = r.kendali_state or "{}"
                 if r.agenda_no in edited:
                     read_edits.append((r.key, edited[r.agenda_no]))
-            kendali.compare(k)
+            kendali.compare(k, keep=self._clock_cells)
         for d in self.ledger.duplicate_agendas():
             row = row_of.get(d.key)
             if row is not None and row not in bad:

@@ -16,8 +16,9 @@ of the responses file and the register workbook — and the cycle skips the Shee
   published "around every 3 minutes" (googleapis/google-api-go-client#444), so an edit
   made shortly after a change we saw may share that change's version; we keep reading in
   full until the window has passed;
-* the last full read is younger than ``[schedule] full_read_minutes`` (a safety net, and
-  when the "Terlambat"/"Umur" clocks in the Kendali tab are brought up to date);
+* the last periodic full read is younger than ``[schedule] full_read_minutes`` (a safety
+  net, and when the "Terlambat"/"Umur" clocks in the Kendali tab are brought up to date:
+  other reads leave those cells as shown, see CLOCK_REASONS);
 * the ledger is as the last write-back left it (:func:`ledger_fingerprint`: a step
   recorded from the command line, a pending render, a failed message must reach the
   sheet), and no SLA deadline has passed since (``due_at``: the item turns late).
@@ -63,6 +64,12 @@ class Cursor:
     changed_at: str  # UTC ISO
     ledger: str  # ledger_fingerprint() after the write-back ("" = write-back deferred)
     due_at: str | None = None  # UTC ISO: the earliest deadline after read_at
+    refreshed_at: str | None = None  # UTC ISO: the last full read that rewrote the clock cells
+
+    @property
+    def periodic_from(self) -> datetime:
+        """When the last periodic (clock-refreshing) full read ran."""
+        return from_iso(self.refreshed_at or self.read_at)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -71,39 +78,51 @@ class Cursor:
     def loads(cls, text: str | None) -> Cursor | None:
         try:
             data = json.loads(text or "")
-            return cls(dict(data["stamp"]), data["read_at"], data["changed_at"], data["ledger"], data.get("due_at"))
+            return cls(dict(data["stamp"]), data["read_at"], data["changed_at"], data["ledger"], data.get("due_at"),
+                       data.get("refreshed_at"))
         except (ValueError, KeyError, TypeError):
             return None
+
+
+#: full reads that also bring the clock-driven Kendali cells up to date (writeback.CLOCK_COLUMNS);
+#: the others — the sheet or the ledger changed, Drive's lag window — leave them as shown, or
+#: each read would rewrite every late item's "Terlambat", see that write as a change in
+#: Drive, and read again, forever
+NO_STAMP, FIRST, PERIODIC, DISABLED, DEADLINE = (
+    "sumber tidak memberi penanda perubahan", "belum pernah dibaca penuh", "pembacaan penuh berkala",
+    "pemeriksaan perubahan dimatikan", "batas waktu SLA terlewati")
+CLOCK_REASONS = frozenset({NO_STAMP, FIRST, PERIODIC, DISABLED, DEADLINE})
 
 
 def decide(now: datetime, stamp: Stamp | None, cursor: Cursor | None, ledger: str, *,
            lag: timedelta, full_every: timedelta) -> str | None:
     """Why this cycle must read the sheet in full, or None when it may stay idle."""
     if stamp is None:
-        return "sumber tidak memberi penanda perubahan"
+        return NO_STAMP
     if cursor is None:
-        return "belum pernah dibaca penuh"
-    if full_every <= timedelta(0) or now - from_iso(cursor.read_at) >= full_every:
-        return "pembacaan penuh berkala"
+        return FIRST
+    if full_every <= timedelta(0) or now - cursor.periodic_from >= full_every:
+        return PERIODIC
+    if cursor.due_at is not None and now >= from_iso(cursor.due_at):
+        return DEADLINE
     if stamp != cursor.stamp:
         return "spreadsheet berubah"
     if now - from_iso(cursor.changed_at) < lag:
         return "perubahan terakhir masih dalam jeda Drive"
     if ledger != cursor.ledger:
         return "buku besar berubah"
-    if cursor.due_at is not None and now >= from_iso(cursor.due_at):
-        return "batas waktu SLA terlewati"
     return None
 
 
 def after_full(prev: Cursor | None, stamp: Stamp | None, started: datetime, *, wrote: bool, ledger: str,
-               due_at: datetime | None) -> Cursor | None:
+               due_at: datetime | None, refreshed: bool = True) -> Cursor | None:
     """The cursor after a full read that started at *started* with *stamp* taken before it."""
     if stamp is None:
         return None
     changed = prev is None or prev.stamp != stamp or wrote
+    refreshed_at = utc_iso(started) if refreshed or prev is None else prev.refreshed_at or prev.read_at
     return Cursor(stamp, utc_iso(started), utc_iso(started) if changed else prev.changed_at,  # type: ignore[union-attr]
-                  ledger, utc_iso(due_at) if due_at is not None else None)
+                  ledger, utc_iso(due_at) if due_at is not None else None, refreshed_at)
 
 
 def ledger_fingerprint(ledger: Ledger) -> str:
@@ -136,6 +155,11 @@ class Gate:
     def idle(self) -> bool:
         return not self.full
 
+    @property
+    def refresh_clocks(self) -> bool:
+        """Whether this read also rewrites the clock-driven cells (CLOCK_REASONS)."""
+        return self.full in CLOCK_REASONS
+
 
 class IdleGate:
     """Asks the backend for its stamp, decides, and keeps the cursor in the ledger."""
@@ -148,14 +172,16 @@ class IdleGate:
         self.full_every = timedelta(minutes=sch.full_read_minutes)
         # the local files' modification time has no lag; Drive's has (see module docstring)
         self.lag = timedelta(minutes=sch.drive_lag_minutes) if getattr(backend, "name", "") == "google" else timedelta(0)
+        self.fingerprint: str | None = None  # the ledger as this cycle's check saw it
 
     def check(self) -> Gate:
         now = self.clock()
         if self.full_every <= timedelta(0):  # the check is switched off: every cycle reads
-            return Gate("pemeriksaan perubahan dimatikan", None, now)
+            return Gate(DISABLED, None, now)
         stamp = self._stamp()
         cursor = Cursor.loads(self.ledger.get_meta(CURSOR_META))
         fingerprint = ledger_fingerprint(self.ledger) if cursor is not None and stamp is not None else ""
+        self.fingerprint = fingerprint or None  # reused by this cycle's later steps when it stays idle
         reason = decide(now, stamp, cursor, fingerprint, lag=self.lag, full_every=self.full_every)
         if reason:
             log.info("Spreadsheet dibaca penuh: %s.", reason)
@@ -178,7 +204,8 @@ class IdleGate:
             return
         prev = Cursor.loads(self.ledger.get_meta(CURSOR_META))
         cur = after_full(prev, gate.stamp, gate.started, wrote=wrote,
-                         ledger="" if deferred else ledger_fingerprint(self.ledger), due_at=due_at)
+                         ledger="" if deferred else ledger_fingerprint(self.ledger), due_at=due_at,
+                         refreshed=gate.refresh_clocks)
         if cur is not None:
             with self.ledger.tx() as conn:
                 self.ledger.set_meta(conn, CURSOR_META, cur.dumps())
@@ -186,4 +213,4 @@ class IdleGate:
     def next_full(self) -> datetime | None:
         """When the next full read is due at the latest (for the summary line)."""
         cursor = Cursor.loads(self.ledger.get_meta(CURSOR_META))
-        return from_iso(cursor.read_at) + self.full_every if cursor else None
+        return cursor.periodic_from + self.full_every if cursor else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,14 +285,15 @@ class TableDiff:
         self._dup_keys = {k for _, k, _ in table.duplicates}
         self._owned: set[str] = set()
 
-    def compare(self, values: Mapping[str, object]) -> None:
-        """A register row (keyed diff): {column title: value}, the key column included."""
+    def compare(self, values: Mapping[str, object], keep: Collection[str] = ()) -> None:
+        """A register row (keyed diff): {column title: value}, the key column included.
+        *keep*: columns left as the sheet shows them when the row is there already."""
         k = cell_text(values[self.key_column])  # type: ignore[index]
         if k in self._dup_keys:
             self._owned.add(k)
         r = self.table.row_of.get(k)
         if r is not None:
-            self.compare_row(r, values)
+            self.compare_row(r, {t: v for t, v in values.items() if t not in keep} if keep else values)
             return
         r = self._next_row
         self._next_row += 1

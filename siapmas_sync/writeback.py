@@ -21,6 +21,9 @@ from .models import KURANG
 from .workflow import OfficeCalendar, SlaStatus, Workflow, format_duration_id, sla_status
 
 DIRAHASIAKAN = "Dirahasiakan"
+#: Kendali cells that change with the clock alone (a late item's "Terlambat" every minute):
+#: brought up to date by the periodic full read, not by every read (idle.py)
+CLOCK_COLUMNS = ("Terlambat", "Umur (hari kerja)")
 
 
 def format_wib(dt: datetime, tz: Any) -> str:

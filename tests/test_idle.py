@@ -17,7 +17,7 @@ from siapmas_sync.idle import Cursor, decide
 from .conftest import Clock
 from .google_standin.server import GoogleStandin
 from .test_contract import response
-from .worlds import GoogleWorld, LocalWorld
+from .worlds import GoogleWorld, LocalWorld, rows_as_dicts
 
 STANDIN_LAG = timedelta(minutes=3)  # what Google's Drive shows (googleapis/google-api-go-client#444)
 LAG = timedelta(minutes=5)  # [schedule] drive_lag_minutes (default)
@@ -97,16 +97,16 @@ def test_edit_inside_the_lag_window_is_picked_up(world: GoogleWorld, standin: Go
 def test_full_read_at_least_every_full_read_minutes(world: GoogleWorld, standin: GoogleStandin, clock: Clock):
     engine = world.engine()
     world.add_responses([response(0, "Ani")])
-    run(engine, standin)
+    first = clock.now
+    run(engine, standin)  # the first read is a periodic one (it also writes the clock cells)
     settle(engine, standin, clock)
-    last_full = clock.now - STEP  # the last full read was the cycle before the idle one
     reads = []
-    while clock.now < last_full + timedelta(minutes=60):
-        clock.now += timedelta(minutes=10)
+    while clock.now < first + timedelta(minutes=60):
+        clock.now = min(clock.now + timedelta(minutes=10), first + timedelta(minutes=60))
         _report, c = run(engine, standin)
-        reads.append((clock.now - last_full, c["sheets"]))
+        reads.append((clock.now - first, c["sheets"]))
     assert [n for age, n in reads if age < timedelta(minutes=60)] == [0] * (len(reads) - 1)
-    assert reads[-1][1] >= 1  # the hourly full read
+    assert reads[-1] == (timedelta(minutes=60), reads[-1][1]) and reads[-1][1] >= 1  # the hourly full read
     # and with the check switched off, every cycle reads in full ("before")
     off = world.engine(SIAPMAS_SCHEDULE__FULL_READ_MINUTES="0")
     for _ in range(2):
@@ -189,3 +189,33 @@ def test_decide_never_trusts_a_stamp_inside_the_lag_window(clock: Clock):
     assert decide(now, None, cur, "L", **kw) is not None and decide(now, stamp, None, "L", **kw) is not None
     due = Cursor(stamp, cur.read_at, cur.changed_at, "L", utc_iso(now + timedelta(minutes=2)))
     assert decide(now + timedelta(minutes=3), stamp, due, "L", **kw) == "batas waktu SLA terlewati"
+    # frequent reads caused by changes do not postpone the periodic one (the clock cells)
+    busy = Cursor(stamp, utc_iso(now - timedelta(minutes=6)), utc_iso(now - timedelta(minutes=6)), "L", None,
+                  utc_iso(now - timedelta(minutes=61)))
+    assert decide(now, stamp, busy, "L", **kw) == "pembacaan penuh berkala"
+
+
+def test_late_items_do_not_keep_the_sheet_busy(world: GoogleWorld, standin: GoogleStandin, clock: Clock):
+    """A late item's "Terlambat" changes every minute. Only the periodic full read rewrites
+    it: otherwise each read would write it, Drive would show that write as a change, and
+    the sheet would be read in full forever."""
+    from siapmas_sync.kendali import KENDALI_TAB
+
+    clock.now = clock.now.replace(day=30, hour=8, minute=0)  # Monday, office hours
+    engine = world.engine()
+    world.add_responses([response(0, "Ani")])
+    assert run(engine, standin)[0].new == ["0001/SIAPMAS/2026"]
+    clock.now += timedelta(minutes=30)  # TERAGENDA's 10 minutes are long gone: late
+    run(engine, standin)  # a deadline passed: read, and the clocks written
+    late = {r["No. Agenda"]: r["Terlambat"] for r in rows_as_dicts(world.tab(KENDALI_TAB))}["0001/SIAPMAS/2026"]
+    assert late
+    settle(engine, standin, clock)
+    for _ in range(5):  # late, every minute a different "Terlambat", and yet idle
+        clock.now += STEP
+        _report, c = run(engine, standin)
+        assert c["sheets"] == 0
+    clock.now += timedelta(minutes=60)  # the periodic full read brings the clock up to date
+    report, c = run(engine, standin)
+    assert c["sheets"] >= 1 and report.cells_written >= 1
+    now_late = {r["No. Agenda"]: r["Terlambat"] for r in rows_as_dicts(world.tab(KENDALI_TAB))}["0001/SIAPMAS/2026"]
+    assert now_late != late

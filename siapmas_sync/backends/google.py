@@ -77,6 +77,7 @@ META_FIELDS = (
 DRIVE_FIELDS = "id,name,mimeType,size,createdTime,modifiedTime,webViewLink,trashed"
 CURSOR_OVERLAP = timedelta(minutes=10)
 STAMP_FIELDS = "modifiedTime,version"  # files.get of the spreadsheet before each read (idle.py)
+DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
 
 
 @dataclass
@@ -220,9 +221,20 @@ class GoogleBackend:
         every read so an idle cycle need not read the sheet (siapmas_sync/idle.py). Drive
         shows an edit here only minutes after it is made (googleapis/google-api-go-client#444),
         which idle.py allows for."""
-        meta = self._drive_call(f"spreadsheet {self.spreadsheet_id}", lambda: self.files.get(
-            fileId=self.spreadsheet_id, fields=STAMP_FIELDS, supportsAllDrives=True))
-        if not meta:  # 404: the read that follows explains it
+        # through the Sheets session (requests), not the Drive discovery client: an idle
+        # `sync` process then never builds googleapiclient's Drive service at all
+        url = f"{DRIVE_FILES_URL}/{self.spreadsheet_id}"
+
+        def get() -> Any:
+            resp = self.session.request("get", url, params={"fields": STAMP_FIELDS, "supportsAllDrives": "true"})
+            if resp.status_code == 404:  # the read that follows explains it
+                return None
+            if not resp.ok:
+                raise APIError(resp)
+            return resp.json()
+
+        meta = self._sheets(f"spreadsheet {self.spreadsheet_id}", get)
+        if not meta:
             return None
         return {k: str(meta.get(k, "")) for k in ("version", "modifiedTime")}
 

@@ -64,7 +64,7 @@ class PublicStatus:
     def rows(self) -> list[PublicRow]:
         return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz, public_changes(self.ledger))
 
-    def publish(self, now: datetime) -> PublishResult:
+    def publish(self, now: datetime, ledger_fp: str | None = None) -> PublishResult:
         """Write what changed. An OSError of the local files propagates (the caller reports
         it as a failure of the disk); a Google refusal becomes a notice."""
         out = PublishResult()
@@ -76,7 +76,7 @@ class PublicStatus:
         # the public view is made of the ledger only: when the ledger is as at the last
         # complete publication, nothing is recomputed (an idle cycle of a 100,000-item
         # ledger would otherwise rebuild 100,000 rows to find them unchanged)
-        quick = "|".join((ledger_fingerprint(self.ledger), kop.instansi, kontak,
+        quick = "|".join((ledger_fp or ledger_fingerprint(self.ledger), kop.instansi, kontak,
                           self.s.publik.spreadsheet_id if self._sheet_factory else "", self.s.publik.tab))
         if files_there and quick == self.ledger.get_meta(META_QUICK):
             return out
