@@ -62,7 +62,7 @@ def pg_database(tmp: Path) -> tuple[str, Path | None]:
     return f"{server}/{name}", base
 
 
-def make_tenants(tmp: Path, standin: TimedStandin, n: int, with_responses: int) -> dict[str, Path]:
+def make_tenants(tmp: Path, standin: TimedStandin, n: int, with_responses: int, speed: float = 1.0) -> dict[str, Path]:
     configs = {}
     for i in range(n):
         t = f"t{i:03d}"
@@ -85,7 +85,9 @@ def make_tenants(tmp: Path, standin: TimedStandin, n: int, with_responses: int) 
             f'credentials = "service-account.json"\ngoogle_endpoint = "{standin.url}"\n'
             'retry_base_seconds = 0.2\ntimeout_seconds = 30\n'
             '[output]\ndir = "var/output"\nprint_batch = false\n'
-            f'[kop]\ninstansi = "SEKRETARIAT DPRD {t.upper()}"\n', encoding="utf-8")
+            f'[kop]\ninstansi = "SEKRETARIAT DPRD {t.upper()}"\n'
+            # the idle check's windows compressed like the interval (defaults 5 and 60 minutes)
+            f'[schedule]\ndrive_lag_minutes = {5 / speed:g}\nfull_read_minutes = {60 / speed:g}\n', encoding="utf-8")
         configs[t] = cfg
     return configs
 
@@ -118,7 +120,7 @@ def main() -> None:
     try:
         with TimedStandin(quotas=quotas) as standin:
             t0 = time.monotonic()
-            configs = make_tenants(tmp, standin, args.tenants, args.with_responses)
+            configs = make_tenants(tmp, standin, args.tenants, args.with_responses, args.speed)
             print(f"{args.tenants} tenants prepared in {time.monotonic() - t0:.1f} s "
                   f"(interval {interval:g} s = {INTERVAL_MINUTES} min ÷ {args.speed:g}; quota minute {minute:g} s)")
             dep = write_deployment(tmp / "deployment.toml", url, configs, lease_seconds=2 * interval)
