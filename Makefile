@@ -32,7 +32,7 @@ demo: install
 	$(BIN)/siapmas-sync --config $(CONFIG) sync
 
 test: $(VENV)/.test-extras
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # the demo's files only: a production ledger under var/ is never removed here
 clean:

@@ -108,8 +108,13 @@ def advisory_worker_lock(database_url: str, scope: str = "", *, wait: float | No
 
     key = advisory_key("worker", scope)
     name = f"siapmas-sync pid {os.getpid()} di {socket.gethostname()}"[:63]
-    engine = create_engine(database_url, poolclass=NullPool, hide_parameters=True, isolation_level="AUTOCOMMIT",
-                           connect_args={"application_name": name, "options": _KEEPALIVE})
+    try:
+        engine = create_engine(database_url, poolclass=NullPool, hide_parameters=True, isolation_level="AUTOCOMMIT",
+                               connect_args={"application_name": name, "options": _KEEPALIVE})
+    except ImportError as exc:  # another driver named in the URL and not installed
+        from .ledger import missing_driver
+
+        raise missing_driver(database_url, exc) from None
     try:
         with engine.connect() as conn:
             take = "SELECT pg_try_advisory_lock(%(k)s)"
