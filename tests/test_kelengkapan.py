@@ -10,8 +10,6 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
-
 from siapmas_sync.config import load_settings
 from siapmas_sync.ledger import Ledger
 
@@ -19,6 +17,7 @@ from siapmas_sync.kelengkapan import Known, link_target, quote_pattern, quoted_n
 from siapmas_sync.models import Submission
 
 from .smtp_support import SmtpServer, kinds_and_agendas, smtp_config
+from .test_pemberitahuan import tab as register_tab
 from .test_smtp import cli
 
 GALIAN = "0001/SIAPMAS/2026"
@@ -55,16 +54,6 @@ def add_response(project: Path, kronologi: str, bukti: str = "", **fields: str) 
         csv.writer(fh).writerow([fields.get("ts", "2026/11/30 10:00:00 AM GMT+7"), fields.get("nama", "Budi Santoso"),
                                  fields.get("telepon", "0812-3456-7890"), fields.get("email", "budi.santoso@example.com"),
                                  kronologi, bukti, "Mojorejo / Kemlagi"])
-
-
-def register_tab(project: Path, name: str) -> list[dict[str, object]]:
-    wb = openpyxl.load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx")
-    try:
-        rows = list(wb[name].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    header = [str(h) for h in rows[0]]
-    return [dict(zip(header, r)) for r in rows[1:] if any(v not in (None, "") for v in r)]
 
 
 def test_a_response_quoting_the_number_completes_the_item(project: Path, tmp_path: Path) -> None:
