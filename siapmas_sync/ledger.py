@@ -239,6 +239,20 @@ DRIVER_PACKAGES = {
 }
 
 
+def open_engine(url: str, *, failed: str = "Basis data tidak dapat dibuka",
+                advice: str = "Periksa [storage] url.", **options: Any) -> Engine:
+    """``create_engine`` for a configured URL: parameters never shown in errors (a row's
+    values may be a reporter's phone or e-mail); a driver that is not installed or a bad URL
+    becomes a LedgerError with the password masked."""
+    try:
+        return create_engine(url, hide_parameters=True, **options)
+    except ImportError as exc:  # e.g. postgresql+psycopg2:// without psycopg2 installed
+        raise missing_driver(url, exc) from None
+    except Exception as exc:  # bad URL (the message of make_url never holds the password)
+        shown = str(exc).replace(url, masked_url(url))
+        raise LedgerError(f"{failed}: {shown}", advice) from None
+
+
 def missing_driver(url: str, exc: ImportError) -> LedgerError:
     """The message for a database URL whose Python driver is not installed."""
     module = (exc.name or "").split(".")[0] or "?"
@@ -262,14 +276,7 @@ class Ledger:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 _prepare_private_file(Path(path))
-        try:
-            # hide_parameters: an error must never carry a row's values (a reporter's phone, e-mail)
-            self.engine: Engine = create_engine(url, future=True, hide_parameters=True)
-        except ImportError as exc:  # e.g. postgresql+psycopg:// without psycopg installed
-            raise missing_driver(url, exc) from None
-        except Exception as exc:  # bad URL (the message of make_url never holds the password)
-            shown = str(exc).replace(url, masked_url(url))
-            raise LedgerError(f"Basis data tidak dapat dibuka: {shown}", "Periksa [storage] url.") from None
+        self.engine: Engine = open_engine(url, future=True)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # let SQLAlchemy not emit its own BEGIN; we emit BEGIN IMMEDIATE

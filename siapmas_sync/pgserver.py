@@ -9,7 +9,6 @@ from typing import Any
 
 from .errors import LedgerError, SiapmasError
 from .logs import mask_text
-from .sqldialect import masked_url
 
 _URL_ADVICE = ("Periksa [storage] url (postgresql+psycopg://pengguna@host:port/nama_basis_data) dan kata sandinya "
                "([storage] password_env, PGPASSWORD atau berkas .pgpass).")
@@ -46,18 +45,14 @@ def describe_error(orig: BaseException) -> SiapmasError | None:
 def check_server(url: str) -> str:
     """The doctor's line for a PostgreSQL ledger: server version, where, whether the ledger's
     tables are there and their schema version. Reads only (the first `sync` creates them)."""
-    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy import inspect, text
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.pool import NullPool
 
-    from .ledger import SCHEMA_VERSION, missing_driver
+    from .ledger import SCHEMA_VERSION, open_engine
 
-    try:
-        engine = create_engine(url, poolclass=NullPool, hide_parameters=True, connect_args={"connect_timeout": 10})
-    except ImportError as exc:
-        raise missing_driver(url, exc) from None
-    except Exception as exc:
-        raise LedgerError(f"[storage] url tidak sah: {str(exc).replace(url, masked_url(url))}", _URL_ADVICE) from None
+    engine = open_engine(url, failed="[storage] url tidak sah", advice=_URL_ADVICE, poolclass=NullPool,
+                         connect_args={"connect_timeout": 10})
     try:
         with engine.connect() as conn:
             version = conn.execute(text("SHOW server_version")).scalar()

@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from .ledger import Ledger, metadata
+from .ledger import Ledger, metadata, open_engine
 
 SCHEMA_PREFIX = "siapmas_cadangan_"
 
@@ -28,7 +28,7 @@ def move_tables_aside(url: str) -> str | None:
     ledger = Ledger(url)  # reachable, our schema version (else a GALAT from Ledger)
     ledger.close()
     schema = SCHEMA_PREFIX + datetime.now().strftime("%Y%m%d_%H%M%S_%f")
-    engine = create_engine(url, hide_parameters=True)
+    engine = open_engine(url)
     try:
         with engine.begin() as conn:
             have = set(inspect(conn).get_table_names())
@@ -45,7 +45,7 @@ def move_tables_aside(url: str) -> str | None:
 
 def salvage(url: str, schema: str, after_id: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
     """Events with id > *after_id* and every item row of the tables moved to *schema*."""
-    engine = create_engine(url, hide_parameters=True)
+    engine = open_engine(url)
     try:
         with engine.connect() as conn:
             evs = [dict(r._mapping) for r in conn.execute(

@@ -101,20 +101,16 @@ def advisory_worker_lock(database_url: str, scope: str = "", *, wait: float | No
     """Hold the worker lock of a PostgreSQL ledger: ``pg_try_advisory_lock`` on a session of
     its own, kept open while the lock is held. The server releases it when that session
     ends — the holder exits, is killed, or its host stops answering keepalives."""
-    from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
+
+    from .ledger import open_engine
 
     from .sqldialect import advisory_key
 
     key = advisory_key("worker", scope)
     name = f"siapmas-sync pid {os.getpid()} di {socket.gethostname()}"[:63]
-    try:
-        engine = create_engine(database_url, poolclass=NullPool, hide_parameters=True, isolation_level="AUTOCOMMIT",
-                               connect_args={"application_name": name, "options": _KEEPALIVE})
-    except ImportError as exc:  # another driver named in the URL and not installed
-        from .ledger import missing_driver
-
-        raise missing_driver(database_url, exc) from None
+    engine = open_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                         connect_args={"application_name": name, "options": _KEEPALIVE})
     try:
         with engine.connect() as conn:
             take = "SELECT pg_try_advisory_lock(%(k)s)"

@@ -27,11 +27,11 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ..errors import LedgerError, SiapmasError
+from ..errors import SiapmasError
 
 SCHEMA = "siapmas"
 
@@ -81,14 +81,10 @@ class Leases:
     def __init__(self, url: str, seconds: float, holder: str | None = None) -> None:
         self.seconds = float(seconds)
         self.holder = holder or new_holder_id()
-        try:
-            self.engine: Engine = create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True)
-        except ImportError as exc:
-            from ..ledger import missing_driver
+        from ..ledger import open_engine
 
-            raise missing_driver(url, exc) from None
-        except Exception as exc:  # bad URL
-            raise LedgerError(f"Basis data deployment tidak dapat dibuka: {exc}", "Periksa [storage] url.") from None
+        self.engine: Engine = open_engine(url, failed="Basis data deployment tidak dapat dibuka", future=True,
+                                          pool_pre_ping=True)
 
     def close(self) -> None:
         self.engine.dispose()
