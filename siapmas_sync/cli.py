@@ -19,7 +19,11 @@ from typing import Any
 
 import click
 
-from . import __version__, codec
+from . import clitext
+
+clitext.install()  # before the decorators below: click's own words in Indonesian
+
+from . import __version__, codec  # noqa: E402
 from .backends import open_backend
 from .config import Settings, load_settings
 from .engine import Engine
@@ -323,7 +327,23 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 @pass_ctx
 def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[str, ...], note: str,
             perihal: str | None, laporan: str, lampiran: str, by: str | None, ubah: str | None, as_json: bool) -> None:
-    """Catat satu langkah SOP: pindahkan AGENDA ke STAGE (mis. "PARAF KASUBAG TU")."""
+    """Catat satu langkah SOP: pindahkan AGENDA ke STAGE (mis. "PARAF KASUBAG TU").
+
+    STAGE boleh label tahap atau nomornya (label sesuai konfigurasi [stages]):
+
+    \b
+    {stages}
+
+    AKD untuk --to:
+
+    \b
+    {akd}
+
+    Pilihan --harap:
+
+    \b
+    {harap}
+    """
     from .engine import build_workflow
     from .notify import stage_hook
     from .steps import StepRecorder
@@ -351,6 +371,24 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
     click.echo(f"{result.agenda_no}: {result.message}")
     if t is not None:
         click.echo("Spreadsheet dan dokumen diperbarui pada siklus sync berikutnya.")
+
+
+def _advance_choices() -> dict[str, str]:
+    """The stages, AKD and --harap choices for ``advance --help`` (the default labels)."""
+    from .workflow import default_workflow
+    from .workflow.akd import AKD_LIST
+    from .recorded import HARAP_CHOICES
+
+    wf = default_workflow()
+    return {
+        "stages": "\n".join(f"{s.code if s.is_main else '-'}  {s.label}" for s in wf.stages),
+        "akd": "\n".join(AKD_LIST),
+        "harap": "\n".join(HARAP_CHOICES),
+    }
+
+
+advance.help = (advance.help or "").format(
+    **{k: v.replace("\n", "\n    ") for k, v in _advance_choices().items()})
 
 
 @cli.command()
@@ -564,6 +602,9 @@ def doctor(ctx: click.Context) -> None:
     click.echo(render(checks))
     if not all(c.ok for c in checks):
         ctx.exit(1)
+
+
+clitext.indonesian_usage(cli)  # after every command above is defined
 
 
 def main(argv: list[str] | None = None) -> int:
