@@ -51,7 +51,7 @@ class Ctx:
 
             command = click.get_current_context().info_name or ""
             self._settings = cli_settings(self.config_path, self.tenant, command) or load_settings(self.config_path)
-            setup_logging(self._settings.log_level)
+            setup_logging(self._settings.log_level, tz=self._settings.tz)
             s = self._settings
             failures.remember(s.storage.database if s.database_url().startswith("sqlite") else None,
                               s.output.dir, s.source.register_file if s.source.backend == "local" else None)

@@ -46,6 +46,7 @@ class ChannelConfigError(SiapmasError):
 
 class Channel(Protocol):
     name: str
+    outcome: str  # what a successful send() means, for the log ("terkirim", "ditulis sebagai berkas")
 
     def daily_limit(self) -> int | None: ...
 
@@ -59,6 +60,7 @@ class FileChannel:
     (owner-only), what the reporter would receive."""
 
     name = "email"
+    outcome = "ditulis sebagai berkas .eml (transport = \"file\": tidak dikirim)"
 
     def __init__(self, settings: Settings, folder: Path) -> None:
         self.settings = settings
@@ -87,6 +89,7 @@ class SmtpChannel:
     """``[notify.email]`` over SMTP (smtplib): STARTTLS / SSL with certificate checks, AUTH."""
 
     name = "email"
+    outcome = "terkirim (email)"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

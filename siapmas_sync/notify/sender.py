@@ -182,7 +182,7 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         _give_up(ledger, settings, item, msg, mask_text(str(exc)), now, report)
         return True
     _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
-    log.info("Pesan %s untuk %s terkirim (%s)", msg.kind, item.agenda_no, msg.channel)
+    log.info("Pesan %s untuk %s %s", msg.kind, item.agenda_no, channel.outcome)
     report.sent += 1
     return True
 

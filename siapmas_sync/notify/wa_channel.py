@@ -28,6 +28,7 @@ class WhatsAppCloudChannel:
     """:class:`~siapmas_sync.notify.channels.Channel` over the Cloud API."""
 
     name = "whatsapp"
+    outcome = "diteruskan ke WhatsApp (diterima layanan, belum tentu sampai)"
 
     def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
         self.cfg = settings.notify.whatsapp

@@ -1,0 +1,34 @@
+"""What an operator reads on screen and in the log agrees with itself (issue: logs in UTC
+without a zone while everything else is WIB; the demo's log said "terkirim" while the
+summary said the message was only written to a file)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+def sync(config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TZ": "UTC"}  # a server in UTC: the log still speaks WIB
+    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), "sync"],
+                          capture_output=True, text=True, timeout=300, env=env, cwd=config.parent.parent)
+
+
+def test_log_times_are_wib_with_the_zone_and_agree_with_the_summary(project: Path) -> None:
+    before = datetime.now(ZoneInfo("Asia/Jakarta"))
+    out = sync(project)
+    assert out.returncode == 0, out.stderr
+    stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) WIB INFO ", out.stderr, re.M)
+    assert stamps, out.stderr[:500]
+    first = datetime.strptime(stamps[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert abs(first - before) < timedelta(minutes=5)  # WIB, not UTC (seven hours apart)
+    # the demo writes messages as .eml files: neither the log nor the summary says "terkirim"
+    assert "tidak dikirim" in out.stdout
+    notify_lines = [line for line in out.stderr.splitlines() if "siapmas.notify: Pesan" in line]
+    assert notify_lines and all("ditulis sebagai berkas .eml" in line for line in notify_lines)
+    assert not any("terkirim" in line for line in notify_lines)
