@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             if not any(p in g.store.files for p in rec.get("parents", [])):
                 g.share(fid, args.account, args.grant)
     key_path = args.key_file or ((args.state.parent if args.state else Path.cwd()) / "standin-service-account.json")
+    key_path.parent.mkdir(parents=True, exist_ok=True)  # README's trial names var/standin/, absent on a fresh clone
     key_path.write_text(json.dumps(key, indent=2), encoding="utf-8")
     key_path.chmod(0o600)
     print(f"Google stand-in listening on {g.url}")
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     done.wait()
     g.stop()
     if args.save and args.state:
+        args.state.parent.mkdir(parents=True, exist_ok=True)
         g.dump_state(args.state)
         print(f"state saved to {args.state}")
     return 0
