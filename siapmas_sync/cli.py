@@ -503,8 +503,9 @@ def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: str | None, d
         click.echo(json.dumps({**fig, "files": {"pdf": str(pdf), "xlsx": str(xlsx)}, "links": links},
                               ensure_ascii=False, indent=2))
         return
-    click.echo(f"Rekap {fig['period']['label']}: {fig['total']} aduan, {fig['finished']} selesai, "
-               f"{fig['open']} masih terbuka, {fig['overdue']['count']} terlambat.")
+    click.echo(f"Rekap {fig['period']['label']} ({fig['period']['dates']}): {fig['total']} aduan, "
+               f"{fig['finished']} selesai, {fig['open']} masih terbuka, {fig['rejected']} ditolak, "
+               f"{fig['overdue']['count']} terlambat.")
     click.echo(f"PDF : {pdf}")
     click.echo(f"XLSX: {xlsx}")
     for link in links:

@@ -167,7 +167,8 @@ def received_month(ts: str) -> str:
 def test_every_figure_of_the_year_matches_the_fixture(project: Path, world: dict[str, Any]):
     fig = rekap_json(project, "--tahun", "2026")
     in_2026 = list(range(1, len(ROWS)))  # row 0 is 31/12/2025 23:30 WIB
-    assert fig["period"] == {"from": "2026-01-01", "to": "2026-12-31", "label": "Tahun 2026"}
+    assert fig["period"] == {"from": "2026-01-01", "to": "2026-12-31", "label": "Tahun 2026",
+                             "dates": "1 Januari 2026 s.d. 31 Desember 2026"}
     assert fig["total"] == 8
     assert fig["duplicates"] == 1
     assert (fig["finished"], fig["rejected"], fig["open"]) == (1, 1, 6)
@@ -183,7 +184,8 @@ def test_every_figure_of_the_year_matches_the_fixture(project: Path, world: dict
     suggested = Counter(i["suggested_routing"]["tujuan"] for i in world["status"]
                         if datetime.fromisoformat(i["received_at"]).year == 2026)
     assert fig["by_suggested_akd"] == dict(suggested)
-    assert fig["by_akd"] == {"Belum diputuskan": 7, "Komisi II": 1}
+    # the rejected item is counted as rejected, not as waiting for a decision
+    assert fig["by_akd"] == {"Belum diputuskan": 6, "Ditolak (tidak diteruskan)": 1, "Komisi II": 1}
 
     expected_stages = {"PARAF KASUBAG TU": 1, "SELESAI": 1, "DITOLAK": 1, "PERLU KELENGKAPAN": 1, "TERAGENDA": 4}
     assert {k: v for k, v in fig["by_stage"].items() if v} == expected_stages
@@ -260,7 +262,14 @@ def test_pdf_carries_the_totals_and_the_signer_and_never_a_name(project: Path, w
     pdf = Path(next(line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("PDF")))
     xlsx = pdf.with_suffix(".xlsx")
     assert "8 aduan" in r.stdout and str(xlsx) in r.stdout
+    # the summary line names every outcome, the rejected included, and the period in words
+    assert "Rekap Tahun 2026 (1 Januari 2026 s.d. 31 Desember 2026): 8 aduan, 1 selesai" in r.stdout
+    assert "1 ditolak" in r.stdout
     text = pdf_text(pdf)
+    assert "Periode 1 Januari 2026 s.d. 31 Desember 2026 (WIB)" in text and "2026-01-01" not in text
+    # nobody holds a settled or rejected item; the rejected one is not "waiting for a decision"
+    assert "SELESAI — (sudah selesai)" in text and "DITOLAK — (sudah ditolak)" in text
+    assert "Ditolak (tidak diteruskan) 0 1" in text
     assert "REKAPITULASI ASPIRASI DAN PENGADUAN MASYARAKAT" in text and "Tahun 2026" in text
     assert "Aduan diterima dan diberi nomor agenda 8" in text
     assert "Selesai ditindaklanjuti (SELESAI) 1" in text and "Kiriman ganda (duplikat, tidak diberi nomor baru) 1" in text

@@ -39,13 +39,15 @@ from ..workflow.stages import EXIT_DIKEMBALIKAN, EXIT_DITOLAK
 from .kecamatan import DEFAULT_KECAMATAN, LEBIH_DARI_SATU, TIDAK_DIKETAHUI, Matcher
 from .source import ItemRow, RekapRows
 
-__all__ = ["BULAN_SINGKAT", "COMPLETENESS_CODES", "HIDDEN_PERIHAL", "Period", "compute", "month_add", "trend_months"]
+__all__ = ["BULAN_SINGKAT", "COMPLETENESS_CODES", "HIDDEN_PERIHAL", "Period", "compute", "month_add", "tanggal",
+           "trend_months"]
 
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember")
 BULAN_SINGKAT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 HIDDEN_PERIHAL = "(dirahasiakan)"
 BELUM_DIPUTUSKAN = "Belum diputuskan"
+TIDAK_DITERUSKAN = "Ditolak (tidak diteruskan)"
 #: completeness finding codes reported (intake/completeness.py), with their Indonesian labels
 COMPLETENESS_CODES = {
     "identitas": "Identitas pelapor belum jelas",
@@ -76,14 +78,22 @@ class Period:
 
     @classmethod
     def span(cls, start: date, end: date) -> Period:
-        def d(x: date) -> str:
-            return f"{x.day} {BULAN[x.month - 1]} {x.year}"
-        return cls(start, end, f"{d(start)} s.d. {d(end)}", f"{start:%Y%m%d}-{end:%Y%m%d}")
+        return cls(start, end, f"{tanggal(start)} s.d. {tanggal(end)}", f"{start:%Y%m%d}-{end:%Y%m%d}")
+
+    @property
+    def dates(self) -> str:
+        """"1 Januari 2026 s.d. 31 Desember 2026" — how the period is printed."""
+        return f"{tanggal(self.start)} s.d. {tanggal(self.end)}"
 
     def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
         """[lo, hi) as aware datetimes: midnight of *start* to midnight after *end*."""
         return (datetime.combine(self.start, time(0), tz),
                 datetime.combine(self.end + timedelta(days=1), time(0), tz))
+
+
+def tanggal(d: date) -> str:
+    """A date as Indonesian documents print it: "1 Januari 2026"."""
+    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
 
 
 def month_add(d: date, n: int) -> date:
@@ -150,7 +160,8 @@ def compute(
 
     # --- AKD, stage, kecamatan -----------------------------------------------------------
     suggested = Counter(i.suggested or "-" for i in in_period)
-    decided = Counter(i.diteruskan_ke or BELUM_DIPUTUSKAN for i in in_period)
+    decided = Counter(i.diteruskan_ke or (TIDAK_DITERUSKAN if state(i.tahap) == "rejected" else BELUM_DIPUTUSKAN)
+                      for i in in_period)
     stages = Counter(i.tahap for i in in_period)
     by_stage = {label: stages.pop(label, 0) for label in _stage_order(wf)}
     by_stage.update(sorted(stages.items()))  # labels renamed in configuration since
@@ -220,7 +231,8 @@ def compute(
     completeness["lengkap"] = complete
 
     return {
-        "period": {"from": period.start.isoformat(), "to": period.end.isoformat(), "label": period.label},
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat(), "label": period.label,
+                   "dates": period.dates},
         "generated_at": now.astimezone(tz).replace(microsecond=0).isoformat(),
         "total": len(in_period),
         "finished": states["finished"],

@@ -162,7 +162,7 @@ def render_pdf(fig: Mapping[str, Any], *, kop: Kop, signer: Signer, stage_holder
         KopFlowable(kop, FULL),
         _p(TITLE, st["title"]),
         _p(f"Sekretariat DPRD Kabupaten Mojokerto — {label}", st["sub"]),
-        _p(f"Periode {fig['period']['from']} s.d. {fig['period']['to']} (WIB) · keadaan per "
+        _p(f"Periode {fig['period']['dates']} (WIB) · keadaan per "
            f"{tanggal_id(gen)} pukul {gen:%H.%M} WIB", st["sub"]),
         Spacer(1, 4 * mm),
     ]

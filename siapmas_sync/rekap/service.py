@@ -23,6 +23,7 @@ from ..config import Settings
 from ..errors import SiapmasError
 from ..ledger import Ledger
 from ..workflow import OfficeCalendar, Workflow
+from ..workflow.stages import EXIT_DITOLAK
 from .figures import Period, compute, month_add, trend_months
 from .kecamatan import is_place_title
 from .source import fetch_rows
@@ -98,7 +99,10 @@ def write_recap(s: Settings, fig: dict[str, Any], period: Period, folder: Path, 
     from .pdf import Signer, render_pdf
     from .xlsx import render_xlsx
 
+    # who holds an item at each stage, by role; a settled or rejected item is held by nobody
     holders = {st.label: st.actor for st in wf.stages}
+    holders[wf.last.label] = "— (sudah selesai)"
+    holders[wf.exit(EXIT_DITOLAK).label] = "— (sudah ditolak)"
     t = s.templates
     pdf_path, xlsx_path = recap_paths(folder, period)
     try:

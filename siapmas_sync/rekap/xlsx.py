@@ -8,6 +8,7 @@ export's guard (never a formula).
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..export import _set_text  # the shared "text is never a formula" cell writer
-from .figures import COMPLETENESS_CODES
+from .figures import COMPLETENESS_CODES, tanggal
 
 __all__ = ["render_xlsx"]
 
@@ -58,7 +59,8 @@ def render_xlsx(fig: Mapping[str, Any], *, stage_holders: Mapping[str, str]) -> 
     wb = Workbook()
     wb.remove(wb.active)
     label = fig["period"]["label"]
-    period = f"Periode {fig['period']['from']} s.d. {fig['period']['to']} (WIB); keadaan per {fig['generated_at']}"
+    gen = datetime.fromisoformat(fig["generated_at"])
+    period = f"Periode {fig['period']['dates']} (WIB); keadaan per {tanggal(gen.date())} pukul {gen:%H.%M} WIB"
     head = f"Rekapitulasi Aspirasi dan Pengaduan Masyarakat — {label}"
     _sheet(wb, "Ringkasan", head, period, ("Uraian", "Jumlah"), [
         ("Aduan diterima dan diberi nomor agenda", fig["total"]),
