@@ -71,6 +71,7 @@ def test_public_view_has_no_personal_data_even_for_rahasia(project, make_engine)
     assert [r["No. Agenda"] for r in rows] == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)]
     assert list(rows[0]) == list(PUBLIC_COLUMNS)
     assert rows[0]["Tanggal Diterima"] == "27/11/2026 09.12" and rows[0]["Tahap"] == "TERAGENDA"
+    assert rows[0]["Keterangan"] == "Sudah diberi nomor agenda; menunggu paraf Kasubag TU."
     # the routing suggestion (Komisi III, matched words) is not a decision: not shown
     assert rows[0]["Ditangani oleh"] == "-"
     perihal = [r.perihal for r in make_engine(project).ledger.iter_items(("perihal",))]
@@ -117,7 +118,23 @@ def test_side_exit_label_is_shown(project, make_engine, clock) -> None:
     clock.now += timedelta(minutes=5)
     edit(project, "0003/SIAPMAS/2026", Tahap="PERLU KELENGKAPAN", Catatan="bukti belum ada")
     make_engine(project).cycle()
-    assert {r["No. Agenda"]: r["Tahap"] for r in read_csv(project)}["0003/SIAPMAS/2026"] == "PERLU KELENGKAPAN"
+    row = {r["No. Agenda"]: r for r in read_csv(project)}["0003/SIAPMAS/2026"]
+    assert row["Tahap"] == "PERLU KELENGKAPAN"
+    assert row["Keterangan"] == "Menunggu kelengkapan dari pelapor (lihat pesan yang kami kirim)."
+
+
+def test_public_folder_is_world_readable_on_purpose(project, make_engine) -> None:
+    """README tells staff to copy the folder to the website (or point a web server at it):
+    it holds no personal data by construction (test above), so it is written readable by
+    all, while the output folder around it stays private."""
+    import stat
+
+    run_cli(project, "sync")
+    folder = publik_dir(project)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    for name in (HTML_NAME, CSV_NAME):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
 
 
 def test_everything_is_escaped() -> None:
@@ -178,6 +195,42 @@ def test_page_finds_the_agenda_number_in_headless_chromium(project, make_engine,
     assert done.returncode == 0 and shot.stat().st_size > 5000
 
 
+# what the browser shows (computed style), written into the DOM for --dump-dom
+_PROBE = """<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  document.querySelectorAll("#tabel tbody tr").forEach(function (tr) {
+    tr.setAttribute("data-shown", tr.getClientRects().length > 0 ? "1" : "0");
+  });
+}, 0); });
+</script></body>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+@pytest.mark.parametrize("width", [390, 1200])
+def test_search_filters_what_is_shown_on_a_phone_and_a_desktop(project, make_engine, clock, tmp_path, width) -> None:
+    """On a narrow screen the rows are blocks; the search must still hide the others (it
+    said "1 aduan cocok" and showed all six). The stage is explained and its steps dated."""
+    make_engine(project).cycle()
+    clock.now += timedelta(minutes=5)
+    edit(project, GALIAN, Tahap="PARAF KASUBAG TU", Oleh=OLEH["PARAF KASUBAG TU"])
+    make_engine(project).cycle()
+    html = (publik_dir(project) / HTML_NAME).read_text(encoding="utf-8")
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", _PROBE), encoding="utf-8")
+    for query, shown in (("0001", [GALIAN]), ("", [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)])):
+        done = chromium(f"--window-size={width},900", "--dump-dom", probe.as_uri() + "#" + query)
+        assert done.returncode == 0, done.stderr[-2000:]
+        rows = re.findall(r'<tr data-no="([^"]+)"[^>]*data-shown="(\d)"', done.stdout)
+        assert len(rows) == 6
+        assert [no for no, vis in rows if vis == "1"] == shown
+    cell = re.search(r'<tr data-no="0001/SIAPMAS/2026".*?</tr>', html, re.S).group(0)
+    assert "Sudah diparaf Kasubag TU; menunggu paraf Kepala Bagian." in cell
+    assert re.findall(r"<li><time>([\d/]+)</time>([^<]+)</li>", cell) == [
+        ("27/11/2026", "DITERIMA"), ("28/11/2026", "TERAGENDA"), (clock.now.strftime("%d/%m/%Y"), "PARAF KASUBAG TU")]
+    shot = tmp_path / f"status-{width}.png"
+    assert chromium(f"--window-size={width},900", f"--screenshot={shot}", probe.as_uri() + "#0001").returncode == 0
+
+
 # --- Google: a separate public spreadsheet ---------------------------------------------------
 
 def test_google_writes_the_public_spreadsheet_once_per_change(tmp_path, clock) -> None:
@@ -201,7 +254,7 @@ def test_google_writes_the_public_spreadsheet_once_per_change(tmp_path, clock) -
             values = standin.get_values(public, "Status Aduan")
             assert values[0] == list(PUBLIC_COLUMNS)
             assert [r[0] for r in values[1:]] == ["0001/SIAPMAS/2026", "0002/SIAPMAS/2026"]
-            assert values[1][2:4] == ["TERAGENDA", "-"]
+            assert values[1][2:5] == ["TERAGENDA", "Sudah diberi nomor agenda; menunggu paraf Kasubag TU.", "-"]
             flat = "\n".join(str(v) for r in values for v in r)
             for secret in ("Budi", "Siti", "0812", "81234567891", "example", "galian", "Jatirejo"):
                 assert secret not in flat

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -47,12 +48,17 @@ _TEMPLATE = r"""<!DOCTYPE html>
   .baris button.kedua { background: #e3e8ee; color: #1d2733; }
   .petunjuk { font-size: .85rem; color: #4a5868; margin: 6px 0 0; }
   #pesan { margin: 14px 0; padding: 12px; border-radius: 6px; background: #fff4e5; border: 1px solid #f0b35a; }
-  #pesan[hidden], table[hidden] { display: none; }
+  /* [hidden] wins over every display rule below (the narrow layout makes rows blocks) */
+  [hidden] { display: none !important; }
   table { width: 100%; border-collapse: collapse; margin-top: 14px; background: #fff; border-radius: 8px; overflow: hidden;
           box-shadow: 0 1px 3px rgba(0,0,0,.12); }
   th, td { text-align: left; padding: 9px 10px; border-bottom: 1px solid #e3e8ee; vertical-align: top; }
   th { background: #e9eef4; font-size: .9rem; }
   tr.cocok td { background: #eaf6ea; }
+  .linimasa { margin: 0; padding-left: 1.1em; font-size: .85rem; color: #34414f; }
+  .linimasa li { margin: 0 0 2px; }
+  .linimasa time { font-variant-numeric: tabular-nums; color: #4a5868; margin-right: .3em; }
+  .tahap { font-weight: 600; }
   .privasi { font-size: .85rem; color: #4a5868; margin-top: 16px; }
   @media (max-width: 640px) {
     thead { display: none; }
@@ -81,17 +87,20 @@ _TEMPLATE = r"""<!DOCTYPE html>
   <div id="pesan" role="status" aria-live="polite" hidden></div>
   <p id="jumlah" class="petunjuk">{{ rows|length }} aduan tercatat. Data diperbarui {{ generated }}.</p>
   <table id="tabel">
-    <thead><tr>{% for c in columns %}<th scope="col">{{ c }}</th>{% endfor %}</tr></thead>
+    <thead><tr>{% for c in columns %}<th scope="col">{{ c }}</th>{% endfor %}<th scope="col">Perjalanan</th></tr></thead>
     <tbody>
     {%- for r in rows %}
       <tr data-no="{{ r.agenda_no }}" data-seq="{{ r.seq }}" data-year="{{ r.year }}">
-        {%- for c, v in zip(columns, r.cells()) %}<td data-label="{{ c }}">{{ v }}</td>{% endfor -%}
+        {%- for c, v in zip(columns, r.cells()) %}<td data-label="{{ c }}"{% if c == "Tahap" %} class="tahap"{% endif %}>{{ v }}</td>{% endfor -%}
+        <td data-label="Perjalanan">{% if r.linimasa %}<ol class="linimasa">
+          {%- for tanggal, tahap in r.linimasa %}<li><time>{{ tanggal }}</time>{{ tahap }}</li>{% endfor -%}
+        </ol>{% else %}-{% endif %}</td>
       </tr>
     {%- endfor %}
     </tbody>
   </table>
-  <p class="privasi">Halaman ini hanya memuat nomor agenda, tanggal diterima, tahap penanganan, alat kelengkapan
-    DPRD yang menangani, dan waktu pembaruan terakhir. Identitas pelapor, kontak, kronologi, dan bukti tidak
+  <p class="privasi">Halaman ini hanya memuat nomor agenda, tanggal diterima, tahap penanganan dan artinya,
+    tanggal setiap tahap, alat kelengkapan DPRD yang menangani, dan waktu pembaruan terakhir. Identitas pelapor, kontak, kronologi, dan bukti tidak
     ditampilkan. Pertanyaan: {{ kontak }}</p>
 </main>
 <script>
@@ -176,10 +185,17 @@ def render_csv(rows: Sequence[PublicRow]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+#: the page is for everyone: readable by any user of the machine (a web server's too).
+#: It holds no personal data by construction (view.LEDGER_COLUMNS; tests/test_publik.py).
+PUBLIC_FILE_MODE = 0o644
+PUBLIC_DIR_MODE = 0o755
+
+
 def write_files(folder: Path, rows: Sequence[PublicRow], *, instansi: str, kontak: str, generated: datetime) -> list[Path]:
-    """Write the page and the CSV atomically; return their paths."""
+    """Write the page and the CSV atomically, world-readable on purpose; return their paths."""
     html = render_html(rows, instansi=instansi, kontak=kontak, generated=generated).encode("utf-8")
     paths = [folder / HTML_NAME, folder / CSV_NAME]
-    atomic_write_bytes(paths[0], html)  # owner-only like every output (copied to a website by staff)
-    atomic_write_bytes(paths[1], render_csv(rows))
+    atomic_write_bytes(paths[0], html, mode=PUBLIC_FILE_MODE)
+    atomic_write_bytes(paths[1], render_csv(rows), mode=PUBLIC_FILE_MODE)
+    os.chmod(folder, PUBLIC_DIR_MODE)  # the folder only: the output folder around it stays private
     return paths

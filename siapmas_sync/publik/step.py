@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from ..config import Settings
 from ..errors import SiapmasError
@@ -37,13 +37,22 @@ class PublishResult:
     notices: list[str] = field(default_factory=list)  # Google refused: retried next cycle
 
 
-def public_changes(ledger: Ledger) -> dict[str, str]:
-    """Item key → when a publicly shown figure last changed: a stage move (an exit and a
-    return included) or the handling AKD decided. One grouped query."""
-    moved = or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage, events.c.event == "TUJUAN")
-    q = select(events.c.key, func.max(events.c.at)).where(moved, events.c.event != "PERUBAHAN DITOLAK").group_by(events.c.key)
+def public_changes(ledger: Ledger) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """Item key → when a publicly shown figure last changed (a stage move, an exit and a
+    return included, or the handling AKD decided), and item key → its stage moves
+    (at, stage entered), oldest first, for the timeline. One query."""
+    public = events.c.event != "PERUBAHAN DITOLAK"
+    stage_move = or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage)
+    q = (select(events.c.key, events.c.at, events.c.to_stage, stage_move.label("moved"))
+         .where(public, or_(stage_move, events.c.event == "TUJUAN")).order_by(events.c.key, events.c.at, events.c.id))
+    last: dict[str, str] = {}
+    moves: dict[str, list[tuple[str, str]]] = {}
     with ledger.engine.connect() as conn:
-        return {k: at for k, at in conn.execute(q)}
+        for key, at, to_stage, moved in conn.execute(q):
+            last[key] = max(last.get(key, ""), at)
+            if moved and to_stage:
+                moves.setdefault(key, []).append((at, to_stage))
+    return last, moves
 
 
 class PublicStatus:
@@ -62,7 +71,11 @@ class PublicStatus:
         self._sheet: Any = None
 
     def rows(self) -> list[PublicRow]:
-        return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz, public_changes(self.ledger))
+        from ..engine import build_workflow  # the configured stage labels
+
+        last, moves = public_changes(self.ledger)
+        return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz, last,
+                           wf=build_workflow(self.s)[0], moves=moves)
 
     def publish(self, now: datetime, ledger_fp: str | None = None) -> PublishResult:
         """Write what changed. An OSError of the local files propagates (the caller reports

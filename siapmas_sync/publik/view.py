@@ -14,12 +14,30 @@ from ..ledger import from_iso
 from ..writeback import format_wib
 
 #: the columns of the CSV, the page and the public spreadsheet (Indonesian, as shown)
-PUBLIC_COLUMNS = ("No. Agenda", "Tanggal Diterima", "Tahap", "Ditangani oleh", "Pembaruan Terakhir")
+PUBLIC_COLUMNS = ("No. Agenda", "Tanggal Diterima", "Tahap", "Keterangan", "Ditangani oleh", "Pembaruan Terakhir")
+
+#: what each stage means for the citizen, in plain words, by stage code (labels can be
+#: renamed in configuration; the meaning stays with the step of the SOP)
+KETERANGAN: dict[int | str, str] = {
+    0: "Diterima sistem, menunggu nomor agenda.",
+    1: "Sudah diberi nomor agenda; menunggu paraf Kasubag TU.",
+    2: "Sudah diparaf Kasubag TU; menunggu paraf Kepala Bagian.",
+    3: "Sudah diparaf Kepala Bagian; menunggu disposisi Sekretaris DPRD.",
+    4: "Sudah didisposisi Sekretaris DPRD; menunggu disposisi Ketua DPRD.",
+    5: "Sudah didisposisi Ketua DPRD; disposisi sedang dibacakan.",
+    6: "Disposisi pimpinan sudah dibacakan; menunggu dicatat dan diteruskan ke alat kelengkapan DPRD.",
+    7: "Sudah diteruskan ke alat kelengkapan DPRD; menunggu tindak lanjut.",
+    8: "Sedang ditindaklanjuti oleh alat kelengkapan DPRD.",
+    9: "Selesai; hasil tindak lanjut disampaikan kepada pelapor.",
+    "kelengkapan": "Menunggu kelengkapan dari pelapor (lihat pesan yang kami kirim).",
+    "ditolak": "Tidak dapat ditindaklanjuti; alasannya disampaikan kepada pelapor.",
+    "dikembalikan": "Dikembalikan satu langkah untuk diperiksa ulang.",
+}
 #: the only ledger columns read (``received_at`` comes with them, see Ledger.iter_items)
 LEDGER_COLUMNS = ("key", "agenda_no", "tahap", "diteruskan_ke", "stage_entered_at")
 NOT_YET = "-"  # no AKD decided yet (a routing suggestion is never shown)
 #: bump when the page or CSV layout changes, so every deployment regenerates once
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: Keterangan column and the timeline
 
 
 @dataclass(frozen=True)
@@ -31,16 +49,30 @@ class PublicRow:
     tahap: str  # the stage label, side exits (PERLU KELENGKAPAN, DITOLAK…) included
     ditangani: str  # the decided AKD (items.diteruskan_ke) or "-"
     diperbarui: str  # dd/mm/yyyy HH.MM
+    keterangan: str = ""  # the stage in plain words (KETERANGAN)
+    linimasa: tuple[tuple[str, str], ...] = ()  # (dd/mm/yyyy, stage label) of each public step, oldest first
 
-    def cells(self) -> tuple[str, str, str, str, str]:
-        return (self.agenda_no, self.diterima, self.tahap, self.ditangani, self.diperbarui)
+    def cells(self) -> tuple[str, str, str, str, str, str]:
+        return (self.agenda_no, self.diterima, self.tahap, self.keterangan, self.ditangani, self.diperbarui)
 
 
 def _when(text: str, tz: Any) -> str:
     return format_wib(from_iso(text), tz)
 
 
-def public_row(row: Any, tz: Any, changed_at: str | None = None) -> PublicRow:
+def explain(wf: Any, label: str) -> str:
+    """The plain-words meaning of a stage label ("" for a label no longer configured)."""
+    stage = wf.find(label) if wf is not None else None
+    return KETERANGAN.get(stage.code, "") if stage is not None else ""
+
+
+def timeline(moves: Iterable[tuple[str, str]], tz: Any) -> tuple[tuple[str, str], ...]:
+    """(dd/mm/yyyy, stage) of each stage an item entered, from its (at, to_stage) moves."""
+    return tuple((from_iso(at).astimezone(tz).strftime("%d/%m/%Y"), stage) for at, stage in moves)
+
+
+def public_row(row: Any, tz: Any, changed_at: str | None = None, *, wf: Any = None,
+               moves: Iterable[tuple[str, str]] = ()) -> PublicRow:
     """One ledger row (agenda_no, year, seq, tahap, diteruskan_ke, stage_entered_at,
     received_at). *changed_at*: when a shown figure last changed (a stage move or the AKD
     decided, see :func:`public_changes`); the stage's start otherwise. Other edits (sifat,
@@ -53,12 +85,15 @@ def public_row(row: Any, tz: Any, changed_at: str | None = None) -> PublicRow:
         tahap=row.tahap,
         ditangani=(row.diteruskan_ke or "").strip() or NOT_YET,
         diperbarui=_when(max(changed_at or "", row.stage_entered_at), tz),
+        keterangan=explain(wf, row.tahap),
+        linimasa=timeline(moves, tz),
     )
 
 
-def public_rows(ledger_rows: Iterable[Any], tz: Any, changes: Mapping[str, str] | None = None) -> list[PublicRow]:
-    changes = changes or {}
-    return [public_row(r, tz, changes.get(r.key)) for r in ledger_rows]
+def public_rows(ledger_rows: Iterable[Any], tz: Any, changes: Mapping[str, str] | None = None, *, wf: Any = None,
+                moves: Mapping[str, Iterable[tuple[str, str]]] | None = None) -> list[PublicRow]:
+    changes, moves = changes or {}, moves or {}
+    return [public_row(r, tz, changes.get(r.key), wf=wf, moves=moves.get(r.key, ())) for r in ledger_rows]
 
 
 def fingerprint(rows: Iterable[PublicRow], *extra: str) -> str:
