@@ -174,7 +174,7 @@ class WorkflowConfig(_Section):
     # per stage code ("1".."8", "kelengkapan", "ditolak", "dikembalikan"):
     # {label = "...", actor = "...", standard_minutes = 10}
     tahap: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    holidays: Path | None = None  # None = the shipped list (config/hari_libur.toml)
+    holidays: Path | None = None  # None = hari_libur.toml beside the config file, else the shipped list
     # office hours per day: {senin = "07:30-16:00", jumat = "07:30-11:00", sabtu = "libur"}
     jam_kerja: dict[str, str] = Field(default_factory=dict)
     verify_days: int = Field(3, ge=1, le=60)  # LAPOR!: verify within 3 working days
@@ -349,6 +349,18 @@ class Settings(_Section):
     def publik_dir(self) -> Path:
         return self.publik.dir or self.output.dir / "publik"
 
+    def holidays_path(self) -> Path:
+        """The holiday calendar in force: ``[workflow] holidays``, else ``hari_libur.toml``
+        beside the configuration file (the office keeps its own copy there, never inside
+        the installed package), else the list shipped with the package."""
+        if self.workflow.holidays is not None:
+            return self.workflow.holidays
+        if self.config_path is not None and (self.config_path.parent / HOLIDAYS_NAME).is_file():
+            return self.config_path.parent / HOLIDAYS_NAME
+        from .workflow.holidays import default_holidays_path
+
+        return default_holidays_path()
+
     # --- conversions for the engine -------------------------------------------------
 
     def officials(self) -> tuple[Any, ...]:
@@ -392,6 +404,8 @@ class Settings(_Section):
         env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
         return Path(env) if env else None
 
+
+HOLIDAYS_NAME = "hari_libur.toml"  # the office's holiday calendar, looked for beside the configuration
 
 _PATH_KEYS = {
     ("source", "responses"),

@@ -93,17 +93,26 @@ def holiday_gaps(cal: object, now: datetime, settle_days: int = 60) -> list[int]
     return [y for y in years if not cal.covers(y)]  # type: ignore[attr-defined]
 
 
-def holiday_warning(cal: object, now: datetime, path: Path, settle_days: int = 60) -> tuple[str, str] | None:
-    """(message, advice) when :func:`holiday_gaps` finds a year missing, else None."""
+def holiday_warning(cal: object, now: datetime, path: Path, settle_days: int = 60, *, shipped: bool = False,
+                    own: Path | None = None) -> tuple[str, str] | None:
+    """(message, advice) when :func:`holiday_gaps` finds a year missing, else None. With
+    the *shipped* list in force the advice is to copy it to *own* (beside the
+    configuration, read from there automatically): a file inside the installed package is
+    replaced by every upgrade."""
     gaps = holiday_gaps(cal, now, settle_days)
     if not gaps:
         return None
     years = ", ".join(str(y) for y in gaps)
+    fill = f"isi hari libur {years} dari SKB 3 Menteri tentang hari libur nasional dan cuti bersama"
+    if shipped and own is not None:
+        advice = (f"Salin {path} ke {own} (dibaca otomatis dari folder konfigurasi), {fill}, "
+                  f"lalu tambahkan tahunnya ke tahun_lengkap di {own}.")
+    else:
+        advice = f"{fill[0].upper()}{fill[1:]}, lalu tambahkan tahunnya ke tahun_lengkap di {path}."
     return (
         f"Kalender hari libur {path} belum lengkap untuk {years}: batas waktu (SLA) yang jatuh pada tahun itu "
         "dihitung tanpa hari libur nasional dan cuti bersama.",
-        f"Isi hari libur {years} dari SKB 3 Menteri tentang hari libur nasional dan cuti bersama, "
-        f"lalu tambahkan tahunnya ke tahun_lengkap di {path}.",
+        advice,
     )
 
 

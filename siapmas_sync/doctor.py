@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, load_settings
+from .config import HOLIDAYS_NAME, Settings, load_settings
 from .errors import HeaderError, SiapmasError
 from .diagnose import check_folder_path, columns_listing
 from .filemodes import exposed_key_warning, private_mkdir
@@ -101,7 +101,9 @@ class Doctor:
 
         if self._run("Kalender kerja / office calendar", calendar):
             now = self.clock() if self.clock else datetime.now(s.tz)
-            found = holiday_warning(calendars[0], now, s.workflow.holidays or default_holidays_path(), s.workflow.settle_days)
+            own = s.config_path.parent / HOLIDAYS_NAME if s.config_path else Path(HOLIDAYS_NAME)
+            found = holiday_warning(calendars[0], now, s.holidays_path(), s.workflow.settle_days,
+                                    shipped=s.holidays_path() == default_holidays_path(), own=own)
             if found:
                 self._warn("Kalender hari libur / holiday calendar", *found)
         self._pejabat(s)

@@ -171,7 +171,7 @@ def build_workflow(settings: Settings) -> tuple[Workflow, OfficeCalendar]:
     w = settings.workflow
     wf = default_workflow().with_overrides(w.tahap) if w.tahap else default_workflow()
     hours = parse_office_hours(w.jam_kerja) if w.jam_kerja else DEFAULT_HOURS
-    return wf, load_calendar(w.holidays, hours=hours, tz=settings.timezone)
+    return wf, load_calendar(settings.holidays_path(), hours=hours, tz=settings.timezone)
 
 
 class Engine:

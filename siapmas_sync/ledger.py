@@ -467,7 +467,7 @@ class Ledger:
 
     def find_item(self, ref: str, conn: Connection | None = None) -> Any:
         """An item by agenda number, by sequence number ("12" = newest year's 12, or
-        "12/2026"), or by a key prefix of at least 8 characters."""
+        "12/2026"), or by a key prefix of at least 6 hex characters (as the log shows it)."""
         if conn is None:
             with self.engine.connect() as c:
                 return self.find_item(ref, c)
@@ -480,10 +480,14 @@ class Ledger:
                 q = q.where(items.c.year == int(year))
             found = list(conn.execute(q.order_by(items.c.year.desc())))
             row = found[0] if found else None
-        if row is None and len(ref) >= 8:
+        if row is None and len(ref) >= 6 and re.fullmatch(r"[0-9A-Fa-f]+", ref):
             # keys are lowercase hex, and PostgreSQL's LIKE is case-sensitive
-            found = list(conn.execute(select(items).where(items.c.key.startswith(ref.lower(), autoescape=True))))
-            row = found[0] if len(found) == 1 else None
+            q = select(items).where(items.c.key.startswith(ref.lower(), autoescape=True)).limit(2)
+            found = list(conn.execute(q))
+            if len(found) > 1:
+                raise LedgerError(f"Awalan kunci '{ref}' cocok dengan lebih dari satu butir.",
+                                  "Ketik lebih banyak karakter kuncinya, atau gunakan nomor agenda.")
+            row = found[0] if found else None
         if row is None:
             raise LedgerError(
                 f"Butir '{ref}' tidak ditemukan.",

@@ -68,6 +68,19 @@ def test_holiday_calendar_incomplete_for_this_or_next_year_is_a_warning(project:
     assert checks_at(datetime(2027, 1, 15, 9, 0, tzinfo=WIB))[0] == []
 
 
+def test_holiday_advice_points_to_the_config_folder_never_into_the_package(project: Path):
+    """An office without its own calendar is told to copy the shipped one beside its
+    configuration (read from there automatically), not to edit the installed package."""
+    (project.parent / "hari_libur.toml").unlink()  # the sample ships a copy beside demo.toml
+    january = datetime(2027, 1, 15, 9, 0, tzinfo=WIB)
+    [check] = [c for c in Doctor(project, clock=lambda: january).run() if "Kalender hari libur" in c.name]
+    own = project.parent / "hari_libur.toml"
+    assert f"Salin " in check.advice and f"ke {own} (dibaca otomatis dari folder konfigurasi)" in check.advice
+    assert f"tahun_lengkap di {own}" in check.advice
+    own.write_text('tahun_lengkap = [2026, 2027]\n[[libur]]\ntanggal = 2027-01-01\nnama = "Tahun Baru"\n', encoding="utf-8")
+    assert [c for c in Doctor(project, clock=lambda: january).run() if "Kalender hari libur" in c.name] == []
+
+
 def test_drive_folder_is_checked_after_the_sheet_is_refused(world: GoogleWorld, standin: GoogleStandin):  # noqa: F811
     standin.unshare(world.sid, SA_EMAIL)
     r = run_cli(world.config, "doctor")

@@ -113,7 +113,7 @@ def test_transition_matrix(current: str, target: str, previous: str | None) -> N
     else:
         assert msg == (
             f"Tidak dapat pindah dari {current} ke {target}. "
-            f"Yang diperbolehkan: {', '.join(allowed)}"
+            f"Yang diperbolehkan: {', '.join(allowed)}."
         )
 
 
@@ -122,7 +122,7 @@ def test_example_message_from_the_brief() -> None:
         check_transition(WF, "PARAF KABAG", "SELESAI", akd=None, note="", previous=None)
     assert str(ei.value) == (
         "Tidak dapat pindah dari PARAF KABAG ke SELESAI. "
-        "Yang diperbolehkan: DISPOSISI SEKWAN, PERLU KELENGKAPAN, DITOLAK, DIKEMBALIKAN"
+        "Yang diperbolehkan: DISPOSISI SEKWAN, PERLU KELENGKAPAN, DITOLAK, DIKEMBALIKAN."
     )
     assert "dilompati" in ei.value.advice
 
@@ -196,7 +196,7 @@ def test_perlu_kelengkapan_round_trip() -> None:
     # resuming somewhere else (e.g. the next stage) is refused
     with pytest.raises(TransitionError) as ei:
         check_transition(WF, PK, "PARAF KABAG", previous=out.from_stage)
-    assert str(ei.value).endswith("Yang diperbolehkan: PARAF KASUBAG TU, DITOLAK")
+    assert str(ei.value).endswith("Yang diperbolehkan: PARAF KASUBAG TU, DITOLAK.")
     # and it can be rejected from there
     tolak = check_transition(WF, PK, TOLAK, note="tidak dilengkapi 14 hari", previous="DITERIMA")
     assert tolak.to_stage == TOLAK

@@ -420,7 +420,7 @@ def _refuse(wf: Workflow, cur: StageDef, target: StageDef, previous: str | None)
         elif target.code < cur.code:
             advice = f"Untuk mengembalikan satu tahap, pilih {wf.exit(EXIT_DIKEMBALIKAN).label}."
     return TransitionError(
-        f"Tidak dapat pindah dari {cur.label} ke {target.label}. Yang diperbolehkan: {names}",
+        f"Tidak dapat pindah dari {cur.label} ke {target.label}. Yang diperbolehkan: {names}.",
         advice=advice,
     )
 
