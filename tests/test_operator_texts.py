@@ -32,3 +32,17 @@ def test_log_times_are_wib_with_the_zone_and_agree_with_the_summary(project: Pat
     notify_lines = [line for line in out.stderr.splitlines() if "siapmas.notify: Pesan" in line]
     assert notify_lines and all("ditulis sebagai berkas .eml" in line for line in notify_lines)
     assert not any("terkirim" in line for line in notify_lines)
+
+
+def test_show_finds_an_item_by_the_key_prefix_the_log_shows(project: Path) -> None:
+    assert sync(project).returncode == 0
+    env = {**os.environ}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(project), *a],  # noqa: E731
+                                    capture_output=True, text=True, timeout=120, env=env)
+    items = __import__("json").loads(run("status", "--json").stdout)
+    key = items[0]["key"]
+    shown = run("show", key[:6])
+    assert shown.returncode == 0, shown.stderr
+    assert "No. Agenda   : 0001/SIAPMAS/2026" in shown.stdout
+    wrong = run("show", "zzzzzz")
+    assert wrong.returncode == 2 and "GALAT: Butir 'zzzzzz' tidak ditemukan." in wrong.stderr and "Saran:" in wrong.stderr
