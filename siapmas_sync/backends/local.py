@@ -17,8 +17,9 @@ is decoded (encodings, delimiters) is :mod:`.csvtext`.
 from __future__ import annotations
 
 import io
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +32,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,7 +46,7 @@ from ..register_guard import Fingerprint, fingerprint_of, read_register, replace
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
 from .csvtext import read_csv
-from ..dasbor.layout import DasborView
+from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
 from ..dasbor.workbook import draw as draw_dasbor
 
 #: Characters that make a spreadsheet treat text as a formula (CSV/XLSX injection).
@@ -181,6 +183,52 @@ def _format_sheet(ws: Worksheet, header: Sequence[str]) -> None:
         if ws.column_dimensions[letter].width != want:
             ws.column_dimensions[letter].width = want
     ws.freeze_panes = "A2"
+
+
+#: a printed row is never taller than this (points; Excel's own limit is 409)
+_MAX_ROW_POINTS = 300
+_LINE_POINTS = 15  # one line of the default 11 pt font
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """The tab prints as the secretariat files it: A4 landscape, every column on the page
+    width (as many pages down as needed), the header row repeated on each page, gridlines,
+    the tab's name on top and "Halaman x dari y" below."""
+    ps = ws.page_setup
+    if ps.orientation == "landscape" and ws.print_title_rows in ("1:1", "$1:$1"):
+        return
+    ps.orientation = "landscape"
+    ps.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ps.fitToWidth, ps.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.oddHeader.center.text = "&A"
+    ws.oddFooter.center.text = "Halaman &P dari &N"
+
+
+def _fit_rows(ws: Worksheet, rows: Iterable[int]) -> None:
+    """Row heights for wrapped text (LibreOffice does not grow a row it did not lay out
+    itself, and wrapped cells would overlap the next row): the most lines of any cell of
+    the row at its column's width."""
+    widths: dict[int, float] = {}
+    for r in rows:
+        if r < 2:
+            continue
+        lines = 1
+        for cell in ws[r]:
+            v = cell.value
+            if not isinstance(v, str) or not (cell.alignment.wrap_text or "\n" in v):
+                continue
+            col = cell.column
+            if col not in widths:
+                widths[col] = float(ws.column_dimensions[get_column_letter(col)].width or 13)
+            per_line = max(4, int(widths[col] * 1.15))
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n")))
+        height = min(_MAX_ROW_POINTS, lines * _LINE_POINTS) if lines > 1 else None
+        if ws.row_dimensions[r].height != height:
+            ws.row_dimensions[r].height = height
 
 
 def _add_dropdowns(ws: Worksheet, header: Sequence[str], lists: Mapping[str, list[str]]) -> None:
@@ -433,6 +481,9 @@ class LocalBackend:
                 _set_text(ws, u.row + 1, u.col + 1, u.value, dates=dates)
             if plan.header_changed or ws.freeze_panes != "A2":
                 _format_sheet(ws, plan.header)
+                _fit_rows(ws, range(2, ws.max_row + 1))  # new column widths: every row
+            else:
+                _fit_rows(ws, {u.row + 1 for u in plan.updates})
             if controls and plan.tab in controls and (plan.header_changed or not ws.data_validations.dataValidation):
                 _add_dropdowns(ws, plan.header, controls[plan.tab])
             self._dirty = True
@@ -447,6 +498,8 @@ class LocalBackend:
         for ws in wb.worksheets:
             if ws.max_row > 1 and ws.freeze_panes is None:
                 ws.freeze_panes = "A2"
+            if ws.title != DASBOR_TAB:  # the Dasbor sets its own (one page)
+                _print_setup(ws)
         buf = io.BytesIO()
         wb.save(buf)
         # raises RegisterDeferred when the file is open in an office suite or changed since read

@@ -197,8 +197,8 @@ def build(fig: Mapping[str, Any], *, last_sync: datetime, tz: tzinfo, sheet_tz: 
         cells[r][c] = v
 
     put(0, 0, f"DASBOR SIAPMAS — Tahun {year}")
-    put(1, 0, "Diisi otomatis oleh SIAPMAS Sync dari buku besar; angka sama dengan `rekap --tahun "
-              f"{year}`. Jangan diubah.")
+    put(1, 0, "Diisi otomatis oleh SIAPMAS Sync dari buku besar; angka sama dengan rekap tahun "
+              f"{year} (perintah: siapmas-sync rekap --tahun {year}). Jangan diubah.")
     put(SYNC_CELL[0], 0, "Sinkron terakhir")
     put(*SYNC_CELL, serial(last_sync, sheet_tz or tz))
     put(*SYNC_TEXT_CELL, format_sync(last_sync, tz))

@@ -12,13 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
-from .layout import SYNC_CELL, SYNC_FORMAT, TAB, WARNING_CELL, DasborView, Formula
+from .layout import SYNC_CELL, SYNC_FORMAT, SYNC_TEXT_CELL, TAB, WARNING_CELL, DasborView, Formula
 
 __all__ = ["draw"]
+
+OK_COLOUR = "1E7B34"  # green: the worker syncs
+WARN_COLOUR = "C00000"  # red: the formula's PERINGATAN
 
 
 def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
@@ -44,14 +48,25 @@ def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
                 if isinstance(v, str) and v.startswith("="):
                     cell.data_type = "s"  # a label, never a formula
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1).font = Font(bold=True, color="C00000")
-    ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1).alignment = Alignment(wrap_text=False)
+    # the worker's status: green while it syncs, red only when the formula warns (the
+    # spreadsheet decides when it opens the file, as it evaluates the formula)
+    warning = ws.cell(row=WARNING_CELL[0] + 1, column=WARNING_CELL[1] + 1)
+    warning.font = Font(bold=True)
+    warning.alignment = Alignment(wrap_text=False)
+    at = warning.coordinate
+    ws.conditional_formatting.add(at, FormulaRule(formula=[f'LEFT({at},10)="PERINGATAN"'],
+                                                  font=Font(bold=True, color=WARN_COLOUR), stopIfTrue=True))
+    ws.conditional_formatting.add(at, FormulaRule(formula=[f'LEFT({at},12)="Worker aktif"'],
+                                                  font=Font(bold=True, color=OK_COLOUR), stopIfTrue=True))
+    # the last sync as a value (B3) and as text (C3): apart, left-aligned
+    ws.cell(row=SYNC_CELL[0] + 1, column=SYNC_CELL[1] + 1).alignment = Alignment(horizontal="left")
+    ws.cell(row=SYNC_TEXT_CELL[0] + 1, column=SYNC_TEXT_CELL[1] + 1).alignment = Alignment(horizontal="left", indent=1)
     # printed: landscape, on one page
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
-    for col, width in zip("ABCDEFGHIJ", (30, 16, 22, 30, 10, 4, 12, 10, 10, 14)):
+    for col, width in zip("ABCDEFGHIJ", (30, 18, 24, 30, 10, 4, 12, 10, 10, 14)):
         ws.column_dimensions[col].width = width
     for c in view.charts:
         chart: Any
