@@ -148,6 +148,7 @@ class Views:
                 late = format_duration_id(sla.late_by)
             elif sla.settle_overdue:
                 late = f"lewat {self.settle_days} hari"
+        recorded_data = recorded.load(row.disposisi)
         return {
             "No. Agenda": row.agenda_no,
             "Tgl Terima": format_wib(received, self.tz),
@@ -157,12 +158,13 @@ class Views:
             "Tahap": row.tahap,
             "Oleh": "",  # chosen again for each step
             "Diteruskan ke": ", ".join(recorded.kepada_of(row)),
-            "Harap": ", ".join(recorded.load(row.disposisi).get("harap") or ()),
+            "Harap": ", ".join(recorded_data.get("harap") or ()),
             "Sifat": row.sifat,
             "Rahasia": bool(row.rahasia),
             "Catatan": "",
-            "Laporan": "",
-            "Lampiran": "",
+            # an input for the step that records it (SELESAI); once recorded, what was recorded
+            "Laporan": mask_text(recorded_data.get("laporan") or ""),
+            "Lampiran": recorded_data.get("lampiran") or "",
             "Pesan": mask_text(row.pesan) if row.pesan else "",  # it may quote what was typed
             "Posisi": self.actor(row.tahap),
             "Batas Waktu": self.deadline_text(sla),

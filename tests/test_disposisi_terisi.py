@@ -128,6 +128,13 @@ def test_selesai_with_laporan_renders_the_report_and_the_letter_summarises_it(pr
         edit(project, GALIAN, **cells)
         report = make_engine(project).cycle()
         assert [r.accepted for r in report.steps] == [True], report.steps
+    # Kendali shows what was recorded (it was emptied as a one-step input); a cycle later
+    # it is still there and nothing is taken for an edit
+    row = kendali(project)[GALIAN]
+    assert (row["Tahap"], row["Laporan"], row["Lampiran"]) == ("SELESAI", laporan, link)
+    clock.now += timedelta(minutes=5)
+    assert make_engine(project).cycle().steps == []
+    assert kendali(project)[GALIAN]["Laporan"] == laporan
     pdf = folder / "laporan-hasil-tindak-lanjut.pdf"
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
     assert "LAPORAN HASIL TINDAK LANJUT" in text and GALIAN in text
