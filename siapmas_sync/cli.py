@@ -605,6 +605,19 @@ def doctor(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
+@cli.command()
+@click.argument("peran", required=False, type=click.Choice(
+    ["operator", "kasubag", "kabag", "sekwan", "ketua", "akd", "admin"], case_sensitive=False))
+def panduan(peran: str | None) -> None:
+    """Panduan pemakaian dalam bahasa Indonesia untuk operator dan pejabat (docs/PANDUAN.md).
+
+    PERAN: operator, kasubag, kabag, sekwan, ketua, akd atau admin (tanpa PERAN: semuanya).
+    """
+    from .panduan import guide_text
+
+    click.echo(guide_text(peran.lower() if peran else None))
+
+
 clitext.indonesian_usage(cli)  # after every command above is defined
 
 
