@@ -110,7 +110,8 @@ def test_dasbor_values_match_rekap_for_the_year_and_the_charts_its_ranges(copy: 
     items = [i for i in json.loads(run_cli(copy, "status", "--json").stdout) if i["received_at"].startswith("2026")]
     assert fig["total"] == len(items) == 8
     assert {k: v for k, v in stages.items() if v} == dict(Counter(i["stage"] for i in items))
-    assert akd == dict(Counter(i["diteruskan_ke"] or "Belum diputuskan" for i in items))
+    assert akd == dict(Counter(i["diteruskan_ke"] or ("Ditolak (tidak diteruskan)" if i["stage"] == "DITOLAK"
+                                                      else "Belum diputuskan") for i in items))
     assert sum(m[0] for m in months.values()) == len(items)
     assert months["Jan 2026"][0] == sum(1 for i in items if i["received_at"][5:7] == "01")
     # overdue is a figure of *now*: the recap's at the same instant
