@@ -151,13 +151,14 @@ def _folder(agenda_no: str) -> str:
     return agenda_folder(agenda_no)
 
 
-def email_message(settings: Settings, out: Outgoing, now: datetime) -> EmailMessage:
-    """The e-mail: plain text and HTML alternatives, proper headers, PDF attachments."""
+def email_message(settings: Settings, out: Outgoing, now: datetime, to: str | None = None) -> EmailMessage:
+    """The e-mail: plain text and HTML alternatives, proper headers, PDF attachments.
+    *to*: the recipient as it goes on the wire (IDNA domain, notify.smtpwire)."""
     e, kop = settings.notify.email, settings.kop
     name, addr = parseaddr(e.sender) if e.sender else ("", "")
     msg = EmailMessage()
     msg["From"] = formataddr((name or kop.instansi, addr or kop.email))
-    msg["To"] = out.recipient
+    msg["To"] = to or out.recipient
     msg["Reply-To"] = e.reply_to or addr or kop.email
     msg["Subject"] = out.subject
     msg["Date"] = format_datetime(now)

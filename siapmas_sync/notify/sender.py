@@ -5,6 +5,14 @@ worker left "mengirim"): compose it, record ``mengirim`` (committed) *before* th
 transaction, send, then record ``terkirim``. A crash between sending and recording
 resends that message once, with the same Message-ID (receivers de-duplicate on it).
 
+**A message is sent at most twice, ever.** Each time its fate is unknown — a worker
+killed while it was ``mengirim``, or no answer after the whole message reached the server
+(notify.smtpwire) — counts as a possible delivery (``mungkin_terkirim`` in the message's
+context). The first allows the one documented resend; at the second the message is
+marked ``perlu_periksa``: never sent again, shown in ``show``/``status --json``, Kendali
+(Pesan) and Pemberitahuan, and reported once as GALAT + Saran. A failure that is certain
+(refused before or at the final reply) does not count.
+
 Temporary failures wait with a doubling backoff (notify.compose.backoff) and give up
 after MAX_ATTEMPTS; permanent ones are recorded with their reason and written to the
 item's *Pesan* (Kendali). A configuration problem (authentication…) stops sending for
@@ -32,11 +40,14 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
-from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels, sending_channels
+from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,
+                    sending_channels)
 
 log = logging.getLogger("siapmas.notify")
 
 MAX_ATTEMPTS = 12  # temporary failures before a message is given up (≈ 2.5 days of backoff)
+MAX_POSSIBLE_DELIVERIES = 2  # the message and its one resend
+UNSURE = "mungkin_terkirim"  # context key: how many sends may have delivered the message
 PAGE = 500  # due messages looked at per cycle
 
 
@@ -48,6 +59,7 @@ class DeliveryReport:
     deferred: int = 0  # over the daily limit: tomorrow
     no_address: list[str] = field(default_factory=list)  # new items without a valid address
     failure: SiapmasError | None = None
+    unsure: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason): perlu_periksa
     file_dir: Path | None = None  # transport "file": written as .eml files there, not sent
 
     def lines(self) -> list[str]:
@@ -62,6 +74,11 @@ class DeliveryReport:
                        + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "") + ".")
         for agenda, kind, reason in self.permanent:
             out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
+        for agenda, kind, reason in self.unsure:  # said once: the cycle that marks it
+            out.append(f"GALAT: Pesan {kind} untuk {agenda} mungkin sudah sampai ke pelapor ({reason}); "
+                       "tidak dikirim lagi otomatis.")
+            out.append("Saran: Periksa folder Terkirim akun e-mail atau tanyakan ke pelapor; bila belum sampai, "
+                       "hubungi pelapor lewat telepon/WhatsApp. Status pesan: perlu_periksa (Kendali, kolom Pesan).")
         if self.no_address:
             out.append(f"Tanpa alamat e-mail yang sah (tidak dikirimi pesan): {len(self.no_address)} aduan ("
                        + ", ".join(self.no_address[:5]) + (", …" if len(self.no_address) > 5 else "") + ").")
@@ -147,6 +164,11 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     if item is None or resp is None:
         return True
     now = clock()
+    ctx = json.loads(msg.context or "{}")
+    possible = int(ctx.get(UNSURE, 0)) + (1 if msg.state == MENGIRIM else 0)  # a killed worker's send
+    if possible >= MAX_POSSIBLE_DELIVERIES:
+        _hold(ledger, settings, item, msg, ctx, possible, "pengiriman terputus dua kali", now, report)
+        return True
     try:
         out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
     except NotReady:
@@ -154,7 +176,9 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     except SiapmasError as exc:
         report.failure = exc
         return False
-    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1)
+    ctx[UNSURE] = possible
+    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1,
+            context=json.dumps(ctx, ensure_ascii=False, sort_keys=True))
     try:
         channel.send(out, now)
         failpoint("notify_after_send")
@@ -168,13 +192,21 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         return False
     except TemporaryFailure as exc:
         reason = mask_text(str(exc))
+        if exc.maybe_delivered:
+            possible += 1
+            ctx[UNSURE] = possible
+            if possible >= MAX_POSSIBLE_DELIVERIES:
+                _hold(ledger, settings, item, msg, ctx, possible, reason, now, report)
+                return not exc.stop
+            reason += " (mungkin sudah sampai; dikirim ulang sekali saja)"
         if msg.attempts + 1 >= MAX_ATTEMPTS:
             _give_up(ledger, settings, item, msg, f"{reason} (menyerah setelah {msg.attempts + 1} percobaan)", now, report)
         else:
             wait = backoff(msg.attempts + 1)
             if exc.retry_after:  # the service said when to come back: never sooner
                 wait = max(wait, timedelta(seconds=exc.retry_after))
-            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason, next_attempt_at=utc_iso(now + wait))
+            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason, next_attempt_at=utc_iso(now + wait),
+                    context=json.dumps(ctx, ensure_ascii=False, sort_keys=True))
             report.temporary += 1
         log.warning("Pesan %s untuk %s gagal sementara: %s", msg.kind, item.agenda_no, reason)
         return not exc.stop
@@ -185,6 +217,21 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     log.info("Pesan %s untuk %s terkirim (%s)", msg.kind, item.agenda_no, msg.channel)
     report.sent += 1
     return True
+
+
+def _hold(ledger: Ledger, settings: Settings, item: Any, msg: Any, ctx: dict[str, Any], possible: int, reason: str,
+          now: datetime, report: DeliveryReport) -> None:
+    """The message may already have arrived *possible* times: never sent again (perlu_periksa)."""
+    stamp = now.astimezone(settings.tz).strftime("%d/%m %H.%M")
+    ctx[UNSURE] = possible
+    why = mask_text(f"{reason}; mungkin sudah sampai {possible} kali, tidak dikirim lagi")
+    with ledger.tx() as conn:
+        conn.execute(update(messages).where(messages.c.id == msg.id).values(
+            state=PERLU_PERIKSA, last_error=why, context=json.dumps(ctx, ensure_ascii=False, sort_keys=True)))
+        conn.execute(update(items).where(items.c.key == item.key).values(
+            pesan=f"⚠ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) perlu diperiksa: {why}"))
+    report.unsure.append((item.agenda_no, msg.kind, why))
+    log.warning("Pesan %s untuk %s perlu diperiksa: %s", msg.kind, item.agenda_no, why)
 
 
 def _give_up(ledger: Ledger, settings: Settings, item: Any, msg: Any, reason: str, now: datetime,
