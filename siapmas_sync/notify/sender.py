@@ -18,6 +18,8 @@ after MAX_ATTEMPTS; permanent ones are recorded with their reason and written to
 item's *Pesan* (Kendali). A configuration problem (authentication…) stops sending for
 the cycle and is reported GALAT-style; numbers, documents and the sheet are never held up.
 The daily limit counts messages sent per local (WIB) day; the rest waits for the next day.
+Replies to an official's act go first, then what form rows caused, which is also capped
+per address and per complaint (notify.relay).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from collections import Counter
+
+from sqlalchemy import and_, case, func, or_, select, update
 
 from ..config import Settings
 from ..errors import SiapmasError
@@ -40,6 +44,7 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
+from .relay import FORM_KINDS
 from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,
                     sending_channels)
 
@@ -57,6 +62,7 @@ class DeliveryReport:
     temporary: int = 0
     permanent: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason)
     deferred: int = 0  # over the daily limit: tomorrow
+    capped: int = 0  # over the per-address / per-complaint cap (notify.relay): tomorrow
     no_address: list[str] = field(default_factory=list)  # new items without a valid address
     failure: SiapmasError | None = None
     unsure: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason): perlu_periksa
@@ -67,11 +73,13 @@ class DeliveryReport:
         if self.file_dir is not None and self.sent:
             out.append(f"Pesan ke pelapor: {self.sent} ditulis sebagai berkas .eml di {self.file_dir} "
                        "(transport = \"file\": tidak dikirim).")
-        elif self.sent or self.temporary or self.permanent or self.deferred:
+        elif self.sent or self.temporary or self.permanent or self.deferred or self.capped:
             out.append(f"Pesan ke pelapor: {self.sent} terkirim"
                        + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
-                       + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "") + ".")
+                       + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "")
+                       + (f", {self.capped} menunggu hari berikutnya (batas per alamat/aduan)" if self.capped else "")
+                       + ".")
         for agenda, kind, reason in self.permanent:
             out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
         for agenda, kind, reason in self.unsure:  # said once: the cycle that marks it
@@ -115,7 +123,9 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
                      and_(messages.c.channel == n, messages.c.kind.in_(templated)) for n in names])
     q = select(messages).where(sendable,
                                messages.c.state.in_((ANTRI, GAGAL_SEMENTARA, MENGIRIM)),
-                               messages.c.next_attempt_at <= utc_iso(now)).order_by(messages.c.id).limit(PAGE)
+                               messages.c.next_attempt_at <= utc_iso(now)).order_by(
+        # replies to an official's act before what form rows caused (notify.relay)
+        case((messages.c.kind.in_(FORM_KINDS), 1), else_=0), messages.c.id).limit(PAGE)
     with ledger.engine.connect() as conn:
         due = list(conn.execute(q))
     if not due:
@@ -123,7 +133,9 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     factories = dict(channels or {})
     open_: dict[str, Channel] = {}
     remaining: dict[str, int] = {}
+    today: dict[str, tuple[Counter[str], Counter[str]]] = {}  # channel → form messages per address, per item
     stopped: set[str] = set()
+    n = settings.notify
     try:
         for msg in due:
             name = msg.channel
@@ -137,6 +149,7 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
                 limit = open_[name].daily_limit()
                 remaining[name] = (limit - _sent_since(ledger, local_day_start(now, settings.tz), name)
                                    if limit is not None else len(due))
+                today[name] = _form_sent_since(ledger, local_day_start(now, settings.tz), name)
             channel = open_[name]
             handles = getattr(channel, "handles", None)
             if handles is not None and not handles(msg.kind):
@@ -144,10 +157,20 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
             if remaining[name] <= 0:
                 report.deferred += 1
                 continue
+            per_address, per_item = today[name]
+            form = msg.kind in FORM_KINDS
+            if form and (per_address[msg.recipient.casefold()] >= n.per_address_daily
+                         or per_item[msg.key] >= n.per_item_daily):
+                report.capped += 1
+                continue
+            sent_before = report.sent
             if not _send_one(ledger, settings, wf, out_dir, clock, channel, msg, report):
                 stopped.add(name)
                 continue
             remaining[name] -= 1
+            if form and report.sent > sent_before:
+                per_address[msg.recipient.casefold()] += 1
+                per_item[msg.key] += 1
     finally:
         for channel in open_.values():
             channel.close()
@@ -254,6 +277,15 @@ def _sent_since(ledger: Ledger, start: datetime, channel: str = "email") -> int:
     with ledger.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(messages).where(
             messages.c.sent_at >= utc_iso(start), messages.c.channel == channel)).scalar() or 0
+
+
+def _form_sent_since(ledger: Ledger, start: datetime, channel: str) -> tuple[Counter[str], Counter[str]]:
+    """Form-caused messages sent on *channel* since *start*: per address, per item."""
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(messages.c.recipient, messages.c.key).where(
+            messages.c.sent_at >= utc_iso(start), messages.c.channel == channel,
+            messages.c.kind.in_(FORM_KINDS))).all()
+    return Counter(r.recipient.casefold() for r in rows), Counter(r.key for r in rows)
 
 
 def _without_receipt(ledger: Ledger, agendas: Sequence[str]) -> list[str]:
