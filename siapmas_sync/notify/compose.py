@@ -26,7 +26,11 @@ from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
 from .pdf import render_tanda_terima
+from ..wa.link import cut_at_word
 from .relay import address_confirmed, defang
+
+
+WA_PERIHAL = 280  # characters of the perihal quoted in a WhatsApp message
 
 
 class NotReady(Exception):
@@ -120,6 +124,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "kurang": [defang(str(k)) for k in ctx_stored.get("kurang", [])],
         "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
     }
+    if msg.channel == "whatsapp":  # a chat message: a long first sentence cut at a word (wa.link)
+        context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)
     env = template_env(settings)
     try:
         text = env.get_template(f"{msg.kind}.txt.j2").render(context)
