@@ -237,6 +237,8 @@ def test_a_message_whose_fate_is_unknown_is_sent_at_most_twice_then_left_to_the_
     email_msg = next(m for m in shown["messages"] if m["channel"] == "email")
     assert email_msg["state"] == "perlu_periksa" and "tidak dikirim lagi" in email_msg["error"]
     assert "budi.santoso@" not in json.dumps(shown)
+    plain = cli(config, "show", "0001/SIAPMAS/2026").stdout
+    assert "Pesan        : tanda_terima (email): perlu_periksa — " in plain and "budi.santoso@" not in plain
     from openpyxl import load_workbook
 
     wb = load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx", read_only=True)
