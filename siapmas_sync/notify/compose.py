@@ -142,7 +142,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         pdf = render_tanda_terima(
             kop, agenda_no=item.agenda_no, received=received,
             perihal=context["perihal"] or "(tidak dikutip dalam pesan ini; tercatat pada aduan)",
-            pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
+            pelapor=context["nama"] if echo else "(sesuai formulir aduan)",
+            next_steps="Langkah selanjutnya: " + context["langkah"],
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
     elif msg.kind == "balasan_akhir":
