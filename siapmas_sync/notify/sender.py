@@ -27,13 +27,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from collections import Counter
 
 from sqlalchemy import and_, case, func, or_, select, update
 
@@ -44,9 +43,9 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
-from .relay import FORM_KINDS
 from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,
                     sending_channels)
+from .relay import FORM_KINDS
 
 log = logging.getLogger("siapmas.notify")
 
