@@ -302,6 +302,8 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     click.echo("Kelengkapan  : " + ("; ".join(f["message"] for f in data["findings"]) or "Lengkap"))
     for k, v in data["documents"].items():
         click.echo(f"Dokumen      : {v}")
+    for m in data["messages"]:  # never the recipient; the reason is masked (notify.sender)
+        click.echo(f"Pesan        : {m['kind']} ({m['channel']}): {m['state']}" + (f" — {m['error']}" if m["error"] else ""))
     click.echo("Riwayat:")
     for h in history:
         arrow = f"{h['from'] or '-'} → {h['to'] or '-'}"

@@ -297,6 +297,12 @@ class NotifyConfig(_Section):
     kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
                         "kelengkapan_diterima"]] = Field(default_factory=lambda: list(MESSAGE_KINDS))
     status_url: str = ""  # where citizens check the status (quoted in the receipt)
+    #: the form collects *verified* e-mail addresses (respondents sign in with Google): that
+    #: address is the reporter's own, and messages to it may quote the name and perihal
+    #: (notify.relay); otherwise automatic messages carry only the number and fixed text
+    form_collects_verified_email: bool = False
+    per_address_daily: int = Field(3, ge=1)  # messages to one address per WIB day (the rest: the next day)
+    per_item_daily: int = Field(3, ge=1)  # receipts/duplicate notices about one complaint per WIB day
     email: EmailConfig = Field(default_factory=EmailConfig)
     whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)
 

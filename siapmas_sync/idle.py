@@ -44,7 +44,7 @@ from sqlalchemy import func, select
 from .config import Settings
 from .errors import SiapmasError
 from .ledger import Ledger, events, from_iso, items, messages, outbox, responses, utc_iso
-from .notify.queue import GAGAL_TETAP
+from .notify.queue import GAGAL_TETAP, PERLU_PERIKSA
 
 log = logging.getLogger("siapmas.idle")
 
@@ -138,7 +138,8 @@ def ledger_fingerprint(ledger: Ledger) -> str:
             # every response counted (duplicates included): through the key index, never the payloads
             select(func.count()).select_from(responses).scalar_subquery(),
             select(func.count()).select_from(outbox).where(outbox.c.done_at.is_(None)).scalar_subquery(),
-            select(func.count()).select_from(messages).where(messages.c.state == GAGAL_TETAP).scalar_subquery(),
+            select(func.count()).select_from(messages).where(
+                messages.c.state.in_((GAGAL_TETAP, PERLU_PERIKSA))).scalar_subquery(),
         )).one()
     return "|".join("" if v is None else str(v) for v in row)
 

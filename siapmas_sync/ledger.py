@@ -161,7 +161,7 @@ messages = Table(
     Column("recipient", Text, nullable=False),  # as given by the reporter; never logged in clear
     Column("context", Text, nullable=False, default="{}"),  # what the event said (reason, AKD, …) JSON
     Column("message_id", Str(255), nullable=False, unique=True),  # stable Message-ID
-    Column("state", Str(24), nullable=False, index=True),  # antri/mengirim/terkirim/gagal_sementara/gagal_tetap
+    Column("state", Str(24), nullable=False, index=True),  # antri/mengirim/terkirim/gagal_sementara/gagal_tetap/perlu_periksa
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", Str(32), nullable=False),
     Column("next_attempt_at", Str(32), nullable=False),

@@ -61,6 +61,12 @@ class Handler:
         #: ``holding`` is set as soon as a message is waiting (the client is mid-send)
         self.hold: threading.Event | None = None
         self.holding = threading.Event()
+        #: a server slower than the client's timeout: seconds to wait before answering the
+        #: final dot, one entry per message (the first messages), after accepting it
+        self.answer_delays: list[float] = []
+        #: recipients (address part) whose message is accepted, then the connection dropped
+        #: without an answer to the final dot: the client cannot know it arrived
+        self.drop_after_data: set[str] = set()
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: ANN001
         if self.mail_reply:
@@ -82,6 +88,11 @@ class Handler:
                 await asyncio.sleep(0.02)
         self.sessions_tls.append(session.ssl is not None and session.authenticated)
         self.received.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        if any(part in rcpt for part in self.drop_after_data for rcpt in envelope.rcpt_tos):
+            server.transport.abort()  # accepted, never answered
+            return "421 4.4.2 dropped"  # never reaches the client
+        if self.answer_delays:
+            await asyncio.sleep(self.answer_delays.pop(0))
         return "250 Message accepted"
 
 
@@ -100,7 +111,7 @@ def free_port() -> int:
 class SmtpServer:
     """``with SmtpServer(tmp) as srv:`` — srv.port, srv.ca_file, srv.handler.received."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, smtputf8: bool = False) -> None:
         self.ca_file, key = make_cert(folder)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(self.ca_file, key)
@@ -108,7 +119,7 @@ class SmtpServer:
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, tls_context=ctx,
                                      require_starttls=True, authenticator=_authenticator, auth_require_tls=True,
-                                     server_hostname="localhost")
+                                     server_hostname="localhost", enable_SMTPUTF8=smtputf8)
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()

@@ -3,9 +3,11 @@ a rejection, configuration of which events send what, and the ledger migration."
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from datetime import datetime, timezone
+from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,103 @@ def test_an_existing_database_is_migrated(project: Path, tmp_path: Path) -> None
             assert list(conn.execute(select(messages))) == []
     finally:
         ledger.close()
+
+
+PHISH = "akun Anda diblokir, verifikasi di http://evil.example/login"
+
+
+def stranger_rows(n: int = 10) -> str:
+    """Rows addressed to strangers (seven to one victim, three to three others) carrying a
+    phishing text in the name and the perihal (the first sentence of the chronology)."""
+    rows = []
+    for i in range(n):
+        to = "korban@example.org" if i < 7 else f"korban{i}@example.net"
+        rows.append(f'2026/11/28 1:{10 + i}:00 PM GMT+7,"Admin: {PHISH}?id={i}",,{to},'
+                    f'"Akun Anda diblokir, verifikasi di http://evil.example/v?id={i} sekarang. Kasus {i}.",,Sooko / Sooko\n')
+    return "".join(rows)
+
+
+def add_rows(project: Path, rows: str) -> None:
+    responses = project.parent.parent / "examples" / "responses.csv"
+    header, rest = responses.read_text(encoding="utf-8").split("\n", 1)
+    responses.write_text(header + "\n" + rows + rest, encoding="utf-8")
+
+
+def everything_in(m) -> str:  # noqa: ANN001
+    """All a recipient can read: headers, text, HTML and the text of attached PDFs."""
+    import io
+
+    from pypdf import PdfReader
+
+    parts = [str(m["Subject"]), m.get_body(("plain",)).get_content(), m.get_body(("html",)).get_content()]
+    for a in m.iter_attachments():
+        parts += [p.extract_text() for p in PdfReader(io.BytesIO(a.get_content())).pages]
+    return "\n".join(parts)
+
+
+def test_the_office_mail_is_not_a_relay(project: Path, server: SmtpServer, make_engine, clock,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from .smtp_support import PASSWORD, PASSWORD_ENV
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    config = smtp_config(project, server, daily_limit=9)
+    engine = make_engine(config)
+    clock.now = clock.now.replace(hour=21)  # 21:00 WIB
+    engine.cycle()
+    assert len(server.handler.received) == 6  # the demo's five receipts and one duplikat
+    add_rows(project, stranger_rows())
+    clock.now += timedelta(minutes=30)
+    summary = engine.cycle().summary_id()  # the ten rows numbered; three receipts fill the day's nine
+    assert len(server.handler.received) == 9 and "7 menunggu hari berikutnya (batas harian)" in summary
+    with engine.ledger.tx() as conn:  # an official acts (as `advance` does, on the engine's clock)
+        engine.steps.advance("0002/SIAPMAS/2026", "DITOLAK", note="Bukan kewenangan DPRD; silakan ke Dinas Perhubungan.",
+                             by="Dwi Lestari", channel="cli", conn=conn)
+    clock.now += timedelta(days=1)
+    summary = engine.cycle().summary_id()
+    day2 = server.handler.received[9:]
+    # the genuine reporter's reply goes before the receipts waiting since yesterday
+    assert day2[0]["X-SIAPMAS-Jenis"] == "penolakan" and day2[0]["To"] == "siti.aminah@example.co.id"
+    assert "Bukan kewenangan DPRD" in day2[0].get_body(("plain",)).get_content()
+    # the victim gets three receipts a day (per_address_daily); the fourth waits, nothing lost
+    assert "1 menunggu hari berikutnya (batas per alamat/aduan)" in summary
+    status = json.loads(cli(config, "status", "--json").stdout)
+    waiting = [m for i in status for m in i["messages"] if m["channel"] == "email" and m["state"] == "antri"]
+    assert len(waiting) == 1
+    clock.now += timedelta(days=1)
+    engine.cycle()
+    strangers = [m for m in server.handler.received if "korban" in m["To"]]
+    assert len(strangers) == 10  # one minimal receipt per row, over three days
+    per_day = Counter(m["Date"][:16] for m in strangers if m["To"] == "korban@example.org")
+    assert sorted(per_day.values()) == [1, 3, 3]
+    for m in strangers:
+        seen = everything_in(m)
+        assert "diblokir" not in seen.lower() and "evil" not in seen and "Admin" not in seen
+        assert "<a " not in m.get_body(("html",)).get_content()  # no link at all
+        assert "Demi keamanan, isi aduan tidak kami kutip" in seen and "Bapak/Ibu Pelapor" in seen
+
+
+def test_a_confirmed_address_is_quoted_with_its_links_made_inert(project: Path, server: SmtpServer) -> None:
+    """With the form collecting verified addresses, a receipt to that very address quotes
+    the perihal; a link in it arrives as text no mail client makes clickable."""
+    import csv
+    import io
+
+    responses = project.parent.parent / "examples" / "responses.csv"
+    table = list(csv.reader(io.StringIO(responses.read_text(encoding="utf-8"))))
+    table[0].append("Email Address")
+    for row in table[1:]:
+        row.append(row[3] if row[1] == "Budi Santoso" else "")  # Budi signed in; the others did not
+    table[1][4] = "Lihat foto di http://bukti.example/galian sebelum dihapus. " + table[1][4]
+    out = io.StringIO()
+    csv.writer(out).writerows(table)
+    responses.write_text(out.getvalue(), encoding="utf-8")
+    config = smtp_config(project, server)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'status_url = ""', 'status_url = ""\nform_collects_verified_email = true'), encoding="utf-8")
+    assert cli(config, "sync").returncode == 0
+    budi = next(m for m in server.handler.received if m["To"] == "budi.santoso@example.com")
+    seen = everything_in(budi)
+    assert "Budi Santoso" in seen and "hxxp://bukti[.]example/galian" in seen
+    assert "http://bukti" not in seen and "<a " not in budi.get_body(("html",)).get_content()
+    siti = next(m for m in server.handler.received if m["To"] == "siti.aminah@example.co.id")
+    assert "Siti" not in everything_in(siti)  # not confirmed: the minimal receipt

@@ -269,3 +269,25 @@ def test_google_tab_has_a_checkbox_a_dropdown_and_records_a_tick(tmp_path: Path,
             assert world.tab("Pemberitahuan") == before
         finally:
             world.close()
+
+
+def test_an_unanswered_cloud_api_send_is_resent_once_then_left_to_the_operator(
+        project: Path, wa: WaStandin, make_engine, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Meta takes Budi's message but answers after the client's timeout: resent once, then
+    marked for the operator (Pemberitahuan's Status) and never sent again."""
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    wa.state.slow = {BUDI}
+    wa.state.slow_seconds = 2.5
+    config = cloud_config(project, wa)
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout_seconds = 10", "timeout_seconds = 1"),
+                      encoding="utf-8")
+    engine = make_engine(config)
+    for _ in range(5):
+        engine.cycle()
+        clock.now += timedelta(hours=7)
+    to_budi = [s for s in wa.requests if s.body["to"] == BUDI]
+    assert len(to_budi) == 2  # the message and its one resend
+    state, error = wa_states(engine)[("0001/SIAPMAS/2026", "tanda_terima")]
+    assert state == "perlu_periksa" and "tidak dikirim lagi" in error
+    pemb = {(r["No. Agenda"], r["Jenis"]): r for r in tab(project, "Pemberitahuan")}
+    assert pemb[("0001/SIAPMAS/2026", "Tanda terima")]["Status"] == "Mungkin sudah terkirim; periksa sebelum mengirim ulang"

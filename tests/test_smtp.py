@@ -200,3 +200,91 @@ def test_sigkill_while_the_server_holds_a_message_loses_none_and_resends_at_most
     assert all(1 <= len(ids) <= 2 for ids in by_message.values())
     assert all(len(set(ids)) == 1 for ids in by_message.values())  # a resend keeps its Message-ID
     assert sum(len(ids) - 1 for ids in by_message.values()) <= 1  # only the message in flight
+
+
+def test_a_server_slower_than_the_timeout_gets_each_message_once(project: Path, server: SmtpServer) -> None:
+    """RFC 5321 §4.5.3.2.6: the reply to the final dot may take 10 minutes; the configured
+    timeout (1 s here) bounds the connection and the commands, not that wait."""
+    server.handler.answer_delays = [3.0, 3.0]  # the first two messages are accepted 3 s late
+    config = smtp_config(project, server, timeout_seconds=1)
+    for _ in range(3):
+        out = cli(config, "sync")
+        assert out.returncode == 0, out.stderr
+        assert "gagal sementara" not in out.stdout
+    ids = Counter(m["Message-ID"] for m in server.handler.received)
+    assert len(ids) == 6 and set(ids.values()) == {1}
+    assert receipts(server) == Counter(VALID)
+
+
+def test_a_message_whose_fate_is_unknown_is_sent_at_most_twice_then_left_to_the_operator(
+        project: Path, server: SmtpServer, make_engine, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server takes Budi's receipt and drops the connection without answering: the
+    worker cannot know it arrived. It resends once, then stops and tells the operator."""
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    server.handler.drop_after_data = {"budi.santoso"}
+    config = smtp_config(project, server, timeout_seconds=2)
+    engine = make_engine(config)
+    summaries = []
+    for _ in range(8):  # many cycles, hours apart (every backoff over)
+        summaries.append(engine.cycle().summary_id())
+        clock.now += timedelta(hours=7)
+    budi = [m for m in server.handler.received if m["To"] == "budi.santoso@example.com"]
+    assert len(budi) == 2 and len({m["Message-ID"] for m in budi}) == 1  # the one resend, same Message-ID
+    assert receipts(server).keys() == VALID  # the others went all the same
+    galat = [s for s in summaries if "GALAT: Pesan tanda_terima untuk 0001/SIAPMAS/2026 mungkin sudah sampai" in s]
+    assert len(galat) == 1 and "Saran: Periksa folder Terkirim" in galat[0]  # said once
+    shown = json.loads(cli(config, "show", "0001/SIAPMAS/2026", "--json").stdout)
+    email_msg = next(m for m in shown["messages"] if m["channel"] == "email")
+    assert email_msg["state"] == "perlu_periksa" and "tidak dikirim lagi" in email_msg["error"]
+    assert "budi.santoso@" not in json.dumps(shown)
+    plain = cli(config, "show", "0001/SIAPMAS/2026").stdout
+    assert "Pesan        : tanda_terima (email): perlu_periksa — " in plain and "budi.santoso@" not in plain
+    from openpyxl import load_workbook
+
+    wb = load_workbook(project.parent.parent / "var" / "demo" / "register.xlsx", read_only=True)
+    rows = list(wb["Kendali"].values)
+    wb.close()
+    pesan = {r[0]: r[rows[0].index("Pesan")] for r in rows[1:]}
+    assert "perlu diperiksa" in pesan["0001/SIAPMAS/2026"] and "budi.santoso@" not in pesan["0001/SIAPMAS/2026"]
+
+
+UNICODE_ROWS = (  # before every demo row: the first messages of the cycle
+    "2026/11/27 7:01:00 AM GMT+7,Dewi Kartika,,dewi@bücher.example,"
+    "\"Lampu PJU di Jalan Raya Trowulan padam sejak sepekan, mohon diperbaiki.\",,Trowulan / Trowulan\n"
+    "2026/11/27 7:02:00 AM GMT+7,Siti Rahmawatí,,siti.rahmawatí@gmail.com,"
+    "\"Saluran irigasi di Desa Jatirejo tersumbat sampah sehingga sawah tergenang.\",,Jatirejo / Jatirejo\n")
+
+
+def add_rows(project: Path, rows: str) -> None:
+    responses = project.parent.parent / "examples" / "responses.csv"
+    header, rest = responses.read_text(encoding="utf-8").split("\n", 1)
+    responses.write_text(header + "\n" + rows + rest, encoding="utf-8")
+
+
+@pytest.mark.parametrize("smtputf8", [False, True], ids=["tanpa-SMTPUTF8", "dengan-SMTPUTF8"])
+def test_a_unicode_address_never_blocks_the_others(project: Path, tmp_path: Path, smtputf8: bool) -> None:
+    add_rows(project, UNICODE_ROWS)
+    (tmp_path / "srv").mkdir()
+    with SmtpServer(tmp_path / "srv", smtputf8=smtputf8) as srv:
+        config = smtp_config(project, srv)
+        out = cli(config, "sync")
+        assert out.returncode == 0, out.stderr
+        got = srv.handler.received
+        to = [m["To"] for m in got]
+        # the domain in Unicode goes as IDNA (RFC 5890), with or without SMTPUTF8
+        assert "dewi@xn--bcher-kva.example" in to
+        # the five demo receipts and the duplikat went in the same cycle as the bad address
+        sent = Counter(a for k, a in kinds_and_agendas(got) if k == "tanda_terima")
+        assert len(sent) == (7 if smtputf8 else 6) and set(sent.values()) == {1}
+        assert [k for k, _ in kinds_and_agendas(got)].count("duplikat") == 1
+        siti_agenda = "0002/SIAPMAS/2026"  # numbered second (the second oldest row)
+        shown = json.loads(cli(config, "show", siti_agenda, "--json").stdout)
+        siti = next(m for m in shown["messages"] if m["channel"] == "email")
+        if smtputf8:  # the mailbox in Unicode goes with SMTPUTF8 (RFC 6531)
+            assert "siti.rahmawatí@gmail.com" in to and siti["state"] == "terkirim"
+            assert "gagal" not in out.stdout
+        else:  # one message's permanent failure, its reason in Indonesian; the channel goes on
+            assert siti["state"] == "gagal_tetap" and "tidak mendukung SMTPUTF8" in siti["error"]
+            assert f"Pesan tanda_terima untuk {siti_agenda} tidak dapat dikirim: bagian sebelum @" in out.stdout
+            assert "1 gagal tetap" in out.stdout and "gagal sementara" not in out.stdout
+            assert "siti.rahmawat" not in out.stdout + out.stderr + json.dumps(shown)

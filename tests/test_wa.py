@@ -162,3 +162,34 @@ def test_config_section_notify_whatsapp(tmp_path) -> None:
     p.write_text('[notify.whatsapp]\ntoken_env = "SIAPMAS_WA_TOKEN"\n', encoding="utf-8")
     with pytest.raises(ConfigError):
         load_settings(p, environ={})
+
+
+def test_a_long_message_makes_a_bounded_link_cut_at_a_word() -> None:
+    words = " ".join(f"kata{i} ü😀" for i in range(8000))  # ~90 KB once percent-encoded
+    link = click_to_chat("0812-3456-7890", "*Tanda Terima*\n\n" + words)
+    assert link is not None and len(link) <= 2000
+    text = parse_qs(urlsplit(link).query, strict_parsing=True)["text"][0]
+    assert text.endswith("…") and text.startswith("*Tanda Terima*")
+    last = text[:-1].split()[-1]
+    assert last in words.split()  # whole words only
+
+
+def test_a_40_kb_first_sentence_gives_a_whole_message_in_a_short_link(project) -> None:  # noqa: ANN001
+    """Through the CLI: the Pemberitahuan link of a row whose chronology opens with a 40 KB
+    sentence is a link WhatsApp and a sheet cell take, with the message's end intact."""
+    from .test_notify import add_rows
+    from .test_pemberitahuan import tab
+    from .test_smtp import cli
+
+    sentence = " ".join(["Jalan desa rusak parah dan berlubang"] * 1200)  # ~43,000 characters, no full stop
+    add_rows(project, f'2026/11/28 1:30:00 PM GMT+7,Wahyu Pratama,0813-1111-2222,,"{sentence}. Mohon diperbaiki.",,Gedeg / Gedeg\n')
+    assert cli(project, "sync").returncode == 0
+    row = next(r for r in tab(project, "Pemberitahuan")
+               if r["Pelapor"] == "Wahyu Pratama" and r["Jenis"] == "Tanda terima")
+    link = str(row["Tautan WhatsApp"])
+    assert len(link) <= 2000
+    text = parse_qs(urlsplit(link).query, strict_parsing=True)["text"][0]
+    perihal = text.split("Perihal", 1)[1].split(":", 1)[1].split("\n", 1)[0].strip()
+    assert perihal.startswith("Jalan desa rusak") and perihal.endswith("…") and len(perihal) <= 280
+    assert perihal[:-1].split()[-1] in {"Jalan", "desa", "rusak", "parah", "dan", "berlubang"}  # a whole word
+    assert "Hormat kami" in text and "nomor agenda" in text  # the message's end is not lost

@@ -16,6 +16,8 @@ Answers (Meta "WhatsApp error codes" / "Send messages"; Graph API error shape
   ``{"type": "text", "text": non-empty}``, or text with new lines/tabs/5+ spaces (which Meta
   refuses in template parameters); 400 code 131009 for an unknown phone number id path;
 * 400 code 131026 "Message Undeliverable" for numbers in ``undeliverable``;
+* a message to a number in ``slow`` is accepted (200) but answered ``slow_seconds`` late,
+  after the client has given up waiting: it cannot know the message went;
 * 429 code 130429 "Rate limit hit" while ``rate_limited`` > 0 (each answer uses one),
   with ``Retry-After``; 400 code 131056 pair rate limit for numbers in ``pair_limited``.
 
@@ -28,6 +30,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -87,6 +90,8 @@ class _State:
     rate_limited: int = 0
     undeliverable: set[str] = field(default_factory=set)
     pair_limited: set[str] = field(default_factory=set)
+    slow: set[str] = field(default_factory=set)
+    slow_seconds: float = 3.0
     requests: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -119,7 +124,13 @@ class _Handler(BaseHTTPRequestHandler):
             st.requests.append(seen)
             status, payload, headers = self._answer(st, body)
             seen.status = status
-        self._send(status, payload, headers)
+            late = status == 200 and isinstance(body, dict) and re.sub(r"\D", "", str(body.get("to"))) in st.slow
+        if late:
+            time.sleep(st.slow_seconds)
+        try:
+            self._send(status, payload, headers)
+        except OSError:  # the client hung up
+            pass
 
     def _answer(self, st: _State, body: Any) -> tuple[int, Any, dict[str, str] | None]:
         m = re.fullmatch(r"/v\d+\.\d+/([^/]+)/messages", self.path.split("?")[0])

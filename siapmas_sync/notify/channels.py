@@ -5,9 +5,12 @@ Every channel implements :class:`Channel`; the sender only knows this protocol (
 queued row (notify.queue): "email" here, "whatsapp" in notify.wa_channel.
 
 Outcomes of ``send``: return = accepted; :class:`TemporaryFailure` = try again later
-(connection, 4xx); :class:`PermanentFailure` = this message cannot go (5xx, an invalid
-address); :class:`ChannelConfigError` = the configuration is wrong (authentication,
-certificate, missing password): nothing more is sent this cycle.
+(connection, 4xx; ``maybe_delivered`` when the connection failed after the whole message
+reached the server, notify.smtpwire); :class:`PermanentFailure` = this message cannot go
+(5xx, an invalid address, a Unicode mailbox the server cannot take); :class:`ChannelConfigError`
+= the configuration is wrong (authentication, certificate, missing password): nothing more
+is sent this cycle. Only what concerns the whole channel stops it (``stop``): a refused
+connection, a 421, a lost connection; one bad address never does.
 """
 
 from __future__ import annotations
@@ -25,15 +28,19 @@ from ..errors import SiapmasError
 from ..filemodes import private_mkdir
 from ..logs import mask_text
 from .compose import Outgoing, email_message
+from .smtpwire import SMTP, SMTP_SSL, AddressProblem, ascii_recipient
 
 
 class TemporaryFailure(Exception):
     """Try again later. *stop*: the channel is unusable for the rest of this cycle."""
 
-    def __init__(self, reason: str, stop: bool = False, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, stop: bool = False, retry_after: float | None = None,
+                 maybe_delivered: bool = False) -> None:
         super().__init__(reason)
         self.stop = stop
         self.retry_after = retry_after  # seconds the service asked us to wait, if it said
+        #: the message may have arrived all the same (no answer after the whole message was sent)
+        self.maybe_delivered = maybe_delivered
 
 
 class PermanentFailure(Exception):
@@ -124,9 +131,9 @@ class SmtpChannel:
             raise ChannelConfigError("[notify.email] host kosong.", "Isi host server SMTP (mis. smtp.gmail.com).")
         try:
             if c.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout_seconds, context=self._context())
+                smtp: smtplib.SMTP = SMTP_SSL(c.host, c.port, timeout=c.timeout_seconds, context=self._context())
             else:
-                smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout_seconds)
+                smtp = SMTP(c.host, c.port, timeout=c.timeout_seconds)
                 if c.security == "starttls":
                     smtp.starttls(context=self._context())
             if c.username:
@@ -162,15 +169,28 @@ class SmtpChannel:
     def send(self, out: Outgoing, now: datetime) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
-        msg = email_message(self.settings, out, now)
+        smtp = self._smtp
         try:
-            refused = self._smtp.send_message(msg)
+            smtp.ehlo_or_helo_if_needed()
+            to = ascii_recipient(out.recipient, smtp.has_extn("smtputf8"))
+        except AddressProblem as exc:
+            raise PermanentFailure(str(exc)) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise TemporaryFailure(mask_text(f"koneksi SMTP terputus: {exc}"), stop=True) from None
+        msg = email_message(self.settings, out, now, to=to)
+        try:
+            # an address in Unicode goes with SMTPUTF8 (smtplib asserts it when the server offers it)
+            refused = smtp.send_message(msg, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             self._reset()
             if 400 <= code < 500:
                 raise TemporaryFailure(_reason(code, text)) from None
             raise PermanentFailure(_reason(code, text)) from None
+        except ValueError as exc:  # this message cannot be written for this server (an encoding)
+            self._reset()
+            raise PermanentFailure(mask_text(f"pesan tidak dapat disusun untuk server ini: {exc}")) from None
         except smtplib.SMTPSenderRefused as exc:
             self.close()
             if 400 <= exc.smtp_code < 500:
@@ -188,7 +208,11 @@ class SmtpChannel:
                 raise TemporaryFailure(_reason(exc.smtp_code, exc.smtp_error), stop=stop) from None
             raise PermanentFailure(_reason(exc.smtp_code, exc.smtp_error)) from None
         except (OSError, smtplib.SMTPException) as exc:
+            unsure = getattr(smtp, "final_dot_sent", False)
             self.close()
+            if unsure:
+                raise TemporaryFailure(mask_text(f"server SMTP tidak menjawab setelah menerima isi pesan: {exc}"),
+                                       stop=True, maybe_delivered=True) from None
             raise TemporaryFailure(mask_text(f"koneksi SMTP terputus: {exc}"), stop=True) from None
         if refused:
             code, text = next(iter(refused.values()))

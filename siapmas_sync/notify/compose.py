@@ -26,6 +26,11 @@ from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
 from .pdf import render_tanda_terima
+from ..wa.link import cut_at_word
+from .relay import address_confirmed, defang
+
+
+WA_PERIHAL = 280  # characters of the perihal quoted in a WhatsApp message
 
 
 class NotReady(Exception):
@@ -98,21 +103,29 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
     ctx_stored = json.loads(msg.context or "{}")
     received = from_iso(received_at).astimezone(settings.tz)
     kop = settings.kop_value()
+    n = settings.notify
+    # the form's free text only to the reporter's confirmed address, links made inert (notify.relay)
+    echo = address_confirmed(msg.channel, msg.recipient, payload, n.form_collects_verified_email,
+                             n.whatsapp.mode == "manual")
+    nama = (ctx_stored.get("nama") or payload.get("nama") or "").strip() if echo else ""
     context = {
         "agenda_no": ctx_stored.get("agenda_no") or item.agenda_no,
         "tanggal_diterima": tanggal_id(received),
-        "perihal": full_perihal(item.perihal, payload.get("kronologi") or ""),  # never a cut sentence
+        # never a cut sentence
+        "perihal": defang(full_perihal(item.perihal, payload.get("kronologi") or "")) if echo else "",
         # a message to another response's sender (duplikat, kelengkapan_diterima) greets that sender
-        "nama": (ctx_stored.get("nama") or payload.get("nama") or "").strip() or "Pelapor",
+        "nama": defang(nama) or "Pelapor",
         "kop": kop,
         "status_url": settings.notify.status_url,
         "cek_status": status_hint(settings),
         "langkah": next_steps(settings, wf),
         "catatan": ctx_stored.get("note", ""),
         "akd": ctx_stored.get("akd") or item.diteruskan_ke or "",
-        "kurang": ctx_stored.get("kurang", []),
+        "kurang": [defang(str(k)) for k in ctx_stored.get("kurang", [])],
         "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
     }
+    if msg.channel == "whatsapp":  # a chat message: a long first sentence cut at a word (wa.link)
+        context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)
     env = template_env(settings)
     try:
         text = env.get_template(f"{msg.kind}.txt.j2").render(context)
@@ -127,8 +140,10 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         pass  # WhatsApp carries text only (a link or an approved template)
     elif msg.kind == "tanda_terima":
         pdf = render_tanda_terima(
-            kop, agenda_no=item.agenda_no, received=received, perihal=context["perihal"],
-            pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
+            kop, agenda_no=item.agenda_no, received=received,
+            perihal=context["perihal"] or "(tidak dikutip dalam pesan ini; tercatat pada aduan)",
+            pelapor=context["nama"] if echo else "(sesuai formulir aduan)",
+            next_steps="Langkah selanjutnya: " + context["langkah"],
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
     elif msg.kind == "balasan_akhir":
@@ -151,13 +166,14 @@ def _folder(agenda_no: str) -> str:
     return agenda_folder(agenda_no)
 
 
-def email_message(settings: Settings, out: Outgoing, now: datetime) -> EmailMessage:
-    """The e-mail: plain text and HTML alternatives, proper headers, PDF attachments."""
+def email_message(settings: Settings, out: Outgoing, now: datetime, to: str | None = None) -> EmailMessage:
+    """The e-mail: plain text and HTML alternatives, proper headers, PDF attachments.
+    *to*: the recipient as it goes on the wire (IDNA domain, notify.smtpwire)."""
     e, kop = settings.notify.email, settings.kop
     name, addr = parseaddr(e.sender) if e.sender else ("", "")
     msg = EmailMessage()
     msg["From"] = formataddr((name or kop.instansi, addr or kop.email))
-    msg["To"] = out.recipient
+    msg["To"] = to or out.recipient
     msg["Reply-To"] = e.reply_to or addr or kop.email
     msg["Subject"] = out.subject
     msg["Date"] = format_datetime(now)

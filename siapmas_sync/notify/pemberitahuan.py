@@ -41,7 +41,7 @@ from ..sheetplan import DigestReader, DigestTable, TableDiff, TablePlan, cell_te
 from ..wa.link import click_to_chat
 from ..workflow import Workflow
 from .compose import NotReady, compose
-from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM
+from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM
 
 PEMBERITAHUAN_TAB = "Pemberitahuan"
 PEMBERITAHUAN_COLUMNS: tuple[str, ...] = (
@@ -68,6 +68,7 @@ def status_text(state: str, manual: bool) -> str:
         TERKIRIM: "Terkirim",
         GAGAL_SEMENTARA: "Gagal sementara; dicoba lagi otomatis",
         GAGAL_TETAP: "Gagal; kirim manual lewat tautan",
+        PERLU_PERIKSA: "Mungkin sudah terkirim; periksa sebelum mengirim ulang",
     }.get(state, state)
 
 

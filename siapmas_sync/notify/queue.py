@@ -27,9 +27,11 @@ from ..workflow import Transition, Workflow
 
 KINDS = MESSAGE_KINDS
 
-#: message states (Indonesian, shown to operators as they are)
-ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP = (
-    "antri", "mengirim", "terkirim", "gagal_sementara", "gagal_tetap")
+#: message states (Indonesian, shown to operators as they are); PERLU_PERIKSA: the message
+#: may have arrived twice already (its fate unknown after DATA, twice): never sent again,
+#: the operator checks (notify.sender)
+ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP, PERLU_PERIKSA = (
+    "antri", "mengirim", "terkirim", "gagal_sementara", "gagal_tetap", "perlu_periksa")
 
 #: (conn, item row, transition, now) -> None; called by steps.StepRecorder.advance
 StageHook = Callable[[Connection, Any, Transition, datetime], None]

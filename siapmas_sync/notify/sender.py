@@ -5,11 +5,21 @@ worker left "mengirim"): compose it, record ``mengirim`` (committed) *before* th
 transaction, send, then record ``terkirim``. A crash between sending and recording
 resends that message once, with the same Message-ID (receivers de-duplicate on it).
 
+**A message is sent at most twice, ever.** Each time its fate is unknown — a worker
+killed while it was ``mengirim``, or no answer after the whole message reached the server
+(notify.smtpwire) — counts as a possible delivery (``mungkin_terkirim`` in the message's
+context). The first allows the one documented resend; at the second the message is
+marked ``perlu_periksa``: never sent again, shown in ``show``/``status --json``, Kendali
+(Pesan) and Pemberitahuan, and reported once as GALAT + Saran. A failure that is certain
+(refused before or at the final reply) does not count.
+
 Temporary failures wait with a doubling backoff (notify.compose.backoff) and give up
 after MAX_ATTEMPTS; permanent ones are recorded with their reason and written to the
 item's *Pesan* (Kendali). A configuration problem (authentication…) stops sending for
 the cycle and is reported GALAT-style; numbers, documents and the sheet are never held up.
 The daily limit counts messages sent per local (WIB) day; the rest waits for the next day.
+Replies to an official's act go first, then what form rows caused, which is also capped
+per address and per complaint (notify.relay).
 """
 
 from __future__ import annotations
@@ -17,13 +27,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from ..config import Settings
 from ..errors import SiapmasError
@@ -32,11 +43,15 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
-from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels, sending_channels
+from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,
+                    sending_channels)
+from .relay import FORM_KINDS
 
 log = logging.getLogger("siapmas.notify")
 
 MAX_ATTEMPTS = 12  # temporary failures before a message is given up (≈ 2.5 days of backoff)
+MAX_POSSIBLE_DELIVERIES = 2  # the message and its one resend
+UNSURE = "mungkin_terkirim"  # context key: how many sends may have delivered the message
 PAGE = 500  # due messages looked at per cycle
 
 
@@ -46,8 +61,10 @@ class DeliveryReport:
     temporary: int = 0
     permanent: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason)
     deferred: int = 0  # over the daily limit: tomorrow
+    capped: int = 0  # over the per-address / per-complaint cap (notify.relay): tomorrow
     no_address: list[str] = field(default_factory=list)  # new items without a valid address
     failure: SiapmasError | None = None
+    unsure: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason): perlu_periksa
     file_dir: Path | None = None  # transport "file": written as .eml files there, not sent
 
     def lines(self) -> list[str]:
@@ -55,13 +72,20 @@ class DeliveryReport:
         if self.file_dir is not None and self.sent:
             out.append(f"Pesan ke pelapor: {self.sent} ditulis sebagai berkas .eml di {self.file_dir} "
                        "(transport = \"file\": tidak dikirim).")
-        elif self.sent or self.temporary or self.permanent or self.deferred:
+        elif self.sent or self.temporary or self.permanent or self.deferred or self.capped:
             out.append(f"Pesan ke pelapor: {self.sent} terkirim"
                        + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
-                       + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "") + ".")
+                       + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "")
+                       + (f", {self.capped} menunggu hari berikutnya (batas per alamat/aduan)" if self.capped else "")
+                       + ".")
         for agenda, kind, reason in self.permanent:
             out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
+        for agenda, kind, reason in self.unsure:  # said once: the cycle that marks it
+            out.append(f"GALAT: Pesan {kind} untuk {agenda} mungkin sudah sampai ke pelapor ({reason}); "
+                       "tidak dikirim lagi otomatis.")
+            out.append("Saran: Periksa folder Terkirim akun e-mail atau tanyakan ke pelapor; bila belum sampai, "
+                       "hubungi pelapor lewat telepon/WhatsApp. Status pesan: perlu_periksa (Kendali, kolom Pesan).")
         if self.no_address:
             out.append(f"Tanpa alamat e-mail yang sah (tidak dikirimi pesan): {len(self.no_address)} aduan ("
                        + ", ".join(self.no_address[:5]) + (", …" if len(self.no_address) > 5 else "") + ").")
@@ -98,7 +122,9 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
                      and_(messages.c.channel == n, messages.c.kind.in_(templated)) for n in names])
     q = select(messages).where(sendable,
                                messages.c.state.in_((ANTRI, GAGAL_SEMENTARA, MENGIRIM)),
-                               messages.c.next_attempt_at <= utc_iso(now)).order_by(messages.c.id).limit(PAGE)
+                               messages.c.next_attempt_at <= utc_iso(now)).order_by(
+        # replies to an official's act before what form rows caused (notify.relay)
+        case((messages.c.kind.in_(FORM_KINDS), 1), else_=0), messages.c.id).limit(PAGE)
     with ledger.engine.connect() as conn:
         due = list(conn.execute(q))
     if not due:
@@ -106,7 +132,9 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     factories = dict(channels or {})
     open_: dict[str, Channel] = {}
     remaining: dict[str, int] = {}
+    today: dict[str, tuple[Counter[str], Counter[str]]] = {}  # channel → form messages per address, per item
     stopped: set[str] = set()
+    n = settings.notify
     try:
         for msg in due:
             name = msg.channel
@@ -120,6 +148,7 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
                 limit = open_[name].daily_limit()
                 remaining[name] = (limit - _sent_since(ledger, local_day_start(now, settings.tz), name)
                                    if limit is not None else len(due))
+                today[name] = _form_sent_since(ledger, local_day_start(now, settings.tz), name)
             channel = open_[name]
             handles = getattr(channel, "handles", None)
             if handles is not None and not handles(msg.kind):
@@ -127,10 +156,20 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
             if remaining[name] <= 0:
                 report.deferred += 1
                 continue
+            per_address, per_item = today[name]
+            form = msg.kind in FORM_KINDS
+            if form and (per_address[msg.recipient.casefold()] >= n.per_address_daily
+                         or per_item[msg.key] >= n.per_item_daily):
+                report.capped += 1
+                continue
+            sent_before = report.sent
             if not _send_one(ledger, settings, wf, out_dir, clock, channel, msg, report):
                 stopped.add(name)
                 continue
             remaining[name] -= 1
+            if form and report.sent > sent_before:
+                per_address[msg.recipient.casefold()] += 1
+                per_item[msg.key] += 1
     finally:
         for channel in open_.values():
             channel.close()
@@ -147,6 +186,11 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     if item is None or resp is None:
         return True
     now = clock()
+    ctx = json.loads(msg.context or "{}")
+    possible = int(ctx.get(UNSURE, 0)) + (1 if msg.state == MENGIRIM else 0)  # a killed worker's send
+    if possible >= MAX_POSSIBLE_DELIVERIES:
+        _hold(ledger, settings, item, msg, ctx, possible, "pengiriman terputus dua kali", now, report)
+        return True
     try:
         out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
     except NotReady:
@@ -154,7 +198,9 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     except SiapmasError as exc:
         report.failure = exc
         return False
-    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1)
+    ctx[UNSURE] = possible
+    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1,
+            context=json.dumps(ctx, ensure_ascii=False, sort_keys=True))
     try:
         channel.send(out, now)
         failpoint("notify_after_send")
@@ -168,13 +214,21 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         return False
     except TemporaryFailure as exc:
         reason = mask_text(str(exc))
+        if exc.maybe_delivered:
+            possible += 1
+            ctx[UNSURE] = possible
+            if possible >= MAX_POSSIBLE_DELIVERIES:
+                _hold(ledger, settings, item, msg, ctx, possible, reason, now, report)
+                return not exc.stop
+            reason += " (mungkin sudah sampai; dikirim ulang sekali saja)"
         if msg.attempts + 1 >= MAX_ATTEMPTS:
             _give_up(ledger, settings, item, msg, f"{reason} (menyerah setelah {msg.attempts + 1} percobaan)", now, report)
         else:
             wait = backoff(msg.attempts + 1)
             if exc.retry_after:  # the service said when to come back: never sooner
                 wait = max(wait, timedelta(seconds=exc.retry_after))
-            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason, next_attempt_at=utc_iso(now + wait))
+            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason, next_attempt_at=utc_iso(now + wait),
+                    context=json.dumps(ctx, ensure_ascii=False, sort_keys=True))
             report.temporary += 1
         log.warning("Pesan %s untuk %s gagal sementara: %s", msg.kind, item.agenda_no, reason)
         return not exc.stop
@@ -185,6 +239,21 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     log.info("Pesan %s untuk %s %s", msg.kind, item.agenda_no, channel.outcome)
     report.sent += 1
     return True
+
+
+def _hold(ledger: Ledger, settings: Settings, item: Any, msg: Any, ctx: dict[str, Any], possible: int, reason: str,
+          now: datetime, report: DeliveryReport) -> None:
+    """The message may already have arrived *possible* times: never sent again (perlu_periksa)."""
+    stamp = now.astimezone(settings.tz).strftime("%d/%m %H.%M")
+    ctx[UNSURE] = possible
+    why = mask_text(f"{reason}; mungkin sudah sampai {possible} kali, tidak dikirim lagi")
+    with ledger.tx() as conn:
+        conn.execute(update(messages).where(messages.c.id == msg.id).values(
+            state=PERLU_PERIKSA, last_error=why, context=json.dumps(ctx, ensure_ascii=False, sort_keys=True)))
+        conn.execute(update(items).where(items.c.key == item.key).values(
+            pesan=f"⚠ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) perlu diperiksa: {why}"))
+    report.unsure.append((item.agenda_no, msg.kind, why))
+    log.warning("Pesan %s untuk %s perlu diperiksa: %s", msg.kind, item.agenda_no, why)
 
 
 def _give_up(ledger: Ledger, settings: Settings, item: Any, msg: Any, reason: str, now: datetime,
@@ -207,6 +276,15 @@ def _sent_since(ledger: Ledger, start: datetime, channel: str = "email") -> int:
     with ledger.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(messages).where(
             messages.c.sent_at >= utc_iso(start), messages.c.channel == channel)).scalar() or 0
+
+
+def _form_sent_since(ledger: Ledger, start: datetime, channel: str) -> tuple[Counter[str], Counter[str]]:
+    """Form-caused messages sent on *channel* since *start*: per address, per item."""
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(messages.c.recipient, messages.c.key).where(
+            messages.c.sent_at >= utc_iso(start), messages.c.channel == channel,
+            messages.c.kind.in_(FORM_KINDS))).all()
+    return Counter(r.recipient.casefold() for r in rows), Counter(r.key for r in rows)
 
 
 def _without_receipt(ledger: Ledger, agendas: Sequence[str]) -> list[str]:

@@ -63,7 +63,7 @@ class WhatsAppCloudChannel:
                 f"Perbarui token di variabel lingkungan {self.cfg.token_env} (token System User permanen dari "
                 "Meta Business) dan pastikan nomor pengirim aktif; pesan tetap dalam antrean.")
         if result.state == "temporary":
-            raise TemporaryFailure(result.reason, retry_after=result.retry_after)
+            raise TemporaryFailure(result.reason, retry_after=result.retry_after, maybe_delivered=result.maybe_delivered)
         raise PermanentFailure(result.reason)
 
     def close(self) -> None:

@@ -78,6 +78,8 @@ class SendResult:
     code: int | None = None
     halt: bool = False
     retry_after: float | None = None
+    #: no answer after the request was sent: Meta may have accepted it (notify.sender resends once)
+    maybe_delivered: bool = False
 
     @property
     def ok(self) -> bool:
@@ -166,6 +168,10 @@ class CloudApiClient:
         headers = {"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"}
         try:
             resp = self.session.post(self.url, json=payload, headers=headers, timeout=self.timeout)
+        except requests.ReadTimeout:  # sent, unanswered: its fate is unknown
+            log.warning("WhatsApp tidak menjawab setelah permintaan terkirim; mungkin sudah diterima")
+            return SendResult("temporary", "layanan WhatsApp tidak menjawab setelah pesan dikirim",
+                              maybe_delivered=True)
         except requests.RequestException as exc:
             log.warning("WhatsApp tidak terhubung (%s); dicoba lagi nanti", type(exc).__name__)
             return SendResult("temporary", "layanan WhatsApp tidak dapat dihubungi; dicoba lagi nanti")
