@@ -32,7 +32,9 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
+from ..kode_pelapor import CODE_KINDS, code_of
 from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels, sending_channels
+from .validity import cancel_if_stale, cancel_stale
 
 log = logging.getLogger("siapmas.notify")
 
@@ -46,6 +48,7 @@ class DeliveryReport:
     temporary: int = 0
     permanent: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason)
     deferred: int = 0  # over the daily limit: tomorrow
+    cancelled: int = 0  # no longer true when due: not sent (validity.py)
     no_address: list[str] = field(default_factory=list)  # new items without a valid address
     failure: SiapmasError | None = None
     file_dir: Path | None = None  # transport "file": written as .eml files there, not sent
@@ -60,6 +63,9 @@ class DeliveryReport:
                        + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
                        + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "") + ".")
+        if self.cancelled:
+            out.append(f"Pesan ke pelapor: {self.cancelled} dibatalkan karena alasannya tidak berlaku lagi "
+                       "(lihat Riwayat: PESAN DIBATALKAN).")
         for agenda, kind, reason in self.permanent:
             out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
         if self.no_address:
@@ -86,6 +92,7 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     the channel that sends it (default: make_channel); built only when a message is due."""
     report = DeliveryReport()
     names = sending_channels(settings)
+    report.cancelled = cancel_stale(ledger, wf, clock())  # hand-sent WhatsApp links included
     if new_agendas and "tanda_terima" in settings.notify.kinds and "email" in active_channels(settings):
         report.no_address = _without_receipt(ledger, new_agendas)
     if not names:
@@ -144,11 +151,15 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         item = conn.execute(select(items).where(items.c.key == msg.key)).first()
         resp = conn.execute(select(responses.c.payload, responses.c.received_at)
                             .where(responses.c.key == msg.key)).first()
+        kode = code_of(conn, msg.key) if msg.channel == "email" and msg.kind in CODE_KINDS else ""
     if item is None or resp is None:
         return True
     now = clock()
+    if cancel_if_stale(ledger, wf, msg, item, now):
+        report.cancelled += 1
+        return True
     try:
-        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
+        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at, kode)
     except NotReady:
         return True  # stays due; the attachment is rendered by a later cycle
     except SiapmasError as exc:
