@@ -49,6 +49,7 @@ from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, fi
 from .register_guard import RegisterDeferred, acknowledged_states
 from .disposisi_record import build_record
 from .notify import stage_hook
+from .notify.validity import cancel_stale, cancelled_line
 from .tambahan import additions
 from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_cells
 from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
@@ -237,6 +238,7 @@ class Engine:
         report.notices.extend(self._apply_pemberitahuan(snap))
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
+        self._cancel_stale_messages(report)  # before the write-back, so Riwayat shows it this cycle
         record_baseline(self.ledger, self.out_dir, self.clock())  # items printed before the printed table
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
@@ -245,6 +247,17 @@ class Engine:
         report.cells_written = self._write_back(snap, report)
         self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred,
                          due_at=self.views.next_change)
+
+    def _cancel_stale_messages(self, report: CycleReport) -> None:
+        """Queued messages whose reason no longer holds are cancelled (notify.validity); a
+        failure here is logged and never holds up the write-back (delivery checks again)."""
+        try:
+            n = cancel_stale(self.ledger, self.wf, self.clock())
+        except Exception as exc:
+            log.error("Pemeriksaan pesan yang tidak berlaku lagi gagal: %s", exc)
+            return
+        if n:
+            report.notices.append(cancelled_line(n))
 
     def _idle(self, report: CycleReport) -> None:
         """Nothing changed in the sheet or the ledger: no read, no write-back (idle.py)."""

@@ -34,7 +34,7 @@ from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFa
 from .compose import NotReady, backoff, compose
 from ..kode_pelapor import CODE_KINDS, code_of
 from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels, sending_channels
-from .validity import cancel_if_stale, cancel_stale
+from .validity import cancel_if_stale, cancel_stale, cancelled_line
 
 log = logging.getLogger("siapmas.notify")
 
@@ -64,8 +64,7 @@ class DeliveryReport:
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
                        + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "") + ".")
         if self.cancelled:
-            out.append(f"Pesan ke pelapor: {self.cancelled} dibatalkan karena alasannya tidak berlaku lagi "
-                       "(lihat Riwayat: PESAN DIBATALKAN).")
+            out.append(cancelled_line(self.cancelled))
         for agenda, kind, reason in self.permanent:
             out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
         if self.no_address:

@@ -69,6 +69,11 @@ def _cancel(ledger: Ledger, msg: Any, item: Any, now: datetime) -> None:
                                                     f"alasannya tidak berlaku lagi (tahap kini {item.tahap}).")
 
 
+def cancelled_line(n: int) -> str:
+    """What the cycle's summary says about *n* cancelled messages."""
+    return f"Pesan ke pelapor: {n} dibatalkan karena alasannya tidak berlaku lagi (lihat Riwayat: {EVENT})."
+
+
 def cancel_if_stale(ledger: Ledger, wf: Workflow, msg: Any, item: Any, now: datetime) -> bool:
     """Cancel *msg* (a ``messages`` row) when it no longer holds for *item* (its ``items``
     row as read right now); True when cancelled."""
