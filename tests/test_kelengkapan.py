@@ -306,3 +306,27 @@ def test_kelengkapan_on_google_and_the_number_guard_agree(tmp_path: Path, clock)
             assert len(rows_as_dicts(world.tab("Buku Agenda"))) == 1
         finally:
             world.close()
+
+
+def test_an_item_of_an_older_ledger_gets_its_code_with_the_next_request(project: Path, tmp_path: Path) -> None:
+    with SmtpServer(tmp_path) as server:
+        config = smtp_config(project, server)
+        assert cli(config, "sync").returncode == 0
+        ledger = Ledger(load_settings(config, environ={}).database_url())
+        try:
+            with ledger.tx() as conn:  # numbered before codes existed
+                conn.execute(receipt_codes.delete())
+        finally:
+            ledger.close()
+        # until it has one, a response quoting its number waits for an operator
+        add_response(project, f"Kelengkapan untuk {GALIAN}: foto papan nama tambang.")
+        out = cli(config, "sync")
+        assert f"menyebut {GALIAN} tanpa kode pelapor: menunggu keputusan" in out.stdout, out.stdout
+        out = cli(config, "advance", GALIAN, "PERLU KELENGKAPAN", "--by", "Dwi Lestari", "--note", "Mohon foto")
+        assert out.returncode == 0, out.stderr
+        assert cli(config, "sync").returncode == 0
+        code = code_in_mail(server, "kelengkapan", GALIAN)  # the request carries a fresh code
+        add_response(project, f"Kelengkapan {GALIAN}, kode {code}: truk tambang lewat tiap malam.",
+                     ts="2026/11/30 11:30:00 AM GMT+7")
+        out = cli(config, "sync")
+        assert f"kelengkapan untuk {GALIAN} dicatat (tanpa nomor baru); tahap kembali ke TERAGENDA." in out.stdout, out.stdout
