@@ -24,7 +24,7 @@ from siapmas_sync.kode_pelapor import mask_code, quotes_code
 from siapmas_sync.ledger import Ledger, receipt_codes
 from siapmas_sync.models import Submission
 
-from .smtp_support import SmtpServer, kinds_and_agendas, smtp_config
+from .smtp_support import SmtpServer, smtp_config
 from .test_pemberitahuan import register, tab as register_tab
 from .test_smtp import cli
 
