@@ -275,6 +275,11 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
         row = ledger.find_item(agenda)
         data = _item_json(ledger, s, row)
         data["messages"] = item_messages(ledger, s.tz, row.key).get(row.key, [])
+        from .tambahan import additions
+
+        with ledger.engine.connect() as conn:
+            data["tambahan"] = [{"received_at": a.received_at.astimezone(s.tz).isoformat(),
+                                 "kronologi": mask_text(a.kronologi)} for a in additions(conn, [row.key]).get(row.key, [])]
         history = [
             {
                 "at": from_iso(e.at).astimezone(s.tz).isoformat(),
@@ -300,6 +305,9 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     click.echo(f"Usulan tujuan: {data['suggested_routing']['label']}"
                + (f" (kata: {', '.join(data['suggested_routing']['matched'])})" if data['suggested_routing']['matched'] else ""))
     click.echo("Kelengkapan  : " + ("; ".join(f["message"] for f in data["findings"]) or "Lengkap"))
+    for a in data["tambahan"]:
+        text = " ".join(a["kronologi"].split())
+        click.echo(f"Tambahan {a['received_at'][:10]}: {text[:200] + ('…' if len(text) > 200 else '')}")
     for k, v in data["documents"].items():
         click.echo(f"Dokumen      : {v}")
     for m in data["messages"]:  # never the recipient; the reason is masked (notify.sender)
@@ -391,6 +399,85 @@ def _advance_choices() -> dict[str, str]:
 
 advance.help = (advance.help or "").format(
     **{k: v.replace("\n", "\n    ") for k, v in _advance_choices().items()})
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON (daftar kiriman yang menunggu).")
+@click.pass_context
+def kelengkapan(ctx: click.Context, as_json: bool) -> None:
+    """Kiriman formulir yang menyebut nomor agenda tanpa kode pelapor: daftar dan keputusannya."""
+    if ctx.invoked_subcommand is not None:
+        return
+    c: Ctx = ctx.obj
+    with c.ledger() as ledger:
+        rows = _linker(c.settings, ledger).pending()
+    tz = c.settings.tz
+    data = [{"baris": r.source_row, "kunci": r.key[:12], "menyebut": r.agenda_nos,
+             "dicatat": from_iso(r.at).astimezone(tz).isoformat()} for r in rows]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not data:
+        click.echo("Tidak ada kiriman yang menunggu keputusan.")
+        return
+    click.echo("Kiriman yang menyebut nomor agenda tanpa kode pelapor (menunggu keputusan petugas):")
+    for d in data:
+        click.echo(f"  baris {d['baris']:<5} menyebut {d['menyebut']}  (dicatat {d['dicatat'][:16].replace('T', ' ')})")
+    click.echo("Putuskan: `siapmas-sync kelengkapan tautkan BARIS --by NAMA` (kelengkapan aduan itu), "
+               "`… baru BARIS --by NAMA` (aduan baru) atau `… abaikan BARIS --by NAMA`.")
+
+
+def _linker(s: Settings, ledger: Ledger) -> Any:
+    from .engine import build_workflow
+    from .intake.received import effective_received
+    from .kelengkapan import KelengkapanLinker
+    from .notify import stage_hook
+    from .steps import StepRecorder
+
+    wf, _cal = build_workflow(s)
+    clock = lambda: datetime.now(s.tz)  # noqa: E731
+    rec = StepRecorder(ledger, wf, clock, s.tz, s.officials(), on_move=stage_hook(s, wf))
+    return KelengkapanLinker(s, ledger, rec, clock,
+                             lambda sub, now: effective_received(sub.received_at, now, s.source.form_start, s.tz))
+
+
+def _decide(c: Ctx, baris: str, by: str, decision: str, agenda: str | None = None) -> None:
+    from .kelengkapan import Decision
+
+    with c.ledger() as ledger:
+        linker = _linker(c.settings, ledger)
+        who = linker.steps.person(by, None, default="Operator", ask="")
+        click.echo(linker.decide_pending(baris, Decision(decision), who, agenda))
+    click.echo("Spreadsheet dan dokumen diperbarui pada siklus sync berikutnya.")
+
+
+_BY = click.option("--by", "by", required=True, help="Siapa yang memutuskan (nama petugas; dicatat di Riwayat).")
+
+
+@kelengkapan.command("tautkan")
+@click.argument("baris")
+@click.option("--ke", "agenda", default=None, help="Nomor agenda yang dimaksud, bila kiriman menyebut beberapa.")
+@_BY
+@pass_ctx
+def kelengkapan_tautkan(c: Ctx, baris: str, agenda: str | None, by: str) -> None:
+    """Catat kiriman BARIS sebagai kelengkapan aduan yang disebutnya (petugas sudah memastikan pengirimnya)."""
+    _decide(c, baris, by, "tautkan", agenda)
+
+
+@kelengkapan.command("baru")
+@click.argument("baris")
+@_BY
+@pass_ctx
+def kelengkapan_baru(c: Ctx, baris: str, by: str) -> None:
+    """Daftarkan kiriman BARIS sebagai aduan baru (diberi nomor pada siklus sync berikutnya)."""
+    _decide(c, baris, by, "baru")
+
+
+@kelengkapan.command("abaikan")
+@click.argument("baris")
+@_BY
+@pass_ctx
+def kelengkapan_abaikan(c: Ctx, baris: str, by: str) -> None:
+    """Abaikan kiriman BARIS: tidak dinomori, tidak ditautkan, tanpa pesan."""
+    _decide(c, baris, by, "abaikan")
 
 
 @cli.command()

@@ -43,13 +43,15 @@ from .intake.resaved import match_resaved, minute_only
 from .ledger import Ledger, from_iso, items, outbox, printed, utc_iso
 from .logs import mask_text
 from .errors import SiapmasError
-from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
+from .models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
 from .disposisi_record import build_record
 from .notify import stage_hook
-from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
+from .notify.validity import cancel_stale, cancelled_line
+from .tambahan import additions
+from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_cells
 from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
@@ -236,6 +238,7 @@ class Engine:
         report.notices.extend(self._apply_pemberitahuan(snap))
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
+        self._cancel_stale_messages(report)  # before the write-back, so Riwayat shows it this cycle
         record_baseline(self.ledger, self.out_dir, self.clock())  # items printed before the printed table
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
@@ -244,6 +247,17 @@ class Engine:
         report.cells_written = self._write_back(snap, report)
         self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred,
                          due_at=self.views.next_change)
+
+    def _cancel_stale_messages(self, report: CycleReport) -> None:
+        """Queued messages whose reason no longer holds are cancelled (notify.validity); a
+        failure here is logged and never holds up the write-back (delivery checks again)."""
+        try:
+            n = cancel_stale(self.ledger, self.wf, self.clock())
+        except Exception as exc:
+            log.error("Pemeriksaan pesan yang tidak berlaku lagi gagal: %s", exc)
+            return
+        if n:
+            report.notices.append(cancelled_line(n))
 
     def _idle(self, report: CycleReport) -> None:
         """Nothing changed in the sheet or the ledger: no read, no write-back (idle.py)."""
@@ -392,12 +406,20 @@ class Engine:
                      key=lambda s: (self.registrar.received(s, now), s.source_row))
         if not new:
             return
+        held = self.kelengkapan.held_keys([s.key for s in new])  # waiting for an operator: not looked at again
+        new = [s for s in new if s.key not in held]
+        if not new:
+            return
         found = self.backend.find_evidence(new)
-        # a response quoting an item's number completes that item: linked, never numbered
-        new, linked = self.kelengkapan.split(new, found)
+        # a response quoting an item's number and its reporter's code completes that item:
+        # linked, never numbered; one quoting a number without the code waits for an operator
+        new, linked, waiting = self.kelengkapan.split(new, found)
         for done in linked:
             report.notices.append(f"Baris {done.row}: kelengkapan untuk {done.agenda_no} dicatat (tanpa nomor baru)"
                                   + (f"; tahap kembali ke {done.resumed}." if done.resumed else "."))
+        for h in waiting:
+            report.notices.append(f"Baris {h.row} menyebut {h.agenda_nos} tanpa kode pelapor: menunggu keputusan "
+                                  "petugas (`siapmas-sync kelengkapan`); tidak dinomori, tidak ditautkan, tanpa pesan.")
         # a group of responses per transaction: each number still sits in the same commit
         # as its item and pending render, and one disk flush serves the whole group
         for start in range(0, len(new), REGISTER_GROUP):
@@ -447,7 +469,14 @@ class Engine:
             kode_klasifikasi=row.kode_klasifikasi,
             registered_at=from_iso(row.registered_at),
             tahap=row.tahap,
+            tambahan=self.tambahan_of(row.key),
         )
+
+    def tambahan_of(self, key: str) -> tuple[Tambahan, ...]:
+        """The kelengkapan merged into item *key* (tambahan.py), dated in the office's zone."""
+        with self.ledger.engine.connect() as conn:
+            adds = additions(conn, [key]).get(key, [])
+        return tuple(dataclasses.replace(a, received_at=a.received_at.astimezone(self.tz)) for a in adds)
 
     def _folder(self, row: Any) -> Path:
         return self.out_dir / str(row.year) / agenda_folder(row.agenda_no)
@@ -693,6 +722,10 @@ class Engine:
             if row is not None and row not in bad:
                 status.compare_row(row, {"No. Agenda": d.agenda_no, "Tahap": KELENGKAPAN_LABEL,
                                          "Kelengkapan": f"Kelengkapan untuk {d.agenda_no}"})
+        for p in self.kelengkapan.pending(include_decided=True):
+            row = row_of.get(p.key)
+            if row is not None and row not in bad and p.decision in (None, Decision.ABAIKAN.value):
+                status.compare_row(row, held_cells(p))
         for row, cells in bad.items():
             status.compare_row(row, cells)
         for ev in self.ledger.iter_events():

@@ -1,22 +1,28 @@
-"""A new form response that quotes an existing agenda number is that item's *kelengkapan*
-(what the reporter was asked to complete), not a new complaint.
+"""A new form response that quotes an existing agenda number may be that item's
+*kelengkapan* (what the reporter was asked to complete) — but only its reporter may say so.
 
-The receipt and the *Permintaan kelengkapan* tell the reporter to send what is missing by
-a new form response quoting the agenda number ("kelengkapan untuk nomor 0003/SIAPMAS/2026",
-in the chronology or any other answer). Such a response is:
+Agenda numbers and stages are public, so a number proves nothing: every receipt carries the
+reporter's private code (kode_pelapor.py), and the receipt and the *Permintaan kelengkapan*
+e-mails ask for a new form response quoting the number *and* the code. What a response
+quoting a known number becomes (:func:`decide`, pure):
 
-* linked to the item (``kelengkapan_links``), never numbered, and gets no receipt — only,
-  when ``kelengkapan_diterima`` is among ``[notify] kinds``, a short acknowledgement;
-* recorded in the item's history (Riwayat: ``KELENGKAPAN DITERIMA``), its evidence added to
-  the item's, the completeness findings checked again, the documents rendered again;
-* when the item waits in PERLU KELENGKAPAN, the item resumes the stage it left from (the
-  SOP's side exit: workflow.stages, ``LANJUT``), recorded as the reporter's move.
-
-When is a quoted number a link (:func:`link_target`, pure): exactly one agenda number the
-ledger knows is quoted, and either that item waits in PERLU KELENGKAPAN or the response
-comes from the same reporter (the same valid phone number or e-mail address). Anything
-else — no known number, several, someone else quoting an item that waits for nothing — is
-numbered as a new item as usual (a citizen may well refer to an earlier complaint).
+* **linked** (``TAUTKAN``) — exactly one known number quoted together with that item's
+  code (digits of any script, any case, spaces and dashes inside). It is never numbered and
+  gets no receipt: ``kelengkapan_links``, Riwayat ``KELENGKAPAN DITERIMA``, its answers and
+  evidence merged into the item as a dated addition (tambahan.py: the original kept,
+  completeness checked again on the merged item, documents rendered again), an item waiting
+  in PERLU KELENGKAPAN resumes the stage it left from (the SOP's side exit, ``LANJUT``), and
+  — when ``kelengkapan_diterima`` is among ``[notify] kinds`` — a short acknowledgement to
+  the *item's own* reporter contact (never to a contact typed in the response). The code is
+  masked out of the stored answers, so it is printed and shown nowhere;
+* **held** (``TUNGGU``) — anything else that quotes a known number: the number alone, a
+  wrong code, several numbers, a matching phone or e-mail (which anyone may type). It waits
+  in ``kelengkapan_pending`` and changes nothing, sends nothing, prints nothing; its status
+  row says ``MENUNGGU KEPUTUSAN``. An operator decides with ``siapmas-sync kelengkapan``:
+  link it to the item (as above, recorded as the operator's decision), register it as a
+  new item (numbered by the next cycle), or set it aside; each decision is in Riwayat with
+  who made it;
+* **numbered** (``BARU``) — no number the ledger knows is quoted.
 
 The number guard (numberguard.py) only reads the status column *No. Agenda*; a number
 quoted in the chronology is never "shown" by the sheet. After linking, the response's
@@ -31,47 +37,65 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
 
 from . import codec
 from .config import Settings
+from .errors import SiapmasError
 from .intake import check_completeness
-from .intake.contact import check_email, normalise_phone
-from .ledger import Ledger, items, kelengkapan_links, messages, responses, utc_iso
+from .kode_pelapor import code_of, fold, mask_code, quotes_code
+from .ledger import Ledger, items, kelengkapan_links, kelengkapan_pending, messages, receipt_codes, responses, utc_iso
 from .logs import mask_text
-from .models import Evidence, Finding, Submission
+from .models import Evidence, Submission
 from .notify.queue import rows_for
 from .register import dedupe
 from .numbering import agenda_pattern
 from .steps import StepRecorder
-from .workflow.stages import PERLU_KELENGKAPAN
+from .tambahan import additions, merged_submission
 
 log = logging.getLogger("siapmas.kelengkapan")
 
 KELENGKAPAN_LABEL = "KELENGKAPAN"  # Tahap of a linked response row
+HELD_LABEL = "MENUNGGU KEPUTUSAN"  # Tahap of a held response row
+IGNORED_LABEL = "DIABAIKAN"  # Tahap of a held response an operator set aside
 EVENT = "KELENGKAPAN DITERIMA"
+DECIDED_NEW_EVENT = "DIPUTUSKAN ADUAN BARU"
+IGNORED_EVENT = "KIRIMAN DIABAIKAN"
 REPORTER = "Pelapor (formulir)"
 NOTE_CHARS = 300
+
+
+class Decision(Enum):
+    BARU = "baru"  # quotes no known number: numbered as usual
+    TAUTKAN = "tautkan"  # the reporter's own kelengkapan: linked and merged
+    TUNGGU = "tunggu"  # quotes a known number without its code: held for an operator
+    ABAIKAN = "abaikan"  # held, then set aside by an operator
 
 
 def quote_pattern(template: str, kode: str, unit: str) -> re.Pattern[str]:
     """Agenda numbers as a citizen types them inside a text: anywhere, any case, spaces
     around the slashes allowed ("0003 / SIAPMAS / 2026")."""
     core = agenda_pattern(template, kode, unit).pattern.removeprefix("^").removesuffix("$")
-    core = core.replace("/", r"\s*/\s*")
+    core = core.replace("/", r"\s*/\s*").replace(r"\d", "[0-9]")
     return re.compile(r"(?<![\w/])" + core + r"(?![\w/])", re.IGNORECASE)
+
+
+def answer_texts(sub: Submission) -> list[str]:
+    """The answers a number or a code may be quoted in: the chronology and every other one."""
+    return [sub.kronologi or "", *(v or "" for _t, v in sub.extra)]
 
 
 def quoted_numbers(sub: Submission, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """(year, seq) of each agenda number quoted in the chronology or any other answer, in
-    order, each once."""
+    order, each once; digits of any script count (kode_pelapor.fold)."""
     out: list[tuple[int, int]] = []
-    for text in (sub.kronologi, *(v for _t, v in sub.extra)):
-        for m in pattern.finditer(text or ""):
+    for text in answer_texts(sub):
+        for m in pattern.finditer(fold(text)):
             number = (int(m["year"]), int(m["seq"]))
             if number not in out:
                 out.append(number)
@@ -85,29 +109,26 @@ class Known:
     key: str
     agenda_no: str
     tahap: str
-    phone: str  # the original reporter's normalised number ("+62…"), or ""
-    email: str  # normalised address, or ""
+    code: str  # the reporter's private code ("" for an item of an older ledger without one)
 
 
-def contact_of(payload: Mapping[str, Any]) -> tuple[str, str]:
-    """The reporter's valid phone number and e-mail address of a submission ("" if none)."""
-    phone, finding = normalise_phone(payload.get("telepon") or "")
-    email, efinding = check_email(payload.get("email") or "")
-    return (phone if phone and finding is None else "", email if email and efinding is None else "")
-
-
-def link_target(quoted: Sequence[tuple[int, int]], known: Mapping[tuple[int, int], Known], phone: str, email: str,
-                waiting: str = PERLU_KELENGKAPAN) -> Known | None:
-    """The item a response is the kelengkapan of, or None (see the module docstring)."""
+def decide(quoted: Sequence[tuple[int, int]], known: Mapping[tuple[int, int], Known],
+           texts: Sequence[str]) -> tuple[Decision, list[Known]]:
+    """What a response quoting *quoted* becomes, and the known items it quotes (see the
+    module docstring). A matching phone or e-mail proves nothing: anyone can type them."""
     found = [known[q] for q in quoted if q in known]
-    if len(found) != 1:
-        return None
-    item = found[0]
-    if item.tahap == waiting:
-        return item
-    if (phone and phone == item.phone) or (email and email == item.email):
-        return item
-    return None
+    if not found:
+        return Decision.BARU, []
+    if len(found) == 1 and found[0].code and quotes_code(texts, found[0].code):
+        return Decision.TAUTKAN, found
+    return Decision.TUNGGU, found
+
+
+def stored_payload(sub: Submission, code: str) -> dict[str, Any]:
+    """The response as the ledger keeps it, with the reporter's code masked out of every answer."""
+    masked = replace(sub, kronologi=mask_code(sub.kronologi, code),
+                     extra=tuple((t, mask_code(v, code)) for t, v in sub.extra))
+    return codec.submission_to_dict(masked)
 
 
 @dataclass(frozen=True)
@@ -117,8 +138,15 @@ class Linked:
     resumed: str | None  # the stage the item went back to, if it waited in PERLU KELENGKAPAN
 
 
+@dataclass(frozen=True)
+class Held:
+    row: int
+    agenda_nos: str  # the known numbers it quotes
+
+
 class KelengkapanLinker:
-    """Sets the kelengkapan responses of a cycle apart from the ones to number."""
+    """Sets the kelengkapan responses of a cycle apart from the ones to number, and carries
+    out an operator's decision on a held one."""
 
     def __init__(self, settings: Settings, ledger: Ledger, steps: StepRecorder, clock: Callable[[], datetime],
                  received: Callable[[Submission, datetime], datetime]) -> None:
@@ -130,77 +158,193 @@ class KelengkapanLinker:
         n = settings.numbering
         self.pattern = quote_pattern(n.template, n.kode_klasifikasi, n.unit)
 
-    def split(self, subs: Sequence[Submission],
-              found: Mapping[str, tuple[list[Evidence], list[Finding]]]) -> tuple[list[Submission], list[Linked]]:
-        """(responses to number, responses linked as kelengkapan — recorded now)."""
+    def held_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of *keys* wait for an operator or were set aside (not to be looked at again)."""
+        out: set[str] = set()
+        wanted = list(keys)
+        with self.ledger.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                q = select(kelengkapan_pending.c.key).where(
+                    kelengkapan_pending.c.key.in_(wanted[start : start + 500]),
+                    or_(kelengkapan_pending.c.decision.is_(None), kelengkapan_pending.c.decision == Decision.ABAIKAN.value))
+                out.update(conn.execute(q).scalars())
+        return out
+
+    def _decided_new(self, keys: Sequence[str]) -> set[str]:
+        with self.ledger.engine.connect() as conn:
+            return set(conn.execute(select(kelengkapan_pending.c.key).where(
+                kelengkapan_pending.c.key.in_(list(keys)),
+                kelengkapan_pending.c.decision == Decision.BARU.value)).scalars())
+
+    def split(self, subs: Sequence[Submission], found: Mapping[str, tuple[list[Evidence], list[Any]]]
+              ) -> tuple[list[Submission], list[Linked], list[Held]]:
+        """(responses to number, responses linked as kelengkapan, responses held for an
+        operator — both recorded now). *subs* holds no response already held."""
         quoted = {s.key: quoted_numbers(s, self.pattern) for s in subs}
         wanted = {q for qs in quoted.values() for q in qs}
         if not wanted:
-            return list(subs), []
+            return list(subs), [], []
         known = self._known(wanted)
+        decided_new = self._decided_new([s.key for s in subs if quoted[s.key]])
         rest: list[Submission] = []
         linked: list[Linked] = []
+        held: list[Held] = []
         for s in subs:
-            waiting = self.steps.wf.by_code("kelengkapan").label
-            target = link_target(quoted[s.key], known, *contact_of(codec.submission_to_dict(s)), waiting)
-            if target is None:
+            decision, targets = decide(quoted[s.key], known, answer_texts(s))
+            if decision is Decision.BARU or s.key in decided_new:
                 rest.append(s)
-                continue
-            done = self._link(s, target, found.get(s.key, ([], []))[0])
-            if done is not None:
-                linked.append(done)
-        return rest, linked
+            elif decision is Decision.TAUTKAN:
+                done = self._link(s, targets[0].key, found.get(s.key, ([], []))[0], targets[0].code)
+                if done is not None:
+                    linked.append(done)
+            else:
+                hold = self._hold(s, targets, found.get(s.key, ([], []))[0])
+                if hold is not None:
+                    held.append(hold)
+        return rest, linked, held
 
     def _known(self, numbers: set[tuple[int, int]]) -> dict[tuple[int, int], Known]:
         cond = or_(*[and_(items.c.year == y, items.c.seq == q) for y, q in numbers])
         out: dict[tuple[int, int], Known] = {}
         with self.ledger.engine.connect() as conn:
             q = select(items.c.key, items.c.agenda_no, items.c.tahap, items.c.year, items.c.seq,
-                       responses.c.payload).join(responses, responses.c.key == items.c.key).where(cond)
+                       receipt_codes.c.code).outerjoin(receipt_codes, receipt_codes.c.key == items.c.key).where(cond)
             for r in conn.execute(q):
-                phone, email = contact_of(json.loads(r.payload or "{}"))
-                out[(r.year, r.seq)] = Known(r.key, r.agenda_no, r.tahap, phone, email)
+                out[(r.year, r.seq)] = Known(r.key, r.agenda_no, r.tahap, r.code or "")
         return out
 
-    def _link(self, sub: Submission, target: Known, evidence: Sequence[Evidence]) -> Linked | None:
+    def _hold(self, sub: Submission, targets: Sequence[Known], evidence: Sequence[Evidence]) -> Held | None:
+        numbers = ", ".join(t.agenda_no for t in targets)
+        with self.ledger.tx() as conn:
+            if conn.execute(select(kelengkapan_pending.c.key).where(kelengkapan_pending.c.key == sub.key)).first():
+                return None  # another worker got there first
+            conn.execute(insert(kelengkapan_pending).values(
+                key=sub.key, item_key=targets[0].key if len(targets) == 1 else None, agenda_nos=numbers,
+                source_row=sub.source_row, content_hash=sub.content_hash,
+                payload=codec.dumps(codec.submission_to_dict(sub)),
+                evidence=codec.dumps([codec.evidence_to_dict(e) for e in evidence]), at=utc_iso(self.clock())))
+        log.info("Kiriman baris %s menyebut %s tanpa kode pelapor: menunggu keputusan petugas", sub.source_row, numbers)
+        return Held(sub.source_row, numbers)
+
+    def _link(self, sub: Submission, item_key: str, evidence: Sequence[Evidence], code: str, *,
+              actor: str = REPORTER, channel: str = "formulir", decided: str = "") -> Linked | None:
         now = self.clock()
         received = self.received(sub, now)
         resumed: str | None = None
+        waiting = self.steps.wf.by_code("kelengkapan").label
         with self.ledger.tx() as conn:
             if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first() is not None:
                 return None  # another worker got there first
-            row = conn.execute(select(items).where(items.c.key == target.key)).first()
-            payload = codec.submission_to_dict(sub)
+            row = conn.execute(select(items).where(items.c.key == item_key)).first()
+            code = code or code_of(conn, item_key)
+            payload = stored_payload(sub, code)
             conn.execute(insert(responses).values(
                 key=sub.key, content_hash=sub.content_hash, received_at=utc_iso(received),
-                payload=codec.dumps(payload), duplicate_of=target.key, first_seen_at=utc_iso(now)))
-            conn.execute(insert(kelengkapan_links).values(key=sub.key, item_key=target.key, at=utc_iso(now)))
-            # the evidence joins the item's; completeness is checked again with all of it
+                payload=codec.dumps(payload), duplicate_of=item_key, first_seen_at=utc_iso(now)))
+            conn.execute(insert(kelengkapan_links).values(key=sub.key, item_key=item_key, at=utc_iso(now)))
+            # the evidence joins the item's; completeness is checked again on the merged item
             have = [codec.evidence_from_dict(e) for e in json.loads(row.evidence or "[]")]
             names = {(e.name, e.url) for e in have}
             merged = have + [e for e in evidence if (e.name, e.url) not in names]
-            original = codec.submission_from_dict(json.loads(conn.execute(
-                select(responses.c.payload).where(responses.c.key == target.key)).scalar() or "{}"))
-            findings = check_completeness(original, merged)
-            conn.execute(update(items).where(items.c.key == target.key).values(
+            original_payload = json.loads(conn.execute(
+                select(responses.c.payload).where(responses.c.key == item_key)).scalar() or "{}")
+            original = codec.submission_from_dict(original_payload)
+            whole = merged_submission(original, additions(conn, [item_key]).get(item_key, []), self.s.tz)
+            findings = check_completeness(whole, merged)
+            conn.execute(update(items).where(items.c.key == item_key).values(
                 evidence=codec.dumps([codec.evidence_to_dict(e) for e in merged]),
                 findings=codec.dumps([codec.finding_to_dict(f) for f in dedupe(findings)]),
                 updated_at=utc_iso(now)))
-            text = mask_text(" ".join(sub.kronologi.split()))
+            text = mask_text(" ".join(payload.get("kronologi", "").split()))
             text = text if len(text) <= NOTE_CHARS else text[: NOTE_CHARS - 1] + "…"
             added = len(merged) - len(have)
-            note = (f"Kelengkapan dari formulir (baris {sub.source_row}): {text}"
+            note = (decided + f"Kelengkapan dari formulir (baris {sub.source_row}): {text}"
                     + (f" Bukti tambahan: {added} berkas." if added else ""))
-            self.ledger.add_event(conn, target.key, received, EVENT, from_stage=row.tahap, to_stage=row.tahap,
-                                  actor=REPORTER, channel="formulir", note=note)
-            self.ledger.add_outbox(conn, target.key, "render", now)  # the Lembar Aduan lists the new evidence
-            if row.tahap == target.tahap == self.steps.wf.by_code("kelengkapan").label and row.previous_tahap:
-                self.steps.advance(target.agenda_no, row.previous_tahap, channel="formulir", conn=conn,
-                                   actor=REPORTER, note=f"Kelengkapan diterima (baris {sub.source_row})")
+            self.ledger.add_event(conn, item_key, received if not decided else now, EVENT, from_stage=row.tahap,
+                                  to_stage=row.tahap, actor=actor, channel=channel, note=note)
+            self.ledger.add_outbox(conn, item_key, "render", now)  # every document shows the merged item
+            if row.tahap == waiting and row.previous_tahap:
+                self.steps.advance(row.agenda_no, row.previous_tahap, channel=channel, conn=conn,
+                                   actor=actor, note=f"Kelengkapan diterima (baris {sub.source_row})")
                 resumed = row.previous_tahap
-            ack = rows_for(self.s, target.key, "kelengkapan_diterima", payload,
-                           {"agenda_no": target.agenda_no, "response_key": sub.key, "nama": sub.nama}, now, n=sub.key[:12])
+            # acknowledged to the item's own reporter contact only, never to one typed in the response
+            ack = rows_for(self.s, item_key, "kelengkapan_diterima", original_payload,
+                           {"agenda_no": row.agenda_no, "response_key": sub.key}, now, n=sub.key[:12])
             if ack:
                 conn.execute(insert(messages), ack)
-        log.info("Kiriman baris %s dicatat sebagai kelengkapan %s", sub.source_row, target.agenda_no)
-        return Linked(sub.source_row, target.agenda_no, resumed)
+        log.info("Kiriman baris %s dicatat sebagai kelengkapan %s", sub.source_row, row.agenda_no)
+        return Linked(sub.source_row, row.agenda_no, resumed)
+
+    # --- an operator's decision on a held response ---------------------------------------
+
+    def pending(self, include_decided: bool = False) -> list[Any]:
+        """Held responses (oldest first): key, source_row, agenda_nos, at, decision, decided_by."""
+        q = select(kelengkapan_pending.c.key, kelengkapan_pending.c.source_row, kelengkapan_pending.c.agenda_nos,
+                   kelengkapan_pending.c.at, kelengkapan_pending.c.decision, kelengkapan_pending.c.decided_by)
+        if not include_decided:
+            q = q.where(kelengkapan_pending.c.decision.is_(None))
+        with self.ledger.engine.connect() as conn:
+            return list(conn.execute(q.order_by(kelengkapan_pending.c.at, kelengkapan_pending.c.source_row)))
+
+    def _find_pending(self, ref: str) -> Any:
+        ref = ref.strip().lower()
+        with self.ledger.engine.connect() as conn:
+            rows = list(conn.execute(select(kelengkapan_pending).where(kelengkapan_pending.c.decision.is_(None))))
+        found = [r for r in rows if (ref.isdigit() and r.source_row == int(ref))
+                 or (len(ref) >= 8 and r.key.startswith(ref))]
+        if len(found) != 1:
+            raise SiapmasError(
+                f"Kiriman '{ref}' tidak ada di antara kiriman yang menunggu keputusan." if not found else
+                f"'{ref}' cocok dengan lebih dari satu kiriman yang menunggu keputusan.",
+                "Lihat daftarnya dengan `siapmas-sync kelengkapan`, lalu sebut nomor baris kiriman itu.")
+        return found[0]
+
+    def decide_pending(self, ref: str, decision: Decision, by: str, agenda: str | None = None) -> str:
+        """Carry out an operator's decision on the held response *ref* (its sheet row, or a
+        key prefix); what was done, in a sentence."""
+        p = self._find_pending(ref)
+        now = self.clock()
+        sub = codec.submission_from_dict(json.loads(p.payload))
+        mark = update(kelengkapan_pending).where(kelengkapan_pending.c.key == p.key,
+                                                 kelengkapan_pending.c.decision.is_(None))
+        done = {"decision": decision.value, "decided_by": by, "decided_at": utc_iso(now)}
+        if decision is Decision.TAUTKAN:
+            quoted = [a.strip() for a in p.agenda_nos.split(",")]
+            target = agenda or (quoted[0] if len(quoted) == 1 else None)
+            if target is None:
+                raise SiapmasError(f"Kiriman baris {p.source_row} menyebut beberapa nomor ({p.agenda_nos}).",
+                                   "Sebut nomor yang dimaksud dengan --ke, mis. --ke " + quoted[0] + ".")
+            row = self.ledger.find_item(target)
+            evidence = [codec.evidence_from_dict(e) for e in json.loads(p.evidence or "[]")]
+            linked = self._link(sub, row.key, evidence, "", actor=by, channel="cli",
+                                decided=f"Diputuskan {by}: kiriman dari formulir ditautkan sebagai kelengkapan. ")
+            with self.ledger.tx() as conn:
+                conn.execute(mark.values(**done))
+            if linked is None:
+                return f"Kiriman baris {p.source_row} sudah dicatat sebelumnya."
+            return (f"Kiriman baris {p.source_row} dicatat sebagai kelengkapan {linked.agenda_no}"
+                    + (f"; tahap kembali ke {linked.resumed}." if linked.resumed else "."))
+        with self.ledger.tx() as conn:
+            conn.execute(mark.values(**done))
+            if decision is Decision.BARU:
+                # keyed by the response: once numbered, it is the new item's first Riwayat line
+                self.ledger.add_event(conn, p.key, now, DECIDED_NEW_EVENT, from_stage=None, to_stage=None, actor=by,
+                                      channel="cli", note=f"Kiriman baris {p.source_row} yang menyebut {p.agenda_nos} "
+                                                          "diputuskan sebagai aduan baru.")
+            else:
+                self.ledger.add_event(conn, p.key, now, IGNORED_EVENT, from_stage=None, to_stage=None, actor=by,
+                                      channel="cli", note=f"Kiriman baris {p.source_row} yang menyebut {p.agenda_nos} "
+                                                          "tanpa kode pelapor diabaikan (tidak dinomori, tidak ditautkan).")
+        if decision is Decision.BARU:
+            return f"Kiriman baris {p.source_row} akan diberi nomor agenda baru pada siklus sync berikutnya."
+        return f"Kiriman baris {p.source_row} diabaikan: tidak dinomori dan tidak ditautkan."
+
+
+def held_cells(p: Any) -> dict[str, str]:
+    """The status cells of a held response row (a ``kelengkapan_pending`` row): no number."""
+    if p.decision == Decision.ABAIKAN.value:
+        return {"No. Agenda": "", "Tahap": IGNORED_LABEL,
+                "Kelengkapan": f"Menyebut {p.agenda_nos} tanpa kode pelapor; diabaikan oleh {p.decided_by}"}
+    return {"No. Agenda": "", "Tahap": HELD_LABEL,
+            "Kelengkapan": f"Menyebut {p.agenda_nos} tanpa kode pelapor: menunggu keputusan petugas "
+                           "(siapmas-sync kelengkapan)"}

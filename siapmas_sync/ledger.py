@@ -89,6 +89,35 @@ kelengkapan_links = Table(
     Column("at", String(32), nullable=False),
 )
 
+#: the reporter's private code of each item (kode_pelapor.py): a kelengkapan response is
+#: linked only when it quotes the number *and* this code. Its own table, so that no export
+#: of ``items`` (status/show JSON, registers, backups' listings) can carry it.
+receipt_codes = Table(
+    "receipt_codes",
+    metadata,
+    Column("key", Str(64), primary_key=True),  # the item's key
+    Column("code", Str(16), nullable=False),
+    Column("created_at", Str(32), nullable=False),
+)
+
+#: responses that quote a known agenda number without that item's code: they wait for an
+#: operator's decision (kelengkapan.py) — nothing numbered, linked, sent or printed until then
+kelengkapan_pending = Table(
+    "kelengkapan_pending",
+    metadata,
+    Column("key", Str(64), primary_key=True),  # the response's key
+    Column("item_key", Str(64)),  # the one known item it quotes (None when it quotes several)
+    Column("agenda_nos", Text, nullable=False),  # the known numbers it quotes, ", "-separated
+    Column("source_row", Integer, nullable=False),
+    Column("content_hash", Str(64), nullable=False),
+    Column("payload", Text, nullable=False),  # the Submission as JSON
+    Column("evidence", Text, nullable=False, default="[]"),  # [Evidence] JSON found for it
+    Column("at", Str(32), nullable=False),
+    Column("decision", Str(16)),  # None while waiting; "tautkan" / "baru"
+    Column("decided_by", Str(128)),
+    Column("decided_at", Str(32)),
+)
+
 counters = Table(
     "agenda_counters",
     metadata,

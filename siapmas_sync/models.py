@@ -148,6 +148,16 @@ class DisposisiRecord:
 
 
 @dataclass(frozen=True)
+class Tambahan:
+    """A kelengkapan response merged into an item as a dated addition (tambahan.py)."""
+
+    received_at: datetime  # aware
+    kronologi: str
+    extra: tuple[tuple[str, str], ...] = ()
+    bukti_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AgendaItem:
     """A registered submission: everything the documents and the register need."""
 
@@ -164,6 +174,7 @@ class AgendaItem:
     kode_klasifikasi: str = "000.8.3.4"
     registered_at: datetime | None = None
     tahap: str = "TERAGENDA"
+    tambahan: tuple[Tambahan, ...] = ()  # kelengkapan from the reporter, oldest first
 
     @property
     def pelapor(self) -> str:

@@ -24,7 +24,8 @@ from . import codec
 from .config import Settings
 from .intake import check_completeness
 from .intake.received import effective_received
-from .ledger import counters, events, from_iso, items, messages, outbox, responses, utc_iso
+from .kode_pelapor import code_row
+from .ledger import counters, events, from_iso, items, messages, outbox, receipt_codes, responses, utc_iso
 from .logs import mask_text
 from .perihal import full_perihal as _full_perihal
 from .models import Evidence, Finding, Submission
@@ -81,6 +82,7 @@ class _Rows:
     events: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)  # replies to reporters (notify)
+    codes: list[dict[str, Any]] = field(default_factory=list)  # the reporters' private codes (kode_pelapor)
 
 
 class Registrar:
@@ -191,13 +193,14 @@ class Registrar:
                                   "sistem", f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}"))
         rows.outbox.append({"key": sub.key, "kind": "render", "created_at": at, "done_at": None})
         rows.messages += queue_registration(self.s, sub.key, codec.submission_to_dict(sub), agenda_no, now)
+        rows.codes.append(code_row(sub.key, now))
         return agenda_no
 
     @staticmethod
     def _write(conn: Connection, rows: _Rows, seqs: dict[int, int]) -> None:
         """The group's rows, one statement per table (executemany), and the counters."""
         for table, values in ((responses, rows.responses), (items, rows.items), (events, rows.events),
-                              (outbox, rows.outbox), (messages, rows.messages)):
+                              (outbox, rows.outbox), (messages, rows.messages), (receipt_codes, rows.codes)):
             if values:
                 conn.execute(insert(table), values)
         for year, last in seqs.items():

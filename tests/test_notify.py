@@ -39,6 +39,8 @@ def test_galian_c_to_selesai_and_a_rejection_send_the_five_messages_in_order(pro
     advance(config, GALIAN, "PARAF KASUBAG TU", "--by", "Dwi Lestari")
     advance(config, GALIAN, "PERLU KELENGKAPAN", "--by", "Dwi Lestari",
             "--note", "Mohon kirim foto lokasi tambang yang menunjukkan papan nama")
+    # the request goes out while it holds (one withdrawn before a cycle is never sent: test_message_validity)
+    assert cli(config, "sync").returncode == 0
     advance(config, GALIAN, "PARAF KASUBAG TU", "--by", "Dwi Lestari")  # the reporter sent it: back where it left from
     for stage, by in (("PARAF KABAG", "Agus Santoso"), ("DISPOSISI SEKWAN", "Bambang Wahyudi"),
                       ("DISPOSISI KETUA", "Hadi Prasetyo"), ("DISPOSISI DIBACAKAN", "Bambang Wahyudi")):

@@ -29,7 +29,7 @@ from siapmas_sync.documents.common import (
     PagedCanvas,
     HIDDEN, SANS, SANS_BOLD, SANS_ITALIC, SERIF_BOLD, atomic_write_bytes, clean_text,
     doc_info, fit_text, jenis_id, one_line, para_markup, redact, register_fonts, truncate,
-    telepon_id, ukuran_id, waktu_id,
+    tanggal_id, telepon_id, ukuran_id, waktu_id,
 )
 from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
@@ -173,9 +173,19 @@ def _identitas(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, 
 
 def _kronologi(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
     text = redact(item.submission.kronologi or "", item, hide)
-    return [sec.heading("Kronologi, Waktu dan Tempat")] + _long_text(
-        text, st["body"], "(tidak diisi)", st["note"]
-    )
+    out = [sec.heading("Kronologi, Waktu dan Tempat")] + _long_text(text, st["body"], "(tidak diisi)", st["note"])
+    for a in item.tambahan:  # kelengkapan from the reporter: dated, after the original (tambahan.py)
+        head = Paragraph(f"<b>Tambahan {tanggal_id(a.received_at)}</b> (kelengkapan dari pelapor)", st["body"])
+        block: list[Flowable] = [Spacer(1, 5), head]
+        block += _long_text(redact(a.kronologi or "", item, hide), st["body"], "(tanpa kronologi tambahan)", st["note"])
+        for title, value in a.extra:
+            if str(value or "").strip():
+                label = truncate(one_line(title, SANS_BOLD), 200) or "(tanpa judul)"
+                shown = HIDDEN if hide and _IDENTITY_TITLE.search(label) else redact(str(value), item, hide)
+                block.append(plain_paragraph(f"{label}: {one_line(shown)}", st["body"]))
+        out.append(KeepTogether(block[:4]))
+        out += block[4:]
+    return out
 
 
 def _cell(text: str, st: ParagraphStyle, limit: int) -> Paragraph:

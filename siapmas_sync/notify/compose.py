@@ -22,6 +22,7 @@ from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
 from ..ledger import from_iso
+from ..kode_pelapor import shown
 from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
@@ -98,8 +99,9 @@ def status_hint(settings: Settings) -> str:
 
 
 def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any, payload: dict[str, Any],
-            received_at: str) -> Outgoing:
-    """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row)."""
+            received_at: str, kode: str = "") -> Outgoing:
+    """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row).
+    *kode*: the reporter's private code (kode_pelapor), given only for an e-mail to them."""
     ctx_stored = json.loads(msg.context or "{}")
     received = from_iso(received_at).astimezone(settings.tz)
     kop = settings.kop_value()
@@ -123,6 +125,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "akd": ctx_stored.get("akd") or item.diteruskan_ke or "",
         "kurang": [defang(str(k)) for k in ctx_stored.get("kurang", [])],
         "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
+        "kode": shown(kode) if kode else "",
     }
     if msg.channel == "whatsapp":  # a chat message: a long first sentence cut at a word (wa.link)
         context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)

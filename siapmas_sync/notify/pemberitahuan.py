@@ -41,7 +41,7 @@ from ..sheetplan import DigestReader, DigestTable, TableDiff, TablePlan, cell_te
 from ..wa.link import click_to_chat
 from ..workflow import Workflow
 from .compose import NotReady, compose
-from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM
+from .queue import ANTRI, DIBATALKAN, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM
 
 PEMBERITAHUAN_TAB = "Pemberitahuan"
 PEMBERITAHUAN_COLUMNS: tuple[str, ...] = (
@@ -69,6 +69,7 @@ def status_text(state: str, manual: bool) -> str:
         GAGAL_SEMENTARA: "Gagal sementara; dicoba lagi otomatis",
         GAGAL_TETAP: "Gagal; kirim manual lewat tautan",
         PERLU_PERIKSA: "Mungkin sudah terkirim; periksa sebelum mengirim ulang",
+        DIBATALKAN: "Dibatalkan; jangan dikirim (alasannya tidak berlaku lagi)",
     }.get(state, state)
 
 
@@ -162,7 +163,7 @@ def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -
                 continue
             payload = json.loads(resp.payload or "{}")
             link = None
-            if m.state != TERKIRIM:
+            if m.state not in (TERKIRIM, DIBATALKAN):
                 try:
                     out = compose(settings, wf, out_dir, m, item, payload, resp.received_at)
                     link = click_to_chat("+" + m.recipient, wa_text(out.subject, out.text))

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from ..config import MESSAGE_KINDS, Settings
 from ..intake.contact import check_email
+from ..kode_pelapor import ensure_code
 from ..ledger import messages, responses, utc_iso
 from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
 from ..wa.link import e164_digits
@@ -29,9 +30,10 @@ KINDS = MESSAGE_KINDS
 
 #: message states (Indonesian, shown to operators as they are); PERLU_PERIKSA: the message
 #: may have arrived twice already (its fate unknown after DATA, twice): never sent again,
-#: the operator checks (notify.sender)
-ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP, PERLU_PERIKSA = (
-    "antri", "mengirim", "terkirim", "gagal_sementara", "gagal_tetap", "perlu_periksa")
+#: the operator checks (notify.sender); DIBATALKAN: its reason no longer held when it was
+#: due (validity.py), never sent
+ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP, PERLU_PERIKSA, DIBATALKAN = (
+    "antri", "mengirim", "terkirim", "gagal_sementara", "gagal_tetap", "perlu_periksa", "dibatalkan")
 
 #: (conn, item row, transition, now) -> None; called by steps.StepRecorder.advance
 StageHook = Callable[[Connection, Any, Transition, datetime], None]
@@ -151,6 +153,7 @@ def stage_hook(settings: Settings, wf: Workflow) -> StageHook:
         if kind == "diteruskan":
             context["akd"] = t.akd or row.diteruskan_ke or ""
         if kind == "kelengkapan":
+            ensure_code(conn, row.key, now)  # an item of an older ledger gets its code with this request
             context["kurang"] = [f["message"] for f in json.loads(row.findings or "[]") if f.get("severity") == "kurang"]
         counts = dict(conn.execute(select(messages.c.channel, func.count()).where(
             messages.c.key == row.key, messages.c.kind == kind).group_by(messages.c.channel)).all())

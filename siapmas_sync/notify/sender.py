@@ -43,9 +43,11 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
+from ..kode_pelapor import CODE_KINDS, code_of
 from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,
                     sending_channels)
 from .relay import FORM_KINDS
+from .validity import cancel_if_stale, cancel_stale, cancelled_line
 
 log = logging.getLogger("siapmas.notify")
 
@@ -62,6 +64,7 @@ class DeliveryReport:
     permanent: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason)
     deferred: int = 0  # over the daily limit: tomorrow
     capped: int = 0  # over the per-address / per-complaint cap (notify.relay): tomorrow
+    cancelled: int = 0  # no longer true when due: not sent (validity.py)
     no_address: list[str] = field(default_factory=list)  # new items without a valid address
     failure: SiapmasError | None = None
     unsure: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason): perlu_periksa
@@ -79,6 +82,8 @@ class DeliveryReport:
                        + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "")
                        + (f", {self.capped} menunggu hari berikutnya (batas per alamat/aduan)" if self.capped else "")
                        + ".")
+        if self.cancelled:
+            out.append(cancelled_line(self.cancelled))
         for agenda, kind, reason in self.permanent:
             out.append(f"  - Pesan {kind} untuk {agenda} tidak dapat dikirim: {reason}")
         for agenda, kind, reason in self.unsure:  # said once: the cycle that marks it
@@ -110,6 +115,7 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     the channel that sends it (default: make_channel); built only when a message is due."""
     report = DeliveryReport()
     names = sending_channels(settings)
+    report.cancelled = cancel_stale(ledger, wf, clock())  # hand-sent WhatsApp links included
     if new_agendas and "tanda_terima" in settings.notify.kinds and "email" in active_channels(settings):
         report.no_address = _without_receipt(ledger, new_agendas)
     if not names:
@@ -183,16 +189,20 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         item = conn.execute(select(items).where(items.c.key == msg.key)).first()
         resp = conn.execute(select(responses.c.payload, responses.c.received_at)
                             .where(responses.c.key == msg.key)).first()
+        kode = code_of(conn, msg.key) if msg.channel == "email" and msg.kind in CODE_KINDS else ""
     if item is None or resp is None:
         return True
     now = clock()
+    if cancel_if_stale(ledger, wf, msg, item, now):
+        report.cancelled += 1
+        return True
     ctx = json.loads(msg.context or "{}")
     possible = int(ctx.get(UNSURE, 0)) + (1 if msg.state == MENGIRIM else 0)  # a killed worker's send
     if possible >= MAX_POSSIBLE_DELIVERIES:
         _hold(ledger, settings, item, msg, ctx, possible, "pengiriman terputus dua kali", now, report)
         return True
     try:
-        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
+        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at, kode)
     except NotReady:
         return True  # stays due; the attachment is rendered by a later cycle
     except SiapmasError as exc:

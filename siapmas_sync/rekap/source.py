@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import or_, select
 
-from ..ledger import Ledger, events, items, responses, utc_iso
+from ..ledger import Ledger, events, items, kelengkapan_links, responses, utc_iso
+from ..tambahan import additions
 from ..sqldialect import json_text
 
 __all__ = ["ItemRow", "MoveRow", "RekapRows", "fetch_rows"]
@@ -79,7 +80,8 @@ def fetch_rows(ledger: Ledger, lo: datetime, hi: datetime, *, place_title: Calla
         responses.c.received_at >= lo_s, responses.c.received_at < hi_s
     )
     dup_q = select(responses.c.received_at).where(
-        responses.c.duplicate_of.is_not(None), responses.c.received_at >= lo_s, responses.c.received_at < hi_s
+        responses.c.duplicate_of.is_not(None), responses.c.received_at >= lo_s, responses.c.received_at < hi_s,
+        responses.c.key.not_in(select(kelengkapan_links.c.key)),  # a kelengkapan is merged, not a resubmission
     )
     move_q = select(events.c.key, events.c.at, events.c.from_stage, events.c.to_stage).where(
         events.c.to_stage.is_not(None),
@@ -88,14 +90,17 @@ def fetch_rows(ledger: Ledger, lo: datetime, hi: datetime, *, place_title: Calla
     ).order_by(events.c.id)
     out_items: list[ItemRow] = []
     with ledger.engine.connect() as conn:
-        for r in conn.execute(item_q):
-            extra = json.loads(r.extra) if r.extra else []
+        rows = list(conn.execute(item_q))
+        merged = additions(conn, [r.key for r in rows])  # kelengkapan: its place answers count (tambahan.py)
+        for r in rows:
+            extra = (json.loads(r.extra) if r.extra else []) + [list(e) for a in merged.get(r.key, []) for e in a.extra]
             findings = tuple((f.get("code", ""), f.get("severity", "")) for f in json.loads(r.findings or "[]"))
             out_items.append(ItemRow(
                 key=r.key, agenda_no=r.agenda_no, received_at=_dt(r.received_at), tahap=r.tahap,
                 stage_entered_at=_dt(r.stage_entered_at), diteruskan_ke=r.diteruskan_ke or "",
                 suggested=r.suggested or "", rahasia=bool(r.rahasia), perihal=r.perihal or "",
-                findings=findings, kronologi=r.kronologi or "",
+                findings=findings,
+                kronologi="\n\n".join([r.kronologi or ""] + [a.kronologi for a in merged.get(r.key, [])]),
                 place_fields=tuple(str(v) for t, v in extra if place_title(str(t)) and v),
             ))
         dups = [_dt(r.received_at) for r in conn.execute(dup_q)]
