@@ -546,6 +546,24 @@ def tenants(c: Ctx, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port di 127.0.0.1 yang menunggu jawaban Google (0 = bebas).")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Detik menunggu login selesai.")
+@pass_ctx
+def login(c: Ctx, port: int, timeout: float) -> None:
+    """Masuk dengan akun Google kantor (pemilik formulir); token disimpan hanya untuk pemilik berkas."""
+    from .backends.google_auth import SCOPE_USES
+    from .login import login as sign_in
+
+    done = sign_in(c.settings, port=port, timeout=timeout, say=click.echo)
+    click.echo(f"Masuk sebagai {done['account']}. Izin yang diberikan:")
+    for scope in done["scopes"]:
+        click.echo(f"  - {SCOPE_USES.get(scope, scope)}")
+    click.echo(f"Login disimpan di {done['path']} (hanya dapat dibaca pemilik berkas). "
+               "Periksa dengan `siapmas-sync doctor`, lalu jalankan `siapmas-sync sync`.")
+
+
+@cli.command()
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
     """Periksa konfigurasi, kredensial, spreadsheet, folder bukti dan folder keluaran."""

@@ -1,5 +1,6 @@
 """The Google backend: the form's response spreadsheet (gspread) and the Drive evidence
-folder (google-api-python-client), reached with a service account (google-auth).
+folder (google-api-python-client), reached as a service account or as the office's own
+Google account signed in with `login` (google-auth; backends/google_auth.py).
 
 Quota shape per cycle: spreadsheet metadata is fetched once per process and cached
 (gspread would re-read it on every ``worksheet()`` call, so we use its HTTP client
@@ -55,17 +56,8 @@ from .google_requests import (
 from .valuestream import read_value_ranges
 from ..dasbor import sheets as dasbor_sheets
 from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
-from .google_http import (
-    SCOPE_DRIVE_FILE,
-    SCOPE_DRIVE_READ,
-    SCOPE_SHEETS,
-    EndpointHttp,
-    EndpointSession,
-    RetryPolicy,
-    access_error,
-    load_key,
-    make_credentials,
-)
+from .google_auth import Identity, scopes_for
+from .google_http import EndpointHttp, EndpointSession, RetryPolicy, access_error
 
 log = logging.getLogger("siapmas.google")
 
@@ -104,7 +96,8 @@ class GoogleBackend:
         self,
         *,
         spreadsheet_id: str,
-        key: dict[str, Any],
+        key: dict[str, Any] | None = None,
+        identity: Identity | None = None,
         response_tab: str = "",
         evidence_folder_id: str = "",
         upload_folder_id: str = "",
@@ -122,7 +115,8 @@ class GoogleBackend:
                 "Salin ID dari URL spreadsheet jawaban (bagian antara /d/ dan /edit).",
             )
         self.spreadsheet_id = spreadsheet_id
-        self.account = str(key.get("client_email", "akun layanan"))
+        self.identity = identity or Identity.service_account(key or {}, None)
+        self.account = self.identity.account
         self.response_tab = response_tab
         self.evidence_folder_id = evidence_folder_id
         self.upload_folder_id = upload_folder_id
@@ -132,9 +126,7 @@ class GoogleBackend:
         self.cache_dir = cache_dir
         self.thumbnail_max_bytes = thumbnail_max_bytes
         # drive.file only when the worker creates files: generated PDFs, ledger backups, recaps
-        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + (
-            [SCOPE_DRIVE_FILE] if upload_folder_id or backup_folder_id or rekap_folder_id else [])
-        self.credentials = make_credentials(key, scopes)
+        self.credentials = self.identity.credentials(scopes_for(upload_folder_id, backup_folder_id, rekap_folder_id))
         self.session = EndpointSession(self.credentials, endpoint, timeout)
         self.gc = gspread.Client(auth=self.credentials, session=self.session)
         self.http = self.gc.http_client
@@ -151,7 +143,7 @@ class GoogleBackend:
         src = s.source
         return cls(
             spreadsheet_id=src.spreadsheet_id,
-            key=load_key(s.credentials_path()),
+            identity=Identity.from_settings(s),
             response_tab=src.response_tab,
             evidence_folder_id=src.evidence_folder_id,
             upload_folder_id=src.upload_folder_id,
