@@ -59,15 +59,19 @@ def write_config(root: Path, g: GoogleStandin, sid: str, folder: str, uploads: s
     return config
 
 
+def make_office(root: Path, g: GoogleStandin, **client: object) -> Office:
+    # a free-Gmail office: the form's sheet and folders belong to the person, no service account
+    folder = g.create_folder("Bukti Dukung (File responses)", owner=OFFICE)
+    uploads = g.create_folder("SIAPMAS Dokumen", owner=OFFICE)
+    sid = g.create_spreadsheet("SIAPMAS (Jawaban)", {"Form Responses 1": [HEADER]}, owner=OFFICE)
+    config = write_config(root, g, sid, folder, uploads, g.make_oauth_client(OFFICE, **client))  # type: ignore[arg-type]
+    return Office(g, root, config, sid, uploads)
+
+
 @pytest.fixture
 def office(tmp_path: Path) -> Iterator[Office]:
     with GoogleStandin() as g:
-        # a free-Gmail office: the form's sheet and folders belong to the person, no service account
-        folder = g.create_folder("Bukti Dukung (File responses)", owner=OFFICE)
-        uploads = g.create_folder("SIAPMAS Dokumen", owner=OFFICE)
-        sid = g.create_spreadsheet("SIAPMAS (Jawaban)", {"Form Responses 1": [HEADER]}, owner=OFFICE)
-        config = write_config(tmp_path, g, sid, folder, uploads, g.make_oauth_client(OFFICE))
-        yield Office(g, tmp_path, config, sid, uploads)
+        yield make_office(tmp_path, g)
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -166,3 +170,54 @@ def test_login_sync_revoke_login_again(office: Office):
     assert agenda == ["0001/SIAPMAS/2026", "0002/SIAPMAS/2026"]  # none lost, none repeated
     names = [g.file_metadata(f)["name"] for f in g.find_files(parent=office.uploads)]
     assert any(n.startswith("0002-SIAPMAS-2026") for n in names), names
+
+
+def add_response(office: Office, row: int, minute: int, nama: str) -> None:
+    stamp = datetime(2026, 12, 1, 9, minute, tzinfo=WIB).strftime("%d/%m/%Y %H.%M.%S")
+    office.standin.set_values(office.sid, "Form Responses 1", [
+        [stamp, nama, "0812-3456-7890", f"{nama.lower()}@example.com", "Jalan rusak di Desa Kemlagi.", ""]],
+        start_row=row)
+
+
+def test_doctor_shows_the_signed_in_account_and_scopes(office: Office):
+    before = cli(office.config, "doctor")
+    assert before.returncode == 1
+    assert "[GAGAL] Akun Google kantor (login)" in before.stdout and "siapmas-sync login" in before.stdout
+    code, _out, err = login_loopback(office.config)
+    assert code == 0, err
+    r = cli(office.config, "doctor")
+    assert r.returncode == 0, r.stdout
+    assert f"[OK   ] Akun Google kantor (login) / signed-in account: {OFFICE}; izin: drive.file, drive.readonly, " \
+           "spreadsheets" in r.stdout
+    # a fresh sign-in may be one Google ends after 7 days (the publishing status is not readable)
+    assert "[AWAS ] Status aplikasi OAuth" in r.stdout and "Publish app" in r.stdout
+    assert json.loads((office.config.parent / "google-login.json").read_text())["refresh_token"] not in r.stdout
+
+
+def test_unticked_scope_is_refused_at_login(tmp_path: Path):
+    with GoogleStandin() as g:
+        office = make_office(tmp_path, g, unticked=("https://www.googleapis.com/auth/drive.file",))
+        code, _out, err = login_loopback(office.config)
+    assert code == 2 and "GALAT: Izin tidak lengkap: drive.file" in err and "centang semua" in err
+    assert not (office.config.parent / "google-login.json").exists()
+
+
+def test_testing_app_sign_in_ends_after_seven_days(tmp_path: Path):
+    now = [datetime.now().timestamp()]
+    with GoogleStandin(clock=lambda: now[0]) as g:
+        office = make_office(tmp_path, g, testing=True)
+        code, _out, err = login_loopback(office.config)
+        assert code == 0, err
+        add_response(office, 2, 0, "Ani")
+        assert cli(office.config, "sync").returncode == 0
+        now[0] += 7 * 24 * 3600 + 60  # Google ends a Testing app's refresh token after 7 days
+        add_response(office, 3, 5, "Budi")
+        denied = cli(office.config, "sync")
+        assert denied.returncode == 2 and "invalid_grant" in denied.stderr
+        assert "siapmas-sync login" in denied.stderr and "Testing" in denied.stderr
+        doctor = cli(office.config, "doctor")
+        assert "[GAGAL] Token Google / token" in doctor.stdout and "siapmas-sync login" in doctor.stdout
+        code, _out, err = login_loopback(office.config)
+        assert code == 0, err
+        again = cli(office.config, "sync", "--json")
+        assert json.loads(again.stdout)["new"] == ["0002/SIAPMAS/2026"], again.stderr

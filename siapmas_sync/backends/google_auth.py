@@ -27,7 +27,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +200,47 @@ def read_login(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Berkas login {path} tidak lengkap (kurang: {', '.join(missing)}).",
                           "Jalankan `siapmas-sync login` lagi.")
     return data
+
+
+#: a refresh token issued while the consent screen is "Testing" lives 7 days (Google,
+#: "Refresh token expiration"); the publishing status itself cannot be read through any API
+TESTING_DAYS = 7
+
+
+def _when(text: Any) -> datetime | None:
+    try:
+        dt = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def login_summary(login: dict[str, Any]) -> str:
+    """doctor's line: the signed-in e-mail, the granted scopes, when (never a token)."""
+    scopes = ", ".join(short_scope(sc) for sc in login.get("scopes") or []) or "?"
+    at = _when(login.get("login_at"))
+    return f"{login['account']}; izin: {scopes}" + (f"; login {at:%Y-%m-%d %H:%M} UTC" if at else "")
+
+
+def testing_warning(login: dict[str, Any], now: datetime) -> tuple[str, str] | None:
+    """(warning, advice) while the sign-in may still be one Google ends after 7 days.
+
+    Google shows an app's publishing status only in Cloud Console, so it is inferred: a
+    token response that gave the refresh token a lifetime (``refresh_token_expires_in``,
+    kept as ``refresh_expires_at``) says so outright; otherwise a sign-in younger than 7
+    days may be a Testing one, and one older than 7 days that still refreshes is not."""
+    advice = ("Di Google Cloud Console → Google Auth Platform → Audience, pilih Publish app (In production), lalu "
+              "jalankan `siapmas-sync login` sekali lagi: token yang terbit saat Testing tetap berakhir 7 hari.")
+    ends = _when(login.get("refresh_expires_at"))
+    if ends is not None:
+        return (f"Google membatasi umur izin login ini: berakhir {ends:%Y-%m-%d %H:%M} UTC (aplikasi OAuth "
+                "berstatus Testing atau izin berbatas waktu); setelah itu siklus berhenti dengan GALAT.", advice)
+    at = _when(login.get("login_at"))
+    if at is None or now - at >= timedelta(days=TESTING_DAYS):
+        return None
+    return (f"Status publikasi aplikasi OAuth tidak dapat dibaca lewat API. Jika masih Testing, Google mencabut "
+            f"izin ini 7 hari setelah login, sekitar {at + timedelta(days=TESTING_DAYS):%Y-%m-%d %H:%M} UTC "
+            "(peringatan ini hilang sendiri bila login masih berlaku setelah 7 hari).", advice)
 
 
 def exposed_login_warning(path: Path) -> str | None:
