@@ -45,7 +45,8 @@ class Ctx:
         if self._settings is None:
             from .tenants.deployment import cli_settings
 
-            command = click.get_current_context().info_name or ""
+            current = click.get_current_context(silent=True)  # None when used as a library (benchmarks)
+            command = (current.info_name if current else "") or ""
             self._settings = cli_settings(self.config_path, self.tenant, command) or load_settings(self.config_path)
             setup_logging(self._settings.log_level)
             s = self._settings

@@ -221,3 +221,21 @@ def test_testing_app_sign_in_ends_after_seven_days(tmp_path: Path):
         assert code == 0, err
         again = cli(office.config, "sync", "--json")
         assert json.loads(again.stdout)["new"] == ["0002/SIAPMAS/2026"], again.stderr
+
+
+def test_a_folder_set_after_login_asks_for_login_again(tmp_path: Path):
+    from siapmas_sync.backends.google_auth import Identity, settings_scopes
+    from siapmas_sync.config import load_settings
+    from siapmas_sync.errors import ConfigError
+
+    (tmp_path / "google-login.json").write_text(json.dumps({
+        "account": OFFICE, "client_id": "1-x.apps.googleusercontent.com", "client_secret": "s", "token_uri": "t",
+        "refresh_token": "r", "scopes": ["https://www.googleapis.com/auth/drive.readonly",
+                                         "https://www.googleapis.com/auth/spreadsheets"]}), encoding="utf-8")
+    config = tmp_path / "siapmas.toml"
+    config.write_text('[source]\nbackend = "google"\nspreadsheet_id = "x"\nupload_folder_id = "1Folder"\n'
+                      '[google]\nauth = "oauth"\n', encoding="utf-8")
+    s = load_settings(config, environ={})
+    with pytest.raises(ConfigError) as err:
+        Identity.from_settings(s).credentials(settings_scopes(s))
+    assert "drive.file" in str(err.value) and "siapmas-sync login" in err.value.advice
