@@ -17,6 +17,7 @@ token request.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import sys
@@ -121,6 +122,8 @@ def login(s: Settings, *, port: int = 0, timeout: float = 600.0, say: Callable[[
         raise ConfigError("Konfigurasi ini tidak memakai akun Google kantor ([google] auth bukan \"oauth\").",
                           "Isi [source] backend = \"google\" dan di bagian [google]: auth = \"oauth\" serta "
                           "client_secrets = \"<path JSON OAuth client>\", lalu jalankan login lagi.")
+    for noisy in ("requests_oauthlib", "oauthlib"):  # at DEBUG they would log the token response
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     secrets_json = read_client_secrets(s.google.client_secrets)
     client = secrets_json["installed"]
     if _is_loopback(client["token_uri"]):

@@ -83,10 +83,11 @@ def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 class Login:
     """`siapmas-sync login` as a process; the test plays the operator and the browser."""
 
-    def __init__(self, config: Path, *args: str) -> None:
+    def __init__(self, config: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "siapmas_sync", "--config", str(config), "login", *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+            env={**os.environ, **(env or {})})
         self.lines: list[str] = []
         self.url = ""
         for line in self.proc.stdout:  # type: ignore[union-attr]
@@ -116,7 +117,7 @@ def login_loopback(config: Path) -> tuple[int, str, str]:
 
 
 def login_pasted(config: Path) -> tuple[int, str, str]:
-    lg = Login(config)
+    lg = Login(config, env={"SIAPMAS_LOG_LEVEL": "DEBUG"})  # even at DEBUG no token reaches the screen
     redirected = lg.consent()  # another PC's browser cannot reach 127.0.0.1 of the server: copied by hand
     lg.proc.stdin.write(redirected + "\n")  # type: ignore[union-attr]
     lg.proc.stdin.flush()  # type: ignore[union-attr]
