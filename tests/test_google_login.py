@@ -106,7 +106,7 @@ class Login:
 
     def finish(self) -> tuple[int, str, str]:
         out, err = self.proc.communicate(timeout=60)
-        return self.proc.returncode, "\n".join(self.lines) + out, err
+        return self.proc.returncode, "\n".join(self.lines) + "\n" + out, err
 
 
 def login_loopback(config: Path) -> tuple[int, str, str]:
