@@ -49,7 +49,8 @@ class Ctx:
         if self._settings is None:
             from .tenants.deployment import cli_settings
 
-            command = click.get_current_context().info_name or ""
+            current = click.get_current_context(silent=True)  # None when used as a library (benchmarks)
+            command = (current.info_name if current else "") or ""
             self._settings = cli_settings(self.config_path, self.tenant, command) or load_settings(self.config_path)
             setup_logging(self._settings.log_level, tz=self._settings.tz)
             s = self._settings
@@ -671,6 +672,24 @@ def tenants(c: Ctx, as_json: bool) -> None:
             "Perintah ini untuk deployment banyak DPRD: beri --config berkas deployment "
             "(lihat README, bagian \"Many DPRDs\"). Untuk satu DPRD pakai `siapmas-sync status`.")
     click.echo(listing(load_deployment(path), as_json))
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port di 127.0.0.1 yang menunggu jawaban Google (0 = bebas).")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Detik menunggu login selesai.")
+@pass_ctx
+def login(c: Ctx, port: int, timeout: float) -> None:
+    """Masuk dengan akun Google kantor (pemilik formulir); token disimpan hanya untuk pemilik berkas."""
+    from .backends.google_auth import SCOPE_USES
+    from .login import login as sign_in
+
+    done = sign_in(c.settings, port=port, timeout=timeout, say=click.echo)
+    click.echo(f"Masuk sebagai {done['account']}. Izin yang diberikan:")
+    for scope in done["scopes"]:
+        click.echo(f"  - {SCOPE_USES.get(scope, scope)}")
+    click.echo(f"Login disimpan di {done['path']} (hanya dapat dibaca pemilik berkas). "
+               "Periksa dengan `siapmas-sync doctor`, lalu jalankan `siapmas-sync sync`.")
 
 
 @cli.command()

@@ -64,6 +64,18 @@ class SourceConfig(_Section):
     google_endpoint: str = ""
 
 
+class GoogleConfig(_Section):
+    """[google]: which Google identity the worker uses (backends/google_auth.py)."""
+
+    #: service_account: the key file of [source] credentials (Workspace + Shared Drive);
+    #: oauth: the office's own Google account, signed in once with `siapmas-sync login`
+    auth: Literal["service_account", "oauth"] = "service_account"
+    client_secrets: Path | None = None  # oauth: the "Desktop app" OAuth client JSON from Cloud Console
+    token_file: Path | None = None  # oauth: the refresh token (owner-only); None = google-login.json beside the config
+    #: access tokens kept between `sync` processes (owner-only); None = google-token-cache.json beside the database
+    token_cache: Path | None = None
+
+
 class StorageConfig(_Section):
     database: Path = Path("var/siapmas.db")
     url: str = ""  # SQLAlchemy URL; overrides `database` (e.g. postgresql+psycopg://user@host/db)
@@ -313,6 +325,7 @@ class Settings(_Section):
     timezone: str = "Asia/Jakarta"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     source: SourceConfig = Field(default_factory=SourceConfig)
+    google: GoogleConfig = Field(default_factory=GoogleConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -404,6 +417,17 @@ class Settings(_Section):
             return self.storage.url
         return f"sqlite:///{self.storage.database}"
 
+    def login_path(self) -> Path:
+        """Where `login` keeps the office account's refresh token ([google] token_file)."""
+        if self.google.token_file:
+            return self.google.token_file
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        return base / "google-login.json"
+
+    def token_cache_path(self) -> Path:
+        """Where access tokens wait for the next `sync` process ([google] token_cache)."""
+        return self.google.token_cache or self.storage.database.parent / "google-token-cache.json"
+
     def credentials_path(self) -> Path | None:
         if self.source.credentials:
             return self.source.credentials
@@ -418,6 +442,9 @@ _PATH_KEYS = {
     ("source", "evidence_dir"),
     ("source", "register"),
     ("source", "credentials"),
+    ("google", "client_secrets"),
+    ("google", "token_file"),
+    ("google", "token_cache"),
     ("storage", "database"),
     ("backup", "dir"),
     ("output", "dir"),

@@ -1,7 +1,8 @@
 """``siapmas-sync doctor``: check, in order, everything a cycle needs, and say how to fix
 each problem. Stops trusting later checks once an earlier one they depend on failed.
 
-Order (Google): config → key file → token → spreadsheet reachable and writable →
+Order (Google): config → key file (or, for the office's own account, the sign-in of
+`login`: e-mail and scopes) → token (then the "Testing" publishing-status warning) → spreadsheet reachable and writable →
 response tab → each mapped question title (with "did you mean") → evidence folder (also
 when the spreadsheet could not be opened) → output folder. Local: config → responses
 file → question titles → evidence folder → register writable → output folder. Both then:
@@ -172,9 +173,17 @@ class Doctor:
             key.update(load_key(s.credentials_path()))
             return f"{s.credentials_path()} ({key['client_email']})"
 
-        if not self._run("Berkas kunci akun layanan / credentials file", key_file):
-            return
-        exposed = exposed_key_warning(s.credentials_path())
+        if s.google.auth == "oauth":  # the office's own account, signed in with `login`
+            from .backends.google_auth import exposed_login_warning, login_summary, read_login
+
+            if not self._run("Akun Google kantor (login) / signed-in account",
+                             lambda: login_summary(read_login(s.login_path()))):
+                return
+            exposed = exposed_login_warning(s.login_path())
+        else:
+            if not self._run("Berkas kunci akun layanan / credentials file", key_file):
+                return
+            exposed = exposed_key_warning(s.credentials_path())
         if exposed:
             self._warn("Izin berkas kunci / key file permissions", exposed)
         backends: list[GoogleBackend] = []
@@ -191,6 +200,12 @@ class Doctor:
         if not self._run("Token Google / token", token):
             return
         b = backends[0]
+        if s.google.auth == "oauth":
+            from .backends.google_auth import testing_warning
+
+            testing = testing_warning(b.identity.login or {}, self.clock() if self.clock else datetime.now(s.tz))
+            if testing:
+                self._warn("Status aplikasi OAuth / OAuth app status", *testing)
 
         def spreadsheet() -> str:
             meta = b.metadata()

@@ -741,8 +741,8 @@ class Engine:
         dash = self._dasbor_view(now, snap)
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
-            if dash is not None:
-                self.dasbor.written(dash)
+            if dash is not None and not getattr(self.backend, "dasbor_skipped", False):
+                self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:
             # the sheet still shows what was read: the ledger must expect exactly that
             log.warning("%s", exc)

@@ -1,5 +1,6 @@
 """The Google backend: the form's response spreadsheet (gspread) and the Drive evidence
-folder (google-api-python-client), reached with a service account (google-auth).
+folder (google-api-python-client), reached as a service account or as the office's own
+Google account signed in with `login` (google-auth; backends/google_auth.py).
 
 Quota shape per cycle: spreadsheet metadata is fetched once per process and cached
 (gspread would re-read it on every ``worksheet()`` call, so we use its HTTP client
@@ -55,17 +56,8 @@ from .google_requests import (
 from .valuestream import read_value_ranges
 from ..dasbor import sheets as dasbor_sheets
 from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
-from .google_http import (
-    SCOPE_DRIVE_FILE,
-    SCOPE_DRIVE_READ,
-    SCOPE_SHEETS,
-    EndpointHttp,
-    EndpointSession,
-    RetryPolicy,
-    access_error,
-    load_key,
-    make_credentials,
-)
+from .google_auth import Identity, scopes_for
+from .google_http import EndpointHttp, EndpointSession, RetryPolicy, access_error
 
 log = logging.getLogger("siapmas.google")
 
@@ -104,7 +96,8 @@ class GoogleBackend:
         self,
         *,
         spreadsheet_id: str,
-        key: dict[str, Any],
+        key: dict[str, Any] | None = None,
+        identity: Identity | None = None,
         response_tab: str = "",
         evidence_folder_id: str = "",
         upload_folder_id: str = "",
@@ -122,7 +115,8 @@ class GoogleBackend:
                 "Salin ID dari URL spreadsheet jawaban (bagian antara /d/ dan /edit).",
             )
         self.spreadsheet_id = spreadsheet_id
-        self.account = str(key.get("client_email", "akun layanan"))
+        self.identity = identity or Identity.service_account(key or {}, None)
+        self.account = self.identity.account
         self.response_tab = response_tab
         self.evidence_folder_id = evidence_folder_id
         self.upload_folder_id = upload_folder_id
@@ -132,9 +126,7 @@ class GoogleBackend:
         self.cache_dir = cache_dir
         self.thumbnail_max_bytes = thumbnail_max_bytes
         # drive.file only when the worker creates files: generated PDFs, ledger backups, recaps
-        scopes = [SCOPE_SHEETS, SCOPE_DRIVE_READ] + (
-            [SCOPE_DRIVE_FILE] if upload_folder_id or backup_folder_id or rekap_folder_id else [])
-        self.credentials = make_credentials(key, scopes)
+        self.credentials = self.identity.credentials(scopes_for(upload_folder_id, backup_folder_id, rekap_folder_id))
         self.session = EndpointSession(self.credentials, endpoint, timeout)
         self.gc = gspread.Client(auth=self.credentials, session=self.session)
         self.http = self.gc.http_client
@@ -142,16 +134,20 @@ class GoogleBackend:
         self._files: Any = None
         self._meta: dict[str, TabMeta] | None = None
         self._sheet_tz: ZoneInfo | None = None
+        self._sheet_locale = ""  # properties.locale: formulas are written in its form (dasbor)
         self._resp_title = ""
         self._drive_index: dict[str, dict[str, Any]] = {}
         self._drive_cursor: datetime | None = None
+        self.notices: list[str] = []  # for the cycle summary (the Dasbor left as it is)
+        self.dasbor_skipped = False  # the last write left the Dasbor out (Google refused it)
+        self._moved_noted: set[str] = set()
 
     @classmethod
     def from_settings(cls, s: Settings) -> GoogleBackend:
         src = s.source
         return cls(
             spreadsheet_id=src.spreadsheet_id,
-            key=load_key(s.credentials_path()),
+            identity=Identity.from_settings(s),
             response_tab=src.response_tab,
             evidence_folder_id=src.evidence_folder_id,
             upload_folder_id=src.upload_folder_id,
@@ -189,6 +185,7 @@ class GoogleBackend:
                                            int(g.get("columnCount", 26)), dasbor_sheets.charts_of(sh))
             self._meta = tabs
             tzname = data.get("properties", {}).get("timeZone")
+            self._sheet_locale = str(data.get("properties", {}).get("locale") or "")
             try:
                 self._sheet_tz = ZoneInfo(tzname) if tzname else None
             except (ZoneInfoNotFoundError, ValueError):
@@ -282,22 +279,39 @@ class GoogleBackend:
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
               *, dasbor: DasborView | None = None) -> None:
         updates = [u for p in plans for u in p.updates]
+        self.notices, self.dasbor_skipped = [], False
         if not updates and dasbor is None:
             return
         if dasbor is None:
             self._ensure_grid(updates, plans, controls or {})
         else:
-            try:
-                self._ensure_grid(updates, plans, controls or {}, dasbor=dasbor, retry_on_400=False)
-            except APIError as exc:  # a Dasbor chart deleted or the tab renamed by staff: look again, once
-                if exc.response.status_code != 400:
-                    raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
-                self.metadata(refresh=True)
-                self._ensure_grid(updates, plans, controls or {}, dasbor=dasbor)
+            self._grid_with_dasbor(updates, plans, controls or {}, dasbor)
         # one values:batchUpdate per cycle, unless the changes exceed Google's recommended
         # 2 MB per request (a first write-back of a large sheet): then a few, cut between rows
         for chunk in chunk_updates(updates):
             self._write_values({"valueInputOption": "RAW", "data": ranges_for(chunk)}, updates, plans, controls or {})
+
+    def _grid_with_dasbor(self, updates: Sequence[CellUpdate], plans: Sequence[TablePlan],
+                          controls: Mapping[str, Mapping[str, list[str]]], dasbor: DasborView) -> None:
+        """The grid growth with the Dasbor drawn in the same request. A 400 (a chart or the
+        tab changed by staff since the metadata was read) looks again once; a Dasbor Google
+        still refuses is left as it is — it is decoration: the register is written anyway."""
+        for attempt in (1, 2):
+            try:
+                self._ensure_grid(updates, plans, controls, dasbor=dasbor, retry_on_400=False)
+                return
+            except APIError as exc:
+                if exc.response.status_code != 400:
+                    raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+                if attempt == 1:
+                    self.metadata(refresh=True)
+                    continue
+                reason = _google_message(exc)
+        log.warning("Tab Dasbor tidak diperbarui: Google menolak perubahannya (%s)", reason)
+        self.notices.append(f"Tab {DASBOR_TAB} tidak diperbarui siklus ini: Google menolak perubahannya ({reason}). "
+                            "Nomor, status dan tab register tetap ditulis; Dasbor dicoba lagi pada siklus berikutnya.")
+        self.dasbor_skipped = True
+        self._ensure_grid(updates, plans, controls)
 
     def _write_values(self, body: dict[str, Any], updates: Sequence[CellUpdate], plans: Sequence[TablePlan],
                       controls: Mapping[str, Mapping[str, list[str]]]) -> None:
@@ -344,12 +358,15 @@ class GoogleBackend:
             if cols > t.cols:
                 requests_.append({"appendDimension": {"sheetId": t.sheet_id, "dimension": "COLUMNS", "length": cols - t.cols}})
         dash: list[dict[str, Any]] = []
+        elsewhere: dict[int, Any] = {}  # charts on other tabs (one of ours a user moved there)
         if dasbor is not None:
             d = meta.get(DASBOR_TAB)
             sid = d.sheet_id if d else new_sheet_id(DASBOR_TAB, {m.sheet_id for m in meta.values()}
                                                     | {r["addSheet"]["properties"]["sheetId"] for r in requests_ if "addSheet" in r})
-            dash = dasbor_sheets.requests_for(dasbor, sheet_id=sid, exists=d is not None,
-                                              grid=(d.rows, d.cols) if d else (0, 0), charts=d.charts if d else {})
+            elsewhere = {cid: r for t in meta.values() if t.title != DASBOR_TAB for cid, r in t.charts.items()}
+            dash = dasbor_sheets.requests_for(dasbor, sheet_id=sid, exists=d is not None, elsewhere=elsewhere,
+                                              grid=(d.rows, d.cols) if d else (0, 0), charts=d.charts if d else {},
+                                              locale=self._sheet_locale)
             requests_ += dash
         if not requests_:  # Google refuses an empty batchUpdate (400 "Must specify at least one request.")
             return
@@ -380,6 +397,11 @@ class GoogleBackend:
                     t.cols += a["length"]
         if dash:
             dasbor_sheets.applied(dash, meta[DASBOR_TAB].charts)
+            for title in dasbor_sheets.moved(dasbor, sid, elsewhere):
+                if title not in self._moved_noted:  # said once per process, the chart left where the user put it
+                    self._moved_noted.add(title)
+                    self.notices.append(f"Grafik Dasbor '{title}' telah dipindahkan pengguna ke tab lain; dibiarkan "
+                                        "di sana dan tetap diperbarui.")
 
     def _control_requests(self, sheet_id: int, header: Sequence[str], lists: Mapping[str, list[str]]) -> list[dict[str, Any]]:
         """Dropdowns for the editable columns, a checkbox for "Rahasia", and protection
@@ -579,3 +601,10 @@ class GoogleBackend:
 
 
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _google_message(exc: APIError) -> str:
+    try:
+        return str(exc.response.json()["error"]["message"])[:200]
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {exc.response.status_code}"

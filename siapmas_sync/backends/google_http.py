@@ -42,6 +42,21 @@ RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 T = TypeVar("T")
 
 
+class LoginRequired(RefreshError):
+    """The office account's refresh token was refused (``invalid_grant``: revoked, expired —
+    e.g. the 7 days of an OAuth app left in "Testing" — or the password changed)."""
+
+    def __init__(self, account: str) -> None:
+        super().__init__("invalid_grant", {"error": "invalid_grant"}, retryable=False)
+        self.account = account
+
+
+LOGIN_ADVICE = ("Jalankan `siapmas-sync login` dan masuk lagi dengan akun Google kantor {account}; siklus berikutnya "
+                "melanjutkan. Tidak ada data yang hilang: nomor agenda tetap di basis data. Jika ini terjadi tiap "
+                "7 hari, aplikasi OAuth masih berstatus Testing: di Google Cloud Console (Google Auth Platform → "
+                "Audience) pilih Publish app, lalu login sekali lagi (README, Running on Google).")
+
+
 def load_key(path: Path | None) -> dict[str, Any]:
     """Read and check a service-account key file; never echo its contents."""
     if path is None:
@@ -71,9 +86,10 @@ def load_key(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def make_credentials(key: dict[str, Any], scopes: list[str]) -> service_account.Credentials:
+def make_credentials(key: dict[str, Any], scopes: list[str],
+                     cls: type[service_account.Credentials] = service_account.Credentials) -> service_account.Credentials:
     try:
-        return service_account.Credentials.from_service_account_info(key, scopes=scopes)
+        return cls.from_service_account_info(key, scopes=scopes)
     except (ValueError, GoogleAuthError) as exc:
         raise ConfigError(
             f"Kunci akun layanan {key.get('client_email', '?')} tidak dapat dipakai: {type(exc).__name__}.",
@@ -227,6 +243,12 @@ def _describe(exc: BaseException | None) -> str:
 def access_error(exc: BaseException, *, what: str, account: str) -> BackendAccessError:
     """Turn a Google failure into a message and the fix an operator can apply."""
     status = _status_of(exc)
+    if isinstance(exc, LoginRequired):
+        return BackendAccessError(
+            f"Izin akun Google {exc.account} untuk SIAPMAS Sync sudah dicabut atau kedaluwarsa (invalid_grant: "
+            f"\"Token has been expired or revoked\"); {what} tidak dapat dibuka.",
+            LOGIN_ADVICE.format(account=exc.account),
+        )
     if isinstance(exc, RefreshError) and getattr(exc, "retryable", False):
         return BackendAccessError(
             "Layanan token Google sedang sibuk/gagal setelah beberapa percobaan.",

@@ -54,6 +54,37 @@ class Formula:
 
     text: str
 
+    def in_locale(self, locale: str) -> str:
+        """The formula as a Google spreadsheet of *locale* parses it: where the decimal
+        separator is a comma (in_ID, de_DE, …) arguments are separated by ``;`` and decimals
+        written with ``,`` (a ``,`` between arguments there is "Formula parse error",
+        googleapis/google-api-nodejs-client#1994). Text inside quotes is left alone."""
+        if not comma_decimal_locale(locale):
+            return self.text
+        out, quoted = [], False
+        for i, ch in enumerate(self.text):
+            if ch == '"':
+                quoted = not quoted
+            elif not quoted and ch == ",":
+                ch = ";"
+            elif not quoted and ch == "." and 0 < i < len(self.text) - 1 and \
+                    self.text[i - 1].isdigit() and self.text[i + 1].isdigit():
+                ch = ","
+            out.append(ch)
+        return "".join(out)
+
+
+#: languages whose spreadsheets write 1,5 (Google Sheets: File → Settings → Locale); with
+#: the locales of those languages that write 1.5 nonetheless
+_COMMA_DECIMAL = frozenset("id in ms_ de fr es it pt nl ru tr pl sv da nb no fi cs sk hu ro bg el hr sl sr uk vi lt lv "
+                           "et ca is".split()) - {"ms_"}
+_POINT_DECIMAL = frozenset({"es_MX", "es_US", "de_CH", "it_CH", "fr_CH", "de_LI"})
+
+
+def comma_decimal_locale(locale: str) -> bool:
+    """Whether a spreadsheet's ``properties.locale`` writes decimals with a comma."""
+    return locale not in _POINT_DECIMAL and locale.split("_", 1)[0].lower() in _COMMA_DECIMAL
+
 
 @dataclass(frozen=True)
 class Span:
@@ -150,7 +181,7 @@ def timing(interval: float, full_read: float, drive_lag: float) -> Timing:
 
 def warning_formula() -> Formula:
     """The worker-alive check as a formula (English function names, commas: the form the
-    Sheets API and the XLSX format both store)."""
+    XLSX format stores; :meth:`Formula.in_locale` gives the sheet's own form)."""
     b, c, i = _a1(SYNC_CELL), _a1(SYNC_TEXT_CELL), _a1(LIMIT_CELL)
     return Formula(
         f'=IF({b}="","Worker belum pernah sinkron.",'

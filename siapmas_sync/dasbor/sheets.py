@@ -73,11 +73,11 @@ def spec_ranges(spec: Mapping[str, Any]) -> Ranges | None:
     return tuple(out)
 
 
-def cell_data(v: Any, at: tuple[int, int]) -> dict[str, Any]:
+def cell_data(v: Any, at: tuple[int, int], locale: str = "") -> dict[str, Any]:
     if v is None:
         return {}
-    if isinstance(v, Formula):
-        ev: dict[str, Any] = {"formulaValue": v.text}
+    if isinstance(v, Formula):  # parsed in the spreadsheet's locale (argument separator)
+        ev: dict[str, Any] = {"formulaValue": v.in_locale(locale)}
     elif isinstance(v, bool):
         ev = {"boolValue": v}
     elif isinstance(v, (int, float)):
@@ -91,11 +91,17 @@ def cell_data(v: Any, at: tuple[int, int]) -> dict[str, Any]:
 
 
 def requests_for(view: DasborView, *, sheet_id: int, exists: bool, grid: tuple[int, int],
-                 charts: Mapping[int, Ranges | None]) -> list[dict[str, Any]]:
+                 charts: Mapping[int, Ranges | None], locale: str = "",
+                 elsewhere: Mapping[int, Ranges | None] | None = None) -> list[dict[str, Any]]:
     """The batchUpdate requests that make the tab show *view*.
 
     *exists*: the tab is already there (*grid*: its rows and columns), *charts*: the ids of
-    the charts already on it with their source ranges."""
+    the charts already on it with their source ranges; *locale*: the spreadsheet's
+    ``properties.locale`` (formulas are written in its form); *elsewhere*: the charts on
+    the spreadsheet's other tabs. One of ours a user moved (to its own sheet, id kept) is
+    left where it is and kept up to date — adding it again would be Google's 400 "It is an
+    error to specify the ID of an embedded object that already exists"."""
+    known = {**(elsewhere or {}), **charts}
     reqs: list[dict[str, Any]] = []
     rows, cols = grid
     anchor_rows = max(c.anchor[0] for c in view.charts) + 1 if view.charts else 0
@@ -112,12 +118,13 @@ def requests_for(view: DasborView, *, sheet_id: int, exists: bool, grid: tuple[i
     reqs.append({"updateCells": {
         "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": view.rows,
                   "startColumnIndex": 0, "endColumnIndex": COLUMNS},
-        "rows": [{"values": [cell_data(v, (r, c)) for c, v in enumerate(row)]} for r, row in enumerate(view.cells)],
+        "rows": [{"values": [cell_data(v, (r, c), locale) for c, v in enumerate(row)]}
+                 for r, row in enumerate(view.cells)],
         "fields": "userEnteredValue,userEnteredFormat.numberFormat",
     }})
     for c in view.charts:
         cid = chart_id(sheet_id, c.key)
-        if cid not in charts:
+        if cid not in known:
             reqs.append({"addChart": {"chart": {
                 "chartId": cid,
                 "spec": chart_spec(c, sheet_id),
@@ -125,9 +132,14 @@ def requests_for(view: DasborView, *, sheet_id: int, exists: bool, grid: tuple[i
                     "anchorCell": {"sheetId": sheet_id, "rowIndex": c.anchor[0], "columnIndex": c.anchor[1]},
                     "widthPixels": CHART_WIDTH, "heightPixels": CHART_HEIGHT}},
             }}})
-        elif charts[cid] != c.ranges():
+        elif known[cid] != c.ranges():
             reqs.append({"updateChartSpec": {"chartId": cid, "spec": chart_spec(c, sheet_id)}})
     return reqs
+
+
+def moved(view: DasborView, sheet_id: int, elsewhere: Mapping[int, Any]) -> list[str]:
+    """The titles of the Dasbor's charts a user moved to another tab (found there by id)."""
+    return [c.title for c in view.charts if chart_id(sheet_id, c.key) in elsewhere]
 
 
 def charts_of(sheet: Mapping[str, Any]) -> dict[int, Ranges | None]:

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..backends.google import GoogleBackend
-from ..backends.google_http import RetryPolicy, load_key
+from ..backends.google_auth import Identity
+from ..backends.google_http import RetryPolicy
 from ..config import Settings
 from ..models import CellUpdate
 from ..sheetplan import TablePlan
@@ -28,7 +29,7 @@ class PublicSheet(GoogleBackend):
         src = s.source
         return cls(
             spreadsheet_id=s.publik.spreadsheet_id,
-            key=load_key(s.credentials_path()),
+            identity=Identity.from_settings(s),
             endpoint=src.google_endpoint,
             timeout=src.timeout_seconds,
             retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),

@@ -13,13 +13,13 @@ FORMATTED as strings ("2", "1.5").  With locale in_ID the decimal separator is a
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import math
-import operator
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from . import formula
 
 EPOCH = dt.datetime(1899, 12, 30)
 
@@ -203,64 +203,51 @@ def _parse_stamp(text: str, locale: str) -> Stamp | None:
 
 # --- formulas -----------------------------------------------------------------------
 
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.BitXor: operator.pow}
+@dataclass(frozen=True)
+class FormulaEnv:
+    """What a formula sees: the spreadsheet's locale (argument and decimal separators),
+    its tab's cells (A1 references) and NOW() as a serial number in its time zone."""
+
+    locale: str = "en_US"
+    data: Any = None  # the tab's rows (sheet["data"])
+    now: float = 0.0
 
 
-class _Unsupported(Exception):
-    pass
+def evaluate_formula(text: str, env: FormulaEnv | None = None, _depth: int = 0) -> Any:
+    """The value a formula cell shows, parsed in the spreadsheet's locale (formula.py)."""
+    env = env or FormulaEnv()
 
+    def cell(r: int, c: int) -> Any:
+        rows = env.data or []
+        v = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+        if isinstance(v, Formula):
+            return evaluate_formula(v, env, _depth + 1) if _depth < 20 else "#REF!"
+        if isinstance(v, Stamp):
+            return serial_number(v.value)
+        return v
 
-def evaluate_formula(text: str) -> Any:
-    """Evaluate a formula.  Only constant arithmetic (=4/2, =1+2*3, ="text") is supported;
-    anything else (function names, cell references) evaluates to "#NAME?"."""
-    body = text[1:].strip()
-    if not body:
-        return "#ERROR!"
-    try:
-        tree = ast.parse(body.replace("^", "**"), mode="eval")
-        value = _eval(tree.body)
-        return value if isinstance(value, str) else _num(value)
-    except ZeroDivisionError:
-        return "#DIV/0!"
-    except (_Unsupported, SyntaxError, ValueError, OverflowError, RecursionError):
-        return "#NAME?"
-
-
-def _eval(node: ast.AST) -> Any:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        v = _eval(node.operand)
-        if isinstance(v, str):
-            raise _Unsupported
-        return -v if isinstance(node.op, ast.USub) else v
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        a, b = _eval(node.left), _eval(node.right)
-        if isinstance(a, str) or isinstance(b, str):
-            raise _Unsupported
-        return _BINOPS[type(node.op)](a, b)
-    raise _Unsupported
+    value = formula.evaluate(text, env.locale, cell, env.now)
+    return _num(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 # --- rendering ------------------------------------------------------------------------
 
 
-def effective(cell: Any) -> Any:
+def effective(cell: Any, env: FormulaEnv | None = None) -> Any:
     """The computed value of a cell (formulas evaluated)."""
     if isinstance(cell, Formula):
-        return evaluate_formula(cell)
+        return evaluate_formula(cell, env)
     return cell
 
 
-def render(cell: Any, value_render: str, datetime_render: str, locale: str) -> Any:
+def render(cell: Any, value_render: str, datetime_render: str, locale: str, env: FormulaEnv | None = None) -> Any:
     """JSON value for one cell in a values.get response."""
     if cell is None:
         return ""
     if isinstance(cell, Formula):
         if value_render == "FORMULA":
             return str(cell)
-        cell = evaluate_formula(cell)
+        cell = evaluate_formula(cell, env or FormulaEnv(locale))
     if isinstance(cell, bool):
         return ("TRUE" if cell else "FALSE") if value_render == "FORMATTED_VALUE" else cell
     if isinstance(cell, (int, float)):
@@ -292,12 +279,18 @@ def user_entered_value(cell: Any) -> dict[str, Any] | None:
     return {"stringValue": str(cell)}
 
 
-def effective_value(cell: Any) -> dict[str, Any] | None:
-    v = effective(cell)
+ERROR_TYPES = {"#NAME?": ("NAME", "Unknown function."), "#ERROR!": ("ERROR", "Formula parse error."),
+               "#VALUE!": ("VALUE", "Wrong type."), "#DIV/0!": ("DIVIDE_BY_ZERO", "Division by zero."),
+               "#REF!": ("REF", "Circular dependency detected."), "#NUM!": ("NUM", "Result too large.")}
+
+
+def effective_value(cell: Any, env: FormulaEnv | None = None) -> dict[str, Any] | None:
+    v = effective(cell, env)
     if v is None:
         return None
-    if isinstance(v, str) and v.startswith("#") and isinstance(cell, Formula):
-        return {"errorValue": {"type": "NAME" if v == "#NAME?" else "ERROR", "message": v}}
+    if isinstance(v, str) and isinstance(cell, Formula) and v in ERROR_TYPES:
+        kind, message = ERROR_TYPES[v]
+        return {"errorValue": {"type": kind, "message": message}}
     return user_entered_value(v)
 
 

@@ -12,7 +12,13 @@ by ``spreadsheets.get`` (``sheets.charts``). What Google documents, enforced her
   and "it is an error to specify the ID of an embedded object that already exists"
   (AddChartRequest reference);
 * ``updateChartSpec``: ``chartId`` must name an existing chart, ``spec`` is required;
-* every GridRange (sources, position) names an existing ``sheetId`` and lies inside its grid.
+* every GridRange (sources, position) names an existing ``sheetId`` and lies inside its grid;
+* ``updateEmbeddedObjectPosition`` (what "Move to own sheet" / dragging a chart does):
+  ``newPosition.newSheet = true`` puts the chart, id kept, on a new object sheet
+  (``sheetType: OBJECT``, no ``gridProperties``: "If the sheet is an object sheet,
+  containing a chart or image, then this field will be absent", SheetProperties reference);
+  ``newPosition.sheetId`` moves it to an existing sheet; the reply carries the new position;
+* ``deleteEmbeddedObject``: ``objectId`` must name an existing object.
 """
 
 from __future__ import annotations
@@ -142,4 +148,53 @@ def update_chart_spec(ctx: Any, req: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-__all__ = ["ApiError", "add_chart", "check_fields", "update_chart_spec"]
+def _object(ctx: Any, oid: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    found = _all_charts(ctx.ss).get(int(oid)) if isinstance(oid, (int, str)) and str(oid).lstrip("-").isdigit() else None
+    if found is None:
+        raise ctx.fail(f"No embedded object with id: {oid}")
+    return found
+
+
+def update_embedded_object_position(ctx: Any, req: dict[str, Any]) -> dict[str, Any]:
+    check_fields(req, "UpdateEmbeddedObjectPositionRequest", f"requests[{ctx.index}].update_embedded_object_position")
+    host, chart = _object(ctx, req.get("objectId"))
+    pos = req.get("newPosition") or {}
+    if pos.get("newSheet"):
+        titles = {sh["properties"]["title"] for sh in ctx.ss["sheets"]}
+        base = str((chart.get("spec") or {}).get("title") or "Chart")
+        title, n = base, 1
+        while title in titles:
+            n += 1
+            title = f"{base} {n}"
+        new_id = ctx.store.new_int_id()
+        target = ctx.store.new_sheet(title, new_id, len(ctx.ss["sheets"]), 0, 0)
+        target["properties"]["sheetType"] = "OBJECT"
+        ctx.ss["sheets"].append(target)
+        position: dict[str, Any] = {"sheetId": new_id}
+    elif "sheetId" in pos:
+        target = ctx.sheet(pos["sheetId"])
+        position = {"sheetId": pos["sheetId"]}
+    elif "overlayPosition" in pos:
+        _check_position(ctx, pos)
+        target = host
+        anchor = (pos["overlayPosition"].get("anchorCell") or {}).get("sheetId")
+        if anchor is not None:
+            target = ctx.sheet(anchor)
+        position = {"overlayPosition": copy.deepcopy(pos["overlayPosition"])}
+    else:
+        raise ctx.fail("newPosition must set one of sheetId, overlayPosition or newSheet.")
+    host["charts"].remove(chart)
+    chart["position"] = position
+    target.setdefault("charts", []).append(chart)
+    return {"updateEmbeddedObjectPosition": {"position": copy.deepcopy(position)}}
+
+
+def delete_embedded_object(ctx: Any, req: dict[str, Any]) -> dict[str, Any]:
+    check_fields(req, "DeleteEmbeddedObjectRequest", f"requests[{ctx.index}].delete_embedded_object")
+    host, chart = _object(ctx, req.get("objectId"))
+    host["charts"].remove(chart)
+    return {}
+
+
+__all__ = ["ApiError", "add_chart", "check_fields", "delete_embedded_object", "update_chart_spec",
+           "update_embedded_object_position"]

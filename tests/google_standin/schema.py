@@ -39,6 +39,7 @@ RESPONSE_SCHEMAS = {
     "sheets.values.batchClear": ("sheets.v4", "BatchClearValuesResponse"),
     "drive.files.list": ("drive.v3", "FileList"),
     "drive.files.get": ("drive.v3", "File"),
+    "drive.about.get": ("drive.v3", "About"),
     "drive.files.create": ("drive.v3", "File"),
     "drive.files.update": ("drive.v3", "File"),
     "drive.files.upload": ("drive.v3", "File"),

@@ -8,7 +8,11 @@ loopback, for the real gspread / google-api-python-client / google-auth librarie
         gc = clients.gspread_client(key, g.url)
 
 Paths served (identical to Google's):
-  POST /token                                    JWT-bearer grant (also /oauth2/v4/token)
+  POST /token                                    JWT-bearer, authorization_code and refresh_token
+                                                 grants (also /oauth2/v4/token; oauth.py)
+  GET  /o/oauth2/auth                            the installed-app authorization page (oauth.py):
+                                                 consents as the client's user, 302 to the loopback
+  GET  /drive/v3/about                           the signed-in user (about.get)
   /v4/spreadsheets[/{id}[:batchUpdate | /values/{range}[:append|:clear] |
                    /values:batchGet | /values:batchUpdate | /values:batchClear]]
   /drive/v3/files[/{id}[/permissions[/{pid}]]]   (also without the /drive/v3 prefix,
@@ -33,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import auth, cells, drive, fieldmask, schema, sheets
+from . import auth, cells, drive, fieldmask, oauth, schema, sheets
 from .errors import ApiError, fault_error, insufficient_scopes, quota_exceeded, sheets_error, unauthenticated
 from .faults import Faults
 from .state import FOLDER_MIME, Store, rfc3339
@@ -85,6 +89,8 @@ _SS = r"/v4/spreadsheets/(?P<sid>[^/:?]+)"
 _DRIVE = r"(?:/drive/v3)?/files"
 ROUTES: list[tuple[str, str, str]] = [
     ("POST", r"^/(?:token|oauth2/v4/token)$", "oauth.token"),
+    ("GET", r"^/o/oauth2(?:/v2)?/auth$", "oauth.authorize"),
+    ("GET", r"^(?:/drive/v3)?/about$", "drive.about.get"),
     ("POST", r"^/v4/spreadsheets$", "sheets.create"),
     ("GET", rf"^{_SS}$", "sheets.get"),
     ("POST", rf"^{_SS}:batchUpdate$", "sheets.batchUpdate"),
@@ -233,6 +239,8 @@ class GoogleStandin:
         self.requests: list[LoggedRequest] = []
         self.lock = threading.RLock()
         self.tokens: dict[str, auth.TokenInfo] = {}
+        # installed-app OAuth (the office's own account signing in): oauth.py
+        self.oauth = oauth.OAuthProvider(lambda: self.clock(), self.tokens, token_lifetime)
         self._quota: dict[tuple[str, str], collections.deque[float]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
         self._server: _Server | None = None
@@ -297,6 +305,25 @@ class GoogleStandin:
     def revoke_key(self, email: str, private_key_id: str | None = None) -> None:
         with self.lock:
             self.store.keys.revoke(email, private_key_id)
+
+    def make_oauth_client(self, user: str = "sekretariat.dprd@gmail.com", *, testing: bool = False,
+                          test_users: tuple[str, ...] | None = None,
+                          unticked: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A "Desktop app" OAuth client whose consent screen signs in as *user* (auto-consent);
+        returns the client-secrets JSON (dict) Cloud Console would offer for download.
+        ``testing``: the consent screen's publishing status is "Testing" (refresh tokens
+        expire after 7 days on the stand-in clock; only ``test_users`` may consent).
+        ``unticked``: scopes the user leaves unticked on Google's granular consent screen."""
+        with self.lock:
+            client = self.oauth.add_client(user, testing=testing, test_users=test_users,
+                                           unticked=frozenset(unticked))
+        return oauth.client_secrets(client, self.url)
+
+    def revoke_refresh_tokens(self, user: str | None = None) -> int:
+        """The user removes the app's access (or Google ends it): the refresh tokens of
+        *user* and the access tokens they issued stop working. Returns how many."""
+        with self.lock:
+            return self.oauth.revoke(user)
 
     def revoke_tokens(self, email: str | None = None) -> None:
         """Invalidate issued access tokens (clients then get 401 and refresh)."""
@@ -453,7 +480,7 @@ class GoogleStandin:
         body = h.read_body()
         account, scopes, auth_problem = self._authenticate(h.headers.get("Authorization"))
         if name == "oauth.token":
-            account = _assertion_issuer(body)  # unverified; for the request log only
+            account = _assertion_issuer(body) or self.oauth.account_of(body)  # unverified; for the log only
         status: int | None = None
         fault_kind: str | None = None
         try:
@@ -535,7 +562,11 @@ class GoogleStandin:
                  query: dict[str, list[str]], body: bytes, account: str | None, scopes: frozenset[str],
                  problem: str | None) -> tuple[int, bytes, dict[str, str]]:
         if name == "oauth.token":
-            return self._token(body)
+            return self._token(body, h.headers.get("Authorization"))
+        if name == "oauth.authorize":
+            with self.lock:
+                status, headers, page = self.oauth.authorize(params)
+            return status, page.encode(), {"Content-Type": "text/html; charset=utf-8", **headers}
         if name.endswith(".unknown") or name == "unknown":
             if api == "drive":
                 raise drive.drive_error(404, "notFound", "Not Found")
@@ -583,6 +614,11 @@ class GoogleStandin:
                 out = drive.files_list(st, account, params, self.url)
             elif name == "drive.files.get":
                 out = drive.file_get(st, account, g["fid"], params, self.url)
+            elif name == "drive.about.get":
+                if not params.get("fields"):  # Drive: "The 'fields' parameter is required for this method."
+                    raise drive.drive_error(400, "required", "The 'fields' parameter is required for this method.",
+                                            location="fields")
+                out = fieldmask.select(oauth.about(account), params["fields"])
             elif name == "drive.files.media":
                 status, data, headers = drive.file_media(st, account, g["fid"], h.headers.get("Range"))
                 return status, data, headers
@@ -638,10 +674,15 @@ class GoogleStandin:
             raise sheets_error(400, "Invalid JSON payload received. Expected an object.", "INVALID_ARGUMENT")
         return value
 
-    def _token(self, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+    def _token(self, body: bytes, authorization: str | None = None) -> tuple[int, bytes, dict[str, str]]:
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         headers = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"}
         grant = form.get("grant_type", [""])[-1]
+        if grant in (oauth.AUTH_CODE, oauth.REFRESH):
+            with self.lock:
+                status, answer, _user = self.oauth.token({k: v[-1] for k, v in form.items()},
+                                                         oauth.basic_credentials(authorization))
+            return status, _json(answer), headers
         if grant != auth.JWT_BEARER:
             return 400, _json({"error": "unsupported_grant_type", "error_description": "Invalid grant_type: " + grant}), headers
         assertion = form.get("assertion", [""])[-1]

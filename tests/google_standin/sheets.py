@@ -15,6 +15,8 @@ Shapes verified against gspread's recorded cassettes (burnash/gspread tests/cass
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import time
 from typing import Any
 
 from . import a1, cells, charts, fieldmask, schema
@@ -235,11 +237,22 @@ def _render_options(params: dict[str, Any], prefix: str = "") -> tuple[str, str,
     return vr, dr, md
 
 
+def formula_env(ss: dict[str, Any], sheet: dict[str, Any], now: float | None = None) -> cells.FormulaEnv:
+    """How formulas of *sheet* evaluate: the spreadsheet's locale, the tab's cells, and
+    NOW() (epoch seconds *now*, default the real time) in the spreadsheet's time zone."""
+    from zoneinfo import ZoneInfo
+
+    props = ss["properties"]
+    when = dt.datetime.fromtimestamp(time.time() if now is None else now, ZoneInfo(props.get("timeZone") or "UTC"))
+    return cells.FormulaEnv(props.get("locale", "en_US"), sheet["data"], cells.serial_number(when))
+
+
 def read_block(ss: dict[str, Any], sheet: dict[str, Any], box: tuple[int, int, int, int],
-               vr: str, dr: str, major: str) -> list[list[Any]]:
+               vr: str, dr: str, major: str, now: float | None = None) -> list[list[Any]]:
     """Rendered, trimmed values of a 1-based inclusive box."""
     r1, c1, r2, c2 = box
     locale = ss["properties"].get("locale", "en_US")
+    env = formula_env(ss, sheet, now)
     data = sheet["data"]
     last_row = min(r2, len(data))
     raw = []
@@ -253,18 +266,19 @@ def read_block(ss: dict[str, Any], sheet: dict[str, Any], box: tuple[int, int, i
     for line in raw:
         while line and line[-1] is None:
             line = line[:-1]
-        out.append([cells.render(v, vr, dr, locale) for v in line])
+        out.append([cells.render(v, vr, dr, locale, env) for v in line])
     while out and not out[-1]:
         out.pop()
     return out
 
 
-def value_range(ss: dict[str, Any], text: str, params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def value_range(ss: dict[str, Any], text: str, params: dict[str, Any], prefix: str = "",
+                now: float | None = None) -> dict[str, Any]:
     vr, dr, md = _render_options(params, prefix)
     sheet, span = resolve(ss, text)
     box = bounded(sheet, span)
     out: dict[str, Any] = {"range": a1.format_range(title_of(sheet), *box), "majorDimension": md}
-    values = read_block(ss, sheet, box, vr, dr, md)
+    values = read_block(ss, sheet, box, vr, dr, md, now)
     if values:
         out["values"] = values
     return out
@@ -272,14 +286,14 @@ def value_range(ss: dict[str, Any], text: str, params: dict[str, Any], prefix: s
 
 def values_get(store: Store, sid: str, account: str | None, rng: str, params: dict[str, Any]) -> dict[str, Any]:
     ss = open_spreadsheet(store, sid, account)
-    return value_range(ss, rng, params)
+    return value_range(ss, rng, params, now=store.clock())
 
 
 def values_batch_get(store: Store, sid: str, account: str | None, ranges: list[str], params: dict[str, Any]) -> dict[str, Any]:
     ss = open_spreadsheet(store, sid, account)
     out: dict[str, Any] = {"spreadsheetId": sid}
     if ranges:
-        out["valueRanges"] = [value_range(ss, r, params) for r in ranges]
+        out["valueRanges"] = [value_range(ss, r, params, now=store.clock()) for r in ranges]
     return out
 
 
@@ -610,6 +624,8 @@ def clean_grid_range(g: dict[str, Any]) -> dict[str, Any]:
 
 def _sheet_metadata(ss: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {"properties": copy.deepcopy(sheet["properties"])}
+    if meta["properties"].get("sheetType") == "OBJECT":  # a chart's own sheet has no grid
+        meta["properties"].pop("gridProperties", None)
     if sheet.get("merges"):
         meta["merges"] = [clean_grid_range(m) for m in sheet["merges"]]
     if sheet.get("protectedRanges"):
@@ -632,10 +648,12 @@ def _protected_out(p: dict[str, Any], account: str | None = None) -> dict[str, A
     return out
 
 
-def _grid_data(ss: dict[str, Any], sheet: dict[str, Any], box: tuple[int, int, int, int] | None) -> dict[str, Any]:
+def _grid_data(ss: dict[str, Any], sheet: dict[str, Any], box: tuple[int, int, int, int] | None,
+               now: float | None = None) -> dict[str, Any]:
     rows, cols = grid(sheet)
     r1, c1, r2, c2 = box or (1, 1, rows, cols)
     locale = ss["properties"].get("locale", "en_US")
+    env = formula_env(ss, sheet, now)
     validations = sheet.get("dataValidations", [])
     row_data = []
     for r in range(r1 - 1, r2):
@@ -645,10 +663,10 @@ def _grid_data(ss: dict[str, Any], sheet: dict[str, Any], box: tuple[int, int, i
             cd: dict[str, Any] = {}
             if cell is not None:
                 cd["userEnteredValue"] = cells.user_entered_value(cell)
-                ev = cells.effective_value(cell)
+                ev = cells.effective_value(cell, env)
                 if ev is not None:
                     cd["effectiveValue"] = ev
-                cd["formattedValue"] = cells.render(cell, "FORMATTED_VALUE", "FORMATTED_STRING", locale)
+                cd["formattedValue"] = cells.render(cell, "FORMATTED_VALUE", "FORMATTED_STRING", locale, env)
             note = sheet.get("notes", {}).get((r, c))
             if note:
                 cd["note"] = note
@@ -690,7 +708,7 @@ def spreadsheet_get(store: Store, sid: str, account: str | None, params: dict[st
         meta = _sheet_metadata(ss, sheet)
         if want_data:
             boxes = per_sheet.get(sid_, [None])
-            meta["data"] = [_grid_data(ss, sheet, b) for b in boxes]
+            meta["data"] = [_grid_data(ss, sheet, b, store.clock()) for b in boxes]
         sheets_out.append(meta)
     out: dict[str, Any] = {"spreadsheetId": sid, "properties": copy.deepcopy(ss["properties"]),
                            "sheets": sheets_out,
@@ -1142,7 +1160,8 @@ HANDLERS = {
     "addBanding": _store_format,
     "sortRange": _store_format,
     "setBasicFilterSettings": _store_format,
-    "updateEmbeddedObjectPosition": _store_format,
+    "updateEmbeddedObjectPosition": charts.update_embedded_object_position,
+    "deleteEmbeddedObject": charts.delete_embedded_object,
     "autoFill": _store_format,
     "textToColumns": _store_format,
     "trimWhitespace": _store_format,
@@ -1152,7 +1171,7 @@ HANDLERS = {
 }
 KNOWN_BUT_UNSUPPORTED = {
     "duplicateSheet", "findReplace", "copyPaste", "cutPaste", "pasteData",
-    "deleteEmbeddedObject", "addFilterView", "updateFilterView", "deleteFilterView", "duplicateFilterView",
+    "addFilterView", "updateFilterView", "deleteFilterView", "duplicateFilterView",
     "addSlicer", "updateSlicerSpec", "addDimensionGroup", "deleteDimensionGroup", "updateDimensionGroup",
     "moveDimension", "insertRange", "deleteRange", "deleteConditionalFormatRule", "updateConditionalFormatRule",
     "updateBanding", "deleteBanding", "createDeveloperMetadata", "updateDeveloperMetadata",
