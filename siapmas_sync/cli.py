@@ -520,12 +520,14 @@ def backup(c: Ctx, to: Path | None) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Pulihkan juga cadangan tanpa manifest .sha256 (cadangan lama, unduhan Google Drive).")
 @pass_ctx
-def restore(c: Ctx, file: Path) -> None:
+def restore(c: Ctx, file: Path, force: bool) -> None:
     """Pulihkan basis data dari berkas cadangan FILE; lalu jalankan `siapmas-sync recover`."""
     from .backup import restore as put_back
 
-    click.echo(put_back(c.settings, file, lock=lambda: c.lock(0)).summary_id())
+    click.echo(put_back(c.settings, file, lock=lambda: c.lock(0), force=force).summary_id())
 
 
 @cli.command()
