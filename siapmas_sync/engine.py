@@ -469,6 +469,7 @@ class Engine:
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
             kartu=KartuConfig(self.s.kendali.indeks, self.s.kendali.kepada, self.s.kendali.pengolah),
             laporan=self._laporan(row) if kind == "balasan" else None,
+            max_pages=self.s.output.max_pages_aduan,
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": ", ".join(recorded.kepada_of(row)),

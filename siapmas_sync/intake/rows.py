@@ -17,6 +17,10 @@ Owns :func:`parse_responses`, cell-to-text conversion and the two identities:
   the hashes it holds when this fold changes (:data:`CONTENT_HASH_VERSION`); the ``key``
   is never recomputed, so an upgrade renumbers nothing.
 
+Every answer is read up to :data:`ANSWER_MAX` characters (Google's 50,000 per cell; a
+local responses file has no such limit), with a note on the documents when cut; the key
+is computed before the cut.
+
 Only header problems raise (:class:`~siapmas_sync.errors.HeaderError`: the whole tab is
 unusable). A bad row becomes a :class:`~siapmas_sync.models.RowError` and the other rows
 proceed; blank rows are skipped silently; a row read twice (same key) is returned once.
@@ -47,6 +51,10 @@ __all__ = ["ParseOptions", "parse_responses", "cell_text", "split_bukti", "conte
 #: version of :func:`content_hash` (2: unitext.fold); the ledger re-hashes what it holds
 #: when its stored version is older
 CONTENT_HASH_VERSION = "2"
+
+#: the most characters read from one answer: what one Google Sheets cell holds (Google's
+#: documented limit, 50,000), applied in local mode too (module docstring)
+ANSWER_MAX = 50_000
 
 #: A timestamp further in the future than this gets a "waktu" note (clock/format problem).
 FUTURE_TOLERANCE = RECEIPT_TOLERANCE
@@ -112,6 +120,20 @@ def split_bukti(text: str) -> tuple[str, ...]:
         if part:
             seen.setdefault(part, None)
     return tuple(seen)
+
+
+def _capped(text: str, title: str, findings: list[Finding]) -> str:
+    """*text* cut to ANSWER_MAX characters, with a note when it was longer (local mode:
+    a responses file has no cell limit; Google's sheet never holds more)."""
+    if len(text) <= ANSWER_MAX:
+        return text
+    findings.append(Finding(
+        "panjang",
+        f"Jawaban {title} berisi {len(text):,} karakter".replace(",", ".")
+        + f"; hanya {ANSWER_MAX:,} karakter pertama yang dibaca (batas satu sel Google Sheets).".replace(",", "."),
+        CATATAN,
+    ))
+    return text[:ANSWER_MAX]
 
 
 def content_hash(nama: str, telepon: str, email: str, kronologi: str, bukti: Sequence[str]) -> str:
@@ -240,11 +262,14 @@ def _parse_row(
     nama, telepon_raw, email_raw = text(hmap.nama), text(hmap.telepon), text(hmap.email)
     kronologi, bukti_raw = text(hmap.kronologi), text(hmap.bukti)
     utc_iso = received_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    key = _sha256([utc_iso, nama, telepon_raw, email_raw, kronologi, bukti_raw])
+    key = _sha256([utc_iso, nama, telepon_raw, email_raw, kronologi, bukti_raw])  # uncut: keys stay as they were
     if key in opts.known:
         return key  # the ledger holds the rest
 
     findings: list[Finding] = []
+    titles = {hmap.nama: "Nama", hmap.kronologi: "Kronologi", hmap.bukti: "Bukti Dukung"}
+    nama, kronologi, bukti_raw = (_capped(t, titles[i], findings)
+                                  for t, i in ((nama, hmap.nama), (kronologi, hmap.kronologi), (bukti_raw, hmap.bukti)))
     telepon, f_tel = normalise_phone(telepon_raw)
     email, f_mail = check_email(email_raw)
     findings.extend(f for f in (f_tel, f_mail) if f is not None)
@@ -259,7 +284,7 @@ def _parse_row(
             )
         )
     bukti = split_bukti(bukti_raw)
-    extra = tuple((title, t) for i, title in hmap.extra if (t := text(i)))
+    extra = tuple((title, _capped(t, title, findings)) for i, title in hmap.extra if (t := text(i)))
     return Submission(
         key=key,
         content_hash=content_hash(nama, telepon, email, kronologi, bukti),
