@@ -26,7 +26,7 @@ from .engine import Engine
 from . import failures
 from .errors import SiapmasError
 from .ledger import Ledger, from_iso
-from .logs import mask_text, setup_logging
+from .logs import mask_text, setup_logging, shown_free_text
 from .notify.sender import item_messages
 
 log = logging.getLogger("siapmas.cli")
@@ -279,7 +279,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
                 "to": e.to_stage,
                 "actor": e.actor,
                 "channel": e.channel,
-                "note": e.note,
+                "note": shown_free_text(e.note or ""),
             }
             for e in ledger.event_rows(row.key)
         ]

@@ -21,6 +21,7 @@ import jinja2
 from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
+from ..unitext import shown
 from ..ledger import from_iso
 from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
@@ -115,9 +116,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
     }
     env = template_env(settings)
     try:
-        text = env.get_template(f"{msg.kind}.txt.j2").render(context)
+        text = shown(env.get_template(f"{msg.kind}.txt.j2").render(context))  # no bidi controls: as on paper
         context["subjek"] = _subject(text)
-        html = env.get_template(f"{msg.kind}.html.j2").render(context)
+        html = shown(env.get_template(f"{msg.kind}.html.j2").render(context))
     except jinja2.TemplateError as exc:
         raise ConfigError(f"Templat pesan '{msg.kind}' tidak dapat dipakai: {exc}",
                           "Perbaiki berkas di folder pesan pada [templates] dir, atau hapus agar templat bawaan dipakai.") from None
