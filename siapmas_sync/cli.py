@@ -27,6 +27,7 @@ from . import failures
 from .errors import SiapmasError
 from .ledger import Ledger, from_iso
 from .logs import mask_text, setup_logging, shown_free_text
+from .unitext import shown
 from .notify.sender import item_messages
 
 log = logging.getLogger("siapmas.cli")
@@ -285,14 +286,14 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
         ]
         payload = codec.submission_from_dict(ledger.response_payload(row.key))
     data["history"] = history
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if as_json:  # no bidi controls in the strings (unitext.shown), as in the sheet and on paper
+        click.echo(shown(json.dumps(data, ensure_ascii=False, indent=2)))
         return
-    pelapor = "Dirahasiakan" if row.rahasia else mask_text(payload.nama or "(tanpa nama)")
+    pelapor = "Dirahasiakan" if row.rahasia else shown(mask_text(payload.nama or "(tanpa nama)"))
     click.echo(f"No. Agenda   : {row.agenda_no}")
     click.echo(f"Tahap        : {row.tahap}")
     click.echo(f"Pelapor      : {pelapor}")
-    click.echo(f"Perihal      : {row.perihal}")
+    click.echo(f"Perihal      : {shown(row.perihal)}")
     click.echo(f"Usulan tujuan: {data['suggested_routing']['label']}"
                + (f" (kata: {', '.join(data['suggested_routing']['matched'])})" if data['suggested_routing']['matched'] else ""))
     click.echo("Kelengkapan  : " + ("; ".join(f["message"] for f in data["findings"]) or "Lengkap"))

@@ -66,6 +66,9 @@ def test_a_name_with_a_right_to_left_override_reads_the_same_on_screen_paper_and
             continue
         for row in ws.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and "\u202e" in v for v in row), (ws.title, row)
+    r = run_cli(project, "show", ITEM)
+    assert "Pelapor      : Budi gnp.exe" in r.stdout and "\u202e" not in r.stdout
+    assert "\u202e" not in run_cli(project, "show", ITEM, "--json").stdout
     out = project.parent.parent / "var" / "demo" / "output"
     [pdf] = out.glob("2026/0001*/lembar-aduan.pdf")
     assert "Budi gnp.exe" in PdfReader(pdf).pages[0].extract_text()
