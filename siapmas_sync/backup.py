@@ -3,9 +3,13 @@ restore`` and the daily backup that ``run`` makes.
 
 Owns the consistent copy of a live SQLite ledger (SQLite's online backup API, read from one
 snapshot, so a worker may keep writing meanwhile), its verification by opening it, the
-naming (``siapmas-YYYYMMDD-HHMMSS.db``) and retention of backup files, the optional copy
-into a Drive folder, and the checks a file must pass before it replaces the ledger: an
-SQLite file, whole, intact, a SIAPMAS ledger of this very source. Reconciling a restored
+naming (``siapmas-YYYYMMDD-HHMMSS.db``) and retention of backup files, the checksum
+manifest written beside each one (``siapmas-YYYYMMDD-HHMMSS.db.sha256``, the format of
+``sha256sum``), the optional copy into a Drive folder, and the checks a file must pass
+before it replaces the ledger: an SQLite file, whole, intact, a SIAPMAS ledger of this
+very source, and byte for byte what its manifest says (a record altered, a row deleted, a
+truncated copy are refused). A file without a manifest (made before manifests existed,
+or copied without it) is refused unless the operator says ``--force``. Reconciling a restored
 ledger with the sheet (numbers given after the backup) is ``recover``'s job.
 
 A server database (PostgreSQL) is backed up with the server's own tools (pg_dump).
@@ -13,6 +17,7 @@ A server database (PostgreSQL) is backed up with the server's own tools (pg_dump
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -38,6 +43,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_MIME = "application/x-sqlite3"
 DAY = timedelta(hours=24)
 DRIVE_WHAT = "folder cadangan Drive"
+MANIFEST_SUFFIX = ".sha256"
 
 
 class BackupError(LedgerError):
@@ -75,9 +81,12 @@ class RestoreReport:
     restored: BackupInfo
     source_file: Path
     moved_aside: Path | None
+    warning: str = ""  # restored with --force without a manifest
 
     def summary_id(self) -> str:
         lines = [f"Basis data dipulihkan dari {self.source_file}.", self.restored.summary_id()]
+        if self.warning:
+            lines.append(self.warning)
         if self.moved_aside:
             lines.append(f"Basis data sebelumnya disimpan sebagai {self.moved_aside}")
         lines += [
@@ -213,6 +222,64 @@ def check_header(path: Path, label: Path) -> None:
         )
 
 
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest_of(backup: Path) -> Path:
+    return backup.with_name(backup.name + MANIFEST_SUFFIX)
+
+
+def _write_manifest(staged: Path, final: Path) -> None:
+    """The manifest of *final* (whose bytes are *staged* now), written atomically first:
+    a backup never exists without its manifest."""
+    manifest = manifest_of(final)
+    tmp = manifest.with_name(f".{manifest.name}.{os.getpid()}.tmp")
+    try:
+        _create_private(tmp)
+        tmp.write_text(f"{sha256_of(staged)}  {final.name}\n", encoding="ascii")
+        _fsync(tmp)
+        os.replace(tmp, manifest)
+    finally:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def check_manifest(file: Path, digest: str, force: bool) -> str:
+    """Refuse *file* (whose bytes hash to *digest*) unless it is what its manifest says;
+    without a manifest, refuse unless *force*. Returns a warning to show, or ""."""
+    manifest = manifest_of(file)
+    if not manifest.is_file():
+        if force:
+            return (f"PERINGATAN: {file.name} tidak punya manifest {manifest.name}; isinya tidak dapat dipastikan "
+                    "sama dengan saat dicadangkan (hanya pemeriksaan integritas SQLite).")
+        raise BackupError(
+            f"Berkas cadangan {file} tidak disertai manifest {manifest.name}, sehingga tidak dapat dipastikan utuh.",
+            f"Salin juga berkas {manifest.name} yang dibuat bersama cadangan itu ke folder yang sama. Untuk cadangan "
+            "lama tanpa manifest (atau unduhan dari Google Drive) yang Anda yakini benar: ulangi dengan "
+            "`siapmas-sync restore --force FILE`.")
+    try:
+        text = manifest.read_text(encoding="ascii", errors="replace")
+    except OSError as exc:
+        raise BackupError(f"Manifest {manifest} tidak dapat dibaca ({exc.strerror or exc}).",
+                          "Periksa izin baca berkas itu, lalu ulangi restore.") from None
+    expected = {parts[1].lstrip("*"): parts[0].lower() for line in text.splitlines()
+                if len(parts := line.split(None, 1)) == 2}
+    if file.name not in expected and len(expected) == 1:  # the backup renamed after it was made
+        expected = {file.name: next(iter(expected.values()))}
+    if expected.get(file.name) != digest:
+        raise BackupError(
+            f"Berkas cadangan {file} tidak cocok dengan manifest {manifest.name} (SHA-256 berbeda): isinya telah "
+            "berubah atau rusak sejak dicadangkan.",
+            "Jangan pakai berkas ini. Pilih cadangan lain di folder cadangan (mis. yang sebelumnya), atau salin "
+            "ulang berkas ini dari sumber aslinya.")
+    return ""
+
+
 def inspect(path: Path, label: Path | None = None) -> BackupInfo:
     """Open a file this module owns (a fresh copy), fold any WAL into it so that it stands
     alone, and verify it: integrity check, schema version, what it holds."""
@@ -290,6 +357,7 @@ def make_backup(settings: Settings, to: Path | None = None, now: datetime | None
             raise BackupError(f"Salinan berisi {info.items} butir, basis data {expected} butir.",
                               "Ulangi `siapmas-sync backup`; jika berulang, periksa disk.")
         _fsync(tmp)
+        _write_manifest(tmp, final)
         os.replace(tmp, final)
         _fsync(folder, directory=True)
     except sqlite3.DatabaseError as exc:
@@ -314,6 +382,10 @@ def prune(folder: Path, keep: int) -> list[Path]:
     gone = [folder / n for n in sorted(names) if n not in kept]
     for p in gone:
         p.unlink(missing_ok=True)
+    for n in names:  # a manifest whose backup is gone (pruned now, or deleted by hand)
+        if n.endswith(MANIFEST_SUFFIX) and NAME_RE.match(n.removesuffix(MANIFEST_SUFFIX)) \
+                and not (folder / n.removesuffix(MANIFEST_SUFFIX)).exists():
+            (folder / n).unlink(missing_ok=True)
     return gone
 
 
@@ -414,7 +486,8 @@ def _move_side_files_aside(db: Path) -> None:
             os.replace(side, db.with_name(f"{db.name}.sebelum-pulih-{stamp}{suffix}"))
 
 
-def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextManager[Any]]) -> RestoreReport:
+def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextManager[Any]],
+            force: bool = False) -> RestoreReport:
     """Put a verified backup of this source in place of the ledger; the old one is moved
     aside, never deleted. Nothing is touched until the file has passed every check."""
     from .ledger import SCHEMA_VERSION, Ledger
@@ -439,6 +512,7 @@ def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextMa
             staged_wal = staging.with_name(staging.name + "-wal")
             _create_private(staged_wal)
             shutil.copyfile(wal, staged_wal)
+        digest = sha256_of(staging)  # the file's bytes, before SQLite opens the copy
         info = inspect(staging, label=file)
         current = source_identity(settings)
         if info.source and info.source != current:
@@ -449,6 +523,7 @@ def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextMa
         if info.schema_version > SCHEMA_VERSION:
             raise BackupError(f"Cadangan {file} berversi skema {info.schema_version}, lebih baru dari program ini "
                               f"({SCHEMA_VERSION}).", "Perbarui siapmas-sync ke versi terbaru, lalu ulangi restore.")
+        warning = check_manifest(file, digest, force)
         _fsync(staging)
         with lock():
             moved = None
@@ -469,4 +544,4 @@ def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextMa
     finally:
         ledger.close()
     info.path, info.size = db, db.stat().st_size
-    return RestoreReport(info, file, moved)
+    return RestoreReport(info, file, moved, warning)

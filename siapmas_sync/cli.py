@@ -30,7 +30,8 @@ from .engine import Engine
 from . import failures
 from .errors import SiapmasError
 from .ledger import Ledger, from_iso
-from .logs import mask_text, setup_logging
+from .logs import mask_text, setup_logging, shown_free_text
+from .unitext import shown
 from .notify.sender import item_messages
 
 log = logging.getLogger("siapmas.cli")
@@ -289,20 +290,20 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
                 "to": e.to_stage,
                 "actor": e.actor,
                 "channel": e.channel,
-                "note": e.note,
+                "note": shown_free_text(e.note or ""),
             }
             for e in ledger.event_rows(row.key)
         ]
         payload = codec.submission_from_dict(ledger.response_payload(row.key))
     data["history"] = history
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if as_json:  # no bidi controls in the strings (unitext.shown), as in the sheet and on paper
+        click.echo(shown(json.dumps(data, ensure_ascii=False, indent=2)))
         return
-    pelapor = "Dirahasiakan" if row.rahasia else mask_text(payload.nama or "(tanpa nama)")
+    pelapor = "Dirahasiakan" if row.rahasia else shown(mask_text(payload.nama or "(tanpa nama)"))
     click.echo(f"No. Agenda   : {row.agenda_no}")
     click.echo(f"Tahap        : {row.tahap}")
     click.echo(f"Pelapor      : {pelapor}")
-    click.echo(f"Perihal      : {row.perihal}")
+    click.echo(f"Perihal      : {shown(row.perihal)}")
     click.echo(f"Usulan tujuan: {data['suggested_routing']['label']}"
                + (f" (kata: {', '.join(data['suggested_routing']['matched'])})" if data['suggested_routing']['matched'] else ""))
     click.echo("Kelengkapan  : " + ("; ".join(f["message"] for f in data["findings"]) or "Lengkap"))
@@ -649,12 +650,14 @@ def backup(c: Ctx, to: Path | None) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Pulihkan juga cadangan tanpa manifest .sha256 (cadangan lama, unduhan Google Drive).")
 @pass_ctx
-def restore(c: Ctx, file: Path) -> None:
+def restore(c: Ctx, file: Path, force: bool) -> None:
     """Pulihkan basis data dari berkas cadangan FILE; lalu jalankan `siapmas-sync recover`."""
     from .backup import restore as put_back
 
-    click.echo(put_back(c.settings, file, lock=lambda: c.lock(0)).summary_id())
+    click.echo(put_back(c.settings, file, lock=lambda: c.lock(0), force=force).summary_id())
 
 
 @cli.command()

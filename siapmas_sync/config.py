@@ -95,6 +95,7 @@ class OutputConfig(_Section):
     kartu_cetak: Literal["kartu", "a4"] = "kartu"  # kartu kendali in the print batch: card-size pages, or two to an A4 sheet
     docx: bool = True  # also write editable Word versions (templates/)
     render_workers: int = Field(0, ge=0, le=64)  # processes for large backlogs; 0 = one per core
+    max_pages_aduan: int = Field(20, ge=3, le=2000)  # a Lembar Aduan's page limit; longer free text goes to a .txt beside it
 
 
 class NumberingConfig(_Section):

@@ -39,7 +39,7 @@ from .preflight import cycle_warnings
 from .print_history import record_baseline
 from .publik import PublicStatus
 from .intake import ParseOptions, check_completeness, parse_responses
-from .intake.resaved import match_resaved, minute_only
+from .intake.resaved import match_resaved
 from .ledger import Ledger, from_iso, items, outbox, printed, utc_iso
 from .logs import mask_text
 from .errors import SiapmasError
@@ -392,9 +392,9 @@ class Engine:
     # --- registration ----------------------------------------------------------------
 
     def _recognise_resaved(self, parsed: ParsedResponses) -> None:
-        """Rows re-exported without the seconds of their timestamp are the responses the
-        ledger already has, not new ones (intake.resaved)."""
-        maybe = [s for s in parsed.submissions if minute_only(s.received_at)]
+        """Rows re-exported without the seconds of their timestamp, or with their text
+        re-encoded, are the responses the ledger already has, not new ones (intake.resaved)."""
+        maybe = parsed.submissions
         if maybe:
             ledger = self.ledger.form_times({s.content_hash for s in maybe})
             parsed.adopt(match_resaved(maybe, ledger, parsed.known))
@@ -498,6 +498,7 @@ class Engine:
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
             kartu=KartuConfig(self.s.kendali.indeks, self.s.kendali.kepada, self.s.kendali.pengolah),
             laporan=self._laporan(row) if kind == "balasan" else None,
+            max_pages=self.s.output.max_pages_aduan,
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": ", ".join(recorded.kepada_of(row)),

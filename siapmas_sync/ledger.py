@@ -335,6 +335,7 @@ class Ledger:
                         f"({SCHEMA_VERSION}).",
                         "Perbarui siapmas-sync ke versi terbaru.",
                     )
+                _rehash_contents(conn)
         except DBAPIError as exc:  # damaged, read-only, full, locked…: said as such (failures)
             from .failures import Where, describe
 
@@ -622,3 +623,34 @@ def _upgrade(conn: Connection, version: int) -> None:
     have = {c["name"] for c in inspect(conn).get_columns("items")}
     if version < 2 and "disposisi" not in have:
         conn.execute(text("ALTER TABLE items ADD COLUMN disposisi TEXT NOT NULL DEFAULT '{}'"))
+
+
+def _rehash_contents(conn: Connection) -> None:
+    """Recompute every response's content hash from its stored answers when the hash's
+    definition changed (intake.rows.CONTENT_HASH_VERSION): duplicates and re-exports of
+    responses recorded before an upgrade are still recognised. Keys and numbers are
+    never touched."""
+    from .intake.rows import CONTENT_HASH_VERSION
+
+    have = conn.execute(select(meta.c.value).where(meta.c.name == "content_hash_version")).scalar()
+    if have == CONTENT_HASH_VERSION:
+        return
+    last = ""
+    while rows := conn.execute(select(responses.c.key, responses.c.content_hash, responses.c.payload)
+                               .where(responses.c.key > last).order_by(responses.c.key).limit(500)).all():
+        last = rows[-1].key
+        _rehash_batch(conn, rows)
+    Ledger.set_meta(conn, "content_hash_version", CONTENT_HASH_VERSION)
+
+
+def _rehash_batch(conn: Connection, rows: Sequence[Any]) -> None:
+    from .intake.rows import content_hash
+
+    for r in rows:
+        try:
+            d = json.loads(r.payload)
+            new = content_hash(d["nama"], d["telepon"], d["email"], d["kronologi"], d.get("bukti_urls") or ())
+        except (ValueError, KeyError, TypeError):
+            continue  # not a form response's payload: its hash stays
+        if new != r.content_hash:
+            conn.execute(update(responses).where(responses.c.key == r.key).values(content_hash=new))

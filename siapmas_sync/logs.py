@@ -36,6 +36,14 @@ def mask_text(text: str) -> str:
     return text
 
 
+def shown_free_text(text: str) -> str:
+    """Free text typed by an operator or official (a step's note) as every screen, the JSON
+    and the sheet show it: contacts masked, bidi and control characters removed (unitext)."""
+    from .unitext import shown
+
+    return mask_text(shown(text)) if text else text
+
+
 def mask_contact_value(text: str) -> str:
     """A value typed into a contact field, safe to quote in a message that leaves the
     reporter's own cells (a Kelengkapan note, a summary): an e-mail-like value keeps its

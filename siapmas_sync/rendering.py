@@ -58,6 +58,7 @@ class RenderJob:
     kartu: KartuConfig = KartuConfig()  # [kendali]: the card's Indeks, Kepada, Pengolah
     context_extra: dict[str, Any] = field(default_factory=dict)
     laporan: Any = None  # "balasan": the AKD's recorded report (documents.laporan.Laporan), if any
+    max_pages: int = 20  # [output] max_pages_aduan
 
 
 def render_job(job: RenderJob) -> dict[str, Path]:
@@ -72,11 +73,11 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
     item, kop, base = job.item, job.kop, job.folder
     paths: dict[str, Path] = {}
     if job.kind in ("render", "lembar"):  # "lembar": a change the kartu kendali does not show (Sifat)
-        paths["aduan"] = render_lembar_aduan(item, kop, base / "lembar-aduan.pdf")
+        paths["aduan"] = render_lembar_aduan(item, kop, base / "lembar-aduan.pdf", max_pages=job.max_pages)
         paths["disposisi"] = render_lembar_disposisi(item, kop, base / "lembar-disposisi.pdf", paper=job.paper)
         petugas = base / "lembar-aduan-petugas.pdf"
         if item.rahasia and job.identitas_untuk_petugas:
-            paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas)
+            paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas, max_pages=job.max_pages)
         elif petugas.exists():
             petugas.unlink()  # identity no longer allowed on any copy
     if job.kind in ("render", "kartu"):  # "kartu": the AKD decided (its Indeks)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import CellUpdate, SheetTable
+from .unitext import shown
 
 #: Status columns written on the response tab (created at the end when missing).
 STATUS_COLUMNS: tuple[str, ...] = (
@@ -74,7 +75,10 @@ CUT_MARKER = "… [dipotong, lihat dokumen]"
 def fit_cell(value: object) -> object:
     """A value as a cell can hold it: longer text is cut (ending in :data:`CUT_MARKER`) so
     the sheet and the plan agree and the cell is not rewritten every cycle."""
-    if isinstance(value, str) and len(value) > CELL_MAX:
+    if not isinstance(value, str):
+        return value
+    value = shown(value)  # no bidi/control characters: the sheet shows what the paper prints
+    if len(value) > CELL_MAX:
         return value[: CELL_MAX - len(CUT_MARKER)] + CUT_MARKER
     return value
 

@@ -16,7 +16,7 @@ from typing import Any
 from . import codec, recorded
 from .kendali import written_state
 from .ledger import from_iso
-from .logs import mask_text
+from .logs import mask_text, shown_free_text
 from .models import KURANG
 from .workflow import OfficeCalendar, SlaStatus, Workflow, format_duration_id, sla_status
 
@@ -133,7 +133,7 @@ class Views:
             "Ke Tahap": ev.to_stage or "",
             "Oleh": ev.actor,
             "Saluran": ev.channel,
-            "Catatan": ev.note,
+            "Catatan": shown_free_text(ev.note or ""),
         }
 
     # --- Kendali ----------------------------------------------------------------------

@@ -106,21 +106,18 @@ def pg_server():
     """The server URL (no database): .ci/run's cluster (SIAPMAS_TEST_PG_SERVER), or one
     started here for the session and stopped after (in its own /tmp folder: pytest's
     temporary folders are closed to the unprivileged server account)."""
-    import tempfile
-
     from tests import pgcluster
 
     given = os.environ.get("SIAPMAS_TEST_PG_SERVER")
     if given:
         yield given
         return
-    base = Path(tempfile.mkdtemp(prefix="siapmas-pg-"))
-    url = pgcluster.start(base)
+    pgcluster.stop_stale()  # clusters an earlier, killed session left running
+    base, url = pgcluster.start_guarded()  # stopped at exit and on SIGTERM/SIGHUP too
     try:
         yield url
     finally:
-        pgcluster.stop(base)
-        shutil.rmtree(base, ignore_errors=True)
+        pgcluster.remove(base)
 
 
 @pytest.fixture

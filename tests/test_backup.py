@@ -86,6 +86,11 @@ def add_responses(project: Path, n: int, day: int = 29) -> None:
                         "", f"Lampu penerangan jalan di Desa Baru nomor {day}-{i} padam sejak seminggu lalu.", "", ""])
 
 
+def reseal(backup: Path) -> None:
+    """Write *backup*'s manifest anew, as `sha256sum siapmas-….db > siapmas-….db.sha256` would."""
+    backup.with_name(backup.name + ".sha256").write_text(f"{digest(backup)}  {backup.name}\n", encoding="ascii")
+
+
 def items_of(project: Path) -> list[dict[str, object]]:
     r = run_cli(project, "status", "--json")
     assert r.returncode == 0, r.stderr
@@ -227,6 +232,7 @@ def test_restore_moves_the_current_ledger_aside_and_puts_the_backup_in_place(pro
     con.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('source', ?)", (here,))
     con.commit()
     con.close()
+    reseal(copy)  # as the worker of that source would have written it
     add_responses(project, 3)
     synced(project)
     assert len(items_of(project)) == 9
@@ -347,8 +353,8 @@ def test_run_makes_the_days_backup_and_applies_retention(project: Path):
     assert r.returncode == 0, r.stderr
     assert "Cadangan harian dibuat" in r.stderr and "Traceback" not in r.stderr
     names = sorted(p.name for p in folder.iterdir())
-    new = [n for n in names if n.startswith("siapmas-2026") or n.startswith("siapmas-2027")]
-    assert len(new) == 1 and names == sorted(old[-2:] + new + ["catatan.txt"])
+    new = [n for n in names if n.startswith(("siapmas-2026", "siapmas-2027")) and n.endswith(".db")]
+    assert len(new) == 1 and names == sorted(old[-2:] + new + [new[0] + ".sha256", "catatan.txt"])
     assert open_backup(folder / new[0])[:2] == ("ok", 6)
     r = run_cli(project, "run", "--once", env=env)  # the same day: not again
     assert r.returncode == 0 and "Cadangan harian dibuat" not in r.stderr
@@ -450,3 +456,78 @@ def test_an_old_backup_then_recover_and_sync_keeps_every_number_the_sheet_shows(
     after = {row["Nama"]: row["No. Agenda"] for row in world.responses()}
     assert {n: after[n] for n in shown} == shown  # never reassigned, 0005 never reused
     assert after["Warga Baru"] == "0007/SIAPMAS/2026"
+
+
+# --- the checksum manifest (issue #21.10) ------------------------------------------------------
+
+
+def test_each_backup_has_a_manifest_that_sha256sum_accepts(project: Path):
+    synced(project)
+    assert run_cli(project, "backup").returncode == 0
+    [copy] = backups(var(project) / "cadangan")
+    manifest = copy.with_name(copy.name + ".sha256")
+    assert manifest.read_text(encoding="ascii") == f"{digest(copy)}  {copy.name}\n"
+    r = subprocess.run(["sha256sum", "-c", manifest.name], cwd=copy.parent, capture_output=True, text=True)
+    assert r.returncode == 0 and f"{copy.name}: OK" in r.stdout
+    if os.name == "posix":
+        assert manifest.stat().st_mode & 0o077 == 0
+
+
+def _altered(copy: Path, how: str) -> None:
+    if how == "record-altered":  # the same length: one reporter's name changed in place
+        data = copy.read_bytes()
+        at = data.index(b"Budi Santoso")
+        copy.write_bytes(data[:at] + b"Budi Sentosa" + data[at + 12:])
+    elif how == "row-deleted":
+        con = sqlite3.connect(copy)
+        con.execute("DELETE FROM events WHERE id = (SELECT max(id) FROM events)")
+        con.commit()
+        con.close()
+    else:  # truncated to whole pages: SQLite's header alone would not tell
+        data = copy.read_bytes()
+        page = int.from_bytes(data[16:18], "big")
+        copy.write_bytes(data[: len(data) - page])
+
+
+@pytest.mark.parametrize("how", ["record-altered", "row-deleted", "truncated"])
+def test_an_altered_or_truncated_backup_is_refused_and_the_ledger_left_alone(project: Path, how: str):
+    db = synced(project)
+    assert run_cli(project, "backup").returncode == 0
+    [copy] = backups(var(project) / "cadangan")
+    size = copy.stat().st_size
+    _altered(copy, how)
+    if how == "record-altered":
+        assert copy.stat().st_size == size
+    add_responses(project, 2)
+    synced(project)
+    before = digest(db)
+    err = refused(run_cli(project, "restore", str(copy)))
+    assert str(copy) in err
+    assert "manifest" in err or "terpotong" in err, err
+    err = refused(run_cli(project, "restore", "--force", str(copy)))  # --force only waives a *missing* manifest
+    assert digest(db) == before
+    assert len(items_of(project)) == 8
+
+
+def test_a_backup_without_a_manifest_needs_force_and_is_restored_with_a_warning(project: Path):
+    synced(project)
+    assert run_cli(project, "backup").returncode == 0
+    [copy] = backups(var(project) / "cadangan")
+    copy.with_name(copy.name + ".sha256").unlink()  # a backup made before manifests existed
+    err = refused(run_cli(project, "restore", str(copy)))
+    assert "tidak disertai manifest" in err and "--force" in err
+    r = run_cli(project, "restore", "--force", str(copy))
+    assert r.returncode == 0, r.stderr
+    assert "PERINGATAN" in r.stdout and "manifest" in r.stdout
+    assert len(items_of(project)) == 6
+
+
+def test_retention_removes_the_manifests_of_removed_backups(tmp_path: Path):
+    ours = [f"siapmas-202611{d:02d}-070000.db" for d in range(1, 6)]
+    for n in ours:
+        (tmp_path / n).write_bytes(b"x")
+        (tmp_path / (n + ".sha256")).write_text("x", encoding="ascii")
+    (tmp_path / "catatan.sha256").write_text("x", encoding="ascii")
+    prune(tmp_path, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["catatan.sha256"] + ours[-2:] + [n + ".sha256" for n in ours[-2:]])

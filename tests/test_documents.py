@@ -212,7 +212,7 @@ def test_100kb_chronology_paginates_and_keeps_its_end(tmp_path: Path) -> None:
     body = "\n".join(sentence * 4 for _ in range(500))[:100_000]
     last = "Demikian laporan ini kami sampaikan dengan sebenarnya."
     item = make_item(sub_kronologi=body + "\n" + last)
-    path = render_lembar_aduan(item, Kop(), tmp_path / "a.pdf")
+    path = render_lembar_aduan(item, Kop(), tmp_path / "a.pdf", max_pages=100)  # above the default limit (test_long_text)
     n = pages(path)
     assert n >= 15
     text = flat(text_of(path))
@@ -223,7 +223,7 @@ def test_100kb_chronology_paginates_and_keeps_its_end(tmp_path: Path) -> None:
 
 def test_100kb_single_line_without_spaces_paginates(tmp_path: Path) -> None:
     item = make_item(sub_kronologi="x" * 100_000 + " AKHIR-KRONOLOGI")
-    path = render_lembar_aduan(item, Kop(), tmp_path / "a.pdf")
+    path = render_lembar_aduan(item, Kop(), tmp_path / "a.pdf", max_pages=100)
     assert pages(path) >= 10
     assert "AKHIR-KRONOLOGI" in text_of(path).replace("\n", "")
 

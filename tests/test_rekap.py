@@ -306,10 +306,15 @@ def test_xlsx_has_the_same_figures_with_a_frozen_bold_header(project: Path, worl
 def test_period_errors_are_indonesian_with_advice(project: Path):
     for args in ([], ["--bulan", "2026-13"], ["--tahun", "26"], ["--bulan", "2026-01", "--tahun", "2026"],
                  ["--from", "2026-03-01"], ["--from", "2026-03-02", "--to", "2026-03-01"],
-                 ["--from", "kemarin", "--to", "2026-03-01"]):
+                 ["--from", "kemarin", "--to", "2026-03-01"],
+                 # years no date can hold, or whose 12-month trend or next month cannot (issue #21.11)
+                 ["--bulan", "0000-01"], ["--bulan", "0001-01"], ["--bulan", "9999-12"], ["--tahun", "0000"],
+                 ["--from", "0001-01-01", "--to", "2026-03-01"], ["--from", "2026-01-01", "--to", "9999-12-31"],
+                 ["--from", "2026-02-30", "--to", "2026-03-01"]):
         r = run_cli(project, "rekap", *args)
         assert r.returncode == 2, args
         assert "GALAT:" in r.stderr and "Saran:" in r.stderr and "Traceback" not in r.stderr, args
+        assert "tak terduga" not in r.stderr, (args, r.stderr)
 
 
 def test_kecamatan_matching_rules():

@@ -9,8 +9,9 @@ cell actually changed, so a cycle with no new input leaves the file byte-for-byt
 It is never replaced while Excel/LibreOffice has it open, nor when someone saved it
 after the cycle read it (:mod:`siapmas_sync.register_guard`): the write then waits for
 the next cycle, which reads the operator's save first.
-An export re-saved by a spreadsheet that dropped the seconds of the timestamps is the same
-responses, not new rows (see :mod:`siapmas_sync.intake.resaved`). How the responses file
+An export re-saved by a spreadsheet that dropped the seconds of the timestamps, or that
+re-encoded the text (NFD/NFC, curly quotes, zero-width or look-alike characters), is the
+same responses, not new rows (see :mod:`siapmas_sync.intake.resaved`). How the responses file
 is decoded (encodings, delimiters) is :mod:`.csvtext`.
 """
 
@@ -42,6 +43,7 @@ from ..intake import QuestionTitles, match_local_evidence, normalise_title, pars
 from ..intake.resaved import minute_only
 from ..models import Evidence, Finding, SheetTable, Submission
 from ..kendali import CHECKBOX_COLUMNS
+from ..unitext import fold
 from ..register_guard import Fingerprint, fingerprint_of, read_register, replace_register
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
@@ -398,6 +400,7 @@ class LocalBackend:
         have = {ident_reg(r) for r in existing[1:]}
         ts = next((i for i, t in enumerate(src_header) if normalise_title(t) in self._ts_titles), None)
         stamps: dict[tuple[str, ...], list[str]] | None = None  # identity without timestamp → timestamps
+        by_stamp: dict[str, set[tuple[str, ...]]] | None = None  # timestamp → folded identities
         next_row = len(existing) + 1
         self._ident_cols = cols
         for row in src_rows[1:]:
@@ -406,6 +409,14 @@ class LocalBackend:
                 full[ident] = {src_header[i]: row[i] for i in range(min(len(row), len(src_header)))}
             if not any(ident) or ident in have:
                 continue
+            if ts is not None:  # the same response re-exported with its text re-encoded (unitext.fold)?
+                if by_stamp is None:
+                    by_stamp = {}
+                    for r in existing[1:]:
+                        i = ident_reg(r)
+                        by_stamp.setdefault(i[ts], set()).add(tuple(map(fold, i)))
+                if tuple(map(fold, ident)) in by_stamp.get(ident[ts], ()):
+                    continue
             minute = self._minute(ident[ts], lost_seconds=True) if ts is not None else None
             if minute is not None:  # the same response re-saved without its seconds?
                 if stamps is None:

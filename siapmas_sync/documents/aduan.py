@@ -4,6 +4,13 @@ Contents: kop, title, agenda data, reporter identity (or "Dirahasiakan"), the fu
 chronology of any length, the evidence list with thumbnails for photos, extra form
 columns, completeness findings and the (non-binding) routing suggestion. Every page
 carries the agenda number and "Halaman X dari Y" in its footer.
+
+One row cannot exhaust paper or CPU: runs of blank lines print as one gap, a long line
+is laid out in pieces of at most :data:`PIECE` characters (reportlab re-wraps the rest
+of a paragraph at every page break, so one huge paragraph costs quadratic time), and
+free text stops at the page before ``max_pages`` (``[output] max_pages_aduan``) with a
+note saying where the rest is: the full free text beside the PDF, in
+:data:`FULL_TEXT_NAME` (a digital attachment, never printed).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from siapmas_sync.documents.drawing import (
 )
 from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, OneLine, plain_line, plain_paragraph
 from siapmas_sync.perihal import full_perihal
+from siapmas_sync.unitext import shown
 from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
 
 MARGIN = 20 * mm
@@ -44,6 +52,12 @@ NO_IMAGE = "(gambar tidak dapat ditampilkan)"
 THUMB_W = 6 * cm
 THUMB_H = 6 * cm
 HEADING_BG = Color(0.9, 0.9, 0.9)
+#: the most characters laid out as one paragraph (a longer line continues in the next)
+PIECE = 1500
+#: the default page limit of one Lembar Aduan ([output] max_pages_aduan)
+MAX_PAGES = 20
+#: the digital attachment holding the free text a Lembar Aduan could not print
+FULL_TEXT_NAME = "lembar-aduan-teks-lengkap.txt"
 
 #: extra-column titles that carry personal data, hidden with the identity
 _IDENTITY_TITLE = re.compile(
@@ -58,6 +72,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=SANS, fontSize=9.5, leading=13.2)
     return {
         "body": base,
+        "long": ParagraphStyle("long", parent=base),  # free text: the page limit cuts it (_LimitedDoc)
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.8),
         "cellb": ParagraphStyle("cellb", parent=base, fontName=SANS_BOLD, fontSize=8, leading=9.8),
@@ -108,18 +123,58 @@ def _kv_table(rows: list[tuple[str, Any]], st: dict[str, ParagraphStyle], label_
     )
 
 
+class _Gap(Spacer):
+    """The gap a run of blank lines of free text prints as (cut with the text)."""
+
+
+def _pieces(line: str) -> list[str]:
+    """*line* in pieces of at most PIECE characters, cut after a sentence or a word when possible."""
+    out: list[str] = []
+    while len(line) > PIECE:
+        cut = line.rfind(". ", PIECE // 2, PIECE)
+        cut = cut + 1 if cut > 0 else line.rfind(" ", PIECE // 2, PIECE)
+        cut = cut if cut > 0 else PIECE
+        out.append(line[:cut].strip())
+        line = line[cut:].lstrip()
+    return out + [line] if line else out
+
+
 def _long_text(text: str, st: ParagraphStyle, empty: str, note: ParagraphStyle) -> list[Flowable]:
-    """Free text of any length: one Paragraph per line so it paginates cheaply."""
+    """Free text of any length: one Paragraph per line (a long line in pieces) so it
+    paginates in linear time; a run of blank lines is one gap. *st* must be the free-text
+    style ``st["long"]``: the page limit recognises free text by it."""
     clean = clean_text(text, st.fontName).strip("\n")
     if not clean.strip():
         return [plain_paragraph(empty, note)]
     out: list[Flowable] = []
     for line in clean.split("\n"):
         if line.strip():
-            out.append(plain_paragraph(line, st))
-        else:
-            out.append(Spacer(1, st.leading * 0.6))
+            out += [plain_paragraph(piece, st) for piece in _pieces(line)]
+        elif not isinstance(out[-1], _Gap):
+            out.append(_Gap(1, st.leading * 0.6))
     return out
+
+
+class _LimitedDoc(BaseDocTemplate):
+    """A document whose free text (``style`` *long*, and its gaps) stops at the page
+    before *max_pages*: each remaining run of it becomes one *note* paragraph."""
+
+    def __init__(self, buf: Any, *, long: ParagraphStyle, note: Flowable, max_pages: int, **kw: Any) -> None:
+        super().__init__(buf, **kw)
+        self._long, self._note, self._last = long, note, max(max_pages - 1, 1)
+        self.cut = False
+
+    def _is_long(self, f: Flowable) -> bool:
+        return isinstance(f, _Gap) or (isinstance(f, Paragraph) and f.style is self._long)
+
+    def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802 - platypus API
+        if self.page < self._last or not flowables or not self._is_long(flowables[0]):
+            return
+        n = 1
+        while n < len(flowables) and self._is_long(flowables[n]):
+            n += 1
+        flowables[:n] = [self._note]
+        self.cut = True
 
 
 # --- sections -------------------------------------------------------------------------
@@ -173,11 +228,11 @@ def _identitas(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, 
 
 def _kronologi(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
     text = redact(item.submission.kronologi or "", item, hide)
-    out = [sec.heading("Kronologi, Waktu dan Tempat")] + _long_text(text, st["body"], "(tidak diisi)", st["note"])
+    out = [sec.heading("Kronologi, Waktu dan Tempat")] + _long_text(text, st["long"], "(tidak diisi)", st["note"])
     for a in item.tambahan:  # kelengkapan from the reporter: dated, after the original (tambahan.py)
         head = Paragraph(f"<b>Tambahan {tanggal_id(a.received_at)}</b> (kelengkapan dari pelapor)", st["body"])
         block: list[Flowable] = [Spacer(1, 5), head]
-        block += _long_text(redact(a.kronologi or "", item, hide), st["body"], "(tanpa kronologi tambahan)", st["note"])
+        block += _long_text(redact(a.kronologi or "", item, hide), st["long"], "(tanpa kronologi tambahan)", st["note"])
         for title, value in a.extra:
             if str(value or "").strip():
                 label = truncate(one_line(title, SANS_BOLD), 200) or "(tanpa judul)"
@@ -272,7 +327,7 @@ def _tambahan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, h
         if hide and _IDENTITY_TITLE.search(label):
             value = HIDDEN
         block: list[Flowable] = [plain_paragraph(label, st["cellb"])]
-        block += _long_text(redact(str(value or ""), item, hide), st["body"], "-", st["note"])
+        block += _long_text(redact(str(value or ""), item, hide), st["long"], "-", st["note"])
         out.append(KeepTogether(block[:3]))
         out += block[3:]
         out.append(Spacer(1, 4))
@@ -357,19 +412,40 @@ def _canvas_class(agenda_no: str) -> type[Canvas]:
 # --- entry point ----------------------------------------------------------------------
 
 
-def render_lembar_aduan(item: AgendaItem, kop: Kop, path: Path, *, show_identity: bool = True) -> Path:
+def _full_text(item: AgendaItem, hide: bool) -> str:
+    """The free text of *item* as the attachment holds it (redacted like the paper)."""
+    parts = [f"Lembar Aduan No. Agenda {item.agenda_no} — teks lengkap (lampiran digital)", "",
+             "Kronologi, Waktu dan Tempat:", redact(item.submission.kronologi or "", item, hide)]
+    for title, value in item.submission.extra:
+        if hide and _IDENTITY_TITLE.search(str(title)):
+            value = HIDDEN
+        parts += ["", f"{title}:", redact(str(value or ""), item, hide)]
+    return shown("\n".join(parts)) + "\n"
+
+
+def render_lembar_aduan(item: AgendaItem, kop: Kop, path: Path, *, show_identity: bool = True,
+                        max_pages: int = MAX_PAGES) -> Path:
     """Render the Lembar Aduan of *item* to *path* (A4, paginated); return *path*.
 
     The reporter's name, phone and e-mail are replaced by "Dirahasiakan" (and removed
-    from free text) when ``item.rahasia`` is set or *show_identity* is False.
+    from free text) when ``item.rahasia`` is set or *show_identity* is False. Free text
+    that would run past *max_pages* is not printed; it is written in full beside the PDF
+    (FULL_TEXT_NAME, or ``<name>-teks-lengkap.txt`` for another file name) and the page
+    says so.
     """
     register_fonts()
     hide = item.rahasia or not show_identity
     st = _styles()
     sec = _Sections(st)
     buf = io.BytesIO()
-    doc = BaseDocTemplate(
-        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=19 * mm,
+    path = Path(path)
+    attachment = path.with_name(FULL_TEXT_NAME if path.name == "lembar-aduan.pdf" else f"{path.stem}-teks-lengkap.txt")
+    note = Paragraph(
+        f"<b>Teks tidak dicetak seluruhnya:</b> Lembar Aduan dibatasi {max_pages} halaman. Teks lengkap ada di "
+        f"lampiran digital <b>{para_markup(attachment.name)}</b> di folder yang sama dengan PDF ini.", st["body"])
+    doc = _LimitedDoc(
+        buf, long=st["long"], note=note, max_pages=max_pages,
+        pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=19 * mm,
         bottomMargin=19 * mm, invariant=1, pageCompression=1, initialFontName=SANS, initialFontSize=9,
         **doc_info(f"Lembar Aduan {item.agenda_no}", kop.instansi),
     )
@@ -385,6 +461,9 @@ def render_lembar_aduan(item: AgendaItem, kop: Kop, path: Path, *, show_identity
     story += _kelengkapan(item, st, sec, hide)
     story += _usulan(item, st, sec)
     doc.build(story, canvasmaker=_canvas_class(item.agenda_no))
-    path = Path(path)
+    if doc.cut:
+        atomic_write_bytes(attachment, _full_text(item, hide).encode("utf-8"))
+    elif attachment.exists():
+        attachment.unlink()  # re-rendered shorter: no attachment of an older text
     atomic_write_bytes(path, buf.getvalue())
     return path

@@ -38,6 +38,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from siapmas_sync.filemodes import chmod_private, private_mkdir
 from siapmas_sync.models import AgendaItem
+from siapmas_sync.unitext import BIDI_CONTROLS
 
 from .subsets import reuse_subsets
 
@@ -106,8 +107,7 @@ def coverage(font: str) -> frozenset[int]:
 
 #: bidi controls and BOM: reportlab lays text out left to right without a bidi pass, so
 #: these would only show up as stray glyphs
-_IGNORED = frozenset("\u200e\u200f\u061c\ufeff" + "".join(map(chr, range(0x202A, 0x202F)))
-                     + "".join(map(chr, range(0x2066, 0x206A))))
+_IGNORED = BIDI_CONTROLS | {"\ufeff"}  # the same set unitext.shown removes everywhere else
 _NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _PLAIN = re.compile(r"[\x20-\x7e\n]*\Z")
 

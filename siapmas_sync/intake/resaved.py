@@ -1,12 +1,15 @@
-"""Recognising a response re-exported by a spreadsheet that dropped the seconds of its
-timestamp ("28/11/2026 14:05:33" re-saved as "28/11/2026 14:05").
+"""Recognising a response the ledger holds when it comes back re-exported: by a
+spreadsheet that dropped the seconds of its timestamp ("28/11/2026 14:05:33" re-saved as
+"28/11/2026 14:05"), or with its text re-encoded (NFD instead of NFC, curly quotes made
+straight, a zero-width character inserted, a look-alike letter — see unitext.fold).
 
 Owns :func:`minute_only` and :func:`match_resaved`. Such a row's key differs from the
-one the ledger holds (the key includes the second), so it would look new: a DUPLIKAT of
-itself, another register row. A row is that response when its timestamp has no seconds
-and the ledger holds a response with the same content hash received within that minute.
-A genuine second submission within the same minute cannot have a timestamp on second
-zero that is *later* than the first, so nothing real is merged.
+one the ledger holds (the key covers the raw text and the second), so it would look new:
+a DUPLIKAT of itself, a second receipt, another register row. A row is that response
+when the ledger holds a response with the same content hash (folded text) at the same
+instant — or, when its timestamp has no seconds, within that minute. A genuine second
+submission within the same minute cannot have a timestamp on second zero that is
+*later* than the first, so nothing real is merged.
 """
 
 from __future__ import annotations
@@ -36,9 +39,7 @@ def match_resaved(
     claimed: set[str] = set()
     out: dict[str, str] = {}
     for sub in subs:
-        if not minute_only(sub.received_at):
-            continue
-        end = sub.received_at + timedelta(minutes=1)
+        end = sub.received_at + timedelta(minutes=1 if minute_only(sub.received_at) else 0, microseconds=1)
         found = sorted(
             ((key in in_sheet, at, key) for key, at in ledger.get(sub.content_hash, ())
              if sub.received_at <= at < end and key != sub.key and key not in claimed),

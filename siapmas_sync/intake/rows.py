@@ -8,9 +8,18 @@ Owns :func:`parse_responses`, cell-to-text conversion and the two identities:
   order, row position and extra columns, so sorting rows or inserting/moving columns
   keeps every key; it does not depend on how the timestamp cell was delivered (text,
   serial number or datetime) either, only on the instant.
-* ``content_hash`` — sha256 hex over the casefolded, whitespace-collapsed content (nama,
-  normalised telepon, normalised e-mail, kronologi, bukti links) without the timestamp;
-  equal hashes a few minutes apart mean a resubmission.
+* ``content_hash`` — sha256 hex over the *folded* content (:func:`siapmas_sync.unitext.fold`:
+  NFKC, zero-width/bidi characters removed, quotes straightened, casefolded, TR39 skeleton,
+  whitespace collapsed) of nama, normalised telepon, normalised e-mail, kronologi and the
+  bukti links, without the timestamp (:func:`content_hash`). Equal hashes a few minutes
+  apart mean a resubmission; an equal hash at the same instant is the same response
+  re-exported differently (intake.resaved), never a second number. The ledger recomputes
+  the hashes it holds when this fold changes (:data:`CONTENT_HASH_VERSION`); the ``key``
+  is never recomputed, so an upgrade renumbers nothing.
+
+Every answer is read up to :data:`ANSWER_MAX` characters (Google's 50,000 per cell; a
+local responses file has no such limit), with a note on the documents when cut; the key
+is computed before the cut.
 
 Only header problems raise (:class:`~siapmas_sync.errors.HeaderError`: the whole tab is
 unusable). A bad row becomes a :class:`~siapmas_sync.models.RowError` and the other rows
@@ -34,8 +43,18 @@ from siapmas_sync.intake.received import DEFAULT_FORM_START, RECEIPT_TOLERANCE, 
 from siapmas_sync.intake.timestamps import TimestampError, parse_timestamp
 from siapmas_sync.logs import mask_text
 from siapmas_sync.models import CATATAN, Finding, RowError, Submission
+from siapmas_sync.unitext import fold
 
-__all__ = ["ParseOptions", "parse_responses", "cell_text", "split_bukti", "FUTURE_TOLERANCE"]
+__all__ = ["ParseOptions", "parse_responses", "cell_text", "split_bukti", "content_hash",
+           "CONTENT_HASH_VERSION", "FUTURE_TOLERANCE"]
+
+#: version of :func:`content_hash` (2: unitext.fold); the ledger re-hashes what it holds
+#: when its stored version is older
+CONTENT_HASH_VERSION = "2"
+
+#: the most characters read from one answer: what one Google Sheets cell holds (Google's
+#: documented limit, 50,000), applied in local mode too (module docstring)
+ANSWER_MAX = 50_000
 
 #: A timestamp further in the future than this gets a "waktu" note (clock/format problem).
 FUTURE_TOLERANCE = RECEIPT_TOLERANCE
@@ -43,7 +62,6 @@ FUTURE_TOLERANCE = RECEIPT_TOLERANCE
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BUKTI_SPLIT_RE = re.compile(r"\s*(?:,|;|\r\n|\r|\n)\s*")
-_SPACES_RE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -104,8 +122,23 @@ def split_bukti(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _norm(text: str) -> str:
-    return _SPACES_RE.sub(" ", text).strip().casefold()
+def _capped(text: str, title: str, findings: list[Finding]) -> str:
+    """*text* cut to ANSWER_MAX characters, with a note when it was longer (local mode:
+    a responses file has no cell limit; Google's sheet never holds more)."""
+    if len(text) <= ANSWER_MAX:
+        return text
+    findings.append(Finding(
+        "panjang",
+        f"Jawaban {title} berisi {len(text):,} karakter".replace(",", ".")
+        + f"; hanya {ANSWER_MAX:,} karakter pertama yang dibaca (batas satu sel Google Sheets).".replace(",", "."),
+        CATATAN,
+    ))
+    return text[:ANSWER_MAX]
+
+
+def content_hash(nama: str, telepon: str, email: str, kronologi: str, bukti: Sequence[str]) -> str:
+    """The content hash of a response (module docstring): its folded answers, no timestamp."""
+    return _sha256([fold(nama), fold(telepon), fold(email), fold(kronologi), " ".join(fold(b) for b in bukti)])
 
 
 def _sha256(parts: list[str]) -> str:
@@ -116,7 +149,8 @@ class ResponseParser:
     """Parses a response tab row by row, as it is read (a 100,000-row tab is never held
     whole). Raises HeaderError (from the header) only; a bad row becomes a RowError.
 
-    ``submissions``: the new rows, each parsed in full, identical rows once;
+    ``submissions``: the new rows, each parsed in full, identical rows once (also when
+    one was exported twice with different Unicode: same instant, same content hash);
     ``known``: key → sheet row number of each row the ledger already has (first one);
     ``errors``: the rows that could not be read, with the reason."""
 
@@ -128,7 +162,7 @@ class ResponseParser:
         self._opts = opts
         self._now = opts.now or datetime.now(opts.tz)
         self._next = first_row_number
-        self._seen: set[str] = set()
+        self._seen: set[object] = set()  # keys, and (instant, content hash)
         self.submissions: list[Submission] = []
         self.known: dict[str, int] = {}
         self.errors: list[RowError] = []
@@ -159,9 +193,11 @@ class ResponseParser:
             self.errors.append(result)
         elif isinstance(result, str):
             self.known.setdefault(result, row_number)
-        elif result.key not in self._seen:
-            self._seen.add(result.key)
-            self.submissions.append(result)
+        else:
+            same = (result.received_at, result.content_hash)  # one response exported twice differently
+            if result.key not in self._seen and same not in self._seen:
+                self._seen.update((result.key, same))
+                self.submissions.append(result)
 
 
 def parse_responses(
@@ -226,11 +262,14 @@ def _parse_row(
     nama, telepon_raw, email_raw = text(hmap.nama), text(hmap.telepon), text(hmap.email)
     kronologi, bukti_raw = text(hmap.kronologi), text(hmap.bukti)
     utc_iso = received_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    key = _sha256([utc_iso, nama, telepon_raw, email_raw, kronologi, bukti_raw])
+    key = _sha256([utc_iso, nama, telepon_raw, email_raw, kronologi, bukti_raw])  # uncut: keys stay as they were
     if key in opts.known:
         return key  # the ledger holds the rest
 
     findings: list[Finding] = []
+    titles = {hmap.nama: "Nama", hmap.kronologi: "Kronologi", hmap.bukti: "Bukti Dukung"}
+    nama, kronologi, bukti_raw = (_capped(t, titles[i], findings)
+                                  for t, i in ((nama, hmap.nama), (kronologi, hmap.kronologi), (bukti_raw, hmap.bukti)))
     telepon, f_tel = normalise_phone(telepon_raw)
     email, f_mail = check_email(email_raw)
     findings.extend(f for f in (f_tel, f_mail) if f is not None)
@@ -245,13 +284,10 @@ def _parse_row(
             )
         )
     bukti = split_bukti(bukti_raw)
-    content_hash = _sha256(
-        [_norm(nama), _norm(telepon), _norm(email), _norm(kronologi), " ".join(_norm(b) for b in bukti)]
-    )
-    extra = tuple((title, t) for i, title in hmap.extra if (t := text(i)))
+    extra = tuple((title, _capped(t, title, findings)) for i, title in hmap.extra if (t := text(i)))
     return Submission(
         key=key,
-        content_hash=content_hash,
+        content_hash=content_hash(nama, telepon, email, kronologi, bukti),
         received_at=received_at,
         nama=nama,
         telepon=telepon,

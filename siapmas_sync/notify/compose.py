@@ -21,6 +21,7 @@ import jinja2
 from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
+from ..unitext import shown
 from ..ledger import from_iso
 from ..kode_pelapor import shown
 from ..perihal import full_perihal
@@ -131,9 +132,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)
     env = template_env(settings)
     try:
-        text = env.get_template(f"{msg.kind}.txt.j2").render(context)
+        text = shown(env.get_template(f"{msg.kind}.txt.j2").render(context))  # no bidi controls: as on paper
         context["subjek"] = _subject(text)
-        html = env.get_template(f"{msg.kind}.html.j2").render(context)
+        html = shown(env.get_template(f"{msg.kind}.html.j2").render(context))
     except jinja2.TemplateError as exc:
         raise ConfigError(f"Templat pesan '{msg.kind}' tidak dapat dipakai: {exc}",
                           "Perbaiki berkas di folder pesan pada [templates] dir, atau hapus agar templat bawaan dipakai.") from None

@@ -40,12 +40,26 @@ class RekapError(SiapmasError):
     """A recap period or output the operator asked for cannot be used."""
 
 
+#: the years a recap can be asked for (a recap also reads the 12 months before its period,
+#: and the month after it bounds it: both must be dates)
+YEARS = range(2000, 3000)
+
+
+def _year(year: int, what: str) -> int:
+    if year not in YEARS:
+        raise RekapError(f"{what}: tahun {year} di luar rentang rekap ({YEARS.start}–{YEARS.stop - 1}).",
+                         "Tulis tahun empat angka yang masuk akal, mis. --bulan 2026-11 atau --tahun 2026.")
+    return year
+
+
 def _date(text: str, option: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            day = datetime.strptime(text.strip(), fmt).date()
         except ValueError:
-            pass
+            continue
+        _year(day.year, f"Tanggal {option} '{text}'")
+        return day
     raise RekapError(f"Tanggal {option} '{text}' tidak dikenali.", "Tulis 2026-01-31 atau 31/01/2026.")
 
 
@@ -64,9 +78,9 @@ def parse_period(bulan: str | None, tahun: str | None, date_from: str | date | N
         m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", bulan)
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise RekapError(f"Bulan '{bulan}' tidak dikenali.", "Tulis tahun-bulan, mis. --bulan 2026-11.")
-        return Period.month(int(m.group(1)), int(m.group(2)))
+        return Period.month(_year(int(m.group(1)), f"Bulan '{bulan}'"), int(m.group(2)))
     if tahun is not None:
-        if not re.fullmatch(r"\s*\d{4}\s*", tahun) or not 2000 <= int(tahun) <= 2999:
+        if not re.fullmatch(r"\s*\d{4}\s*", tahun) or int(tahun) not in YEARS:
             raise RekapError(f"Tahun '{tahun}' tidak dikenali.", "Tulis empat angka, mis. --tahun 2026.")
         return Period.year(int(tahun))
     if date_from is None or date_to is None:
