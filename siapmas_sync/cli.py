@@ -217,7 +217,7 @@ def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any
         "diteruskan_ke": row.diteruskan_ke,
         "suggested_routing": json.loads(row.routing),
         "findings": json.loads(row.findings),
-        "documents": {k: str(out_dir / v) for k, v in docs.items() if k != "links"},
+        "documents": {k: str(out_dir / v) for k, v in docs.items() if k != "links" and isinstance(v, str)},
         "links": docs.get("links", "").split("\n") if docs.get("links") else [],
     }
 
