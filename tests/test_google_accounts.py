@@ -46,6 +46,11 @@ def test_free_gmail_office_numbers_reach_the_sheet_when_drive_refuses(tmp_path: 
         "[source]\n", f'[source]\nupload_folder_id = "{upload}"\n', 1)
     world.config.write_text(text + '[notify]\ntransport = "file"\n', encoding="utf-8")
     world.add_responses([_response(0, "Ani"), _response(10, "Budi")])
+    # doctor says so before the first cycle: the folder is in My Drive, and both ways out
+    doctor = run_cli(world.config, "doctor")
+    said = doctor.stdout + doctor.stderr
+    assert doctor.returncode != 0 and "My Drive" in said and "upload_folder_id" in said
+    assert "siapmas-sync login" in said and "Shared Drive" in said and "Traceback" not in said
 
     first = run_cli(world.config, "sync")
     assert first.returncode != 0  # a failure the operator must act on …
@@ -94,3 +99,38 @@ def test_free_gmail_office_numbers_reach_the_sheet_when_drive_refuses(tmp_path: 
     standin.reset_log()
     expect_ok(run_cli(world.config, "sync"))
     assert standin.count(route="drive.files.upload") == 0  # what succeeded is never sent again
+
+
+def test_workspace_shared_drive_uploads_and_names_the_role_pruning_needs(tmp_path: Path, clock, standin: GoogleStandin):
+    """README "Running on Google", Workspace path: a Shared Drive, the service account added
+    as a member, its folder ids in the configuration. As Contributor (writer) uploads and
+    backups work, but old backups cannot be removed: GALAT + Saran names the Manager role."""
+    world = GoogleWorld(tmp_path, clock, standin)
+    drive = standin.create_shared_drive("SIAPMAS DPRD", members=[(PERSON, "organizer"), (SA_EMAIL, "writer")])
+    dokumen = standin.create_folder("Dokumen", parents=[drive])
+    cadangan = standin.create_folder("Cadangan", parents=[drive])
+    text = world.config.read_text(encoding="utf-8").replace("[source]\n", f'[source]\nupload_folder_id = "{dokumen}"\n', 1)
+    world.config.write_text(text + f'[backup]\ndrive_folder_id = "{cadangan}"\nkeep = 1\n', encoding="utf-8")
+    world.add_responses([_response(0, "Ani")])
+    doctor = run_cli(world.config, "doctor")  # before the first cycle: the role pruning lacks
+    said = doctor.stdout + doctor.stderr
+    assert doctor.returncode != 0 and "[backup] drive_folder_id" in said and "Manager" in said
+    assert "My Drive" not in said
+    expect_ok(run_cli(world.config, "sync"))
+    names = sorted(standin.file_metadata(f)["name"] for f in standin.find_files(parent=dokumen))
+    assert names == ["0001-SIAPMAS-2026-kartu-kendali.pdf", "0001-SIAPMAS-2026-lembar-aduan.pdf",
+                     "0001-SIAPMAS-2026-lembar-disposisi.pdf"]
+    meta = standin.file_metadata(standin.find_files(parent=dokumen)[0])
+    assert meta["driveId"] == drive and "owners" not in meta  # owned by the Shared Drive
+
+    expect_ok(run_cli(world.config, "backup"))
+    second = run_cli(world.config, "backup")
+    out = second.stdout + second.stderr
+    assert second.returncode != 0 and "GALAT:" in out and "Saran:" in out and "Traceback" not in out
+    assert "Manager" in out and "organizer" in out and "Contributor" in out
+    assert len(standin.find_files(parent=cadangan)) == 2  # nothing lost; the backup itself is in Drive
+
+    standin.share(drive, SA_EMAIL, "organizer")  # the office follows the advice
+    expect_ok(run_cli(world.config, "doctor"))
+    expect_ok(run_cli(world.config, "backup"))
+    assert len(standin.find_files(parent=cadangan)) == 1  # pruned to [backup] keep
