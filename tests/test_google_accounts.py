@@ -70,6 +70,7 @@ def test_free_gmail_office_numbers_reach_the_sheet_when_drive_refuses(tmp_path: 
     assert "GALAT:" in out and "Saran:" in out and "Traceback" not in out
     assert "storageQuotaExceeded" in out and "siapmas-sync login" in out and "Shared Drive" in out
     assert "Bagikan folder unggah" not in out
+    assert f"tambahkan {SA_EMAIL} sebagai Content manager" in out  # whom to add, shown whole (not personal data)
     assert "0812" not in out and "example.com" not in out
     messages = _eml(world)
     assert len(messages) == 2  # the receipts went out (file transport) despite the refusal
