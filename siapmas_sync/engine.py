@@ -210,7 +210,7 @@ class Engine:
         self._write_deferred = False
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
         self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
-        self.optional = OptionalWork(ledger)  # uploads and other optional work, after the write-back
+        self.optional = OptionalWork(ledger, self.clock)  # uploads and other optional work, after the write-back
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -276,7 +276,7 @@ class Engine:
         reported once and retried next cycle from where it stopped."""
         if uploads.enabled(self.backend):
             self.optional.run(Job.UNGGAH, lambda: uploads.upload_pending(
-                self.ledger, self.backend, self.out_dir, self.clock), report)
+                self.ledger, self.backend, self.out_dir, self.clock), report, context=self.backend.upload_folder_id)
 
     def _print_and_copies(self, report: CycleReport) -> None:
         """Conveniences after the status is in the sheet: the print batches, Word copies (a
