@@ -135,3 +135,23 @@ def test_workspace_shared_drive_uploads_and_names_the_role_pruning_needs(tmp_pat
     expect_ok(run_cli(world.config, "doctor"))
     expect_ok(run_cli(world.config, "backup"))
     assert len(standin.find_files(parent=cadangan)) == 1  # pruned to [backup] keep
+
+
+def test_a_refused_recap_upload_waits_and_goes_once_drive_takes_it(tmp_path: Path, clock, standin: GoogleStandin):
+    """`run`'s monthly recap: written locally even when Drive refuses the upload; the upload
+    stays queued and goes on a later cycle once the folder is one the account may fill."""
+    world = GoogleWorld(tmp_path, clock, standin)
+    mine = standin.create_folder("Rekap", owner=PERSON, share_with=[(SA_EMAIL, "writer")])
+    text = world.config.read_text(encoding="utf-8")
+    world.config.write_text(text + f'[rekap]\nbulanan = true\ndrive_folder_id = "{mine}"\n', encoding="utf-8")
+    world.add_responses([_response(0, "Ani")])
+    first = run_cli(world.config, "run", "--once")
+    said = first.stdout + first.stderr
+    assert "storageQuotaExceeded" in said and "siapmas-sync login" in said and "Traceback" not in said
+    written = sorted(p.name for p in (world.tmp / "var" / "output" / "rekap").glob("rekap-*"))
+    assert len(written) == 2 and standin.find_files(parent=mine) == []
+    drive = standin.create_shared_drive("SIAPMAS", members=[(SA_EMAIL, "fileOrganizer")])
+    shared_folder = standin.create_folder("Rekap", parents=[drive])
+    world.config.write_text(world.config.read_text(encoding="utf-8").replace(mine, shared_folder), encoding="utf-8")
+    run_cli(world.config, "run", "--once")
+    assert sorted(standin.file_metadata(f)["name"] for f in standin.find_files(parent=shared_folder)) == written
