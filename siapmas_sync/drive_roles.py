@@ -18,10 +18,10 @@ from typing import Any
 
 from .backends.google_http import NO_STORAGE_ADVICE, NoStorageQuota
 from .errors import BackendAccessError, SiapmasError
+from .logs import SERVICE_ACCOUNT_DOMAIN
 
 #: the metadata judge() needs (Drive v3 File fields)
 FIELDS = "id,name,mimeType,driveId,capabilities(canAddChildren,canDeleteChildren,canTrashChildren)"
-SERVICE_ACCOUNT_SUFFIX = ".iam.gserviceaccount.com"
 
 
 class Need(enum.Enum):
@@ -68,7 +68,7 @@ def check(backend: Any, key: str, folder_id: str, need: Need) -> str:
     if meta is None:
         raise BackendAccessError(f"{key} ({folder_id}) tidak ditemukan (404).",
                                  f"Periksa ID folder itu dan bahwa {backend.account} anggota Shared Drive-nya.")
-    if not backend.account.endswith(SERVICE_ACCOUNT_SUFFIX):
+    if not backend.account.endswith(SERVICE_ACCOUNT_DOMAIN):
         return f"'{meta.get('name')}'"  # a person's account owns what it uploads (siapmas-sync login)
     verdict = judge(meta, key=key, account=backend.account, need=need)
     if isinstance(verdict, SiapmasError):

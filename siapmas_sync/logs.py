@@ -25,11 +25,11 @@ _SECRET = re.compile(
 
 #: a Google service account's address is the deployment's own, not a person's: the advice
 #: that says whom to add to a Shared Drive must show it whole
-_SERVICE_ACCOUNT_DOMAIN = ".iam.gserviceaccount.com"
+SERVICE_ACCOUNT_DOMAIN = ".iam.gserviceaccount.com"
 
 
 def _mask_email(m: re.Match[str]) -> str:
-    if m.group(2).endswith(_SERVICE_ACCOUNT_DOMAIN):
+    if m.group(2).endswith(SERVICE_ACCOUNT_DOMAIN):
         return m.group(0)
     return f"{m.group(1)}***@{m.group(2)}"
 
