@@ -413,9 +413,13 @@ def backup_command(settings: Settings, to: Path | None, echo: Callable[[str], An
         backend = open_backend(settings)
         try:
             link = copy_to_drive(settings, backend, info)
+            echo(f"Google Drive: {link}")
+            keep = settings.backup.keep  # the Drive copies kept like the local ones (or the role is named)
+            gone = backend.trim_folder(settings.backup.drive_folder_id, PREFIX, lambda n: keep_newest(n, keep), DRIVE_WHAT)
+            if gone:
+                echo(f"Cadangan lama di Google Drive dihapus: {len(gone)}.")
         finally:
             backend.close()
-        echo(f"Google Drive: {link}")
     return info
 
 
@@ -446,8 +450,8 @@ def daily_backup(settings: Settings, backend: Any = None, now: datetime | None =
             copy_to_drive(settings, backend, info)
             keep = settings.backup.keep
             backend.trim_folder(settings.backup.drive_folder_id, PREFIX, lambda n: keep_newest(n, keep), DRIVE_WHAT)
-        except SiapmasError as exc:
-            log.error("Salinan cadangan ke Google Drive gagal: %s — %s", exc, exc.advice)
+        except SiapmasError as exc:  # e.g. pruning as a Contributor: the missing role is named
+            log.error("GALAT: Salinan cadangan di Google Drive gagal: %s Saran: %s", exc, exc.advice)
         except Exception:
             log.exception("Salinan cadangan ke Google Drive gagal karena kesalahan tak terduga")
     return info

@@ -177,16 +177,19 @@ def run(c: Ctx, once: bool) -> None:
         try:
             with c.lock():
                 report = engine.cycle()
+                if s.rekap.bulanan:  # last month's recap on the first working day (see rekap/service.py)
+                    from .optional import Job
+                    from .rekap.service import monthly_recap, upload_queued
+
+                    try:
+                        monthly_recap(s, ledger, backend, wf=engine.wf, cal=engine.cal, now=engine.clock())
+                    except SiapmasError as exc:  # not written: retried at the next interval; a refused
+                        log.error("Rekap bulanan gagal: %s — %s", exc, exc.advice)  # upload stays queued
+                    engine.optional.run(Job.REKAP, lambda: upload_queued(s, ledger, backend), report,
+                                        context=s.rekap.drive_folder_id)
             log.info(report.summary_id().replace("\n", " | "))
             for f in report.failures:
                 log.error("Sebagian siklus gagal: %s — Saran: %s", f.message, f.advice)
-            if s.rekap.bulanan:  # last month's recap on the first working day (see rekap/service.py)
-                from .rekap.service import monthly_recap
-
-                try:
-                    monthly_recap(s, ledger, backend, wf=engine.wf, cal=engine.cal, now=engine.clock())
-                except SiapmasError as exc:  # retried at the next interval (no file yet)
-                    log.error("Rekap bulanan gagal: %s — %s", exc, exc.advice)
         except Exception as exc:  # reported as a sentence (traceback in the private log), retried next interval
             err = failures.explain(exc, command="run")
             log.error("Siklus gagal: %s — Saran: %s (dicoba lagi pada interval berikutnya)", err.message, err.advice)
@@ -223,7 +226,7 @@ def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any
         "diteruskan_ke": row.diteruskan_ke,
         "suggested_routing": json.loads(row.routing),
         "findings": json.loads(row.findings),
-        "documents": {k: str(out_dir / v) for k, v in docs.items() if k != "links"},
+        "documents": {k: str(out_dir / v) for k, v in docs.items() if k != "links" and isinstance(v, str)},
         "links": docs.get("links", "").split("\n") if docs.get("links") else [],
     }
 

@@ -226,7 +226,17 @@ class Doctor:
         if self._run("Tab jawaban ditemukan / response tab found", tab):
             self._titles(s, header)
         self._evidence_folder(s, b)
+        self._write_folders(s, b)
         b.close()
+
+    def _write_folders(self, s: Settings, b: Any) -> None:
+        """The Drive folders the worker writes to: My Drive refuses a service account's files;
+        a Shared Drive role too low to add or prune is named (drive_roles)."""
+        from . import drive_roles
+
+        for key, folder_id, need in drive_roles.folders(s):
+            self._run(f"{key} dapat diisi / folder takes the worker's files",
+                      lambda key=key, folder_id=folder_id, need=need: drive_roles.check(b, key, folder_id, need))
 
     def _evidence_folder(self, s: Settings, b: Any) -> None:
         if not s.source.evidence_folder_id:

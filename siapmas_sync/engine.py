@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from . import codec, failures, recorded
+from . import codec, failures, recorded, uploads
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents.batch import render_print_batches
@@ -73,6 +73,7 @@ from .sheetplan import (
 )
 from .cycleread import CycleReaders, ParsedResponses
 from .idle import Gate, IdleGate
+from .optional import Job, OptionalWork
 from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
 
@@ -211,6 +212,7 @@ class Engine:
         self._write_deferred = False
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
         self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
+        self.optional = OptionalWork(ledger, self.clock)  # uploads and other optional work, after the write-back
 
     # --- the cycle --------------------------------------------------------------------
 
@@ -224,6 +226,7 @@ class Engine:
             self._idle(report)
         else:
             self._sheet_cycle(report, gate)
+        self._upload(report)  # optional: numbers and status are already in the sheet
         self._print_and_copies(report)
         self._publish_status(report, self.idle.fingerprint if gate.idle else None)
         self._notify(report)
@@ -281,6 +284,13 @@ class Engine:
         for e in parsed.errors:
             log.warning("Baris dilewati: %s", e.message)
         return parsed
+
+    def _upload(self, report: CycleReport) -> None:
+        """The documents' copies in Drive (uploads.py), isolated (optional.py): a refusal is
+        reported once and retried next cycle from where it stopped."""
+        if uploads.enabled(self.backend):
+            self.optional.run(Job.UNGGAH, lambda: uploads.upload_pending(
+                self.ledger, self.backend, self.out_dir, self.clock), report, context=self.backend.upload_folder_id)
 
     def _print_and_copies(self, report: CycleReport) -> None:
         """Conveniences after the status is in the sheet: the print batches, Word copies (a
@@ -530,12 +540,8 @@ class Engine:
         return done[-1].note if done else ""
 
     def _publish(self, paths: dict[str, Path]) -> dict[str, str]:
-        docs = {k: str(p.relative_to(self.out_dir)) for k, p in paths.items()}
-        pdfs = [p for p in paths.values() if p.suffix == ".pdf"]
-        links = self.backend.publish(pdfs)
-        if links and links != [str(p) for p in pdfs]:
-            docs["links"] = "\n".join(links)
-        return docs
+        """The rendered files as recorded (relative paths); their upload waits (uploads.py)."""
+        return {k: str(p.relative_to(self.out_dir)) for k, p in paths.items()}
 
     def _render_pending(self, report: CycleReport) -> None:
         for kind in PRINTED_KINDS:
@@ -610,6 +616,8 @@ class Engine:
                              [{"k": d["k"]} for d in documents])
             self.ledger.finish_outbox_many(conn, [eid for eid, *_ in finished], now)
             self.ledger.add_outbox_many(conn, salinan, "salinan", now)
+            if kind in PRINTED_KINDS and uploads.enabled(self.backend):  # new PDFs: their Drive copies wait
+                uploads.queue(self.ledger, conn, keys, now)
         for _eid, row, _job, _docs in finished:
             if kind == "render":
                 report.rendered.append(row.agenda_no)

@@ -27,10 +27,21 @@ _SECRET = re.compile(
 )
 
 
+#: a Google service account's address is the deployment's own, not a person's: the advice
+#: that says whom to add to a Shared Drive must show it whole
+SERVICE_ACCOUNT_DOMAIN = ".iam.gserviceaccount.com"
+
+
+def _mask_email(m: re.Match[str]) -> str:
+    if m.group(2).endswith(SERVICE_ACCOUNT_DOMAIN):
+        return m.group(0)
+    return f"{m.group(1)}***@{m.group(2)}"
+
+
 def mask_text(text: str) -> str:
     """Mask e-mails, Indonesian phone numbers and credentials in free text."""
     text = _SECRET.sub("[rahasia]", text)
-    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _EMAIL.sub(_mask_email, text)
     for pattern in (_PHONE, _BARE_MOBILE):
         text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(3)}", text)
     return text

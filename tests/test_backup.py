@@ -386,7 +386,9 @@ def gworld(tmp_path: Path, clock: Clock) -> Iterator[GoogleWorld]:
 
 def test_backup_is_copied_into_the_drive_folder(gworld: GoogleWorld):
     standin = gworld.standin
-    folder = standin.create_folder("SIAPMAS Cadangan", share_with=[(SA_EMAIL, "writer")])
+    # a service account stores files only in a Shared Drive (README, "Running on Google")
+    drive = standin.create_shared_drive("SIAPMAS", members=[(SA_EMAIL, "fileOrganizer")])
+    folder = standin.create_folder("SIAPMAS Cadangan", parents=[drive])
     r = run_cli(gworld.config, "backup", env={"SIAPMAS_BACKUP__DRIVE_FOLDER_ID": folder})
     assert r.returncode == 0, r.stderr
     [local] = backups(gworld.tmp / "var" / "cadangan")
@@ -406,7 +408,8 @@ def test_a_missing_drive_folder_is_reported_after_the_local_copy(gworld: GoogleW
 
 def test_daily_drive_copies_keep_the_newest(gworld: GoogleWorld):
     standin = gworld.standin
-    folder = standin.create_folder("SIAPMAS Cadangan", share_with=[(SA_EMAIL, "writer")])
+    drive = standin.create_shared_drive("SIAPMAS", members=[(SA_EMAIL, "organizer")])  # Manager: may delete
+    folder = standin.create_folder("SIAPMAS Cadangan", parents=[drive])
     settings = load_settings(gworld.config, environ={"SIAPMAS_BACKUP__DRIVE_FOLDER_ID": folder,
                                                      "SIAPMAS_BACKUP__KEEP": "2"})
     plain = gworld.backend(load_settings(gworld.config, environ={}))

@@ -260,10 +260,13 @@ def test_hostile_evidence_names_are_just_names(world: GoogleWorld, standin: Goog
 
 
 def test_generated_pdfs_are_uploaded_and_linked_once(world: GoogleWorld, standin: GoogleStandin):
-    upload = standin.create_folder("SIAPMAS Dokumen", share_with=[(SA_EMAIL, "writer")])
+    # a service account may create files only in a shared drive (Workspace): Content manager
+    drive = standin.create_shared_drive("SIAPMAS", members=[(SA_EMAIL, "fileOrganizer")])
+    upload = standin.create_folder("SIAPMAS Dokumen", parents=[drive])
     world.add_responses([response(0, "Ani")])
     env = {"SIAPMAS_SOURCE__UPLOAD_FOLDER_ID": upload}
     world.engine(**env).cycle()
+    world.engine(**env).cycle()  # the links reach the sheet with the write-back after the upload
     names = sorted(standin.file_metadata(f)["name"] for f in standin.find_files(parent=upload))
     assert names == ["0001-SIAPMAS-2026-kartu-kendali.pdf", "0001-SIAPMAS-2026-lembar-aduan.pdf",
                      "0001-SIAPMAS-2026-lembar-disposisi.pdf"]
@@ -330,7 +333,7 @@ def test_sixty_thousand_characters_go_through_a_full_cycle(world: GoogleWorld, s
 
 
 def test_drive_requests_quote_names_and_go_resumable_above_5_mb(world: GoogleWorld, standin: GoogleStandin, tmp_path: Path):
-    upload = standin.create_folder("Unggahan", share_with=[(SA_EMAIL, "writer")])
+    upload = standin.create_folder("Unggahan", parents=[standin.create_shared_drive("S", [(SA_EMAIL, "writer")])])
     small = tmp_path / "O'Brien \\ 0001" / "lembar-aduan.pdf"
     big = tmp_path / "0002" / "cetak.pdf"
     for path, size in ((small, 2000), (big, 6 * 1024 * 1024)):

@@ -167,6 +167,12 @@ def test_cloud_api_sends_templates_retries_rate_limits_and_records_invalid_numbe
     pemb = {(r["No. Agenda"], r["Jenis"]): r for r in tab(project, "Pemberitahuan")}
     assert "tidak terdaftar di WhatsApp" in str(pemb[(hendro[0], "Tanda terima")]["Keterangan"])
     assert pemb[(hendro[0], "Tanda terima")]["Status"] == "Gagal; kirim manual lewat tautan"
+    # HTTP 200 with a message id means WhatsApp accepted it, not that it arrived: said as such
+    forwarded = [r for r in pemb.values() if r["Oleh"] == "WhatsApp Cloud API"]
+    assert forwarded and all(r["Status"] == "Diteruskan ke WhatsApp" for r in forwarded)
+    assert all(r["Terkirim"] in ("", None, False) for r in forwarded)  # never ticked as delivered for them
+    assert "diteruskan ke WhatsApp (belum tentu sampai)" in report.summary_id()
+    assert "diterima" not in " ".join(str(r["Status"]) for r in forwarded).lower()
     # the rate-limited one goes after its backoff; nothing is sent twice
     clock.now += timedelta(minutes=10)
     engine.cycle()

@@ -350,7 +350,9 @@ def test_monthly_recap_in_run_uploads_to_drive(tmp_path: Path, clock: Clock):
 
     with GoogleStandin() as standin:
         w = GoogleWorld(tmp_path, clock, standin)
-        folder = standin.create_folder("Rekap SIAPMAS", share_with=[(SA_EMAIL, "writer")])
+        # a service account stores files only in a Shared Drive (README, "Running on Google")
+        drive = standin.create_shared_drive("SIAPMAS", members=[(SA_EMAIL, "fileOrganizer")])
+        folder = standin.create_folder("Rekap SIAPMAS", parents=[drive])
         with w.config.open("a", encoding="utf-8") as fh:
             fh.write(f'[rekap]\ndrive_folder_id = "{folder}"\n')
         s = load_settings(w.config)

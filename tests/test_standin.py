@@ -465,6 +465,7 @@ def test_drive_get_media_with_range_and_metadata(drive, evidence, standin, sa_ke
 
 def test_drive_create_multipart_folder_and_resumable(drive, evidence, standin):
     folder, _ids = evidence
+    standin.service_account_quota = True  # upload mechanics, not ownership: the old permissive rule, asked for
     sub = drive.files().create(body={"name": "2026-0001", "mimeType": "application/vnd.google-apps.folder",
                                      "parents": [folder]}, fields="id,name,mimeType,webViewLink").execute()
     assert sub["webViewLink"] == f"https://drive.google.com/drive/folders/{sub['id']}"
@@ -691,6 +692,7 @@ def test_clear_columns_and_locale_input(gc, sid, standin):
 
 def test_drive_update_trash_and_permissions(drive, evidence, standin, sa_key):
     folder, ids = evidence
+    standin.service_account_quota = True  # an account that owns what it makes (the old rule, asked for)
     mine = drive.files().create(body={"name": "draft.txt", "parents": [folder]},
                                 media_body=MediaInMemoryUpload(b"v1", mimetype="text/plain"), fields="id").execute()
     archive = drive.files().create(body={"name": "Arsip", "mimeType": "application/vnd.google-apps.folder",
@@ -834,6 +836,7 @@ def test_drive_query_and_page_size_rules(drive, evidence):
 
 def test_upload_metadata_must_be_writable(drive, evidence, standin):
     folder, ids = evidence
+    standin.service_account_quota = True  # which fields may be written, not who owns the file
     media = MediaInMemoryUpload(b"%PDF-1.4 x", mimetype="application/pdf")
     with pytest.raises(HttpError) as exc:
         drive.files().create(body={"name": "a.pdf", "parents": [folder], "size": "10"}, media_body=media).execute()

@@ -580,24 +580,48 @@ class GoogleBackend:
         """Delete the files named ``prefix…`` in a Drive folder that ``keep`` (given their
         names) does not keep; only files this app created are visible with ``drive.file``."""
         q = f"{drive_literal(folder_id)} in parents and name contains {drive_literal(prefix)} and trashed = false"
-        found: dict[str, str] = {}
+        found: dict[str, dict[str, Any]] = {}
         token = None
         while True:
             resp = self._drive_call(what, lambda: self.files.list(
-                q=q, fields="nextPageToken,files(id,name)", pageSize=1000, pageToken=token,
-                supportsAllDrives=True, includeItemsFromAllDrives=True))
-            found.update({f["name"]: f["id"] for f in (resp or {}).get("files", [])})
+                q=q, fields="nextPageToken,files(id,name,driveId,capabilities(canDelete,canTrash))", pageSize=1000,
+                pageToken=token, supportsAllDrives=True, includeItemsFromAllDrives=True))
+            found.update({f["name"]: f for f in (resp or {}).get("files", [])})
             token = (resp or {}).get("nextPageToken")
             if not token:
                 break
         kept = set(keep(sorted(found)))
         gone = [n for n in sorted(found) if n not in kept]
         for n in gone:
-            self._drive_call(what, lambda: self.files.delete(fileId=found[n], supportsAllDrives=True))
+            f = found[n]
+            caps = f.get("capabilities") or {}
+            if caps.get("canDelete", True):  # My Drive owner; in a shared drive, a Manager (organizer)
+                self._drive_call(what, lambda: self.files.delete(fileId=f["id"], supportsAllDrives=True))
+            elif caps.get("canTrash"):  # a Content manager: to the trash, which Drive empties after 30 days
+                self._drive_call(what, lambda: self.files.update(fileId=f["id"], body={"trashed": True},
+                                                                  supportsAllDrives=True))
+            else:
+                raise prune_refused(what, folder_id, self.account, shared=bool(f.get("driveId")), waiting=len(gone))
         return gone
 
     def close(self) -> None:
         self.session.close()
+
+
+def prune_refused(what: str, folder_id: str, account: str, *, shared: bool, waiting: int) -> BackendAccessError:
+    """The role a deployment lacks to prune old files (doctor says the same before a cycle)."""
+    if shared:
+        return BackendAccessError(
+            f"{waiting} berkas lama di {what} ({folder_id}) tidak dapat dihapus: {account} hanya Contributor "
+            "(writer) di Shared Drive itu; menghapus perlu peran Manager (organizer).",
+            f"Di Google Drive, buka Shared Drive itu → Kelola anggota, ubah peran {account} menjadi Manager "
+            "(atau Content manager: berkas lama lalu dipindah ke sampah dan dihapus Drive setelah 30 hari). "
+            "Sampai itu, cadangan di Drive menumpuk; cadangan lokal tetap dirapikan.",
+        )
+    return BackendAccessError(
+        f"{waiting} berkas lama di {what} ({folder_id}) tidak dapat dihapus oleh {account}: berkas itu milik akun lain.",
+        "Hapus berkas lama itu dengan akun pemiliknya, atau pakai folder di Shared Drive dengan peran Manager.",
+    )
 
 
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -240,6 +240,21 @@ def _describe(exc: BaseException | None) -> str:
     return f"HTTP {status}" if status else type(exc).__name__
 
 
+class NoStorageQuota(BackendAccessError):
+    """Drive refused to let a service account own a file (403 storageQuotaExceeded): it
+    may create files only inside a Shared Drive."""
+
+
+#: the two ways out, named wherever this refusal is reported (sync, doctor)
+NO_STORAGE_ADVICE = (
+    "Pilih salah satu: (1) kantor tanpa Google Workspace: masuk dengan akun Google kantor pemilik formulir "
+    "lewat `siapmas-sync login` (berkas lalu dimiliki akun itu); atau (2) kantor dengan Google Workspace: buat "
+    "Shared Drive, tambahkan {account} sebagai Content manager (atau Manager bila cadangan lama harus dihapus), "
+    "lalu isi ID folder di Shared Drive itu ke konfigurasi. Nomor agenda dan status tetap ditulis ke "
+    "spreadsheet; unggahan yang tertunda dicoba lagi otomatis."
+)
+
+
 def access_error(exc: BaseException, *, what: str, account: str) -> BackendAccessError:
     """Turn a Google failure into a message and the fix an operator can apply."""
     status = _status_of(exc)
@@ -258,6 +273,12 @@ def access_error(exc: BaseException, *, what: str, account: str) -> BackendAcces
         return BackendAccessError(
             f"Token Google ditolak untuk {account}: kunci akun layanan tidak sah, dicabut, atau kedaluwarsa.",
             "Buat kunci JSON baru di Google Cloud Console (IAM → Service accounts → Keys) dan ganti berkas [source] credentials.",
+        )
+    if status == 403 and _drive_reason(exc) == "storageQuotaExceeded":
+        return NoStorageQuota(
+            f"Google Drive menolak menyimpan berkas di {what}: akun layanan {account} tidak punya kuota "
+            "penyimpanan (storageQuotaExceeded). Membagikan folder My Drive kepadanya sebagai Editor tidak cukup.",
+            NO_STORAGE_ADVICE.format(account=account),
         )
     if status == 403:
         return BackendAccessError(

@@ -53,6 +53,9 @@ KIND_LABELS = {"tanda_terima": "Tanda terima", "kelengkapan": "Permintaan keleng
                "kelengkapan_diterima": "Kelengkapan diterima"}
 DIRAHASIAKAN = "Dirahasiakan"
 SENT_EVENT = "PESAN WHATSAPP TERKIRIM"
+#: a message the Cloud API accepted (HTTP 200 with a message id): forwarded, not known delivered
+FORWARDED = "Diteruskan ke WhatsApp"
+FORWARDED_NOTE = "Sampai atau tidaknya ke pelapor tidak diketahui (WhatsApp tidak melapor balik ke worker ini)."
 PAGE = 500
 
 
@@ -131,9 +134,16 @@ def desired_row(msg: Any, item: Any, nama: str, link: str | None, manual: bool, 
         "Keterangan": msg.last_error or "",
         "Dikirim": from_iso(msg.sent_at).astimezone(tz).strftime("%d/%m/%Y %H.%M") if sent and msg.sent_at else "",
     }
-    if sent:
+    if sent and "terkirim_oleh" not in ctx:
+        # the Cloud API's 200 + message id means Meta accepted it, not that it arrived: an
+        # undeliverable number is reported later by webhook, which an office worker never
+        # receives. Said as such; *Terkirim* stays the operator's (never ticked for them).
+        row["Status"] = FORWARDED
+        row["Keterangan"] = msg.last_error or FORWARDED_NOTE
+        row["Oleh"] = "WhatsApp Cloud API"
+    elif sent:
         row["Terkirim"] = True
-        row["Oleh"] = ctx.get("terkirim_oleh", "WhatsApp Cloud API")
+        row["Oleh"] = ctx["terkirim_oleh"]
     return row
 
 

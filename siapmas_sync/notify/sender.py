@@ -60,6 +60,7 @@ PAGE = 500  # due messages looked at per cycle
 @dataclass
 class DeliveryReport:
     sent: int = 0
+    forwarded: int = 0  # of `sent`: WhatsApp messages the Cloud API accepted (not known delivered)
     temporary: int = 0
     permanent: list[tuple[str, str, str]] = field(default_factory=list)  # (agenda, kind, reason)
     deferred: int = 0  # over the daily limit: tomorrow
@@ -73,10 +74,19 @@ class DeliveryReport:
     def lines(self) -> list[str]:
         out = []
         if self.file_dir is not None and self.sent:
-            out.append(f"Pesan ke pelapor: {self.sent} ditulis sebagai berkas .eml di {self.file_dir} "
-                       "(transport = \"file\": tidak dikirim).")
+            mail = self.sent - self.forwarded
+            if mail:
+                out.append(f"Pesan ke pelapor: {mail} ditulis sebagai berkas .eml di {self.file_dir} "
+                           "(transport = \"file\": tidak dikirim).")
+            if self.forwarded or self.temporary or self.permanent:
+                out.append(f"Pesan WhatsApp: {self.forwarded} diteruskan ke WhatsApp (belum tentu sampai)"
+                           + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
+                           + (f", {len(self.permanent)} gagal tetap" if self.permanent else "") + ".")
         elif self.sent or self.temporary or self.permanent or self.deferred or self.capped:
-            out.append(f"Pesan ke pelapor: {self.sent} terkirim"
+            mail = self.sent - self.forwarded
+            out.append("Pesan ke pelapor: " + ", ".join(
+                ([f"{mail} terkirim (e-mail)"] if mail or not self.forwarded else [])
+                + ([f"{self.forwarded} diteruskan ke WhatsApp (belum tentu sampai)"] if self.forwarded else []))
                        + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
                        + (f", {self.deferred} menunggu hari berikutnya (batas harian)" if self.deferred else "")
@@ -246,6 +256,8 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         _give_up(ledger, settings, item, msg, mask_text(str(exc)), now, report)
         return True
     _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
+    if msg.channel == "whatsapp":  # accepted by the Cloud API (200 + id), delivery unknown
+        report.forwarded += 1
     log.info("Pesan %s untuk %s %s", msg.kind, item.agenda_no, channel.outcome)
     report.sent += 1
     return True

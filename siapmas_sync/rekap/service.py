@@ -12,6 +12,7 @@ deciding when `run` makes the monthly one, and uploading it on Google.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Collection
@@ -167,8 +168,33 @@ def monthly_recap(s: Settings, ledger: Ledger, backend: Any, *, wf: Workflow, ca
     fig = build_figures(s, ledger, period, wf=wf, cal=cal, now=now)
     files = list(write_recap(s, fig, period, folder, wf=wf, today=now.astimezone(s.tz).date()))
     log.info("Rekap %s dibuat: %s", period.label, ", ".join(str(f) for f in files))
-    upload(s, backend, files)
+    if s.rekap.drive_folder_id and s.source.backend == "google":
+        # queued first: a refused upload is retried by `run` (upload_queued), never lost
+        with ledger.tx() as conn:
+            Ledger.set_meta(conn, PENDING_META, json.dumps(sorted({*_queued(ledger), *(f.name for f in files)})))
+        upload_queued(s, ledger, backend)
     return files
+
+
+#: the recap files written but not yet in ``[rekap] drive_folder_id`` (JSON list of names)
+PENDING_META = "rekap_unggah_tertunda"
+
+
+def _queued(ledger: Ledger) -> list[str]:
+    return list(json.loads(ledger.get_meta(PENDING_META) or "[]"))
+
+
+def upload_queued(s: Settings, ledger: Ledger, backend: Any) -> list[str]:
+    """Upload the recap files still waiting (optional work: `run` calls it every cycle
+    through optional.OptionalWork); raises what the backend raises, the queue kept."""
+    names = _queued(ledger)
+    if not names:
+        return []
+    folder = s.output.dir / "rekap"
+    upload(s, backend, [folder / n for n in names if (folder / n).is_file()])
+    with ledger.tx() as conn:
+        Ledger.set_meta(conn, PENDING_META, "[]")
+    return [f"Rekap diunggah ke Google Drive: {', '.join(names)}."]
 
 
 def upload(s: Settings, backend: Any, files: list[Path]) -> list[str]:

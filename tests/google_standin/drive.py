@@ -20,7 +20,7 @@ import json
 import re
 from typing import Any
 
-from . import driveq, fieldmask
+from . import driveq, fieldmask, shared
 from .errors import ApiError, drive_error
 from .state import FOLDER_MIME, ROLE_RANK, SPREADSHEET_MIME, Store, rfc3339
 
@@ -73,10 +73,12 @@ def capabilities(store: Store, account: str | None, file_id: str) -> dict[str, A
     folder = store.files[file_id]["mimeType"] == FOLDER_MIME
     writer = rank >= ROLE_RANK["writer"]
     out = {"canEdit": writer, "canComment": rank >= ROLE_RANK["commenter"], "canCopy": not folder and rank >= 1,
-           "canDownload": rank >= 1, "canShare": writer, "canRename": writer, "canTrash": role == "owner",
-           "canDelete": role == "owner", "canReadRevisions": writer, "canModifyContent": writer,
-           "canListChildren": folder and rank >= 1, "canAddChildren": folder and writer,
+           "canDownload": rank >= 1, "canShare": writer, "canRename": writer,
+           "canTrash": shared.may_trash(store, account, file_id) or role == "owner",
+           "canDelete": shared.may_delete(store, account, file_id), "canReadRevisions": writer,
+           "canModifyContent": writer, "canListChildren": folder and rank >= 1, "canAddChildren": folder and writer,
            "canRemoveChildren": folder and writer}
+    out.update(shared.capabilities(store, account, file_id))
     return out
 
 
@@ -91,9 +93,11 @@ def insufficient(file_id: str) -> ApiError:
                        "The user does not have sufficient permissions for this file.")
 
 
-def visible(store: Store, account: str | None, file_id: str) -> dict[str, Any]:
+def visible(store: Store, account: str | None, file_id: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The file, or 404 when the caller cannot see it — or it is in a shared drive and the
+    request lacks ``supportsAllDrives=true`` (shared.py)."""
     rec = store.files.get(file_id)
-    if rec is None or not store.can_read(account, file_id):
+    if rec is None or not store.can_read(account, file_id) or shared.hidden(store, file_id, params or {}):
         raise not_found(file_id)
     return rec
 
@@ -106,22 +110,25 @@ def _select(obj: dict[str, Any], fields: str | None, default: str) -> dict[str, 
 
 
 def file_get(store: Store, account: str | None, file_id: str, params: dict[str, Any], base_url: str) -> dict[str, Any]:
-    visible(store, account, file_id)
+    visible(store, account, file_id, params)
     return _select(resource(store, account, file_id, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def file_media(store: Store, account: str | None, file_id: str, range_header: str | None) -> tuple[int, bytes, dict[str, str]]:
-    rec = visible(store, account, file_id)
+def file_media(store: Store, account: str | None, file_id: str, range_header: str | None,
+               params: dict[str, Any] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    rec = visible(store, account, file_id, params)
     if rec["mimeType"].startswith("application/vnd.google-apps."):
         raise drive_error(403, "fileNotDownloadable",
                           "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
                           location="alt")
     data = store.content.get(file_id, b"")
-    headers = {"Content-Type": rec["mimeType"], "Accept-Ranges": "bytes",
-               "X-Goog-Hash": "md5=" + base64.b64encode(hashlib.md5(data).digest()).decode()}
+    # recorded answers: the media comes as an attachment, with the whole object's CRC32C and MD5
+    headers = {"Content-Type": rec["mimeType"], "Accept-Ranges": "bytes", "Content-Disposition": "attachment",
+               "X-Goog-Hash": "crc32c=" + base64.b64encode(shared.crc32c(data).to_bytes(4, "big")).decode()
+               + ",md5=" + base64.b64encode(hashlib.md5(data).digest()).decode()}
     if range_header:
         m = _RANGE.match(range_header.strip())
         if m and (m.group(1) or m.group(2)):
@@ -208,7 +215,8 @@ def files_list(store: Store, account: str | None, params: dict[str, Any], base_u
         raise invalid("pageSize", f"Invalid value '{page_size}'. Values must be within the range: [1, 1000]")
     page_size = min(page_size, 1000)
     specs = _sort_key(params.get("orderBy"))
-    candidates = [rec for fid, rec in store.files.items() if store.can_read(account, fid)]
+    candidates = [rec for fid, rec in store.files.items()
+                  if store.can_read(account, fid) and shared.listed(store, fid, params)]
     try:
         matched = [rec for rec in candidates if pred(rec)]
     except driveq.QueryError:
@@ -224,10 +232,10 @@ def files_list(store: Store, account: str | None, params: dict[str, Any], base_u
     return _select(body, params.get("fields"), DEFAULT_LIST_FIELDS)
 
 
-def _check_parents(store: Store, account: str | None, parents: list[str]) -> None:
+def _check_parents(store: Store, account: str | None, parents: list[str], params: dict[str, Any]) -> None:
     for pid in parents:
         rec = store.files.get(pid)
-        if rec is None or not store.can_read(account, pid):
+        if rec is None or not store.can_read(account, pid) or shared.hidden(store, pid, params):
             raise drive_error(404, "notFound", f"File not found: {pid}.", location="fileId")
         if not store.can_write(account, pid):
             raise insufficient(pid)
@@ -242,9 +250,10 @@ def create_file(store: Store, account: str | None, meta: dict[str, Any], content
     if len(parents) > 1:
         raise drive_error(403, "cannotAddParent", "Increasing the number of parents is not allowed. A file can "
                           "only have one parent.")
-    _check_parents(store, account, parents)
+    _check_parents(store, account, parents, params)
     mime = meta.get("mimeType") or media_type or ("application/octet-stream" if content is not None else
                                                    "application/octet-stream")
+    shared.check_storage(store, account, parents, mime)
     name = meta.get("name") or ("Untitled" if content is None else "Untitled")
     extra = {k: meta[k] for k in ("description", "appProperties", "properties", "originalFilename") if k in meta}
     created = meta.get("createdTime") or now
@@ -265,10 +274,12 @@ def create_file(store: Store, account: str | None, meta: dict[str, Any], content
 
 def update_file(store: Store, account: str | None, file_id: str, meta: dict[str, Any], content: bytes | None,
                 params: dict[str, Any], base_url: str, now: str | None = None) -> dict[str, Any]:
-    rec = visible(store, account, file_id)
+    rec = visible(store, account, file_id, params)
     if not store.can_write(account, file_id):
         raise insufficient(file_id)
     not_writable(meta, WRITABLE_ON_UPDATE, update=True)
+    if meta.get("trashed") and shared.may_trash(store, account, file_id) is False:
+        raise insufficient(file_id)  # a Contributor cannot trash in a shared drive
     if "name" in meta:
         rec["name"] = meta["name"]
         if file_id in store.spreadsheets:
@@ -281,7 +292,7 @@ def update_file(store: Store, account: str | None, file_id: str, meta: dict[str,
     add = [p for p in (params.get("addParents") or "").split(",") if p]
     remove = [p for p in (params.get("removeParents") or "").split(",") if p]
     if add:
-        _check_parents(store, account, add)
+        _check_parents(store, account, add, params)
     parents = [p for p in rec.get("parents", []) if p not in remove]
     for p in add:
         if p not in parents:
@@ -297,9 +308,9 @@ def update_file(store: Store, account: str | None, file_id: str, meta: dict[str,
     return _select(resource(store, account, file_id, base_url), params.get("fields"), DEFAULT_FILE_FIELDS)
 
 
-def delete_file(store: Store, account: str | None, file_id: str) -> None:
-    visible(store, account, file_id)
-    if store.role(account, file_id) != "owner":
+def delete_file(store: Store, account: str | None, file_id: str, params: dict[str, Any] | None = None) -> None:
+    visible(store, account, file_id, params)
+    if not shared.may_delete(store, account, file_id):  # owner; in a shared drive, an organizer
         raise insufficient(file_id)
     todo = [file_id]
     while todo:
@@ -326,7 +337,7 @@ def _perm_resource(email: str, role: str) -> dict[str, Any]:
 
 
 def permissions_list(store: Store, account: str | None, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    visible(store, account, file_id)
+    visible(store, account, file_id, params)
     perms = [_perm_resource(e, r) for e, r in store.perms.get(file_id, {}).items()]
     return _select({"kind": "drive#permissionList", "permissions": perms}, params.get("fields"),
                    "kind,permissions(kind,id,type,role)")
@@ -334,7 +345,7 @@ def permissions_list(store: Store, account: str | None, file_id: str, params: di
 
 def permissions_create(store: Store, account: str | None, file_id: str, body: dict[str, Any],
                        params: dict[str, Any]) -> dict[str, Any]:
-    visible(store, account, file_id)
+    visible(store, account, file_id, params)
     if not store.can_write(account, file_id):
         raise insufficient(file_id)
     ptype, role = body.get("type"), body.get("role")

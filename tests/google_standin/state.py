@@ -24,6 +24,9 @@ SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 FOLDER_MIME = "application/vnd.google-apps.folder"
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 4, "owner": 5}
 DEFAULT_OWNER = "operator@siapmas.example"
+#: Google-native files open in their editor (webViewLink …/edit?usp=drivesdk)
+EDITOR_PATHS = {SPREADSHEET_MIME: "spreadsheets", "application/vnd.google-apps.document": "document",
+                "application/vnd.google-apps.presentation": "presentation", "application/vnd.google-apps.form": "forms"}
 
 DEFAULT_FORMAT = {
     "backgroundColor": {"red": 1, "green": 1, "blue": 1},
@@ -61,6 +64,9 @@ class Store:
         self.perms: dict[str, dict[str, str]] = {}
         self.spreadsheets: dict[str, dict[str, Any]] = {}
         self.keys = KeyRegistry()
+        # True: a service account may own files in My Drive (the behaviour before Google took
+        # its storage away, shared.check_storage); a test must ask for it
+        self.service_account_quota = False
         self.clock = time.time  # epoch seconds; the server replaces it with its own clock
         # Drive's view of a spreadsheet's modifiedTime/version lags its edits (about three
         # minutes: googleapis/google-api-go-client#444, a Google engineer's answer): an edit's
@@ -124,14 +130,35 @@ class Store:
                  file_id: str | None = None, **extra: Any) -> str:
         fid = file_id or self.new_file_id(spreadsheet=(mime == SPREADSHEET_MIME))
         created = created or rfc3339(self.clock())
+        drive = next((self.files[p].get("driveId") for p in parents or () if p in self.files
+                      and self.files[p].get("driveId")), None)
         rec = {"id": fid, "name": name, "mimeType": mime, "parents": list(parents or []),
                "createdTime": created, "modifiedTime": modified or created, "trashed": False,
-               "starred": False, "owner": owner}
+               "starred": False, "owner": None if drive else owner}
+        if drive:  # a shared drive owns its files; access comes from its members (inherited)
+            rec["driveId"] = drive
         rec.update(extra)
         self.files[fid] = rec
         if content is not None:
             self.content[fid] = bytes(content)
-        self.perms.setdefault(fid, {})[owner] = "owner"
+        if not drive:
+            self.perms.setdefault(fid, {})[owner] = "owner"
+        return fid
+
+    def add_shared_drive(self, name: str, members: dict[str, str]) -> str:
+        """A shared drive: its root folder's id is the drive's id; *members* email → role
+        (organizer, fileOrganizer, writer, commenter, reader)."""
+        from .shared import SHARED_DRIVE_ROLES
+
+        fid = self.new_file_id()
+        created = rfc3339(self.clock())
+        self.files[fid] = {"id": fid, "name": name, "mimeType": FOLDER_MIME, "parents": [], "createdTime": created,
+                           "modifiedTime": created, "trashed": False, "starred": False, "owner": None,
+                           "driveId": fid}
+        for email, role in members.items():
+            if role not in SHARED_DRIVE_ROLES:
+                raise ValueError(f"not a shared-drive role: {role}")
+        self.perms[fid] = dict(members)
         return fid
 
     def touch(self, file_id: str, when: str | None = None) -> None:
@@ -168,14 +195,19 @@ class Store:
         res.update({"starred": rec.get("starred", False), "trashed": rec.get("trashed", False),
                     "explicitlyTrashed": rec.get("trashed", False), "parents": list(rec.get("parents", [])),
                     "spaces": ["drive"], "version": str(version),
-                    "createdTime": rec["createdTime"], "modifiedTime": modified,
-                    "owners": [{"kind": "drive#user", "displayName": rec["owner"].split("@")[0],
-                                "me": False, "emailAddress": rec["owner"]}],
-                    "shared": len(self.perms.get(file_id, {})) > 1})
+                    "createdTime": rec["createdTime"], "modifiedTime": modified})
+        if rec.get("driveId"):  # owned by the shared drive: no owners, no `shared` (shared-drives-diffs)
+            res["driveId"] = rec["driveId"]
+        else:
+            res["owners"] = [{"kind": "drive#user", "displayName": rec["owner"].split("@")[0],
+                              "me": False, "emailAddress": rec["owner"]}]
+            res["shared"] = len(self.perms.get(file_id, {})) > 1
         if mime == FOLDER_MIME:
             res["webViewLink"] = f"https://drive.google.com/drive/folders/{file_id}"
-        elif mime == SPREADSHEET_MIME:
-            res["webViewLink"] = f"https://docs.google.com/spreadsheets/d/{file_id}/edit?usp=drivesdk"
+        elif mime in EDITOR_PATHS:  # Google-native: the editor, no size (nothing to download)
+            res["webViewLink"] = f"https://docs.google.com/{EDITOR_PATHS[mime]}/d/{file_id}/edit?usp=drivesdk"
+        elif mime.startswith("application/vnd.google-apps."):
+            res["webViewLink"] = f"https://drive.google.com/file/d/{file_id}/view?usp=drivesdk"
         else:
             data = self.content.get(file_id, b"")
             res["webViewLink"] = f"https://drive.google.com/file/d/{file_id}/view?usp=drivesdk"
