@@ -171,7 +171,7 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
     result: dict[str, Any] = {"ok": False}
     prof = None
     try:
-        ctx = cli.Ctx(config)
+        ctx = cli.Ctx(config, command="sync")
         with ctx.lock(None), ctx.engine() as engine:
             t_ready = time.perf_counter()
             if profile_path:

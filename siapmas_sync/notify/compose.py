@@ -8,6 +8,7 @@ reply still goes to its reporter, and never quotes anyone else's data.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,10 +65,18 @@ def wa_params(kind: str, context: dict[str, Any]) -> tuple[str, ...]:
 
 
 def template_env(settings: Settings) -> jinja2.Environment:
+    """The message templates' environment, one per template folder per process: each
+    template is compiled once (jinja2's cache; a file edited on disk is re-read, since
+    auto_reload checks its modification time), not once per composed message."""
     shipped = Path(__file__).resolve().parent.parent / "defaults" / "templates" / "pesan"
     dirs = [d / "pesan" for d in (settings.templates.dir,) if d] + [shipped]
+    return _env_for(tuple(str(d) for d in dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _env_for(dirs: tuple[str, ...]) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=jinja2.FileSystemLoader(list(dirs)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         keep_trailing_newline=True,
         trim_blocks=False,
