@@ -327,7 +327,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.sizes = args.sizes or "0,100"
         args.idle_rows = "10000" if args.idle_rows is None else args.idle_rows
         args.naive_rows = 10 if args.naive_rows is None else args.naive_rows
-    args.sizes = [int(x) for x in (args.sizes or "0,100,1000,10000").split(",") if x.strip()]
+    # "--sizes ''" runs no backlog (e.g. only the change scenario)
+    args.sizes = [int(x) for x in ("0,100,1000,10000" if args.sizes is None else args.sizes).split(",") if x.strip()]
     args.idle_rows = sorted(int(x) for x in str(100_000 if args.idle_rows is None else args.idle_rows).split(",")
                             if x.strip() and int(x))
     args.change_rows = [int(x) for x in str(args.change_rows).split(",") if x.strip() and int(x)]
