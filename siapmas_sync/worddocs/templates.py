@@ -5,9 +5,12 @@ and patched once per template version, written atomically with fixed zip timesta
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -248,14 +251,70 @@ def check_template(path: Path, known: set[str]) -> None:
 def normalise_docx_zip(data: bytes) -> bytes:
     """Re-pack a .docx with fixed entry timestamps so equal content gives equal bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    return _zip_members([(info.filename, src.read(info.filename)) for info in src.infolist()])
+
+
+#: a part this large is the same in every copy of a template (styles, theme): compressed once
+_SAME_PART_BYTES = 32 * 1024
+_DEFLATED: dict[str, Any] = {}  # sha1 of a large part → (crc, compressed bytes)
+
+
+def _deflate(blob: bytes) -> tuple[int, bytes]:
+    def make() -> tuple[int, bytes]:
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return zlib.crc32(blob), c.compress(blob) + c.flush()
+
+    if len(blob) < _SAME_PART_BYTES:
+        return make()
+    return _remembered(_DEFLATED, hashlib.sha1(blob).hexdigest(), make)  # type: ignore[no-any-return]
+
+
+def _zip_members(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A zip of *members* (name, bytes) in order, deflated, every entry dated 1980-01-01
+    and mode 0644: the same members give the same bytes (what ``zipfile`` writes for
+    such entries; Word and LibreOffice read it as any .docx)."""
+    local: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    dos_date = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00:00
+    for name, blob in members:
+        crc, data = _deflate(blob)
+        fname = name.encode("utf-8")
+        flags = 0x800 if not fname.isascii() else 0
+        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, 0, dos_date, crc, len(data), len(blob),
+                           len(fname), 0)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", (3 << 8) | 20, 20, flags, 8, 0, dos_date, crc,
+                                   len(data), len(blob), len(fname), 0, 0, 0, 0, 0o644 << 16, offset) + fname)
+        local += [head, fname, data]
+        offset += len(head) + len(fname) + len(data)
+    cd = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(cd), offset, 0)
+    return b"".join(local) + cd + end
+
+
+def _docx_bytes(tpl: Any) -> bytes:
+    """The rendered document as a normalised .docx: python-docx's parts zipped once, with
+    fixed timestamps, the large unchanged parts compressed once per process (python-docx's
+    own save compressed every part, and the normalising re-pack did it again)."""
+    if tpl.pics_to_replace or tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
+        buf = io.BytesIO()
+        tpl.save(buf)
+        return normalise_docx_zip(buf.getvalue())
+    from docx.opc.pkgwriter import PackageWriter
+
+    class Members(list):  # type: ignore[type-arg]  # python-docx's physical writer interface
+        def write(self, uri: Any, blob: bytes) -> None:
+            self.append((uri.membername, blob))
+
+    package = tpl.docx.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    out = Members()
+    PackageWriter._write_content_types_stream(out, parts)
+    PackageWriter._write_pkg_rels(out, package.rels)
+    PackageWriter._write_parts(out, parts)
+    return _zip_members(out)
 
 
 _CHECKED: set[tuple[str, int, int, frozenset[str]]] = set()
@@ -280,8 +339,7 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
         _CHECKED.add(checked)
     try:
         tpl.render(ctx, _env(), autoescape=True)
-        buf = io.BytesIO()
-        tpl.save(buf)
+        data = _docx_bytes(tpl)
     except TemplateError as exc:
         raise ConfigError(
             f"Templat {path.name} tidak dapat diisi: {_sentence(exc.message or type(exc).__name__)}",
@@ -294,5 +352,5 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
             _ADVICE_FIX,
         ) from exc
     out_path = Path(out_path)
-    atomic_write_bytes(out_path, normalise_docx_zip(buf.getvalue()))
+    atomic_write_bytes(out_path, data)
     return out_path
