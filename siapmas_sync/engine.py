@@ -50,7 +50,7 @@ from .register_guard import RegisterDeferred, acknowledged_states
 from .disposisi_record import build_record
 from .notify import stage_hook
 from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
-from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
+from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, apply_ticks, plan_tab
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
@@ -703,11 +703,14 @@ class Engine:
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         people = [p.label for p in self.s.officials()]
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
-                 plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir)]
+                 plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir,
+                          since=None if self._clock_cells == () else self.ledger.get_meta(LINKS_META))]
         controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
         dash = self._dasbor_view(now, snap)
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
+            with self.ledger.tx() as conn:  # every change before `now` is in the sheet (plan_tab)
+                self.ledger.set_meta(conn, LINKS_META, utc_iso(now))
             if dash is not None:
                 self.dasbor.written(dash)
         except RegisterDeferred as exc:
