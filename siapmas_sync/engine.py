@@ -622,8 +622,9 @@ class Engine:
             tasks.append((tuple(sheets), tuple(kartu), stem, self.s.output.kartu_cetak))
             new_of[stem] = recorded
         out: list[Path] = []
-        # several files (a backlog) are merged on every core; each set is recorded once written
-        for (_s, _k, stem, _m), result in in_workers(_merge_batch, tasks, self.render_workers):
+        # merged here, one set after the other: copying the pages (documents.pdfcopy) costs
+        # less than starting worker processes would; each set is recorded once written
+        for (_s, _k, stem, _m), result in in_workers(_merge_batch, tasks, 1):
             if isinstance(result, FileNotFoundError):  # deleted meanwhile: the next cycle re-renders it
                 log.warning("Berkas cetak %s ditunda: %s", stem.name, result)
                 continue
@@ -631,11 +632,13 @@ class Engine:
                 raise result
             first = str(result[0].relative_to(self.out_dir)) if result else "-"
             at = utc_iso(self.clock())
-            with self.ledger.tx() as conn:
-                for r, fresh in new_of[stem]:
-                    for rel, digest in fresh:
-                        conn.execute(insert(printed).values(key=r.key, rel=rel, sha256=digest, batch=first, at=at))
-                    conn.execute(update(items).where(items.c.key == r.key).values(print_batch=first))
+            with self.ledger.tx() as conn:  # one statement per kind of write for the set (executemany)
+                done_rows = [{"key": r.key, "rel": rel, "sha256": digest, "batch": first, "at": at}
+                             for r, fresh in new_of[stem] for rel, digest in fresh]
+                if done_rows:
+                    conn.execute(insert(printed), done_rows)
+                conn.execute(update(items).where(items.c.key == bindparam("k")).values(print_batch=first),
+                             [{"k": r.key} for r, _fresh in new_of[stem]])
             out.extend(result)
         return out
 
