@@ -162,6 +162,11 @@ class _Opened:
         self.notes = {part: part._blob for part in docx.part.package.parts
                       if part.content_type == _FOOTNOTES and hasattr(part, "_blob")}
         self.fresh = True
+        # the parts no render changes (styles, theme, settings…): serialised once
+        changed = {str(docx.part.partname), str(docx.part.package._core_properties_part.partname)}
+        changed |= {str(t.partname) for t in self.rels.values()} | {str(n.partname) for n in self.notes}
+        self.same = {str(part.partname) for part in docx.part.package.parts} - changed
+        self.blobs: dict[str, bytes] = {}
 
     def ready(self) -> Any:
         """The template as opened (call with ``lock`` held)."""
@@ -309,6 +314,9 @@ _SAME_PART_BYTES = 32 * 1024
 _DEFLATED: dict[str, Any] = {}  # sha1 of a large part → (crc, compressed bytes)
 
 
+_BY_IDENTITY: dict[int, tuple[bytes, tuple[int, bytes]]] = {}  # a part serialised once: same object
+
+
 def _deflate(blob: bytes) -> tuple[int, bytes]:
     def make() -> tuple[int, bytes]:
         c = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -316,7 +324,12 @@ def _deflate(blob: bytes) -> tuple[int, bytes]:
 
     if len(blob) < _SAME_PART_BYTES:
         return make()
-    return _remembered(_DEFLATED, hashlib.sha1(blob).hexdigest(), make)  # type: ignore[no-any-return]
+    known = _BY_IDENTITY.get(id(blob))
+    if known is not None and known[0] is blob:
+        return known[1]
+    out: tuple[int, bytes] = _remembered(_DEFLATED, hashlib.sha1(blob).hexdigest(), make)
+    _remembered(_BY_IDENTITY, id(blob), lambda: (blob, out))  # type: ignore[arg-type]
+    return out
 
 
 def _zip_members(members: Sequence[tuple[str, bytes]]) -> bytes:
@@ -342,7 +355,7 @@ def _zip_members(members: Sequence[tuple[str, bytes]]) -> bytes:
     return b"".join(local) + cd + end
 
 
-def _docx_bytes(tpl: Any) -> bytes:
+def _docx_bytes(tpl: Any, opened: _Opened | None = None) -> bytes:
     """The rendered document as a normalised .docx: python-docx's parts zipped once, with
     fixed timestamps, the large unchanged parts compressed once per process (python-docx's
     own save compressed every part, and the normalising re-pack did it again)."""
@@ -363,7 +376,16 @@ def _docx_bytes(tpl: Any) -> bytes:
     out = Members()
     PackageWriter._write_content_types_stream(out, parts)
     PackageWriter._write_pkg_rels(out, package.rels)
-    PackageWriter._write_parts(out, parts)
+    for part in parts:  # as PackageWriter._write_parts, unchanged parts serialised once
+        name = str(part.partname)
+        blob = opened.blobs.get(name) if opened is not None else None
+        if blob is None:
+            blob = part.blob
+            if opened is not None and name in opened.same:
+                opened.blobs[name] = blob
+        out.write(part.partname, blob)
+        if len(part.rels):
+            out.write(part.partname.rels_uri, part.rels.xml)
     return _zip_members(out)
 
 
@@ -382,13 +404,13 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
     ctx = sanitise(context)
     opened = _opened(path)
     with opened.lock:
-        data = _fill(opened.ready(), path, ctx)
+        data = _fill(opened.ready(), path, ctx, opened)
     out_path = Path(out_path)
     atomic_write_bytes(out_path, data)
     return out_path
 
 
-def _fill(tpl: Any, path: Path, ctx: dict) -> bytes:
+def _fill(tpl: Any, path: Path, ctx: dict, opened: _Opened) -> bytes:
     known = frozenset(context_names(ctx))
     st = path.stat()
     checked = (str(path), st.st_mtime_ns, st.st_size, known)
@@ -397,7 +419,7 @@ def _fill(tpl: Any, path: Path, ctx: dict) -> bytes:
         _CHECKED.add(checked)
     try:
         tpl.render(ctx, _env(), autoescape=True)
-        return _docx_bytes(tpl)
+        return _docx_bytes(tpl, opened)
     except TemplateError as exc:
         raise ConfigError(
             f"Templat {path.name} tidak dapat diisi: {_sentence(exc.message or type(exc).__name__)}",
