@@ -53,7 +53,9 @@ def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, 
                 if len(cycles) >= 2 and not cycles[-2].worker.get("ok"):
                     break
                 continue
-            if not w.get("new") and not w.get("rendered") and not w.get("render_errors"):
+            # done when a cycle numbers, renders and copies nothing and no Word copy waits
+            if not (w.get("new") or w.get("rendered") or w.get("render_errors") or w.get("salinan")
+                    or w.get("salinan_pending")):
                 break
         out["cycles"] = [c.as_dict() for c in cycles]
         if cycles and cycles[-1].killed:

@@ -295,7 +295,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="[source] timeout_seconds in the idle scenario (the stand-in answers a 100,000-row "
                          "batchGet only after serialising all of it)")
     ap.add_argument("--budget-minutes", type=float, default=25.0, help="cut a backlog scenario's cycles after this")
-    ap.add_argument("--max-cycles", type=int, default=4)
+    ap.add_argument("--max-cycles", type=int, default=8)  # a 10,000 backlog's Word copies take several cycles
     ap.add_argument("--microbench", type=int, default=150, help="items for the one-core render micro-benchmark (0 = off)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--worker-mem-gb", type=float, default=8.0,

@@ -196,6 +196,8 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
             incomplete=len(report.incomplete),
             duplicates=len(report.duplicates),
             cells_written=report.cells_written,
+            salinan=report.salinan,  # items whose Word copies this cycle made
+            salinan_pending=report.salinan_pending,  # … and those left for the next cycle
             batch=", ".join(str(b) for b in report.batches) or None,
             batch_bytes=sum(b.stat().st_size for b in report.batches if b.exists()),
             retries=retries,
