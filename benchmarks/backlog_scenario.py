@@ -53,13 +53,16 @@ def scenario_backlog(n: int, args: argparse.Namespace, root: Path) -> dict[str, 
                 if len(cycles) >= 2 and not cycles[-2].worker.get("ok"):
                     break
                 continue
-            if not w.get("new") and not w.get("rendered") and not w.get("render_errors"):
+            # done when a cycle numbers, renders and copies nothing and no Word copy waits
+            if not (w.get("new") or w.get("rendered") or w.get("render_errors") or w.get("salinan")
+                    or w.get("salinan_pending")):
                 break
         out["cycles"] = [c.as_dict() for c in cycles]
         if cycles and cycles[-1].killed:
             out["partial"] = world.ledger_progress()
             out["partial"]["seconds"] = cycles[-1].wall
-        if n >= 100 and args.microbench and not (cycles and cycles[-1].killed):
+        # from N = 100 (or any N when --microbench is smaller: the CI smoke runs it on a few items)
+        if n and n >= min(100, args.microbench) and args.microbench and not (cycles and cycles[-1].killed):
             out["microbench"] = render_microbench(world, min(n, args.microbench), args.profile)
             mb = out["microbench"]
             log(f"backlog {n}: one-core render: {mb['pdf_only']['subs_per_s']:.1f} subs/s (PDFs only), "

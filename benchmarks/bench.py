@@ -57,6 +57,7 @@ from backlog_scenario import scenario_backlog  # noqa: E402
 from bench_common import log  # noqa: E402
 from bench_report import fmt_s, print_profiles, print_report  # noqa: E402
 from bench_worker import worker_main  # noqa: E402
+from change_scenario import scenario_change  # noqa: E402
 from idle_scenario import scenario_idle  # noqa: E402
 from naive_scenario import scenario_naive  # noqa: E402
 
@@ -199,6 +200,15 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
         results["idle"] = results["idle_sizes"][-1]  # the largest: the older tables show it
         timings[f"idle {rows_n}"] = time.perf_counter() - t
         log(f"scenario idle done in {fmt_s(timings[f'idle {rows_n}'])}")
+    for rows_n in args.change_rows:
+        t = time.perf_counter()
+        log(f"scenario change {rows_n} …")
+        data = run_child("change", rows_n, args, workdir)
+        results.setdefault("change_runs", []).append(data)
+        # F["change"]["N"]: the figures of the cycle that handled one new response
+        results.setdefault("change", {})[str(rows_n)] = data.get("figures") or {"error": data.get("error", "no result")}
+        timings[f"change {rows_n}"] = time.perf_counter() - t
+        log(f"scenario change done in {fmt_s(timings[f'change {rows_n}'])}")
     if naive_proc is not None:
         log("waiting for the naive baseline …")
         results["naive"] = collect_child(*naive_proc, args)
@@ -214,8 +224,8 @@ def orchestrate(args: argparse.Namespace, argv: list[str]) -> int:
     print(f"\nMachine: {results['machine']}\n", flush=True)
     results["markdown"] = print_report(results, args)
     print(f"\nTotal run time {fmt_s(results['total_seconds'])}.", flush=True)
-    for s in results["backlog"] + [results.get("idle") or {}]:
-        for c in s.get("cycles", []) + [s.get("idle") or {}, s.get("settle") or {}]:
+    for s in results["backlog"] + [results.get("idle") or {}] + results.get("change_runs", []):
+        for c in s.get("cycles", []) + [s.get("idle") or {}, s.get("settle") or {}, s.get("cycle") or {}]:
             w = (c or {}).get("worker") or {}
             if w.get("error"):
                 print(f"\nWorker error ({s.get('kind')} {s.get('n', s.get('rows'))}): {w['error']}\n{w.get('traceback', '')}")
@@ -268,6 +278,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--sizes", default=None, help="backlog sizes, e.g. 0,100,1000,10000 (the default)")
     ap.add_argument("--idle-rows", default=None,
                     help="rows of the idle sheet, or several: 10000,100000 (default 100000; 0 = skip)")
+    ap.add_argument("--change-rows", default="",
+                    help="sheet sizes of the change scenario, e.g. 10000,100000: the cycle that handles ONE new "
+                         "response on a sheet whose rows are all registered (default: not run)")
     ap.add_argument("--quick", action="store_true", help="smoke run: sizes 0,100; idle 10,000 rows; naive on 10 rows")
     ap.add_argument("--naive-rows", type=int, default=None, help="rows the naive baseline really runs (default 100)")
     ap.add_argument("--naive-full", action="store_true", help="also run the naive baseline fully at every size (hours)")
@@ -282,7 +295,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="[source] timeout_seconds in the idle scenario (the stand-in answers a 100,000-row "
                          "batchGet only after serialising all of it)")
     ap.add_argument("--budget-minutes", type=float, default=25.0, help="cut a backlog scenario's cycles after this")
-    ap.add_argument("--max-cycles", type=int, default=4)
+    ap.add_argument("--max-cycles", type=int, default=8)  # a 10,000 backlog's Word copies take several cycles
     ap.add_argument("--microbench", type=int, default=150, help="items for the one-core render micro-benchmark (0 = off)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--worker-mem-gb", type=float, default=8.0,
@@ -314,9 +327,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.sizes = args.sizes or "0,100"
         args.idle_rows = "10000" if args.idle_rows is None else args.idle_rows
         args.naive_rows = 10 if args.naive_rows is None else args.naive_rows
-    args.sizes = [int(x) for x in (args.sizes or "0,100,1000,10000").split(",") if x.strip()]
+    # "--sizes ''" runs no backlog (e.g. only the change scenario)
+    args.sizes = [int(x) for x in ("0,100,1000,10000" if args.sizes is None else args.sizes).split(",") if x.strip()]
     args.idle_rows = sorted(int(x) for x in str(100_000 if args.idle_rows is None else args.idle_rows).split(",")
                             if x.strip() and int(x))
+    args.change_rows = [int(x) for x in str(args.change_rows).split(",") if x.strip() and int(x)]
     args.naive_rows = 100 if args.naive_rows is None else args.naive_rows
     return args
 
@@ -332,13 +347,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario:
         kind, _, arg = args.scenario.partition(":")
         root = Path(args.scenario_root or tempfile.mkdtemp(prefix=f"siapmas-bench-{kind}-"))
-        fn = {"backlog": scenario_backlog, "idle": scenario_idle, "naive": scenario_naive}[kind]
+        fn = {"backlog": scenario_backlog, "idle": scenario_idle, "naive": scenario_naive,
+              "change": scenario_change}[kind]
         try:
             data = fn(int(arg), args, root)
         except BaseException as exc:
             import traceback
 
-            data = {"kind": kind, "n" if kind != "idle" else "rows": int(arg),
+            data = {"kind": kind, "n" if kind not in ("idle", "change") else "rows": int(arg),
                     "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
             log(f"scenario {args.scenario} failed: {data['error']}\n{data['traceback']}")
         text = json.dumps(data, default=str)

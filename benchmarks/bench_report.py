@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_common import QUOTA_PER_MINUTE
+from change_scenario import change_table
 from idle_scenario import idle_table
 from naive_scenario import NAIVE_STATUS
 
@@ -234,6 +235,7 @@ def print_report(results: dict[str, Any], args: argparse.Namespace) -> str:
         p(f"Naive baseline failed: {naive.get('error')}")
         p("")
     lines.extend(idle_table(results.get("idle_sizes") or ([results["idle"]] if results.get("idle") else [])))
+    lines.extend(change_table(results.get("change") or {}))
     idle = results.get("idle")
     if idle and "idle" in idle:
         c = idle["idle"]

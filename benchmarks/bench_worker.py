@@ -171,7 +171,7 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
     result: dict[str, Any] = {"ok": False}
     prof = None
     try:
-        ctx = cli.Ctx(config)
+        ctx = cli.Ctx(config, command="sync")
         with ctx.lock(None), ctx.engine() as engine:
             t_ready = time.perf_counter()
             if profile_path:
@@ -196,6 +196,8 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
             incomplete=len(report.incomplete),
             duplicates=len(report.duplicates),
             cells_written=report.cells_written,
+            salinan=report.salinan,  # items whose Word copies this cycle made
+            salinan_pending=report.salinan_pending,  # … and those left for the next cycle
             batch=", ".join(str(b) for b in report.batches) or None,
             batch_bytes=sum(b.stat().st_size for b in report.batches if b.exists()),
             retries=retries,

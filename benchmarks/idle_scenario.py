@@ -34,40 +34,13 @@ def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str
     not what this scenario measures. Then a settle cycle (it sees our own write-back in
     Drive and reads once more), the measured idle cycle, and last the "before" cycle (check
     off: it also rewrites every late item's clock cells, which would wake the next cycle)."""
-    import corpus
     from bench_common import QUOTA_PER_MINUTE, _du, log
-    from bench_world import BenchWorld, make_evidence_rows
     from tests.google_standin.server import GoogleStandin
 
     t_scenario = time.perf_counter()
     out: dict[str, Any] = {"kind": "idle", "rows": rows_n}
     with GoogleStandin(quota_per_minute=QUOTA_PER_MINUTE) as standin:
-        # the stand-in serialises a whole batchGet before its first byte (~260 MB at 100,000
-        # rows), so the read timeout is raised here: a stand-in artefact, not a product setting
-        world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
-                           timeout=args.idle_timeout, mem_gb=args.worker_mem_gb)
-        out["timeout_seconds"] = args.idle_timeout
-        t = time.perf_counter()
-        rows = corpus.response_rows(rows_n, seed=args.seed + 1, span=timedelta(days=320))
-        out["evidence"] = make_evidence_rows(world, rows, args.image_px, max_files=200)
-        world.add_rows(rows)
-        del rows
-        out["t_build_sheet"] = time.perf_counter() - t
-        log(f"idle {rows_n}: sheet built in {out['t_build_sheet']:.1f}s")
-
-        setup = world.run_worker(label="setup", extra=["--setup-no-render"], mem_gb=0,
-                                 env_extra={"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "900",
-                                            "SIAPMAS_OUTPUT__PRINT_BATCH": "false", **STEADY})
-        sw = setup.worker
-        out["setup"] = {"seconds": setup.wall, "new": sw.get("new"), "cells_written": sw.get("cells_written"),
-                        "sheets": setup.sheets, "drive": setup.drive, "error": sw.get("error"),
-                        "rss_mb": sw.get("rss_self_mb"), "phases": sw.get("phases"),
-                        "note": "registration + write-back by the real Engine.cycle() in a worker process; "
-                                "rendering replaced by marking outbox entries done (no PDFs)"}
-        log(f"idle {rows_n}: setup registered {sw.get('new')} in {setup.wall:.1f}s, "
-            f"{sw.get('cells_written')} cells written {sw.get('error') or ''}")
-        if not sw.get("ok"):
-            raise RuntimeError(f"idle setup failed: {sw.get('error')}\n{sw.get('traceback', '')}")
+        world = registered_sheet(standin, rows_n, args, root, out)
         for label, env in (("settle", STEADY), ("idle", STEADY), ("before", {**STEADY, **BEFORE})):
             c = world.run_worker(profile=args.profile and label == "idle", label=label, env_extra=env,
                                  extra=["--trace-mem"] if args.trace_mem and label == "idle" else None)
@@ -78,6 +51,43 @@ def scenario_idle(rows_n: int, args: argparse.Namespace, root: Path) -> dict[str
         out["disk_mb"] = _du(root) / 1e6
     out["scenario_seconds"] = time.perf_counter() - t_scenario
     return out
+
+
+def registered_sheet(standin: Any, rows_n: int, args: argparse.Namespace, root: Path, out: dict[str, Any]) -> Any:
+    """SETUP (labelled as such in *out*): a world whose sheet holds *rows_n* responses, all
+    registered and written back by the real worker with rendering replaced by marking the
+    renders done (see scenario_idle). Shared by the idle and the change scenarios."""
+    import corpus
+    from bench_common import log
+    from bench_world import BenchWorld, make_evidence_rows
+
+    # the stand-in serialises a whole batchGet before its first byte (~260 MB at 100,000
+    # rows), so the read timeout is raised here: a stand-in artefact, not a product setting
+    world = BenchWorld(standin, root, print_batch=args.print_batch, render_workers=args.render_workers,
+                       timeout=args.idle_timeout, mem_gb=args.worker_mem_gb)
+    out["timeout_seconds"] = args.idle_timeout
+    t = time.perf_counter()
+    rows = corpus.response_rows(rows_n, seed=args.seed + 1, span=timedelta(days=320))
+    out["evidence"] = make_evidence_rows(world, rows, args.image_px, max_files=200)
+    world.add_rows(rows)
+    del rows
+    out["t_build_sheet"] = time.perf_counter() - t
+    log(f"{rows_n} rows: sheet built in {out['t_build_sheet']:.1f}s")
+
+    setup = world.run_worker(label="setup", extra=["--setup-no-render"], mem_gb=0,
+                             env_extra={"SIAPMAS_SOURCE__TIMEOUT_SECONDS": "900",
+                                        "SIAPMAS_OUTPUT__PRINT_BATCH": "false", **STEADY})
+    sw = setup.worker
+    out["setup"] = {"seconds": setup.wall, "new": sw.get("new"), "cells_written": sw.get("cells_written"),
+                    "sheets": setup.sheets, "drive": setup.drive, "error": sw.get("error"),
+                    "rss_mb": sw.get("rss_self_mb"), "phases": sw.get("phases"),
+                    "note": "registration + write-back by the real Engine.cycle() in a worker process; "
+                            "rendering replaced by marking outbox entries done (no PDFs)"}
+    log(f"{rows_n} rows: setup registered {sw.get('new')} in {setup.wall:.1f}s, "
+        f"{sw.get('cells_written')} cells written {sw.get('error') or ''}")
+    if not sw.get("ok"):
+        raise RuntimeError(f"idle setup failed: {sw.get('error')}\n{sw.get('traceback', '')}")
+    return world
 
 
 def _size(n: float) -> str:

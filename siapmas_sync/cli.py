@@ -12,10 +12,10 @@ import signal
 import sys
 from datetime import datetime
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,16 +23,17 @@ from . import clitext
 
 clitext.install()  # before the decorators below: click's own words in Indonesian
 
-from . import __version__, codec  # noqa: E402
-from .backends import open_backend
-from .config import Settings, load_settings
-from .engine import Engine
-from . import failures
-from .errors import SiapmasError
-from .ledger import Ledger, from_iso
-from .logs import mask_text, setup_logging, shown_free_text
-from .unitext import shown
-from .notify.sender import item_messages
+from . import __version__  # noqa: E402
+from .errors import SiapmasError  # noqa: E402
+
+# Start-up: `--help`, `status` and `show` are what an operator types most, and the suite
+# starts the CLI a few hundred times. Importing the engine (reportlab, pypdf, the Google
+# clients…) eagerly cost ≈ 1 CPU-second per start, so everything past click, the config
+# and the ledger is imported inside the command that needs it (README, "Performance").
+if TYPE_CHECKING:
+    from .config import Settings
+    from .engine import Engine
+    from .ledger import Ledger
 
 log = logging.getLogger("siapmas.cli")
 
@@ -40,19 +41,27 @@ EXIT_USER_ERROR = 2
 
 
 class Ctx:
-    def __init__(self, config: Path | None, tenant: str | None = None) -> None:
+    """What a command works with (settings, worker lock, engine, ledger). Usable without
+    click: a script or the benchmark builds ``Ctx(config, command="sync")``; the CLI
+    passes the name of the subcommand it is about to run."""
+
+    def __init__(self, config: Path | None, tenant: str | None = None, command: str = "",
+                 say: Callable[[str], None] | None = None) -> None:
         self.config_path = config
         self.tenant = tenant  # with a deployment file (tenants/): which DPRD
+        self.command = command  # decides what a deployment file allows (tenants/deployment.py)
+        self.say = say or (lambda m: print(m, file=sys.stderr))
         self._settings: Settings | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from . import failures
+            from .config import load_settings
+            from .logs import setup_logging
             from .tenants.deployment import cli_settings
 
-            current = click.get_current_context(silent=True)  # None when used as a library (benchmarks)
-            command = (current.info_name if current else "") or ""
-            self._settings = cli_settings(self.config_path, self.tenant, command) or load_settings(self.config_path)
+            self._settings = cli_settings(self.config_path, self.tenant, self.command) or load_settings(self.config_path)
             setup_logging(self._settings.log_level, tz=self._settings.tz)
             s = self._settings
             failures.remember(s.storage.database if s.database_url().startswith("sqlite") else None,
@@ -63,10 +72,14 @@ class Ctx:
         from .worker_lock import ledger_lock
 
         s = self.settings
-        return ledger_lock(s.database_url(), s.output.dir, wait=wait, say=lambda m: click.echo(m, err=True))
+        return ledger_lock(s.database_url(), s.output.dir, wait=wait, say=self.say)
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
+        from .backends import open_backend
+        from .engine import Engine
+        from .ledger import Ledger
+
         s = self.settings
         ledger = Ledger(s.database_url())
         backend = open_backend(s)
@@ -78,6 +91,8 @@ class Ctx:
 
     @contextmanager
     def ledger(self) -> Iterator[Ledger]:
+        from .ledger import Ledger
+
         ledger = Ledger(self.settings.database_url())
         try:
             yield ledger
@@ -105,7 +120,7 @@ def cli(ctx: click.Context, config: Path | None, tenant: str | None) -> None:
     from .filemodes import restrict_umask
 
     restrict_umask()  # whatever the caller's umask: what we create is private (filemodes)
-    ctx.obj = Ctx(config, tenant)
+    ctx.obj = Ctx(config, tenant, command=ctx.invoked_subcommand or "", say=lambda m: click.echo(m, err=True))
 
 
 @cli.command()
@@ -114,6 +129,8 @@ def cli(ctx: click.Context, config: Path | None, tenant: str | None) -> None:
 @pass_ctx
 def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
     """Jalankan satu siklus sinkronisasi."""
+    from .logs import mask_text
+
     with c.lock(wait), c.engine() as engine:
         report = engine.cycle()
     if as_json:
@@ -166,7 +183,11 @@ def run(c: Ctx, once: bool) -> None:
 
     stopper = Stopper()  # first: a SIGTERM from here on is a clean stop, never a traceback
     stopper.install(signal.SIGTERM, signal.SIGINT)
+    from . import failures
+    from .backends import open_backend
     from .backup import daily_backup
+    from .engine import Engine
+    from .ledger import Ledger
 
     s = c.settings
     ledger = Ledger(s.database_url())
@@ -210,6 +231,8 @@ def run(c: Ctx, once: bool) -> None:
 
 
 def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any]:
+    from .ledger import from_iso
+
     docs = json.loads(row.documents)
     out_dir = s.output.dir
     return {
@@ -240,6 +263,8 @@ def status(c: Ctx, as_json: bool) -> None:
     with c.ledger() as ledger:
         rows = ledger.item_rows()
         if as_json:
+            from .notify.sender import item_messages
+
             sent = item_messages(ledger, s.tz)
             click.echo(json.dumps([{**_item_json(ledger, s, r), "messages": sent.get(r.key, [])} for r in rows],
                                   ensure_ascii=False, indent=2))
@@ -275,6 +300,12 @@ def _echo_sync(synced: str, late: str | None, advice: str) -> None:
 @pass_ctx
 def show(c: Ctx, agenda: str, as_json: bool) -> None:
     """Satu butir beserta riwayatnya (AGENDA: nomor agenda, urutan, atau awal kunci)."""
+    from . import codec
+    from .ledger import from_iso
+    from .logs import mask_text, shown_free_text
+    from .notify.sender import item_messages
+    from .unitext import shown
+
     s = c.settings
     with c.ledger() as ledger:
         row = ledger.find_item(agenda)
@@ -411,6 +442,8 @@ def kelengkapan(ctx: click.Context, as_json: bool) -> None:
     """Kiriman formulir yang menyebut nomor agenda tanpa kode pelapor: daftar dan keputusannya."""
     if ctx.invoked_subcommand is not None:
         return
+    from .ledger import from_iso
+
     c: Ctx = ctx.obj
     with c.ledger() as ledger:
         rows = _linker(c.settings, ledger).pending()
@@ -491,6 +524,7 @@ def kelengkapan_abaikan(c: Ctx, baris: str, by: str) -> None:
 def overdue(c: Ctx, as_json: bool) -> None:
     """Butir yang melewati batas waktu tahapnya, per pemegang, paling terlambat dahulu."""
     from .engine import build_workflow
+    from .ledger import from_iso
     from .workflow import format_duration_id
     from .writeback import Views
 
@@ -576,6 +610,7 @@ def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: str | None, d
           out_dir: Path | None, as_json: bool) -> None:
     """Rekapitulasi bulanan/tahunan untuk Pimpinan DPRD: PDF (dengan grafik) dan XLSX."""
     from .engine import build_workflow
+    from .backends import open_backend
     from .rekap.service import build_figures, parse_period, upload, write_recap
 
     s = c.settings
@@ -612,6 +647,9 @@ def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: str | None, d
 def recover(c: Ctx, force: bool) -> None:
     """Selaraskan buku besar dengan spreadsheet: bangun ulang yang hilang/rusak, atau lengkapi
     buku besar dari cadangan lama dengan nomor yang sudah tampil di spreadsheet."""
+    from .backends import open_backend
+    from .engine import Engine
+    from .ledger import Ledger
     from .recover import prepare_database, recover as reconcile
 
     s = c.settings
@@ -646,6 +684,7 @@ def rebind(c: Ctx) -> None:
 @pass_ctx
 def backup(c: Ctx, to: Path | None) -> None:
     """Buat cadangan basis data yang sudah diperiksa (aman walau worker sedang berjalan)."""
+    from .backends import open_backend
     from .backup import backup_command
 
     backup_command(c.settings, to, click.echo, open_backend)
@@ -747,6 +786,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # every failure ends in a sentence (siapmas_sync.failures)
+        from . import failures
+
         command = " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("-"))[:60]
         err = failures.explain(exc, command=command)
         click.echo(f"GALAT: {err.message}", err=True)

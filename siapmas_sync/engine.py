@@ -52,7 +52,7 @@ from .notify import stage_hook
 from .notify.validity import cancel_stale, cancelled_line
 from .tambahan import additions
 from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_cells
-from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
+from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, apply_ticks, plan_tab
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .steps import StepRecorder
@@ -660,8 +660,9 @@ class Engine:
             tasks.append((tuple(sheets), tuple(kartu), stem, self.s.output.kartu_cetak))
             new_of[stem] = recorded
         out: list[Path] = []
-        # several files (a backlog) are merged on every core; each set is recorded once written
-        for (_s, _k, stem, _m), result in in_workers(_merge_batch, tasks, self.render_workers):
+        # merged here, one set after the other: copying the pages (documents.pdfcopy) costs
+        # less than starting worker processes would; each set is recorded once written
+        for (_s, _k, stem, _m), result in in_workers(_merge_batch, tasks, 1):
             if isinstance(result, FileNotFoundError):  # deleted meanwhile: the next cycle re-renders it
                 log.warning("Berkas cetak %s ditunda: %s", stem.name, result)
                 continue
@@ -669,11 +670,13 @@ class Engine:
                 raise result
             first = str(result[0].relative_to(self.out_dir)) if result else "-"
             at = utc_iso(self.clock())
-            with self.ledger.tx() as conn:
-                for r, fresh in new_of[stem]:
-                    for rel, digest in fresh:
-                        conn.execute(insert(printed).values(key=r.key, rel=rel, sha256=digest, batch=first, at=at))
-                    conn.execute(update(items).where(items.c.key == r.key).values(print_batch=first))
+            with self.ledger.tx() as conn:  # one statement per kind of write for the set (executemany)
+                done_rows = [{"key": r.key, "rel": rel, "sha256": digest, "batch": first, "at": at}
+                             for r, fresh in new_of[stem] for rel, digest in fresh]
+                if done_rows:
+                    conn.execute(insert(printed), done_rows)
+                conn.execute(update(items).where(items.c.key == bindparam("k")).values(print_batch=first),
+                             [{"k": r.key} for r, _fresh in new_of[stem]])
             out.extend(result)
         return out
 
@@ -745,11 +748,14 @@ class Engine:
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         people = [p.label for p in self.s.officials()]
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
-                 plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir)]
+                 plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir,
+                          since=None if self._clock_cells == () else self.ledger.get_meta(LINKS_META))]
         controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
         dash = self._dasbor_view(now, snap)
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
+            with self.ledger.tx() as conn:  # every change before `now` is in the sheet (plan_tab)
+                self.ledger.set_meta(conn, LINKS_META, utc_iso(now))
             if dash is not None and not getattr(self.backend, "dasbor_skipped", False):
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:

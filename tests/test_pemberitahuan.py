@@ -297,3 +297,36 @@ def test_an_unanswered_cloud_api_send_is_resent_once_then_left_to_the_operator(
     assert state == "perlu_periksa" and "tidak dikirim lagi" in error
     pemb = {(r["No. Agenda"], r["Jenis"]): r for r in tab(project, "Pemberitahuan")}
     assert pemb[("0001/SIAPMAS/2026", "Tanda terima")]["Status"] == "Mungkin sudah terkirim; periksa sebelum mengirim ulang"
+
+
+def link_text(row: dict[str, object]) -> str:
+    return parse_qs(urlparse(str(row["Tautan WhatsApp"])).query)["text"][0]
+
+
+def test_a_link_follows_its_item_between_full_reads(project: Path) -> None:
+    """Waiting messages keep the link the tab shows while nothing about them changed (not
+    composed again every cycle); a changed item's link is composed again at once; a link
+    cell spoiled by hand is put right by the periodic full read."""
+    assert cli(project, "sync").returncode == 0
+    waiting = {(r["No. Agenda"], r["Jenis"]): r for r in tab(project, "Pemberitahuan")}
+    budi = waiting[("0001/SIAPMAS/2026", "Tanda terima")]
+    other = next(r for k, r in waiting.items() if k[0] != "0001/SIAPMAS/2026" and r["Tautan WhatsApp"])
+    # staff spoil another message's link cell by hand (a sheet edit: the next cycle reads)
+    wb = openpyxl.load_workbook(register(project))
+    ws = wb["Pemberitahuan"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("ID")].value == other["ID"]:
+            row[header.index("Tautan WhatsApp")].value = "https://wa.me/"
+    wb.save(register(project))
+    # the officials set item 0001's perihal (the ledger changes: the next cycle reads)
+    moved = cli(project, "advance", "0001/SIAPMAS/2026", "PARAF KASUBAG TU", "--by", "Dwi Lestari",
+                "--perihal", "Perbaikan jembatan desa yang putus")
+    assert moved.returncode == 0, moved.stderr
+    assert cli(project, "sync").returncode == 0
+    now = {r["ID"]: r for r in tab(project, "Pemberitahuan")}
+    assert "Perbaikan jembatan desa yang putus" in link_text(now[budi["ID"]])  # composed again
+    assert now[other["ID"]]["Tautan WhatsApp"] == "https://wa.me/"  # left as shown until the full read
+    # the periodic full read composes every waiting link again
+    assert cli(project, "sync", SIAPMAS_SCHEDULE__FULL_READ_MINUTES="0").returncode == 0
+    assert {r["ID"]: r for r in tab(project, "Pemberitahuan")}[other["ID"]]["Tautan WhatsApp"] == other["Tautan WhatsApp"]

@@ -5,7 +5,9 @@ disposisi, filled disposisi…) in agenda order in one file; a document of anoth
 (a ½-folio disposisi) in a file of its own; the kartu kendali grouped by copy colour —
 every white copy, then every yellow, then every red — either on card-size pages
 (``[output] kartu_cetak = "kartu"``) or two cards to an A4 sheet with cut marks
-(``"a4"``; a sheet never mixes colours). Pages are copied unchanged (pypdf); every file
+(``"a4"``; a sheet never mixes colours). Pages are copied unchanged: byte for byte by
+:mod:`.pdfcopy` (our own reportlab files: no parsing, a fraction of the CPU of drawing
+them), or by pypdf for a file it does not read and for two cards on a sheet; every file
 is written atomically like every document.
 """
 
@@ -21,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from siapmas_sync.documents.common import PDF_CREATOR, atomic_write_bytes
+from siapmas_sync.documents.pdfcopy import Page, Unsupported, join_pages, pages_of
 
 __all__ = ["COPY_NAMES", "render_print_batch", "render_print_batches"]
 
@@ -57,7 +60,11 @@ def _write(writer: PdfWriter, path: Path) -> Path:
 
 def paper_name(page: PageObject) -> str:
     """"a4" for an A4 page (either orientation), else "<w>x<h>mm"."""
-    w, h = sorted((float(page.mediabox.width), float(page.mediabox.height)))
+    return _paper(float(page.mediabox.width), float(page.mediabox.height))
+
+
+def _paper(width: float, height: float) -> str:
+    w, h = sorted((width, height))
     if abs(w - A4[0]) < 3 and abs(h - A4[1]) < 3:
         return "a4"
     return f"{round(w / mm)}x{round(h / mm)}mm"
@@ -73,6 +80,10 @@ def render_print_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Pa
     grouped) or, with *kartu_cetak* "a4", ``<stem>-kartu-a4.pdf`` (two cards a sheet).
     """
     stem = Path(stem)
+    try:
+        return _copy_batches(sheets, kartu, stem, kartu_cetak)
+    except Unsupported:  # not a file as reportlab writes it: parsed and copied by pypdf
+        pass
     by_paper: dict[str, PdfWriter] = {}
     for pdf in sheets:
         for page in PdfReader(str(pdf)).pages:
@@ -91,6 +102,33 @@ def render_print_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Pa
                 for page in pages:
                     writer.add_page(page)
             out.append(_write(writer, stem.with_name(f"{stem.name}-kartu.pdf")))
+    return out
+
+
+def _copy_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Path, kartu_cetak: str) -> list[Path]:
+    """render_print_batches by :mod:`.pdfcopy` (raises Unsupported before writing anything)."""
+    by_paper: dict[str, list[Page]] = {}
+    for pdf in sheets:
+        for page in pages_of(pdf.read_bytes()):
+            by_paper.setdefault(_paper(*page.media), []).append(page)
+    cards: list[list[Page]] = []
+    if kartu and kartu_cetak != "a4":
+        docs = [pages_of(p.read_bytes()) for p in kartu]
+        cards = [[d[i] for d in docs if len(d) > i] for i in range(len(COPY_NAMES))]
+    info = {"Title": "Berkas cetak SIAPMAS", "Creator": PDF_CREATOR, "Producer": PDF_CREATOR}
+    out = []
+    for name, pages in by_paper.items():
+        path = stem.with_name(f"{stem.name}-{name}.pdf")
+        atomic_write_bytes(path, join_pages(pages, info))
+        out.append(path)
+    if kartu and kartu_cetak == "a4":  # two cards on a sheet: drawn by pypdf
+        readers = [PdfReader(str(p)) for p in kartu]
+        colours = [[r.pages[i] for r in readers if len(r.pages) > i] for i in range(len(COPY_NAMES))]
+        out.append(_write(_cards_on_a4(colours), stem.with_name(f"{stem.name}-kartu-a4.pdf")))
+    elif kartu:
+        path = stem.with_name(f"{stem.name}-kartu.pdf")
+        atomic_write_bytes(path, join_pages([p for pages in cards for p in pages], info))
+        out.append(path)
     return out
 
 

@@ -8,6 +8,7 @@ reply still goes to its reporter, and never quotes anyone else's data.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from ..documents.common import tanggal_id
 from ..errors import ConfigError
 from ..unitext import shown
 from ..ledger import from_iso
-from ..kode_pelapor import shown
+from ..kode_pelapor import shown as shown_code
 from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
@@ -71,10 +72,18 @@ def wa_params(kind: str, context: dict[str, Any]) -> tuple[str, ...]:
 
 
 def template_env(settings: Settings) -> jinja2.Environment:
+    """The message templates' environment, one per template folder per process: each
+    template is compiled once (jinja2's cache; a file edited on disk is re-read, since
+    auto_reload checks its modification time), not once per composed message."""
     shipped = Path(__file__).resolve().parent.parent / "defaults" / "templates" / "pesan"
     dirs = [d / "pesan" for d in (settings.templates.dir,) if d] + [shipped]
+    return _env_for(tuple(str(d) for d in dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _env_for(dirs: tuple[str, ...]) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=jinja2.FileSystemLoader(list(dirs)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         keep_trailing_newline=True,
         trim_blocks=False,
@@ -126,7 +135,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "akd": ctx_stored.get("akd") or item.diteruskan_ke or "",
         "kurang": [defang(str(k)) for k in ctx_stored.get("kurang", [])],
         "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
-        "kode": shown(kode) if kode else "",
+        "kode": shown_code(kode) if kode else "",
     }
     if msg.channel == "whatsapp":  # a chat message: a long first sentence cut at a word (wa.link)
         context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)

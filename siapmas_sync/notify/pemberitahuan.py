@@ -23,7 +23,7 @@ Pure functions over plain rows (:func:`desired_row`, :func:`find_ticks`); the ad
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +57,8 @@ SENT_EVENT = "PESAN WHATSAPP TERKIRIM"
 FORWARDED = "Diteruskan ke WhatsApp"
 FORWARDED_NOTE = "Sampai atau tidaknya ke pelapor tidak diketahui (WhatsApp tidak melapor balik ke worker ini)."
 PAGE = 500
+#: ledger meta: when the last complete write-back was planned (UTC ISO; see plan_tab)
+LINKS_META = "pemberitahuan_planned_at"
 
 
 def row_id(msg_id: int) -> str:
@@ -152,8 +154,11 @@ def wa_text(subject: str, body: str) -> str:
     return f"*{subject}*\n\n{body.strip()}"
 
 
-def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -> Iterator[dict[str, object]]:
-    """The tab's rows, from the ledger, in message order (a page of messages at a time)."""
+def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
+              shown: Callable[[Any, Any], bool] = lambda m, item: False) -> Iterator[dict[str, object]]:
+    """The tab's rows, from the ledger, in message order (a page of messages at a time).
+    A message for which *shown(message, item)* is true keeps the link the tab shows: it
+    is not composed again (the row then has no "Tautan WhatsApp")."""
     manual = settings.notify.whatsapp.mode == "manual"
     last = 0
     while True:
@@ -173,6 +178,12 @@ def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -
                 continue
             payload = json.loads(resp.payload or "{}")
             link = None
+            if m.state not in (TERKIRIM, DIBATALKAN) and shown(m, item):
+                nama = json.loads(m.context or "{}").get("nama") or payload.get("nama") or ""
+                row = desired_row(m, item, nama.strip(), None, manual, settings.tz)
+                del row["Tautan WhatsApp"]
+                yield row
+                continue
             if m.state not in (TERKIRIM, DIBATALKAN):
                 try:
                     out = compose(settings, wf, out_dir, m, item, payload, resp.received_at)
@@ -217,10 +228,24 @@ def apply_ticks(table: DigestTable | None, ledger: Ledger, people: Sequence[Peja
     return record_ticks(ledger, find_ticks(table, wa_states(ledger)), people, now)
 
 
-def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path) -> TablePlan:
-    """The cells of the tab that differ from what the ledger says (nothing when none)."""
+def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
+             since: str | None = None) -> TablePlan:
+    """The cells of the tab that differ from what the ledger says (nothing when none).
+
+    *since* (UTC ISO): when the last complete write-back was planned (LINKS_META). A
+    message the tab already shows, created before then, about an item unchanged since, keeps the
+    link the tab shows — composing every waiting message's text again on every cycle
+    cost seconds per thousand messages. The final reply (its attachment decides whether
+    there is a link) is always composed; a cycle without *since* (the periodic full
+    read, idle.py) composes every link again, so an edited template reaches the tab."""
     diff = TableDiff(table, PEMBERITAHUAN_TAB, PEMBERITAHUAN_COLUMNS, "ID")
-    for row in plan_rows(ledger, settings, wf, out_dir):
+    listed = table.row_of if table is not None else {}
+
+    def shown(m: Any, item: Any) -> bool:
+        return (since is not None and row_id(m.id) in listed and m.kind != "balasan_akhir"
+                and m.created_at < since and item.updated_at < since)
+
+    for row in plan_rows(ledger, settings, wf, out_dir, shown):
         diff.compare(row)
     return diff.result()
 

@@ -5,9 +5,14 @@ and patched once per template version, written atomically with fixed zip timesta
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import io
 import re
+import struct
+import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -135,6 +140,59 @@ def _open(path: Path) -> Any:
     return tpl
 
 
+#: the core properties docxtpl renders (DocxTemplate.render_properties)
+_PROPS = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+class _Opened:
+    """A template opened once per version and process, and what rendering changes in it
+    (the body, header and footer parts, core properties, footnotes), kept to be put back
+    before the next render: opening a .docx (unzipping and parsing its ~1 MB of styles)
+    was a third of the time of a Word copy."""
+
+    def __init__(self, path: Path) -> None:
+        self.tpl = _open(path)
+        self.lock = threading.Lock()  # one render at a time on this template object
+        docx = self.tpl.docx
+        self.body = copy.deepcopy(docx._element.body)
+        self.rels = {k: r._target for k, r in docx._part.rels.items()
+                     if r.reltype in (self.tpl.HEADER_URI, self.tpl.FOOTER_URI)}
+        self.props = {p: getattr(docx.core_properties, p) for p in _PROPS}
+        self.notes = {part: part._blob for part in docx.part.package.parts
+                      if part.content_type == _FOOTNOTES and hasattr(part, "_blob")}
+        self.fresh = True
+        # the parts no render changes (styles, theme, settings…): serialised once
+        changed = {str(docx.part.partname), str(docx.part.package._core_properties_part.partname)}
+        changed |= {str(t.partname) for t in self.rels.values()} | {str(n.partname) for n in self.notes}
+        self.same = {str(part.partname) for part in docx.part.package.parts} - changed
+        self.blobs: dict[str, bytes] = {}
+
+    def ready(self) -> Any:
+        """The template as opened (call with ``lock`` held)."""
+        if not self.fresh:
+            tpl = self.tpl
+            root = tpl.docx._element
+            root.replace(root.body, copy.deepcopy(self.body))
+            for k, target in self.rels.items():
+                tpl.docx._part.rels[k]._target = target
+            for prop, value in self.props.items():
+                setattr(tpl.docx.core_properties, prop, value)
+            for part, blob in self.notes.items():
+                part._blob = blob
+            tpl.is_rendered = tpl.is_saved = False
+        self.fresh = False
+        return self.tpl
+
+
+_OPENED: dict[tuple[str, int, int], _Opened] = {}
+
+
+def _opened(path: Path) -> _Opened:
+    st = path.stat()
+    return _remembered(_OPENED, (str(path), st.st_mtime_ns, st.st_size), lambda: _Opened(path))  # type: ignore[no-any-return]
+
+
 def _template_parts(tpl: Any) -> list[tuple[str, str]]:
     """(part label, jinja source) of everything docxtpl renders: body, headers, footers, properties."""
     parts = [("isi dokumen", tpl.patch_xml(tpl.get_xml()))]
@@ -248,14 +306,87 @@ def check_template(path: Path, known: set[str]) -> None:
 def normalise_docx_zip(data: bytes) -> bytes:
     """Re-pack a .docx with fixed entry timestamps so equal content gives equal bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    return _zip_members([(info.filename, src.read(info.filename)) for info in src.infolist()])
+
+
+#: a part this large is the same in every copy of a template (styles, theme): compressed once
+_SAME_PART_BYTES = 32 * 1024
+_DEFLATED: dict[str, Any] = {}  # sha1 of a large part → (crc, compressed bytes)
+
+
+_BY_IDENTITY: dict[int, tuple[bytes, tuple[int, bytes]]] = {}  # a part serialised once: same object
+
+
+def _deflate(blob: bytes) -> tuple[int, bytes]:
+    def make() -> tuple[int, bytes]:
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return zlib.crc32(blob), c.compress(blob) + c.flush()
+
+    if len(blob) < _SAME_PART_BYTES:
+        return make()
+    known = _BY_IDENTITY.get(id(blob))
+    if known is not None and known[0] is blob:
+        return known[1]
+    out: tuple[int, bytes] = _remembered(_DEFLATED, hashlib.sha1(blob).hexdigest(), make)
+    _remembered(_BY_IDENTITY, id(blob), lambda: (blob, out))  # type: ignore[arg-type]
+    return out
+
+
+def _zip_members(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A zip of *members* (name, bytes) in order, deflated, every entry dated 1980-01-01
+    and mode 0644: the same members give the same bytes (what ``zipfile`` writes for
+    such entries; Word and LibreOffice read it as any .docx)."""
+    local: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    dos_date = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00:00
+    for name, blob in members:
+        crc, data = _deflate(blob)
+        fname = name.encode("utf-8")
+        flags = 0x800 if not fname.isascii() else 0
+        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, 0, dos_date, crc, len(data), len(blob),
+                           len(fname), 0)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", (3 << 8) | 20, 20, flags, 8, 0, dos_date, crc,
+                                   len(data), len(blob), len(fname), 0, 0, 0, 0, 0o644 << 16, offset) + fname)
+        local += [head, fname, data]
+        offset += len(head) + len(fname) + len(data)
+    cd = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(cd), offset, 0)
+    return b"".join(local) + cd + end
+
+
+def _docx_bytes(tpl: Any, opened: _Opened | None = None) -> bytes:
+    """The rendered document as a normalised .docx: python-docx's parts zipped once, with
+    fixed timestamps, the large unchanged parts compressed once per process (python-docx's
+    own save compressed every part, and the normalising re-pack did it again)."""
+    if tpl.pics_to_replace or tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
+        buf = io.BytesIO()
+        tpl.save(buf)
+        return normalise_docx_zip(buf.getvalue())
+    from docx.opc.pkgwriter import PackageWriter
+
+    class Members(list):  # type: ignore[type-arg]  # python-docx's physical writer interface
+        def write(self, uri: Any, blob: bytes) -> None:
+            self.append((uri.membername, blob))
+
+    package = tpl.docx.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    out = Members()
+    PackageWriter._write_content_types_stream(out, parts)
+    PackageWriter._write_pkg_rels(out, package.rels)
+    for part in parts:  # as PackageWriter._write_parts, unchanged parts serialised once
+        name = str(part.partname)
+        blob = opened.blobs.get(name) if opened is not None else None
+        if blob is None:
+            blob = part.blob
+            if opened is not None and name in opened.same:
+                opened.blobs[name] = blob
+        out.write(part.partname, blob)
+        if len(part.rels):
+            out.write(part.partname.rels_uri, part.rels.xml)
+    return _zip_members(out)
 
 
 _CHECKED: set[tuple[str, int, int, frozenset[str]]] = set()
@@ -271,7 +402,15 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
     """
     path = find_template(template_name, template_dirs)
     ctx = sanitise(context)
-    tpl = _open(path)
+    opened = _opened(path)
+    with opened.lock:
+        data = _fill(opened.ready(), path, ctx, opened)
+    out_path = Path(out_path)
+    atomic_write_bytes(out_path, data)
+    return out_path
+
+
+def _fill(tpl: Any, path: Path, ctx: dict, opened: _Opened) -> bytes:
     known = frozenset(context_names(ctx))
     st = path.stat()
     checked = (str(path), st.st_mtime_ns, st.st_size, known)
@@ -280,8 +419,7 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
         _CHECKED.add(checked)
     try:
         tpl.render(ctx, _env(), autoescape=True)
-        buf = io.BytesIO()
-        tpl.save(buf)
+        return _docx_bytes(tpl, opened)
     except TemplateError as exc:
         raise ConfigError(
             f"Templat {path.name} tidak dapat diisi: {_sentence(exc.message or type(exc).__name__)}",
@@ -293,6 +431,3 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
             "{% … %} memotong tabel atau paragraf.",
             _ADVICE_FIX,
         ) from exc
-    out_path = Path(out_path)
-    atomic_write_bytes(out_path, normalise_docx_zip(buf.getvalue()))
-    return out_path

@@ -1,0 +1,54 @@
+"""The benchmark stays alive: every scenario of benchmarks/bench.py runs on a few rows, as
+an outsider runs it, and the test fails when a scenario or a worker cycle errors. It never
+looks at a figure (speed is what the benchmark prints, not what a test asserts)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "benchmarks" / "bench.py"
+
+
+def errors_in(node: Any, where: str = "") -> list[str]:
+    """Every ``error`` a scenario, a cycle or a worker recorded, and every worker result
+    that did not finish (``ok`` false), with where it sits in the results."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("error"):
+            found.append(f"{where}: {node['error']}\n{node.get('traceback', '')}")
+        if node.get("ok") is False and not node.get("error"):
+            found.append(f"{where}: worker did not finish")
+        for key, value in node.items():
+            if key != "traceback":
+                found.extend(errors_in(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.extend(errors_in(value, f"{where}[{i}]"))
+    return found
+
+
+def test_every_bench_scenario_runs(tmp_path: Path):
+    out = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--sizes", "3", "--idle-rows", "4", "--change-rows", "4",
+         "--naive-rows", "2", "--microbench", "2", "--live-code", "--workdir", str(tmp_path / "work"),
+         "--json-out", str(out)],
+        capture_output=True, text=True, timeout=900, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert errors_in(results) == [], "\n".join(errors_in(results))
+    # each scenario really ran (an empty result list would hide a scenario that was skipped)
+    [backlog] = results["backlog"]
+    assert backlog["n"] == 3 and backlog["cycles"] and backlog["microbench"]["items"] == 2
+    assert backlog["cycles"][0]["worker"]["new"] == 3
+    assert results["idle"]["idle"]["worker"]["idle"] is True
+    assert results["naive"]["n"] == 2
+    change = results["change"]["4"]
+    assert set(change) >= {"sheets_requests", "drive_requests", "bytes_down", "cpu_seconds", "peak_rss_mb"}
+    assert change["new"] == 1
+    assert "| Backlog N |" in proc.stdout
