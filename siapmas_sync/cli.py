@@ -353,6 +353,26 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
         click.echo("Spreadsheet dan dokumen diperbarui pada siklus sync berikutnya.")
 
 
+@cli.command("buka-rahasia")
+@click.argument("agenda")
+@click.option("--by", "by", required=True, help="Kasubag TU yang membuka kerahasiaan (nama dari daftar [[pejabat]]).")
+@click.option("--alasan", required=True, help="Alasan membuka identitas pelapor (dicatat di Riwayat).")
+@pass_ctx
+def buka_rahasia(c: Ctx, agenda: str, by: str, alasan: str) -> None:
+    """Buka kerahasiaan identitas pelapor AGENDA (hanya Kasubag TU, dengan alasan)."""
+    from .engine import build_workflow
+    from .steps import StepRecorder
+
+    s = c.settings
+    wf, _cal = build_workflow(s)
+    with c.ledger() as ledger:
+        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(),
+                           lifters=s.kerahasiaan.dibuka_oleh)
+        result = rec.lift_rahasia(agenda, by=by, alasan=alasan)
+    click.echo(f"{result.agenda_no}: {result.message}")
+    click.echo("Dokumen dibuat ulang dengan identitas pelapor pada siklus sync berikutnya.")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
 @pass_ctx

@@ -36,25 +36,25 @@ def stamp(at: str, tz: Any) -> str:
 
 def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tuple[str, str, str, str], ...]:
     """(jabatan, tanggal, instruksi, oleh) per official who initialled, in grid order."""
-    labels = {wf.by_code(code).label: name for code, name in PARAF_ROWS.items()}
     found: dict[str, tuple[str, str, str, str]] = {}
     for ev in events:
         # a stage resumed by the reporter's kelengkapan (channel "formulir") is nobody's paraf
-        if ev.to_stage in labels and ev.from_stage != ev.to_stage and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") \
-                and ev.channel != "formulir":
-            name = labels[ev.to_stage]
+        stage = wf.find(ev.to_stage) if ev.to_stage else None  # by code: a label renamed since keeps its row
+        if stage is not None and stage.code in PARAF_ROWS and ev.from_stage != ev.to_stage \
+                and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") and ev.channel != "formulir":
+            name = PARAF_ROWS[stage.code]
             found[name] = (name, stamp(ev.at, tz), ev.note or "", ev.actor or "")
     return tuple(found[n] for n in PARAF_ROWS.values() if n in found)
 
 
 def catatan_lines(events: Sequence[Any], wf: Workflow, tz: Any) -> list[str]:
     """Notes not shown in the paraf grid, one readable line each (oldest first)."""
-    grid = {wf.by_code(code).label for code in PARAF_ROWS}
     out = []
     for ev in events:
         if not ev.note or ev.channel == "formulir" or ev.event in _NOT_NOTES:
             continue
-        if ev.to_stage in grid and ev.from_stage != ev.to_stage and ev.event != "DIKEMBALIKAN":
+        stage = wf.find(ev.to_stage) if ev.to_stage else None
+        if stage is not None and stage.code in PARAF_ROWS and ev.from_stage != ev.to_stage and ev.event != "DIKEMBALIKAN":
             continue  # shown as that official's instruction
         where = ev.to_stage if ev.from_stage == ev.to_stage else f"{ev.event}"
         out.append(f"{stamp(ev.at, tz)} · {ev.actor} · {where}: {' '.join(ev.note.split())}")

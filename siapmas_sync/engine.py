@@ -166,6 +166,18 @@ def agenda_folder(agenda_no: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"
 
 
+def relabel_stages(ledger: Ledger, wf: Workflow) -> None:
+    """Items recorded under a stage label renamed since (README allows renaming) take the
+    current label of the same stage code: only what people read changes."""
+    if not wf.former:
+        return
+    with ledger.tx() as conn:
+        for label, code in wf.former:
+            new = wf.by_code(code).label
+            conn.execute(update(items).where(items.c.tahap == label).values(tahap=new))
+            conn.execute(update(items).where(items.c.previous_tahap == label).values(previous_tahap=new))
+
+
 def build_workflow(settings: Settings) -> tuple[Workflow, OfficeCalendar]:
     """The configured SOP stages and office calendar."""
     w = settings.workflow
@@ -197,10 +209,12 @@ class Engine:
         _private_dir(self.out_dir)
         w = settings.workflow
         self.wf, self.cal = build_workflow(settings)
+        relabel_stages(ledger, self.wf)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(),
-                                  on_move=stage_hook(settings, self.wf))
-        self.registrar = Registrar(settings, self.routing, self.clock)
+                                  on_move=stage_hook(settings, self.wf), lifters=settings.kerahasiaan.dibuka_oleh)
+        self.registrar = Registrar(settings, self.routing, self.clock,
+                                   (self.wf.by_code(0).label, self.wf.by_code(1).label))
         self.kelengkapan = KelengkapanLinker(settings, ledger, self.steps, self.clock, self.registrar.received)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read

@@ -165,6 +165,11 @@ class AgendaItem:
     registered_at: datetime | None = None
     tahap: str = "TERAGENDA"
 
+    def __post_init__(self) -> None:
+        # a rahasia item is classified Rahasia on every document it has (DESIGN: one-way door)
+        if self.rahasia and self.sifat != "Rahasia":
+            object.__setattr__(self, "sifat", "Rahasia")
+
     @property
     def pelapor(self) -> str:
         """Reporter name as it may be shown: 'Dirahasiakan' when rahasia."""

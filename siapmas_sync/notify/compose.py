@@ -103,7 +103,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "tanggal_diterima": tanggal_id(received),
         "perihal": full_perihal(item.perihal, payload.get("kronologi") or ""),  # never a cut sentence
         # a message to another response's sender (duplikat, kelengkapan_diterima) greets that sender
-        "nama": (ctx_stored.get("nama") or payload.get("nama") or "").strip() or "Pelapor",
+        # … except a rahasia item's WhatsApp text: it sits in the Pemberitahuan tab's link for staff to see
+        "nama": ("Pelapor" if item.rahasia and msg.channel == "whatsapp"
+                 else (ctx_stored.get("nama") or payload.get("nama") or "").strip() or "Pelapor"),
         "kop": kop,
         "status_url": settings.notify.status_url,
         "cek_status": status_hint(settings),
