@@ -93,8 +93,9 @@ def status_hint(settings: Settings) -> str:
 
 
 def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any, payload: dict[str, Any],
-            received_at: str) -> Outgoing:
-    """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row)."""
+            received_at: str, issued: datetime | None = None) -> Outgoing:
+    """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row).
+    *issued*: when it is sent (the tanda terima is dated that day; default: now)."""
     ctx_stored = json.loads(msg.context or "{}")
     received = from_iso(received_at).astimezone(settings.tz)
     kop = settings.kop_value()
@@ -129,7 +130,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         pass  # WhatsApp carries text only (a link or an approved template)
     elif msg.kind == "tanda_terima":
         pdf = render_tanda_terima(
-            kop, agenda_no=item.agenda_no, received=received, perihal=context["perihal"],
+            kop, agenda_no=item.agenda_no, received=received,
+            issued=(issued or datetime.now(settings.tz)).astimezone(settings.tz), perihal=context["perihal"],
             pelapor=context["nama"], next_steps="Langkah selanjutnya: " + context["langkah"],
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))

@@ -148,7 +148,7 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         return True
     now = clock()
     try:
-        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at)
+        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at, issued=now)
     except NotReady:
         return True  # stays due; the attachment is rendered by a later cycle
     except SiapmasError as exc:
