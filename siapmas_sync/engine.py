@@ -221,6 +221,7 @@ class Engine:
         self.publik = PublicStatus(settings, ledger)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
+        self.replaced: list[str] = []  # documents of the last print batch that replace a printed one
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
         self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
 
@@ -288,6 +289,10 @@ class Engine:
         try:
             if self.s.output.print_batch:
                 report.batches = self._print_batch()
+                if self.replaced:
+                    report.notices.append(
+                        "Cetakan baru menggantikan lembar yang sudah dicetak (buang lembar lama; versi tertulis di kaki "
+                        "lembar): " + "; ".join(self.replaced[:10]) + (" …" if len(self.replaced) > 10 else "") + ".")
             self._make_salinan(report)
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
@@ -611,6 +616,8 @@ class Engine:
         if not rows:
             return []
         done = self.ledger.printed_hashes([r.key for r in rows])
+        before = {(k, rel) for k, rel, _ in done}  # printed once already: a new version replaces it
+        self.replaced = []
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         chunks = [rows[i : i + PRINT_BATCH_ITEMS] for i in range(0, len(rows), PRINT_BATCH_ITEMS)]
         tasks: list[tuple[tuple[Path, ...], tuple[Path, ...], Path, str]] = []
@@ -631,6 +638,8 @@ class Engine:
                         continue
                     (kartu if kind == "kendali" else sheets).append(path)
                     fresh.append((rel, digest))
+                    if (r.key, rel) in before:
+                        self.replaced.append(rel)  # e.g. 2026/0001-SIAPMAS-2026/lembar-disposisi-terisi.pdf
                 recorded.append((r, fresh))
             stem = self.out_dir / "cetak" / (f"cetak-{stamp}" + (f"-{n:02d}" if len(chunks) > 1 else ""))
             tasks.append((tuple(sheets), tuple(kartu), stem, self.s.output.kartu_cetak))

@@ -145,6 +145,10 @@ class DisposisiRecord:
     catatan: str = ""
     # (jabatan, tanggal, instruksi[, oleh]): the person is optional for older callers
     paraf: tuple[tuple[str, ...], ...] = ()
+    # which printed version of the filled form this is: one per distribution (signing
+    # event); *menggantikan* says when the version it replaces was signed ("" for the first)
+    versi: int = 1
+    menggantikan: str = ""
 
 
 @dataclass(frozen=True)

@@ -195,11 +195,10 @@ class StepRecorder:
         if tuple(kepada) != before:  # the kartu kendali's Indeks is the handling AKD
             for kind in renders_for({AKD}, distributed=False, settled=False):
                 self.ledger.add_outbox(conn, row.key, kind, now)
-        stage = self.wf.find(t.to_stage)
-        if t.to_stage == self.distributed_label or (
-            stage is not None and isinstance(stage.code, int) and stage.code > STAGE_DISTRIBUTED_CODE
-        ):
-            self.ledger.add_outbox(conn, row.key, "disposisi", now)  # the filled form stays current
+        if t.to_stage == self.distributed_label and t.kind != KEMBALI:
+            # one printed version per signing event: the distribution; later notes and
+            # follow-up stay in Riwayat (disposisi_record), a return re-prints nothing
+            self.ledger.add_outbox(conn, row.key, "disposisi", now)
         if t.to_stage == self.done_label:
             self.ledger.add_outbox(conn, row.key, "balasan", now)
         if self.on_move is not None:

@@ -426,6 +426,11 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     c.setFillColor(GREY)
     c.drawRightString(x0 + width, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(
         f"SIAPMAS · {one_line(item.agenda_no)}", SANS, MIN_PT, width / 3))
+    if rec is not None:  # the filled form: which signed version this sheet is
+        versi = f"Versi {rec.versi}" + (f", menggantikan versi {rec.versi - 1} ({rec.menggantikan})"
+                                         if rec.menggantikan else "")
+        c.setFillColor(black)
+        c.drawString(x0, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(versi, SANS, MIN_PT, width * 0.6))
     c.setFillColor(black)
     return f.overflow
 
