@@ -314,7 +314,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 @click.option("--note", default="", help="Instruksi / catatan / alasan (wajib untuk DITOLAK).")
 @click.option("--perihal", default=None, help="Perihal yang ditetapkan pejabat (mengganti ringkasan otomatis).")
 @click.option("--laporan", default="", help="Laporan hasil tindak lanjut AKD (saat pindah ke SELESAI).")
-@click.option("--lampiran", default="", help="Tautan lampiran laporan hasil tindak lanjut (opsional).")
+@click.option("--lampiran", default="", help="Lampiran laporan hasil tindak lanjut (opsional): berkas (dilampirkan pada e-mail balasan) atau tautan.")
 @click.option("--by", "by", default=None,
               help="Siapa yang memberi paraf/disposisi: nama dari daftar [[pejabat]] (wajib untuk paraf dan disposisi).")
 @click.option("--ubah-disposisi", "ubah", default=None, metavar="ALASAN",
@@ -338,6 +338,13 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
             if perihal is not None:
                 row = ledger.find_item(agenda, conn=conn)
                 rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
+            if lampiran and laporan and Path(lampiran).expanduser().is_file():  # the file itself, for the citizen
+                from .engine import agenda_folder
+                from .lampiran import keep_file
+
+                row = ledger.find_item(agenda, conn=conn)
+                lampiran = keep_file(Path(lampiran).expanduser(),
+                                     s.output.dir / str(row.year) / agenda_folder(row.agenda_no))
             result = rec.advance(agenda, stage, akd=akd or None, harap=harap or None, note=note,
                                  laporan=laporan, lampiran=lampiran, by=by, channel="cli", ubah_disposisi=ubah, conn=conn)
     t = result.transition

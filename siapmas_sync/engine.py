@@ -31,7 +31,7 @@ from . import codec, failures, recorded
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents.batch import render_print_batches
-from .documents.common import sweep_temp_files
+from .documents.common import sweep_temp_files, tanggal_id
 from .documents.kartu import KartuConfig
 from .documents_check import check_documents, made_by, printable
 from .filemodes import private_mkdir
@@ -47,7 +47,7 @@ from .models import AgendaItem, DisposisiRecord, RowError, Submission, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
-from .disposisi_record import build_record
+from .disposisi_record import build_record, distributions
 from .notify import stage_hook
 from .kelengkapan import KELENGKAPAN_LABEL, KelengkapanLinker
 from .notify.pemberitahuan import PEMBERITAHUAN_TAB, apply_ticks, plan_tab
@@ -491,9 +491,15 @@ class Engine:
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": ", ".join(recorded.kepada_of(row)),
+                "tgl_diteruskan": self._tgl_diteruskan(row) if kind in ("render", "kartu", "salinan") else "",
                 "penandatangan": {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
             },
         )
+
+    def _tgl_diteruskan(self, row: Any) -> str:
+        """The day the item was last distributed to its AKD (the kartu's Tgl Diteruskan)."""
+        signed = distributions(self.ledger.event_rows(row.key), self.wf)
+        return tanggal_id(from_iso(signed[-1].at).astimezone(self.tz)) if signed else ""
 
     def disposisi_record(self, row: Any) -> DisposisiRecord:
         return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)

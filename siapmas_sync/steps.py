@@ -199,6 +199,7 @@ class StepRecorder:
             # one printed version per signing event: the distribution; later notes and
             # follow-up stay in Riwayat (disposisi_record), a return re-prints nothing
             self.ledger.add_outbox(conn, row.key, "disposisi", now)
+            self.ledger.add_outbox(conn, row.key, "kartu", now)  # its Tgl Diteruskan is known now
         if t.to_stage == self.done_label:
             self.ledger.add_outbox(conn, row.key, "balasan", now)
         if self.on_move is not None:

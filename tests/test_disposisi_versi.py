@@ -5,7 +5,12 @@ prints the next version, whose foot and the sync summary say which version it re
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+
+from siapmas_sync.documents.common import tanggal_id
+
+from .conftest import WIB
 
 from .test_engine import pdf_text, run_cli
 from .test_kendali import OLEH, edit
@@ -53,6 +58,10 @@ def test_one_printed_version_per_signing_event(project: Path) -> None:
     assert NOTE["DISPOSISI DIBACAKAN"] in text  # a signed step without a row: Catatan
     assert "Salah catat" not in text and "catatan internal" not in text and "DIKEMBALIKAN" not in text
     assert "Versi 1" in text and "menggantikan" not in text
+    # the kartu kendali's Tgl Diteruskan is filled once the item is distributed
+    kartu = " ".join(pdf_text(project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"
+                              / "kartu-kendali.pdf").split())
+    assert tanggal_id(datetime.now(WIB)) in kartu, kartu  # Tgl Diteruskan (the card was received earlier)
     history = ok(project, "show", GALIAN)
     assert "Salah catat" in history and "catatan internal" in history  # kept in Riwayat
 

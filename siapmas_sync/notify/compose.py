@@ -26,6 +26,7 @@ from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..workflow import Workflow
 from .pdf import render_tanda_terima
+from ..lampiran import stored_file
 
 
 class NotReady(Exception):
@@ -140,6 +141,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         if not rel or not (out_dir / rel).is_file():
             raise NotReady("surat balasan PDF belum dibuat")
         attachments.append((f"surat-balasan-{_folder(item.agenda_no)}.pdf", (out_dir / rel).read_bytes()))
+        kept = stored_file(str(json.loads(item.disposisi or "{}").get("lampiran") or ""), out_dir)
+        if kept is not None:  # the AKD's attachment itself, not only a link the citizen may not open
+            attachments.append((kept.name, kept.read_bytes()))
     return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no,
                     wa_params(msg.kind, context))
 
