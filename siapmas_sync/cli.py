@@ -364,7 +364,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 @click.option("--note", default="", help="Instruksi / catatan / alasan (wajib untuk DITOLAK).")
 @click.option("--perihal", default=None, help="Perihal yang ditetapkan pejabat (mengganti ringkasan otomatis).")
 @click.option("--laporan", default="", help="Laporan hasil tindak lanjut AKD (saat pindah ke SELESAI).")
-@click.option("--lampiran", default="", help="Tautan lampiran laporan hasil tindak lanjut (opsional).")
+@click.option("--lampiran", default="", help="Lampiran laporan hasil tindak lanjut (opsional): berkas (dilampirkan pada e-mail balasan) atau tautan.")
 @click.option("--by", "by", default=None,
               help="Siapa yang memberi paraf/disposisi: nama dari daftar [[pejabat]] (wajib untuk paraf dan disposisi).")
 @click.option("--ubah-disposisi", "ubah", default=None, metavar="ALASAN",
@@ -404,6 +404,13 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
             if perihal is not None:
                 row = ledger.find_item(agenda, conn=conn)
                 rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
+            if lampiran and laporan and Path(lampiran).expanduser().is_file():  # the file itself, for the citizen
+                from .engine import agenda_folder
+                from .lampiran import keep_file
+
+                row = ledger.find_item(agenda, conn=conn)
+                lampiran = keep_file(Path(lampiran).expanduser(),
+                                     s.output.dir / str(row.year) / agenda_folder(row.agenda_no))
             result = rec.advance(agenda, stage, akd=akd or None, harap=harap or None, note=note,
                                  laporan=laporan, lampiran=lampiran, by=by, channel="cli", ubah_disposisi=ubah, conn=conn)
     t = result.transition
@@ -435,6 +442,8 @@ def _advance_choices() -> dict[str, str]:
 
 advance.help = (advance.help or "").format(
     **{k: v.replace("\n", "\n    ") for k, v in _advance_choices().items()})
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON (daftar kiriman yang menunggu).")
 @click.pass_context
@@ -516,6 +525,24 @@ def kelengkapan_baru(c: Ctx, baris: str, by: str) -> None:
 def kelengkapan_abaikan(c: Ctx, baris: str, by: str) -> None:
     """Abaikan kiriman BARIS: tidak dinomori, tidak ditautkan, tanpa pesan."""
     _decide(c, baris, by, "abaikan")
+@cli.command("buka-rahasia")
+@click.argument("agenda")
+@click.option("--by", "by", required=True, help="Kasubag TU yang membuka kerahasiaan (nama dari daftar [[pejabat]]).")
+@click.option("--alasan", required=True, help="Alasan membuka identitas pelapor (dicatat di Riwayat).")
+@pass_ctx
+def buka_rahasia(c: Ctx, agenda: str, by: str, alasan: str) -> None:
+    """Buka kerahasiaan identitas pelapor AGENDA (hanya Kasubag TU, dengan alasan)."""
+    from .engine import build_workflow
+    from .steps import StepRecorder
+
+    s = c.settings
+    wf, _cal = build_workflow(s)
+    with c.ledger() as ledger:
+        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(),
+                           lifters=s.kerahasiaan.dibuka_oleh)
+        result = rec.lift_rahasia(agenda, by=by, alasan=alasan)
+    click.echo(f"{result.agenda_no}: {result.message}")
+    click.echo("Dokumen dibuat ulang dengan identitas pelapor pada siklus sync berikutnya.")
 
 
 @cli.command()

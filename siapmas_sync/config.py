@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from .errors import ConfigError
 from .intake.headers import QuestionTitles
 from .intake.received import DEFAULT_FORM_START
+from .kerahasiaan import DEFAULT_KATA_KUNCI
 from .models import Kop
 from .numbering import template_problem
 from .rekap.kecamatan import DEFAULT_KECAMATAN, DEFAULT_PLACE_TITLES
@@ -198,6 +199,11 @@ class PrivacyConfig(_Section):
     # When an item is rahasia, may the Lembar Aduan for the responsible officer keep the
     # reporter's identity (a separate lembar-aduan-petugas.pdf)? Every other output masks it.
     identitas_untuk_petugas: bool = False
+    # Words that make an item rahasia at intake (a member's conduct, sexual violence…),
+    # matched as whole words, case-insensitively; [] switches the rule off.
+    kata_kunci: list[str] = Field(default_factory=lambda: list(DEFAULT_KATA_KUNCI))
+    # jabatan (as in [[pejabat]]) that may lift a rahasia item with `buka-rahasia`
+    dibuka_oleh: list[str] = Field(default_factory=lambda: ["Kasubag TU"], min_length=1)
 
 
 class TemplatesConfig(_Section):

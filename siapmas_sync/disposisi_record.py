@@ -9,8 +9,12 @@ Pure: item row + its events in, a :class:`DisposisiRecord` out.
   note). After a return (DIKEMBALIKAN), the newer paraf counts.
 * **Ticks** — exactly the recorded *Diteruskan kepada* (several AKD) and *Dengan hormat
   harap* choices (``items.disposisi``); nothing is ticked by default.
-* **Catatan** — every other note (Catatan typed without a move, notes of the other
-  stages), one line each: ``dd/mm/yyyy HH.MM · who · stage: note``.
+* **Catatan** — the officials' notes of the signing steps without a paraf row (reading
+  the Ketua's disposition back, recording and distributing it), one line each:
+  ``dd/mm/yyyy HH.MM · who · stage: note``. Corrections and internal notes — a return
+  (DIKEMBALIKAN: "Salah catat…"), a Catatan typed without a move, a refused edit, a
+  changed disposition's reason — and the AKD's later follow-up stay in Riwayat: the sheet
+  is the record of what was signed, so a later note never makes a new version of it.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from .workflow import Workflow
 
 #: stage code → the paraf grid's row
 PARAF_ROWS: dict[int, str] = {2: "Kasubag TU", 3: "Kabag", 4: "Sekretaris DPRD", 5: "Ketua DPRD"}
-_NOT_NOTES = ("TERAGENDA", "DITERIMA", "PERUBAHAN DITOLAK", "DISPOSISI", "TUJUAN", "SIFAT",
-              "KERAHASIAAN", "PERIHAL", "LAPORAN")
+#: stage codes whose entry is signed on the sheet but has no paraf row: its note is a Catatan
+CATATAN_CODES: tuple[int, ...] = (6, 7)  # DISPOSISI DIBACAKAN, DICATAT & DIDISTRIBUSIKAN
+DISTRIBUTION_CODE = 7
 
 
 def stamp(at: str, tz: Any) -> str:
@@ -36,37 +41,53 @@ def stamp(at: str, tz: Any) -> str:
 
 def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tuple[str, str, str, str], ...]:
     """(jabatan, tanggal, instruksi, oleh) per official who initialled, in grid order."""
-    labels = {wf.by_code(code).label: name for code, name in PARAF_ROWS.items()}
     found: dict[str, tuple[str, str, str, str]] = {}
     for ev in events:
         # a stage resumed by the reporter's kelengkapan (channel "formulir") is nobody's paraf
-        if ev.to_stage in labels and ev.from_stage != ev.to_stage and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") \
-                and ev.channel != "formulir":
-            name = labels[ev.to_stage]
+        stage = wf.find(ev.to_stage) if ev.to_stage else None  # by code: a label renamed since keeps its row
+        if stage is not None and stage.code in PARAF_ROWS and ev.from_stage != ev.to_stage \
+                and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") and ev.channel != "formulir":
+            name = PARAF_ROWS[stage.code]
             found[name] = (name, stamp(ev.at, tz), ev.note or "", ev.actor or "")
     return tuple(found[n] for n in PARAF_ROWS.values() if n in found)
 
 
 def catatan_lines(events: Sequence[Any], wf: Workflow, tz: Any) -> list[str]:
     """Notes not shown in the paraf grid, one readable line each (oldest first)."""
-    grid = {wf.by_code(code).label for code in PARAF_ROWS}
-    out = []
+    latest: dict[Any, str] = {}  # as in the paraf grid, the newer signature of a step counts
     for ev in events:
-        if not ev.note or ev.channel == "formulir" or ev.event in _NOT_NOTES:
+        if ev.channel == "formulir" or ev.from_stage == ev.to_stage or ev.event == "DIKEMBALIKAN":
             continue
-        if ev.to_stage in grid and ev.from_stage != ev.to_stage and ev.event != "DIKEMBALIKAN":
-            continue  # shown as that official's instruction
-        where = ev.to_stage if ev.from_stage == ev.to_stage else f"{ev.event}"
-        out.append(f"{stamp(ev.at, tz)} · {ev.actor} · {where}: {' '.join(ev.note.split())}")
-    return out
+        stage = wf.find(ev.to_stage) if ev.to_stage else None
+        if stage is None or stage.code not in CATATAN_CODES:
+            continue  # a paraf row's instruction, an exit, the follow-up: not a Catatan
+        latest.pop(stage.code, None)
+        if ev.note:
+            latest[stage.code] = f"{stamp(ev.at, tz)} · {ev.actor} · {stage.label}: {' '.join(ev.note.split())}"
+    return list(latest.values())
 
 
 def build_record(row: Any, events: Sequence[Any], wf: Workflow, tz: Any) -> DisposisiRecord:
     """The filled form of one item (*row*: its ledger row; *events*: its history)."""
     data = recorded.load(getattr(row, "disposisi", None))
+    signed = distributions(events, wf)
     return DisposisiRecord(
         diteruskan_kepada=recorded.kepada_of(row),
         harap=tuple(data.get("harap") or ()),
         catatan="\n".join(catatan_lines(events, wf, tz)),
         paraf=paraf_from_events(events, wf, tz),
+        versi=max(len(signed), 1),
+        menggantikan=stamp(signed[-2].at, tz) if len(signed) > 1 else "",
     )
+
+
+def distributions(events: Sequence[Any], wf: Workflow) -> list[Any]:
+    """The forward entries into DICATAT & DIDISTRIBUSIKAN: each is one signed version of
+    the filled form (a return and a new distribution make the next version)."""
+    out = []
+    for ev in events:
+        stage = wf.find(ev.to_stage) if ev.to_stage else None
+        if stage is not None and stage.code == DISTRIBUTION_CODE and ev.from_stage != ev.to_stage \
+                and ev.event != "DIKEMBALIKAN":
+            out.append(ev)
+    return out

@@ -31,7 +31,7 @@ from . import codec, failures, recorded, uploads
 from .backends.base import Backend, Snapshot
 from .config import Settings
 from .documents.batch import render_print_batches
-from .documents.common import sweep_temp_files
+from .documents.common import sweep_temp_files, tanggal_id
 from .documents.kartu import KartuConfig
 from .documents_check import check_documents, made_by, printable
 from .filemodes import private_mkdir
@@ -47,7 +47,7 @@ from .models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan,
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
-from .disposisi_record import build_record
+from .disposisi_record import build_record, distributions
 from .notify import stage_hook
 from .notify.validity import cancel_stale, cancelled_line
 from .tambahan import additions
@@ -169,6 +169,18 @@ def agenda_folder(agenda_no: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"
 
 
+def relabel_stages(ledger: Ledger, wf: Workflow) -> None:
+    """Items recorded under a stage label renamed since (README allows renaming) take the
+    current label of the same stage code: only what people read changes."""
+    if not wf.former:
+        return
+    with ledger.tx() as conn:
+        for label, code in wf.former:
+            new = wf.by_code(code).label
+            conn.execute(update(items).where(items.c.tahap == label).values(tahap=new))
+            conn.execute(update(items).where(items.c.previous_tahap == label).values(previous_tahap=new))
+
+
 def build_workflow(settings: Settings) -> tuple[Workflow, OfficeCalendar]:
     """The configured SOP stages and office calendar."""
     w = settings.workflow
@@ -200,16 +212,19 @@ class Engine:
         _private_dir(self.out_dir)
         w = settings.workflow
         self.wf, self.cal = build_workflow(settings)
+        relabel_stages(ledger, self.wf)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
         self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(),
-                                  on_move=stage_hook(settings, self.wf))
-        self.registrar = Registrar(settings, self.routing, self.clock)
+                                  on_move=stage_hook(settings, self.wf), lifters=settings.kerahasiaan.dibuka_oleh)
+        self.registrar = Registrar(settings, self.routing, self.clock,
+                                   (self.wf.by_code(0).label, self.wf.by_code(1).label))
         self.kelengkapan = KelengkapanLinker(settings, ledger, self.steps, self.clock, self.registrar.received)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
         self.publik = PublicStatus(settings, ledger)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
+        self.replaced: list[str] = []  # documents of the last print batch that replace a printed one
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
         self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
         self.optional = OptionalWork(ledger, self.clock)  # uploads and other optional work, after the write-back
@@ -298,6 +313,10 @@ class Engine:
         try:
             if self.s.output.print_batch:
                 report.batches = self._print_batch()
+                if self.replaced:
+                    report.notices.append(
+                        "Cetakan baru menggantikan lembar yang sudah dicetak (buang lembar lama; versi tertulis di kaki "
+                        "lembar): " + "; ".join(self.replaced[:10]) + (" …" if len(self.replaced) > 10 else "") + ".")
             self._make_salinan(report)
         except OSError as exc:
             log.error("Berkas cetak/salinan Word gagal dibuat: %s", report.add_failure(exc, self.out_dir / "cetak"))
@@ -512,9 +531,15 @@ class Engine:
             context_extra={
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": ", ".join(recorded.kepada_of(row)),
+                "tgl_diteruskan": self._tgl_diteruskan(row) if kind in ("render", "kartu", "salinan") else "",
                 "penandatangan": {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
             },
         )
+
+    def _tgl_diteruskan(self, row: Any) -> str:
+        """The day the item was last distributed to its AKD (the kartu's Tgl Diteruskan)."""
+        signed = distributions(self.ledger.event_rows(row.key), self.wf)
+        return tanggal_id(from_iso(signed[-1].at).astimezone(self.tz)) if signed else ""
 
     def disposisi_record(self, row: Any) -> DisposisiRecord:
         return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)
@@ -635,6 +660,8 @@ class Engine:
         if not rows:
             return []
         done = self.ledger.printed_hashes([r.key for r in rows])
+        before = {(k, rel) for k, rel, _ in done}  # printed once already: a new version replaces it
+        self.replaced = []
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         chunks = [rows[i : i + PRINT_BATCH_ITEMS] for i in range(0, len(rows), PRINT_BATCH_ITEMS)]
         tasks: list[tuple[tuple[Path, ...], tuple[Path, ...], Path, str]] = []
@@ -655,6 +682,8 @@ class Engine:
                         continue
                     (kartu if kind == "kendali" else sheets).append(path)
                     fresh.append((rel, digest))
+                    if (r.key, rel) in before:
+                        self.replaced.append(rel)  # e.g. 2026/0001-SIAPMAS-2026/lembar-disposisi-terisi.pdf
                 recorded.append((r, fresh))
             stem = self.out_dir / "cetak" / (f"cetak-{stamp}" + (f"-{n:02d}" if len(chunks) > 1 else ""))
             tasks.append((tuple(sheets), tuple(kartu), stem, self.s.output.kartu_cetak))

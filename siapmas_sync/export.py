@@ -33,7 +33,8 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table,
+                                TableStyle)
 
 from siapmas_sync.documents.common import (
     BULAN, SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, doc_info, one_line, para_markup,
@@ -282,6 +283,44 @@ def _signature(st: dict[str, ParagraphStyle], width: float, today: date) -> Keep
     return signature_block(cells, width, sign_w)
 
 
+#: rows of the Buku Agenda kept on the signature's page when it would otherwise be alone
+_KEEP_WITH_SIGNATURE = 2
+
+
+class _PageMark(Flowable):
+    """Records the page it lands on (nothing drawn)."""
+
+    def __init__(self, pages: list[int]) -> None:
+        super().__init__()
+        self.pages = pages
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.pages.append(self.canv.getPageNumber())
+
+
+def _agenda_table(data: list[list[Any]], widths: list[float]) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, black),
+        ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
+        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+        ("VALIGN", (0, 1), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _build(doc: BaseDocTemplate, story: list[Any]) -> None:
+    doc.build(story, canvasmaker=footer_canvas("Buku Agenda Surat Masuk — SIAPMAS", _PAGE[0], _MARGIN_X,
+                                               _MARGIN_BOTTOM - 7 * mm))
+
+
 def export_buku_agenda_pdf(
     rows: Sequence[AgendaRow], path: Path, *, period: tuple[date, date], kop: Kop, tanggal: date | None = None,
 ) -> Path:
@@ -302,7 +341,7 @@ def export_buku_agenda_pdf(
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="buku", frames=[frame])])
 
-    story: list[Any] = [
+    head: list[Any] = [
         KopFlowable(kop, FULL),
         Paragraph(para_markup(TITLE, SERIF_BOLD), st["title"]),
         Paragraph(para_markup(periode_id(period)), st["period"]),
@@ -314,30 +353,27 @@ def export_buku_agenda_pdf(
         data.append([
             _pdf_cell(t, st["no"] if i == 0 else st["cell"], _PDF_LIMITS[i]) for i, t in enumerate(texts)
         ])
-    if rows:
-        table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
-        table.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.5, black),
-            ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
-            ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-            ("VALIGN", (0, 1), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]))
-        story.append(table)
-    else:
+    signature = _signature(st, doc.width, tanggal or _today())
+    if not rows:
         table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, black),
             ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ]))
-        story += [table, Paragraph(para_markup(EMPTY_MESSAGE), st["empty"])]
-    story.append(_signature(st, doc.width, tanggal or _today()))
-    doc.build(story, canvasmaker=footer_canvas("Buku Agenda Surat Masuk — SIAPMAS", _PAGE[0], _MARGIN_X,
-                                               _MARGIN_BOTTOM - 7 * mm))
+        _build(doc, head + [table, Paragraph(para_markup(EMPTY_MESSAGE), st["empty"]), signature])
+    else:
+        # the Kasubag TU signs the register, never a page of its own: when the signature
+        # would land alone on the next page, the table's last rows go with it (their header
+        # repeated, as on every page the table continues on)
+        pages: list[int] = []
+        _build(doc, head + [_agenda_table(data, widths), _PageMark(pages), signature, _PageMark(pages)])
+        if pages[1] > pages[0]:
+            keep = min(_KEEP_WITH_SIGNATURE, len(rows))
+            rest = [_agenda_table(data[: len(data) - keep], widths)] if len(rows) > keep else []
+            buf.seek(0)
+            buf.truncate()
+            _build(doc, head + rest + [KeepTogether([_agenda_table(data[:1] + data[-keep:], widths), signature])])
     path = Path(path)
     atomic_write_bytes(path, buf.getvalue())
     return path

@@ -11,6 +11,7 @@ either applied or answered in ``Pesan`` (and in the history) before the cell is 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,14 +58,25 @@ COMPUTED: tuple[str, ...] = tuple(c for c in KENDALI_COLUMNS if c not in EDITABL
 CHECKBOX_COLUMNS: tuple[str, ...] = ("Rahasia", "Terkirim")
 SIFAT_CHOICES: tuple[str, ...] = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
 
-_TRUE = {"true", "ya", "y", "1", "x", "✓", "✔", "☑", "☒", "benar", "yes"}
+_TRUE = {"true", "ya", "y", "iya", "1", "x", "v", "✓", "✔", "☑", "☒", "benar", "yes"}
+#: what an office suite may keep in a ticked checkbox cell: LibreOffice's formula text
+#: ``=TRUE()``, Excel's ``=TRUE`` or ``=1``, a number 1 (or 1.0)
+_FORMULA = re.compile(r"\A=\s*(.*?)\s*(?:\(\s*\))?\Z", re.S)
 
 
 def truthy(value: object) -> bool:
-    """A checkbox cell: Google gives True/False; people type YA, x, 1 …"""
+    """A checkbox cell, read the same everywhere (Kendali's *Rahasia*, Pemberitahuan's
+    *Terkirim*): Google gives True/False; LibreOffice keeps ``=TRUE()``, Excel ``1`` or
+    ``TRUE``; people type YA, Ya, x, ✓ … Anything else (empty, FALSE, 0, Tidak) is unticked."""
     if isinstance(value, bool):
         return value
-    return cell_text(value).strip().casefold() in _TRUE
+    if isinstance(value, (int, float)):
+        return value == 1
+    text = cell_text(value).strip().casefold()
+    m = _FORMULA.match(text)
+    if m:
+        text = m.group(1).strip()
+    return text in _TRUE
 
 
 def editable_text(column: str, value: object) -> str:

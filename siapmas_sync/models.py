@@ -145,6 +145,10 @@ class DisposisiRecord:
     catatan: str = ""
     # (jabatan, tanggal, instruksi[, oleh]): the person is optional for older callers
     paraf: tuple[tuple[str, ...], ...] = ()
+    # which printed version of the filled form this is: one per distribution (signing
+    # event); *menggantikan* says when the version it replaces was signed ("" for the first)
+    versi: int = 1
+    menggantikan: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,11 @@ class AgendaItem:
     registered_at: datetime | None = None
     tahap: str = "TERAGENDA"
     tambahan: tuple[Tambahan, ...] = ()  # kelengkapan from the reporter, oldest first
+
+    def __post_init__(self) -> None:
+        # a rahasia item is classified Rahasia on every document it has (DESIGN: one-way door)
+        if self.rahasia and self.sifat != "Rahasia":
+            object.__setattr__(self, "sifat", "Rahasia")
 
     @property
     def pelapor(self) -> str:

@@ -1,7 +1,7 @@
 """The perihal documents print: the officials' perihal as set, or — while it is still
 the automatic summary cut with "…" — the whole first sentence of the chronology (never a
-cut sentence on a sheet or a letter; the kartu kendali's *Isi Ringkas* keeps the short
-form). Pure."""
+cut sentence on a sheet, a letter or the kartu kendali's *Isi Ringkas*, which continues in
+its Catatan when two lines do not hold it). Pure."""
 
 from __future__ import annotations
 

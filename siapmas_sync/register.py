@@ -24,6 +24,7 @@ from . import codec
 from .config import Settings
 from .intake import check_completeness
 from .intake.received import effective_received
+from .kerahasiaan import keyword_hit
 from .kode_pelapor import code_row
 from .ledger import counters, events, from_iso, items, messages, outbox, receipt_codes, responses, utc_iso
 from .logs import mask_text
@@ -88,8 +89,11 @@ class _Rows:
 class Registrar:
     """Numbers responses; see the module docstring."""
 
-    def __init__(self, settings: Settings, routing: RoutingTable, clock: Callable[[], datetime]) -> None:
+    def __init__(self, settings: Settings, routing: RoutingTable, clock: Callable[[], datetime],
+                 labels: tuple[str, str] = (STAGE_RECEIVED, STAGE_REGISTERED)) -> None:
         self.s = settings
+        #: the configured labels of stages 0 and 1 (README lets an office rename them)
+        self.labels = labels
         self.tz = settings.tz
         self.routing = routing
         self.clock = clock
@@ -176,21 +180,27 @@ class Registrar:
         agenda_no = n.template.format(seq=seq, year=year, kode=n.kode_klasifikasi, unit=n.unit)
         findings = check_completeness(sub, evidence) + tuple(f for f in ev_findings if f not in sub.findings)
         routing = suggest_routing(sub.kronologi, self.routing)
+        secret = keyword_hit(sub.kronologi, self.s.kerahasiaan.kata_kunci)  # rahasia from the first print
+        received_label, registered_label = self.labels
         at = utc_iso(now)
         rows.items.append({
             "key": sub.key, "year": year, "seq": seq, "agenda_no": agenda_no, "registered_at": at,
-            "updated_at": at, "tahap": STAGE_REGISTERED, "stage_entered_at": at, "previous_tahap": STAGE_RECEIVED,
-            "diteruskan_ke": None, "rahasia": False, "sifat": "Biasa", "perihal": perihal_from(sub.kronologi),
+            "updated_at": at, "tahap": registered_label, "stage_entered_at": at, "previous_tahap": received_label,
+            "diteruskan_ke": None, "rahasia": secret is not None, "sifat": "Biasa", "perihal": perihal_from(sub.kronologi),
             "kode_klasifikasi": n.kode_klasifikasi,
             "routing": codec.dumps(codec.routing_to_dict(routing)),
             "findings": codec.dumps([codec.finding_to_dict(f) for f in dedupe(findings)]),
             "evidence": codec.dumps([codec.evidence_to_dict(e) for e in evidence]),
             "documents": "{}", "print_batch": None, "pesan": "", "kendali_state": "{}",
         })
-        rows.events.append(_event(sub.key, received, STAGE_RECEIVED, None, STAGE_RECEIVED, "Pelapor",
+        rows.events.append(_event(sub.key, received, STAGE_RECEIVED, None, received_label, "Pelapor",
                                   "formulir", "Diterima dari Google Formulir"))
-        rows.events.append(_event(sub.key, now, STAGE_REGISTERED, STAGE_RECEIVED, STAGE_REGISTERED, SYSTEM_ACTOR,
+        rows.events.append(_event(sub.key, now, STAGE_REGISTERED, received_label, registered_label, SYSTEM_ACTOR,
                                   "sistem", f"Nomor agenda {agenda_no}; usulan tujuan {routing.tujuan}"))
+        if secret is not None:
+            rows.events.append(_event(sub.key, now, "KERAHASIAAN", registered_label, registered_label, SYSTEM_ACTOR,
+                                      "sistem", f"Identitas pelapor dirahasiakan sejak registrasi (kata kunci "
+                                      f"\"{secret}\"); pejabat dapat membukanya dengan perintah buka-rahasia."))
         rows.outbox.append({"key": sub.key, "kind": "render", "created_at": at, "done_at": None})
         rows.messages += queue_registration(self.s, sub.key, codec.submission_to_dict(sub), agenda_no, now)
         rows.codes.append(code_row(sub.key, now))

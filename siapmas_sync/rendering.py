@@ -82,7 +82,8 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
             petugas.unlink()  # identity no longer allowed on any copy
     if job.kind in ("render", "kartu"):  # "kartu": the AKD decided (its Indeks)
         paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf", cfg=job.kartu,
-                                                diteruskan_ke=str(job.context_extra.get("tujuan") or ""))
+                                                diteruskan_ke=str(job.context_extra.get("tujuan") or ""),
+                                                tgl_diteruskan=str(job.context_extra.get("tgl_diteruskan") or ""))
     if job.kind in REGISTRATION_KINDS:
         if job.salinan:  # existing copies must never lag behind (e.g. an item made rahasia)
             paths.update(_docx(job, _COPIES[job.kind]))

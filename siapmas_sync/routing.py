@@ -12,9 +12,12 @@ Matching rules:
   words of a phrase may be separated by any spaces or hyphens ("galian  c", "galian-c");
 * the Indonesian enclitics "-nya", "-ku", "-mu" are allowed after a keyword
   ("pupuknya", "jalan rusaknya");
-* score of a tujuan = number of *distinct* keywords found; the unique highest score wins;
-  a tie between several tujuan, or no match at all, falls back to the table's fallback
-  (Pimpinan/Bamus) with an Indonesian ``alasan``.
+* a tujuan marked ``prioritas = true`` (Badan Kehormatan by default: a member's conduct)
+  wins as soon as one of its keywords matches, whatever the other tujuan score ("oknum
+  anggota dewan meminta fee proyek" is an ethics matter, not a Komisi III project);
+* otherwise score of a tujuan = number of *distinct* keywords found; the unique highest
+  score wins; a tie between several tujuan, or no match at all, falls back to the table's
+  fallback (Pimpinan/Bamus) with an Indonesian ``alasan``.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class RoutingEntry:
     kode: str
     label: str
     kata_kunci: tuple[str, ...]
+    prioritas: bool = False  # one match wins over any score of the others
     _patterns: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
     _probes: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
@@ -121,7 +125,7 @@ def parse_routing_table(data: dict[str, Any], source: str = "<routing>") -> Rout
         where = f"tujuan[{i}]"
         if not isinstance(item, dict):
             raise _fail(source, where, "harus berupa tabel [[tujuan]]")
-        for extra in set(item) - {"kode", "label", "kata_kunci"}:
+        for extra in set(item) - {"kode", "label", "kata_kunci", "prioritas"}:
             raise _fail(source, f"{where}.{extra}", "tidak dikenal")
         kode = _text(item.get("kode"), source, f"{where}.kode")
         if kode.casefold() in seen:
@@ -134,7 +138,10 @@ def parse_routing_table(data: dict[str, Any], source: str = "<routing>") -> Rout
         keywords: dict[str, None] = {}
         for j, word in enumerate(words, start=1):
             keywords.setdefault(_norm(_text(word, source, f"{where}.kata_kunci[{j}]")), None)
-        entries.append(RoutingEntry(kode, label, tuple(keywords)))
+        prioritas = item.get("prioritas", False)
+        if not isinstance(prioritas, bool):
+            raise _fail(source, f"{where}.prioritas", "harus true atau false")
+        entries.append(RoutingEntry(kode, label, tuple(keywords), prioritas))
     return RoutingTable(tuple(entries), fb_tujuan, fb_label)
 
 
@@ -172,6 +179,9 @@ def suggest_routing(text: str, table: RoutingTable) -> RoutingSuggestion:
     """Suggest the receiving AKD for ``text`` (see module docstring for the rules)."""
     normalised = _norm(text or "")
     scored = [(entry, entry.matches(normalised)) for entry in table.tujuan]
+    first = [(entry, m) for entry, m in scored if entry.prioritas and m]
+    if first:  # a member's conduct: the priority tujuan decide among themselves
+        scored = first
     best = max((len(m) for _, m in scored), default=0)
     if best == 0:
         return RoutingSuggestion(

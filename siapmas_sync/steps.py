@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 
 from .errors import TransitionError
 from .kendali import SIFAT_CHOICES, KendaliEdit, truthy
+from .kerahasiaan import KEEP_NOTE, KEEP_PESAN, check_lifter
 from . import recorded
 from .ledger import Ledger, items, utc_iso
 from .recorded import PARAF_CODES, Pejabat, parse_harap, parse_kepada, resolve_person
@@ -60,8 +61,10 @@ class StepResult:
 class StepRecorder:
     def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: Any,
                  people: Sequence[Pejabat] = (),
-                 on_move: Callable[[Connection, Any, Transition, datetime], None] | None = None) -> None:
+                 on_move: Callable[[Connection, Any, Transition, datetime], None] | None = None,
+                 lifters: Sequence[str] = ()) -> None:
         self.ledger = ledger
+        self.lifters = tuple(lifters)  # jabatan that may lift a rahasia item ([kerahasiaan] dibuka_oleh)
         self.on_move = on_move  # queues the reply to the reporter in the move's transaction (notify)
         self.wf = wf
         self.clock = clock
@@ -192,11 +195,11 @@ class StepRecorder:
         if tuple(kepada) != before:  # the kartu kendali's Indeks is the handling AKD
             for kind in renders_for({AKD}, distributed=False, settled=False):
                 self.ledger.add_outbox(conn, row.key, kind, now)
-        stage = self.wf.find(t.to_stage)
-        if t.to_stage == self.distributed_label or (
-            stage is not None and isinstance(stage.code, int) and stage.code > STAGE_DISTRIBUTED_CODE
-        ):
-            self.ledger.add_outbox(conn, row.key, "disposisi", now)  # the filled form stays current
+        if t.to_stage == self.distributed_label and t.kind != KEMBALI:
+            # one printed version per signing event: the distribution; later notes and
+            # follow-up stay in Riwayat (disposisi_record), a return re-prints nothing
+            self.ledger.add_outbox(conn, row.key, "disposisi", now)
+            self.ledger.add_outbox(conn, row.key, "kartu", now)  # its Tgl Diteruskan is known now
         if t.to_stage == self.done_label:
             self.ledger.add_outbox(conn, row.key, "balasan", now)
         if self.on_move is not None:
@@ -235,12 +238,18 @@ class StepRecorder:
             self.ledger.add_event(conn, row.key, now, "SIFAT", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=by, channel=channel, note=f"Sifat: {row.sifat} → {canon}")
             done.append(f"sifat {canon}")
-        if rahasia is not None and bool(rahasia) != bool(row.rahasia):
-            values["rahasia"] = bool(rahasia)
+            if canon == "Rahasia":
+                rahasia = True  # a Rahasia letter hides its reporter too
+        if rahasia and not row.rahasia:
+            values["rahasia"] = True
             self.ledger.add_event(conn, row.key, now, "KERAHASIAAN", from_stage=row.tahap, to_stage=row.tahap,
-                                  actor=by, channel=channel,
-                                  note="Identitas pelapor dirahasiakan" if rahasia else "Identitas pelapor tidak lagi dirahasiakan")
-            done.append("identitas dirahasiakan" if rahasia else "kerahasiaan dicabut")
+                                  actor=by, channel=channel, note="Identitas pelapor dirahasiakan")
+            done.append("identitas dirahasiakan")
+        elif rahasia is not None and not rahasia and row.rahasia:
+            # a one-way door: an unticked cell never lifts it (only `buka-rahasia`, see lift_rahasia)
+            self.ledger.add_event(conn, row.key, now, "KERAHASIAAN", from_stage=row.tahap, to_stage=row.tahap,
+                                  actor=by, channel=channel, note=KEEP_NOTE)
+            done.append(KEEP_PESAN)
         kepada = parse_kepada(akd)
         if kepada and set(kepada) != set(recorded.kepada_of(row)) and self._stage_code(row) >= STAGE_DISTRIBUTED_CODE:
             raise TransitionError(
@@ -294,6 +303,28 @@ class StepRecorder:
     def _settled(self, row: Any) -> bool:
         """The item's surat balasan exists (it is SELESAI)."""
         return "surat_balasan" in recorded_files(row.documents or "{}") or row.tahap == self.done_label
+
+    def lift_rahasia(self, ref: str, *, by: str, alasan: str) -> StepResult:
+        """Lift a rahasia item's confidentiality: only by the Kasubag TU (or whoever the
+        ``[kerahasiaan] dibuka_oleh`` jabatan names), with a reason, recorded in Riwayat.
+        The documents are made again with the reporter's identity."""
+        now = self.clock()
+        with self.ledger.tx() as conn:
+            row = self.ledger.find_item(ref, conn=conn)
+            person = check_lifter(by, alasan, self.people, self.lifters)
+            if not row.rahasia:
+                raise TransitionError(f"{row.agenda_no} tidak dirahasiakan; tidak ada yang dibuka.",
+                                      "Periksa nomor agenda (siapmas-sync show NOMOR).")
+            reason = " ".join(alasan.split())
+            conn.execute(update(items).where(items.c.key == row.key).values(rahasia=False, updated_at=utc_iso(now)))
+            self.ledger.add_event(conn, row.key, now, "KERAHASIAAN", from_stage=row.tahap, to_stage=row.tahap,
+                                  actor=person, channel="cli",
+                                  note=f"Kerahasiaan identitas pelapor dibuka. Alasan: {reason}")
+            for kind in renders_for({RAHASIA}, distributed=self._distributed(row), settled=self._settled(row)):
+                self.ledger.add_outbox(conn, row.key, kind, now)
+            message = f"✓ {self._stamp(now)} kerahasiaan dibuka oleh {person} (alasan dicatat di Riwayat)."
+            conn.execute(update(items).where(items.c.key == row.key).values(pesan=message))
+        return StepResult(row.agenda_no, True, message)
 
     # --- the Kendali sheet ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from . import codec, recorded
+from .errors import TransitionError
 from .kendali import written_state
 from .ledger import from_iso
 from .logs import mask_text, shown_free_text
@@ -73,7 +74,7 @@ class Views:
                 self.cal, self.wf, row.tahap, from_iso(row.stage_entered_at), received_at, now,
                 verify_days=self.verify_days, settle_days=self.settle_days,
             )
-        except ValueError:  # a stage label renamed in configuration after it was recorded
+        except (ValueError, TransitionError):  # a stage no configured or former label names
             return None
 
     def actor(self, tahap: str) -> str:
@@ -159,7 +160,7 @@ class Views:
             "Oleh": "",  # chosen again for each step
             "Diteruskan ke": ", ".join(recorded.kepada_of(row)),
             "Harap": ", ".join(recorded_data.get("harap") or ()),
-            "Sifat": row.sifat,
+            "Sifat": "Rahasia" if row.rahasia else row.sifat,  # as every document shows it
             "Rahasia": bool(row.rahasia),
             "Catatan": "",
             # an input for the step that records it (SELESAI); once recorded, what was recorded

@@ -252,7 +252,10 @@ def test_weird_unicode_renders_everywhere(tmp_path: Path, kind: str) -> None:
     )
     docs = render_all(item, tmp_path)
     assert "PENANDA-AKHIR" in text_of(docs["aduan"])
-    assert pages(docs["disposisi_a4"]) == pages(docs["disposisi_hf"]) == 1
+    for sheet in (docs["disposisi_a4"], docs["disposisi_hf"]):
+        # one sheet; a perihal longer than its box continues whole on a lanjutan page, never cut
+        n = pages(sheet)
+        assert n == 1 or (n == 2 and "LEMBAR DISPOSISI (LANJUTAN)" in PdfReader(sheet).pages[1].extract_text()), n
     assert pages(docs["kendali"]) == 3
 
 
@@ -314,9 +317,10 @@ def test_disposisi_is_one_page_even_when_everything_is_long(tmp_path: Path, pape
         assert (float(box.width), float(box.height)) == pytest.approx((size_mm[0] * MM, size_mm[1] * MM), abs=0.01)
     text = flat(text_of(path))
     assert text.count("Mohon dijadwalkan RDP bersama DLH.") >= 200 and text.count("Teruskan") >= 100
+    assert text.count("Perihal yang sangat panjang sekali") >= 100  # the perihal whole, continued
     for expected in (
         "LEMBAR DISPOSISI", "Surat dari", "Nomor Surat", "Tanggal Surat", "Diterima Tanggal",
-        "Nomor Agenda", "Sifat", "Sangat Segera", "Rahasia", "Biasa", "Perihal", "…",
+        "Nomor Agenda", "Sifat", "Sangat Segera", "Rahasia", "Biasa", "Perihal",
         "Diteruskan kepada Sdr.:", "Kabag Umum & Keuangan", "Kabag Persidangan & PUU",
         "Komisi I", "Komisi IV", "Bapemperda", "Badan Kehormatan", "Bamus",
         "Dengan hormat harap:", "Tanggapan dan saran", "Koordinasi/konfirmasikan",

@@ -67,6 +67,10 @@ def test_booklet_example_routes_to_komisi_iii(table: RoutingTable) -> None:
         ("Anak saya ditolak PPDB zonasi di sekolah negeri", "Komisi IV"),
         ("Pelayanan puskesmas buruk, kartu BPJS ditolak", "Komisi IV"),
         ("Oknum anggota dewan berperilaku tidak sesuai kode etik", "Badan Kehormatan"),
+        # a member's conduct goes to BK whatever else it mentions (four project words outscore one)
+        ("Oknum anggota dewan meminta fee proyek jalan rusak, jembatan dan drainase", "Badan Kehormatan"),
+        ("Anggota DPRD meminta jatah proyek PJU di desa kami", "Badan Kehormatan"),
+        ("Etika anggota dewan saat reses: memaki warga soal banjir dan irigasi", "Badan Kehormatan"),
         ("Upah di bawah UMK dan terjadi PHK sepihak", "Komisi IV"),
         ("Pupuknya langka di desa kami", "Komisi II"),  # enclitic -nya
     ],
@@ -104,6 +108,26 @@ def test_score_counts_distinct_keywords() -> None:
     )
     assert suggest_routing("banjir banjir banjir di sekolah", t).tujuan == "F"  # 1 vs 1: tie
     assert suggest_routing("banjir di sekolah, guru mengungsi", t).tujuan == "B"
+
+
+def test_priority_tujuan_wins_on_one_match() -> None:
+    t = RoutingTable(
+        (RoutingEntry("A", "A", ("proyek", "jalan rusak", "jembatan")), RoutingEntry("BK", "BK", ("oknum dewan",), True),
+         RoutingEntry("C", "C", ("etika",), True)),
+        "F", "Fallback",
+    )
+    assert suggest_routing("proyek jalan rusak dan jembatan", t).tujuan == "A"
+    s = suggest_routing("oknum dewan minta fee proyek jalan rusak dan jembatan", t)
+    assert (s.tujuan, s.matched) == ("BK", ("oknum dewan",))
+    # two priority tujuan tie: the officials decide (fallback), as any tie
+    assert suggest_routing("etika oknum dewan", t).tujuan == "F"
+
+
+def test_priority_flag_from_toml(tmp_path: Path) -> None:
+    t = load_routing_table(write(tmp_path, GOOD + 'prioritas = true\n'))
+    assert t.tujuan[0].prioritas is True
+    with pytest.raises(ConfigError, match="tujuan\\[1\\].prioritas"):
+        load_routing_table(write(tmp_path, GOOD + 'prioritas = "ya"\n'))
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -317,6 +317,23 @@ def _bukti(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide
     return out
 
 
+def _keep_headings(story: list[Flowable]) -> list[Flowable]:
+    """A heading (keepWithNext) followed by a KeepTogether block goes into that block:
+    reportlab's keepWithNext does not join a container, so "D. Data Tambahan" could be
+    left alone at the foot of a page."""
+    out: list[Flowable] = []
+    i = 0
+    while i < len(story):
+        f = story[i]
+        if getattr(f, "keepWithNext", False) and i + 1 < len(story) and isinstance(story[i + 1], KeepTogether):
+            out.append(KeepTogether([f, *story[i + 1]._content]))
+            i += 2
+            continue
+        out.append(f)
+        i += 1
+    return out
+
+
 def _tambahan(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
     extra = [(t, v) for t, v in item.submission.extra if str(t or "").strip() or str(v or "").strip()]
     if not extra:
@@ -460,7 +477,7 @@ def render_lembar_aduan(item: AgendaItem, kop: Kop, path: Path, *, show_identity
     story += _tambahan(item, st, sec, hide)
     story += _kelengkapan(item, st, sec, hide)
     story += _usulan(item, st, sec)
-    doc.build(story, canvasmaker=_canvas_class(item.agenda_no))
+    doc.build(_keep_headings(story), canvasmaker=_canvas_class(item.agenda_no))
     if doc.cut:
         atomic_write_bytes(attachment, _full_text(item, hide).encode("utf-8"))
     elif attachment.exists():

@@ -364,8 +364,19 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
         c.line(x0 + width - kode_w, top, x0 + width - kode_w, top - per_h)
         perihal = one_line(redact(full_perihal(item.perihal, item.submission.kronologi), item, hide)) or "-"
         body_w = width - kode_w - 2 * f.pad - pw
-        for k, line in enumerate(wrap_lines(perihal, SANS_BOLD, g.fs, body_w, g.perihal_lines)):
-            f.text(x0 + f.pad + pw, first - k * lead, line, SANS_BOLD)
+        # the whole perihal, never cut mid-word: smaller type if that makes it fit, else the
+        # lines that fit and the rest on the lanjutan page
+        size = g.fs
+        lines = _all_lines(perihal, SANS_BOLD, size, body_w)
+        if len(lines) > g.perihal_lines and g.fs > MIN_PT:
+            size = MIN_PT
+            lines = _all_lines(perihal, SANS_BOLD, size, body_w)
+        if len(lines) > g.perihal_lines:
+            f.overflow.insert(0, ("Perihal", perihal))
+            lines = lines[: g.perihal_lines - 1] + [MORE]
+        for k, line in enumerate(lines):
+            f.text(x0 + f.pad + pw, first - k * lead, line, SANS_ITALIC if line == MORE else SANS_BOLD,
+                   MIN_PT if line == MORE else size)
         f.text(x0 + width - kode_w + f.pad, first, "Kode Klasifikasi:", width=kode_w - 2 * f.pad)
         f.text(x0 + width - kode_w + f.pad, first - lead, item.kode_klasifikasi or "-", SANS_BOLD,
                width=kode_w - 2 * f.pad)
@@ -415,12 +426,17 @@ def _draw(c: Canvas, item: AgendaItem, kop: Kop, g: _Geom, rec: DisposisiRecord 
     c.setFillColor(GREY)
     c.drawRightString(x0 + width, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(
         f"SIAPMAS · {one_line(item.agenda_no)}", SANS, MIN_PT, width / 3))
+    if rec is not None:  # the filled form: which signed version this sheet is
+        versi = f"Versi {rec.versi}" + (f", menggantikan versi {rec.versi - 1} ({rec.menggantikan})"
+                                         if rec.menggantikan else "")
+        c.setFillColor(black)
+        c.drawString(x0, g.margin_y + g.fs * 0.5 - g.fs * 1.1, fit_text(versi, SANS, MIN_PT, width * 0.6))
     c.setFillColor(black)
     return f.overflow
 
 
 def _continuation(c: Canvas, item: AgendaItem, g: _Geom, overflow: list[tuple[str, str]]) -> None:
-    """The lanjutan page(s): every instruction or Catatan that did not fit, in full."""
+    """The lanjutan page(s): the Perihal, every instruction or Catatan that did not fit, in full."""
     page_w, page_h = g.pagesize
     x0, width = g.margin_x, page_w - 2 * g.margin_x
     size = max(g.fs, 8.5)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from siapmas_sync.documents.common import one_line, redact, tanggal_id
+from siapmas_sync.perihal import full_perihal
 from siapmas_sync.models import AgendaItem, Kop
 
 __all__ = ["JUDUL", "KartuConfig", "KartuFields", "kartu_fields", "kepada_dari_kop"]
@@ -45,6 +46,7 @@ class KartuFields:
     nomor_surat: str
     pengolah: str
     usulan: str  # the routing suggestion, marked as such ("" when none)
+    tgl_diteruskan: str = ""  # the day it was distributed to the AKD ("" = not yet)
 
 
 def kepada_dari_kop(kop: Kop) -> str:
@@ -68,8 +70,11 @@ def _lampiran(item: AgendaItem) -> str:
     return f"{n} berkas" + (f" ({missing} tidak ditemukan)" if missing else "")
 
 
-def kartu_fields(item: AgendaItem, kop: Kop, cfg: KartuConfig | None = None, *, diteruskan_ke: str = "") -> KartuFields:
-    """The card of *item*: *diteruskan_ke* is the AKD the officials decided ("" = not yet)."""
+def kartu_fields(item: AgendaItem, kop: Kop, cfg: KartuConfig | None = None, *, diteruskan_ke: str = "",
+                 tgl_diteruskan: str = "") -> KartuFields:
+    """The card of *item*: *diteruskan_ke* is the AKD the officials decided ("" = not yet),
+    *tgl_diteruskan* the day it was distributed. *Isi Ringkas* is the whole perihal (never
+    a cut sentence; the PDF card continues it in *Catatan* when two lines do not hold it)."""
     cfg = cfg or KartuConfig()
     r = item.routing
     akd = one_line(diteruskan_ke) or one_line(r.tujuan) or "Aspirasi/Pengaduan"
@@ -79,7 +84,7 @@ def kartu_fields(item: AgendaItem, kop: Kop, cfg: KartuConfig | None = None, *, 
         indeks=indeks,
         kode=one_line(item.kode_klasifikasi) or "-",
         no_urut=item.agenda_no,
-        isi_ringkas=one_line(redact(item.perihal, item, item.rahasia)) or "-",
+        isi_ringkas=one_line(redact(full_perihal(item.perihal, item.submission.kronologi), item, item.rahasia)) or "-",
         lampiran=_lampiran(item),
         dari=item.pelapor,
         kepada=one_line(cfg.kepada) or kepada_dari_kop(kop),
@@ -88,4 +93,5 @@ def kartu_fields(item: AgendaItem, kop: Kop, cfg: KartuConfig | None = None, *, 
         pengolah=one_line(cfg.pengolah) or DEFAULT_PENGOLAH,
         usulan="" if diteruskan_ke or not (r.label or r.tujuan) else
         f"Usulan sistem (bukan keputusan): {one_line(r.label or r.tujuan)}",
+        tgl_diteruskan=one_line(tgl_diteruskan),
     )

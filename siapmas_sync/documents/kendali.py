@@ -91,7 +91,7 @@ def _band(c: Canvas, x: float, top: float, w: float, label: str, fill: Color, in
 
 
 def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool,
-          cfg: KartuConfig | None = None, diteruskan_ke: str = "") -> None:
+          cfg: KartuConfig | None = None, diteruskan_ke: str = "", tgl_diteruskan: str = "") -> None:
     """Everything below the copy band (the same on all three copies): with *fixed* what is
     the same on every item's card (called with a blank item), else the rest."""
     pw, _ = PAGE
@@ -105,7 +105,8 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool,
         c.setFont(SERIF_BOLD, 9.5)
         c.drawCentredString(pw / 2, top - 4.2 * mm, JUDUL)
     top -= 6 * mm
-    k = kartu_fields(item, kop, cfg, diteruskan_ke=diteruskan_ke)
+    k = kartu_fields(item, kop, cfg, diteruskan_ke=diteruskan_ke, tgl_diteruskan=tgl_diteruskan)
+    isi, lanjutan = _split_isi(k.isi_ringkas, w * 0.74 - 2 * 1.3 * mm)
 
     def row(h: float, cells: list[tuple[float, str, str, bool, int]]) -> None:
         nonlocal top
@@ -118,11 +119,11 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool,
 
     row(9 * mm, [(0.27, "Indeks", k.indeks, True, 1), (0.22, "Kode", k.kode, True, 1),
                  (0.39, "No. Urut", k.no_urut, True, 1), (0.12, "M/K", "M", True, 1)])
-    row(12 * mm, [(0.74, "Isi Ringkas", k.isi_ringkas, False, 2), (0.26, "Lampiran", k.lampiran, False, 2)])
+    row(12 * mm, [(0.74, "Isi Ringkas", isi, False, 2), (0.26, "Lampiran", k.lampiran, False, 2)])
     row(9 * mm, [(0.5, "Dari", k.dari, False, 1), (0.5, "Kepada", k.kepada, False, 1)])
     row(9 * mm, [(0.34, "Tanggal Surat", k.tanggal_surat, False, 1),
                  (0.33, "Nomor Surat", k.nomor_surat, False, 1), (0.33, "Pengolah", k.pengolah, False, 1)])
-    row(10 * mm, [(0.4, "Tgl Diteruskan", "", False, 1), (0.6, "Paraf/Tanda Terima", "", False, 1)])
+    row(10 * mm, [(0.4, "Tgl Diteruskan", k.tgl_diteruskan, False, 1), (0.6, "Paraf/Tanda Terima", "", False, 1)])
     h = top - MARGIN
     _cell(c, x, top, w, h, "Catatan", fixed=fixed)
     if not fixed and k.usulan:
@@ -132,10 +133,36 @@ def _card(c: Canvas, item: AgendaItem, kop: Kop, top: float, fixed: bool,
         nx = x + 1.3 * mm + stringWidth("Catatan", SANS, LABEL_SIZE) + 2 * mm
         c.drawString(nx, top - 1.3 * mm - LABEL_SIZE * 0.8, fit_text(k.usulan, SANS_ITALIC, size, x + w - nx - 1.3 * mm))
         c.setFillColor(black)
+    if not fixed and lanjutan:  # the rest of Isi Ringkas, whole, under the Catatan label
+        c.setFont(SANS, LABEL_SIZE)
+        y = top - 1.3 * mm - LABEL_SIZE * 0.8 - LABEL_SIZE * 1.3
+        for line in wrap_lines("Isi Ringkas (lanjutan): " + lanjutan, SANS, LABEL_SIZE, w - 2.6 * mm, 10_000):
+            c.drawString(x + 1.3 * mm, y, line)
+            y -= LABEL_SIZE * 1.2
+
+
+#: the end of Isi Ringkas when the rest continues in Catatan
+LANJUT = "(lanjut di Catatan)"
+
+
+def _split_isi(text: str, width: float) -> tuple[str, str]:
+    """Isi Ringkas as two lines of the card, and the rest ("" when it fits): never cut."""
+    lines = wrap_lines(text, SANS, VALUE_SIZE, width, 10_000)
+    if len(lines) <= 2:
+        return text, ""
+    words = text.split()
+    used = len(lines[0].split())
+    second: list[str] = []
+    for word in words[used:]:
+        if stringWidth(" ".join([*second, word, LANJUT]), SANS, VALUE_SIZE) > width:
+            break
+        second.append(word)
+    rest = words[used + len(second):]
+    return " ".join([lines[0], *second, LANJUT]), " ".join(rest)
 
 
 def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path, *, cfg: KartuConfig | None = None,
-                         diteruskan_ke: str = "") -> Path:
+                         diteruskan_ke: str = "", tgl_diteruskan: str = "") -> Path:
     """Render the three-copy Kartu Kendali (15 × 10 cm pages) of *item* to *path*
     (fields from documents.kartu, as the Word copy)."""
     register_fonts()
@@ -146,7 +173,7 @@ def render_kartu_kendali(item: AgendaItem, kop: Kop, path: Path, *, cfg: KartuCo
     top = PAGE[1] - MARGIN - _BAND_H
     c.beginForm(_CARD)
     draw_fixed(c, ("kendali", kop_key(kop)), lambda cc: _card(cc, BLANK_ITEM, kop, top, fixed=True))
-    _card(c, item, kop, top, fixed=False, cfg=cfg, diteruskan_ke=diteruskan_ke)
+    _card(c, item, kop, top, fixed=False, cfg=cfg, diteruskan_ke=diteruskan_ke, tgl_diteruskan=tgl_diteruskan)
     c.endForm()
     for copy in (1, 2, 3):
         label, fill, ink = COPIES[copy - 1]

@@ -3,7 +3,8 @@
 
 One A4 document with the kop: the item (agenda number, dates, perihal, AKD), the report
 text in full (wrapped, continued on further pages, never cut), the attachment link if
-any, who recorded it and when. Drawn on the canvas like the other forms.
+any, who recorded it and when, and the AKD's signature block (Mojokerto, the report's date;
+Pimpinan <AKD>; a line to sign), kept whole. Drawn on the canvas like the other forms.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from siapmas_sync.documents.common import (
-    SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, clean_text, one_line, redact, register_fonts, waktu_id,
-    wrap_lines,
+    SANS, SANS_BOLD, SERIF_BOLD, atomic_write_bytes, clean_text, one_line, redact, register_fonts, tanggal_id,
+    waktu_id, wrap_lines,
 )
 from siapmas_sync.documents.drawing import FULL, draw_kop, new_canvas
+from siapmas_sync.worddocs.text import lembaga as lembaga_of
 from siapmas_sync.models import AgendaItem, Kop
+from siapmas_sync.lampiran import shown
 from siapmas_sync.perihal import full_perihal
 
 TITLE = "LAPORAN HASIL TINDAK LANJUT"
@@ -99,8 +102,19 @@ def render_laporan(item: AgendaItem, kop: Kop, laporan: Laporan, path: Path) -> 
     if laporan.lampiran:
         y -= lead * 0.6
         line("Lampiran:", SANS_BOLD)
-        for ln in wrap_lines(one_line(laporan.lampiran), SANS, size, width, 10_000):
+        for ln in wrap_lines(one_line(shown(laporan.lampiran)), SANS, size, width, 10_000):
             line(ln)
+    # the AKD signs its report: the block is kept whole (a new page when it does not fit)
+    akd = ", ".join(laporan.akd) or "Alat Kelengkapan DPRD"
+    block = [f"Mojokerto, {tanggal_id(laporan.at) if laporan.at else '....................'}",
+             f"Pimpinan {akd}", lembaga_of(kop), "", "", "", "(" + "." * 45 + ")"]
+    y -= lead
+    if y - lead * len(block) < my:
+        y = new_page()
+    sx = mx + width * 0.5
+    for ln in block:
+        for part in wrap_lines(one_line(ln), SANS, size, width * 0.5, 10_000) or [""]:
+            line(part, SANS, sx)
     c.showPage()
     c.save()
     path = Path(path)

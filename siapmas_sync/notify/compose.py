@@ -31,6 +31,7 @@ from ..workflow import Workflow
 from .pdf import render_tanda_terima
 from ..wa.link import cut_at_word
 from .relay import address_confirmed, defang
+from ..lampiran import stored_file
 
 
 WA_PERIHAL = 280  # characters of the perihal quoted in a WhatsApp message
@@ -109,9 +110,10 @@ def status_hint(settings: Settings) -> str:
 
 
 def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any, payload: dict[str, Any],
-            received_at: str, kode: str = "") -> Outgoing:
+            received_at: str, kode: str = "", issued: datetime | None = None) -> Outgoing:
     """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row).
-    *kode*: the reporter's private code (kode_pelapor), given only for an e-mail to them."""
+    *kode*: the reporter's private code (kode_pelapor), given only for an e-mail to them;
+    *issued*: when it is sent (the tanda terima is dated that day; default: now)."""
     ctx_stored = json.loads(msg.context or "{}")
     received = from_iso(received_at).astimezone(settings.tz)
     kop = settings.kop_value()
@@ -126,7 +128,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         # never a cut sentence
         "perihal": defang(full_perihal(item.perihal, payload.get("kronologi") or "")) if echo else "",
         # a message to another response's sender (duplikat, kelengkapan_diterima) greets that sender
-        "nama": defang(nama) or "Pelapor",
+        # … except a rahasia item's WhatsApp text: it sits in the Pemberitahuan tab's link for staff to see
+        "nama": "Pelapor" if item.rahasia and msg.channel == "whatsapp" else (defang(nama) or "Pelapor"),
         "kop": kop,
         "status_url": settings.notify.status_url,
         "cek_status": status_hint(settings),
@@ -154,6 +157,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
     elif msg.kind == "tanda_terima":
         pdf = render_tanda_terima(
             kop, agenda_no=item.agenda_no, received=received,
+            issued=(issued or datetime.now(settings.tz)).astimezone(settings.tz),
             perihal=context["perihal"] or "(tidak dikutip dalam pesan ini; tercatat pada aduan)",
             pelapor=context["nama"] if echo else "(sesuai formulir aduan)",
             next_steps="Langkah selanjutnya: " + context["langkah"],
@@ -164,6 +168,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         if not rel or not (out_dir / rel).is_file():
             raise NotReady("surat balasan PDF belum dibuat")
         attachments.append((f"surat-balasan-{_folder(item.agenda_no)}.pdf", (out_dir / rel).read_bytes()))
+        kept = stored_file(str(json.loads(item.disposisi or "{}").get("lampiran") or ""), out_dir)
+        if kept is not None:  # the AKD's attachment itself, not only a link the citizen may not open
+            attachments.append((kept.name, kept.read_bytes()))
     return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no,
                     wa_params(msg.kind, context))
 

@@ -69,10 +69,11 @@ def _letter(title: str, kop: Kop, rows: list[tuple[str, str]], paragraphs: list[
     return buf.getvalue()
 
 
-def render_tanda_terima(kop: Kop, *, agenda_no: str, received: datetime, perihal: str,
+def render_tanda_terima(kop: Kop, *, agenda_no: str, received: datetime, issued: datetime, perihal: str,
                         pelapor: str, next_steps: str, status_hint: str) -> bytes:
     """The one-page receipt attached to the tanda_terima message (kept in the message
-    only: the item's folder holds the secretariat's documents)."""
+    only: the item's folder holds the secretariat's documents). Dated *issued*, the day
+    it is sent; *received* is printed as the Tanggal diterima."""
     return _letter(
         "Tanda Terima Aduan", kop,
         [("Nomor agenda", agenda_no), ("Tanggal diterima", tanggal_id(received)), ("Pelapor", pelapor),
@@ -80,7 +81,7 @@ def render_tanda_terima(kop: Kop, *, agenda_no: str, received: datetime, perihal
         ["Aspirasi/pengaduan Saudara telah kami terima dan dicatat dalam Buku Agenda Sekretariat DPRD "
          "dengan nomor agenda tersebut di atas.", next_steps, status_hint,
          "Mohon sebutkan nomor agenda ini setiap kali menghubungi kami mengenai aduan ini."],
-        [f"Mojokerto, {tanggal_id(received)}", kop.instansi, "", "(dokumen elektronik, tanpa tanda tangan)"],
+        [f"Mojokerto, {tanggal_id(issued)}", kop.instansi, "", "(dokumen elektronik, tanpa tanda tangan)"],
     )
 
 

@@ -212,7 +212,7 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         _hold(ledger, settings, item, msg, ctx, possible, "pengiriman terputus dua kali", now, report)
         return True
     try:
-        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at, kode)
+        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at, kode, issued=now)
     except NotReady:
         return True  # stays due; the attachment is rendered by a later cycle
     except SiapmasError as exc:

@@ -1,6 +1,7 @@
 """The public status view: what a citizen may see about an aduan without seeing anyone's
 personal data — agenda number, when it was received, its current stage, the Alat
-Kelengkapan DPRD handling it and when it last changed. Nothing else leaves the ledger
+Kelengkapan DPRD handling it (never for a rahasia item: "Badan Kehormatan" would tell the
+public what it is about) and when it last changed. Nothing else leaves the ledger
 here: no name, contact, chronology, perihal or evidence, for rahasia items too.
 
 * :mod:`.view` — the rows, as plain data, from the ledger (pure functions);

@@ -34,10 +34,10 @@ KETERANGAN: dict[int | str, str] = {
     "dikembalikan": "Dikembalikan satu langkah untuk diperiksa ulang.",
 }
 #: the only ledger columns read (``received_at`` comes with them, see Ledger.iter_items)
-LEDGER_COLUMNS = ("key", "agenda_no", "tahap", "diteruskan_ke", "stage_entered_at")
+LEDGER_COLUMNS = ("key", "agenda_no", "tahap", "diteruskan_ke", "stage_entered_at", "rahasia")
 NOT_YET = "-"  # no AKD decided yet (a routing suggestion is never shown)
 #: bump when the page or CSV layout changes, so every deployment regenerates once
-LAYOUT_VERSION = "2"  # 2: Keterangan column and the timeline
+LAYOUT_VERSION = "3"  # 2: Keterangan column and the timeline; 3: a rahasia item's AKD hidden
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def public_row(row: Any, tz: Any, changed_at: str | None = None, *, wf: Any = No
         seq=int(row.seq),
         diterima=_when(row.received_at, tz),
         tahap=row.tahap,
-        ditangani=(row.diteruskan_ke or "").strip() or NOT_YET,
+        # a rahasia item's AKD (Badan Kehormatan…) would tell the public what it is about
+        ditangani=NOT_YET if getattr(row, "rahasia", False) else ((row.diteruskan_ke or "").strip() or NOT_YET),
         diperbarui=_when(max(changed_at or "", row.stage_entered_at), tz),
         keterangan=explain(wf, row.tahap),
         linimasa=timeline(moves, tz),

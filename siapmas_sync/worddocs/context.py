@@ -33,6 +33,7 @@ def template_context(
     penandatangan: dict[str, str] | None = None,
     kartu: KartuConfig | None = None,
     lampiran_surat: str = "",
+    tgl_diteruskan: str = "",
 ) -> dict:
     """The placeholder values for *item* (see the docx_render docstring for the full list).
 
@@ -52,7 +53,8 @@ def template_context(
         return redact(docx_text(text).strip(), item, hide)
 
     lembaga = lembaga_of(kop)
-    card = kartu_fields(item, kop, kartu, diteruskan_ke=line(tujuan) or ", ".join(rec.diteruskan_kepada))
+    card = kartu_fields(item, kop, kartu, diteruskan_ke=line(tujuan) or ", ".join(rec.diteruskan_kepada),
+                        tgl_diteruskan=tgl_diteruskan)
     followed = line(tujuan) or ", ".join(line(e) for e in rec.diteruskan_kepada if line(e))
     bukti = [
         {

@@ -22,6 +22,6 @@ def kartu_context(card: KartuFields) -> dict[str, Any]:
         "lampiran": line(card.lampiran),
         "kepada": line(card.kepada),
         "pengolah": line(card.pengolah),
-        "tgl_diteruskan": "",
+        "tgl_diteruskan": line(card.tgl_diteruskan),
         "usulan_kartu": line(card.usulan),
     }

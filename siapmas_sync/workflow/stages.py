@@ -170,6 +170,9 @@ class Workflow:
     """
 
     stages: tuple[StageDef, ...]
+    #: (former label, code): labels renamed in configuration still name their stage, so
+    #: what the ledger, the history and the sheets recorded before a rename keeps its meaning
+    former: tuple[tuple[str, int | str], ...] = ()
 
     def __post_init__(self) -> None:
         mains = [s for s in self.stages if s.is_main]
@@ -238,7 +241,16 @@ class Workflow:
         for s in self.stages:
             if _key(s.label) == k:
                 return s
+        for label, code in self.former:
+            if _key(label) == k:
+                return self.by_code(code)
         return None
+
+    def label_of(self, text: str) -> str:
+        """The current label of the stage *text* names (a former label included); *text*
+        itself when it names none."""
+        s = self.find(text) if text else None
+        return s.label if s is not None else text
 
     def resolve(self, text: str | int, *, what: str = "Tahap") -> StageDef:
         """Like :meth:`find` but raise :class:`TransitionError` naming the valid labels."""
@@ -266,6 +278,7 @@ class Workflow:
         time standard). Unknown stages or keys raise :class:`ConfigError`.
         """
         stages = list(self.stages)
+        former = list(self.former)
         for raw_key, changes in mapping.items():
             stage = self._stage_for_override(raw_key)
             if not isinstance(changes, Mapping):
@@ -285,6 +298,7 @@ class Workflow:
                 if not isinstance(label, str) or not label.strip():
                     raise ConfigError(f"Label tahap '{raw_key}' harus berupa teks yang tidak kosong.")
                 new = replace(new, label=" ".join(label.split()))
+                former.append((stage.label, stage.code))
             if "actor" in changes:
                 actor = changes["actor"]
                 if not isinstance(actor, str) or not actor.strip():
@@ -294,7 +308,8 @@ class Workflow:
                 new = replace(new, standard=_minutes(raw_key, changes["standard_minutes"]))
             idx = next(i for i, s in enumerate(stages) if s.code == stage.code)
             stages[idx] = new
-        return Workflow(tuple(stages))
+        labels = {_key(s.label) for s in stages}
+        return Workflow(tuple(stages), tuple((f, c) for f, c in former if _key(f) not in labels))
 
     def _stage_for_override(self, raw_key: Any) -> StageDef:
         if isinstance(raw_key, bool):
