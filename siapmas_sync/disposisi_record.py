@@ -6,7 +6,8 @@ Pure: item row + its events in, a :class:`DisposisiRecord` out.
   comes from the latest forward *entry* into their stage (PARAF KASUBAG TU … DISPOSISI
   KETUA): choosing "PARAF KABAG" records the Kabag's paraf. The row shows who (the
   event's actor), when (date and time, in full) and their instruction (the event's
-  note). After a return (DIKEMBALIKAN), the newer paraf counts.
+  note). After a return (DIKEMBALIKAN), the newer paraf counts. A Plh./Plt. (recorded
+  as "Nama (Plh. Ketua DPRD)", workflow/roles.py) prints "Plh." before the jabatan.
 * **Ticks** — exactly the recorded *Diteruskan kepada* (several AKD) and *Dengan hormat
   harap* choices (``items.disposisi``); nothing is ticked by default.
 * **Catatan** — every other note (Catatan typed without a move, notes of the other
@@ -15,6 +16,7 @@ Pure: item row + its events in, a :class:`DisposisiRecord` out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from .workflow import Workflow
 
 #: stage code → the paraf grid's row
 PARAF_ROWS: dict[int, str] = {2: "Kasubag TU", 3: "Kabag", 4: "Sekretaris DPRD", 5: "Ketua DPRD"}
+_PLH = re.compile(r"\((Pl[ht]\.) [^()]*\)\s*$")
 _NOT_NOTES = ("TERAGENDA", "DITERIMA", "PERUBAHAN DITOLAK", "DISPOSISI", "TUJUAN", "SIFAT",
               "KERAHASIAAN", "PERIHAL", "LAPORAN")
 
@@ -43,7 +46,8 @@ def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tup
         if ev.to_stage in labels and ev.from_stage != ev.to_stage and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") \
                 and ev.channel != "formulir":
             name = labels[ev.to_stage]
-            found[name] = (name, stamp(ev.at, tz), ev.note or "", ev.actor or "")
+            plh = _PLH.search(ev.actor or "")  # "Nama (Plh. Ketua DPRD)": the row says "Plh. Ketua DPRD"
+            found[name] = ((f"{plh.group(1)} {name}" if plh else name), stamp(ev.at, tz), ev.note or "", ev.actor or "")
     return tuple(found[n] for n in PARAF_ROWS.values() if n in found)
 
 

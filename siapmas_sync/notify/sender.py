@@ -27,7 +27,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from ..config import Settings
 from ..errors import SiapmasError
-from ..ledger import Ledger, from_iso, items, messages, responses, utc_iso
+from ..ledger import Ledger, from_iso, items, messages, outbox, responses, utc_iso
 from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
@@ -144,7 +144,10 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
         item = conn.execute(select(items).where(items.c.key == msg.key)).first()
         resp = conn.execute(select(responses.c.payload, responses.c.received_at)
                             .where(responses.c.key == msg.key)).first()
-    if item is None or resp is None:
+        # the final letter leaves only as approved: never while its re-render is pending
+        waiting = msg.kind == "balasan_akhir" and conn.execute(select(func.count()).select_from(outbox).where(
+            outbox.c.key == msg.key, outbox.c.kind == "balasan", outbox.c.done_at.is_(None))).scalar()
+    if item is None or resp is None or waiting:
         return True
     now = clock()
     try:
