@@ -338,6 +338,17 @@ class EmailConfig(_Section):
         return None if v == "" else v
 
 
+class PengingatConfig(_Section):
+    """[pengingat]: officials told what waits for them (notify/pejabat.py; [[pejabat]] email)."""
+
+    enabled: bool = True  # one digest per cycle to each official for whom items arrived
+    eskalasi: bool = True  # an overdue step: its superior told once a day
+    # the step (stage code, "surat") whose lateness is told -> the superior's jabatan
+    atasan: dict[str, list[str]] = Field(default_factory=lambda: {
+        "2": ["Kabag Umum"], "3": ["Sekretaris DPRD"], "4": ["Ketua DPRD"], "6": ["Ketua DPRD"],
+        "7": ["Kasubag TU"], "8": ["Ketua DPRD"], "9": ["Ketua DPRD"], "surat": ["Ketua DPRD"]})
+
+
 class NotifyConfig(_Section):
     """[notify]: replies to citizens (siapmas_sync/notify)."""
 
@@ -371,6 +382,7 @@ class Settings(_Section):
     rekap: RekapConfig = Field(default_factory=RekapConfig)
     publik: PublikConfig = Field(default_factory=PublikConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    pengingat: PengingatConfig = Field(default_factory=PengingatConfig)
     pejabat: list[PejabatConfig] = Field(default_factory=list)  # who may be named as Oleh / --by
     # stage code ("2".."9", "kelengkapan", "ditolak") -> the jabatan that may act there
     # (workflow/roles.py DEFAULT_ROLES; "AKD" = members/staff of the receiving AKD)

@@ -291,6 +291,12 @@ class Engine:
     def _notify(self, report: CycleReport) -> None:
         """Replies to reporters, last: a mail server never holds up numbers, documents or the sheet."""
         try:
+            from .notify.pejabat import queue_officials
+
+            queue_officials(self.ledger, self.s, self.wf, self.views, self.clock())  # the next official told
+        except Exception as exc:  # optional: never holds up the replies to reporters
+            log.exception("Pemberitahuan ke pejabat gagal disiapkan: %s", exc)
+        try:
             done = deliver(self.ledger, self.s, self.wf, self.out_dir, self.clock, report.new)
         except OSError as exc:  # the .eml folder full or read-only
             log.error("Pesan ke pelapor gagal ditulis: %s", report.add_failure(exc, self.out_dir / "pesan"))

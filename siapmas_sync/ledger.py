@@ -193,6 +193,20 @@ surat_keluar = Table(
 )
 
 
+#: what officials were told (notify/pejabat.py): one row per item arrival (digest) or per
+#: item, stage and day (escalation) and recipient — each told at most once
+official_notices = Table(
+    "official_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Str(32), nullable=False),
+    Column("recipient", Str(255), nullable=False),
+    Column("ref", Str(255), nullable=False),
+    Column("at", Str(32), nullable=False),
+    UniqueConstraint("kind", "recipient", "ref", name="uq_official_notices"),
+)
+
+
 #: every PDF that reached a print batch, by content: a re-render that changes a file
 #: makes it print again (once), an identical one does not
 printed = Table(

@@ -32,6 +32,7 @@ from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
 from .compose import NotReady, backoff, compose
+from .pejabat import OFFICIAL_KINDS, official_outgoing
 from .queue import ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, TERKIRIM, active_channels, sending_channels
 
 log = logging.getLogger("siapmas.notify")
@@ -140,6 +141,8 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
 def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
               channel: Channel, msg: Any, report: DeliveryReport) -> bool:
     """Deliver one message; False when sending must stop for this cycle."""
+    if msg.kind in OFFICIAL_KINDS:  # an official's digest or escalation (notify.pejabat): no item
+        return _send_official(ledger, settings, clock, channel, msg, report)
     with ledger.engine.connect() as conn:
         item = conn.execute(select(items).where(items.c.key == msg.key)).first()
         resp = conn.execute(select(responses.c.payload, responses.c.received_at)
@@ -187,6 +190,30 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
     _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
     log.info("Pesan %s untuk %s terkirim (%s)", msg.kind, item.agenda_no, msg.channel)
     report.sent += 1
+    return True
+
+
+def _send_official(ledger: Ledger, settings: Settings, clock: Callable[[], datetime], channel: Channel, msg: Any,
+                   report: DeliveryReport) -> bool:
+    now = clock()
+    out = official_outgoing(settings, msg)
+    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1)
+    try:
+        channel.send(out, now)
+    except ChannelConfigError as exc:
+        _update(ledger, msg.id, state=ANTRI, attempts=msg.attempts, last_error=mask_text(exc.message))
+        report.failure = exc
+        return False
+    except TemporaryFailure as exc:
+        state = GAGAL_TETAP if msg.attempts + 1 >= MAX_ATTEMPTS else GAGAL_SEMENTARA
+        _update(ledger, msg.id, state=state, last_error=mask_text(str(exc)),
+                next_attempt_at=utc_iso(now + backoff(msg.attempts + 1)))
+        return not exc.stop
+    except PermanentFailure as exc:
+        _update(ledger, msg.id, state=GAGAL_TETAP, last_error=mask_text(str(exc)))
+        log.warning("Pesan %s ke pejabat gagal tetap: %s", msg.kind, mask_text(str(exc)))
+        return True
+    _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
     return True
 
 
