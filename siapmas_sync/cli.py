@@ -397,7 +397,8 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
     s = c.settings
     wf, _cal = build_workflow(s)
     with c.ledger() as ledger:
-        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(), on_move=stage_hook(s, wf))
+        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(), s.peran,
+                           on_move=stage_hook(s, wf))
         with ledger.tx() as conn:
             if by is not None:
                 by = rec.person(by, None, default="Operator", ask="")  # an unknown name is refused first
@@ -481,7 +482,7 @@ def _linker(s: Settings, ledger: Ledger) -> Any:
 
     wf, _cal = build_workflow(s)
     clock = lambda: datetime.now(s.tz)  # noqa: E731
-    rec = StepRecorder(ledger, wf, clock, s.tz, s.officials(), on_move=stage_hook(s, wf))
+    rec = StepRecorder(ledger, wf, clock, s.tz, s.officials(), s.peran, on_move=stage_hook(s, wf))
     return KelengkapanLinker(s, ledger, rec, clock,
                              lambda sub, now: effective_received(sub.received_at, now, s.source.form_start, s.tz))
 
@@ -538,11 +539,41 @@ def buka_rahasia(c: Ctx, agenda: str, by: str, alasan: str) -> None:
     s = c.settings
     wf, _cal = build_workflow(s)
     with c.ledger() as ledger:
-        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(),
+        rec = StepRecorder(ledger, wf, lambda: datetime.now(s.tz), s.tz, s.officials(), s.peran,
                            lifters=s.kerahasiaan.dibuka_oleh)
         result = rec.lift_rahasia(agenda, by=by, alasan=alasan)
     click.echo(f"{result.agenda_no}: {result.message}")
     click.echo("Dokumen dibuat ulang dengan identitas pelapor pada siklus sync berikutnya.")
+
+
+@cli.command("setujui-surat")
+@click.argument("agenda")
+@click.option("--by", "by", default=None,
+              help="Siapa yang menyetujui: nama dari [[pejabat]] (Sekretaris DPRD atau Plh.-nya, [peran] surat).")
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@pass_ctx
+def setujui_surat(c: Ctx, agenda: str, by: str | None, as_json: bool) -> None:
+    """Setujui surat balasan AGENDA (tahap SELESAI): beri nomor surat keluar, lalu kirim ke pelapor."""
+    from .documents.common import tanggal_id
+    from .engine import build_workflow
+    from .surat_keluar import approve
+
+    s = c.settings
+    wf, _cal = build_workflow(s)
+    with c.ledger() as ledger:
+        approval, new = approve(ledger, s, wf, agenda, by, datetime.now(s.tz))
+    tanggal = tanggal_id(approval.at.astimezone(s.tz))
+    if as_json:
+        click.echo(json.dumps({"agenda": agenda, "new": new, "nomor": approval.nomor, "tanggal": tanggal,
+                               "oleh": approval.by}, ensure_ascii=False, indent=2))
+        return
+    if not new:
+        click.echo(f"Surat balasan {agenda} sudah disetujui {tanggal} oleh {approval.by}: nomor {approval.nomor}. "
+                   "Tidak ada perubahan.")
+        return
+    click.echo(f"Surat balasan {agenda} disetujui oleh {approval.by}: nomor {approval.nomor}, tanggal {tanggal}.")
+    click.echo("Surat dibuat ulang dengan nomor dan tanggalnya, dicatat di Buku Surat Keluar, lalu dikirim ke "
+               "pelapor pada siklus sync berikutnya.")
 
 
 @cli.command()

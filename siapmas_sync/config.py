@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import ConfigError
 from .intake.headers import QuestionTitles
@@ -110,6 +110,24 @@ class NumberingConfig(_Section):
     @classmethod
     def _template_reads_back(cls, v: str, info: ValidationInfo) -> str:
         problem = template_problem(v, info.data.get("kode_klasifikasi", "000.8.3.4"), info.data.get("unit", "416-050"))
+        if problem:
+            raise ValueError(problem)
+        return v
+
+
+class SuratKeluarConfig(_Section):
+    """[surat_keluar]: the final letter's outgoing number (surat_keluar.py). Placeholders as
+    the agenda number's; {kode} and {unit} are [numbering]'s unless given here. Who
+    approves: [peran] "surat" (default the Sekretaris DPRD, or their Plh.)."""
+
+    kode_klasifikasi: str = ""
+    unit: str = ""
+    template: str = "{kode}/{seq}/{unit}/{year}"
+
+    @field_validator("template")
+    @classmethod
+    def _template_reads_back(cls, v: str, info: ValidationInfo) -> str:
+        problem = template_problem(v, info.data.get("kode_klasifikasi") or "000.8.3.4", info.data.get("unit") or "416-050")
         if problem:
             raise ValueError(problem)
         return v
@@ -218,6 +236,36 @@ class PejabatConfig(_Section):
 
     nama: str = Field(min_length=1)
     jabatan: str = ""
+    akd: str = ""  # the AKD a member / secretariat staff belongs to ("" = the one the jabatan names)
+    nip: str = ""  # printed under the name when they sign the surat balasan
+    email: str = ""  # where the officials' digest of waiting items goes
+    # Plh./Plt.: the jabatan they act for, between two dates (both included)
+    plh: str = ""
+    plh_dari: date | None = None
+    plh_sampai: date | None = None
+    plh_sebutan: Literal["Plh.", "Plt."] = "Plh."
+
+    @field_validator("akd")
+    @classmethod
+    def _known_akd(cls, v: str) -> str:
+        from .errors import TransitionError
+        from .workflow import AKD_LIST, normalise_akd
+
+        out = []
+        for part in (p for p in v.replace(";", ",").split(",") if p.strip()):
+            try:
+                out.append(normalise_akd(part))
+            except TransitionError:
+                raise ValueError(f"AKD '{part.strip()}' tidak dikenal (pilihan: {', '.join(AKD_LIST)})") from None
+        return ", ".join(out)
+
+    @model_validator(mode="after")
+    def _plh_dates(self) -> "PejabatConfig":
+        if self.plh and (self.plh_dari is None or self.plh_sampai is None):
+            raise ValueError(f"{self.nama}: plh diisi tanpa plh_dari dan plh_sampai (mis. plh_dari = 2026-12-01)")
+        if self.plh_dari and self.plh_sampai and self.plh_sampai < self.plh_dari:
+            raise ValueError(f"{self.nama}: plh_sampai ({self.plh_sampai}) sebelum plh_dari ({self.plh_dari})")
+        return self
 
 
 class RekapConfig(_Section):
@@ -309,6 +357,17 @@ class EmailConfig(_Section):
         return None if v == "" else v
 
 
+class PengingatConfig(_Section):
+    """[pengingat]: officials told what waits for them (notify/pejabat.py; [[pejabat]] email)."""
+
+    enabled: bool = True  # one digest per cycle to each official for whom items arrived
+    eskalasi: bool = True  # an overdue step: its superior told once a day
+    # the step (stage code, "surat") whose lateness is told -> the superior's jabatan
+    atasan: dict[str, list[str]] = Field(default_factory=lambda: {
+        "2": ["Kabag Umum"], "3": ["Sekretaris DPRD"], "4": ["Ketua DPRD"], "6": ["Ketua DPRD"],
+        "7": ["Kasubag TU"], "8": ["Ketua DPRD"], "9": ["Ketua DPRD"], "surat": ["Ketua DPRD"]})
+
+
 class NotifyConfig(_Section):
     """[notify]: replies to citizens (siapmas_sync/notify)."""
 
@@ -337,6 +396,7 @@ class Settings(_Section):
     backup: BackupConfig = Field(default_factory=BackupConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     numbering: NumberingConfig = Field(default_factory=NumberingConfig)
+    surat_keluar: SuratKeluarConfig = Field(default_factory=SuratKeluarConfig)
     kop: KopConfig = Field(default_factory=KopConfig)
     kendali: KendaliCardConfig = Field(default_factory=KendaliCardConfig)
     form: FormConfig = Field(default_factory=FormConfig)
@@ -348,7 +408,11 @@ class Settings(_Section):
     rekap: RekapConfig = Field(default_factory=RekapConfig)
     publik: PublikConfig = Field(default_factory=PublikConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    pengingat: PengingatConfig = Field(default_factory=PengingatConfig)
     pejabat: list[PejabatConfig] = Field(default_factory=list)  # who may be named as Oleh / --by
+    # stage code ("2".."9", "kelengkapan", "ditolak") -> the jabatan that may act there
+    # (workflow/roles.py DEFAULT_ROLES; "AKD" = members/staff of the receiving AKD)
+    peran: dict[str, list[str]] = Field(default_factory=dict)
 
     # filled by load_settings, not by the file
     config_path: Path | None = None
@@ -372,6 +436,20 @@ class Settings(_Section):
                 "pribadi pelapor). Status publik harus ditulis ke spreadsheet TERPISAH yang dibagikan untuk umum")
         return v
 
+    @field_validator("peran")
+    @classmethod
+    def _known_steps(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        from .workflow.roles import DEFAULT_ROLES
+
+        known = [str(c) for c in DEFAULT_ROLES]
+        bad = [k for k in v if k not in known]
+        if bad:
+            raise ValueError(f"tahap tidak dikenal: {', '.join(bad)} (pilihan: {', '.join(known)})")
+        empty = [k for k, roles in v.items() if not [r for r in roles if r.strip()]]
+        if empty:
+            raise ValueError(f"daftar jabatan kosong untuk tahap {', '.join(empty)}")
+        return {k: [" ".join(r.split()) for r in roles if r.strip()] for k, roles in v.items()}
+
     def publik_dir(self) -> Path:
         return self.publik.dir or self.output.dir / "publik"
 
@@ -393,7 +471,9 @@ class Settings(_Section):
         """The ``[[pejabat]]`` list as :class:`recorded.Pejabat` values."""
         from .recorded import Pejabat
 
-        return tuple(Pejabat(p.nama, p.jabatan) for p in self.pejabat)
+        return tuple(Pejabat(p.nama, p.jabatan, akd=p.akd, nip=p.nip, plh=p.plh, plh_dari=p.plh_dari,
+                             plh_sampai=p.plh_sampai, plh_sebutan=p.plh_sebutan, email=p.email)
+                     for p in self.pejabat)
 
     @property
     def tz(self) -> ZoneInfo:

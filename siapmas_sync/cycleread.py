@@ -26,6 +26,8 @@ from .numberguard import ShownNumbers
 from .sheetplan import (
     BUKU_AGENDA_COLUMNS,
     BUKU_AGENDA_TAB,
+    BUKU_SURAT_KELUAR_COLUMNS,
+    BUKU_SURAT_KELUAR_TAB,
     RIWAYAT_COLUMNS,
     RIWAYAT_TAB,
     STATUS_COLUMNS,
@@ -110,6 +112,7 @@ class ResponseReader:
 REGISTER_SHAPES: Mapping[str, tuple[tuple[str, ...], str]] = {
     BUKU_AGENDA_TAB: (BUKU_AGENDA_COLUMNS, "No. Agenda"),
     RIWAYAT_TAB: (RIWAYAT_COLUMNS, "ID"),
+    BUKU_SURAT_KELUAR_TAB: (BUKU_SURAT_KELUAR_COLUMNS, "Nomor Surat"),
 }
 
 
@@ -132,4 +135,4 @@ class CycleReaders:
         if title == PEMBERITAHUAN_TAB:
             return pemberitahuan_reader(watch)
         columns, key = REGISTER_SHAPES[title]
-        return DigestReader(title, columns, key, watch=watch)
+        return DigestReader(title, columns, key, watch=watch if title != BUKU_SURAT_KELUAR_TAB else None)

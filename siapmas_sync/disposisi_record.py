@@ -6,7 +6,8 @@ Pure: item row + its events in, a :class:`DisposisiRecord` out.
   comes from the latest forward *entry* into their stage (PARAF KASUBAG TU … DISPOSISI
   KETUA): choosing "PARAF KABAG" records the Kabag's paraf. The row shows who (the
   event's actor), when (date and time, in full) and their instruction (the event's
-  note). After a return (DIKEMBALIKAN), the newer paraf counts.
+  note). After a return (DIKEMBALIKAN), the newer paraf counts. A Plh./Plt. (recorded
+  as "Nama (Plh. Ketua DPRD)", workflow/roles.py) prints "Plh." before the jabatan.
 * **Ticks** — exactly the recorded *Diteruskan kepada* (several AKD) and *Dengan hormat
   harap* choices (``items.disposisi``); nothing is ticked by default.
 * **Catatan** — the officials' notes of the signing steps without a paraf row (reading
@@ -19,6 +20,7 @@ Pure: item row + its events in, a :class:`DisposisiRecord` out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +34,7 @@ PARAF_ROWS: dict[int, str] = {2: "Kasubag TU", 3: "Kabag", 4: "Sekretaris DPRD",
 #: stage codes whose entry is signed on the sheet but has no paraf row: its note is a Catatan
 CATATAN_CODES: tuple[int, ...] = (6, 7)  # DISPOSISI DIBACAKAN, DICATAT & DIDISTRIBUSIKAN
 DISTRIBUTION_CODE = 7
+_PLH = re.compile(r"\((Pl[ht]\.) [^()]*\)\s*$")  # "Nama (Plh. Ketua DPRD)"
 
 
 def stamp(at: str, tz: Any) -> str:
@@ -48,7 +51,8 @@ def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tup
         if stage is not None and stage.code in PARAF_ROWS and ev.from_stage != ev.to_stage \
                 and ev.event not in ("DIKEMBALIKAN", "PERUBAHAN DITOLAK") and ev.channel != "formulir":
             name = PARAF_ROWS[stage.code]
-            found[name] = (name, stamp(ev.at, tz), ev.note or "", ev.actor or "")
+            plh = _PLH.search(ev.actor or "")  # "Nama (Plh. Ketua DPRD)": the row says "Plh. Ketua DPRD"
+            found[name] = ((f"{plh.group(1)} {name}" if plh else name), stamp(ev.at, tz), ev.note or "", ev.actor or "")
     return tuple(found[n] for n in PARAF_ROWS.values() if n in found)
 
 

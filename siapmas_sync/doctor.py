@@ -128,7 +128,7 @@ class Doctor:
         from .pejabat_check import check_pejabat
 
         name = "Daftar pejabat / officials ([[pejabat]])"
-        for level, detail, advice in check_pejabat(s.pejabat, build_workflow(s)[0]):
+        for level, detail, advice in check_pejabat(s.officials(), build_workflow(s)[0], s.peran):
             if level == "awas":
                 self._warn(name, detail, advice)
             else:

@@ -55,6 +55,7 @@ from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_ce
 from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, apply_ticks, plan_tab
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
+from .surat_keluar import buku_rows as buku_surat_keluar_rows
 from .steps import StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import CLOCK_COLUMNS, Views, kendali_state
@@ -66,6 +67,8 @@ from .docx_render import shipped_template_dir
 from .sheetplan import (
     BUKU_AGENDA_COLUMNS,
     BUKU_AGENDA_TAB,
+    BUKU_SURAT_KELUAR_COLUMNS,
+    BUKU_SURAT_KELUAR_TAB,
     RIWAYAT_COLUMNS,
     RIWAYAT_TAB,
     STATUS_COLUMNS,
@@ -214,7 +217,7 @@ class Engine:
         self.wf, self.cal = build_workflow(settings)
         relabel_stages(ledger, self.wf)
         self.views = Views(self.wf, self.cal, self.tz, w.verify_days, w.settle_days)
-        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(),
+        self.steps = StepRecorder(ledger, self.wf, self.clock, self.tz, settings.officials(), settings.peran,
                                   on_move=stage_hook(settings, self.wf), lifters=settings.kerahasiaan.dibuka_oleh)
         self.registrar = Registrar(settings, self.routing, self.clock,
                                    (self.wf.by_code(0).label, self.wf.by_code(1).label))
@@ -331,6 +334,12 @@ class Engine:
     def _notify(self, report: CycleReport) -> None:
         """Replies to reporters, last: a mail server never holds up numbers, documents or the sheet."""
         try:
+            from .notify.pejabat import queue_officials
+
+            queue_officials(self.ledger, self.s, self.wf, self.views, self.clock())  # the next official told
+        except Exception as exc:  # optional: never holds up the replies to reporters
+            log.exception("Pemberitahuan ke pejabat gagal disiapkan: %s", exc)
+        try:
             done = deliver(self.ledger, self.s, self.wf, self.out_dir, self.clock, report.new)
         except OSError as exc:  # the .eml folder full or read-only
             log.error("Pesan ke pelapor gagal ditulis: %s", report.add_failure(exc, self.out_dir / "pesan"))
@@ -384,7 +393,8 @@ class Engine:
         and the agenda numbers it shows."""
         known = self.ledger.known_keys()
         readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
-        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB, PEMBERITAHUAN_TAB], readers)
+        snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB, PEMBERITAHUAN_TAB, BUKU_SURAT_KELUAR_TAB],
+                                 readers)
         return snap, readers.shown
 
     def _check_numbers(self, shown: ShownNumbers) -> NumberCheck:
@@ -532,7 +542,7 @@ class Engine:
                 "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
                 "tujuan": ", ".join(recorded.kepada_of(row)),
                 "tgl_diteruskan": self._tgl_diteruskan(row) if kind in ("render", "kartu", "salinan") else "",
-                "penandatangan": {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan},
+                "penandatangan": self._signature(row) if kind == "balasan" else {},
             },
         )
 
@@ -540,6 +550,20 @@ class Engine:
         """The day the item was last distributed to its AKD (the kartu's Tgl Diteruskan)."""
         signed = distributions(self.ledger.event_rows(row.key), self.wf)
         return tanggal_id(from_iso(signed[-1].at).astimezone(self.tz)) if signed else ""
+
+    def _signature(self, row: Any) -> dict[str, str]:
+        """The surat balasan's number, date and signer once approved (surat_keluar); until
+        then a draft under the configured signature, without number or date."""
+        from .documents.common import tanggal_id
+        from .surat_keluar import approval_of
+
+        t = self.s.templates
+        with self.ledger.engine.connect() as conn:
+            approval = approval_of(conn, row.key)
+        if approval is None:
+            return {"nama": t.penandatangan_nama, "nip": t.penandatangan_nip, "jabatan": t.penandatangan_jabatan,
+                    "draf": "1"}
+        return {**approval.signer, "nomor": approval.nomor, "tanggal": tanggal_id(approval.at.astimezone(self.tz))}
 
     def disposisi_record(self, row: Any) -> DisposisiRecord:
         return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)
@@ -779,6 +803,13 @@ class Engine:
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
                  plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir,
                           since=None if self._clock_cells == () else self.ledger.get_meta(LINKS_META))]
+        keluar_rows = buku_surat_keluar_rows(self.ledger, self.tz)
+        if keluar_rows or snap.tabs.get(BUKU_SURAT_KELUAR_TAB) is not None:  # made by the first approval
+            keluar = TableDiff(snap.tabs.get(BUKU_SURAT_KELUAR_TAB), BUKU_SURAT_KELUAR_TAB, BUKU_SURAT_KELUAR_COLUMNS,
+                               "Nomor Surat")
+            for r in keluar_rows:
+                keluar.compare(r)
+            plans.append(keluar.result())
         controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
         dash = self._dasbor_view(now, snap)
         try:

@@ -199,6 +199,43 @@ messages = Table(
 )
 
 
+#: outgoing letters (surat keluar, surat_keluar.py): one gapless sequence per year, its own
+#: counter; a number is taken in the approval's transaction and never given again
+surat_keluar_counters = Table(
+    "surat_keluar_counters",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+surat_keluar = Table(
+    "surat_keluar",
+    metadata,
+    Column("key", Str(64), primary_key=True),  # the item the letter answers (one final letter each)
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("nomor", Str(128), nullable=False, unique=True),
+    Column("approved_at", Str(32), nullable=False),
+    Column("approved_by", Str(128), nullable=False),  # "Nama (Plh. Sekretaris DPRD)"
+    Column("signer", Text, nullable=False, default="{}"),  # {nama, nip, jabatan} as printed
+    UniqueConstraint("year", "seq", name="uq_surat_keluar_year_seq"),
+)
+
+
+#: what officials were told (notify/pejabat.py): one row per item arrival (digest) or per
+#: item, stage and day (escalation) and recipient — each told at most once
+official_notices = Table(
+    "official_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Str(32), nullable=False),
+    Column("recipient", Str(255), nullable=False),
+    Column("ref", Str(255), nullable=False),
+    Column("at", Str(32), nullable=False),
+    UniqueConstraint("kind", "recipient", "ref", name="uq_official_notices"),
+)
+
+
 #: every PDF that reached a print batch, by content: a re-render that changes a file
 #: makes it print again (once), an identical one does not
 printed = Table(

@@ -10,17 +10,22 @@ cannot be attributed well) or ``"gagal"`` (an operator's choice would be ambiguo
 * a blank name — *gagal*; a blank jabatan — *awas* (the dropdown shows only the name);
 * the same name twice (case and spaces ignored) — *gagal*: "Dwi Lestari" would name
   either of them;
-* each paraf/disposition stage (recorded.PARAF_CODES) whose actor (the SOP's
-  *Pelaksana*, e.g. "Kabag Umum / Kabag Persidangan & PUU") no configured jabatan fits
-  — *awas*: nobody can be chosen for that step as what they are.
+* each step with a role (workflow/roles.py: paraf, disposition, distribution, follow-up,
+  DITOLAK, PERLU KELENGKAPAN) that no configured jabatan fits (a Plh. does not count:
+  they act only between their dates) — *awas*: that step would be refused for everyone;
+* each AKD with no member or secretariat staff — *awas*: its TINDAK LANJUT and SELESAI
+  cannot be recorded;
+* a role in ``[peran]`` no configured jabatan fits — shown with the step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
-from .recorded import PARAF_CODES
+from .workflow import AKD_LIST
+from .workflow.roles import AKD_MEMBERS, akd_of, describe, roles_for, who_may
 
 __all__ = ["check_pejabat"]
 
@@ -33,16 +38,7 @@ def _key(text: str) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-def _fits(jabatan: str, actor: str) -> bool:
-    """A jabatan fits a stage's actor when it names one of the actor's alternatives
-    ("Kabag Umum / Kabag Persidangan & PUU": either), or the other way round."""
-    j = _key(jabatan)
-    if not j:
-        return False
-    return any(a and (a in j or j in a) for a in (_key(part) for part in actor.split("/")))
-
-
-def check_pejabat(people: Sequence[Any], wf: Any) -> list[Finding]:
+def check_pejabat(people: Sequence[Any], wf: Any, peran: Mapping[str, Sequence[str]] | None = None) -> list[Finding]:
     """Findings about *people* (``nama``/``jabatan`` objects) for workflow *wf*."""
     if not people:
         return [("awas", "[[pejabat]] tidak diisi: kolom Oleh di Kendali tidak punya pilihan dan nama apa pun "
@@ -67,17 +63,27 @@ def check_pejabat(people: Sequence[Any], wf: Any) -> list[Finding]:
         out.append(("awas", f"Jabatan kosong untuk: {', '.join(no_role)}.",
                     "Isi jabatan = \"...\" (mis. \"Kasubag TU\") agar daftar Oleh menunjukkan siapa memberi paraf apa."))
     missing = []
-    for code in PARAF_CODES:
-        try:
-            stage = wf.by_code(code)
-        except KeyError:
+    akd_steps = []
+    for stage in wf.stages:
+        roles = roles_for(stage.code, peran)
+        if not roles:
             continue
-        if not any(_fits(p.jabatan, stage.actor) for p in people):
-            missing.append(f"{stage.label} ({stage.actor})")
+        if AKD_MEMBERS in roles:
+            akd_steps.append(stage.label)
+        if [r for r in roles if r != AKD_MEMBERS] and not who_may(stage.code, people, date.min, (), peran):
+            missing.append(f"{stage.label} ({describe(stage.code, (), peran)})")
     if missing:
         out.append(("awas", "Tidak ada pejabat di [[pejabat]] untuk: " + "; ".join(missing) + ".",
-                    "Tambahkan [[pejabat]] dengan jabatan yang sesuai pelaksana tahap itu, mis. "
-                    'jabatan = "Kabag Umum" untuk PARAF KABAG.'))
+                    "Tambahkan [[pejabat]] dengan jabatan yang sesuai tahap itu, mis. "
+                    'jabatan = "Kabag Umum" untuk PARAF KABAG (atau ubah daftar jabatan di [peran]).'))
+    served = {a for p in people for a in akd_of(p)}
+    lonely = [a for a in AKD_LIST if a not in served]
+    if akd_steps and lonely:
+        out.append(("awas", f"Tidak ada anggota atau staf sekretariat untuk: {', '.join(lonely)} — "
+                    f"{' dan '.join(akd_steps)} butir yang didisposisikan ke sana akan ditolak untuk semua orang.",
+                    'Tambahkan [[pejabat]] dengan akd = "Komisi I" (beberapa dipisah koma untuk staf sekretariat '
+                    "yang melayani beberapa AKD)."))
     if not out:
-        out.append(("ok", f"{len(people)} orang; setiap paraf dan disposisi punya pejabatnya.", ""))
+        out.append(("ok", f"{len(people)} orang; setiap paraf, disposisi, distribusi dan tindak lanjut punya "
+                    "pejabatnya (yang lain ditolak pada tahap itu).", ""))
     return out

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from .errors import TransitionError
@@ -38,6 +39,13 @@ class Pejabat:
 
     nama: str
     jabatan: str = ""
+    akd: str = ""  # the AKD they belong to ("" = the one their jabatan names)
+    nip: str = ""
+    plh: str = ""  # the jabatan they hold as Plh./Plt. between plh_dari and plh_sampai
+    plh_dari: date | None = None
+    plh_sampai: date | None = None
+    plh_sebutan: str = "Plh."
+    email: str = ""
 
     @property
     def label(self) -> str:
@@ -53,6 +61,13 @@ def resolve_person(text: str, people: Sequence[Pejabat]) -> str:
     """The configured person *text* names (by name or by the dropdown label), as its label.
 
     With no people configured any non-empty text is accepted as typed."""
+    found = find_person(text, people)
+    return found.label if isinstance(found, Pejabat) else found
+
+
+def find_person(text: str, people: Sequence[Pejabat]) -> Pejabat | str:
+    """The configured person *text* names (name, dropdown label, or a recorded
+    "Nama (Plh. Jabatan)"); with no people configured the text itself."""
     t = " ".join(str(text or "").split())
     if not t:
         raise TransitionError("Nama yang mencatat (Oleh) kosong.",
@@ -60,8 +75,9 @@ def resolve_person(text: str, people: Sequence[Pejabat]) -> str:
     if not people:
         return t
     for p in people:
-        if _key(t) in (_key(p.nama), _key(p.label)):
-            return p.label
+        if _key(t) in (_key(p.nama), _key(p.label)) or (
+                p.plh and _key(t) == _key(f"{p.nama} ({p.plh_sebutan} {p.plh})")):
+            return p
     raise TransitionError(
         f"'{t}' tidak ada dalam daftar pejabat/staf.",
         "Pilih salah satu: " + "; ".join(p.label for p in people) + " (atau tambahkan di [[pejabat]] konfigurasi).",

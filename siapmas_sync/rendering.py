@@ -105,33 +105,29 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
 
 
 def _surat_balasan_pdf(job: RenderJob, path: Path) -> Path:
-    """The Surat Balasan as PDF (attached to the final reply, notify), beside its DOCX."""
-    from datetime import datetime, timezone
+    """The Surat Balasan as PDF (attached to the final reply, notify), drawn from the same
+    values as its Word copy (one context, worddocs.balasan)."""
+    from .notify.pdf import LETTER_KEYS, render_surat_balasan
 
+    ctx = _letter_context(job)
+    return render_surat_balasan(path, job.kop, {k: ctx[k] for k in LETTER_KEYS})
+
+
+def _letter_context(job: RenderJob) -> dict[str, Any]:
+    from .docx_render import template_context
     from .documents.laporan import lampiran_surat
-    from .notify.pdf import render_surat_balasan
-    from .perihal import full_perihal
 
-    item, extra = job.item, job.context_extra
-    return render_surat_balasan(
-        path, job.kop, agenda_no=item.agenda_no, tanggal=datetime.now(timezone.utc),
-        received=item.submission.received_at, perihal=full_perihal(item.perihal, item.submission.kronologi),
-        kepada=f"Pelapor aduan nomor agenda {item.agenda_no}" if item.rahasia else (item.submission.nama or "Pelapor"),
-        tujuan=str(extra.get("tujuan") or ""), tindak_lanjut=str(extra.get("tindak_lanjut") or ""),
-        penandatangan=dict(extra.get("penandatangan") or {}), lampiran=lampiran_surat(job.laporan),
-    )
+    return template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu,
+                            lampiran_surat=lampiran_surat(job.laporan) if job.kind == "balasan" else "",
+                            **job.context_extra)
 
 
 def _docx(job: RenderJob, names: Sequence[str], suffix: str = "") -> dict[str, Path]:
     if not job.docx:
         return {}
-    from .docx_render import render_docx, template_context
+    from .docx_render import render_docx
 
-    from .documents.laporan import lampiran_surat
-
-    ctx = template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu,
-                           lampiran_surat=lampiran_surat(job.laporan) if job.kind == "balasan" else "",
-                           **job.context_extra)
+    ctx = _letter_context(job)
     return {
         f"{name}_docx{suffix}": render_docx(
             f"{name}.docx", ctx, job.folder / f"{name.replace('_', '-')}{suffix}.docx", template_dirs=job.template_dirs

@@ -45,6 +45,12 @@ BUKU_AGENDA_COLUMNS: tuple[str, ...] = (
     "Ket.",
 )
 
+#: outgoing letters (surat_keluar.py): one row per approved surat balasan
+BUKU_SURAT_KELUAR_TAB = "Buku Surat Keluar"
+BUKU_SURAT_KELUAR_COLUMNS: tuple[str, ...] = (
+    "No.", "Tanggal", "Nomor Surat", "Kepada", "Perihal", "No. Agenda", "Penandatangan", "Lampiran",
+)
+
 RIWAYAT_TAB = "Riwayat"
 RIWAYAT_COLUMNS: tuple[str, ...] = (
     "ID",

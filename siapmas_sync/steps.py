@@ -26,7 +26,7 @@ documents that show it (:mod:`rerender`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,10 +39,11 @@ from .kendali import SIFAT_CHOICES, KendaliEdit, truthy
 from .kerahasiaan import KEEP_NOTE, KEEP_PESAN, check_lifter
 from . import recorded
 from .ledger import Ledger, items, utc_iso
-from .recorded import PARAF_CODES, Pejabat, parse_harap, parse_kepada, resolve_person
+from .recorded import PARAF_CODES, Pejabat, find_person, parse_harap, parse_kepada, resolve_person
 from .documents_check import recorded_files
 from .rerender import AKD, HARAP, PERIHAL, RAHASIA, SIFAT, renders_for
 from .workflow import KEMBALI, Transition, Workflow, check_transition
+from .workflow.roles import authorise, describe, governed, who_may
 
 log = logging.getLogger("siapmas.steps")
 
@@ -61,6 +62,7 @@ class StepResult:
 class StepRecorder:
     def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: Any,
                  people: Sequence[Pejabat] = (),
+                 roles: Mapping[str, Sequence[str]] | None = None,
                  on_move: Callable[[Connection, Any, Transition, datetime], None] | None = None,
                  lifters: Sequence[str] = ()) -> None:
         self.ledger = ledger
@@ -70,6 +72,7 @@ class StepRecorder:
         self.clock = clock
         self.tz = tz
         self.people = tuple(people)  # [[pejabat]]: who may be named as Oleh / --by
+        self.roles = dict(roles or {})  # [peran]: stage code -> jabatan (workflow/roles.py defaults)
 
     @property
     def distributed_label(self) -> str:
@@ -82,16 +85,28 @@ class StepRecorder:
     def _stamp(self, now: datetime) -> str:
         return now.astimezone(self.tz).strftime("%d/%m %H.%M")
 
-    def person(self, by: str | None, target: str | None, *, default: str, ask: str) -> str:
-        """Who records a step: a configured person (label), or *default* when nobody is
-        named — refused for a paraf or disposition step (*ask*: how to name someone)."""
-        if by is not None and str(by).strip():
-            return resolve_person(by, self.people)
+    def person(self, by: str | None, target: str | None, *, default: str, ask: str,
+               kepada: Sequence[str] = ()) -> str:
+        """Who records a step: a configured person whose jabatan fits the step on today's
+        date (workflow/roles.py; a Plh. inside their dates is recorded "Nama (Plh. …)"),
+        or *default* when nobody is named — refused for a paraf or disposition step, and
+        for every step with a role when ``[[pejabat]]`` is configured (*ask*: how to name
+        someone). *kepada*: the item's receiving AKD (TINDAK LANJUT / SELESAI)."""
         stage = self.wf.find(target) if target else None
-        if stage is not None and stage.code in PARAF_CODES:
+        on = self.clock().astimezone(self.tz).date()
+        if by is not None and str(by).strip():
+            found = find_person(by, self.people)
+            if isinstance(found, str):
+                return found
+            if stage is None:
+                return found.label
+            return authorise(found, stage.code, stage.label, self.people, on, kepada, self.roles).label
+        if stage is not None and (stage.code in PARAF_CODES or (self.people and governed(stage.code, self.roles))):
+            may = who_may(stage.code, self.people, on, kepada, self.roles)
             raise TransitionError(
-                f"{stage.label} adalah paraf/disposisi pejabat, tetapi tidak disebutkan siapa yang memberikannya.",
-                ask + (" Pilihan: " + "; ".join(p.label for p in self.people) + "." if self.people else ""),
+                f"{stage.label} harus dicatat atas nama pejabat/staf yang berwenang "
+                f"({describe(stage.code, kepada, self.roles) or 'pejabat'}), tetapi tidak disebutkan siapa.",
+                ask + (" Pilihan: " + "; ".join(a.label for a in may) + "." if may else ""),
             )
         return default
 
@@ -139,7 +154,8 @@ class StepRecorder:
         # resumes the stage it left from: kelengkapan.py), never a paraf given by nobody
         actor = actor or self.person(by, t.to_stage if t.kind != KEMBALI else None,
                             default="Operator (Kendali)" if channel == "kendali" else "Operator",
-                            ask="Pilih nama di kolom Oleh." if channel == "kendali" else "Tambahkan --by NAMA.")
+                            ask="Pilih nama di kolom Oleh." if channel == "kendali" else "Tambahkan --by NAMA.",
+                            kepada=recorded.kepada_of(row))
         laporan = " ".join((laporan or "").split())
         lampiran = (lampiran or "").strip()
         if lampiran and not laporan:

@@ -44,8 +44,8 @@ def test_every_document_agrees_on_perihal_and_akd(project, make_engine, clock) -
                                 by="Dwi Lestari (Kasubag TU)", channel="cli")
     engine.steps.advance(ITEM, "DISPOSISI DIBACAKAN", by="Bambang Wahyudi")
     engine.steps.advance(ITEM, "DICATAT & DIDISTRIBUSIKAN", by="Siti Rahmawati")
-    engine.steps.advance(ITEM, "TINDAK LANJUT", by="Rina Kusuma")
-    engine.steps.advance(ITEM, "SELESAI", by="Rina Kusuma", laporan="Lokasi ditinjau; kegiatan dihentikan.")
+    engine.steps.advance(ITEM, "TINDAK LANJUT", by="Yuni Astuti")  # Komisi I's secretariat staff
+    engine.steps.advance(ITEM, "SELESAI", by="Yuni Astuti", laporan="Lokasi ditinjau; kegiatan dihentikan.")
     clock.now += timedelta(minutes=5)
     make_engine(project).cycle()
 
@@ -93,8 +93,8 @@ def test_a_settled_item_with_the_automatic_perihal_never_prints_it_cut(project, 
     auto = full_perihal(row.perihal, engine.agenda_item(row).submission.kronologi)
     for stage, who in (*WALK, ("DISPOSISI KETUA", "Hadi Prasetyo"), ("DISPOSISI DIBACAKAN", "Bambang Wahyudi")):
         engine.steps.advance(ITEM, stage, by=who, akd="Komisi III" if stage == "DISPOSISI KETUA" else None)
-    for stage in ("DICATAT & DIDISTRIBUSIKAN", "TINDAK LANJUT"):
-        engine.steps.advance(ITEM, stage, by="Siti Rahmawati")
+    engine.steps.advance(ITEM, "DICATAT & DIDISTRIBUSIKAN", by="Siti Rahmawati")
+    engine.steps.advance(ITEM, "TINDAK LANJUT", by="Rina Kusuma")
     engine.steps.advance(ITEM, "SELESAI", by="Rina Kusuma", laporan="Lokasi ditinjau; kegiatan dihentikan.")
     clock.now += timedelta(minutes=5)
     make_engine(project).cycle()

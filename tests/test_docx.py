@@ -171,7 +171,9 @@ def test_rahasia_hides_identity_everywhere(tmp_path: Path, name: str) -> None:
                       template_dirs=[shipped_template_dir()])
     text = docx_text(out)
     xml = raw_xml(out)
-    assert "Dirahasiakan" in text
+    # the letter is addressed to the reporter of the item, never "Yth. Sdr. Dirahasiakan"
+    assert ("Yth. Pelapor Aduan Nomor Agenda" if name == "surat_balasan.docx" else "Dirahasiakan") in text
+    assert "Sdr. Dirahasiakan" not in text
     for secret in (NAME, "Budi", PHONE, "081234567890", "6281234567890", EMAIL):
         assert secret not in text
         assert secret not in xml

@@ -117,7 +117,8 @@ def test_rejection_needs_a_reason_and_distribution_needs_an_akd(project, make_en
     make_engine(project).cycle()
     row = kendali(project)["0003/SIAPMAS/2026"]
     assert row["Tahap"] == "TERAGENDA" and "alasan" in row["Pesan"].lower()
-    edit(project, "0003/SIAPMAS/2026", Tahap="DITOLAK", Catatan="Bukan kewenangan DPRD; identitas tidak jelas.")
+    edit(project, "0003/SIAPMAS/2026", Tahap="DITOLAK", Oleh="Dwi Lestari (Kasubag TU)",
+         Catatan="Bukan kewenangan DPRD; identitas tidak jelas.")
     make_engine(project).cycle()
     assert kendali(project)["0003/SIAPMAS/2026"]["Tahap"] == "DITOLAK"
 

@@ -49,6 +49,7 @@ def test_galian_c_to_selesai_and_a_rejection_send_the_five_messages_in_order(pro
     advance(config, GALIAN, "TINDAK LANJUT", "--by", "Rina Kusuma")
     advance(config, GALIAN, "SELESAI", "--by", "Rina Kusuma", "--note",
             "Komisi III telah meninjau lokasi bersama DLH dan Satpol PP; kegiatan tambang tanpa izin dihentikan.")
+    assert cli(config, "setujui-surat", GALIAN, "--by", "Bambang Wahyudi").returncode == 0  # the letter approved
     advance(config, "0002/SIAPMAS/2026", "DITOLAK", "--by", "Dwi Lestari",
             "--note", "Bukan kewenangan DPRD; silakan ke Dinas Perhubungan.")
     out = cli(config, "sync")
@@ -97,8 +98,8 @@ def test_which_events_send_what_is_configuration(project: Path, server: SmtpServ
     text = config.read_text(encoding="utf-8")
     config.write_text(re.sub(r"(?m)^kinds = \[.*\]$", 'kinds = ["penolakan"]', text), encoding="utf-8")
     assert cli(config, "sync").returncode == 0
-    advance(config, "0002/SIAPMAS/2026", "DITOLAK", "--note", "Bukan kewenangan DPRD.")
-    advance(config, GALIAN, "PERLU KELENGKAPAN", "--note", "Foto kurang jelas.")
+    advance(config, "0002/SIAPMAS/2026", "DITOLAK", "--by", "Dwi Lestari", "--note", "Bukan kewenangan DPRD.")
+    advance(config, GALIAN, "PERLU KELENGKAPAN", "--by", "Dwi Lestari", "--note", "Foto kurang jelas.")
     assert cli(config, "sync").returncode == 0
     assert kinds_and_agendas(server.handler.received) == [("penolakan", "0002/SIAPMAS/2026")]
 
@@ -119,7 +120,7 @@ def test_a_rahasia_item_still_answers_its_reporter_only(project: Path, server: S
             recorder.set_fields(conn, row, rahasia=True, by="uji", channel="cli")
     finally:
         ledger.close()
-    advance(config, "0004/SIAPMAS/2026", "DITOLAK", "--note", "Di luar kewenangan.")
+    advance(config, "0004/SIAPMAS/2026", "DITOLAK", "--by", "Dwi Lestari", "--note", "Di luar kewenangan.")
     assert cli(config, "sync").returncode == 0
     reject = [m for m in server.handler.received if m["X-SIAPMAS-Jenis"] == "penolakan"]
     assert len(reject) == 1 and reject[0]["To"] == "rahma.wati@example.com"

@@ -116,7 +116,7 @@ def test_regenerated_only_when_a_figure_changed_and_shows_the_decided_akd(projec
 def test_side_exit_label_is_shown(project, make_engine, clock) -> None:
     make_engine(project).cycle()
     clock.now += timedelta(minutes=5)
-    edit(project, "0003/SIAPMAS/2026", Tahap="PERLU KELENGKAPAN", Catatan="bukti belum ada")
+    edit(project, "0003/SIAPMAS/2026", Tahap="PERLU KELENGKAPAN", Oleh="Dwi Lestari", Catatan="bukti belum ada")
     make_engine(project).cycle()
     row = {r["No. Agenda"]: r for r in read_csv(project)}["0003/SIAPMAS/2026"]
     assert row["Tahap"] == "PERLU KELENGKAPAN"

@@ -81,7 +81,7 @@ def _normalised(options: tuple[str, ...]) -> dict[str, str]:
 def _match(text: str, options: tuple[str, ...]) -> str | None:
     """The checklist option *text* refers to (exact, alias, or the part before a dash)."""
     by_norm = _normalised(options)
-    candidates = [text, re.split(r"\s[–—-]\s|:|\(", text)[0]]
+    candidates = [text, re.split(r"\s[–—-]\s|:|\(", text)[0], re.sub(r"^Pl[ht]\.\s*", "", text)]  # "Plh. Ketua DPRD"
     for cand in candidates:
         n = _norm(cand)
         if n in by_norm:
@@ -213,9 +213,11 @@ def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: Disposi
             c.setFont(SANS_BOLD, g.fs)
             c.drawCentredString(xs[i] + widths[i] / 2, f.baseline(top, head_h), label)
     filled: dict[str, tuple[str, str, str]] = {}
+    entry_jab: dict[str, str] = {}
     for entry in (rec.paraf if rec and not fixed else ()):
         jab = _match(str(entry[0]) if entry else "", PARAF)
         if jab and len(entry) >= 3:
+            entry_jab[jab] = str(entry[0])
             filled[jab] = (str(entry[1]), str(entry[2]), str(entry[3]) if len(entry) > 3 else "")
     lead = g.fs * 1.15
     small = max(g.fs * 0.9, 7.5)
@@ -229,8 +231,10 @@ def _paraf_grid(f: _Form, x: float, top: float, w: float, h: float, rec: Disposi
             tgl, instr, oleh = filled[jab]
             # who: under the jabatan, wrapped (the name is never cut)
             who = _all_lines(oleh, SANS_ITALIC, small, widths[0] - 2 * f.pad)
-            if len(who) > room - 1:  # the row already names the jabatan: the name alone
-                who = _all_lines(oleh.split(" (")[0], SANS_ITALIC, small, widths[0] - 2 * f.pad)
+            if len(who) > room - 1:  # the row already names the jabatan: the name alone (a Plh. says so)
+                plh = re.match(r"Pl[ht]\.", str(entry_jab.get(jab, "")))
+                who = _all_lines((plh.group(0) + " " if plh else "") + oleh.split(" (")[0], SANS_ITALIC, small,
+                                 widths[0] - 2 * f.pad)
             for k, line in enumerate(who[: room - 1]):
                 f.text(xs[0] + f.pad, first - (k + 1) * lead, line, SANS_ITALIC, small)
             # when: date, then time, in full

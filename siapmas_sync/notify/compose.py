@@ -139,6 +139,8 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "kurang": [defang(str(k)) for k in ctx_stored.get("kurang", [])],
         "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
         "kode": shown_code(kode) if kode else "",
+        "nomor": ctx_stored.get("nomor", ""),  # the approved letter's outgoing number (surat_keluar)
+        "laporan_terlampir": bool(json.loads(item.documents or "{}").get("laporan")),
     }
     if msg.channel == "whatsapp":  # a chat message: a long first sentence cut at a word (wa.link)
         context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)
@@ -164,15 +166,47 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
     elif msg.kind == "balasan_akhir":
-        rel = json.loads(item.documents or "{}").get("surat_balasan")
-        if not rel or not (out_dir / rel).is_file():
-            raise NotReady("surat balasan PDF belum dibuat")
-        attachments.append((f"surat-balasan-{_folder(item.agenda_no)}.pdf", (out_dir / rel).read_bytes()))
+        attachments.extend(_final_letter(kop, out_dir, item, context["nama"]))
         kept = stored_file(str(json.loads(item.disposisi or "{}").get("lampiran") or ""), out_dir)
         if kept is not None:  # the AKD's attachment itself, not only a link the citizen may not open
             attachments.append((kept.name, kept.read_bytes()))
     return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no,
                     wa_params(msg.kind, context))
+
+
+#: a scan of the signed letter the operator drops in the item's folder replaces the generated PDF
+SIGNED_SCAN = "surat-balasan-ttd.pdf"
+
+
+def _final_letter(kop: Any, out_dir: Path, item: Any, nama: str) -> list[tuple[str, bytes]]:
+    """The approved letter and what it says is attached (the Laporan Hasil Tindak Lanjut).
+    A signed scan in the item's folder is sent instead of the generated PDF; a rahasia
+    item's letter is drawn again from its values (surat-balasan.json) addressed to the
+    reporter by name — that copy exists only in this message."""
+    docs = json.loads(item.documents or "{}")
+    rel = docs.get("surat_balasan")
+    if not rel or not (out_dir / rel).is_file():
+        raise NotReady("surat balasan PDF belum dibuat")
+    letter = out_dir / rel
+    name = _folder(item.agenda_no)
+    scan = letter.parent / SIGNED_SCAN
+    if scan.is_file():
+        data = scan.read_bytes()
+    elif item.rahasia and letter.with_suffix(".json").is_file() and nama and nama != "Pelapor":
+        from .pdf import surat_balasan_pdf
+
+        values = json.loads(letter.with_suffix(".json").read_text(encoding="utf-8"))
+        values["kepada_surat"] = f"Sdr. {nama}"
+        data = surat_balasan_pdf(kop, values)
+    else:
+        data = letter.read_bytes()
+    out = [(f"surat-balasan-{name}.pdf", data)]
+    laporan = docs.get("laporan")
+    if laporan:
+        if not (out_dir / laporan).is_file():
+            raise NotReady("laporan hasil tindak lanjut belum dibuat")
+        out.append((f"laporan-hasil-tindak-lanjut-{name}.pdf", (out_dir / laporan).read_bytes()))
+    return out
 
 
 def _subject(text: str) -> str:

@@ -85,24 +85,110 @@ def render_tanda_terima(kop: Kop, *, agenda_no: str, received: datetime, issued:
     )
 
 
-def render_surat_balasan(path: Path, kop: Kop, *, agenda_no: str, tanggal: datetime, received: datetime,
-                         perihal: str, kepada: str, tujuan: str, tindak_lanjut: str, penandatangan: dict[str, str],
-                         lampiran: str = "") -> Path:
-    """The Surat Balasan as PDF, beside its DOCX (rendering, kind "balasan"), written atomically.
-    *lampiran*: what is attached (documents.laporan.lampiran_surat; "" leaves the line out)."""
-    closing = [f"Mojokerto, {tanggal_id(tanggal)}", penandatangan.get("jabatan") or "Sekretaris DPRD", "", "",
-               penandatangan.get("nama") or "", (f"NIP. {penandatangan['nip']}" if penandatangan.get("nip") else "")]
-    data = _letter(
-        "Surat Balasan", kop,
-        [("Nomor agenda", agenda_no), *([("Lampiran", lampiran)] if lampiran else []),
-         ("Perihal", f"Tindak lanjut aduan: {perihal}"), ("Kepada Yth.", kepada)],
-        [f"Menindaklanjuti aspirasi/pengaduan Saudara yang kami terima pada {tanggal_id(received)} "
-         f"dengan nomor agenda {agenda_no}" + (f" dan telah ditangani oleh {tujuan}" if tujuan else "")
-         + ", dengan hormat kami sampaikan hasil tindak lanjutnya sebagai berikut:",
-         tindak_lanjut or "(ringkasan tindak lanjut tidak dicatat)",
-         "Demikian kami sampaikan. Atas perhatian dan partisipasi Saudara dalam pengawasan penyelenggaraan "
-         "pemerintahan daerah, kami ucapkan terima kasih."],
-        [line for line in closing if line is not None],
-    )
-    atomic_write_bytes(path, data, mode=0o600)
+#: the values of the Word copy's context (worddocs.balasan, template_context) the PDF letter
+#: is drawn from: one source for both, kept beside the PDF as surat-balasan.json
+LETTER_KEYS = ("nomor_balasan", "tanggal_balasan", "lampiran_surat", "kepada_surat", "diterima", "agenda_no",
+               "perihal", "tujuan", "tindak_lanjut", "lembaga", "tembusan", "penandatangan", "draf")
+
+
+def surat_balasan_pdf(kop: Kop, letter: dict) -> bytes:
+    """The Surat Balasan as an official letter, from the Word copy's own values (*letter*:
+    :data:`LETTER_KEYS`): Nomor · Sifat · Lampiran · Perihal, "Kepada Yth. … di – Tempat",
+    the same paragraphs as the shipped surat_balasan.docx, the signature and Tembusan.
+    A draft (not yet approved) says so across its head."""
+    register_fonts()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=True)
+    c.setTitle(f"Surat Balasan {letter.get('agenda_no', '')}")
+    size, lead = 10.5, 10.5 * 1.45
+    bottom = 22 * mm
+    y = _kop(c, kop)
+
+    def text(x: float, yy: float, value: str, font: str = SANS) -> None:
+        c.setFont(font, size)
+        c.drawString(x, yy, clean_text(value, font, multiline=False))
+
+    def room(yy: float, need: float) -> float:
+        if yy - need >= bottom:
+            return yy
+        c.showPage()
+        return _H - 25 * mm
+
+    if letter.get("draf"):
+        c.setFont(SANS_BOLD, 11)
+        c.setFillColorRGB(0.75, 0.1, 0.1)
+        c.drawCentredString(_W / 2, y + 4 * mm, "DRAF — belum disetujui; nomor dan tanggal diberikan saat disetujui")
+        c.setFillColorRGB(0, 0, 0)
+        y -= 4 * mm
+    text(_W / 2 + 20 * mm, y, f"Mojokerto, {letter['tanggal_balasan']}")
+    y -= lead * 1.5
+    rows = [("Nomor", letter["nomor_balasan"]), ("Sifat", "Biasa")]
+    if letter.get("lampiran_surat"):
+        rows.append(("Lampiran", letter["lampiran_surat"]))
+    rows.append(("Perihal", "Tindak Lanjut Aspirasi/Pengaduan"))
+    colon = _LEFT + 22 * mm
+    top = y
+    for label, value in rows:
+        text(_LEFT, y, label)
+        text(colon, y, ":")
+        for line in wrap_lines(clean_text(value), SANS, size, _W / 2 + 5 * mm - colon, 3) or [""]:
+            text(colon + 4 * mm, y, line)
+            y -= lead
+    right, y2 = _W / 2 + 15 * mm, top  # the addressee beside the heading, as in the Word copy
+    for line in ("Kepada", f"Yth. {letter['kepada_surat']}", "di –", "Tempat"):
+        for part in wrap_lines(clean_text(line), SANS, size, _W - 25 * mm - right, 3) or [""]:
+            text(right + (8 * mm if line == "Tempat" else 0), y2, part)
+            y2 -= lead
+    y = min(y, y2) - lead * 0.5
+    paragraphs = [
+        "Dengan hormat,",
+        "Menindaklanjuti aspirasi/pengaduan Saudara yang kami terima melalui SIAPMAS (Sistem Informasi Aspirasi "
+        f"dan Pengaduan Masyarakat) pada tanggal {letter['diterima']} dan telah dicatat dalam Buku Agenda Surat "
+        f"Masuk dengan Nomor Agenda {letter['agenda_no']} perihal “{letter['perihal']}”, bersama ini kami "
+        "sampaikan bahwa aspirasi/pengaduan tersebut telah diteruskan kepada dan ditindaklanjuti oleh "
+        f"{letter['tujuan']}.",
+        "Adapun tindak lanjut yang telah dilakukan adalah sebagai berikut:",
+        letter["tindak_lanjut"],
+        "Demikian kami sampaikan. Atas perhatian dan partisipasi Saudara dalam menyampaikan aspirasi kepada "
+        f"{letter['lembaga']}, kami ucapkan terima kasih.",
+    ]
+    for para in paragraphs:
+        for chunk in clean_text(para).split("\n"):
+            for line in wrap_lines(chunk, SANS, size, _WIDTH, 10_000) or [""]:
+                y = room(y, lead)
+                text(_LEFT, y, line)
+                y -= lead
+        y -= size * 0.6
+    ttd = letter.get("penandatangan") or {}
+    sign = [f"{ttd.get('jabatan', '')},", "", "", "", ttd.get("nama", ""), ttd.get("pangkat", ""),
+            f"NIP. {ttd.get('nip', '')}"]
+    y = room(y - lead, lead * len(sign))
+    for line in sign:
+        if line:
+            for part in wrap_lines(clean_text(line), SANS, size, _W / 2 - 25 * mm, 3):
+                text(_W / 2 + 10 * mm, y, part, SANS_BOLD if line == ttd.get("nama") else SANS)
+                y -= lead
+        else:
+            y -= lead
+    tembusan = [f"{n}. {t}{'.' if n == len(letter['tembusan']) else ';'}" for n, t in enumerate(letter["tembusan"], 1)]
+    y = room(y - lead, lead * (len(tembusan) + 1))
+    text(_LEFT, y, "Tembusan Yth.:")
+    y -= lead
+    for line in tembusan:
+        text(_LEFT, y, line)
+        y -= lead
+    c.setFont(SANS, 7.5)
+    c.drawString(_LEFT, 12 * mm, clean_text(f"SIAPMAS · {letter['agenda_no']}", SANS, multiline=False))
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def render_surat_balasan(path: Path, kop: Kop, letter: dict) -> Path:
+    """:func:`surat_balasan_pdf` written atomically to *path*, its values beside it as
+    ``surat-balasan.json`` (the reporter's own copy of a rahasia item is drawn from it)."""
+    import json
+
+    atomic_write_bytes(path.with_suffix(".json"), json.dumps(letter, ensure_ascii=False).encode("utf-8"), mode=0o600)
+    atomic_write_bytes(path, surat_balasan_pdf(kop, letter), mode=0o600)
     return path

@@ -22,7 +22,7 @@ from ..config import MESSAGE_KINDS, Settings
 from ..intake.contact import check_email
 from ..kode_pelapor import ensure_code
 from ..ledger import messages, responses, utc_iso
-from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
+from ..steps import STAGE_DISTRIBUTED_CODE
 from ..wa.link import e164_digits
 from ..workflow import Transition, Workflow
 
@@ -135,8 +135,9 @@ def queue_duplicate(settings: Settings, key: str, payload: Mapping[str, Any], or
 
 def stage_kind(wf: Workflow, to_stage: str) -> str | None:
     """The message kind a move into *to_stage* causes, if any."""
+    # SELESAI queues nothing: the final reply waits for the letter's approval (surat_keluar)
     labels = {wf.by_code("kelengkapan").label: "kelengkapan", wf.by_code("ditolak").label: "penolakan",
-              wf.by_code(STAGE_DISTRIBUTED_CODE).label: "diteruskan", wf.by_code(STAGE_DONE_CODE).label: "balasan_akhir"}
+              wf.by_code(STAGE_DISTRIBUTED_CODE).label: "diteruskan"}
     return labels.get(to_stage)
 
 

@@ -38,7 +38,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from ..config import Settings
 from ..errors import SiapmasError
-from ..ledger import Ledger, from_iso, items, messages, responses, utc_iso
+from ..ledger import Ledger, from_iso, items, messages, outbox, responses, utc_iso
 from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
@@ -48,6 +48,7 @@ from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA
                     sending_channels)
 from .relay import FORM_KINDS
 from .validity import cancel_if_stale, cancel_stale, cancelled_line
+from .pejabat import OFFICIAL_KINDS, official_outgoing
 
 log = logging.getLogger("siapmas.notify")
 
@@ -195,12 +196,17 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
 def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
               channel: Channel, msg: Any, report: DeliveryReport) -> bool:
     """Deliver one message; False when sending must stop for this cycle."""
+    if msg.kind in OFFICIAL_KINDS:  # an official's digest or escalation (notify.pejabat): no item
+        return _send_official(ledger, settings, clock, channel, msg, report)
     with ledger.engine.connect() as conn:
         item = conn.execute(select(items).where(items.c.key == msg.key)).first()
         resp = conn.execute(select(responses.c.payload, responses.c.received_at)
                             .where(responses.c.key == msg.key)).first()
         kode = code_of(conn, msg.key) if msg.channel == "email" and msg.kind in CODE_KINDS else ""
-    if item is None or resp is None:
+        # the final letter leaves only as approved: never while its re-render is pending
+        waiting = msg.kind == "balasan_akhir" and conn.execute(select(func.count()).select_from(outbox).where(
+            outbox.c.key == msg.key, outbox.c.kind == "balasan", outbox.c.done_at.is_(None))).scalar()
+    if item is None or resp is None or waiting:
         return True
     now = clock()
     if cancel_if_stale(ledger, wf, msg, item, now):
@@ -276,6 +282,30 @@ def _hold(ledger: Ledger, settings: Settings, item: Any, msg: Any, ctx: dict[str
             pesan=f"⚠ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) perlu diperiksa: {why}"))
     report.unsure.append((item.agenda_no, msg.kind, why))
     log.warning("Pesan %s untuk %s perlu diperiksa: %s", msg.kind, item.agenda_no, why)
+
+
+def _send_official(ledger: Ledger, settings: Settings, clock: Callable[[], datetime], channel: Channel, msg: Any,
+                   report: DeliveryReport) -> bool:
+    now = clock()
+    out = official_outgoing(settings, msg)
+    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1)
+    try:
+        channel.send(out, now)
+    except ChannelConfigError as exc:
+        _update(ledger, msg.id, state=ANTRI, attempts=msg.attempts, last_error=mask_text(exc.message))
+        report.failure = exc
+        return False
+    except TemporaryFailure as exc:
+        state = GAGAL_TETAP if msg.attempts + 1 >= MAX_ATTEMPTS else GAGAL_SEMENTARA
+        _update(ledger, msg.id, state=state, last_error=mask_text(str(exc)),
+                next_attempt_at=utc_iso(now + backoff(msg.attempts + 1)))
+        return not exc.stop
+    except PermanentFailure as exc:
+        _update(ledger, msg.id, state=GAGAL_TETAP, last_error=mask_text(str(exc)))
+        log.warning("Pesan %s ke pejabat gagal tetap: %s", msg.kind, mask_text(str(exc)))
+        return True
+    _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
+    return True
 
 
 def _give_up(ledger: Ledger, settings: Settings, item: Any, msg: Any, reason: str, now: datetime,

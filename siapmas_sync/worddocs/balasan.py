@@ -19,7 +19,10 @@ def balasan_context(item: AgendaItem, lembaga: str, followed: str, tindak_lanjut
                     penandatangan: dict[str, str] | None, lampiran: str,
                     free: Callable[[object], str]) -> dict[str, Any]:
     """``tujuan``, ``tindak_lanjut``, ``lampiran_surat``, ``nomor_balasan``,
-    ``tanggal_balasan`` and ``penandatangan.*``."""
+    ``tanggal_balasan``, ``kepada_surat`` (the addressee: "Sdr. NAMA", or for a rahasia
+    item "Pelapor Aduan Nomor Agenda …" — the reporter's own e-mailed copy names them,
+    notify.compose), ``tembusan``, ``draf`` (not yet approved, surat_keluar) and
+    ``penandatangan.*``. The PDF letter (notify.pdf) is drawn from these same values."""
     ttd_in = {str(k): docx_text(v) for k, v in (penandatangan or {}).items()}
     ttd = {
         "nama": ttd_in.pop("nama", "") or DOTS,
@@ -29,8 +32,14 @@ def balasan_context(item: AgendaItem, lembaga: str, followed: str, tindak_lanjut
     }
     nomor_balasan = ttd_in.pop("nomor", "") or f"{item.kode_klasifikasi}/………/{item.year}"
     tanggal_balasan = ttd_in.pop("tanggal", "") or DOTS
+    draf = ttd_in.pop("draf", "") not in ("", "0", "False")
     ttd.update({k: v for k, v in ttd_in.items() if k.isidentifier()})
+    nama = line(item.pelapor)
+    kepada = (f"Pelapor Aduan Nomor Agenda {line(item.agenda_no)}" if item.rahasia or not nama else f"Sdr. {nama}")
     return {
+        "kepada_surat": kepada,
+        "tembusan": [f"Pimpinan {lembaga}", followed or DOTS, "Arsip"],
+        "draf": draf,
         "tujuan": followed or DOTS,
         "tindak_lanjut": free(tindak_lanjut) or DOTS,
         "lampiran_surat": line(lampiran),
