@@ -66,7 +66,7 @@ IGNORED_LABEL = "DIABAIKAN"  # Tahap of a held response an operator set aside
 EVENT = "KELENGKAPAN DITERIMA"
 DECIDED_NEW_EVENT = "DIPUTUSKAN ADUAN BARU"
 IGNORED_EVENT = "KIRIMAN DIABAIKAN"
-REPORTER = "Pelapor (formulir)"
+REPORTER = "Pelapor"  # the channel ("formulir") is shown beside it: "Pelapor (formulir)"
 NOTE_CHARS = 300
 
 

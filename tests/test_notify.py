@@ -214,7 +214,7 @@ def test_the_office_mail_is_not_a_relay(project: Path, server: SmtpServer, make_
         seen = everything_in(m)
         assert "diblokir" not in seen.lower() and "evil" not in seen and "Admin" not in seen
         assert "<a " not in m.get_body(("html",)).get_content()  # no link at all
-        assert "Demi keamanan, isi aduan tidak kami kutip" in seen and "Bapak/Ibu Pelapor" in seen
+        assert "Demi keamanan, isi aduan tidak kami kutip" in seen and "Saudara Pelapor" in seen
 
 
 def test_a_confirmed_address_is_quoted_with_its_links_made_inert(project: Path, server: SmtpServer) -> None:

@@ -6,7 +6,7 @@ quotes the form's free text (the reporter's name, the perihal) only to an addres
 the form collects *verified* e-mail addresses (respondents signed in with Google;
 ``[notify] form_collects_verified_email = true``) and the reporter did not type another.
 Every other automatic message is a minimal one: the agenda number, dates, the office's
-fixed text and what officials wrote (notes, the AKD), greeting "Bapak/Ibu Pelapor".
+fixed text and what officials wrote (notes, the AKD), greeting "Saudara Pelapor".
 A manual WhatsApp message is sent by the operator by hand, who reads it first: it keeps
 the name.
 
