@@ -73,6 +73,7 @@ class Doctor:
         if not self._run("Konfigurasi valid / config valid", config):
             return self.checks
         s = settings[0]
+        self._placeholders(s)
         if s.source.backend == "google":
             self._google(s)
         else:
@@ -133,6 +134,18 @@ class Doctor:
                 self._warn(name, detail, advice)
             else:
                 self.checks.append(Check(name, level == "ok", detail, advice))
+
+    def _placeholders(self, s: Settings) -> None:
+        """Values of the shipped example still to be filled in (placeholders.MARK)."""
+        from .placeholders import MARK, settings_placeholders
+
+        unfilled = settings_placeholders(s)
+        if unfilled:
+            self.checks.append(Check(
+                "Isian contoh sudah diganti / placeholders filled", False,
+                f"Masih berisi contoh ({MARK}…): " + ", ".join(unfilled),
+                f"Ganti setiap nilai yang diawali {MARK} di {s.config_path} dengan data kantor "
+                "(e-mail kantor, nama dan NIP pejabat), lalu jalankan doctor lagi."))
 
     def _notify(self, s: Settings) -> None:
         """[notify]: sender, SMTP password variable and login (nothing sent), WhatsApp token."""

@@ -4,6 +4,7 @@ reporters never reach the production sheet, and its ledger is never reused."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -27,9 +28,29 @@ def production_config(project: Path, standin: GoogleStandin, sid: str, folder: s
     text = text.replace("1FolderIdOfTheFormsFileUploads", folder)
     text = text.replace("/etc/siapmas/service-account.json", str(key))
     text = text.replace("max_retries = 6", f'max_retries = 2\nretry_base_seconds = 0.01\ngoogle_endpoint = "{standin.url}"')
+    # every ISI_ value filled in with the office's data; this office sends no e-mail yet
+    filled = {"ISI_EMAIL_KANTOR": "sekwan@example.go.id", "ISI_TELEPON_KANTOR": "0321 123456",
+              "ISI_NIP_SEKRETARIS_DPRD": "197001011990031001"}
+    text = re.sub(r"ISI_[A-Z_]+", lambda m: filled.get(m.group(0), m.group(0)[4:].replace("_", " ").title()), text)
+    text = text.replace("[notify.email]\nenabled = true", "[notify.email]\nenabled = false")
     prod = config_dir / "siapmas.toml"
     prod.write_text(text, encoding="utf-8")
     return prod
+
+
+def test_the_copied_example_is_refused_until_its_isi_values_are_filled(project: Path):
+    """The production example ships [notify] on, [kop], [templates] and [[pejabat]] with
+    ISI_ placeholders: doctor names each one (and e-mail is not sent) until they are filled."""
+    example = project.parent / "siapmas.google.example.toml"
+    copy = project.parent / "siapmas.toml"
+    copy.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    r = run_cli(copy, "doctor")
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr
+    line = next(x for x in r.stdout.splitlines() if "Isian contoh" in x)
+    assert line.startswith("[GAGAL]")
+    for key in ("kop.email", "notify.email.username", "templates.penandatangan_nama", "pejabat[2].nama"):
+        assert key in r.stdout, key
+    assert "Ganti setiap nilai yang diawali ISI_" in r.stdout
 
 
 def test_demo_then_production_shares_nothing(project: Path):
