@@ -106,28 +106,28 @@ def render_print_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Pa
 
 
 def _copy_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Path, kartu_cetak: str) -> list[Path]:
-    """render_print_batches by :mod:`.pdfcopy` (raises Unsupported before writing anything)."""
+    """render_print_batches by :mod:`.pdfcopy` (Unsupported: the caller starts again with
+    pypdf, which rewrites every file). One file's documents are held at a time."""
+    info = {"Title": "Berkas cetak SIAPMAS", "Creator": PDF_CREATOR, "Producer": PDF_CREATOR}
     by_paper: dict[str, list[Page]] = {}
     for pdf in sheets:
         for page in pages_of(pdf.read_bytes()):
             by_paper.setdefault(_paper(*page.media), []).append(page)
-    cards: list[list[Page]] = []
-    if kartu and kartu_cetak != "a4":
-        docs = [pages_of(p.read_bytes()) for p in kartu]
-        cards = [[d[i] for d in docs if len(d) > i] for i in range(len(COPY_NAMES))]
-    info = {"Title": "Berkas cetak SIAPMAS", "Creator": PDF_CREATOR, "Producer": PDF_CREATOR}
     out = []
-    for name, pages in by_paper.items():
+    for name in list(by_paper):  # in the order met (the first file names the batch); each freed once written
+        pages = by_paper.pop(name)
         path = stem.with_name(f"{stem.name}-{name}.pdf")
         atomic_write_bytes(path, join_pages(pages, info))
         out.append(path)
+        del pages
     if kartu and kartu_cetak == "a4":  # two cards on a sheet: drawn by pypdf
         readers = [PdfReader(str(p)) for p in kartu]
         colours = [[r.pages[i] for r in readers if len(r.pages) > i] for i in range(len(COPY_NAMES))]
         out.append(_write(_cards_on_a4(colours), stem.with_name(f"{stem.name}-kartu-a4.pdf")))
     elif kartu:
+        docs = [pages_of(p.read_bytes()) for p in kartu]
         path = stem.with_name(f"{stem.name}-kartu.pdf")
-        atomic_write_bytes(path, join_pages([p for pages in cards for p in pages], info))
+        atomic_write_bytes(path, join_pages([d[i] for i in range(len(COPY_NAMES)) for d in docs if len(d) > i], info))
         out.append(path)
     return out
 

@@ -49,7 +49,7 @@ _DOCS = itertools.count()  # tells documents apart in join_pages
 @dataclass(frozen=True)
 class _Obj:
     head: bytes  # the object's text before its stream data (or all of it)
-    stream: bytes  # ``stream\n … endstream`` exactly as written, or b""
+    stream: bytes | memoryview  # ``stream\n … endstream`` as written (a view: never copied), or b""
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def _objects(data: bytes) -> dict[int, _Obj]:
             close = data.find(b"endstream", end)
             if close < 0 or data[end:close].strip():
                 raise Unsupported(f"object {num}: stream length does not match")
-            out[num] = _Obj(text, data[s : close + 9])
+            out[num] = _Obj(text, memoryview(data)[s : close + 9])
         else:
             out[num] = _Obj(data[off:e], b"")
     root = _ROOT.search(data, pos)
@@ -157,9 +157,10 @@ def pages_of(data: bytes) -> list[Page]:
 
 def join_pages(pages: Sequence[Page], info: dict[str, str]) -> bytes:
     """One PDF holding *pages* in order (objects a document's pages share, its fonts,
-    are written once per document); *info*: the document information (ASCII values)."""
+    are written once per document); *info*: the document information (ASCII values).
+    Stream data stays a view of the document read until the one copy into the result."""
     header = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-    body: list[bytes] = []
+    body: list[tuple[bytes | memoryview, ...]] = []  # each object in pieces
     kids: list[int] = []
     next_num = 4  # 1 = the page tree, 2 = the catalogue, 3 = the information
     numbering: dict[int, dict[int, int]] = {}  # document → its object numbers → ours
@@ -176,26 +177,25 @@ def join_pages(pages: Sequence[Page], info: dict[str, str]) -> bytes:
                 head = _renumber(_PARENT.sub(b"/Parent TREE", head), new).replace(b"/Parent TREE", b"/Parent 1 0 R")
             else:
                 head = _renumber(head, new)
-            body.append(head + obj.stream
-                        + (b"\nendobj\n" if obj.stream else b"endobj\n"))
+            body.append((head, obj.stream, b"\nendobj\n") if len(obj.stream) else (head, b"endobj\n"))
         kids.append(new[page.number])
     info_text = b" ".join(b"/%s (%s)" % (k.encode(), _pdf_string(v)) for k, v in info.items())
-    objects = [
-        b"1 0 obj\n<< /Type /Pages /Count %d /Kids [ %s ] >>\nendobj\n" % (
-            len(kids), b" ".join(b"%d 0 R" % k for k in kids)),
-        b"2 0 obj\n<< /Type /Catalog /Pages 1 0 R >>\nendobj\n",
-        b"3 0 obj\n<< %s >>\nendobj\n" % info_text,
+    objects: list[tuple[bytes | memoryview, ...]] = [
+        (b"1 0 obj\n<< /Type /Pages /Count %d /Kids [ %s ] >>\nendobj\n" % (
+            len(kids), b" ".join(b"%d 0 R" % k for k in kids)),),
+        (b"2 0 obj\n<< /Type /Catalog /Pages 1 0 R >>\nendobj\n",),
+        (b"3 0 obj\n<< %s >>\nendobj\n" % info_text,),
         *body,
     ]
     offsets = []
     size = len(header)
-    for obj in objects:
+    for pieces in objects:
         offsets.append(size)
-        size += len(obj)
+        size += sum(len(x) for x in pieces)
     xref = b"".join([b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1),
                      *(b"%010d 00000 n \n" % off for off in offsets)])
     trailer = b"trailer\n<< /Size %d /Root 2 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, size)
-    return b"".join([header, *objects, xref, trailer])
+    return b"".join([header, *(x for pieces in objects for x in pieces), xref, trailer])
 
 
 def _renumber(text: bytes, new: dict[int, int]) -> bytes:
