@@ -44,6 +44,7 @@ from .documents_check import recorded_files
 from .rerender import AKD, HARAP, PERIHAL, RAHASIA, SIFAT, renders_for
 from .workflow import KEMBALI, Transition, Workflow, check_transition
 from .workflow.roles import authorise, describe, governed, who_may
+from .workflow.stages import EXIT_DITOLAK, EXIT_KELENGKAPAN
 
 log = logging.getLogger("siapmas.steps")
 
@@ -101,7 +102,10 @@ class StepRecorder:
             if stage is None:
                 return found.label
             return authorise(found, stage.code, stage.label, self.people, on, kepada, self.roles).label
-        if stage is not None and (stage.code in PARAF_CODES or (self.people and governed(stage.code, self.roles))):
+        # a paraf, a disposition, a rejection or a request for kelengkapan is an official's act:
+        # it always names the person (with [[pejabat]]: every step with a role does)
+        official_act = stage is not None and (stage.code in PARAF_CODES or stage.code in (EXIT_DITOLAK, EXIT_KELENGKAPAN))
+        if stage is not None and (official_act or (self.people and governed(stage.code, self.roles))):
             may = who_may(stage.code, self.people, on, kepada, self.roles)
             raise TransitionError(
                 f"{stage.label} harus dicatat atas nama pejabat/staf yang berwenang "
