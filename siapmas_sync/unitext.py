@@ -3,7 +3,7 @@
 Owns two pure functions (no I/O besides reading Unicode's data file once):
 
 * :func:`shown` — text safe to show on screen, in the sheet, on paper and in e-mail: the
-  bidirectional controls (U+202A–U+202E, U+2066–U+2069, LRM/RLM/ALM) and C0/C1 control
+  bidirectional controls (U+202A–U+202E, U+2066–U+2069, LRM/RLM/ALM) and C0 control
   characters other than tab and line break are removed, so "foto\\u202egnp.exe" reads the
   same everywhere ("fotognp.exe") instead of being reordered on screen and printed in
   logical order on paper. Every writer (register tabs, PDF, messages) uses it.
@@ -34,7 +34,7 @@ BIDI_CONTROLS = frozenset(
     "\u200e\u200f\u061c" + "".join(map(chr, range(0x202A, 0x202F))) + "".join(map(chr, range(0x2066, 0x206A)))
 )
 _SHOWN_DROP = re.compile(
-    "[" + "".join(sorted(BIDI_CONTROLS)) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+    "[" + "".join(sorted(BIDI_CONTROLS)) + "\x00-\x08\x0b\x0c\x0e-\x1f]"
 )
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
