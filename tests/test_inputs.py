@@ -159,7 +159,7 @@ def test_a_file_that_cannot_be_decoded_is_refused_with_advice(project):
     assert r.returncode == 2 and "tidak dapat dibaca dengan pasti" in r.stderr
 
 
-def test_a_200000_character_chronology_is_read(project):
+def test_a_200000_character_chronology_is_read_up_to_googles_cell_limit(project):
     responses = project.parent.parent / "examples" / "responses.csv"
     sentence = "Truk tambang melintas di Desa Kemlagi setiap malam dan merusak jalan desa. "
     long = (sentence * (200_000 // len(sentence) + 1))[:200_000]
@@ -171,7 +171,9 @@ def test_a_200000_character_chronology_is_read(project):
     ledger = Ledger(load_settings(project, environ={}).database_url())
     try:
         key = ledger.find_item("0007/SIAPMAS/2026").key
-        assert ledger.response_payload(key)["kronologi"] == long  # whole, not cut
+        # read, not refused; kept up to Google's 50,000 characters per cell (issue #21.7), the
+        # rest in no document (the Lembar Aduan says so)
+        assert ledger.response_payload(key)["kronologi"] == long[:50_000]
     finally:
         ledger.close()
 

@@ -165,8 +165,8 @@ def test_public_page_shows_no_akd_for_a_rahasia_item(project, make_engine, clock
     assert agenda in page
     assert "Badan Kehormatan" not in page and "Kehormatan" not in page
     assert "fee" not in page and "oknum" not in page.lower()
-    line = next(r for r in csv.reader((publik / "status-aduan.csv").open(encoding="utf-8")) if r and r[0] == agenda)
-    assert line[3] == "-"
+    rows = list(csv.DictReader((publik / "status-aduan.csv").open(encoding="utf-8-sig")))
+    assert next(r for r in rows if r["No. Agenda"] == agenda)["Ditangani oleh"] == "-"
 
 
 def test_whatsapp_text_of_a_rahasia_item_names_nobody_and_terkirim_reads_like_rahasia(project):

@@ -86,7 +86,7 @@ class DeliveryReport:
         elif self.sent or self.temporary or self.permanent or self.deferred or self.capped:
             mail = self.sent - self.forwarded
             out.append("Pesan ke pelapor: " + ", ".join(
-                ([f"{mail} terkirim (e-mail)"] if mail or not self.forwarded else [])
+                ([f"{mail} terkirim" + (" (e-mail)" if self.forwarded else "")] if mail or not self.forwarded else [])
                 + ([f"{self.forwarded} diteruskan ke WhatsApp (belum tentu sampai)"] if self.forwarded else []))
                        + (f", {self.temporary} gagal sementara (diulang otomatis)" if self.temporary else "")
                        + (f", {len(self.permanent)} gagal tetap" if self.permanent else "")
