@@ -55,8 +55,13 @@ def test_a_phone_and_e_mail_typed_into_a_note_are_masked_everywhere_it_is_shown(
 def test_a_name_with_a_right_to_left_override_reads_the_same_on_screen_paper_and_mail(project):
     name = "Budi \u202egnp.exe"
     responses = project.parent.parent / "examples" / "responses.csv"
-    responses.write_bytes(export([HEADER, ["27/11/2026 09.12.05", name, "081234567890", "budi@example.com", KRON, ""]],
-                                 "utf-8"))
+    # the name is quoted only to an address confirmed as the reporter's own (notify.relay): the
+    # form collects verified e-mail addresses ("Email Address") and Budi typed the same one
+    responses.write_bytes(export([HEADER + ["Email Address"],
+                                  ["27/11/2026 09.12.05", name, "081234567890", "budi@example.com", KRON, "",
+                                   "budi@example.com"]], "utf-8"))
+    project.write_text(project.read_text(encoding="utf-8").replace(
+        'status_url = ""', 'status_url = ""\nform_collects_verified_email = true', 1), encoding="utf-8")
     sync(project)
     wb = register(project)
     assert column(wb, "Buku Agenda", "Pengirim") == ["Budi gnp.exe"]
@@ -75,5 +80,6 @@ def test_a_name_with_a_right_to_left_override_reads_the_same_on_screen_paper_and
     [eml] = (out / "pesan").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     body = msg.get_body(preferencelist=("plain",)).get_content()
-    assert "Budi gnp.exe" in body and "\u202e" not in body
+    # the echoed name has its host-like text made inert (notify.relay.defang): "gnp[.]exe"
+    assert "Yth. Saudara Budi gnp[.]exe" in body and "\u202e" not in body
     assert "\u202e" not in msg.get_body(preferencelist=("html",)).get_content()
