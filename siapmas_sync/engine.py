@@ -52,7 +52,7 @@ from .notify import stage_hook
 from .notify.validity import cancel_stale, cancelled_line
 from .tambahan import additions
 from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_cells
-from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, apply_ticks, plan_tab
+from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, LinksMark, apply_ticks, plan_tab
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .surat_keluar import buku_rows as buku_surat_keluar_rows
@@ -800,9 +800,11 @@ class Engine:
                 for key, st in states.items():
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         people = [p.label for p in self.s.officials()]
+        mark = LinksMark(utc_iso(now))  # what this plan saw (plan_tab), for the next cycle
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
                  plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir,
-                          since=None if self._clock_cells == () else self.ledger.get_meta(LINKS_META))]
+                          since=None if self._clock_cells == () else LinksMark.loads(self.ledger.get_meta(LINKS_META)),
+                          mark=mark)]
         keluar_rows = buku_surat_keluar_rows(self.ledger, self.tz)
         if keluar_rows or snap.tabs.get(BUKU_SURAT_KELUAR_TAB) is not None:  # made by the first approval
             keluar = TableDiff(snap.tabs.get(BUKU_SURAT_KELUAR_TAB), BUKU_SURAT_KELUAR_TAB, BUKU_SURAT_KELUAR_COLUMNS,
@@ -815,7 +817,7 @@ class Engine:
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
             with self.ledger.tx() as conn:  # every change before `now` is in the sheet (plan_tab)
-                self.ledger.set_meta(conn, LINKS_META, utc_iso(now))
+                self.ledger.set_meta(conn, LINKS_META, mark.dumps())
             if dash is not None and not getattr(self.backend, "dasbor_skipped", False):
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:

@@ -22,9 +22,10 @@ Pure functions over plain rows (:func:`desired_row`, :func:`find_ticks`); the ad
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -228,22 +229,82 @@ def apply_ticks(table: DigestTable | None, ledger: Ledger, people: Sequence[Peja
     return record_ticks(ledger, find_ticks(table, wa_states(ledger)), people, now)
 
 
+#: item columns kept up to date without a change of the item (no updated_at): printed and
+#: uploaded documents, the Kendali cells last written, the operator's notes
+BOOKKEEPING = frozenset({"documents", "print_batch", "kendali_state", "pesan"})
+
+
+def item_fingerprint(item: Any) -> str:
+    """What an item row says, in short: an item stamped in the very second of a plan is
+    known unchanged since only if it still says the same (stamps have second precision)."""
+    said = sorted((k, v) for k, v in item._mapping.items() if k not in BOOKKEEPING)
+    return hashlib.sha256(repr(said).encode()).hexdigest()[:16]
+
+
+@dataclass
+class LinksMark:
+    """What a complete write-back planned (LINKS_META), for the next cycle's plan_tab.
+
+    *at*: the plan's UTC ISO second. Ledger stamps have second precision, so a stamp equal
+    to *at* alone cannot tell a change made before the plan (in the sheet) from one made
+    after it in the same second: *last_message* (the highest message id planned) and
+    *same_second* (item key → item_fingerprint of the items stamped *at* when planned)
+    tell them apart — else every message and item of the plan's second was composed
+    again on the next cycle."""
+
+    at: str
+    last_message: int = 0
+    same_second: dict[str, str] = field(default_factory=dict)
+
+    def dumps(self) -> str:
+        return json.dumps({"at": self.at, "last_message": self.last_message, "same_second": self.same_second},
+                          sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str | None) -> LinksMark | None:
+        """The stored mark; a bare timestamp (as stored before) is a mark without the extras."""
+        if not text:
+            return None
+        if not text.lstrip().startswith("{"):
+            return cls(text.strip())
+        try:
+            d = json.loads(text)
+            return cls(str(d["at"]), int(d.get("last_message") or 0),
+                       {str(k): str(v) for k, v in (d.get("same_second") or {}).items()})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # unreadable: every link composed again (as in a full read)
+
+    def vouches(self, m: Any, item: Any) -> bool:
+        """The message and its item are as they were when this plan was made."""
+        known = m.created_at < self.at or (m.created_at == self.at and m.id <= self.last_message)
+        same = item.updated_at < self.at or (
+            item.updated_at == self.at and self.same_second.get(item.key) == item_fingerprint(item))
+        return known and same
+
+
 def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
-             since: str | None = None) -> TablePlan:
+             since: LinksMark | str | None = None, mark: LinksMark | None = None) -> TablePlan:
     """The cells of the tab that differ from what the ledger says (nothing when none).
 
-    *since* (UTC ISO): when the last complete write-back was planned (LINKS_META). A
+    *since*: what the last complete write-back planned (LINKS_META, LinksMark). A
     message the tab already shows, created before then, about an item unchanged since, keeps the
     link the tab shows — composing every waiting message's text again on every cycle
     cost seconds per thousand messages. The final reply (its attachment decides whether
     there is a link) is always composed; a cycle without *since* (the periodic full
-    read, idle.py) composes every link again, so an edited template reaches the tab."""
+    read, idle.py) composes every link again, so an edited template reaches the tab.
+    *mark* (its *at* set by the caller) is filled with what this plan saw, for the next."""
     diff = TableDiff(table, PEMBERITAHUAN_TAB, PEMBERITAHUAN_COLUMNS, "ID")
     listed = table.row_of if table is not None else {}
+    if isinstance(since, str):
+        since = LinksMark.loads(since)
 
     def shown(m: Any, item: Any) -> bool:
+        if mark is not None:
+            mark.last_message = max(mark.last_message, m.id)
+            if item.updated_at == mark.at:
+                mark.same_second[item.key] = item_fingerprint(item)
         return (since is not None and row_id(m.id) in listed and m.kind != "balasan_akhir"
-                and m.created_at < since and item.updated_at < since)
+                and since.vouches(m, item))
 
     for row in plan_rows(ledger, settings, wf, out_dir, shown):
         diff.compare(row)
