@@ -30,6 +30,9 @@ def test_a_lampiran_file_reaches_the_citizen(project: Path, tmp_path: Path) -> N
                    "--laporan", "RDP dengan DLH dan ESDM; penambangan dihentikan.", "--lampiran", str(notulen))
     assert done.returncode == 0, done.stdout + done.stderr
     notulen.unlink()  # the operator's copy may go: the item keeps its own
+    # the final reply leaves only once the letter is approved and numbered (setujui-surat)
+    approved = run_cli(project, "setujui-surat", GALIAN, "--by", "Bambang Wahyudi")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
     for _ in range(2):
         assert run_cli(project, "sync").returncode == 0
     folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"

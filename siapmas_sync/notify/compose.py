@@ -166,7 +166,13 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
     elif msg.kind == "balasan_akhir":
-        attachments.extend(_final_letter(kop, out_dir, item, context["nama"]))
+        # the letter as its signer approved it, addressed to the reporter by name (README: the
+        # approved Surat Balasan is not the minimal message) — except a rahasia reporter's name
+        # at an address not confirmed as theirs: that copy stays the office's ("Pelapor Aduan …")
+        named = defang((ctx_stored.get("nama") or payload.get("nama") or "").strip()) or "Pelapor"
+        if item.rahasia and not echo:
+            named = "Pelapor"
+        attachments.extend(_final_letter(kop, out_dir, item, named))
         kept = stored_file(str(json.loads(item.disposisi or "{}").get("lampiran") or ""), out_dir)
         if kept is not None:  # the AKD's attachment itself, not only a link the citizen may not open
             attachments.append((kept.name, kept.read_bytes()))
