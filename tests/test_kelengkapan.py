@@ -267,7 +267,7 @@ def test_kelengkapan_on_google_and_the_number_guard_agree(tmp_path: Path, clock)
         try:
             engine = world.engine()
             engine.cycle()
-            engine.steps.advance(GALIAN, WAITING, note="Mohon foto lokasi")
+            engine.steps.advance(GALIAN, WAITING, note="Mohon foto lokasi", by="Dwi Lestari")
             with engine.ledger.engine.connect() as conn:
                 code = conn.execute(select(receipt_codes.c.code)).scalar_one()
             # a stranger with the reporter's own phone and e-mail: held, nothing changes

@@ -46,3 +46,24 @@ def test_show_finds_an_item_by_the_key_prefix_the_log_shows(project: Path) -> No
     assert "No. Agenda   : 0001/SIAPMAS/2026" in shown.stdout
     wrong = run("show", "zzzzzz")
     assert wrong.returncode == 2 and "GALAT: Butir 'zzzzzz' tidak ditemukan." in wrong.stderr and "Saran:" in wrong.stderr
+
+
+def test_a_rejection_always_names_the_person_even_without_a_list_of_officials(project: Path) -> None:
+    """DITOLAK and PERLU KELENGKAPAN were recorded as an anonymous "Operator" when --by was
+    left out: every official act names a person, with or without [[pejabat]]."""
+    import re as _re
+
+    text = project.read_text(encoding="utf-8")
+    project.write_text(_re.sub(r"\[\[pejabat\]\][^\[]*", "", text), encoding="utf-8")
+    assert "[[pejabat]]" not in project.read_text(encoding="utf-8")
+    assert sync(project).returncode == 0
+    run = lambda *a: subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(project), *a],  # noqa: E731
+                                    capture_output=True, text=True, timeout=120)
+    for stage in ("DITOLAK", "PERLU KELENGKAPAN"):
+        refused = run("advance", "0002/SIAPMAS/2026", stage, "--note", "Bukan kewenangan DPRD")
+        assert refused.returncode == 2 and "tetapi tidak disebutkan siapa" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    done = run("advance", "0002/SIAPMAS/2026", "DITOLAK", "--note", "Bukan kewenangan DPRD", "--by", "Dwi Lestari")
+    assert done.returncode == 0, done.stderr
+    shown = run("show", "0002/SIAPMAS/2026").stdout
+    assert "Dwi Lestari" in shown and "Operator" not in shown
