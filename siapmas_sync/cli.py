@@ -526,6 +526,8 @@ def kelengkapan_baru(c: Ctx, baris: str, by: str) -> None:
 def kelengkapan_abaikan(c: Ctx, baris: str, by: str) -> None:
     """Abaikan kiriman BARIS: tidak dinomori, tidak ditautkan, tanpa pesan."""
     _decide(c, baris, by, "abaikan")
+
+
 @cli.command("buka-rahasia")
 @click.argument("agenda")
 @click.option("--by", "by", required=True, help="Kasubag TU yang membuka kerahasiaan (nama dari daftar [[pejabat]]).")
