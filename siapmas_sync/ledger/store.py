@@ -1,35 +1,25 @@
-"""The ledger: the source of truth, in SQLite by default (SQLAlchemy Core, so PostgreSQL can
-serve a larger deployment).
+"""The :class:`Ledger`: the source of truth, in SQLite by default (SQLAlchemy Core, so
+PostgreSQL can serve a larger deployment).
 
-Owns the schema (with a version number), agenda-number allocation (one gapless sequence per
-calendar year, allocated in the same transaction that records the item and its pending
-work), the event log (the audit trail; never rewritten) and the outbox of pending side
-effects. Everything is keyed by the response's stable key, never by sheet row.
+Owns the schema (with a version number, :mod:`.schema`), agenda-number allocation (one
+gapless sequence per calendar year, allocated in the same transaction that records the
+item and its pending work), the event log (the audit trail; never rewritten) and the
+outbox of pending side effects. Everything is keyed by the response's stable key, never by
+sheet row.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     bindparam,
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
     event,
     func,
     inspect,
@@ -42,294 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from .errors import LedgerError
-from .filemodes import private_mkdir
-from .sqldialect import json_text, lock_schema, masked_url
-
-SCHEMA_VERSION = 2  # 2: messages (replies to citizens, notify/) and items.disposisi (recorded choices, follow-up report)
-
-metadata = MetaData()
-
-
-def Str(length: int) -> Any:
-    """A VARCHAR(*length*) on SQLite (which never enforces the length) and TEXT on
-    PostgreSQL (which would): the code was written to SQLite's rules and never truncates,
-    so an operator's long "Oleh" cell must not fail on one database and pass on the other."""
-    return String(length).with_variant(Text(), "postgresql")
-
-
-meta = Table(
-    "meta",
-    metadata,
-    Column("name", Str(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-
-responses = Table(
-    "responses",
-    metadata,
-    Column("key", Str(64), primary_key=True),
-    Column("content_hash", Str(64), nullable=False, index=True),
-    # UTC ISO-8601: when it counts as received — the form's timestamp unless implausible
-    # (then when the worker first saw it, intake.received); the payload keeps the form's
-    Column("received_at", Str(32), nullable=False),
-    Column("payload", Text, nullable=False),  # the Submission as JSON
-    Column("duplicate_of", Str(64)),  # key of the first submission, when a resubmission
-    Column("first_seen_at", Str(32), nullable=False),
-)
-
-#: responses that are the *kelengkapan* of an existing item (they quote its agenda number):
-#: linked to it, never numbered (siapmas_sync/kelengkapan.py). The response row itself has
-#: ``duplicate_of`` = the item's key, so it is never taken for an original.
-kelengkapan_links = Table(
-    "kelengkapan_links",
-    metadata,
-    Column("key", String(64), primary_key=True),  # the response's key
-    Column("item_key", String(64), nullable=False, index=True),
-    Column("at", String(32), nullable=False),
-)
-
-#: the reporter's private code of each item (kode_pelapor.py): a kelengkapan response is
-#: linked only when it quotes the number *and* this code. Its own table, so that no export
-#: of ``items`` (status/show JSON, registers, backups' listings) can carry it.
-receipt_codes = Table(
-    "receipt_codes",
-    metadata,
-    Column("key", Str(64), primary_key=True),  # the item's key
-    Column("code", Str(16), nullable=False),
-    Column("created_at", Str(32), nullable=False),
-)
-
-#: responses that quote a known agenda number without that item's code: they wait for an
-#: operator's decision (kelengkapan.py) — nothing numbered, linked, sent or printed until then
-kelengkapan_pending = Table(
-    "kelengkapan_pending",
-    metadata,
-    Column("key", Str(64), primary_key=True),  # the response's key
-    Column("item_key", Str(64)),  # the one known item it quotes (None when it quotes several)
-    Column("agenda_nos", Text, nullable=False),  # the known numbers it quotes, ", "-separated
-    Column("source_row", Integer, nullable=False),
-    Column("content_hash", Str(64), nullable=False),
-    Column("payload", Text, nullable=False),  # the Submission as JSON
-    Column("evidence", Text, nullable=False, default="[]"),  # [Evidence] JSON found for it
-    Column("at", Str(32), nullable=False),
-    Column("decision", Str(16)),  # None while waiting; "tautkan" / "baru"
-    Column("decided_by", Str(128)),
-    Column("decided_at", Str(32)),
-)
-
-counters = Table(
-    "agenda_counters",
-    metadata,
-    Column("year", Integer, primary_key=True),
-    Column("last_seq", Integer, nullable=False),
-)
-
-items = Table(
-    "items",
-    metadata,
-    Column("key", Str(64), primary_key=True),
-    Column("year", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("agenda_no", Str(128), nullable=False, unique=True),
-    Column("registered_at", Str(32), nullable=False),
-    Column("updated_at", Str(32), nullable=False),
-    Column("tahap", Str(64), nullable=False),
-    Column("stage_entered_at", Str(32), nullable=False),
-    Column("previous_tahap", Str(64)),
-    Column("diteruskan_ke", Str(64)),
-    Column("rahasia", Boolean, nullable=False, default=False),
-    Column("sifat", Str(32), nullable=False, default="Biasa"),
-    Column("perihal", Text, nullable=False),
-    Column("kode_klasifikasi", Str(64), nullable=False),
-    Column("routing", Text, nullable=False),  # RoutingSuggestion JSON
-    Column("findings", Text, nullable=False),  # [Finding] JSON
-    Column("evidence", Text, nullable=False),  # [Evidence] JSON
-    Column("documents", Text, nullable=False, default="{}"),  # {kind: relative path}
-    Column("print_batch", Text),  # relative path of the batch PDF that included it
-    Column("pesan", Text, nullable=False, default=""),  # last answer to an operator (Kendali)
-    Column("kendali_state", Text, nullable=False, default="{}"),  # editable cells as last written
-    # what officials recorded beyond the stage: {"kepada": [AKD…], "harap": [...],
-    # "laporan": text, "lampiran": link} (see disposisi_fields.py); schema version 2
-    Column("disposisi", Text, nullable=False, default="{}"),
-    UniqueConstraint("year", "seq", name="uq_items_year_seq"),
-)
-
-events = Table(
-    "events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", Str(64), nullable=False, index=True),
-    Column("at", Str(32), nullable=False),
-    Column("event", Str(64), nullable=False),
-    Column("from_stage", Str(64)),
-    Column("to_stage", Str(64)),
-    Column("actor", Str(128), nullable=False),
-    Column("channel", Str(32), nullable=False),
-    Column("note", Text, nullable=False, default=""),
-)
-
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", Str(64), nullable=False, index=True),
-    Column("kind", Str(32), nullable=False),
-    Column("created_at", Str(32), nullable=False),
-    Column("done_at", Str(32)),
-)
-
-#: replies to citizens (notify/): queued in the transaction of the event that causes them
-messages = Table(
-    "messages",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", Str(64), nullable=False, index=True),  # the item's key (a duplicate: its response's)
-    Column("channel", Str(16), nullable=False),  # "email" (later "whatsapp")
-    Column("kind", Str(32), nullable=False),  # tanda_terima, kelengkapan, penolakan, …
-    Column("recipient", Text, nullable=False),  # as given by the reporter; never logged in clear
-    Column("context", Text, nullable=False, default="{}"),  # what the event said (reason, AKD, …) JSON
-    Column("message_id", Str(255), nullable=False, unique=True),  # stable Message-ID
-    Column("state", Str(24), nullable=False, index=True),  # antri/mengirim/terkirim/gagal_sementara/gagal_tetap/perlu_periksa
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", Str(32), nullable=False),
-    Column("next_attempt_at", Str(32), nullable=False),
-    Column("last_error", Text, nullable=False, default=""),
-    Column("sent_at", Str(32)),
-)
-
-
-#: outgoing letters (surat keluar, surat_keluar.py): one gapless sequence per year, its own
-#: counter; a number is taken in the approval's transaction and never given again
-surat_keluar_counters = Table(
-    "surat_keluar_counters",
-    metadata,
-    Column("year", Integer, primary_key=True),
-    Column("last_seq", Integer, nullable=False),
-)
-
-surat_keluar = Table(
-    "surat_keluar",
-    metadata,
-    Column("key", Str(64), primary_key=True),  # the item the letter answers (one final letter each)
-    Column("year", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("nomor", Str(128), nullable=False, unique=True),
-    Column("approved_at", Str(32), nullable=False),
-    Column("approved_by", Str(128), nullable=False),  # "Nama (Plh. Sekretaris DPRD)"
-    Column("signer", Text, nullable=False, default="{}"),  # {nama, nip, jabatan} as printed
-    UniqueConstraint("year", "seq", name="uq_surat_keluar_year_seq"),
-)
-
-
-#: what officials were told (notify/pejabat.py): one row per item arrival (digest) or per
-#: item, stage and day (escalation) and recipient — each told at most once
-official_notices = Table(
-    "official_notices",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", Str(32), nullable=False),
-    Column("recipient", Str(255), nullable=False),
-    Column("ref", Str(255), nullable=False),
-    Column("at", Str(32), nullable=False),
-    UniqueConstraint("kind", "recipient", "ref", name="uq_official_notices"),
-)
-
-
-#: every PDF that reached a print batch, by content: a re-render that changes a file
-#: makes it print again (once), an identical one does not
-printed = Table(
-    "printed",
-    metadata,
-    Column("key", Str(64), nullable=False, index=True),
-    Column("rel", Text, nullable=False),  # the document's path relative to the output folder
-    Column("sha256", Str(64), nullable=False),  # of its bytes when printed
-    Column("batch", Text, nullable=False),  # the print file (relative path) that held it
-    Column("at", Str(32), nullable=False),
-    UniqueConstraint("key", "rel", "sha256", name="uq_printed"),
-)
-
-
-def utc_iso(dt: datetime) -> str:
-    """A timestamp as stored: UTC, second precision, ISO-8601."""
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime in the ledger")
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def to_json(value: Any) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, datetime):
-            return utc_iso(o)
-        if isinstance(o, Path):
-            return str(o)
-        if hasattr(o, "__dataclass_fields__"):
-            return asdict(o)
-        raise TypeError(type(o).__name__)
-
-    return json.dumps(value, default=default, ensure_ascii=False, sort_keys=True)
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    # Write transactions take the write lock at BEGIN, so two workers serialise instead of
-    # failing on lock upgrade; reads stay deferred and never block anyone (WAL).
-    if conn.get_execution_options().get("siapmas_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
-
-
-#: pip requirement of the Python module SQLAlchemy imports for a database URL
-DRIVER_PACKAGES = {
-    "psycopg": '"psycopg[binary]"',
-    "psycopg2": "psycopg2-binary",
-    "pymysql": "pymysql",
-    "MySQLdb": "mysqlclient",
-    "asyncpg": "asyncpg",
-    "pg8000": "pg8000",
-    "oracledb": "oracledb",
-    "pyodbc": "pyodbc",
-}
-
-
-def open_engine(url: str, *, failed: str = "Basis data tidak dapat dibuka",
-                advice: str = "Periksa [storage] url.", **options: Any) -> Engine:
-    """``create_engine`` for a configured URL: parameters never shown in errors (a row's
-    values may be a reporter's phone or e-mail); a driver that is not installed or a bad URL
-    becomes a LedgerError with the password masked."""
-    try:
-        return create_engine(url, hide_parameters=True, **options)
-    except ImportError as exc:  # e.g. postgresql+psycopg2:// without psycopg2 installed
-        raise missing_driver(url, exc) from None
-    except Exception as exc:  # bad URL (the message of make_url never holds the password)
-        shown = str(exc).replace(url, masked_url(url))
-        raise LedgerError(f"{failed}: {shown}", advice) from None
-
-
-def missing_driver(url: str, exc: ImportError) -> LedgerError:
-    """The message for a database URL whose Python driver is not installed."""
-    module = (exc.name or "").split(".")[0] or "?"
-    package = DRIVER_PACKAGES.get(module, module)
-    scheme = url.split("://", 1)[0]
-    return LedgerError(
-        f"Driver basis data '{module}' untuk [storage] url ({scheme}://…) belum terpasang.",
-        f"Pasang driver itu di lingkungan Python siapmas-sync: .venv/bin/pip install {package} "
-        f"(Windows: .venv\\Scripts\\pip install {package}), lalu jalankan lagi; "
-        "atau kosongkan [storage] url untuk memakai SQLite.",
-    )
+from ..errors import LedgerError
+from ..sqldialect import json_text, lock_schema, masked_url
+from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
+from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, meta, metadata, outbox, printed, responses
+from .records import EventRecord, ItemRecord
+from .values import from_iso, utc_iso
 
 
 class Ledger:
@@ -374,7 +82,7 @@ class Ledger:
                     )
                 _rehash_contents(conn)
         except DBAPIError as exc:  # damaged, read-only, full, locked…: said as such (failures)
-            from .failures import Where, describe
+            from ..failures import Where, describe
 
             path = Path(self.url.removeprefix("sqlite:///")) if self.is_sqlite else None
             raise describe(exc, Where(database=path)) or LedgerError(
@@ -476,6 +184,40 @@ class Ledger:
 
     def item_by_key(self, conn: Connection, key: str) -> Any:
         return conn.execute(select(items).where(items.c.key == key)).first()
+
+    # --- typed records (#23: every reader moves to these) ------------------------------
+
+    def item(self, key: str, conn: Connection | None = None) -> ItemRecord | None:
+        """The item numbered for response *key* (inside the caller's transaction when
+        *conn* is given), or None."""
+        q = select(items).where(items.c.key == key)
+        if conn is not None:
+            row = conn.execute(q).first()
+        else:
+            with self.engine.connect() as own:
+                row = own.execute(q).first()
+        return ItemRecord.from_row(row) if row is not None else None
+
+    def item_records(self, keys: Collection[str] | None = None) -> list[ItemRecord]:
+        """The items of *keys* (every item when None), in agenda order."""
+        q = select(items).order_by(items.c.year, items.c.seq)
+        out: list[ItemRecord] = []
+        with self.engine.connect() as conn:
+            if keys is None:
+                return [ItemRecord.from_row(r) for r in conn.execute(q)]
+            wanted = list(keys)
+            for start in range(0, len(wanted), 500):
+                out.extend(ItemRecord.from_row(r) for r in conn.execute(q.where(items.c.key.in_(wanted[start:start + 500]))))
+        out.sort(key=lambda r: (r.year, r.seq))
+        return out
+
+    def events_of(self, key: str, conn: Connection | None = None) -> list[EventRecord]:
+        """The audit trail of *key*, oldest first."""
+        q = select(events).where(events.c.key == key).order_by(events.c.id)
+        if conn is not None:
+            return [EventRecord.from_row(r) for r in conn.execute(q)]
+        with self.engine.connect() as own:
+            return [EventRecord.from_row(r) for r in own.execute(q)]
 
     def iter_events(self, batch: int = 2000) -> Iterator[Any]:
         """Every event in id order with its item's ``agenda_no`` ("" for a response that has
@@ -642,18 +384,6 @@ class Ledger:
                          [{"i": i} for i in outbox_ids])
 
 
-def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None
-
-
-def _prepare_private_file(path: Path) -> None:
-    """Create the database's folder and file readable by the owner only (POSIX)."""
-    private_mkdir(path.parent)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-
-
 def _upgrade(conn: Connection, version: int) -> None:
     """Bring an older database's tables up to :data:`SCHEMA_VERSION` (``create_all``
     adds missing tables, never missing columns)."""
@@ -667,7 +397,7 @@ def _rehash_contents(conn: Connection) -> None:
     definition changed (intake.rows.CONTENT_HASH_VERSION): duplicates and re-exports of
     responses recorded before an upgrade are still recognised. Keys and numbers are
     never touched."""
-    from .intake.rows import CONTENT_HASH_VERSION
+    from ..intake.rows import CONTENT_HASH_VERSION
 
     have = conn.execute(select(meta.c.value).where(meta.c.name == "content_hash_version")).scalar()
     if have == CONTENT_HASH_VERSION:
@@ -681,7 +411,7 @@ def _rehash_contents(conn: Connection) -> None:
 
 
 def _rehash_batch(conn: Connection, rows: Sequence[Any]) -> None:
-    from .intake.rows import content_hash
+    from ..intake.rows import content_hash
 
     for r in rows:
         try:
