@@ -403,7 +403,7 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
             if by is not None:
                 by = rec.person(by, None, default="Operator", ask="")  # an unknown name is refused first
             if perihal is not None:
-                row = ledger.find_item(agenda, conn=conn)
+                row = ledger.find(agenda, conn=conn)
                 rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
             if lampiran and laporan and Path(lampiran).expanduser().is_file():  # the file itself, for the citizen
                 from .engine import agenda_folder

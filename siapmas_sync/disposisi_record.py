@@ -1,6 +1,6 @@
 """The filled Lembar Disposisi's content, from what the ledger recorded.
 
-Pure: item row + its events in, a :class:`DisposisiRecord` out.
+Pure: an item + its events (ledger records) in, a :class:`DisposisiRecord` out.
 
 * **Paraf grid** — the row of an official (Kasubag TU, Kabag, Sekretaris DPRD, Ketua DPRD)
   comes from the latest forward *entry* into their stage (PARAF KASUBAG TU … DISPOSISI
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime, tzinfo
 
 from . import recorded
-from .ledger import from_iso
+from .ledger import EventRecord, ItemRecord
 from .models import DisposisiRecord
 from .workflow import Workflow
 
@@ -37,12 +37,12 @@ DISTRIBUTION_CODE = 7
 _PLH = re.compile(r"\((Pl[ht]\.) [^()]*\)\s*$")  # "Nama (Plh. Ketua DPRD)"
 
 
-def stamp(at: str, tz: Any) -> str:
+def stamp(at: datetime, tz: tzinfo) -> str:
     """'01/12/2026 05.30 WIB' — date and time in full."""
-    return from_iso(at).astimezone(tz).strftime("%d/%m/%Y %H.%M") + " WIB"
+    return at.astimezone(tz).strftime("%d/%m/%Y %H.%M") + " WIB"
 
 
-def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tuple[str, str, str, str], ...]:
+def paraf_from_events(events: Sequence[EventRecord], wf: Workflow, tz: tzinfo) -> tuple[tuple[str, str, str, str], ...]:
     """(jabatan, tanggal, instruksi, oleh) per official who initialled, in grid order."""
     found: dict[str, tuple[str, str, str, str]] = {}
     for ev in events:
@@ -56,9 +56,9 @@ def paraf_from_events(events: Sequence[Any], wf: Workflow, tz: Any) -> tuple[tup
     return tuple(found[n] for n in PARAF_ROWS.values() if n in found)
 
 
-def catatan_lines(events: Sequence[Any], wf: Workflow, tz: Any) -> list[str]:
+def catatan_lines(events: Sequence[EventRecord], wf: Workflow, tz: tzinfo) -> list[str]:
     """Notes not shown in the paraf grid, one readable line each (oldest first)."""
-    latest: dict[Any, str] = {}  # as in the paraf grid, the newer signature of a step counts
+    latest: dict[int | str, str] = {}  # as in the paraf grid, the newer signature of a step counts
     for ev in events:
         if ev.channel == "formulir" or ev.from_stage == ev.to_stage or ev.event == "DIKEMBALIKAN":
             continue
@@ -71,9 +71,9 @@ def catatan_lines(events: Sequence[Any], wf: Workflow, tz: Any) -> list[str]:
     return list(latest.values())
 
 
-def build_record(row: Any, events: Sequence[Any], wf: Workflow, tz: Any) -> DisposisiRecord:
-    """The filled form of one item (*row*: its ledger row; *events*: its history)."""
-    data = recorded.load(getattr(row, "disposisi", None))
+def build_record(row: ItemRecord, events: Sequence[EventRecord], wf: Workflow, tz: tzinfo) -> DisposisiRecord:
+    """The filled form of one item (*row*: its ledger record; *events*: its history)."""
+    data = row.disposisi
     signed = distributions(events, wf)
     return DisposisiRecord(
         diteruskan_kepada=recorded.kepada_of(row),
@@ -85,7 +85,7 @@ def build_record(row: Any, events: Sequence[Any], wf: Workflow, tz: Any) -> Disp
     )
 
 
-def distributions(events: Sequence[Any], wf: Workflow) -> list[Any]:
+def distributions(events: Sequence[EventRecord], wf: Workflow) -> list[EventRecord]:
     """The forward entries into DICATAT & DIDISTRIBUSIKAN: each is one signed version of
     the filled form (a return and a new distribution make the next version)."""
     out = []

@@ -29,17 +29,14 @@ again but not batched again (they were printed).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from .ledger import Ledger, from_iso, items, outbox, utc_iso
+from .ledger import ItemDocuments, Ledger, from_iso, utc_iso
 
 log = logging.getLogger("siapmas.documents_check")
 
@@ -63,13 +60,12 @@ def made_by(kind: str) -> str:
     return _MADE_BY.get(kind, "render")
 
 
-def recorded_files(documents: str) -> dict[str, str]:
-    """Document kind → relative path, from an item's ``documents`` JSON (not the links)."""
-    docs = json.loads(documents or "{}")
-    return {k: v for k, v in docs.items() if k != "links" and isinstance(v, str) and v}
+def recorded_files(documents: Mapping[str, Any]) -> dict[str, str]:
+    """Document kind → relative path, from an item's recorded documents (not the links)."""
+    return {k: v for k, v in documents.items() if k != "links" and isinstance(v, str) and v}
 
 
-def renders_needed(documents: str, present: Any) -> set[str]:
+def renders_needed(documents: Mapping[str, Any], present: Any) -> set[str]:
     """The outbox kinds to queue for one item: ``present(relative path) -> bool``. A
     first render ("render") also remakes existing Word copies, so it covers "salinan"."""
     kinds = {made_by(k) for k, rel in recorded_files(documents).items() if not present(rel)}
@@ -103,10 +99,7 @@ def requeue(ledger: Ledger, wanted: dict[str, set[str]], now: datetime) -> None:
     """Queue the renders *wanted* (key → outbox kinds) that are not pending already."""
     keys = list(wanted)
     with ledger.tx() as conn:
-        pending: set[tuple[str, str]] = set()
-        for start in range(0, len(keys), 500):  # a lost disk may want 100,000 keys
-            pending.update((r.key, r.kind) for r in conn.execute(select(outbox.c.key, outbox.c.kind).where(
-                outbox.c.key.in_(keys[start : start + 500]), outbox.c.done_at.is_(None))))
+        pending = ledger.waiting(conn, keys)  # a lost disk may want 100,000 keys
         by_kind: dict[str, list[str]] = {}
         for key, kinds in wanted.items():
             for kind in kinds:
@@ -116,33 +109,17 @@ def requeue(ledger: Ledger, wanted: dict[str, set[str]], now: datetime) -> None:
             ledger.add_outbox_many(conn, queued, kind, now)
 
 
-def _check(rows: Iterable[Any], present: Any) -> Iterator[tuple[Any, set[str]]]:
+def _check(rows: Iterable[ItemDocuments], present: Any) -> Iterator[tuple[ItemDocuments, set[str]]]:
     for r in rows:
         kinds = renders_needed(r.documents, present)
         if kinds:
             yield r, kinds
 
 
-def _all_items(ledger: Ledger) -> Iterator[Any]:
-    q = select(items.c.key, items.c.agenda_no, items.c.year, items.c.seq, items.c.documents).where(
-        items.c.documents != "{}")
-    last = (-1, -1)
-    while True:
-        with ledger.engine.connect() as conn:
-            rows = list(conn.execute(
-                q.where((items.c.year > last[0]) | ((items.c.year == last[0]) & (items.c.seq > last[1])))
-                .order_by(items.c.year, items.c.seq).limit(SCAN_PAGE)))
-        yield from rows
-        if len(rows) < SCAN_PAGE:
-            return
-        last = (rows[-1].year, rows[-1].seq)
-
-
 def full_scan_due(ledger: Ledger, out_dir: Path, now: datetime) -> str:
     """Why a full scan is due now ("" when it is not)."""
     last = ledger.get_meta(META_LAST_SCAN)
-    with ledger.engine.connect() as conn:
-        years = list(conn.execute(select(items.c.year).where(items.c.documents != "{}").distinct()).scalars())
+    years = ledger.document_years()
     gone = [y for y in years if not (out_dir / str(y)).is_dir()]
     if gone:
         return f"folder tahun {', '.join(map(str, gone))} tidak ada di {out_dir}"
@@ -158,14 +135,13 @@ def check_documents(ledger: Ledger, out_dir: Path, now: datetime, *, print_batch
     if print_batch:
         unbatched = ledger.unbatched_items()
         if unbatched:
-            agenda = _agenda_numbers(ledger, [r.key for r in unbatched])
             present = _exists(out_dir)
             for r, kinds in _check(unbatched, lambda rel: rel.endswith(".docx") or present(rel)):
-                found[r.key] = (agenda.get(r.key, r.key[:10]), kinds)
+                found[r.key] = (r.agenda_no, kinds)
     why = full_scan_due(ledger, out_dir, now)
     if why:
         log.info("Memeriksa keberadaan semua dokumen tercatat (%s).", why)
-        for r, kinds in _check(_all_items(ledger), _Folders(out_dir)):
+        for r, kinds in _check(ledger.iter_item_documents(page=SCAN_PAGE), _Folders(out_dir)):
             found.setdefault(r.key, (r.agenda_no, set()))[1].update(kinds)
         with ledger.tx() as conn:
             ledger.set_meta(conn, META_LAST_SCAN, utc_iso(now))
@@ -176,7 +152,7 @@ def check_documents(ledger: Ledger, out_dir: Path, now: datetime, *, print_batch
     return restored
 
 
-def printable(ledger: Ledger, out_dir: Path, rows: Sequence[Any], now: datetime) -> list[Any]:
+def printable(ledger: Ledger, out_dir: Path, rows: Sequence[ItemDocuments], now: datetime) -> list[ItemDocuments]:
     """The rows whose three PDFs are on disk (the print batch merges only these); the
     others get their render queued and wait for the next batch."""
     ok, wanted = [], {}
@@ -191,11 +167,3 @@ def printable(ledger: Ledger, out_dir: Path, rows: Sequence[Any], now: datetime)
         requeue(ledger, wanted, now)
     return ok
 
-
-def _agenda_numbers(ledger: Ledger, keys: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    with ledger.engine.connect() as conn:
-        for start in range(0, len(keys), 500):
-            out.update((r.key, r.agenda_no) for r in conn.execute(select(items.c.key, items.c.agenda_no).where(
-                items.c.key.in_(keys[start : start + 500]))))
-    return out

@@ -14,18 +14,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import bindparam, insert, select, update
+from typing import TYPE_CHECKING, Any
 
 from . import codec, failures, recorded, uploads
 from .backends.base import Backend, Snapshot
@@ -40,9 +37,9 @@ from .print_history import record_baseline
 from .publik import PublicStatus
 from .intake import ParseOptions, check_completeness, parse_responses
 from .intake.resaved import match_resaved
-from .ledger import Ledger, from_iso, items, outbox, printed, utc_iso
+from .ledger import EventRecord, ItemDocuments, ItemRecord, Ledger, OutboxEntry, PrintedDoc, ResponseRecord, utc_iso
 from .logs import mask_text
-from .errors import SiapmasError
+from .errors import LedgerError, SiapmasError
 from .models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan, KURANG
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
@@ -56,7 +53,7 @@ from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, LinksMark, appl
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .surat_keluar import buku_rows as buku_surat_keluar_rows
-from .steps import StepRecorder
+from .steps import STAGE_DONE_CODE, StepRecorder
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import CLOCK_COLUMNS, Views, kendali_state
 from .dasbor.service import Dasbor
@@ -79,6 +76,9 @@ from .idle import Gate, IdleGate
 from .optional import Job, OptionalWork
 from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
+
+if TYPE_CHECKING:
+    from .documents.laporan import Laporan
 
 log = logging.getLogger("siapmas.engine")
 
@@ -175,13 +175,7 @@ def agenda_folder(agenda_no: str) -> str:
 def relabel_stages(ledger: Ledger, wf: Workflow) -> None:
     """Items recorded under a stage label renamed since (README allows renaming) take the
     current label of the same stage code: only what people read changes."""
-    if not wf.former:
-        return
-    with ledger.tx() as conn:
-        for label, code in wf.former:
-            new = wf.by_code(code).label
-            conn.execute(update(items).where(items.c.tahap == label).values(tahap=new))
-            conn.execute(update(items).where(items.c.previous_tahap == label).values(previous_tahap=new))
+    ledger.relabel_stages([(label, wf.by_code(code).label) for label, code in wf.former])
 
 
 def build_workflow(settings: Settings) -> tuple[Workflow, OfficeCalendar]:
@@ -481,57 +475,66 @@ class Engine:
 
     # --- documents -------------------------------------------------------------------
 
-    def agenda_item(self, row: Any, payload: str | None = None) -> AgendaItem:
-        """The ledger's item row as the documents see it (*payload*: its submission's JSON
-        when the caller already fetched it).
+    def agenda_item(self, row: ItemRecord, response: ResponseRecord | None = None,
+                    tambahan: Sequence[Tambahan] | None = None) -> AgendaItem:
+        """The ledger's item as the documents see it (*response*, *tambahan*: its recorded
+        response and additions when the caller already fetched them for many items).
 
         The submission's ``received_at`` is the *effective* received time the ledger
         recorded (``responses.received_at``, see intake.received): every document prints
         it as *Diterima*, as Buku Agenda and Kendali do; *Diregistrasi/Diagendakan* is
         ``registered_at`` (when the secretariat numbered it)."""
-        data = json.loads(payload) if payload is not None else self.ledger.response_payload(row.key)
-        sub = codec.submission_from_dict(data)
-        effective = self.ledger.response_received(row.key)
-        if effective:
-            sub = dataclasses.replace(sub, received_at=from_iso(effective).astimezone(self.tz))
+        response = response or self.ledger.responses_of([row.key]).get(row.key)
+        if response is None:
+            raise LedgerError(f"Kunci {row.key[:12]} tidak ada di buku besar.")
+        sub = dataclasses.replace(codec.submission_from_dict(response.payload),
+                                  received_at=response.received_at.astimezone(self.tz))
         return AgendaItem(
             agenda_no=row.agenda_no,
             year=row.year,
             seq=row.seq,
             submission=sub,
             perihal=row.perihal,
-            routing=codec.routing_from_dict(json.loads(row.routing)),
-            evidence=tuple(codec.evidence_from_dict(e) for e in json.loads(row.evidence)),
-            findings=tuple(codec.finding_from_dict(f) for f in json.loads(row.findings)),
-            rahasia=bool(row.rahasia),
+            routing=row.routing,
+            evidence=row.evidence,
+            findings=row.findings,
+            rahasia=row.rahasia,
             sifat=row.sifat,
             kode_klasifikasi=row.kode_klasifikasi,
-            registered_at=from_iso(row.registered_at),
+            registered_at=row.registered_at,
             tahap=row.tahap,
-            tambahan=self.tambahan_of(row.key),
+            tambahan=self.tambahan_of(row.key) if tambahan is None else self._zoned(tambahan),
         )
 
     def tambahan_of(self, key: str) -> tuple[Tambahan, ...]:
         """The kelengkapan merged into item *key* (tambahan.py), dated in the office's zone."""
+        return self._zoned(self.additions([key]).get(key, []))
+
+    def additions(self, keys: Sequence[str]) -> dict[str, list[Tambahan]]:
+        """The kelengkapan merged into each of *keys*, in one read."""
         with self.ledger.engine.connect() as conn:
-            adds = additions(conn, [key]).get(key, [])
+            return additions(conn, keys)
+
+    def _zoned(self, adds: Sequence[Tambahan]) -> tuple[Tambahan, ...]:
         return tuple(dataclasses.replace(a, received_at=a.received_at.astimezone(self.tz)) for a in adds)
 
-    def _folder(self, row: Any) -> Path:
+    def _folder(self, row: ItemRecord) -> Path:
         return self.out_dir / str(row.year) / agenda_folder(row.agenda_no)
 
-    def render_job(self, kind: str, row: Any, payload: str | None = None) -> RenderJob:
-        """Everything one render needs, read from the ledger now."""
+    def render_job(self, kind: str, row: ItemRecord, response: ResponseRecord | None = None,
+                   tambahan: Sequence[Tambahan] | None = None) -> RenderJob:
+        """Everything one render needs, read from the ledger now (*response*, *tambahan*:
+        already read for a page of items)."""
         t = self.s.templates
         disposisi = self.disposisi_record(row) if kind in ("disposisi", "balasan") else None
         return RenderJob(
             kind=kind,
-            item=self.agenda_item(row, payload),
+            item=self.agenda_item(row, response, tambahan),
             kop=self.s.kop_value(),
             folder=self._folder(row),
             paper=self.s.output.disposisi_paper,
             docx=self.s.output.docx,
-            salinan=kind in REGISTRATION_KINDS and any(k.endswith("_docx") for k in json.loads(row.documents or "{}")),
+            salinan=kind in REGISTRATION_KINDS and any(k.endswith("_docx") for k in row.documents),
             template_dirs=tuple(d for d in (t.dir, shipped_template_dir()) if d),
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
@@ -546,12 +549,12 @@ class Engine:
             },
         )
 
-    def _tgl_diteruskan(self, row: Any) -> str:
+    def _tgl_diteruskan(self, row: ItemRecord) -> str:
         """The day the item was last distributed to its AKD (the kartu's Tgl Diteruskan)."""
-        signed = distributions(self.ledger.event_rows(row.key), self.wf)
-        return tanggal_id(from_iso(signed[-1].at).astimezone(self.tz)) if signed else ""
+        signed = distributions(self.ledger.events_of(row.key), self.wf)
+        return tanggal_id(signed[-1].at.astimezone(self.tz)) if signed else ""
 
-    def _signature(self, row: Any) -> dict[str, str]:
+    def _signature(self, row: ItemRecord) -> dict[str, str]:
         """The surat balasan's number, date and signer once approved (surat_keluar); until
         then a draft under the configured signature, without number or date."""
         from .documents.common import tanggal_id
@@ -565,28 +568,33 @@ class Engine:
                     "draf": "1"}
         return {**approval.signer, "nomor": approval.nomor, "tanggal": tanggal_id(approval.at.astimezone(self.tz))}
 
-    def disposisi_record(self, row: Any) -> DisposisiRecord:
-        return build_record(row, self.ledger.event_rows(row.key), self.wf, self.tz)
+    def disposisi_record(self, row: ItemRecord) -> DisposisiRecord:
+        return build_record(row, self.ledger.events_of(row.key), self.wf, self.tz)
 
-    def _laporan(self, row: Any) -> Any:
+    def _laporan(self, row: ItemRecord) -> Laporan | None:
         """The AKD's recorded follow-up report (None when none was recorded)."""
         from .documents.laporan import Laporan
 
-        data = recorded.load(row.disposisi)
+        data = row.disposisi
         if not data.get("laporan"):
             return None
-        ev = [e for e in self.ledger.event_rows(row.key) if e.event == "LAPORAN"]
+        ev = [e for e in self.ledger.events_of(row.key) if e.event == "LAPORAN"]
         return Laporan(data["laporan"], data.get("lampiran", ""), ev[-1].actor if ev else "",
-                       recorded.kepada_of(row), from_iso(ev[-1].at) if ev else None)
+                       recorded.kepada_of(row), ev[-1].at if ev else None)
 
-    def _follow_up(self, row: Any) -> str:
+    def _follow_up(self, row: ItemRecord) -> str:
         """The follow-up for the reply: the recorded laporan (with a pointer to the attached
         Laporan Hasil Tindak Lanjut), else the note given with SELESAI."""
-        laporan = recorded.load(row.disposisi).get("laporan")
+        laporan = row.disposisi.get("laporan")
         if laporan:
             return f"{laporan}\n(Laporan Hasil Tindak Lanjut selengkapnya terlampir.)"
-        done = [e for e in self.ledger.event_rows(row.key) if e.to_stage == self.steps.done_label]
+        done = [e for e in self.ledger.events_of(row.key) if self._is_done(e)]
         return done[-1].note if done else ""
+
+    def _is_done(self, ev: EventRecord) -> bool:
+        """Whether *ev* entered SELESAI (by code: a label renamed since still counts)."""
+        stage = self.wf.find(ev.to_stage) if ev.to_stage else None
+        return stage is not None and stage.code == STAGE_DONE_CODE
 
     def _publish(self, paths: dict[str, Path]) -> dict[str, str]:
         """The rendered files as recorded (relative paths); their upload waits (uploads.py)."""
@@ -604,18 +612,21 @@ class Engine:
                 return
             self._render_page(kind, pending[start : start + RENDER_PAGE], report, deadline)
 
-    def _render_page(self, kind: str, pending: Sequence[Any], report: CycleReport, deadline: float | None) -> None:
-        items_of, payloads = self.ledger.items_with_payloads([e.key for e in pending])
+    def _render_page(self, kind: str, pending: Sequence[OutboxEntry], report: CycleReport,
+                     deadline: float | None) -> None:
+        keys = [e.key for e in pending]  # the page's items, responses and additions: three reads
+        items_of = {r.key: r for r in self.ledger.item_records(keys)}
+        responses, adds = self.ledger.responses_of(keys), self.additions(keys)
         rows = {e.id: items_of[e.key] for e in pending if e.key in items_of}
         jobs = {}
         for eid, row in rows.items():
             try:
-                jobs[eid] = self.render_job(kind, row, payloads.get(row.key))
+                jobs[eid] = self.render_job(kind, row, responses.get(row.key), adds.get(row.key, []))
             except Exception as exc:
                 log.exception("Dokumen %s tidak dapat disiapkan", row.agenda_no)
                 report.render_errors.append((row.agenda_no, _render_error_text(exc, report, None)))
         entry_of = {id(job): eid for eid, job in jobs.items()}
-        finished: list[tuple[int, Any, RenderJob, dict[str, str]]] = []
+        finished: list[tuple[int, ItemRecord, RenderJob, dict[str, str]]] = []
         for job, result in render_many(list(jobs.values()), self.render_workers, deadline=deadline):
             eid = entry_of[id(job)]
             row = rows[eid]
@@ -631,7 +642,7 @@ class Engine:
                 finished = []
         self._record_rendered(kind, finished, report)
 
-    def _record_rendered(self, kind: str, finished: Sequence[tuple[int, Any, RenderJob, dict[str, str]]],
+    def _record_rendered(self, kind: str, finished: Sequence[tuple[int, ItemRecord, RenderJob, dict[str, str]]],
                          report: CycleReport) -> None:
         """Record a group of rendered items in one transaction (their files are already
         on disk: render_job flushes them before returning)."""
@@ -640,12 +651,12 @@ class Engine:
         now = self.clock()
         keys = [row.key for _eid, row, _job, _docs in finished]
         with self.ledger.tx() as conn:
-            current = dict(conn.execute(select(items.c.key, items.c.documents).where(items.c.key.in_(keys))).all())
-            copies_due = set(conn.execute(select(outbox.c.key).where(
-                outbox.c.key.in_(keys), outbox.c.kind == "salinan", outbox.c.done_at.is_(None))).scalars())
-            documents, salinan = [], []
+            current = self.ledger.documents_of(conn, keys)
+            copies_due = {k for k, _kind in self.ledger.waiting(conn, keys, "salinan")}
+            documents: dict[str, dict[str, Any]] = {}
+            salinan = []
             for _eid, row, job, docs in finished:
-                have = json.loads(current.get(row.key) or "{}")
+                have = current.get(row.key, {})
                 if kind == "render":  # this render's own documents are replaced (an identity copy may go);
                     # the Word copies and what later stages made (filled disposisi, letter, report) stay
                     docs = {**{k: v for k, v in have.items() if k.endswith("_docx") or made_by(k) != "render"}, **docs}
@@ -653,16 +664,13 @@ class Engine:
                     docs = {**{k: v for k, v in have.items() if k != "aduan_petugas"}, **docs}
                 else:
                     docs = {**have, **docs}
-                current[row.key] = codec.dumps(docs)
-                documents.append({"k": row.key, "docs": current[row.key]})
+                current[row.key] = documents[row.key] = docs
                 if kind == "render" and job.docx and not job.salinan and row.key not in copies_due:
                     copies_due.add(row.key)
                     salinan.append(row.key)
-            # one statement per kind of write for the whole group (executemany)
-            conn.execute(update(items).where(items.c.key == bindparam("k")).values(documents=bindparam("docs")), documents)
-            if kind in PRINTED_KINDS:  # new PDFs: the item has something for the next print batch
-                conn.execute(update(items).where(items.c.key == bindparam("k")).values(print_batch=None),
-                             [{"k": d["k"]} for d in documents])
+            # one statement per kind of write for the whole group (executemany); new PDFs:
+            # the item has something for the next print batch
+            self.ledger.set_documents(conn, documents, unbatch=kind in PRINTED_KINDS)
             self.ledger.finish_outbox_many(conn, [eid for eid, *_ in finished], now)
             self.ledger.add_outbox_many(conn, salinan, "salinan", now)
             if kind in PRINTED_KINDS and uploads.enabled(self.backend):  # new PDFs: their Drive copies wait
@@ -689,14 +697,14 @@ class Engine:
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         chunks = [rows[i : i + PRINT_BATCH_ITEMS] for i in range(0, len(rows), PRINT_BATCH_ITEMS)]
         tasks: list[tuple[tuple[Path, ...], tuple[Path, ...], Path, str]] = []
-        new_of: dict[Path, list[tuple[Any, list[tuple[str, str]]]]] = {}
+        new_of: dict[Path, list[tuple[ItemDocuments, list[tuple[str, str]]]]] = {}
         for n, chunk in enumerate(chunks, start=1):
             sheets: list[Path] = []
             kartu: list[Path] = []
-            recorded: list[tuple[Any, list[tuple[str, str]]]] = []
+            recorded: list[tuple[ItemDocuments, list[tuple[str, str]]]] = []
             for r in chunk:
                 fresh = []
-                for kind, rel in _print_order(json.loads(r.documents)):
+                for kind, rel in _print_order(r.documents):
                     path = self.out_dir / rel
                     try:
                         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -722,14 +730,11 @@ class Engine:
             if isinstance(result, Exception):
                 raise result
             first = str(result[0].relative_to(self.out_dir)) if result else "-"
-            at = utc_iso(self.clock())
+            at = self.clock()
             with self.ledger.tx() as conn:  # one statement per kind of write for the set (executemany)
-                done_rows = [{"key": r.key, "rel": rel, "sha256": digest, "batch": first, "at": at}
-                             for r, fresh in new_of[stem] for rel, digest in fresh]
-                if done_rows:
-                    conn.execute(insert(printed), done_rows)
-                conn.execute(update(items).where(items.c.key == bindparam("k")).values(print_batch=first),
-                             [{"k": r.key} for r, _fresh in new_of[stem]])
+                self.ledger.record_printed(conn, [PrintedDoc(r.key, rel, digest, first, at)
+                                                  for r, fresh in new_of[stem] for rel, digest in fresh],
+                                           batch_of={r.key: first for r, _fresh in new_of[stem]})
             out.extend(result)
         return out
 
@@ -797,8 +802,7 @@ class Engine:
             riwayat.compare(v.riwayat_row(ev, ev.agenda_no))
         if states:
             with self.ledger.tx() as conn:
-                for key, st in states.items():
-                    conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
+                self.ledger.set_kendali_states(conn, states)
         people = [p.label for p in self.s.officials()]
         mark = LinksMark(utc_iso(now))  # what this plan saw (plan_tab), for the next cycle
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
@@ -826,8 +830,7 @@ class Engine:
             self._write_deferred = True
             acked = acknowledged_states(previous, read_edits)
             with self.ledger.tx() as conn:
-                for key, st in acked.items():
-                    conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
+                self.ledger.set_kendali_states(conn, acked)
             if report is not None:
                 report.notices.append(f"{exc} {exc.advice}".strip())
             return 0
@@ -879,7 +882,7 @@ _PRINT_ORDER = ("aduan", "disposisi", "disposisi_terisi", "kendali")
 _NOT_PRINTED = ("aduan_petugas",)
 
 
-def _print_order(docs: dict[str, Any]) -> list[tuple[str, str]]:
+def _print_order(docs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(kind, relative path) of an item's PDFs in print order."""
     pdfs = {k: v for k, v in docs.items()
             if isinstance(v, str) and v.endswith(".pdf") and k != "links" and k not in _NOT_PRINTED}

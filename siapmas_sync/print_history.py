@@ -18,10 +18,8 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
 from .documents_check import BATCH_KINDS, recorded_files
-from .ledger import Ledger, items, printed, utc_iso
+from .ledger import Ledger, PrintedDoc, utc_iso
 
 log = logging.getLogger("siapmas.print_history")
 
@@ -34,13 +32,10 @@ def record_baseline(ledger: Ledger, out_dir: Path, now: datetime) -> int:
     return how many files were recorded."""
     if ledger.get_meta(META_BASELINE) is not None:
         return 0
-    with ledger.engine.connect() as conn:
-        known = select(printed.c.key).distinct()
-        rows = list(conn.execute(select(items.c.key, items.c.documents, items.c.print_batch).where(
-            items.c.print_batch.is_not(None), items.c.key.not_in(known))))
-    at, count = utc_iso(now), 0
+    rows = ledger.batched_unrecorded_items()
+    count = 0
     for start in range(0, len(rows), PAGE):
-        values = []
+        values: list[PrintedDoc] = []
         for r in rows[start : start + PAGE]:
             docs = recorded_files(r.documents)
             for kind in BATCH_KINDS:
@@ -49,14 +44,14 @@ def record_baseline(ledger: Ledger, out_dir: Path, now: datetime) -> int:
                     digest = hashlib.sha256((out_dir / rel).read_bytes()).hexdigest() if rel else None
                 except OSError:  # gone: re-rendered by documents_check, and printed then
                     digest = None
-                if digest:
-                    values.append({"key": r.key, "rel": rel, "sha256": digest, "batch": r.print_batch, "at": at})
+                if digest and r.print_batch:
+                    values.append(PrintedDoc(r.key, rel, digest, r.print_batch, now))
         if values:
             with ledger.tx() as conn:
-                conn.execute(insert(printed), values)
+                ledger.record_printed(conn, values)
             count += len(values)
     with ledger.tx() as conn:
-        ledger.set_meta(conn, META_BASELINE, at)
+        ledger.set_meta(conn, META_BASELINE, utc_iso(now))
     if count:
         log.info("%d dokumen dari butir yang sudah dicetak sebelumnya dicatat sebagai tercetak.", count)
     return count

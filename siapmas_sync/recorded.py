@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -127,8 +127,11 @@ def parse_harap(value: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def load(text: str | None) -> dict[str, Any]:
-    """``items.disposisi`` as a dict (empty for old rows)."""
+def load(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """``items.disposisi`` as a dict (empty for old rows); a record's already decoded
+    mapping as it is."""
+    if isinstance(text, Mapping):
+        return dict(text)
     try:
         data = json.loads(text or "{}")
     except ValueError:

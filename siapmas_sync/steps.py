@@ -28,17 +28,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from .errors import TransitionError
 from .kendali import SIFAT_CHOICES, KendaliEdit, truthy
 from .kerahasiaan import KEEP_NOTE, KEEP_PESAN, check_lifter
 from . import recorded
-from .ledger import Ledger, items, utc_iso
+from .ledger import ItemChanges, ItemRecord, Ledger
 from .recorded import PARAF_CODES, Pejabat, find_person, parse_harap, parse_kepada, resolve_person
 from .documents_check import recorded_files
 from .rerender import AKD, HARAP, PERIHAL, RAHASIA, SIFAT, renders_for
@@ -61,10 +60,10 @@ class StepResult:
 
 
 class StepRecorder:
-    def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: Any,
+    def __init__(self, ledger: Ledger, wf: Workflow, clock: Callable[[], datetime], tz: tzinfo,
                  people: Sequence[Pejabat] = (),
                  roles: Mapping[str, Sequence[str]] | None = None,
-                 on_move: Callable[[Connection, Any, Transition, datetime], None] | None = None,
+                 on_move: Callable[[Connection, ItemRecord, Transition, datetime], None] | None = None,
                  lifters: Sequence[str] = ()) -> None:
         self.ledger = ledger
         self.lifters = tuple(lifters)  # jabatan that may lift a rahasia item ([kerahasiaan] dibuka_oleh)
@@ -144,7 +143,7 @@ class StepRecorder:
                 return self.advance(ref, target, akd=akd, harap=harap, note=note, laporan=laporan,
                                     lampiran=lampiran, by=by, channel=channel, ubah_disposisi=ubah_disposisi,
                                     conn=c, actor=actor)
-        row = self.ledger.find_item(ref, conn=conn)
+        row = self.ledger.find(ref, conn=conn)
         now = self.clock()
         kepada = parse_kepada(akd)
         chosen = parse_harap(harap)
@@ -168,11 +167,11 @@ class StepRecorder:
             raise TransitionError(f"Laporan hasil tindak lanjut dicatat saat pindah ke {self.done_label}, bukan ke {t.to_stage}.",
                                   f"Pilih Tahap {self.done_label} bersama laporan.")
         data = recorded.load(row.disposisi)
-        values: dict[str, Any] = {
+        values: ItemChanges = {
             "tahap": t.to_stage,
             "previous_tahap": t.from_stage,
-            "stage_entered_at": utc_iso(now),
-            "updated_at": utc_iso(now),
+            "stage_entered_at": now,
+            "updated_at": now,
         }
         before = recorded.kepada_of(row)
         ubah = " ".join((ubah_disposisi or "").split())
@@ -189,8 +188,8 @@ class StepRecorder:
         if laporan:
             data["laporan"], data["lampiran"] = laporan, lampiran
         data["oleh"] = actor
-        values["disposisi"] = recorded.dump(data)
-        conn.execute(update(items).where(items.c.key == row.key).values(**values))
+        values["disposisi"] = data
+        self.ledger.update_item(conn, row.key, values)
         self.ledger.add_event(
             conn, row.key, now, t.event, from_stage=t.from_stage, to_stage=t.to_stage,
             actor=actor, channel=channel, note=" ".join((note or "").split()),
@@ -230,7 +229,7 @@ class StepRecorder:
     # --- other recorded facts -----------------------------------------------------------------
 
     def set_fields(
-        self, conn: Connection, row: Any, *, sifat: str | None = None, rahasia: bool | None = None,
+        self, conn: Connection, row: ItemRecord, *, sifat: str | None = None, rahasia: bool | None = None,
         akd: str | Sequence[str] | None = None, harap: str | None = None, perihal: str | None = None,
         note: str | None = None, by: str, channel: str,
     ) -> list[str]:
@@ -238,7 +237,7 @@ class StepRecorder:
         messages for Pesan."""
         now = self.clock()
         done: list[str] = []
-        values: dict[str, Any] = {}
+        values: ItemChanges = {}
         data = recorded.load(row.disposisi)
         if perihal is not None and " ".join(perihal.split()) != " ".join((row.perihal or "").split()):
             text = " ".join(perihal.split())
@@ -296,10 +295,10 @@ class StepRecorder:
                                   actor=by, channel=channel, note=note)
             done.append("catatan dipindahkan ke Riwayat")
         if "diteruskan_ke" in values or harap is not None:
-            values["disposisi"] = recorded.dump(data)
+            values["disposisi"] = data
         if values:
-            values["updated_at"] = utc_iso(now)
-            conn.execute(update(items).where(items.c.key == row.key).values(**values))
+            values["updated_at"] = now
+            self.ledger.update_item(conn, row.key, values)
             # exactly the documents that show what changed are made again (rerender)
             changed = {f for f in (SIFAT, RAHASIA, PERIHAL) if f in values}
             if "diteruskan_ke" in values:
@@ -310,19 +309,19 @@ class StepRecorder:
                 self.ledger.add_outbox(conn, row.key, kind, now)
         return done
 
-    def _stage_code(self, row: Any) -> int:
+    def _stage_code(self, row: ItemRecord) -> int:
         """The main-stage number of the item's stage (-1 for a side exit)."""
         stage = self.wf.find(row.tahap)
         return stage.code if stage is not None and isinstance(stage.code, int) else -1
 
-    def _distributed(self, row: Any) -> bool:
+    def _distributed(self, row: ItemRecord) -> bool:
         """The item's filled disposisi exists (it reached DICATAT & DIDISTRIBUSIKAN)."""
-        return ("disposisi_terisi" in recorded_files(row.documents or "{}")
+        return ("disposisi_terisi" in recorded_files(row.documents)
                 or self._stage_code(row) >= STAGE_DISTRIBUTED_CODE)
 
-    def _settled(self, row: Any) -> bool:
+    def _settled(self, row: ItemRecord) -> bool:
         """The item's surat balasan exists (it is SELESAI)."""
-        return "surat_balasan" in recorded_files(row.documents or "{}") or row.tahap == self.done_label
+        return "surat_balasan" in recorded_files(row.documents) or self._stage_code(row) == STAGE_DONE_CODE
 
     def lift_rahasia(self, ref: str, *, by: str, alasan: str) -> StepResult:
         """Lift a rahasia item's confidentiality: only by the Kasubag TU (or whoever the
@@ -330,20 +329,20 @@ class StepRecorder:
         The documents are made again with the reporter's identity."""
         now = self.clock()
         with self.ledger.tx() as conn:
-            row = self.ledger.find_item(ref, conn=conn)
+            row = self.ledger.find(ref, conn=conn)
             person = check_lifter(by, alasan, self.people, self.lifters)
             if not row.rahasia:
                 raise TransitionError(f"{row.agenda_no} tidak dirahasiakan; tidak ada yang dibuka.",
                                       "Periksa nomor agenda (siapmas-sync show NOMOR).")
             reason = " ".join(alasan.split())
-            conn.execute(update(items).where(items.c.key == row.key).values(rahasia=False, updated_at=utc_iso(now)))
+            self.ledger.update_item(conn, row.key, {"rahasia": False, "updated_at": now})
             self.ledger.add_event(conn, row.key, now, "KERAHASIAAN", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=person, channel="cli",
                                   note=f"Kerahasiaan identitas pelapor dibuka. Alasan: {reason}")
             for kind in renders_for({RAHASIA}, distributed=self._distributed(row), settled=self._settled(row)):
                 self.ledger.add_outbox(conn, row.key, kind, now)
             message = f"✓ {self._stamp(now)} kerahasiaan dibuka oleh {person} (alasan dicatat di Riwayat)."
-            conn.execute(update(items).where(items.c.key == row.key).values(pesan=message))
+            self.ledger.update_item(conn, row.key, {"pesan": message})
         return StepResult(row.agenda_no, True, message)
 
     # --- the Kendali sheet ------------------------------------------------------------------
@@ -352,7 +351,7 @@ class StepRecorder:
         """Apply one row's edits in one transaction; refusals are recorded and answered."""
         now = self.clock()
         with self.ledger.tx() as conn:
-            row = self.ledger.find_item(edit.agenda_no, conn=conn)
+            row = self.ledger.find(edit.agenda_no, conn=conn)
             ch = edit.changes
             v = edit.values
             note = v.get("Catatan", "") if "Catatan" in ch else ""
@@ -403,7 +402,7 @@ class StepRecorder:
         if exc.advice:
             message += f" {exc.advice}"
         with self.ledger.tx() as conn:
-            row = self.ledger.find_item(edit.agenda_no, conn=conn)
+            row = self.ledger.find(edit.agenda_no, conn=conn)
             seen = " ".join(edit.seen.get("Tahap", "").split()).casefold()
             if seen and seen != " ".join(row.tahap.split()).casefold():
                 last = self.ledger.last_stage_event(conn, row.key)
@@ -412,7 +411,7 @@ class StepRecorder:
             message += f" Tahap tetap {row.tahap}."
             self.ledger.add_event(conn, row.key, now, "PERUBAHAN DITOLAK", from_stage=row.tahap, to_stage=row.tahap,
                                   actor=by, channel="kendali", note=f"{attempted}: {exc}")
-            conn.execute(update(items).where(items.c.key == row.key).values(pesan=message))
+            self.ledger.update_item(conn, row.key, {"pesan": message})
         return StepResult(edit.agenda_no, False, message)
 
     def apply_kendali(self, edits: list[KendaliEdit]) -> list[StepResult]:
@@ -426,11 +425,11 @@ class StepRecorder:
 
     def _set_pesan(self, agenda_no: str, message: str) -> None:
         with self.ledger.tx() as conn:
-            conn.execute(update(items).where(items.c.agenda_no == agenda_no).values(pesan=message))
+            self.ledger.set_pesan(conn, agenda_no, message)
 
 
 class _Refused(Exception):
-    def __init__(self, edit: KendaliEdit, error: TransitionError, row: Any) -> None:
+    def __init__(self, edit: KendaliEdit, error: TransitionError, row: ItemRecord) -> None:
         super().__init__(str(error))
         self.edit = edit
         self.error = error

@@ -296,7 +296,7 @@ def test_a_100_kb_chronology_is_read_as_google_would_hold_it_and_paginates(proje
     write_csv(responses, [HEADER, ["28/11/2026 08.00.00", "A", "081234567890", "", long, ""]])
     engine = make_engine(project)
     assert engine.cycle().new == ["0001/SIAPMAS/2026"]
-    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    item = engine.agenda_item(engine.ledger.item_records()[0])
     assert item.submission.kronologi == long[:50_000]
     pdf = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026" / "lembar-aduan.pdf"
     reader = PdfReader(str(pdf))
@@ -311,7 +311,7 @@ def test_a_future_timestamp_does_not_open_a_future_year(project, make_engine):
     write_csv(responses, [HEADER, ["01/01/2099 10.00.00", "A", "081234567890", "", KRON, ""]])
     engine = make_engine(project)
     assert engine.cycle().new == ["0001/SIAPMAS/2026"]
-    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    item = engine.agenda_item(engine.ledger.item_records()[0])
     assert "waktu" in {f.code for f in item.findings}  # and the operator is told
 
 
@@ -350,7 +350,7 @@ def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project,
     report = engine.cycle()
     assert report.new == [] and report.rendered == [] and report.salinan == 6 and report.salinan_pending == 0
     assert len(list(out.rglob("*.docx"))) == 12
-    docs = json.loads(engine.ledger.item_rows()[0].documents)
+    docs = engine.ledger.item_records()[0].documents
     assert {"aduan", "disposisi", "kendali", "lembar_disposisi_docx", "kartu_kendali_docx"} <= set(docs)
     again = make_engine(project).cycle()
     assert again.salinan == 0 and again.salinan_pending == 0 and "Salinan Word" not in again.summary_id()

@@ -135,7 +135,7 @@ def test_evidence_matched_by_drive_id_with_size_cap_and_no_video_download(world:
     downloaded = {r.path.rsplit("/", 1)[-1] for r in media}
     assert world.files["foto-jalan.jpg"] in downloaded
     assert world.files["video.mp4"] not in downloaded and world.files["foto-besar.jpg"] not in downloaded
-    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    item = engine.agenda_item(engine.ledger.item_records()[0])
     by_name = {e.name: e for e in item.evidence if e.name}
     assert by_name["foto-jalan.jpg"].local_path is not None and by_name["foto-jalan.jpg"].size > 0
     assert by_name["foto-besar.jpg"].local_path is None  # over the cap: no thumbnail
@@ -254,7 +254,7 @@ def test_hostile_evidence_names_are_just_names(world: GoogleWorld, standin: Goog
     cache = world.tmp / "var" / "bukti-cache"
     assert all(p.parent == cache for p in cache.rglob("*") if p.is_file())  # nothing written outside the cache
     assert not (world.tmp / "etc").exists() and not Path("/abs").exists()
-    item = engine.agenda_item(engine.ledger.item_rows()[0])
+    item = engine.agenda_item(engine.ledger.item_records()[0])
     assert len(item.evidence) == 6 and all(e.found for e in item.evidence)
     assert next(e for e in item.evidence if e.name == "kosong.jpg").local_path is None  # zero bytes: no thumbnail
 
@@ -294,7 +294,7 @@ def test_question_added_to_the_form_later_is_kept(world: GoogleWorld, standin: G
     world.add_responses([row + [""] * (len(values[0]) - len(row) - 1) + ["Kemlagi"]])
     report = engine.cycle()
     assert report.new == ["0002/SIAPMAS/2026"]
-    item = engine.agenda_item(engine.ledger.find_item("0002/SIAPMAS/2026"))
+    item = engine.agenda_item(engine.ledger.find("0002/SIAPMAS/2026"))
     assert ("Kecamatan", "Kemlagi") in item.submission.extra
     assert world.tab(world.response_tab)[0].count("No. Agenda") == 1
 

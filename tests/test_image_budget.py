@@ -91,7 +91,7 @@ def test_a_decompression_bomb_on_drive_becomes_a_finding(tmp_path: Path):
             engine = world.engine()
             report = engine.cycle()
             assert report.new == ["0001/SIAPMAS/2026"] and not report.render_errors
-            item = engine.agenda_item(engine.ledger.item_rows()[0])
+            item = engine.agenda_item(engine.ledger.item_records()[0])
             assert [f.message for f in item.findings if f.code == "bukti_besar"] == [
                 "Gambar terlalu besar untuk pratinjau: 13000×13000 piksel (foto-jalan.jpg)"]
             assert item.evidence[0].found and item.evidence[0].local_path is None

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from siapmas_sync.documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from siapmas_sync.documents.batch import render_print_batches
-from siapmas_sync.ledger import items
 from siapmas_sync.models import Kop
 
 from .test_documents import make_item
@@ -104,7 +103,7 @@ def test_every_later_render_reaches_the_next_batch_exactly_once(project, make_en
     # kendali does not show Sifat: its bytes are unchanged and it is not printed again)
     key = engine.ledger.find_item("0003/SIAPMAS/2026").key
     with engine.ledger.tx() as conn:
-        conn.execute(update(items).where(items.c.key == key).values(sifat="Segera"))
+        engine.ledger.update_item(conn, key, {"sifat": "Segera"})
         engine.ledger.add_outbox_many(conn, [key], "render", clock.now)
     clock.now += timedelta(minutes=5)
     report = make_engine(project, **env).cycle()
@@ -157,7 +156,7 @@ def test_each_change_rerenders_exactly_the_documents_that_show_it_and_prints_the
 
     engine = make_engine(project)
     with engine.ledger.tx() as conn:
-        engine.steps.set_fields(conn, engine.ledger.find_item(item, conn=conn), sifat="Segera",
+        engine.steps.set_fields(conn, engine.ledger.find(item, conn=conn), sifat="Segera",
                                 by="Siti Rahmawati (Staf Subbag TU)", channel="cli")
     before = stamps(folder)
     clock.now += timedelta(minutes=5)
@@ -170,7 +169,7 @@ def test_each_change_rerenders_exactly_the_documents_that_show_it_and_prints_the
 
     engine = make_engine(project)
     with engine.ledger.tx() as conn:
-        engine.steps.set_fields(conn, engine.ledger.find_item(item, conn=conn), perihal="Jalan desa rusak berat",
+        engine.steps.set_fields(conn, engine.ledger.find(item, conn=conn), perihal="Jalan desa rusak berat",
                                 by="Siti Rahmawati (Staf Subbag TU)", channel="cli")
     clock.now += timedelta(minutes=5)
     report = make_engine(project).cycle()
@@ -190,7 +189,7 @@ def test_items_printed_before_the_printed_table_do_not_print_their_sheets_again(
     with engine.ledger.tx() as conn:  # as the older program left it
         conn.execute(text("DROP TABLE printed"))
         conn.execute(text("DELETE FROM meta WHERE name = 'printed_baseline'"))
-        conn.execute(update(items).where(items.c.key == waiting).values(print_batch=None))
+        conn.execute(text("UPDATE items SET print_batch = NULL WHERE key = :k"), {"k": waiting})
     engine.ledger.engine.dispose()
 
     engine = make_engine(project)  # the new program: the table is created again, empty

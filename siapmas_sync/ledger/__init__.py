@@ -4,6 +4,8 @@
 * :mod:`.connect` — opening a database (SQLite's pragmas and write lock, drivers);
 * :mod:`.store` — :class:`Ledger`, every query the rest of the product needs, as named
   methods that hand out the typed records of :mod:`.records`;
+* :mod:`.items` — the part of the Ledger about items' files, print batches, outbox
+  entries and stage labels;
 * :mod:`.values` — how timestamps and structures are stored.
 
 Modules outside this package import from here, never from ``.schema``.
@@ -12,7 +14,8 @@ Modules outside this package import from here, never from ``.schema``.
 from __future__ import annotations
 
 from .connect import DRIVER_PACKAGES, missing_driver, open_engine
-from .records import EventRecord, ItemRecord, MessageRecord, OutboxEntry, ResponseRecord
+from .items import ItemChanges
+from .records import EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, ResponseRecord
 from .schema import SCHEMA_VERSION, metadata
 from .store import Ledger
 from .values import from_iso, to_json, utc_iso
@@ -37,7 +40,7 @@ from .schema import (  # noqa: E402,F401
 )
 
 __all__ = [
-    "DRIVER_PACKAGES", "EventRecord", "ItemRecord", "Ledger", "MessageRecord", "OutboxEntry",
-    "ResponseRecord", "SCHEMA_VERSION", "from_iso", "metadata", "missing_driver", "open_engine",
+    "DRIVER_PACKAGES", "EventRecord", "ItemChanges", "ItemDocuments", "ItemRecord", "Ledger", "MessageRecord", "OutboxEntry",
+    "PrintedDoc", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "metadata", "missing_driver", "open_engine",
     "to_json", "utc_iso",
 ]

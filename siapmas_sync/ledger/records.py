@@ -65,7 +65,7 @@ class ItemRecord:
         return tuple(codec.evidence_from_dict(e) for e in _json(self.evidence_json, []))
 
     @cached_property
-    def documents(self) -> Mapping[str, str]:
+    def documents(self) -> Mapping[str, Any]:
         """Document kind → its path relative to the output folder."""
         return dict(_json(self.documents_json, {}))
 
@@ -185,3 +185,40 @@ class ResponseRecord:
         return cls(key=m["key"], content_hash=m["content_hash"], received_at=from_iso(m["received_at"]),
                    duplicate_of=m["duplicate_of"], first_seen_at=from_iso(m["first_seen_at"]),
                    payload_json=m["payload"])
+
+
+@dataclass(frozen=True)
+class ItemDocuments:
+    """What the print batch, the uploads and the documents check read of an item: its
+    files, without its evidence and findings (a 100,000-item scan never decodes those)."""
+
+    key: str
+    agenda_no: str
+    year: int
+    seq: int
+    print_batch: str | None
+    documents_json: str = field(repr=False, default="{}")
+
+    @cached_property
+    def documents(self) -> Mapping[str, Any]:
+        """Document kind → its path relative to the output folder (plus ``links`` and the
+        uploads' ``unggahan``)."""
+        return dict(_json(self.documents_json, {}))
+
+    @classmethod
+    def from_row(cls, row: Any) -> ItemDocuments:
+        m = row._mapping
+        return cls(key=m["key"], agenda_no=m["agenda_no"], year=m["year"], seq=m["seq"],
+                   print_batch=m["print_batch"], documents_json=m["documents"] or "{}")
+
+
+@dataclass(frozen=True)
+class PrintedDoc:
+    """One PDF as it reached a print batch (table ``printed``): printed again only when
+    its content (``sha256``) changes."""
+
+    key: str
+    rel: str
+    sha256: str
+    batch: str
+    at: datetime

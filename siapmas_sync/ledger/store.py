@@ -35,12 +35,13 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import LedgerError
 from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
-from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, meta, metadata, outbox, printed, responses
+from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, meta, metadata, outbox, responses
+from .items import ItemQueries
 from .records import EventRecord, ItemRecord
 from .values import from_iso, utc_iso
 
 
-class Ledger:
+class Ledger(ItemQueries):
     """Connection factory plus the handful of queries the engine needs."""
 
     def __init__(self, url: str) -> None:
@@ -153,29 +154,6 @@ class Ledger:
                 return
             last = (rows[-1].year, rows[-1].seq)
 
-    def unbatched_items(self) -> list[Any]:
-        """Items with documents that are not in a print batch yet, in agenda order."""
-        q = select(items.c.key, items.c.documents).where(items.c.print_batch.is_(None), items.c.documents != "{}")
-        with self.engine.connect() as conn:
-            return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
-
-    def printed_hashes(self, keys: Sequence[str]) -> set[tuple[str, str, str]]:
-        """(key, relative path, sha256) of every document of *keys* already printed."""
-        out: set[tuple[str, str, str]] = set()
-        with self.engine.connect() as conn:
-            for start in range(0, len(keys), 500):
-                q = select(printed.c.key, printed.c.rel, printed.c.sha256).where(printed.c.key.in_(keys[start : start + 500]))
-                out.update((r.key, r.rel, r.sha256) for r in conn.execute(q))
-        return out
-
-    def items_with_payloads(self, keys: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The item rows of *keys* and their submissions' JSON, in two queries."""
-        with self.engine.connect() as conn:
-            rows = {r.key: r for r in conn.execute(select(items).where(items.c.key.in_(keys)))}
-            payloads = dict(conn.execute(
-                select(responses.c.key, responses.c.payload).where(responses.c.key.in_(keys))).all())
-        return rows, payloads
-
     def kendali_states(self) -> dict[str, str]:
         """Agenda number → the Kendali state last written (JSON text), where there is one."""
         q = select(items.c.agenda_no, items.c.kendali_state)
@@ -241,14 +219,6 @@ class Ledger:
         with self.engine.connect() as conn:
             return list(conn.execute(q))
 
-    def pending(self, kind: str) -> list[Any]:
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    select(outbox).where(outbox.c.kind == kind, outbox.c.done_at.is_(None)).order_by(outbox.c.id)
-                )
-            )
-
     def response_payload(self, key: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = conn.execute(select(responses.c.payload).where(responses.c.key == key)).first()
@@ -303,6 +273,10 @@ class Ledger:
                 "Gunakan nomor agenda lengkap (mis. 0001/SIAPMAS/2026) atau lihat `siapmas-sync status`.",
             )
         return row
+
+    def find(self, ref: str, conn: Connection | None = None) -> ItemRecord:
+        """:meth:`find_item` as a typed record."""
+        return ItemRecord.from_row(self.find_item(ref, conn))
 
     @staticmethod
     def last_event(conn: Connection, key: str) -> Any:
