@@ -33,11 +33,9 @@ def _vm() -> tuple[float, float]:
 def _setup_mark_rendered(engine: Any, report: Any) -> None:
     """SETUP ONLY (idle scenario): instead of rendering, record each pending render as done
     with the document paths the renderer would have used. No file is written."""
-    from sqlalchemy import update
-
     from siapmas_sync.documents_check import META_LAST_SCAN
     from siapmas_sync.engine import agenda_folder
-    from siapmas_sync.ledger import items, utc_iso
+    from siapmas_sync.ledger import utc_iso
 
     ledger = engine.ledger
     pending = ledger.pending("render")
@@ -49,8 +47,8 @@ def _setup_mark_rendered(engine: Any, report: Any) -> None:
             row = ledger.item_by_key(conn, entry.key)
             base = Path(str(row.year)) / agenda_folder(row.agenda_no)
             docs = {k: str(base / f) for k, f in names}
-            conn.execute(update(items).where(items.c.key == entry.key).values(
-                documents=json.dumps(docs), print_batch="(setup: tidak dirender)"))
+            ledger.set_documents(conn, {entry.key: docs})
+            ledger.record_printed(conn, [], batch_of={entry.key: "(setup: tidak dirender)"})
             report.rendered.append(row.agenda_no)
         ledger.finish_outbox_many(conn, [entry.id for entry in pending], now)
         # the documents check must not find 3×N "missing" files and render them all in the

@@ -191,7 +191,7 @@ def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str,
     ledger = Ledger(settings.database_url())
     try:
         engine = Engine(settings, None, ledger)  # type: ignore[arg-type]  # rendering never touches the backend
-        rows = ledger.item_rows()[:count]
+        rows = ledger.item_records()[:count]
         scratch = world.root / "microbench"
         jobs = [replace(engine.render_job("render", r), folder=scratch / f"{i:05d}") for i, r in enumerate(rows)]
         out: dict[str, Any] = {"items": len(jobs)}

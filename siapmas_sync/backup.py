@@ -28,12 +28,16 @@ from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from .binding import SOURCE_META, describe, source_identity
 from .config import Settings
 from .errors import LedgerError, SiapmasError
+
+if TYPE_CHECKING:
+    from .backends.base import Backend
+    from .backends.google import GoogleBackend
 
 log = logging.getLogger("siapmas.backup")
 
@@ -389,13 +393,14 @@ def prune(folder: Path, keep: int) -> list[Path]:
     return gone
 
 
-def copy_to_drive(settings: Settings, backend: Any, info: BackupInfo) -> str:
+def copy_to_drive(settings: Settings, backend: Backend, info: BackupInfo) -> str:
     """Upload a backup into ``[backup] drive_folder_id`` through the Google backend."""
     folder_id = settings.backup.drive_folder_id
-    if settings.source.backend != "google" or not hasattr(backend, "upload"):
+    if settings.source.backend != "google" or backend.name != "google":
         raise BackupError("[backup] drive_folder_id hanya berlaku untuk backend google.",
                           'Kosongkan drive_folder_id, atau gunakan [source] backend = "google".')
-    link = backend.upload(info.path, folder_id, info.path.name, SQLITE_MIME, DRIVE_WHAT, resumable=True)
+    link = cast("GoogleBackend", backend).upload(  # the only backend named "google"
+        info.path, folder_id, info.path.name, SQLITE_MIME, DRIVE_WHAT, resumable=True)
     if not link:
         raise BackupError(f"Folder cadangan Drive {folder_id} tidak ditemukan.",
                           f"Periksa [backup] drive_folder_id dan bagikan folder itu kepada {backend.account} sebagai Editor.")

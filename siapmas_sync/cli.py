@@ -33,7 +33,7 @@ from .errors import SiapmasError  # noqa: E402
 if TYPE_CHECKING:
     from .config import Settings
     from .engine import Engine
-    from .ledger import Ledger
+    from .ledger import ItemRecord, Ledger
 
 log = logging.getLogger("siapmas.cli")
 
@@ -187,7 +187,7 @@ def run(c: Ctx, once: bool) -> None:
     from .backends import open_backend
     from .backup import daily_backup
     from .engine import Engine
-    from .ledger import Ledger
+    from .ledger import ItemRecord, Ledger
 
     s = c.settings
     ledger = Ledger(s.database_url())
@@ -230,10 +230,10 @@ def run(c: Ctx, once: bool) -> None:
         ledger.close()
 
 
-def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any]:
-    from .ledger import from_iso
+def _item_json(s: Settings, row: ItemRecord, received_at: datetime) -> dict[str, Any]:
+    from . import codec
 
-    docs = json.loads(row.documents)
+    docs = row.documents
     out_dir = s.output.dir
     return {
         "agenda": row.agenda_no,
@@ -241,14 +241,14 @@ def _item_json(engine_or_ledger: Ledger, s: Settings, row: Any) -> dict[str, Any
         "seq": row.seq,
         "key": row.key,
         "stage": row.tahap,
-        "received_at": from_iso(engine_or_ledger.response_received(row.key)).astimezone(s.tz).isoformat(),
-        "registered_at": from_iso(row.registered_at).astimezone(s.tz).isoformat(),
-        "rahasia": bool(row.rahasia),
+        "received_at": received_at.astimezone(s.tz).isoformat(),
+        "registered_at": row.registered_at.astimezone(s.tz).isoformat(),
+        "rahasia": row.rahasia,
         "sifat": row.sifat,
         "perihal": row.perihal,
         "diteruskan_ke": row.diteruskan_ke,
-        "suggested_routing": json.loads(row.routing),
-        "findings": json.loads(row.findings),
+        "suggested_routing": codec.routing_to_dict(row.routing),
+        "findings": [codec.finding_to_dict(f) for f in row.findings],
         "documents": {k: str(out_dir / v) for k, v in docs.items() if k != "links" and isinstance(v, str)},
         "links": docs.get("links", "").split("\n") if docs.get("links") else [],
     }
@@ -261,12 +261,14 @@ def status(c: Ctx, as_json: bool) -> None:
     """Ringkasan butir per tahap."""
     s = c.settings
     with c.ledger() as ledger:
-        rows = ledger.item_rows()
+        rows = ledger.item_records()
         if as_json:
+            from .ledger import from_iso
             from .notify.sender import item_messages
 
             sent = item_messages(ledger, s.tz)
-            click.echo(json.dumps([{**_item_json(ledger, s, r), "messages": sent.get(r.key, [])} for r in rows],
+            received = {k: from_iso(p["received_at"]) for k, p in ledger.payloads().items()}
+            click.echo(json.dumps([{**_item_json(s, r, received[r.key]), "messages": sent.get(r.key, [])} for r in rows],
                                   ensure_ascii=False, indent=2))
             return
         from .dasbor.service import WORKER_ADVICE, sync_lines
@@ -301,15 +303,15 @@ def _echo_sync(synced: str, late: str | None, advice: str) -> None:
 def show(c: Ctx, agenda: str, as_json: bool) -> None:
     """Satu butir beserta riwayatnya (AGENDA: nomor agenda, urutan, atau awal kunci)."""
     from . import codec
-    from .ledger import from_iso
     from .logs import mask_text, shown_free_text
     from .notify.sender import item_messages
     from .unitext import shown
 
     s = c.settings
     with c.ledger() as ledger:
-        row = ledger.find_item(agenda)
-        data = _item_json(ledger, s, row)
+        row = ledger.find(agenda)
+        response = ledger.responses_of([row.key])[row.key]
+        data = _item_json(s, row, response.received_at)
         data["messages"] = item_messages(ledger, s.tz, row.key).get(row.key, [])
         from .tambahan import additions
 
@@ -318,7 +320,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
                                  "kronologi": mask_text(a.kronologi)} for a in additions(conn, [row.key]).get(row.key, [])]
         history = [
             {
-                "at": from_iso(e.at).astimezone(s.tz).isoformat(),
+                "at": e.at.astimezone(s.tz).isoformat(),
                 "event": e.event,
                 "from": e.from_stage,
                 "to": e.to_stage,
@@ -326,9 +328,9 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
                 "channel": e.channel,
                 "note": shown_free_text(e.note or ""),
             }
-            for e in ledger.event_rows(row.key)
+            for e in ledger.events_of(row.key)
         ]
-        payload = codec.submission_from_dict(ledger.response_payload(row.key))
+        payload = codec.submission_from_dict(response.payload)
     data["history"] = history
     if as_json:  # no bidi controls in the strings (unitext.shown), as in the sheet and on paper
         click.echo(shown(json.dumps(data, ensure_ascii=False, indent=2)))
@@ -709,7 +711,7 @@ def recover(c: Ctx, force: bool) -> None:
     buku besar dari cadangan lama dengan nomor yang sudah tampil di spreadsheet."""
     from .backends import open_backend
     from .engine import Engine
-    from .ledger import Ledger
+    from .ledger import ItemRecord, Ledger
     from .recover import prepare_database, recover as reconcile
 
     s = c.settings

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,12 @@ from .filemodes import private_mkdir
 from .preflight import cycle_warnings
 from .print_history import record_baseline
 from .publik import PublicStatus
-from .intake import ParseOptions, check_completeness, parse_responses
+from .intake import ParseOptions, parse_responses
 from .intake.resaved import match_resaved
 from .ledger import EventRecord, ItemDocuments, ItemRecord, Ledger, OutboxEntry, PrintedDoc, ResponseRecord, utc_iso
 from .logs import mask_text
 from .errors import LedgerError, SiapmasError
-from .models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan, KURANG
+from .models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan
 from .routing import RoutingTable, default_routing_table, load_routing_table
 from .kendali import KENDALI_COLUMNS, KENDALI_TAB, KendaliEdit, StoredStates, find_edits, validations
 from .register_guard import RegisterDeferred, acknowledged_states
@@ -53,7 +53,7 @@ from .notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, LinksMark, appl
 from .notify.pemberitahuan import controls as wa_controls
 from .notify.sender import deliver
 from .surat_keluar import buku_rows as buku_surat_keluar_rows
-from .steps import STAGE_DONE_CODE, StepRecorder
+from .steps import STAGE_DONE_CODE, StepRecorder, StepResult
 from .workflow import DEFAULT_HOURS, OfficeCalendar, Workflow, default_workflow, load_calendar, parse_office_hours
 from .writeback import CLOCK_COLUMNS, Views, kendali_state
 from .dasbor.service import Dasbor
@@ -78,6 +78,7 @@ from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
 
 if TYPE_CHECKING:
+    from .dasbor.layout import DasborView
     from .documents.laporan import Laporan
 
 log = logging.getLogger("siapmas.engine")
@@ -116,7 +117,7 @@ class CycleReport:
     batches: list[Path] = field(default_factory=list)
     cells_written: int = 0
     output_dir: Path | None = None
-    steps: list[Any] = field(default_factory=list)  # StepResult of Kendali edits
+    steps: list[StepResult] = field(default_factory=list)  # the Kendali edits' answers
     salinan: int = 0  # items whose Word copies were made this cycle
     salinan_pending: int = 0  # items whose Word copies wait for the next cycle
     restored: list[str] = field(default_factory=list)  # items whose missing documents are made again
@@ -349,7 +350,7 @@ class Engine:
         self._render_jobs("salinan", report, deadline=time.monotonic() + SALINAN_BUDGET_S)
         report.salinan_pending = len(self.ledger.pending("salinan"))
 
-    def _apply_kendali(self, snap: Snapshot) -> list[Any]:
+    def _apply_kendali(self, snap: Snapshot) -> list[StepResult]:
         """Operator edits on the Kendali sheet since the worker last wrote it."""
         edits = find_edits(snap.tabs.get(KENDALI_TAB), StoredStates(self.ledger.kendali_states()))
         self._edits_read = edits  # acknowledged if the register write is deferred
@@ -370,7 +371,7 @@ class Engine:
         for p in stale:
             log.info("Berkas sementara sisa proses terhenti dihapus: %s", p.name)
 
-    def parse_options(self, sheet_tz: Any = None, known: Collection[str] = frozenset()) -> ParseOptions:
+    def parse_options(self, sheet_tz: tzinfo | None = None, known: Collection[str] = frozenset()) -> ParseOptions:
         return ParseOptions(
             titles=self.s.question_titles(),
             tz=self.tz,
@@ -461,7 +462,7 @@ class Engine:
             with self.ledger.tx() as conn:
                 done = self.registrar.register(conn, batch)
             failpoint("after_number")
-            for (sub, evidence, ev_findings), d in zip(batch, done):
+            for (sub, _evidence, _ev_findings), d in zip(batch, done):
                 agenda = d.agenda_no
                 if d.duplicate_of:
                     log.info("Kiriman ulang dicatat sebagai duplikat dari %s", agenda)
@@ -469,8 +470,7 @@ class Engine:
                     continue
                 log.info("Nomor agenda %s diberikan (kunci %s…)", agenda, sub.key[:10])
                 report.new.append(agenda)
-                findings = check_completeness(sub, evidence) + tuple(ev_findings)
-                if any(f.severity == KURANG for f in findings):
+                if d.incomplete:  # found by the registrar, with the findings it recorded
                     report.incomplete.append(agenda)
 
     # --- documents -------------------------------------------------------------------
@@ -740,7 +740,7 @@ class Engine:
 
     # --- write-back -------------------------------------------------------------------
 
-    def _dasbor_view(self, now: datetime, snap: Snapshot) -> Any:
+    def _dasbor_view(self, now: datetime, snap: Snapshot) -> DasborView | None:
         """The Dasbor to draw with this write (None when nothing changed); a failure to
         compute it is logged and never holds up the status write-back."""
         try:
@@ -822,7 +822,7 @@ class Engine:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
             with self.ledger.tx() as conn:  # every change before `now` is in the sheet (plan_tab)
                 self.ledger.set_meta(conn, LINKS_META, mark.dumps())
-            if dash is not None and not getattr(self.backend, "dasbor_skipped", False):
+            if dash is not None and not self.backend.dasbor_skipped:
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:
             # the sheet still shows what was read: the ledger must expect exactly that
@@ -836,7 +836,7 @@ class Engine:
             return 0
         finally:
             if report is not None:
-                report.notices.extend(getattr(self.backend, "notices", ()))
+                report.notices.extend(self.backend.notices)
         return sum(len(p.updates) for p in plans)
 
 

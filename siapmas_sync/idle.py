@@ -37,13 +37,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import func, select
 
 from .config import Settings
 from .errors import SiapmasError
-from .ledger import Ledger, events, from_iso, items, messages, outbox, responses, utc_iso
+from .backends.base import Backend
+from .ledger import Ledger, from_iso, utc_iso
 from .notify.queue import GAGAL_TETAP, PERLU_PERIKSA
 
 log = logging.getLogger("siapmas.idle")
@@ -130,18 +128,7 @@ def ledger_fingerprint(ledger: Ledger) -> str:
     items (added, stage or fields changed: ``updated_at``), events (Riwayat), responses
     (a duplicate), pending renders, and message failures (shown in the Pesan column). One
     statement, ~0.04 CPU-s on a 100,000-item SQLite ledger."""
-    with ledger.engine.connect() as conn:
-        row = conn.execute(select(
-            select(func.count()).select_from(items).scalar_subquery(),
-            select(func.max(items.c.updated_at)).scalar_subquery(),
-            select(func.max(events.c.id)).scalar_subquery(),
-            # every response counted (duplicates included): through the key index, never the payloads
-            select(func.count()).select_from(responses).scalar_subquery(),
-            select(func.count()).select_from(outbox).where(outbox.c.done_at.is_(None)).scalar_subquery(),
-            select(func.count()).select_from(messages).where(
-                messages.c.state.in_((GAGAL_TETAP, PERLU_PERIKSA))).scalar_subquery(),
-        )).one()
-    return "|".join("" if v is None else str(v) for v in row)
+    return ledger.change_fingerprint((GAGAL_TETAP, PERLU_PERIKSA))
 
 
 @dataclass
@@ -165,14 +152,14 @@ class Gate:
 class IdleGate:
     """Asks the backend for its stamp, decides, and keeps the cursor in the ledger."""
 
-    def __init__(self, settings: Settings, backend: Any, ledger: Ledger, clock: Callable[[], datetime]) -> None:
+    def __init__(self, settings: Settings, backend: Backend, ledger: Ledger, clock: Callable[[], datetime]) -> None:
         self.ledger = ledger
         self.backend = backend
         self.clock = clock
         sch = settings.schedule
         self.full_every = timedelta(minutes=sch.full_read_minutes)
         # the local files' modification time has no lag; Drive's has (see module docstring)
-        self.lag = timedelta(minutes=sch.drive_lag_minutes) if getattr(backend, "name", "") == "google" else timedelta(0)
+        self.lag = timedelta(minutes=sch.drive_lag_minutes) if backend.name == "google" else timedelta(0)
         self.fingerprint: str | None = None  # the ledger as this cycle's check saw it
 
     def check(self) -> Gate:
@@ -189,11 +176,8 @@ class IdleGate:
         return Gate(reason or "", stamp, now)
 
     def _stamp(self) -> Stamp | None:
-        fn = getattr(self.backend, "change_stamp", None)
-        if fn is None:
-            return None
         try:
-            return fn()
+            return self.backend.change_stamp()
         except SiapmasError as exc:  # the full read that follows reports the real problem
             log.warning("Penanda perubahan spreadsheet tidak dapat dibaca (%s); dibaca penuh.", exc.message)
             return None

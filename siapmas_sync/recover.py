@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from . import codec, recorded
@@ -39,7 +39,7 @@ from .errors import LedgerError
 from .intake import check_completeness
 from .intake.received import effective_received
 from .kendali import KENDALI_TAB, truthy
-from .ledger import Ledger, counters, events, items, responses, utc_iso
+from .ledger import Ledger, Registrations, from_iso, utc_iso
 from .recorded import split_list
 from .recover_server import move_tables_aside, salvage as salvage_server
 from .models import Submission
@@ -47,7 +47,6 @@ from .numbering import agenda_pattern
 from .numberguard import read_number
 from .register import STAGE_REGISTERED, perihal_from
 from .routing import suggest_routing
-from .sqldialect import resync_id_sequences
 from .sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB, cell_text, header_key
 from .writeback import format_wib, kendali_state
 
@@ -255,9 +254,9 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
         # goes in before any new event takes the next id
         report.events += _merge_history(conn, sheet, key_of, have_items, have_events, tz, now)
         report.salvaged += _apply_salvage(conn, old_events, set(key_of.values()), have_events)
-        resync_id_sequences(conn, [events])  # the history went in with its own ids (PostgreSQL)
+        Ledger.resync_event_ids(conn)  # the history went in with its own ids (PostgreSQL)
         for key, note in notes.items():
-            tahap = conn.execute(select(items.c.tahap).where(items.c.key == key)).scalar_one()
+            tahap = Ledger.stage_of(conn, key)
             Ledger.add_event(conn, key, now, "DIPULIHKAN", from_stage=tahap, to_stage=tahap,
                              actor="Sistem SIAPMAS", channel="sistem", note=note)
         for s, agenda in duplicates:
@@ -265,9 +264,9 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
                 report.problems.append(f"Baris {s.source_row}: duplikat dari {agenda}, tetapi {agenda} tidak ditemukan.")
                 continue
             received = effective_received(s.received_at, now, settings.source.form_start, tz)
-            conn.execute(insert(responses).values(
+            Ledger.add_registrations(conn, Registrations(responses=[dict(
                 key=s.key, content_hash=s.content_hash, received_at=utc_iso(received),
-                payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=key_of[agenda], first_seen_at=utc_iso(now)))
+                payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=key_of[agenda], first_seen_at=utc_iso(now))]))
             report.duplicates += 1
         _set_counters(conn, sheet, engine, pattern, key_of, report)
     if salvaged is None and sheet.last_event_at is not None:
@@ -276,11 +275,10 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
             "mungkin belum sampai ke spreadsheet dan tidak dapat diketahui; periksa kolom Tahap di Kendali "
             "dan catat ulang bila perlu.")
     # the Kendali sheet as the worker would now write it, so only later edits count
+    payloads = ledger.payloads()
+    states = {row.key: kendali_state(engine.views.kendali_row(row, payloads[row.key], now)) for row in ledger.item_rows()}
     with ledger.tx() as conn:
-        payloads = ledger.payloads()
-        for row in conn.execute(select(items)):
-            state = kendali_state(engine.views.kendali_row(row, payloads[row.key], now))
-            conn.execute(update(items).where(items.c.key == row.key).values(kendali_state=state))
+        ledger.set_kendali_states(conn, states)
     return report
 
 
@@ -289,7 +287,7 @@ def _moves(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
             cell_text(h.get(header_key("Ke Tahap"))) != cell_text(h.get(header_key("Dari Tahap")))]
 
 
-def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agenda: str, year: int, seq: int,
+def _restore_item(conn: Connection, engine: Engine, sheet: _Sheet, s: Submission, agenda: str, year: int, seq: int,
                   found: tuple[list[Any], list[Any]], old: dict[str, Any] | None, now: datetime,
                   report: RecoveryReport) -> str:
     """One item the sheet shows and the ledger lacks, with its times from the history;
@@ -323,10 +321,10 @@ def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agend
     routing = suggest_routing(s.kronologi, engine.routing)
     # when it counts as received (an implausible form timestamp: when the secretariat got it)
     received = effective_received(s.received_at, registered_at, engine.s.source.form_start, tz)
-    conn.execute(insert(responses).values(
+    Ledger.add_registrations(conn, Registrations(responses=[dict(
         key=s.key, content_hash=s.content_hash, received_at=utc_iso(received),
-        payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=None, first_seen_at=utc_iso(registered_at)))
-    conn.execute(insert(items).values(
+        payload=codec.dumps(codec.submission_to_dict(s)), duplicate_of=None, first_seen_at=utc_iso(registered_at))],
+                                                 items=[dict(
         key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(registered_at),
         updated_at=utc_iso(entered), tahap=tahap, stage_entered_at=utc_iso(entered),
         previous_tahap=cell_text(last.get(header_key("Dari Tahap"))) if last else "DITERIMA",
@@ -340,7 +338,7 @@ def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agend
         findings=codec.dumps([codec.finding_to_dict(f) for f in check_completeness(s, ev) + tuple(ev_findings)]),
         evidence=codec.dumps([codec.evidence_to_dict(e) for e in ev]),
         documents=codec.dumps(docs) if len(docs) == len(DOCS) else "{}",
-        print_batch="dipulihkan" if len(docs) == len(DOCS) else None, pesan=""))
+        print_batch="dipulihkan" if len(docs) == len(DOCS) else None, pesan="")]))
     if len(docs) != len(DOCS):
         Ledger.add_outbox(conn, s.key, "render", now)
         report.to_render.append(agenda)
@@ -351,7 +349,7 @@ def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agend
     return note
 
 
-def _merge_history(conn: Any, sheet: _Sheet, key_of: dict[str, str], have_items: dict[str, Any],
+def _merge_history(conn: Connection, sheet: _Sheet, key_of: dict[str, str], have_items: dict[str, Any],
                    have_events: set[int], tz: Any, now: datetime) -> int:
     """Riwayat rows the ledger lacks, with their original ids; an item the ledger already
     had moves to the stage its newest added history says."""
@@ -371,7 +369,7 @@ def _merge_history(conn: Any, sheet: _Sheet, key_of: dict[str, str], have_items:
                           to_stage=cell_text(h.get(header_key("Ke Tahap"))) or None,
                           actor=cell_text(h.get("oleh")) or "?", channel=cell_text(h.get("saluran")) or "?",
                           note=cell_text(h.get("catatan")))
-            conn.execute(insert(events).values(id=hid, **values) if hid else insert(events).values(**values))
+            Ledger.add_registrations(conn, Registrations(events=[{"id": hid, **values} if hid else values]))
             if hid:
                 have_events.add(hid)
             added += 1
@@ -379,12 +377,12 @@ def _merge_history(conn: Any, sheet: _Sheet, key_of: dict[str, str], have_items:
                 new_moves.append(values)
         if new_moves and key in have_items:
             m = new_moves[-1]
-            conn.execute(update(items).where(items.c.key == key).values(
-                tahap=m["to_stage"], previous_tahap=m["from_stage"], stage_entered_at=m["at"], updated_at=m["at"]))
+            Ledger.update_item(conn, key, {"tahap": m["to_stage"], "previous_tahap": m["from_stage"],
+                                           "stage_entered_at": from_iso(m["at"]), "updated_at": from_iso(m["at"])})
     return added
 
 
-def _apply_salvage(conn: Any, old_events: list[dict[str, Any]], keys: set[str], have_events: set[int]) -> int:
+def _apply_salvage(conn: Connection, old_events: list[dict[str, Any]], keys: set[str], have_events: set[int]) -> int:
     """Events of the old database the sheet never received (newer than its Riwayat), for
     the items now in the ledger; each item ends at the stage they lead to."""
     done = 0
@@ -392,19 +390,19 @@ def _apply_salvage(conn: Any, old_events: list[dict[str, Any]], keys: set[str], 
     for e in old_events:
         if e["key"] not in keys or e["id"] in have_events:
             continue
-        conn.execute(insert(events).values(**{c: e[c] for c in ("id", "key", "at", "event", "from_stage", "to_stage",
-                                                                 "actor", "channel", "note")}))
+        Ledger.add_registrations(conn, Registrations(events=[{c: e[c] for c in (
+            "id", "key", "at", "event", "from_stage", "to_stage", "actor", "channel", "note")}]))
         have_events.add(e["id"])
         done += 1
         if e["to_stage"] and e["to_stage"] != e["from_stage"]:
             last_move[e["key"]] = e
     for key, e in last_move.items():
-        conn.execute(update(items).where(items.c.key == key).values(
-            tahap=e["to_stage"], previous_tahap=e["from_stage"], stage_entered_at=e["at"], updated_at=e["at"]))
+        Ledger.update_item(conn, key, {"tahap": e["to_stage"], "previous_tahap": e["from_stage"],
+                                       "stage_entered_at": from_iso(e["at"]), "updated_at": from_iso(e["at"])})
     return done
 
 
-def _set_counters(conn: Any, sheet: _Sheet, engine: Engine, pattern: re.Pattern[str],
+def _set_counters(conn: Connection, sheet: _Sheet, engine: Engine, pattern: re.Pattern[str],
                   key_of: dict[str, str], report: RecoveryReport) -> None:
     """Each year's counter: the highest number the ledger, the sheet (any tab) or an output
     folder shows — a number seen anywhere is never given again."""
@@ -429,16 +427,10 @@ def _set_counters(conn: Any, sheet: _Sheet, engine: Engine, pattern: re.Pattern[
                 if d.name not in folders:
                     report.problems.append(f"Folder dokumen {d.name} ada di folder keluaran tetapi nomornya tidak ada di "
                                            "spreadsheet; nomor itu tidak akan dipakai ulang.")
-    have = {r.year: r.last_seq for r in conn.execute(select(counters))}
-    held: dict[int, set[int]] = {}
-    for r in conn.execute(select(items.c.year, items.c.seq)):
-        held.setdefault(r.year, set()).add(r.seq)
+    have, held = Ledger.agenda_seqs(conn)
     for year in sorted(set(seen) | set(have) | set(held)):
         top = max(seen.get(year, set()) | held.get(year, set()) | {have.get(year, 0)})
-        if year in have:
-            conn.execute(update(counters).where(counters.c.year == year).values(last_seq=top))
-        else:
-            conn.execute(insert(counters).values(year=year, last_seq=top))
+        Ledger.set_counter(conn, year, top)
         report.last_seq[year] = top
         missing = sorted(set(range(1, top + 1)) - held.get(year, set()) - seen.get(year, set()))
         if missing:

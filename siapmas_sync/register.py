@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from . import codec
@@ -26,13 +25,13 @@ from .intake import check_completeness
 from .intake.received import effective_received
 from .kerahasiaan import keyword_hit
 from .kode_pelapor import code_row
-from .ledger import counters, events, from_iso, items, messages, outbox, receipt_codes, responses, utc_iso
+from .ledger import Ledger, Registrations, utc_iso
 from .logs import mask_text
 from .perihal import full_perihal as _full_perihal
-from .models import Evidence, Finding, Submission
+from .models import KURANG, Evidence, Finding, Submission
 from .notify import queue_duplicate, queue_registration
 from .routing import RoutingTable, suggest_routing
-from .sqldialect import lock_numbering, upsert_counter
+from .sqldialect import lock_numbering
 from .writeback import format_wib
 
 SYSTEM_ACTOR = "Sistem SIAPMAS"
@@ -69,21 +68,13 @@ def dedupe(findings: Sequence[Finding]) -> list[Finding]:
 
 @dataclass(frozen=True)
 class Registered:
-    """What became of one response: its agenda number, and the key of the original when it
-    was recorded as a duplicate (None for a new item)."""
+    """What became of one response: its agenda number, the key of the original when it
+    was recorded as a duplicate (None for a new item), and whether the new item lacks
+    something the booklet asks for (its completeness findings, computed once)."""
 
     agenda_no: str
     duplicate_of: str | None = None
-
-
-@dataclass
-class _Rows:
-    responses: list[dict[str, Any]] = field(default_factory=list)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)  # replies to reporters (notify)
-    codes: list[dict[str, Any]] = field(default_factory=list)  # the reporters' private codes (kode_pelapor)
+    incomplete: bool = False
 
 
 class Registrar:
@@ -112,21 +103,12 @@ class Registrar:
         window = timedelta(minutes=self.s.numbering.duplicate_window_minutes)
         keys = [sub.key for sub, _, _ in group]
         # what the ledger already holds for this group (a worker that got there first)
-        agenda_of: dict[str, str] = {}
-        already = set(conn.execute(select(responses.c.key).where(responses.c.key.in_(keys))).scalars())
-        for r in conn.execute(select(items.c.key, items.c.agenda_no).where(items.c.key.in_(keys))):
-            agenda_of[r.key] = r.agenda_no
-        # candidate originals of each content hash (earlier non-duplicate responses)
+        # and the candidate originals of each content hash (earlier non-duplicate responses)
         hashes = list({sub.content_hash for sub, _, _ in group}) if window else []
-        originals: dict[str, list[tuple[str, datetime]]] = {}
-        if hashes:
-            q = select(responses.c.key, responses.c.content_hash, responses.c.received_at).where(
-                responses.c.content_hash.in_(hashes), responses.c.duplicate_of.is_(None)
-            ).order_by(responses.c.received_at)
-            for r in conn.execute(q):
-                originals.setdefault(r.content_hash, []).append((r.key, from_iso(r.received_at)))
-        rows = _Rows()
-        seqs: dict[int, int] = {}
+        known = Ledger.recorded_for(conn, keys, hashes)
+        already, agenda_of, originals = known.keys, known.agenda_of, known.originals
+        rows = Registrations()
+        seqs = rows.last_seq
         out: list[Registered] = []
         for sub, evidence, ev_findings in group:
             if sub.key in already:
@@ -145,7 +127,7 @@ class Registrar:
             if original is not None:
                 agenda = agenda_of.get(original)
                 if agenda is None:
-                    agenda = conn.execute(select(items.c.agenda_no).where(items.c.key == original)).scalar_one()
+                    agenda = Ledger.agenda_no_of(conn, original)
                     agenda_of[original] = agenda
                 rows.events.append(_event(
                     original, now, "DIKIRIM ULANG", None, None, SYSTEM_ACTOR, "formulir",
@@ -156,23 +138,23 @@ class Registrar:
                 out.append(Registered(agenda, original))
                 continue
             originals.setdefault(sub.content_hash, []).append((sub.key, received))
-            agenda_of[sub.key] = agenda = self._new_item(conn, rows, seqs, sub, received, evidence, ev_findings, now)
-            out.append(Registered(agenda))
-        self._write(conn, rows, seqs)
+            agenda_of[sub.key], incomplete = self._new_item(conn, rows, seqs, sub, received, evidence, ev_findings, now)
+            out.append(Registered(agenda_of[sub.key], incomplete=incomplete))
+        Ledger.add_registrations(conn, rows)
         return out
 
     def received(self, sub: Submission, first_seen: datetime) -> datetime:
         """When *sub* counts as received (its timestamp unless implausible, see intake.received)."""
         return effective_received(sub.received_at, first_seen, self.s.source.form_start, self.tz)
 
-    def _new_item(self, conn: Connection, rows: _Rows, seqs: dict[int, int], sub: Submission, received: datetime,
-                  evidence: list[Evidence], ev_findings: list[Finding], now: datetime) -> str:
+    def _new_item(self, conn: Connection, rows: Registrations, seqs: dict[int, int], sub: Submission,
+                  received: datetime, evidence: list[Evidence], ev_findings: list[Finding],
+                  now: datetime) -> tuple[str, bool]:
         # the year of receipt; an implausible timestamp (1970, a wrong clock, a bad export)
         # opens no past or future year's sequence: *received* is then when we first saw it
         year = received.astimezone(self.tz).year
         if year not in seqs:
-            q = select(counters.c.last_seq).where(counters.c.year == year).with_for_update()
-            last = conn.execute(q).scalar() or 0
+            last = Ledger.last_agenda_seq(conn, year)
             seqs[year] = max(last, self.floors.get(year, 0))
         seqs[year] += 1
         seq = seqs[year]
@@ -204,17 +186,7 @@ class Registrar:
         rows.outbox.append({"key": sub.key, "kind": "render", "created_at": at, "done_at": None})
         rows.messages += queue_registration(self.s, sub.key, codec.submission_to_dict(sub), agenda_no, now)
         rows.codes.append(code_row(sub.key, now))
-        return agenda_no
-
-    @staticmethod
-    def _write(conn: Connection, rows: _Rows, seqs: dict[int, int]) -> None:
-        """The group's rows, one statement per table (executemany), and the counters."""
-        for table, values in ((responses, rows.responses), (items, rows.items), (events, rows.events),
-                              (outbox, rows.outbox), (messages, rows.messages), (receipt_codes, rows.codes)):
-            if values:
-                conn.execute(insert(table), values)
-        for year, last in seqs.items():
-            upsert_counter(conn, counters, year, last)
+        return agenda_no, any(f.severity == KURANG for f in findings)
 
 
 def _event(key: str, at: datetime, name: str, from_stage: str | None, to_stage: str | None,

@@ -13,40 +13,35 @@ reach the sheet's *Dokumen* column with the next write-back.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from . import codec
-from .ledger import Ledger, items
+from .backends.base import Backend
+from .ledger import Ledger
 
 KIND = "unggah"  # the outbox kind
 SENT = "unggahan"  # documents JSON: relative path -> {"sha": digest, "link": link}
 
 
-def enabled(backend: Any) -> bool:
+def enabled(backend: Backend) -> bool:
     """Whether this deployment uploads documents at all (a Drive upload folder is configured)."""
-    return bool(getattr(backend, "upload_folder_id", ""))
+    return bool(backend.upload_folder_id)
 
 
 def queue(ledger: Ledger, conn: Connection, keys: list[str], now: datetime) -> None:
     """Queue the items whose PDFs were just (re)made, once each while pending."""
-    from .ledger import outbox
-
     if not keys:
         return
-    waiting = set(conn.execute(select(outbox.c.key).where(
-        outbox.c.key.in_(keys), outbox.c.kind == KIND, outbox.c.done_at.is_(None))).scalars())
+    waiting = {k for k, _kind in ledger.waiting(conn, keys, KIND)}
     ledger.add_outbox_many(conn, [k for k in dict.fromkeys(keys) if k not in waiting], KIND, now)
 
 
-def pdfs_of(docs: dict[str, Any]) -> list[str]:
+def pdfs_of(docs: Mapping[str, Any]) -> list[str]:
     """The item's PDFs (relative paths), in a stable order."""
     return [v for k, v in sorted(docs.items()) if isinstance(v, str) and v.endswith(".pdf") and k != "links"]
 
@@ -55,7 +50,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:24]
 
 
-def upload_pending(ledger: Ledger, backend: Any, out_dir: Path, clock: Callable[[], datetime]) -> list[str]:
+def upload_pending(ledger: Ledger, backend: Backend, out_dir: Path, clock: Callable[[], datetime]) -> list[str]:
     """Upload what the queued items still lack; each item is recorded as soon as it is done.
     Raises what the backend raises (the caller records it as an optional failure)."""
     entries = ledger.pending(KIND)
@@ -67,8 +62,7 @@ def upload_pending(ledger: Ledger, backend: Any, out_dir: Path, clock: Callable[
     done = 0
     for key, ids in ids_of.items():
         with ledger.engine.connect() as conn:
-            documents = conn.execute(select(items.c.documents).where(items.c.key == key)).scalar()
-        docs = json.loads(documents or "{}")
+            docs = ledger.documents_of(conn, [key]).get(key, {})
         sent: dict[str, Any] = dict(docs.get(SENT) or {})
         links = []
         for rel in pdfs_of(docs):
@@ -81,11 +75,11 @@ def upload_pending(ledger: Ledger, backend: Any, out_dir: Path, clock: Callable[
             links.append(sent[rel]["link"])
         with ledger.tx() as conn:
             now = clock()
-            current = json.loads(conn.execute(select(items.c.documents).where(items.c.key == key)).scalar() or "{}")
+            current = ledger.documents_of(conn, [key]).get(key, {})
             current[SENT] = sent
             if links:
                 current["links"] = "\n".join(links)
-            conn.execute(update(items).where(items.c.key == key).values(documents=codec.dumps(current)))
+            ledger.set_documents(conn, {key: current})
             ledger.finish_outbox_many(conn, ids, now)
         done += 1
     return [f"Dokumen diunggah ke Google Drive untuk {done} aduan."] if done else []

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from siapmas_sync.dasbor.layout import TAB as DASBOR_TAB, warning_formula
 from siapmas_sync.export import neutralise_formula
 from siapmas_sync.kendali import KENDALI_TAB
-from siapmas_sync.ledger import events
 
 from .conftest import WIB, Clock
 from .worlds import LocalWorld, rows_as_dicts
@@ -170,5 +169,4 @@ def test_ledger_events_table_is_append_only_in_practice(tmp_path: Path):
     engine.cycle()
     later = [tuple(r) for r in engine.ledger.event_rows()]
     assert later[: len(first)] == first and len(later) > len(first)
-    assert events.name == "events"
     world.close()

@@ -140,16 +140,13 @@ def test_own_write_back_settles_after_the_lag_window(world: GoogleWorld, standin
 def test_a_step_recorded_in_the_ledger_is_written_back(world: GoogleWorld, standin: GoogleStandin, clock: Clock):
     """The ledger changing without the sheet (a step recorded from the command line, a
     render done) must still reach the sheet: the idle check compares the ledger too."""
-    from sqlalchemy import update
-
-    from siapmas_sync.ledger import items, utc_iso
-
     engine = world.engine()
     world.add_responses([response(0, "Ani")])
     run(engine, standin)
     settle(engine, standin, clock)
     with engine.ledger.tx() as conn:
-        conn.execute(update(items).values(tahap="PARAF KASUBAG TU", updated_at=utc_iso(clock.now)))
+        for item in engine.ledger.item_records():
+            engine.ledger.update_item(conn, item.key, {"tahap": "PARAF KASUBAG TU", "updated_at": clock.now})
     clock.now += STEP
     report, c = run(engine, standin)
     assert c["sheets"] >= 1 and report.cells_written > 0

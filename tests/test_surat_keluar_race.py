@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 
-from siapmas_sync.ledger import Ledger, items
+from siapmas_sync.ledger import Ledger, Registrations
 
 from .test_postgres import REPO, write_config
 
@@ -43,12 +43,12 @@ def test_racing_approvals_number_gaplessly(tmp_path: Path, ledger_url: str | Non
     ledger = Ledger(url)
     at = "2026-12-01T01:00:00+00:00"
     with ledger.tx() as conn:
-        conn.execute(insert(items), [{
+        ledger.add_registrations(conn, Registrations(items=[{
             "key": f"k{n:04d}", "year": 2026, "seq": n, "agenda_no": f"{n:04d}/SIAPMAS/2026", "registered_at": at,
             "updated_at": at, "tahap": "SELESAI", "stage_entered_at": at, "previous_tahap": "TINDAK LANJUT",
             "rahasia": False, "sifat": "Biasa", "perihal": f"Aduan {n}", "kode_klasifikasi": "000.8.3.4",
             "routing": "{}", "findings": "[]", "evidence": "[]", "documents": "{}", "pesan": "",
-            "kendali_state": "{}", "disposisi": "{}"} for n in range(1, ITEMS + 1)])
+            "kendali_state": "{}", "disposisi": "{}"} for n in range(1, ITEMS + 1)]))
     ledger.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     racers = [subprocess.Popen([sys.executable, "-c", RACER, str(config), str(i * ITEMS // RACERS), str(RACERS),

@@ -84,6 +84,18 @@ class Snapshot:
 
 class Backend(Protocol):
     name: str
+    #: the Drive folder the documents' copies go to ("" = no uploads, always for local)
+    upload_folder_id: str
+    #: what the last read or write has to say in the cycle summary (a stale lock file
+    #: ignored, the Dasbor left as it is…)
+    notices: list[str]
+    #: the last write left the Dasbor out (Google refused it): it is drawn again next cycle
+    dasbor_skipped: bool
+
+    def change_stamp(self) -> dict[str, str] | None:
+        """A cheap stamp of the spreadsheet that changes whenever its content may have
+        (idle.py); None when the backend cannot tell (every cycle reads fully)."""
+        ...
 
     def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:
         """Read the response tab and the named register tabs (one round trip on Google),

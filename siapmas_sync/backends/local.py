@@ -251,6 +251,8 @@ def _add_dropdowns(ws: Worksheet, header: Sequence[str], lists: Mapping[str, lis
 
 class LocalBackend:
     name = "local"
+    upload_folder_id = ""  # documents are never uploaded from a local deployment
+    dasbor_skipped = False  # the Dasbor is saved with the workbook, never left out
 
     def __init__(
         self,

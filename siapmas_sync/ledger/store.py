@@ -35,14 +35,18 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import LedgerError
 from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
-from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, meta, metadata, outbox, responses
+from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
 from .items import ItemQueries
+from .recovery import RecoveryQueries
+from .registration import RegistrationQueries
 from .records import EventRecord, ItemRecord
 from .values import from_iso, utc_iso
 
 
-class Ledger(ItemQueries):
-    """Connection factory plus the handful of queries the engine needs."""
+class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries):
+    """Connection factory plus every query the rest of the product needs; the queries
+    about items' files and pending work (:mod:`.items`), numbering (:mod:`.registration`)
+    and recovery (:mod:`.recovery`) live in the parts it inherits."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -153,6 +157,25 @@ class Ledger(ItemQueries):
             if len(rows) < batch:
                 return
             last = (rows[-1].year, rows[-1].seq)
+
+    def change_fingerprint(self, failed_message_states: Collection[str]) -> str:
+        """Cheap aggregates that change whenever the ledger has something new for the
+        sheet: items (added, stage or fields changed: ``updated_at``), events (Riwayat),
+        responses (a duplicate), pending renders, and messages in *failed_message_states*
+        (shown in the Pesan column). One statement, ~0.04 CPU-s on a 100,000-item SQLite
+        ledger (idle.py)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(
+                select(func.count()).select_from(items).scalar_subquery(),
+                select(func.max(items.c.updated_at)).scalar_subquery(),
+                select(func.max(events.c.id)).scalar_subquery(),
+                # every response counted (duplicates included): through the key index, never the payloads
+                select(func.count()).select_from(responses).scalar_subquery(),
+                select(func.count()).select_from(outbox).where(outbox.c.done_at.is_(None)).scalar_subquery(),
+                select(func.count()).select_from(messages).where(
+                    messages.c.state.in_(list(failed_message_states))).scalar_subquery(),
+            )).one()
+        return "|".join("" if v is None else str(v) for v in row)
 
     def kendali_states(self) -> dict[str, str]:
         """Agenda number → the Kendali state last written (JSON text), where there is one."""

@@ -21,14 +21,15 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING, Any
 
 from .. import failures
 from ..errors import SiapmasError
 from .deployment import Deployment, schema_name, tenant_settings
 from .leases import Fence, Held, LeaseLost, Leases, install_fence
+
+if TYPE_CHECKING:
+    from ..ledger import Ledger
 
 log = logging.getLogger("siapmas.tenants")
 
@@ -80,16 +81,9 @@ def open_engine(dep: Deployment, tenant: str, fence: Fence) -> tuple[Any, list[C
         raise
 
 
-def backlog(ledger: Any) -> tuple[int, int]:
+def backlog(ledger: Ledger) -> tuple[int, int]:
     """(open items, unfinished outbox entries) of a tenant's ledger."""
-    from ..ledger import items, outbox
-
-    with ledger.engine.connect() as conn:
-        open_items = conn.execute(select(func.count()).select_from(items)
-                                  .where(items.c.tahap.notin_(CLOSED_STAGES))).scalar_one()
-        pending = conn.execute(select(func.count()).select_from(outbox)
-                               .where(outbox.c.done_at.is_(None))).scalar_one()
-    return int(open_items), int(pending)
+    return ledger.open_and_pending(CLOSED_STAGES)
 
 
 def start_offset(tenant: str, interval: float) -> float:
