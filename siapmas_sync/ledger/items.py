@@ -148,15 +148,6 @@ class ItemQueries:
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(items.c.year).where(items.c.documents != "{}").distinct()).scalars())
 
-    def agenda_numbers(self, keys: Collection[str]) -> dict[str, str]:
-        """Item key → its agenda number, for the *keys* that are items."""
-        out: dict[str, str] = {}
-        with self.engine.connect() as conn:
-            for chunk in _chunks(keys):
-                out.update((r.key, r.agenda_no) for r in conn.execute(
-                    select(items.c.key, items.c.agenda_no).where(items.c.key.in_(chunk))))
-        return out
-
     @staticmethod
     def documents_of(conn: Connection, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         """Item key → its recorded files (decoded), read in the caller's transaction."""
