@@ -408,8 +408,11 @@ def writes_to_memory() -> Iterator[dict[Path, bytes]]:
         _memory.reset(token)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(path: Path, data: bytes | Sequence[bytes | memoryview], *, mode: int | None = None) -> None:
     """Write *data* to *path* atomically: temp file in the same directory, fsync, replace.
+
+    *data* may be a sequence of pieces, written one after the other (a large file is then
+    never held a second time as one bytes object).
 
     Parent directories are created. Readers see either the old file or the complete new
     one, never a partial file; on any error the temp file is removed and the old file
@@ -420,14 +423,17 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     path = Path(path)
     memory = _memory.get()
     if memory is not None:
-        memory[path] = data
+        memory[path] = data if isinstance(data, bytes) else b"".join(data)
         return
     private_mkdir(path.parent)
     deferred = _deferred.get()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             if deferred is None:
                 os.fsync(fh.fileno())

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Page", "Unsupported", "pages_of", "join_pages"]
+__all__ = ["Page", "Unsupported", "join_pages", "join_pieces", "pages_of"]
 
 
 class Unsupported(ValueError):
@@ -157,8 +157,13 @@ def pages_of(data: bytes) -> list[Page]:
 
 def join_pages(pages: Sequence[Page], info: dict[str, str]) -> bytes:
     """One PDF holding *pages* in order (objects a document's pages share, its fonts,
-    are written once per document); *info*: the document information (ASCII values).
-    Stream data stays a view of the document read until the one copy into the result."""
+    are written once per document); *info*: the document information (ASCII values)."""
+    return b"".join(join_pieces(pages, info))
+
+
+def join_pieces(pages: Sequence[Page], info: dict[str, str]) -> list[bytes | memoryview]:
+    """:func:`join_pages` as the pieces of the file, in order: stream data stays a view
+    of the document read, never copied (write them with ``atomic_write_bytes``)."""
     header = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
     body: list[tuple[bytes | memoryview, ...]] = []  # each object in pieces
     kids: list[int] = []
@@ -195,7 +200,7 @@ def join_pages(pages: Sequence[Page], info: dict[str, str]) -> bytes:
     xref = b"".join([b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1),
                      *(b"%010d 00000 n \n" % off for off in offsets)])
     trailer = b"trailer\n<< /Size %d /Root 2 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, size)
-    return b"".join([header, *(x for pieces in objects for x in pieces), xref, trailer])
+    return [header, *(x for pieces in objects for x in pieces), xref, trailer]
 
 
 def _renumber(text: bytes, new: dict[int, int]) -> bytes:
