@@ -116,8 +116,11 @@ def _objects(data: bytes) -> dict[int, _Obj]:
 
 
 def _refs(text: bytes) -> Iterable[int]:
-    """Object numbers referenced in *text* outside its strings."""
-    return (int(n) for n in _REF.findall(_STRING.sub(b"()", text)))
+    """Object numbers referenced in *text* outside its strings (only a literal string can
+    hold "N 0 R": a hex string has no R, so text without "(" is searched as it is)."""
+    if b" 0 R" not in text:  # most heads: a font's widths, an image's dictionary
+        return ()
+    return (int(n) for n in _REF.findall(_STRING.sub(b"()", text) if b"(" in text else text))
 
 
 def pages_of(data: bytes) -> list[Page]:
@@ -132,6 +135,7 @@ def pages_of(data: bytes) -> list[Page]:
     tree_num = int(pages_ref.group(1))  # type: ignore[union-attr]
     doc = next(_DOCS)
     out: list[Page] = []
+    refs: dict[int, list[int]] = {}  # object → the objects it references (shared by the pages)
     for num in _refs(kids.group(1)):
         page = objs.get(num)
         if page is None or b"/Type /Page" not in page.head or b"/Type /Pages" in page.head:
@@ -150,7 +154,10 @@ def pages_of(data: bytes) -> list[Page]:
             if obj is None:
                 raise Unsupported(f"object {n} missing")
             need[n] = obj
-            todo.extend(_refs(obj.head))
+            known = refs.get(n)
+            if known is None:
+                known = refs[n] = list(_refs(obj.head))
+            todo.extend(known)
         out.append(Page(doc, num, need, (abs(x1 - x0), abs(y1 - y0))))
     return out
 
@@ -213,6 +220,10 @@ def _renumber(text: bytes, new: dict[int, int]) -> bytes:
             raise Unsupported(f"reference to object {n}, which is not copied")
         return b"%d 0 R" % new[n]
 
+    if b" 0 R" not in text:
+        return text
+    if b"(" not in text:  # no literal string (see _refs)
+        return _REF.sub(ref, text)
     out: list[bytes] = []
     last = 0
     for s in _STRING.finditer(text):
