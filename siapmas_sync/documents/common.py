@@ -131,6 +131,9 @@ def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str
     if _PLAIN.match(s) and font in _ASCII_FONTS:  # the common case: plain printable ASCII
         return s if multiline else s.replace("\n", " ")
     cov = coverage(font)
+    flat = s.replace("\n", "")
+    if REPLACEMENT not in flat and flat.isprintable() and cov.issuperset(map(ord, flat)):
+        return s if multiline else s.replace("\n", " ")  # every character drawn as it is (the loop's result)
     out: list[str] = []
 
     def missing() -> None:
