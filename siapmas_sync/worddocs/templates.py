@@ -6,6 +6,7 @@ and patched once per template version, written atomically with fixed zip timesta
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import re
@@ -39,8 +40,10 @@ _ADVICE_FIX = (
 )
 
 
+@functools.cache
 def shipped_template_dir() -> Path:
-    """The folder of the templates that ship with the package."""
+    """The folder of the templates that ship with the package (resolved once: every
+    render job names it)."""
     return Path(__file__).resolve().parent.parent / "defaults" / "templates"
 
 
