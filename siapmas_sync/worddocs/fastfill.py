@@ -27,6 +27,7 @@ _UNMARK = re.compile(r"\n<w:p([ >])")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 _LISTING = ("\t", "\a", "\n", "\f")  # what docxtpl's resolve_listing turns into Word runs
 _BODY = "word/document.xml"
+_NS_DECL = re.compile(r' xmlns:\w+="[^"]*"')
 
 
 def zip_entry(name: str, blob: bytes) -> ZipEntry:
@@ -43,6 +44,11 @@ class Filler:
         self.tpl = tpl  # the DocxTemplate (its fix_tables and resolve_listing, its document element)
         self.template = template
         self.entries = entries  # None where the body goes
+        # the document part around its body, as text: (before <w:body>, after </w:body>)
+        from lxml import etree
+
+        doc = etree.tostring(tpl.docx._element, encoding="unicode")
+        self.shell = (doc[: doc.index("<w:body")], doc[doc.rindex("</w:body>") + len("</w:body>"):])
 
     def body(self, ctx: dict) -> bytes:
         """The document part for *ctx*, as ``DocxTemplate.render`` and python-docx make it."""
@@ -55,12 +61,15 @@ class Filler:
         if any(ch in xml for ch in _LISTING):  # only the paragraphs holding one (docxtpl does each)
             xml = _PARAGRAPH.sub(lambda m: tpl.resolve_listing(m.group(0)) if any(
                 ch in m.group(0) for ch in _LISTING) else m.group(0), xml)
-        tree = tpl.fix_tables(xml)
-        for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap) if "docPr" in xml else (), 1001):
-            elt.attrib["id"] = str(n)
-        root = tpl.docx._element
-        root.replace(root.body, tree)
-        return serialize_part_xml(root)  # type: ignore[no-any-return]
+        # the whole document parsed once, the body in place (moving a parsed body into
+        # python-docx's element cost more than parsing); the table fix then runs on it
+        end = xml.index(">", xml.index("<w:body")) + 1  # the body's own tag repeats the document's namespaces
+        head = _NS_DECL.sub(lambda m: "" if m.group(0) in self.shell[0] else m.group(0), xml[:end])
+        tree = tpl.fix_tables(self.shell[0] + head + xml[end:] + self.shell[1])
+        if "docPr" in xml:
+            for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap), 1001):
+                elt.attrib["id"] = str(n)
+        return serialize_part_xml(tree)  # type: ignore[no-any-return]
 
     def entries_for(self, ctx: dict) -> list[ZipEntry]:
         body = self.body(ctx)
