@@ -186,16 +186,15 @@ def warm_renderer(docx: bool = False, kop: Kop | None = None, paper: str = "A4",
 
         if kop is not None and template_dirs and (kop, template_dirs) not in _warmed_docx:
             _warmed_docx.add((kop, template_dirs))
-            try:
-                from .documents.common import writes_to_memory
-                from .documents.layers import BLANK_ITEM
+            from .documents.layers import BLANK_ITEM
 
-                ctx = docx_render.template_context(BLANK_ITEM, kop)
-                with writes_to_memory():
-                    for name in docx_render.TEMPLATE_NAMES:
+            for name in docx_render.TEMPLATE_NAMES:
+                try:
+                    ctx = docx_render.template_context(BLANK_ITEM, kop)
+                    with writes_to_memory():
                         docx_render.render_docx(name, ctx, Path("warm-up.docx"), template_dirs=template_dirs)
-            except Exception:  # a warm-up only: the real job reports any problem (a broken template)
-                log.debug("Word warm-up failed", exc_info=True)
+                except Exception:  # a warm-up only: the real job reports any problem (a broken template)
+                    log.debug("Word warm-up of %s failed", name, exc_info=True)
 
 
 def _worker_start(warm: Callable[[], None] | None = None) -> None:
