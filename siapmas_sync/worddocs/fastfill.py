@@ -5,8 +5,8 @@ are the same in every copy and were compressed once.
 
 A copy made here is byte for byte the copy docxtpl would make (tests/test_docx_reuse.py):
 the body goes through the same steps as ``DocxTemplate.render`` (jinja, the paragraph
-markers, line breaks and tabs as Word runs, the table fix, the drawing ids) and is put
-into the same document element python-docx serialises. A template whose headers,
+markers, line breaks and tabs as Word runs, the table fix, the drawing ids) inside the
+same document element, serialised as python-docx does. A template whose headers,
 footers, footnotes or document properties hold a placeholder is not taken here (those
 parts would change per copy); :mod:`.templates` then keeps using docxtpl for it."""
 

@@ -13,7 +13,6 @@ import re
 import struct
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from siapmas_sync.documents.common import atomic_write_bytes
 from siapmas_sync.errors import ConfigError
 
 from .context import context_names
-from .fastfill import Filler, ZipEntry, filler_for
+from .fastfill import Filler, ZipEntry, filler_for, zip_entry
 from .text import sanitise
 
 __all__ = ["TEMPLATE_NAMES", "check_template", "find_template", "normalise_docx_zip", "render_docx",
@@ -326,8 +325,8 @@ _BY_IDENTITY: dict[int, tuple[bytes, tuple[int, bytes]]] = {}  # a part serialis
 
 def _deflate(blob: bytes) -> tuple[int, bytes]:
     def make() -> tuple[int, bytes]:
-        c = zlib.compressobj(6, zlib.DEFLATED, -15)
-        return zlib.crc32(blob), c.compress(blob) + c.flush()
+        _name, crc, data, _size = zip_entry("", blob)
+        return crc, data
 
     if len(blob) < _SAME_PART_BYTES:
         return make()
