@@ -151,13 +151,17 @@ def _render_chunk(jobs: Sequence[RenderJob]) -> list[dict[str, Path] | Exception
 
 
 _warmed: set[tuple[Kop, str]] = set()
+_warmed_docx: set[tuple[Kop, tuple[Path, ...]]] = set()
 
 
-def warm_renderer(docx: bool = False, kop: Kop | None = None, paper: str = "A4") -> None:
+def warm_renderer(docx: bool = False, kop: Kop | None = None, paper: str = "A4",
+                  template_dirs: tuple[Path, ...] = ()) -> None:
     """Do a renderer's one-off work now: register the fonts (parse five TTFs), make the
     paragraph styles, with *kop* render a blank item's three PDFs in memory (filling the
     per-process caches of font objects and fixed page parts for that kop and paper) and,
-    with *docx*, import the Word renderer. Idempotent and cheap once done.
+    with *docx*, import the Word renderer and, with *template_dirs* too, fill each Word
+    template once in memory (opening a template and preparing its later copies costs
+    about as much as a hundred copies). Idempotent and cheap once done.
 
     :func:`render_many` calls it in the parent before starting worker processes (forked
     workers then inherit it instead of each doing it again) and in each worker before
@@ -178,7 +182,19 @@ def warm_renderer(docx: bool = False, kop: Kop | None = None, paper: str = "A4")
         except Exception:  # a warm-up only: the real job reports any problem
             log.debug("warm-up render failed", exc_info=True)
     if docx:
-        from . import docx_render  # noqa: F401
+        from . import docx_render
+
+        if kop is not None and template_dirs and (kop, template_dirs) not in _warmed_docx:
+            _warmed_docx.add((kop, template_dirs))
+            from .documents.layers import BLANK_ITEM
+
+            for name in docx_render.TEMPLATE_NAMES:
+                try:
+                    ctx = docx_render.template_context(BLANK_ITEM, kop)
+                    with writes_to_memory():
+                        docx_render.render_docx(name, ctx, Path("warm-up.docx"), template_dirs=template_dirs)
+                except Exception:  # a warm-up only: the real job reports any problem (a broken template)
+                    log.debug("Word warm-up of %s failed", name, exc_info=True)
 
 
 def _worker_start(warm: Callable[[], None] | None = None) -> None:
@@ -224,7 +240,7 @@ def render_many(
     size = CHUNK if len(jobs) >= PARALLEL_THRESHOLD else max(len(jobs), 1)
     chunks = [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
     docx = any(job.docx and job.kind not in REGISTRATION_KINDS or job.salinan for job in jobs)
-    warm = functools.partial(warm_renderer, docx, jobs[0].kop, jobs[0].paper) if jobs else None
+    warm = functools.partial(warm_renderer, docx, jobs[0].kop, jobs[0].paper, jobs[0].template_dirs) if jobs else None
     for chunk, results in in_workers(_render_chunk, chunks, workers, deadline=deadline, warm=warm):
         yield from zip(chunk, results)
 

@@ -108,3 +108,26 @@ def test_writes_to_memory_keeps_the_bytes_instead_of_writing(tmp_path: Path) -> 
     assert kept == {tmp_path / "a" / "x.pdf": b"%PDF"} and not (tmp_path / "a").exists()
     atomic_write_bytes(tmp_path / "b.pdf", b"ok")  # and only inside the block
     assert (tmp_path / "b.pdf").read_bytes() == b"ok"
+
+
+def test_the_warm_up_opens_the_word_templates_and_a_broken_one_is_left_to_the_job(tmp_path: Path, monkeypatch) -> None:
+    """Render processes inherit the Word templates opened in the warm-up; a template the
+    user broke does not stop the warm-up, and the job itself reports it (GALAT naming it)."""
+    from siapmas_sync import rendering
+    from siapmas_sync.docx_render import shipped_template_dir
+    from siapmas_sync.worddocs import templates
+
+    monkeypatch.chdir(tmp_path)
+    user = tmp_path / "templat"
+    user.mkdir()
+    (user / "kartu_kendali.docx").write_text("ini bukan dokumen Word\n", encoding="utf-8")
+    dirs = (user, shipped_template_dir())
+    kop = Kop(instansi="Sekretariat DPRD Kota Salinan")
+    templates._OPENED.clear()
+    rendering.warm_renderer(True, kop, "A4", dirs)
+    opened = {Path(path).name for path, _mtime, _size in templates._OPENED}
+    assert opened == {"lembar_disposisi.docx", "surat_balasan.docx"}  # ready for the copies
+    assert list(tmp_path.iterdir()) == [user]  # nothing reached the disk
+    job = RenderJob("salinan", make_item(), kop, tmp_path / "0001", template_dirs=dirs)
+    [(_, result)] = list(render_many([job], workers=1))
+    assert isinstance(result, Exception) and "kartu_kendali.docx" in str(result)

@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from siapmas_sync.documents.common import PDF_CREATOR, atomic_write_bytes
-from siapmas_sync.documents.pdfcopy import Page, Unsupported, join_pages, pages_of
+from siapmas_sync.documents.pdfcopy import Page, Unsupported, join_pieces, pages_of
 
 __all__ = ["COPY_NAMES", "render_print_batch", "render_print_batches"]
 
@@ -117,7 +117,7 @@ def _copy_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Path, kar
     for name in list(by_paper):  # in the order met (the first file names the batch); each freed once written
         pages = by_paper.pop(name)
         path = stem.with_name(f"{stem.name}-{name}.pdf")
-        atomic_write_bytes(path, join_pages(pages, info))
+        atomic_write_bytes(path, join_pieces(pages, info))  # never the whole file at once
         out.append(path)
         del pages
     if kartu and kartu_cetak == "a4":  # two cards on a sheet: drawn by pypdf
@@ -127,7 +127,7 @@ def _copy_batches(sheets: Sequence[Path], kartu: Sequence[Path], stem: Path, kar
     elif kartu:
         docs = [pages_of(p.read_bytes()) for p in kartu]
         path = stem.with_name(f"{stem.name}-kartu.pdf")
-        atomic_write_bytes(path, join_pages([d[i] for i in range(len(COPY_NAMES)) for d in docs if len(d) > i], info))
+        atomic_write_bytes(path, join_pieces([d[i] for i in range(len(COPY_NAMES)) for d in docs if len(d) > i], info))
         out.append(path)
     return out
 

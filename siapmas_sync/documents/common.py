@@ -131,6 +131,9 @@ def clean_text(text: object, font: str = SANS, *, multiline: bool = True) -> str
     if _PLAIN.match(s) and font in _ASCII_FONTS:  # the common case: plain printable ASCII
         return s if multiline else s.replace("\n", " ")
     cov = coverage(font)
+    flat = s.replace("\n", "")
+    if REPLACEMENT not in flat and flat.isprintable() and cov.issuperset(map(ord, flat)):
+        return s if multiline else s.replace("\n", " ")  # every character drawn as it is (the loop's result)
     out: list[str] = []
 
     def missing() -> None:
@@ -408,8 +411,11 @@ def writes_to_memory() -> Iterator[dict[Path, bytes]]:
         _memory.reset(token)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(path: Path, data: bytes | Sequence[bytes | memoryview], *, mode: int | None = None) -> None:
     """Write *data* to *path* atomically: temp file in the same directory, fsync, replace.
+
+    *data* may be a sequence of pieces, written one after the other (a large file is then
+    never held a second time as one bytes object).
 
     Parent directories are created. Readers see either the old file or the complete new
     one, never a partial file; on any error the temp file is removed and the old file
@@ -420,14 +426,17 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     path = Path(path)
     memory = _memory.get()
     if memory is not None:
-        memory[path] = data
+        memory[path] = data if isinstance(data, bytes) else b"".join(data)
         return
     private_mkdir(path.parent)
     deferred = _deferred.get()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             if deferred is None:
                 os.fsync(fh.fileno())

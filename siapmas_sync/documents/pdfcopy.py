@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Page", "Unsupported", "pages_of", "join_pages"]
+__all__ = ["Page", "Unsupported", "join_pages", "join_pieces", "pages_of"]
 
 
 class Unsupported(ValueError):
@@ -116,8 +116,11 @@ def _objects(data: bytes) -> dict[int, _Obj]:
 
 
 def _refs(text: bytes) -> Iterable[int]:
-    """Object numbers referenced in *text* outside its strings."""
-    return (int(n) for n in _REF.findall(_STRING.sub(b"()", text)))
+    """Object numbers referenced in *text* outside its strings (only a literal string can
+    hold "N 0 R": a hex string has no R, so text without "(" is searched as it is)."""
+    if b" 0 R" not in text:  # most heads: a font's widths, an image's dictionary
+        return ()
+    return (int(n) for n in _REF.findall(_STRING.sub(b"()", text) if b"(" in text else text))
 
 
 def pages_of(data: bytes) -> list[Page]:
@@ -132,6 +135,7 @@ def pages_of(data: bytes) -> list[Page]:
     tree_num = int(pages_ref.group(1))  # type: ignore[union-attr]
     doc = next(_DOCS)
     out: list[Page] = []
+    refs: dict[int, list[int]] = {}  # object → the objects it references (shared by the pages)
     for num in _refs(kids.group(1)):
         page = objs.get(num)
         if page is None or b"/Type /Page" not in page.head or b"/Type /Pages" in page.head:
@@ -150,15 +154,23 @@ def pages_of(data: bytes) -> list[Page]:
             if obj is None:
                 raise Unsupported(f"object {n} missing")
             need[n] = obj
-            todo.extend(_refs(obj.head))
+            known = refs.get(n)
+            if known is None:
+                known = refs[n] = list(_refs(obj.head))
+            todo.extend(known)
         out.append(Page(doc, num, need, (abs(x1 - x0), abs(y1 - y0))))
     return out
 
 
 def join_pages(pages: Sequence[Page], info: dict[str, str]) -> bytes:
     """One PDF holding *pages* in order (objects a document's pages share, its fonts,
-    are written once per document); *info*: the document information (ASCII values).
-    Stream data stays a view of the document read until the one copy into the result."""
+    are written once per document); *info*: the document information (ASCII values)."""
+    return b"".join(join_pieces(pages, info))
+
+
+def join_pieces(pages: Sequence[Page], info: dict[str, str]) -> list[bytes | memoryview]:
+    """:func:`join_pages` as the pieces of the file, in order: stream data stays a view
+    of the document read, never copied (write them with ``atomic_write_bytes``)."""
     header = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
     body: list[tuple[bytes | memoryview, ...]] = []  # each object in pieces
     kids: list[int] = []
@@ -195,7 +207,7 @@ def join_pages(pages: Sequence[Page], info: dict[str, str]) -> bytes:
     xref = b"".join([b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1),
                      *(b"%010d 00000 n \n" % off for off in offsets)])
     trailer = b"trailer\n<< /Size %d /Root 2 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, size)
-    return b"".join([header, *(x for pieces in objects for x in pieces), xref, trailer])
+    return [header, *(x for pieces in objects for x in pieces), xref, trailer]
 
 
 def _renumber(text: bytes, new: dict[int, int]) -> bytes:
@@ -208,6 +220,10 @@ def _renumber(text: bytes, new: dict[int, int]) -> bytes:
             raise Unsupported(f"reference to object {n}, which is not copied")
         return b"%d 0 R" % new[n]
 
+    if b" 0 R" not in text:
+        return text
+    if b"(" not in text:  # no literal string (see _refs)
+        return _REF.sub(ref, text)
     out: list[bytes] = []
     last = 0
     for s in _STRING.finditer(text):

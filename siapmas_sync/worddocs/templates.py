@@ -6,13 +6,13 @@ and patched once per template version, written atomically with fixed zip timesta
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import re
 import struct
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from siapmas_sync.documents.common import atomic_write_bytes
 from siapmas_sync.errors import ConfigError
 
 from .context import context_names
+from .fastfill import Filler, ZipEntry, filler_for, zip_entry
 from .text import sanitise
 
 __all__ = ["TEMPLATE_NAMES", "check_template", "find_template", "normalise_docx_zip", "render_docx",
@@ -38,8 +39,10 @@ _ADVICE_FIX = (
 )
 
 
+@functools.cache
 def shipped_template_dir() -> Path:
-    """The folder of the templates that ship with the package."""
+    """The folder of the templates that ship with the package (resolved once: every
+    render job names it)."""
     return Path(__file__).resolve().parent.parent / "defaults" / "templates"
 
 
@@ -167,6 +170,9 @@ class _Opened:
         changed |= {str(t.partname) for t in self.rels.values()} | {str(n.partname) for n in self.notes}
         self.same = {str(part.partname) for part in docx.part.package.parts} - changed
         self.blobs: dict[str, bytes] = {}
+        self.source = self.tpl.patch_xml(self.tpl.get_xml())  # the body as docxtpl renders it
+        self.filler: Filler | None = None  # made from the first copy, when the template allows
+        self.tried = False
 
     def ready(self) -> Any:
         """The template as opened (call with ``lock`` held)."""
@@ -319,8 +325,8 @@ _BY_IDENTITY: dict[int, tuple[bytes, tuple[int, bytes]]] = {}  # a part serialis
 
 def _deflate(blob: bytes) -> tuple[int, bytes]:
     def make() -> tuple[int, bytes]:
-        c = zlib.compressobj(6, zlib.DEFLATED, -15)
-        return zlib.crc32(blob), c.compress(blob) + c.flush()
+        _name, crc, data, _size = zip_entry("", blob)
+        return crc, data
 
     if len(blob) < _SAME_PART_BYTES:
         return make()
@@ -336,33 +342,35 @@ def _zip_members(members: Sequence[tuple[str, bytes]]) -> bytes:
     """A zip of *members* (name, bytes) in order, deflated, every entry dated 1980-01-01
     and mode 0644: the same members give the same bytes (what ``zipfile`` writes for
     such entries; Word and LibreOffice read it as any .docx)."""
+    return _zip_entries([(name, *_deflate(blob), len(blob)) for name, blob in members])
+
+
+def _zip_entries(entries: Sequence[ZipEntry]) -> bytes:
+    """The zip of already deflated *entries* (see :func:`_zip_members`)."""
     local: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     dos_date = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00:00
-    for name, blob in members:
-        crc, data = _deflate(blob)
+    for name, crc, data, size in entries:
         fname = name.encode("utf-8")
         flags = 0x800 if not fname.isascii() else 0
-        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, 0, dos_date, crc, len(data), len(blob),
+        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, 0, dos_date, crc, len(data), size,
                            len(fname), 0)
         central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", (3 << 8) | 20, 20, flags, 8, 0, dos_date, crc,
-                                   len(data), len(blob), len(fname), 0, 0, 0, 0, 0o644 << 16, offset) + fname)
+                                   len(data), size, len(fname), 0, 0, 0, 0, 0o644 << 16, offset) + fname)
         local += [head, fname, data]
         offset += len(head) + len(fname) + len(data)
     cd = b"".join(central)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(cd), offset, 0)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(cd), offset, 0)
     return b"".join(local) + cd + end
 
 
-def _docx_bytes(tpl: Any, opened: _Opened | None = None) -> bytes:
-    """The rendered document as a normalised .docx: python-docx's parts zipped once, with
-    fixed timestamps, the large unchanged parts compressed once per process (python-docx's
-    own save compressed every part, and the normalising re-pack did it again)."""
+def _docx_members(tpl: Any, opened: _Opened | None = None) -> list[tuple[str, bytes]] | None:
+    """The rendered document's zip members (name, bytes) as python-docx would save them,
+    unchanged parts serialised once; None when docxtpl must save it itself (pictures or
+    replaced media)."""
     if tpl.pics_to_replace or tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
-        buf = io.BytesIO()
-        tpl.save(buf)
-        return normalise_docx_zip(buf.getvalue())
+        return None
     from docx.opc.pkgwriter import PackageWriter
 
     class Members(list):  # type: ignore[type-arg]  # python-docx's physical writer interface
@@ -386,7 +394,24 @@ def _docx_bytes(tpl: Any, opened: _Opened | None = None) -> bytes:
         out.write(part.partname, blob)
         if len(part.rels):
             out.write(part.partname.rels_uri, part.rels.xml)
-    return _zip_members(out)
+    return out
+
+
+def _docx_bytes(tpl: Any, opened: _Opened) -> bytes:
+    """The rendered document as a normalised .docx: python-docx's parts zipped once, with
+    fixed timestamps, the large unchanged parts compressed once per process (python-docx's
+    own save compressed every part, and the normalising re-pack did it again). The first
+    copy of a template also prepares its :class:`~.fastfill.Filler` for the next ones."""
+    members = _docx_members(tpl, opened)
+    if members is None:
+        buf = io.BytesIO()
+        tpl.save(buf)
+        return normalise_docx_zip(buf.getvalue())
+    if not opened.tried:
+        opened.tried = True
+        opened.filler = filler_for(tpl, opened.source, _env(), members, opened.props, list(opened.notes.values()),
+                                   bool(opened.rels))
+    return _zip_members(members)
 
 
 _CHECKED: set[tuple[str, int, int, frozenset[str]]] = set()
@@ -404,20 +429,23 @@ def render_docx(template_name: str, context: dict, out_path: Path, *, template_d
     ctx = sanitise(context)
     opened = _opened(path)
     with opened.lock:
-        data = _fill(opened.ready(), path, ctx, opened)
+        data = _fill(path, ctx, opened)
     out_path = Path(out_path)
     atomic_write_bytes(out_path, data)
     return out_path
 
 
-def _fill(tpl: Any, path: Path, ctx: dict, opened: _Opened) -> bytes:
+def _fill(path: Path, ctx: dict, opened: _Opened) -> bytes:
     known = frozenset(context_names(ctx))
     st = path.stat()
     checked = (str(path), st.st_mtime_ns, st.st_size, known)
     if checked not in _CHECKED:  # a template is checked once per version, not per item
-        _check(tpl, path, known)
+        _check(opened.ready(), path, known)
         _CHECKED.add(checked)
     try:
+        if opened.filler is not None:  # every copy after a template's first
+            return _zip_entries(opened.filler.entries_for(ctx))
+        tpl = opened.ready()
         tpl.render(ctx, _env(), autoescape=True)
         return _docx_bytes(tpl, opened)
     except TemplateError as exc:

@@ -27,6 +27,8 @@ def docx_text(value: object) -> str:
     if value is None:
         return ""
     s = _NEWLINES.sub("\n", unicodedata.normalize("NFC", str(value)))
+    if s.replace("\n", " ").replace("\t", " ").isprintable():  # no Cc, Cs, U+FFFE/U+FFFF: kept as is
+        return s
     out: list[str] = []
     for ch in s:
         if ch in "\n\t":
