@@ -256,7 +256,7 @@ class MemoryWorld(World):
         for i, (name, data) in enumerate((evidence or {}).items()):
             self.files[name] = f"mem{i:04d}"
             self.sheet.files[self.files[name]] = (name, data)
-        self.config.write_text(self.storage_toml() + '[output]\ndir = "var/output"\nprint_batch = false\n',
+        self.config.write_text('[source]\nevidence_dir = "."\n' + self.storage_toml() + '[output]\ndir = "var/output"\nprint_batch = false\n',
                                encoding="utf-8")
 
     def backend(self, settings: Any) -> MemoryBackend:

@@ -1,5 +1,5 @@
 """The in-memory backend: the shared spreadsheet and the evidence folder as plain Python
-values, for tests and for trying the engine without files or Google.
+values: for tests, or to drive the engine from Python without files or Google.
 
 Owns :class:`MemorySpreadsheet` (what a Google spreadsheet plus its Drive folder hold:
 tabs as lists of rows, files by Drive id) and :class:`MemoryBackend` (the worker's
