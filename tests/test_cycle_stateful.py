@@ -182,11 +182,17 @@ class CycleMachine(RuleBasedStateMachine):
         email = f"{name.lower()}@example.com"
         self.sheet.append([[at, name, "0812-3456-7890", email, kron, ""]])
 
-    @rule()
-    def a_new_complaint(self) -> None:
+    @rule(receipt_cut_off=st.booleans())
+    def a_new_complaint(self, receipt_cut_off: bool = False) -> None:
+        """*receipt_cut_off*: the mail connection drops after its receipt reached the server
+        (the message's fate is unknown to the worker)."""
         name = f"Warga{len(self.rows):02d}"
         self.respond(name, f"Jalan rusak di Dusun {name}, Desa Jatirejo, sejak Oktober 2026; pengendara jatuh.")
         self.rows.append(Row(Kind.BARU, name))
+        if receipt_cut_off:
+            address = f"{name.lower()}@example.com"
+            self.dropped.add(address)
+            self.server.handler.drop_after_data.add(address)
 
     @precondition(lambda self: any(r.kind is Kind.BARU for r in self.rows))
     @rule(data=st.data())
@@ -213,9 +219,23 @@ class CycleMachine(RuleBasedStateMachine):
         if agenda in self.pending:  # it may resume a PERLU KELENGKAPAN item
             self.pending[agenda].must_apply = False
 
+    # three rules, not one: Hypothesis leaves some rules out of each example (swarm testing)
     @precondition(lambda self: bool(self.numbers))
-    @rule(data=st.data(), kind=st.sampled_from(["next", "exit", "invalid"]))
-    def an_operator_edits_kendali(self, data: st.DataObject, kind: str) -> None:
+    @rule(data=st.data())
+    def an_operator_moves_an_item_on_in_kendali(self, data: st.DataObject) -> None:
+        self.edit_kendali(data, "next")
+
+    @precondition(lambda self: bool(self.numbers))
+    @rule(data=st.data())
+    def an_operator_rejects_or_asks_for_kelengkapan_in_kendali(self, data: st.DataObject) -> None:
+        self.edit_kendali(data, "exit")
+
+    @precondition(lambda self: bool(self.numbers))
+    @rule(data=st.data())
+    def an_operator_picks_an_impossible_stage_in_kendali(self, data: st.DataObject) -> None:
+        self.edit_kendali(data, "invalid")
+
+    def edit_kendali(self, data: st.DataObject, kind: str) -> None:
         agenda = data.draw(st.sampled_from(sorted(set(self.numbers.values()))))
         shown = self.stage_shown(agenda)
         if not shown:
@@ -283,16 +303,9 @@ class CycleMachine(RuleBasedStateMachine):
         self.stop()
 
     @rule()
-    def the_next_write_back_is_killed(self) -> None:
+    def a_cycle_is_killed_in_its_write_back(self) -> None:
         self.kill_in_write = True
-
-    @rule()
-    def a_new_complaint_whose_receipt_is_cut_off(self) -> None:
-        """The mail connection drops after the receipt reached the server: its fate unknown."""
-        self.a_new_complaint()
-        address = f"{self.rows[-1].name.lower()}@example.com"
-        self.dropped.add(address)
-        self.server.handler.drop_after_data.add(address)
+        self.a_cycle_runs()
 
     # --- what must always hold ----------------------------------------------------------------
 
