@@ -1,24 +1,42 @@
-"""The backend contract: the same behaviour on the local backend and on Google (real
-client libraries against the loopback stand-in)."""
+"""The backend contract: the same behaviour on the in-memory backend, the local backend
+and on Google (real client libraries against the loopback stand-in) — through the engine,
+and method by method for what the engine alone does not show (a read's readers, a write
+that makes a tab, evidence, publishing)."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from siapmas_sync.backends.base import Backend
 from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.models import CellUpdate, Submission
+from siapmas_sync.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB, TablePlan, cell_text
 
-from .conftest import WIB
-from .worlds import World, rows_as_dicts
+from .conftest import WIB, Clock
+from .worlds import World, open_world, rows_as_dicts
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=WIB)
 KRON = "Jalan rusak dan berlubang di Desa Jatirejo sejak Oktober 2026; dua pengendara jatuh malam hari."
 
 
+BACKENDS = ["memory", "local", "google"]
+
+
 @pytest.fixture
 def db_url(ledger_url: str | None) -> str | None:
     return ledger_url  # every test on SQLite and on PostgreSQL
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, db_url: str | None) -> Iterator[World]:
+    with open_world(request.param, tmp_path, clock, db_url=db_url) as w:
+        yield w
 
 
 def response(minutes: int, nama: str, kron: str = KRON, bukti: str = "") -> list[object]:
@@ -122,3 +140,88 @@ def test_numbering_across_the_wib_new_year(world: World):
         [eve + timedelta(seconds=90), "B", "081234567890", "", KRON + " B", ""],
     ])
     assert world.engine().cycle().new == ["0001/SIAPMAS/2026", "0001/SIAPMAS/2027"]
+
+
+# --- method by method ---------------------------------------------------------------------
+
+class CountingReader:
+    """A reader that keeps only the header and a row count (as the engine's fingerprints do)."""
+
+    def __init__(self) -> None:
+        self.seen: tuple[list[str], int] = ([], 0)
+
+    def header(self, header: Sequence[object]) -> None:
+        self.seen = ([cell_text(h) for h in header], 0)
+
+    def row(self, row: Sequence[object]) -> None:
+        self.seen = (self.seen[0], self.seen[1] + 1)
+
+    def result(self) -> tuple[list[str], int]:
+        return self.seen
+
+
+class Counting:
+    def responses(self, title: str, sheet_tz: object) -> CountingReader:
+        return CountingReader()
+
+    def register(self, title: str) -> CountingReader:
+        return CountingReader()
+
+
+def test_read_gives_each_tab_through_its_reader_and_none_for_a_missing_tab(world: World):
+    world.add_responses([response(0, "Ani"), response(5, "Budi")])
+    backend: Backend = world.engine().backend
+    world.engine().cycle()
+    snap = backend.read([BUKU_AGENDA_TAB, "Tab Yang Tidak Ada"], Counting())
+    assert snap.tabs["Tab Yang Tidak Ada"] is None
+    assert snap.tabs[BUKU_AGENDA_TAB] == (list(BUKU_AGENDA_COLUMNS), 2)
+    header, rows = snap.responses
+    assert rows == 2 and header[:2] == ["Timestamp", "Nama"] and "No. Agenda" in header
+    full = backend.read([BUKU_AGENDA_TAB])  # default readers: every cell
+    assert [cell_text(r[header.index("Nama")]) for r in full.responses.rows] == ["Ani", "Budi"]
+
+
+def test_write_makes_a_missing_tab_grows_it_and_stores_text_raw(world: World):
+    backend: Backend = world.engine().backend
+    backend.read(["Uji"])
+    updates = [CellUpdate("Uji", 0, 0, "Kolom A"), CellUpdate("Uji", 0, 1, "Kolom B"),
+               CellUpdate("Uji", 1, 0, "satu"), CellUpdate("Uji", 2, 1, "=1+1")]
+    backend.write([TablePlan("Uji", ["Kolom A", "Kolom B"], True, updates)])
+    table = backend.read(["Uji"]).tabs["Uji"]
+    assert table.header == ["Kolom A", "Kolom B"]
+    assert [[cell_text(v) for v in r] for r in table.rows] == [["satu"], ["", "=1+1"]]
+    assert world.cell_is_text("Uji", "=1+1")  # a formula-looking text is kept as text
+    backend.write([TablePlan("Uji", ["Kolom A", "Kolom B"], False, [CellUpdate("Uji", 1, 0, "dua")])])
+    assert [cell_text(v) for v in backend.read(["Uji"]).tabs["Uji"].rows[0]] == ["dua"]
+
+
+def jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_evidence_found_by_its_drive_link_and_a_missing_one_is_a_finding(kind: str, tmp_path: Path, clock: Clock):
+    data = jpeg()
+    with open_world(kind, tmp_path, clock, evidence={"1FotoJalanRusak.jpg": data}) as world:
+        found = f"https://drive.google.com/open?id={world.files['1FotoJalanRusak.jpg']}"
+        missing = "https://drive.google.com/open?id=1TidakAdaDiFolder"
+        sub = Submission("k1", "h1", T0, "Ani", "+6281234567890", "", KRON, (found, missing))
+        evidence, findings = world.engine().backend.find_evidence([sub])["k1"]
+    assert [e.url for e in evidence] == [found, missing]
+    assert evidence[0].found and evidence[0].name == "1FotoJalanRusak.jpg"
+    assert evidence[0].size == len(data) and evidence[0].mime == "image/jpeg"
+    assert not evidence[1].found
+    assert [f.code for f in findings] == ["bukti_hilang"] and missing in findings[0].message
+
+
+def test_publish_gives_one_stable_link_per_file(world: World, tmp_path: Path):
+    files = [tmp_path / "0001" / "lembar-aduan.pdf", tmp_path / "0002" / "lembar-aduan.pdf"]
+    for f in files:
+        f.parent.mkdir()
+        f.write_bytes(b"%PDF-1.4 " + f.parent.name.encode())
+    backend: Backend = world.engine().backend
+    links = backend.publish(files)
+    assert len(links) == 2 and all(links) and links[0] != links[1]
+    assert backend.publish(files[1:]) == links[1:]  # published again: the same link, no copy

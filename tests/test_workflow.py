@@ -197,6 +197,11 @@ def test_perlu_kelengkapan_round_trip() -> None:
     with pytest.raises(TransitionError) as ei:
         check_transition(WF, PK, "PARAF KABAG", previous=out.from_stage)
     assert str(ei.value).endswith("Yang diperbolehkan: PARAF KASUBAG TU, DITOLAK.")
+    # every refusal says what to do (found by tests/test_cycle_stateful.py: `advance … SELESAI`
+    # from PERLU KELENGKAPAN ended in GALAT without a Saran)
+    with pytest.raises(TransitionError) as ei:
+        check_transition(WF, PK, "SELESAI", previous=out.from_stage)
+    assert ei.value.advice == "Pilih salah satu tahap yang diperbolehkan: PARAF KASUBAG TU, DITOLAK."
     # and it can be rejected from there
     tolak = check_transition(WF, PK, TOLAK, note="tidak dilengkapi 14 hari", previous="DITERIMA")
     assert tolak.to_stage == TOLAK

@@ -1,6 +1,6 @@
-"""Two worlds the same contract suite runs in: the embedded local backend (an exported
-CSV + a register workbook) and the Google backend (the real gspread / googleapiclient /
-google-auth libraries against the loopback stand-in). A world is what a person can do
+"""The worlds the same contract suite runs in: the embedded local backend (an exported
+CSV + a register workbook), the Google backend (the real gspread / googleapiclient /
+google-auth libraries against the loopback stand-in) and the in-memory backend. A world is what a person can do
 to the spreadsheet (a new form response, a sort, an inserted column, an edit in
 Kendali) plus a way to build the worker."""
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import openpyxl
 
 from siapmas_sync.backends.google import GoogleBackend
 from siapmas_sync.backends.local import LocalBackend
+from siapmas_sync.backends.memory import MemoryBackend, MemorySpreadsheet
 from siapmas_sync.config import load_settings
 from siapmas_sync.engine import Engine
 from siapmas_sync.ledger import Ledger
@@ -136,6 +138,7 @@ class LocalWorld(World):
         self.csv = tmp / "responses.csv"
         self.register = tmp / "var" / "register.xlsx"
         (tmp / "evidence").mkdir()
+        self.files = {name: Path(name).stem for name in evidence or {}}  # a link's id is its file's stem
         for name, data in (evidence or {}).items():
             (tmp / "evidence" / name).write_bytes(data)
         with self.csv.open("w", newline="", encoding="utf-8") as fh:
@@ -237,3 +240,55 @@ class GoogleWorld(World):
 
         values = self.standin.get_values(self.sid, title)
         return any(v == text and type(v) is str and not isinstance(v, standin_cells.Formula) for r in values for v in r)
+
+
+class MemoryWorld(World):
+    """The in-memory backend (siapmas_sync/backends/memory.py): the spreadsheet is a
+    :class:`MemorySpreadsheet` that outlives every worker built on it, as Google's does."""
+
+    name = "memory"
+
+    def __init__(self, tmp: Path, clock: Callable[[], datetime], evidence: dict[str, bytes] | None = None,
+                 db_url: str | None = None) -> None:
+        super().__init__(tmp, clock, db_url)
+        self.sheet = MemorySpreadsheet(self.response_tab, HEADER)
+        self.files: dict[str, str] = {}  # file name → Drive id, as GoogleWorld.files
+        for i, (name, data) in enumerate((evidence or {}).items()):
+            self.files[name] = f"mem{i:04d}"
+            self.sheet.files[self.files[name]] = (name, data)
+        self.config.write_text('[source]\nevidence_dir = "."\n' + self.storage_toml() + '[output]\ndir = "var/output"\nprint_batch = false\n',
+                               encoding="utf-8")
+
+    def backend(self, settings: Any) -> MemoryBackend:
+        return MemoryBackend(self.sheet)
+
+    def add_responses(self, rows: list[list[Any]]) -> None:
+        self.sheet.append(rows)
+
+    def tab(self, title: str) -> list[list[Any]]:
+        return self.sheet.get(title)
+
+    def put_tab(self, title: str, values: list[list[Any]]) -> None:
+        self.sheet.put(title, values)
+
+    def cell_is_text(self, title: str, text: str) -> bool:
+        return any(v == text and type(v) is str for r in self.sheet.get(title) for v in r)
+
+
+@contextmanager
+def open_world(kind: str, tmp: Path, clock: Callable[[], datetime], *, evidence: dict[str, bytes] | None = None,
+               db_url: str | None = None) -> Iterator[World]:
+    """A world of *kind* ("memory", "local" or "google": the stand-in runs while it is open)."""
+    if kind == "google":
+        with GoogleStandin() as standin:
+            w: World = GoogleWorld(tmp, clock, standin, evidence, db_url=db_url)
+            try:
+                yield w
+            finally:
+                w.close()
+        return
+    w = MemoryWorld(tmp, clock, evidence, db_url) if kind == "memory" else LocalWorld(tmp, clock, evidence, db_url)
+    try:
+        yield w
+    finally:
+        w.close()

@@ -434,6 +434,9 @@ def _refuse(wf: Workflow, cur: StageDef, target: StageDef, previous: str | None)
             advice = "Setiap paraf dan disposisi wajib dilalui; tahap tidak boleh dilompati."
         elif target.code < cur.code:
             advice = f"Untuk mengembalikan satu tahap, pilih {wf.exit(EXIT_DIKEMBALIKAN).label}."
+    if not advice:  # every refusal says what to do (e.g. from PERLU KELENGKAPAN to SELESAI)
+        advice = f"Pilih salah satu tahap yang diperbolehkan: {names}." if names else \
+            f"{cur.label} adalah tahap akhir; aduan ini tidak dapat dipindahkan lagi."
     return TransitionError(
         f"Tidak dapat pindah dari {cur.label} ke {target.label}. Yang diperbolehkan: {names}.",
         advice=advice,
