@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +78,7 @@ from .idle import Gate, IdleGate
 from .optional import Job, OptionalWork
 from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
+from .numbering import agenda_folder  # also imported from here by cli and recover
 
 log = logging.getLogger("siapmas.engine")
 
@@ -165,11 +165,6 @@ class CycleReport:
         lines.extend(self.notices)
         lines.extend(f"Peringatan: {w}" for w in self.warnings)
         return "\n".join(lines)
-
-
-def agenda_folder(agenda_no: str) -> str:
-    """A safe folder name for an agenda number ('0001/SIAPMAS/2026' → '0001-SIAPMAS-2026')."""
-    return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"
 
 
 def relabel_stages(ledger: Ledger, wf: Workflow) -> None:

@@ -27,6 +27,7 @@ from ..documents.common import atomic_write_bytes
 from ..errors import SiapmasError
 from ..filemodes import private_mkdir
 from ..logs import mask_text
+from ..numbering import agenda_folder
 from .compose import Outgoing, email_message
 from .smtpwire import SMTP, SMTP_SSL, AddressProblem, ascii_recipient
 
@@ -78,8 +79,6 @@ class FileChannel:
 
     def send(self, out: Outgoing, now: datetime) -> None:
         private_mkdir(self.folder)
-        from ..engine import agenda_folder
-
         stem = f"{agenda_folder(out.agenda_no)}-{out.message_id.strip('<>').split('@')[0]}"
         atomic_write_bytes(self.folder / f"{stem}.eml", bytes(email_message(self.settings, out, now)), mode=0o600)
 
