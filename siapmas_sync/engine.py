@@ -219,7 +219,7 @@ class Engine:
         self.kelengkapan = KelengkapanLinker(settings, ledger, self.steps, self.clock, self.registrar.received)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
-        self.publik = PublicStatus(settings, ledger)
+        self.publik = PublicStatus(settings, ledger, self.wf)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
         self.replaced: list[str] = []  # documents of the last print batch that replace a printed one
