@@ -234,22 +234,3 @@ class SmtpChannel:
                 except OSError:
                     pass
             self._smtp = None
-
-
-def make_channel(settings: Settings, out_dir: Path, name: str = "email") -> Channel:
-    """The channel that sends messages queued for *name* ("email" or "whatsapp")."""
-    if name == "whatsapp":
-        from .wa_channel import WhatsAppCloudChannel
-
-        return WhatsAppCloudChannel(settings)
-    if settings.notify.transport == "file":
-        return FileChannel(settings, out_dir / "pesan")
-    from ..placeholders import placeholders
-
-    unfilled = placeholders(settings.notify.email.model_dump(mode="json"), "notify.email")
-    if unfilled:  # the copied example, not yet filled in: no message as "ISI_EMAIL_KANTOR"
-        raise ChannelConfigError(
-            f"Konfigurasi e-mail masih berisi contoh ({', '.join(unfilled)} diawali ISI_): pesan belum dikirim.",
-            "Isi alamat e-mail kantor di [notify.email] (atau enabled = false bila kantor tidak mengirim e-mail), "
-            "lalu jalankan `siapmas-sync doctor`. Pesan tetap antre dan dikirim setelah diisi.")
-    return SmtpChannel(settings)
