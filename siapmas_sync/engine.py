@@ -16,7 +16,6 @@ import hashlib
 
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +75,7 @@ from .idle import Gate, IdleGate
 from .optional import Job, OptionalWork
 from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
+from .numbering import agenda_folder  # also imported from here by cli and recover
 
 if TYPE_CHECKING:
     from .dasbor.layout import DasborView
@@ -168,11 +168,6 @@ class CycleReport:
         return "\n".join(lines)
 
 
-def agenda_folder(agenda_no: str) -> str:
-    """A safe folder name for an agenda number ('0001/SIAPMAS/2026' → '0001-SIAPMAS-2026')."""
-    return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"
-
-
 def relabel_stages(ledger: Ledger, wf: Workflow) -> None:
     """Items recorded under a stage label renamed since (README allows renaming) take the
     current label of the same stage code: only what people read changes."""
@@ -219,7 +214,7 @@ class Engine:
         self.kelengkapan = KelengkapanLinker(settings, ledger, self.steps, self.clock, self.registrar.received)
         self.render_workers: int | None = settings.output.render_workers or None
         self._edits_read: list[KendaliEdit] = []  # this cycle's Kendali edits, as read
-        self.publik = PublicStatus(settings, ledger)
+        self.publik = PublicStatus(settings, ledger, self.wf)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
         self.replaced: list[str] = []  # documents of the last print batch that replace a printed one

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .errors import ConfigError, LedgerError, SiapmasError, SourceError
 from .logs import mask_text
+from .pg_errors import describe_error
 
 #: the private log of unexpected errors, rotated once past this size
 LOG_NAME = "siapmas-galat.log"
@@ -118,9 +119,7 @@ def _db_name(w: Where) -> str:
 
 def _database(orig: BaseException, w: Where) -> SiapmasError | None:
     """SQLite's error codes (Python 3.11+ gives the name), else its message; PostgreSQL's
-    connection and login errors (pgserver)."""
-    from .pgserver import describe_error
-
+    connection and login errors (pg_errors)."""
     server = describe_error(orig)
     if server is not None:
         return server

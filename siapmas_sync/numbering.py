@@ -1,5 +1,6 @@
 """The agenda number's template (``[numbering] template``): reading a displayed number back,
-and the check that a template can be used at all.
+the check that a template can be used at all, and the number as a folder name
+(:func:`agenda_folder`, shared by the engine, ``recover`` and the notification channels).
 
 A template is a :meth:`str.format` string with the placeholders ``{seq}`` (the sequence
 of the year, with an optional format spec such as ``{seq:04d}``), ``{year}``, ``{kode}``
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 import string
 
-__all__ = ["PLACEHOLDERS", "agenda_pattern", "template_problem"]
+__all__ = ["PLACEHOLDERS", "agenda_folder", "agenda_pattern", "template_problem"]
 
 PLACEHOLDERS = ("seq", "year", "kode", "unit")
 _ALLOWED = (
@@ -96,3 +97,8 @@ def _segments(parts: list[tuple[str, str | None, str | None, str | None]], seq: 
             value = {"seq": seq, "year": year, **values}[name]
             out.append((name, format(value, spec or "")))
     return out
+
+
+def agenda_folder(agenda_no: str) -> str:
+    """A safe folder name for an agenda number ('0001/SIAPMAS/2026' → '0001-SIAPMAS-2026')."""
+    return re.sub(r"[^0-9A-Za-z._-]+", "-", agenda_no).strip("-.") or "agenda"

@@ -27,6 +27,7 @@ from ..documents.common import atomic_write_bytes
 from ..errors import SiapmasError
 from ..filemodes import private_mkdir
 from ..logs import mask_text
+from ..numbering import agenda_folder
 from .compose import Outgoing, email_message
 from .smtpwire import SMTP, SMTP_SSL, AddressProblem, ascii_recipient
 
@@ -78,8 +79,6 @@ class FileChannel:
 
     def send(self, out: Outgoing, now: datetime) -> None:
         private_mkdir(self.folder)
-        from ..engine import agenda_folder
-
         stem = f"{agenda_folder(out.agenda_no)}-{out.message_id.strip('<>').split('@')[0]}"
         atomic_write_bytes(self.folder / f"{stem}.eml", bytes(email_message(self.settings, out, now)), mode=0o600)
 
@@ -235,22 +234,3 @@ class SmtpChannel:
                 except OSError:
                     pass
             self._smtp = None
-
-
-def make_channel(settings: Settings, out_dir: Path, name: str = "email") -> Channel:
-    """The channel that sends messages queued for *name* ("email" or "whatsapp")."""
-    if name == "whatsapp":
-        from .wa_channel import WhatsAppCloudChannel
-
-        return WhatsAppCloudChannel(settings)
-    if settings.notify.transport == "file":
-        return FileChannel(settings, out_dir / "pesan")
-    from ..placeholders import placeholders
-
-    unfilled = placeholders(settings.notify.email.model_dump(mode="json"), "notify.email")
-    if unfilled:  # the copied example, not yet filled in: no message as "ISI_EMAIL_KANTOR"
-        raise ChannelConfigError(
-            f"Konfigurasi e-mail masih berisi contoh ({', '.join(unfilled)} diawali ISI_): pesan belum dikirim.",
-            "Isi alamat e-mail kantor di [notify.email] (atau enabled = false bila kantor tidak mengirim e-mail), "
-            "lalu jalankan `siapmas-sync doctor`. Pesan tetap antre dan dikirim setelah diisi.")
-    return SmtpChannel(settings)

@@ -32,6 +32,7 @@ from .pdf import render_tanda_terima
 from ..wa.link import cut_at_word
 from .relay import address_confirmed, defang
 from ..lampiran import stored_file
+from ..numbering import agenda_folder
 
 
 WA_PERIHAL = 280  # characters of the perihal quoted in a WhatsApp message
@@ -221,8 +222,6 @@ def _subject(text: str) -> str:
 
 
 def _folder(agenda_no: str) -> str:
-    from ..engine import agenda_folder
-
     return agenda_folder(agenda_no)
 
 

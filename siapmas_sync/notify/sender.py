@@ -41,7 +41,8 @@ from ..errors import SiapmasError
 from ..ledger import Ledger, from_iso, items, messages, outbox, responses, utc_iso
 from ..logs import mask_text
 from ..workflow import Workflow
-from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure, make_channel
+from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure
+from .factory import make_channel
 from .compose import NotReady, backoff, compose
 from ..kode_pelapor import CODE_KINDS, code_of
 from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,

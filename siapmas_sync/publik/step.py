@@ -20,6 +20,7 @@ from ..config import Settings
 from ..errors import SiapmasError
 from ..idle import ledger_fingerprint
 from ..ledger import Ledger, events
+from ..workflow import Workflow
 from .page import CSV_NAME, HTML_NAME, write_files
 from .view import LEDGER_COLUMNS, PublicRow, fingerprint, public_rows
 
@@ -58,10 +59,11 @@ def public_changes(ledger: Ledger) -> tuple[dict[str, str], dict[str, list[tuple
 class PublicStatus:
     """Publishes the public view of one ledger (local files; Google when configured)."""
 
-    def __init__(self, settings: Settings, ledger: Ledger,
+    def __init__(self, settings: Settings, ledger: Ledger, wf: Workflow,
                  sheet_factory: Callable[[], Any] | None = None) -> None:
         self.s = settings
         self.ledger = ledger
+        self.wf = wf  # the configured stage labels (the engine's)
         self.folder = settings.publik_dir()
         self._sheet_factory = sheet_factory
         if sheet_factory is None and settings.publik.spreadsheet_id and settings.source.backend == "google":
@@ -71,11 +73,9 @@ class PublicStatus:
         self._sheet: Any = None
 
     def rows(self) -> list[PublicRow]:
-        from ..engine import build_workflow  # the configured stage labels
-
         last, moves = public_changes(self.ledger)
         return public_rows(self.ledger.iter_items(LEDGER_COLUMNS), self.s.tz, last,
-                           wf=build_workflow(self.s)[0], moves=moves)
+                           wf=self.wf, moves=moves)
 
     def publish(self, now: datetime, ledger_fp: str | None = None) -> PublishResult:
         """Write what changed. An OSError of the local files propagates (the caller reports
