@@ -357,7 +357,7 @@ def test_a_full_database_disk_loses_nothing(synced: World):
     # the ledger on a small disk; what the failed cycle left is copied back for the next cycle
     wrap = in_namespace(f"mount -t tmpfs -o size={size} tmpfs '{disk}'", f"cp '{w.db}' '{db}'")
     r = subprocess.run([*wrap, "sh", "-c",
-                        f'"$0" -m siapmas_sync --config "$1" sync; rc=$?; cp "$2" "$3"; exit $rc',
+                        '"$0" -m siapmas_sync --config "$1" sync; rc=$?; cp "$2" "$3"; exit $rc',
                         sys.executable, str(w.config), str(db), str(w.db)],
                        capture_output=True, text=True, timeout=300,
                        env={**os.environ, "SIAPMAS_STORAGE__DATABASE": str(db)})
