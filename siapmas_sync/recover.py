@@ -278,9 +278,9 @@ def recover(settings: Settings, backend: Backend, ledger: Ledger, engine: Engine
     # the Kendali sheet as the worker would now write it, so only later edits count
     with ledger.tx() as conn:
         payloads = ledger.payloads()
-        for row in conn.execute(select(items)):
-            state = kendali_state(engine.views.kendali_row(row, payloads[row.key], now))
-            conn.execute(update(items).where(items.c.key == row.key).values(kendali_state=state))
+        for item in conn.execute(select(items)):
+            state = kendali_state(engine.views.kendali_row(item, payloads[item.key], now))
+            conn.execute(update(items).where(items.c.key == item.key).values(kendali_state=state))
     return report
 
 
@@ -330,7 +330,7 @@ def _restore_item(conn: Any, engine: Engine, sheet: _Sheet, s: Submission, agend
         key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(registered_at),
         updated_at=utc_iso(entered), tahap=tahap, stage_entered_at=utc_iso(entered),
         previous_tahap=cell_text(last.get(header_key("Dari Tahap"))) if last else "DITERIMA",
-        diteruskan_ke=(split_list(cell_text(k.get(header_key("Diteruskan ke")))) or [None])[0],
+        diteruskan_ke=next(iter(split_list(cell_text(k.get(header_key("Diteruskan ke"))))), None),
         rahasia=truthy(k.get("rahasia")),
         sifat=cell_text(k.get("sifat")) or "Biasa",
         perihal=cell_text(k.get(header_key("Perihal"))).strip() or perihal_from(s.kronologi),
