@@ -428,6 +428,16 @@ def test_os_errors_by_errno_name_the_path(code: int, words: str, tmp_path: Path)
         assert str(path) in err.message
 
 
+def test_an_os_error_on_a_bytes_path_names_the_path(tmp_path: Path):
+    """A path given as bytes (os functions then report it as bytes) is named like any other."""
+    path = tmp_path / "hilang.pdf"
+    with pytest.raises(OSError) as caught:
+        open(os.fsencode(path), "rb")
+    err = describe(caught.value)
+    assert err is not None and "tidak ditemukan" in err.message.casefold()
+    assert str(path) in err.message
+
+
 def test_sqlite_errors_say_what_the_database_needs(tmp_path: Path):
     db = tmp_path / "siapmas.db"
     where = Where(database=db)
