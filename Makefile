@@ -2,13 +2,14 @@
 #   make install   runtime only, into .venv (what a production server needs)
 #   make demo      install, then one sync cycle on the bundled sample
 #   make test      install plus the test tools (pytest, hypothesis, …), then the suite
+#   make lint      the linter (ruff) and the type checker (mypy), both at 0 findings (CI runs it first)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # the demo's configuration: it writes only under var/demo/, which no production config uses
 CONFIG ?= config/demo.toml
 
-.PHONY: all install venv demo test clean
+.PHONY: all install venv demo test lint clean
 
 all: test
 
@@ -30,6 +31,10 @@ venv: install  # the former name of `install`
 
 demo: install
 	$(BIN)/siapmas-sync --config $(CONFIG) sync
+
+lint: $(VENV)/.test-extras
+	$(BIN)/ruff check siapmas_sync tests benchmarks scripts
+	$(BIN)/mypy siapmas_sync
 
 test: $(VENV)/.test-extras
 	$(BIN)/python -m pytest -q -n auto --dist loadfile

@@ -17,7 +17,7 @@ import os
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -297,8 +297,9 @@ class PublikConfig(_Section):
 
 
 #: the messages to reporters (notify.queue.KINDS)
-MESSAGE_KINDS = ("tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
-                 "kelengkapan_diterima")
+MessageKind = Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
+                      "kelengkapan_diterima"]
+MESSAGE_KINDS: tuple[MessageKind, ...] = get_args(MessageKind)
 
 
 class WhatsAppConfig(_Section):
@@ -372,8 +373,7 @@ class NotifyConfig(_Section):
     """[notify]: replies to citizens (siapmas_sync/notify)."""
 
     transport: Literal["smtp", "file"] = "smtp"  # file: write .eml files to <output>/pesan/
-    kinds: list[Literal["tanda_terima", "kelengkapan", "penolakan", "diteruskan", "balasan_akhir", "duplikat",
-                        "kelengkapan_diterima"]] = Field(default_factory=lambda: list(MESSAGE_KINDS))
+    kinds: list[MessageKind] = Field(default_factory=lambda: list(MESSAGE_KINDS))
     status_url: str = ""  # where citizens check the status (quoted in the receipt)
     #: the form collects *verified* e-mail addresses (respondents sign in with Google): that
     #: address is the reporter's own, and messages to it may quote the name and perihal

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +250,7 @@ class Doctor:
 
         for key, folder_id, need in drive_roles.folders(s):
             self._run(f"{key} dapat diisi / folder takes the worker's files",
-                      lambda key=key, folder_id=folder_id, need=need: drive_roles.check(b, key, folder_id, need))
+                      partial(drive_roles.check, b, key, folder_id, need))
 
     def _evidence_folder(self, s: Settings, b: Any) -> None:
         if not s.source.evidence_folder_id:

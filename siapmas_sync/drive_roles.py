@@ -44,8 +44,8 @@ def judge(meta: dict[str, Any], *, key: str, account: str, need: Need) -> str | 
             f"Ubah peran {account} di Shared Drive itu menjadi Content manager (atau Manager).")
     if need is Need.PRUNE and not caps.get("canDeleteChildren"):
         if caps.get("canTrashChildren"):
-            return (f"Shared Drive; cadangan lama dipindah ke sampah (peran Content manager; Drive menghapusnya "
-                    f"setelah 30 hari)")
+            return ("Shared Drive; cadangan lama dipindah ke sampah (peran Content manager; Drive menghapusnya "
+                    "setelah 30 hari)")
         return BackendAccessError(
             f"{key} ({fid}): {account} hanya Contributor (writer) di Shared Drive itu; cadangan lama tidak dapat "
             "dihapus (perlu Manager/organizer) sehingga menumpuk.",

@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib.colors import Color, black
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -163,6 +164,7 @@ def export_buku_agenda_xlsx(rows: Sequence[AgendaRow], path: Path, *, period: tu
     """Write the Buku Agenda of *period* as an .xlsx workbook to *path*; return *path*."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook starts with one ordinary sheet
     ws.title = BUKU_AGENDA_TAB
     ncol = len(BUKU_AGENDA_COLUMNS)
     last = get_column_letter(ncol)
@@ -223,12 +225,14 @@ def export_buku_agenda_xlsx(rows: Sequence[AgendaRow], path: Path, *, period: tu
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit, header, footer = ws.sheet_properties.pageSetUpPr, ws.oddHeader, ws.oddFooter
+    assert fit is not None and header is not None and footer is not None  # openpyxl makes them with every sheet
+    fit.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddHeader.center.text = ILLEGAL_CHARACTERS_RE.sub("", one_line(kop.instansi)).replace("&", "&&")
-    ws.oddFooter.right.text = "Halaman &P dari &N"
+    header.center.text = ILLEGAL_CHARACTERS_RE.sub("", one_line(kop.instansi)).replace("&", "&&")
+    footer.right.text = "Halaman &P dari &N"
 
     wb.properties.creator = "SIAPMAS Sync"
     wb.properties.title = "Buku Agenda Surat Masuk"
@@ -276,7 +280,7 @@ def _signature(st: dict[str, ParagraphStyle], width: float, today: date) -> Keep
         f"{PLACE}, {tanggal_id(datetime(today.year, today.month, today.day))}",
         SIGNER,
     ]
-    cells = [[Paragraph(para_markup(s), st["sign"])] for s in lines]
+    cells: list[list[Flowable]] = [[Paragraph(para_markup(s), st["sign"])] for s in lines]
     cells.append([Spacer(1, 20 * mm)])
     cells.append([Paragraph("(.......................................................)", st["sign"])])
     cells.append([Paragraph("NIP. .......................................", st["sign"])])

@@ -196,7 +196,7 @@ def _system_root(path: Path) -> str | None:
 
 
 def _os_error(exc: OSError, w: Where) -> SiapmasError:
-    path = Path(exc.filename) if isinstance(exc.filename, (str, bytes, os.PathLike)) and exc.filename else None
+    path = Path(os.fsdecode(exc.filename)) if isinstance(exc.filename, (str, bytes, os.PathLike)) and exc.filename else None
     shown = mask_text(str(path)) if path is not None else "sebuah berkas"
     code = exc.errno
     config_hint = "ubah path itu di konfigurasi ([storage] database, [output] dir, [source] register/evidence_dir)"

@@ -235,7 +235,7 @@ class KelengkapanLinker:
         with self.ledger.tx() as conn:
             if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first() is not None:
                 return None  # another worker got there first
-            row = conn.execute(select(items).where(items.c.key == item_key)).first()
+            row = conn.execute(select(items).where(items.c.key == item_key)).one()
             code = code or code_of(conn, item_key)
             payload = stored_payload(sub, code)
             conn.execute(insert(responses).values(

@@ -90,11 +90,20 @@ class _Catcher(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        port = self.server.server_address[1]
-        self.server.answers.put(f"http://{LOOPBACK}:{port}{self.path}")  # type: ignore[attr-defined]
+        server = self.server
+        assert isinstance(server, _CatchServer)  # the only server this handler serves
+        server.answers.put(f"http://{LOOPBACK}:{server.server_port}{self.path}")
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet (the URL holds the code)
         pass
+
+
+class _CatchServer(HTTPServer):
+    """The loopback server of one login: its handler puts each redirected URL into *answers*."""
+
+    def __init__(self, port: int, answers: queue.Queue[str]) -> None:
+        super().__init__((LOOPBACK, port), _Catcher)
+        self.answers = answers
 
 
 def _read_pasted(stdin: TextIO, answers: queue.Queue[str]) -> None:
@@ -130,13 +139,12 @@ def login(s: Settings, *, port: int = 0, timeout: float = 600.0, say: Callable[[
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # only a loopback stand-in is plain http
     os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"  # unticked scopes are checked below, with advice
     scopes = settings_scopes(s)
+    answers: queue.Queue[str] = queue.Queue()
     try:
-        server = HTTPServer((LOOPBACK, port), _Catcher)
+        server = _CatchServer(port, answers)
     except OSError as exc:
         raise BackendAccessError(f"Port {port} di {LOOPBACK} tidak dapat dipakai ({exc.strerror}).",
                                  "Pakai port lain: `siapmas-sync login --port 8765`, atau --port 0 (bebas).") from None
-    answers: queue.Queue[str] = queue.Queue()
-    server.answers = answers  # type: ignore[attr-defined]
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     serving.start()
     try:

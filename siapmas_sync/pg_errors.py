@@ -14,7 +14,7 @@ URL_ADVICE = ("Periksa [storage] url (postgresql+psycopg://pengguna@host:port/na
               "([storage] password_env, PGPASSWORD atau berkas .pgpass).")
 
 
-def describe_error(orig: BaseException) -> SiapmasError | None:
+def describe_error(orig: BaseException | None) -> SiapmasError | None:
     """The operator's sentence for a PostgreSQL driver error (psycopg), None for another."""
     if not type(orig).__module__.startswith("psycopg"):
         return None

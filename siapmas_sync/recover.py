@@ -328,7 +328,7 @@ def _restore_item(conn: Connection, engine: Engine, sheet: _Sheet, s: Submission
         key=s.key, year=year, seq=seq, agenda_no=agenda, registered_at=utc_iso(registered_at),
         updated_at=utc_iso(entered), tahap=tahap, stage_entered_at=utc_iso(entered),
         previous_tahap=cell_text(last.get(header_key("Dari Tahap"))) if last else "DITERIMA",
-        diteruskan_ke=(split_list(cell_text(k.get(header_key("Diteruskan ke")))) or [None])[0],
+        diteruskan_ke=next(iter(split_list(cell_text(k.get(header_key("Diteruskan ke"))))), None),
         rahasia=truthy(k.get("rahasia")),
         sifat=cell_text(k.get("sifat")) or "Biasa",
         perihal=cell_text(k.get(header_key("Perihal"))).strip() or perihal_from(s.kronologi),

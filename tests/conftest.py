@@ -20,6 +20,9 @@ from siapmas_sync.ledger import Ledger
 
 REPO = Path(__file__).resolve().parent.parent
 
+# the Google stand-in's fixtures (standin, sa_key, gc, drive) for every test module that asks for them
+pytest_plugins = ["tests.google_standin.fixtures"]
+
 # Property tests run the same examples on every machine (CI must not fail on a lucky
 # draw); explore further by hand with HYPOTHESIS_PROFILE=explore.
 settings.register_profile("repeatable", derandomize=True, database=None)

@@ -75,7 +75,7 @@ def test_holiday_advice_points_to_the_config_folder_never_into_the_package(proje
     january = datetime(2027, 1, 15, 9, 0, tzinfo=WIB)
     [check] = [c for c in Doctor(project, clock=lambda: january).run() if "Kalender hari libur" in c.name]
     own = project.parent / "hari_libur.toml"
-    assert f"Salin " in check.advice and f"ke {own} (dibaca otomatis dari folder konfigurasi)" in check.advice
+    assert "Salin " in check.advice and f"ke {own} (dibaca otomatis dari folder konfigurasi)" in check.advice
     assert f"tahun_lengkap di {own}" in check.advice
     own.write_text('tahun_lengkap = [2026, 2027]\n[[libur]]\ntanggal = 2027-01-01\nnama = "Tahun Baru"\n', encoding="utf-8")
     assert [c for c in Doctor(project, clock=lambda: january).run() if "Kalender hari libur" in c.name] == []

@@ -357,7 +357,7 @@ def test_a_full_database_disk_loses_nothing(synced: World):
     # the ledger on a small disk; what the failed cycle left is copied back for the next cycle
     wrap = in_namespace(f"mount -t tmpfs -o size={size} tmpfs '{disk}'", f"cp '{w.db}' '{db}'")
     r = subprocess.run([*wrap, "sh", "-c",
-                        f'"$0" -m siapmas_sync --config "$1" sync; rc=$?; cp "$2" "$3"; exit $rc',
+                        '"$0" -m siapmas_sync --config "$1" sync; rc=$?; cp "$2" "$3"; exit $rc',
                         sys.executable, str(w.config), str(db), str(w.db)],
                        capture_output=True, text=True, timeout=300,
                        env={**os.environ, "SIAPMAS_STORAGE__DATABASE": str(db)})
@@ -426,6 +426,16 @@ def test_os_errors_by_errno_name_the_path(code: int, words: str, tmp_path: Path)
     assert words in err.message.casefold()
     if code not in (errno.EMFILE,):
         assert str(path) in err.message
+
+
+def test_an_os_error_on_a_bytes_path_names_the_path(tmp_path: Path):
+    """A path given as bytes (os functions then report it as bytes) is named like any other."""
+    path = tmp_path / "hilang.pdf"
+    with pytest.raises(OSError) as caught:
+        open(os.fsencode(path), "rb")
+    err = describe(caught.value)
+    assert err is not None and "tidak ditemukan" in err.message.casefold()
+    assert str(path) in err.message
 
 
 def test_sqlite_errors_say_what_the_database_needs(tmp_path: Path):

@@ -11,7 +11,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,6 @@ import requests
 
 from .conftest import WIB
 from .google_standin.server import GoogleStandin
-from .test_contract import response
 from .worlds import HEADER
 
 OFFICE = "sekretariat.dprd.mojokerto@gmail.com"
@@ -138,7 +136,9 @@ def test_login_sync_revoke_login_again(office: Office):
     refresh = json.loads(login_file.read_text())["refresh_token"]
     assert refresh not in out + err  # never printed
 
-    stamp = lambda m: datetime(2026, 12, 1, 9, m, tzinfo=WIB).strftime("%d/%m/%Y %H.%M.%S")
+    def stamp(m: int) -> str:
+        return datetime(2026, 12, 1, 9, m, tzinfo=WIB).strftime("%d/%m/%Y %H.%M.%S")
+
     g.set_values(office.sid, "Form Responses 1", [
         [stamp(0), "Ani", "0812-3456-7890", "ani@example.com", "Jalan rusak di Desa Kemlagi sejak Oktober.", ""]],
         start_row=2)

@@ -16,7 +16,7 @@ import pytest
 from siapmas_sync.intake.rows import content_hash
 from siapmas_sync.unitext import fold, shown
 
-from .test_inputs import agendas, export, run_cli, sync, tabs
+from .test_inputs import agendas, export, sync, tabs
 
 HEADER = ["Cap waktu", "Nama", "No. Tlp/WA", "E-mail", "Kronologi, Waktu dan Tempat", "Bukti Dukung"]
 KRON = ("Jalan “poros” desa di Dusun Sumbersari, Desa Kemlagi, rusak berat sejak Oktober 2026; "

@@ -19,7 +19,6 @@ def test_fresh_database_on_loopback(pg_url: str) -> None:
 
 # --- a killed test session never leaves its cluster running (issue #21.12) ---------------
 
-import os  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402

@@ -27,7 +27,7 @@ from googleapiclient.http import MediaInMemoryUpload, MediaIoBaseDownload
 from tests.google_standin import GoogleStandin, clients
 from tests.google_standin.auth import generate_key
 from tests.google_standin.cells import Formula
-from tests.google_standin.fixtures import SA_EMAIL, drive, gc, sa_key, standin  # noqa: F401
+from tests.google_standin.fixtures import SA_EMAIL
 
 REPO = Path(__file__).resolve().parent.parent
 WIB = dt.timezone(dt.timedelta(hours=7))

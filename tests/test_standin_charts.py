@@ -12,7 +12,7 @@ import gspread
 import pytest
 
 from tests.google_standin import GoogleStandin
-from tests.google_standin.fixtures import SA_EMAIL, gc, sa_key, standin  # noqa: F401
+from tests.google_standin.fixtures import SA_EMAIL
 
 TAB = "Data"
 

@@ -13,7 +13,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaInMemoryUpload
 
 from tests.google_standin import clients
-from tests.google_standin.fixtures import SA_EMAIL, drive, sa_key, standin  # noqa: F401
+from tests.google_standin.fixtures import SA_EMAIL
 from tests.google_standin.shared import QUOTA_MESSAGE
 
 PERSON = "kantor.dprd@gmail.com"

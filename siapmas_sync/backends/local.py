@@ -22,13 +22,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -111,9 +112,15 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 def xlsx_safe(value: object) -> object:
     """Text as a workbook can hold it and give back unchanged: line ends normalised (XML
     turns \r into \n), control characters and lone surrogates from bad exports replaced."""
-    if not isinstance(value, str):
-        return value
-    return _XML_ILLEGAL.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return _safe_text(value) if isinstance(value, str) else value
+
+
+def _safe_text(text: str) -> str:
+    return _XML_ILLEGAL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+#: what the tabs write into a cell (an int or bool is a float to mypy; a datetime is a date)
+CellValue = str | float | date | None
 
 
 XLSX_CELL_MAX = 32767  # characters a workbook cell holds (Excel's limit; openpyxl cuts on read)
@@ -137,7 +144,7 @@ _WIDTHS = {"no": 6, "id": 7, "no agenda": 20, "isi ringkas": 50, "perihal": 50, 
            "pesan": 40, "kelengkapan": 30, "dokumen": 30, "usulan tujuan": 30, "pengirim": 24, "pelapor": 24}
 
 
-def _set_text(ws: Worksheet, row: int, col: int, value: object, *, dates: bool = False) -> None:
+def _set_text(ws: Worksheet, row: int, col: int, value: CellValue, *, dates: bool = False) -> None:
     """Write a value as data, never as a formula (the RAW rule of the Google backend).
 
     With *dates* (the register tabs) a time the registers write as text ("28/11/2026
@@ -145,7 +152,8 @@ def _set_text(ws: Worksheet, row: int, col: int, value: object, *, dates: bool =
     reads it back as the same text, so the plan compares equal and nothing is rewritten.
     Long text wraps."""
     cell = ws.cell(row=row, column=col)
-    value = xlsx_safe(value)
+    if isinstance(value, str):
+        value = _safe_text(value)
     if dates and isinstance(value, str) and _WIB_TEXT.match(value):
         try:
             cell.value = datetime.strptime(value, _WIB_FORMAT)
@@ -199,15 +207,17 @@ def _print_setup(ws: Worksheet) -> None:
     ps = ws.page_setup
     if ps.orientation == "landscape" and ws.print_title_rows in ("1:1", "$1:$1"):
         return
+    fit, header, footer = ws.sheet_properties.pageSetUpPr, ws.oddHeader, ws.oddFooter
+    assert fit is not None and header is not None and footer is not None  # openpyxl makes them with every sheet
     ps.orientation = "landscape"
     ps.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit.fitToPage = True
     ps.fitToWidth, ps.fitToHeight = 1, 0
     ws.print_title_rows = "1:1"
     ws.print_options.gridLines = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
-    ws.oddHeader.center.text = "&A"
-    ws.oddFooter.center.text = "Halaman &P dari &N"
+    header.center.text = "&A"
+    footer.center.text = "Halaman &P dari &N"
 
 
 def _fit_rows(ws: Worksheet, rows: Iterable[int]) -> None:
@@ -221,7 +231,7 @@ def _fit_rows(ws: Worksheet, rows: Iterable[int]) -> None:
         lines = 1
         for cell in ws[r]:
             v = cell.value
-            if not isinstance(v, str) or not (cell.alignment.wrap_text or "\n" in v):
+            if isinstance(cell, MergedCell) or not isinstance(v, str) or not (cell.alignment.wrap_text or "\n" in v):
                 continue
             col = cell.column
             if col not in widths:
@@ -342,7 +352,7 @@ class LocalBackend:
                     "membuatnya ulang dari buku besar.",
                 ) from None
         wb = openpyxl.Workbook()
-        wb.remove(wb.active)
+        wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
         self._dirty = True
         return wb
 
@@ -415,24 +425,24 @@ class LocalBackend:
                 if by_stamp is None:
                     by_stamp = {}
                     for r in existing[1:]:
-                        i = ident_reg(r)
-                        by_stamp.setdefault(i[ts], set()).add(tuple(map(fold, i)))
+                        reg = ident_reg(r)
+                        by_stamp.setdefault(reg[ts], set()).add(tuple(map(fold, reg)))
                 if tuple(map(fold, ident)) in by_stamp.get(ident[ts], ()):
                     continue
-            minute = self._minute(ident[ts], lost_seconds=True) if ts is not None else None
-            if minute is not None:  # the same response re-saved without its seconds?
-                if stamps is None:
-                    stamps = {}
-                    for r in existing[1:]:
-                        i = ident_reg(r)
-                        stamps.setdefault(i[:ts] + i[ts + 1:], []).append(i[ts])
-                if any(self._minute(t) == minute for t in stamps.get(ident[:ts] + ident[ts + 1:], ())):
-                    continue
+                minute = self._minute(ident[ts], lost_seconds=True)
+                if minute is not None:  # the same response re-saved without its seconds?
+                    if stamps is None:
+                        stamps = {}
+                        for r in existing[1:]:
+                            reg = ident_reg(r)
+                            stamps.setdefault(reg[:ts] + reg[ts + 1:], []).append(reg[ts])
+                    if any(self._minute(t) == minute for t in stamps.get(ident[:ts] + ident[ts + 1:], ())):
+                        continue
             have.add(ident)
-            for i, c in enumerate(cols):
-                if c is not None and i < len(row) and cell_text(row[i]) != "":
+            for i, col in enumerate(cols):
+                if col is not None and i < len(row) and cell_text(row[i]) != "":
                     value = row[i]
-                    _set_text(ws, next_row, c + 1, value if not isinstance(value, float) else value)
+                    _set_text(ws, next_row, col + 1, value if not isinstance(value, float) else value)
             next_row += 1
             self._dirty = True
         return full

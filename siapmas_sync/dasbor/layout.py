@@ -155,7 +155,7 @@ def format_sync(dt: datetime, tz: tzinfo) -> str:
     """Indonesian display of a time: '01/12/2026 10.05 WIB'."""
     local = dt.astimezone(tz)
     zone = local.strftime("%Z")
-    return local.strftime("%d/%m/%Y %H.%M") + (f" {zone}" if zone and not zone[0] in "+-" else "")
+    return local.strftime("%d/%m/%Y %H.%M") + (f" {zone}" if zone and zone[0] not in "+-" else "")
 
 
 @dataclass(frozen=True)

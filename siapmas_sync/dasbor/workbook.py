@@ -8,8 +8,7 @@ charts when the workbook is loaded and saved for other tabs' changes.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
@@ -25,7 +24,7 @@ OK_COLOUR = "1E7B34"  # green: the worker syncs
 WARN_COLOUR = "C00000"  # red: the formula's PERINGATAN
 
 
-def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
+def draw(wb: Workbook, view: DasborView, tz: tzinfo | None) -> None:
     """Replace the workbook's Dasbor tab (last in the workbook) with *view*."""
     if TAB in wb.sheetnames:
         index = wb.sheetnames.index(TAB)
@@ -68,24 +67,24 @@ def draw(wb: Workbook, view: DasborView, tz: Any) -> None:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
     for col, width in zip("ABCDEFGHIJ", (30, 18, 24, 30, 10, 4, 12, 10, 10, 14)):
         ws.column_dimensions[col].width = width
-    for c in view.charts:
-        chart: Any
-        if c.kind == "LINE":
+    for spec in view.charts:
+        chart: LineChart | BarChart
+        if spec.kind == "LINE":
             chart = LineChart()
         else:
             chart = BarChart()
-            chart.type = "bar" if c.kind == "BAR" else "col"
-            if c.kind == "BAR":  # categories top-down, in the table's order
+            chart.type = "bar" if spec.kind == "BAR" else "col"
+            if spec.kind == "BAR":  # categories top-down, in the table's order
                 chart.x_axis.scaling.orientation = "maxMin"
-        chart.title = c.title
-        chart.y_axis.title = c.y_title
+        chart.title = spec.title
+        chart.y_axis.title = spec.y_title
         chart.height, chart.width = 9, 13
-        for s in c.series:
+        for s in spec.series:
             chart.add_data(Reference(ws, min_col=s.col + 1, min_row=s.row0 + 1, max_row=s.row1 + 1), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=c.domain.col + 1, min_row=c.domain.row0 + 2, max_row=c.domain.row1 + 1))
-        if c.kind == "LINE":
+        chart.set_categories(Reference(ws, min_col=spec.domain.col + 1, min_row=spec.domain.row0 + 2, max_row=spec.domain.row1 + 1))
+        if spec.kind == "LINE":
             for s in chart.series:
                 s.smooth = False  # counts per month: straight segments, no invented curve
-        if len(c.series) == 1:
+        if len(spec.series) == 1:
             chart.legend = None
-        ws.add_chart(chart, f"{get_column_letter(c.anchor[1] + 1)}{c.anchor[0] + 1}")
+        ws.add_chart(chart, f"{get_column_letter(spec.anchor[1] + 1)}{spec.anchor[0] + 1}")

@@ -136,10 +136,10 @@ def parse_timestamp(
 
     m = _NAMED_RE.match(text)
     if m:
-        month = _MONTHS.get(m.group("mon").casefold())
-        if month is None:
+        named = _MONTHS.get(m.group("mon").casefold())
+        if named is None:
             raise TimestampError(text, f"nama bulan '{m.group('mon')}' tidak dikenal")
-        return _assemble(text, m, int(m.group("y")), month, int(m.group("d")), "DD Bulan YYYY", wall, tz)
+        return _assemble(text, m, int(m.group("y")), named, int(m.group("d")), "DD Bulan YYYY", wall, tz)
 
     if iso_failed:
         raise TimestampError(text, "format ISO 8601 YYYY-MM-DD tidak valid atau tanggal tidak ada")

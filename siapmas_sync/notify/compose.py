@@ -94,8 +94,8 @@ def _env_for(dirs: tuple[str, ...]) -> jinja2.Environment:
 
 def next_steps(settings: Settings, wf: Workflow) -> str:
     """What happens next and how long the SOP says it takes (the receipt's promise)."""
-    minutes = sum(int(wf.by_code(code).standard.total_seconds() // 60)
-                  for code in range(1, STAGE_DISTRIBUTED_CODE + 1) if wf.by_code(code).standard is not None)
+    minutes = sum(int(standard.total_seconds() // 60)
+                  for code in range(1, STAGE_DISTRIBUTED_CODE + 1) if (standard := wf.by_code(code).standard) is not None)
     w = settings.workflow
     return (f"sesuai SOP, aduan diverifikasi dan diparaf berjenjang (Kasubag TU, Kabag), didisposisikan oleh "
             f"Sekretaris DPRD dan Ketua DPRD, lalu diteruskan kepada Alat Kelengkapan DPRD yang berwenang "

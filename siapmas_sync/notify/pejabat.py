@@ -54,7 +54,7 @@ class Waiting:
 
 def _next_step(wf: Workflow, row: Any, approved: set[str]) -> tuple[int | str, str] | None:
     stage = wf.find(row.tahap)
-    if stage is None or not stage.is_main:
+    if stage is None or not isinstance(stage.code, int):  # not a main stage (stage.is_main)
         return None  # PERLU KELENGKAPAN waits for the reporter; DITOLAK is closed
     if stage.code == wf.last.code:
         return (SURAT, "persetujuan surat balasan") if row.key not in approved else None

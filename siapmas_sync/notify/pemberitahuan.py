@@ -209,7 +209,7 @@ def record_ticks(ledger: Ledger, ticks: Sequence[Tick], people: Sequence[Pejabat
             msg = conn.execute(select(messages).where(messages.c.id == t.msg_id)).first()
             if msg is None or msg.state == TERKIRIM:
                 continue
-            item = conn.execute(select(items.c.agenda_no, items.c.tahap).where(items.c.key == msg.key)).first()
+            item = conn.execute(select(items.c.agenda_no, items.c.tahap).where(items.c.key == msg.key)).one()
             by = who(t.by, people)
             ctx = {**json.loads(msg.context or "{}"), "terkirim_oleh": by}
             conn.execute(update(messages).where(messages.c.id == msg.id).values(

@@ -156,7 +156,7 @@ def stage_hook(settings: Settings, wf: Workflow) -> StageHook:
         if kind == "kelengkapan":
             ensure_code(conn, row.key, now)  # an item of an older ledger gets its code with this request
             context["kurang"] = [f.message for f in row.findings if f.severity == "kurang"]  # row: an ItemRecord
-        counts = dict(conn.execute(select(messages.c.channel, func.count()).where(
+        counts: dict[str, int] = dict(conn.execute(select(messages.c.channel, func.count()).where(
             messages.c.key == row.key, messages.c.kind == kind).group_by(messages.c.channel)).all())
         n = {c: counts.get(c, 0) + 1 for c in active_channels(settings)}
         values = rows_for(settings, row.key, kind, payload, context, now, n)

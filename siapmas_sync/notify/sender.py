@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
             if name in stopped:
                 continue
             if name not in open_:
-                factory = factories.get(name) or (lambda n=name: make_channel(settings, out_dir, n))
+                factory = factories.get(name) or partial(make_channel, settings, out_dir, name)
                 open_[name] = factory()
                 if name == "email" and name not in factories and settings.notify.transport == "file":
                     report.file_dir = out_dir / "pesan"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,12 +24,15 @@ from matplotlib.figure import Figure
 
 from ..documents.common import FONT_DIR
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 __all__ = ["DPI", "akd_chart", "kecamatan_chart", "sla_chart", "stage_chart", "trend_chart"]
 
 DPI = 200
 _lock = threading.Lock()
 _ready = False
-_RC = {
+_RC: dict[RcKeyType, object] = {
     "font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9.5, "axes.titleweight": "bold",
     "axes.spines.top": False, "axes.spines.right": False, "hatch.linewidth": 0.6,
 }

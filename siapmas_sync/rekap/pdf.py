@@ -32,6 +32,9 @@ from ..models import Kop
 from . import charts
 from .figures import BULAN, COMPLETENESS_CODES
 
+#: one command of a reportlab TableStyle: name, first cell, last cell, then its values
+_TableCommand = tuple[str, tuple[int, int], tuple[int, int], *tuple[object, ...]]
+
 __all__ = ["Signer", "TITLE", "render_pdf"]
 
 TITLE = "REKAPITULASI ASPIRASI DAN PENGADUAN MASYARAKAT"
@@ -79,7 +82,7 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str,
     for r in rows[1:]:
         data.append([_p(v, st["cell"] if i in text_cols else st["cellc"]) for i, v in enumerate(r)])
     t = Table(data, colWidths=list(widths), repeatRows=1)
-    style = [
+    style: list[_TableCommand] = [
         ("GRID", (0, 0), (-1, -1), 0.5, black), ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5), ("LEFTPADDING", (0, 0), (-1, -1), 3),

@@ -57,7 +57,7 @@ def _sheet(wb: Workbook, title: str, heading: str, period: str, header: Sequence
 def render_xlsx(fig: Mapping[str, Any], *, stage_holders: Mapping[str, str]) -> bytes:
     """The workbook of the figures *fig* (see :func:`.figures.compute`), as bytes."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
     label = fig["period"]["label"]
     gen = datetime.fromisoformat(fig["generated_at"])
     period = f"Periode {fig['period']['dates']} (WIB); keadaan per {tanggal(gen.date())} pukul {gen:%H.%M} WIB"

@@ -5,6 +5,7 @@ with its ledger in the deployment's database."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from ..doctor import Check, Doctor, render
@@ -41,7 +42,7 @@ def deployment_doctor(path: Path, only: str | None, say: Callable[[str], None]) 
     ok = all(c.ok for c in checks)
     for t in ids:
         say(f"\n== Tenant {t} ({dep.entry(t).nama or dep.entry(t).config.name})")
-        tenant_checks = Doctor(dep.entry(t).config, loader=lambda t=t: tenant_settings(dep, t)).run()
+        tenant_checks = Doctor(dep.entry(t).config, loader=partial(tenant_settings, dep, t)).run()
         say(render(tenant_checks))
         ok = ok and all(c.ok for c in tenant_checks)
     return ok

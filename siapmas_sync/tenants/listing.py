@@ -21,12 +21,12 @@ def tenant_rows(dep: Deployment, rows: list[Any], live: int, tz: tzinfo) -> list
     out = []
     for t in dep.tenant:
         r = by_id.get(t.id)
-        held = r is not None and r.holder is not None and not r.expired
+        held = r if r is not None and r.holder is not None and not r.expired else None
         out.append({
             "tenant": t.id,
             "nama": t.nama,
-            "holder": r.holder if held else None,
-            "lease_expires_at": _iso(r.expires_at, tz) if held else None,
+            "holder": held.holder if held is not None else None,
+            "lease_expires_at": _iso(held.expires_at, tz) if held is not None else None,
             "lease_generation": int(r.generation) if r is not None else 0,
             "last_cycle_at": _iso(r.last_cycle_at, tz) if r is not None else None,
             "last_ok": r.last_ok if r is not None else None,

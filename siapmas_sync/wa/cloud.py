@@ -105,9 +105,11 @@ def classify(status: int, body: Mapping[str, Any] | None, retry_after: float | N
         if mid:
             return SendResult("ok", message_id=mid)
         return SendResult("temporary", "jawaban Meta tanpa id pesan; dicoba lagi", retry_after=retry_after)
-    err = body.get("error") if isinstance(body.get("error"), Mapping) else {}
+    raw_err = body.get("error")
+    err: Mapping[str, Any] = raw_err if isinstance(raw_err, Mapping) else {}
+    raw_code = err.get("code")
     try:
-        code: int | None = int(err.get("code")) if err.get("code") is not None else None
+        code: int | None = int(raw_code) if raw_code is not None else None
     except (TypeError, ValueError):
         code = None
     details = str((err.get("error_data") or {}).get("details") or err.get("message") or "").strip()

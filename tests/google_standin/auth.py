@@ -167,7 +167,7 @@ def jwt_grant(registry: KeyRegistry, assertion: str, token_url: str, now: float 
         raise GrantError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
     unknown = scopes - KNOWN_SCOPES
     if unknown:
-        raise GrantError("invalid_scope", f"Invalid OAuth scope or ID token audience provided.")
+        raise GrantError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
     return account, scopes
 
 

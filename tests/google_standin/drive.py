@@ -159,7 +159,7 @@ def _sort_key(order_by: str | None):
         key = words[0]
         desc = len(words) > 1 and words[1].lower() == "desc"
         if key not in ORDER_KEYS or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise invalid("orderBy", f"Invalid Value")
+            raise invalid("orderBy", "Invalid Value")
         specs.append((key, desc))
     return specs
 

@@ -1,10 +1,7 @@
 """pytest fixtures for the Google stand-in.
 
-Use them from a test module with::
-
-    from tests.google_standin.fixtures import standin, sa_key, gc, drive  # noqa: F401
-
-(or re-export them from tests/conftest.py).
+tests/conftest.py registers this module as a plugin (``pytest_plugins``), so a test module
+just names them as parameters; a module that defines its own ``standin`` overrides this one.
 """
 
 from __future__ import annotations
