@@ -187,7 +187,7 @@ def run(c: Ctx, once: bool) -> None:
     from .backends import open_backend
     from .backup import daily_backup
     from .engine import Engine
-    from .ledger import ItemRecord, Ledger
+    from .ledger import Ledger
 
     s = c.settings
     ledger = Ledger(s.database_url())
@@ -711,7 +711,7 @@ def recover(c: Ctx, force: bool) -> None:
     buku besar dari cadangan lama dengan nomor yang sudah tampil di spreadsheet."""
     from .backends import open_backend
     from .engine import Engine
-    from .ledger import ItemRecord, Ledger
+    from .ledger import Ledger
     from .recover import prepare_database, recover as reconcile
 
     s = c.settings
