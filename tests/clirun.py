@@ -58,14 +58,16 @@ def cli_argv(config: Path | str | None, *args: str) -> list[str]:
 
 
 def run_cli(config: Path | str | None, *args: str, env: Mapping[str, str] | None = None,
-            input: str | None = None, process: bool = False, timeout: float = 300) -> CliResult:
+            input: str | None = None, process: bool = False, timeout: float = 300,
+            cwd: Path | str | None = None) -> CliResult:
     """``siapmas-sync --config CONFIG ARGS…`` (no ``--config`` when *config* is None), with
-    *env* added to the environment; in this process unless *process* (or a crash env)."""
+    *env* added to the environment, in folder *cwd*; in this process unless *process* (or
+    a crash env)."""
     argv = cli_argv(config, *args)
     env = dict(env or {})
     if process or any(k in env for k in PROCESS_ONLY_ENV):
-        return run_process(argv, env=env, input=input, timeout=timeout)
-    return run_in_process(argv, env=env, input=input)
+        return run_process(argv, env=env, input=input, timeout=timeout, cwd=cwd)
+    return run_in_process(argv, env=env, input=input, cwd=cwd)
 
 
 def run_process(argv: list[str], *, env: Mapping[str, str] | None = None, input: str | None = None,
@@ -118,12 +120,15 @@ class _ProcessState:
         failures._where = self.where
 
 
-def run_in_process(argv: list[str], *, env: Mapping[str, str] | None = None, input: str | None = None) -> CliResult:
+def run_in_process(argv: list[str], *, env: Mapping[str, str] | None = None, input: str | None = None,
+                   cwd: Path | str | None = None) -> CliResult:
     """``siapmas_sync.cli.main(ARGV)`` with its own stdin/stdout/stderr and environment."""
     from siapmas_sync.cli import main
 
     state = _ProcessState()
     try:
+        if cwd is not None:
+            os.chdir(cwd)
         with CliRunner().isolation(input=input, env=dict(env or {})) as (out, err, _mixed):
             if "TZ" in (env or {}):  # a server in another zone: naive local times follow TZ
                 time.tzset()
