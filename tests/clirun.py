@@ -25,6 +25,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -78,6 +79,28 @@ def run_process(argv: list[str], *, env: Mapping[str, str] | None = None, input:
     return CliResult(argv, r.returncode, r.stdout, r.stderr, in_process=False)
 
 
+class _ThreadRoutedStream:
+    """``sys.stderr`` during a call: what the threads that ran before the call write (the
+    test's own servers: the Google stand-in, the SMTP server, their loggers) goes where it
+    went before, as it would beside a real process; the call's threads write to the call's
+    stream."""
+
+    def __init__(self, mine: Any, outside: Any) -> None:
+        self._mine = mine
+        self._outside = outside
+        self._foreign = {t.ident for t in threading.enumerate()} - {threading.get_ident()}
+
+    def write(self, text: str) -> int:
+        target = self._outside if threading.get_ident() in self._foreign else self._mine
+        return target.write(text)
+
+    def flush(self) -> None:
+        self._mine.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._mine, name)
+
+
 class _ProcessState:
     """What one CLI call may change in the process, to be put back after it."""
 
@@ -94,6 +117,18 @@ class _ProcessState:
         self.signals = {s: signal.getsignal(s) for s in _SIGNALS}
         self.where = failures._where
 
+    def restore_logging(self) -> None:
+        """The root logger as it was (before the call's streams close)."""
+        root = logging.getLogger()
+        for h in list(root.handlers):
+            if h not in self.handlers:
+                root.removeHandler(h)
+                h.close()
+        for h in self.handlers:
+            if h not in root.handlers:
+                root.addHandler(h)
+        root.setLevel(self.level)
+
     def restore(self) -> None:
         from siapmas_sync import failures
 
@@ -105,15 +140,7 @@ class _ProcessState:
                 time.tzset()
         os.chdir(self.cwd)
         os.umask(self.umask)
-        root = logging.getLogger()
-        for h in list(root.handlers):
-            if h not in self.handlers:
-                root.removeHandler(h)
-                h.close()
-        for h in self.handlers:
-            if h not in root.handlers:
-                root.addHandler(h)
-        root.setLevel(self.level)
+        self.restore_logging()
         for s, handler in self.signals.items():
             if signal.getsignal(s) is not handler and handler is not None:
                 signal.signal(s, handler)
@@ -126,10 +153,12 @@ def run_in_process(argv: list[str], *, env: Mapping[str, str] | None = None, inp
     from siapmas_sync.cli import main
 
     state = _ProcessState()
+    outside = sys.stderr
     try:
         if cwd is not None:
             os.chdir(cwd)
         with CliRunner().isolation(input=input, env=dict(env or {})) as (out, err, _mixed):
+            sys.stderr = _ThreadRoutedStream(sys.stderr, outside)
             if "TZ" in (env or {}):  # a server in another zone: naive local times follow TZ
                 time.tzset()
             try:
@@ -149,6 +178,7 @@ def run_in_process(argv: list[str], *, env: Mapping[str, str] | None = None, inp
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
+                state.restore_logging()
             stdout = out.getvalue().decode("utf-8", errors="replace").replace("\r\n", "\n")
             stderr = err.getvalue().decode("utf-8", errors="replace").replace("\r\n", "\n")
     finally:
