@@ -1,5 +1,6 @@
 """Shared fixtures: a throw-away copy of the bundled sample project and a way to run the
-real CLI in-process."""
+real CLI in-process (``run_cli``, tests/clirun.py: click's CliRunner around ``cli.main``,
+the process state a call changes put back after it)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from siapmas_sync.config import Settings, load_settings
 from siapmas_sync.engine import Engine
 from siapmas_sync.ledger import Ledger
 
+from . import clirun
+from .clirun import CliResult
+
 REPO = Path(__file__).resolve().parent.parent
 
 # the Google stand-in's fixtures (standin, sa_key, gc, drive) for every test module that asks for them
@@ -29,6 +33,13 @@ settings.register_profile("repeatable", derandomize=True, database=None)
 settings.register_profile("explore", max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., CliResult]:
+    """``run_cli(config, *args, env=None, input=None, process=False)`` → CliResult with
+    returncode/stdout/stderr; in this process unless ``process=True`` (tests/clirun.py)."""
+    return clirun.run_cli
 
 
 @pytest.fixture

@@ -52,3 +52,15 @@ def test_every_bench_scenario_runs(tmp_path: Path):
     assert set(change) >= {"sheets_requests", "drive_requests", "bytes_down", "cpu_seconds", "peak_rss_mb"}
     assert change["new"] == 1
     assert "| Backlog N |" in proc.stdout
+
+
+def test_the_startup_bench_runs(tmp_path: Path):
+    """benchmarks/startup_bench.py (CPU-s of `--help` and `status`) runs and prints its table."""
+    out = tmp_path / "startup.json"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "startup_bench.py"), "--runs", "1",
+                           "--json-out", str(out)], capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert {"siapmas-sync --help", "siapmas-sync status"} <= set(results)
+    assert all(r["runs"] == 1 for r in results.values())
+    assert "| siapmas-sync status" in proc.stdout

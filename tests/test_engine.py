@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import subprocess
-import sys
 
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +15,7 @@ from pypdf import PdfReader
 
 from siapmas_sync.sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB
 
+from .clirun import run_cli  # noqa: F401 (imported from here by many modules)
 from .conftest import WIB
 
 
@@ -37,13 +35,6 @@ def by_header(rows: list[list[object]]) -> list[dict[str, object]]:
 
 def pdf_text(path: Path) -> str:
     return "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
-
-
-def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300,
-    )
 
 
 def test_sample_sync_numbers_renders_and_writes_back(project, make_engine):

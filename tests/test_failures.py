@@ -32,6 +32,8 @@ from siapmas_sync.failures import Where, describe, explain
 from siapmas_sync.logs import mask_text
 from siapmas_sync.sheetplan import STATUS_COLUMNS
 
+from .clirun import CliResult, run_cli
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "responses.csv"
 
@@ -101,10 +103,15 @@ class World:
                         "", "", f"{text} ({start + i}).", "", ""] for i in range(n)])
 
     def cli(self, *args: str, env: dict[str, str] | None = None, wrap: list[str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "siapmas_sync", "--config", str(self.config), *args]
-        r = subprocess.run([*(wrap or []), *cmd], capture_output=True, text=True, timeout=300,
-                           env={**os.environ, "SIAPMAS_LOG_LEVEL": "DEBUG", **(env or {})})
+            ) -> subprocess.CompletedProcess[str] | CliResult:
+        """In-process (tests/clirun.py); a real process under a *wrap* (unshare, prlimit…)."""
+        env = {"SIAPMAS_LOG_LEVEL": "DEBUG", **(env or {})}
+        if not wrap:
+            r: subprocess.CompletedProcess[str] | CliResult = run_cli(self.config, *args, env=env)
+        else:
+            cmd = [sys.executable, "-m", "siapmas_sync", "--config", str(self.config), *args]
+            r = subprocess.run([*wrap, *cmd], capture_output=True, text=True, timeout=300,
+                               env={**os.environ, **env})
         self.outputs.append((" ".join(args), r.stdout + r.stderr))
         return r
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.crash_support import expect_ok, run_cli
+from tests.clirun import run_cli
+from tests.crash_support import expect_ok
 from tests.google_standin.server import GoogleStandin
 from tests.worlds import SA_EMAIL, GoogleWorld, rows_as_dicts
 
@@ -145,7 +146,7 @@ def test_a_refused_recap_upload_waits_and_goes_once_drive_takes_it(tmp_path: Pat
     text = world.config.read_text(encoding="utf-8")
     world.config.write_text(text + f'[rekap]\nbulanan = true\ndrive_folder_id = "{mine}"\n', encoding="utf-8")
     world.add_responses([_response(0, "Ani")])
-    first = run_cli(world.config, "run", "--once")
+    first = run_cli(world.config, "run", "--once", process=True)  # `run` as the service starts it
     said = first.stdout + first.stderr
     assert "storageQuotaExceeded" in said and "siapmas-sync login" in said and "Traceback" not in said
     written = sorted(p.name for p in (world.tmp / "var" / "output" / "rekap").glob("rekap-*"))
@@ -153,5 +154,5 @@ def test_a_refused_recap_upload_waits_and_goes_once_drive_takes_it(tmp_path: Pat
     drive = standin.create_shared_drive("SIAPMAS", members=[(SA_EMAIL, "fileOrganizer")])
     shared_folder = standin.create_folder("Rekap", parents=[drive])
     world.config.write_text(world.config.read_text(encoding="utf-8").replace(mine, shared_folder), encoding="utf-8")
-    run_cli(world.config, "run", "--once")
+    run_cli(world.config, "run", "--once", process=True)
     assert sorted(standin.file_metadata(f)["name"] for f in standin.find_files(parent=shared_folder)) == written

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 from pathlib import Path
@@ -21,6 +18,8 @@ from pypdf import PdfReader
 from siapmas_sync.errors import BackendAccessError
 from siapmas_sync.kendali import KENDALI_TAB
 
+from . import clirun
+from .clirun import CliResult
 from .conftest import Clock
 from .google_standin.server import GoogleStandin
 from .test_contract import KRON, response
@@ -187,9 +186,8 @@ def test_429_retry_after_is_honoured(world: GoogleWorld, standin: GoogleStandin)
     assert standin.count(route="sheets.values.batchGet", status=200) == 1
 
 
-def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
-                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> CliResult:
+    return clirun.run_cli(config, *args, env=env)
 
 
 def test_rejected_key_is_a_clear_error(world: GoogleWorld, standin: GoogleStandin):

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from .clirun import CliResult, run_cli
 from .conftest import WIB
 from .google_standin.server import GoogleStandin
 from .worlds import HEADER
@@ -72,10 +73,9 @@ def office(tmp_path: Path) -> Iterator[Office]:
         yield make_office(tmp_path, g)
 
 
-def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "OAUTHLIB_INSECURE_TRANSPORT": ""})
+def cli(config: Path, *args: str) -> CliResult:
+    """In-process (tests/clirun.py), nothing on stdin; `login` itself runs as a process (Login)."""
+    return run_cli(config, *args, input="", env={"OAUTHLIB_INSECURE_TRANSPORT": ""})
 
 
 class Login:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ from siapmas_sync.dasbor.layout import TAB as DASBOR_TAB, warning_formula
 from siapmas_sync.export import neutralise_formula
 from siapmas_sync.kendali import KENDALI_TAB
 
+from .clirun import run_cli
 from .conftest import WIB, Clock
 from .worlds import LocalWorld, rows_as_dicts
 
@@ -128,15 +127,13 @@ def test_secrets_and_contact_details_never_reach_output(tmp_path: Path):
         world.add_responses([[T0, "Ani", "0812-3456-7890", "ani.rahasia@example.com",
                               "Jalan rusak di Desa Kemlagi sejak Oktober 2026, berlubang di depan balai desa.", ""]])
         key = json.loads(world.key_path.read_text())
-        env = {**os.environ, "SIAPMAS_LOG_LEVEL": "DEBUG"}
+        env = {"SIAPMAS_LOG_LEVEL": "DEBUG"}
         outputs = []
         for args in (["sync", "--json"], ["status", "--json"], ["show", "1", "--json"], ["doctor"]):
-            r = subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(world.config), *args],
-                               capture_output=True, text=True, env=env, timeout=120)
+            r = run_cli(world.config, *args, env=env)
             outputs.append(r.stdout + r.stderr)
         standin.revoke_key(SA_EMAIL)
-        r = subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(world.config), "sync"],
-                           capture_output=True, text=True, env=env, timeout=120)
+        r = run_cli(world.config, "sync", env=env)
         outputs.append(r.stdout + r.stderr)
         blob = "\n".join(outputs)
         secret_body = key["private_key"].splitlines()[1]

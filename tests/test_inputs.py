@@ -7,9 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from siapmas_sync.config import load_settings
 from siapmas_sync.intake import ParseOptions, parse_responses
 from siapmas_sync.ledger import Ledger
 
+from .clirun import CliResult, run_cli
 from .conftest import WIB
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,11 +36,6 @@ PINNED_KEYS = {
     9: "fe9228c8754c595685d00218a339b0fe1f1c587b52dd8472c41f5fce0dc98ec9",
 }
 EMOJI_ROW = 9  # "🙏" has no Windows-1252 byte: Excel writes "?" there
-
-
-def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=300, env=dict(os.environ))
 
 
 def sample_rows() -> list[list[str]]:
@@ -97,7 +90,7 @@ def test_every_export_of_the_sample_gives_the_same_keys(tmp_path, name):
         assert keys == PINNED_KEYS
 
 
-def sync(config: Path) -> subprocess.CompletedProcess[str]:
+def sync(config: Path) -> CliResult:
     r = run_cli(config, "sync", "--json")
     assert r.returncode == 0, r.stderr
     return r

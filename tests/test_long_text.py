@@ -22,9 +22,7 @@ SENTENCE = "Jalan poros Desa Kemlagi berlubang dan banjir setiap hujan, warga ja
 
 def sync_with(project: Path, rows: list[list[str]], **env: str) -> dict:
     (project.parent.parent / "examples" / "responses.csv").write_bytes(export([HEADER, *rows], "utf-8"))
-    r = subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(project), "sync", "--json"],
-                       capture_output=True, text=True, timeout=600,
-                       env={**__import__("os").environ, "SIAPMAS_OUTPUT__DOCX": "false", **env})
+    r = run_cli(project, "sync", "--json", env={"SIAPMAS_OUTPUT__DOCX": "false", **env})
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 

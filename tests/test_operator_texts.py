@@ -4,19 +4,17 @@ summary said the message was only written to a file)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .clirun import CliResult, run_cli
 
-def sync(config: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TZ": "UTC"}  # a server in UTC: the log still speaks WIB
-    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), "sync"],
-                          capture_output=True, text=True, timeout=300, env=env, cwd=config.parent.parent)
+
+def sync(config: Path) -> CliResult:
+    # a server in UTC: the log still speaks WIB
+    return run_cli(config, "sync", env={"TZ": "UTC"}, cwd=config.parent.parent)
 
 
 def test_log_times_are_wib_with_the_zone_and_agree_with_the_summary(project: Path) -> None:
@@ -36,9 +34,7 @@ def test_log_times_are_wib_with_the_zone_and_agree_with_the_summary(project: Pat
 
 def test_show_finds_an_item_by_the_key_prefix_the_log_shows(project: Path) -> None:
     assert sync(project).returncode == 0
-    env = {**os.environ}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(project), *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=120, env=env)
+    run = lambda *a: run_cli(project, *a)  # noqa: E731
     items = __import__("json").loads(run("status", "--json").stdout)
     key = items[0]["key"]
     shown = run("show", key[:6])
@@ -57,8 +53,7 @@ def test_a_rejection_always_names_the_person_even_without_a_list_of_officials(pr
     project.write_text(_re.sub(r"\[\[pejabat\]\][^\[]*", "", text), encoding="utf-8")
     assert "[[pejabat]]" not in project.read_text(encoding="utf-8")
     assert sync(project).returncode == 0
-    run = lambda *a: subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(project), *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=120)
+    run = lambda *a: run_cli(project, *a)  # noqa: E731
     for stage in ("DITOLAK", "PERLU KELENGKAPAN"):
         refused = run("advance", "0002/SIAPMAS/2026", stage, "--note", "Bukan kewenangan DPRD")
         assert refused.returncode == 2 and "tetapi tidak disebutkan siapa" in refused.stderr, refused.stderr

@@ -5,12 +5,11 @@ links it, and `siapmas-sync panduan` prints it (whole or one role)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 from siapmas_sync.panduan import GUIDE, ROLES
 from siapmas_sync.workflow import default_workflow
 
+from .clirun import CliResult, run_cli
 from .conftest import REPO
 
 
@@ -29,9 +28,8 @@ def test_every_role_has_a_section_and_every_picture_exists() -> None:
 
 
 def test_panduan_command_prints_one_role_or_all() -> None:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "siapmas_sync", "panduan", *args],
-                              capture_output=True, text=True, timeout=60)
+    def run(*args: str) -> CliResult:
+        return run_cli(None, "panduan", *args)
 
     one = run("operator")
     assert one.returncode == 0

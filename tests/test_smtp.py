@@ -18,15 +18,14 @@ import pytest
 
 
 from .smtp_support import PASSWORD, PASSWORD_ENV, SmtpServer, kinds_and_agendas, smtp_config
+from .clirun import CliResult, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = {"0001/SIAPMAS/2026", "0002/SIAPMAS/2026", "0004/SIAPMAS/2026", "0005/SIAPMAS/2026", "0006/SIAPMAS/2026"}
 
 
-def cli(config: Path, *args: str, password: str = PASSWORD, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, PASSWORD_ENV: password, "PYTHONPATH": str(REPO), **env}
-    return subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), *args],
-                          capture_output=True, text=True, env=environ, timeout=180)
+def cli(config: Path, *args: str, password: str = PASSWORD, **env: str) -> CliResult:
+    return run_cli(config, *args, env={PASSWORD_ENV: password, **env})
 
 
 @pytest.fixture

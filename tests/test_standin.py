@@ -24,6 +24,7 @@ from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaInMemoryUpload, MediaIoBaseDownload
 
+from tests.clirun import run_cli
 from tests.google_standin import GoogleStandin, clients
 from tests.google_standin.auth import generate_key
 from tests.google_standin.cells import Formula
@@ -654,8 +655,7 @@ def test_main_serves_a_state_file(tmp_path):
         (tmp_path / "config").mkdir()
         config = tmp_path / "config" / "standin.toml"
         config.write_text(block + "\n", encoding="utf-8")
-        doctor = subprocess.run([sys.executable, "-m", "siapmas_sync", "--config", str(config), "doctor"],
-                                capture_output=True, text=True, env=env, timeout=120)
+        doctor = run_cli(config, "doctor", env=env)
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "Spreadsheet dapat ditulis" in doctor.stdout and "Traceback" not in doctor.stderr
     finally:
