@@ -232,6 +232,7 @@ class Engine:
         self._head_due = False  # a tail read left rows only a full read rewrites (tailread)
         self._since = ""  # UTC ISO: when this cycle began (items touched since are planned after a tail read)
         self._tail: TailState | None = None
+        self._partial = False  # this cycle's read was a tail read
         self._known_before: set[str] = set()  # response keys the ledger had when this cycle read
         self.replaced: list[str] = []  # documents of the last print batch that replace a printed one
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
@@ -262,13 +263,16 @@ class Engine:
         self._since = utc_iso(gate.started or self.clock())
         self._tail = self._tail_state(gate)
         snap, shown = self._read(self._tail)
-        self._head_due = False
+        self._head_due, self._partial = False, snap.partial
         pending = self.ledger.pending_render_keys() if snap.partial else set()
         guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
         if snap.partial and any(r.accepted for r in report.steps):
             self._head_due = True  # the item's status and Buku Agenda rows were not read: the next read is full
-        report.notices.extend(self._apply_pemberitahuan(snap))
+        ticked = self._apply_pemberitahuan(snap)
+        report.notices.extend(ticked)
+        if snap.partial and ticked:
+            self._head_due = True  # a ticked row's link is emptied by the next read, a full one
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
         self._cancel_stale_messages(report)  # before the write-back, so Riwayat shows it this cycle
@@ -294,6 +298,7 @@ class Engine:
             return
         if n:
             report.notices.append(cancelled_line(n))
+            self._head_due = self._head_due or self._partial  # their Pemberitahuan rows: the next read, a full one, rewrites them
 
     def _idle(self, report: CycleReport) -> None:
         """Nothing changed in the sheet or the ledger: no read, no write-back (idle.py)."""
@@ -854,10 +859,11 @@ class Engine:
                     conn.execute(update(items).where(items.c.key == key).values(kendali_state=st))
         people = [p.label for p in self.s.officials()]
         mark = LinksMark(utc_iso(now))  # what this plan saw (plan_tab), for the next cycle
+        message_id = self.ledger.last_message_id()
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
                  plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir,
                           since=None if self._clock_cells == () else LinksMark.loads(self.ledger.get_meta(LINKS_META)),
-                          mark=mark)]
+                          mark=mark, after=tail.message_id if tail is not None else 0)]
         # an approval is recorded from the command line: the ledger changed, so never after a tail read
         keluar_rows = buku_surat_keluar_rows(self.ledger, self.tz) if tail is None else []
         if keluar_rows or snap.tabs.get(BUKU_SURAT_KELUAR_TAB) is not None:  # made by the first approval
@@ -870,11 +876,12 @@ class Engine:
         dash = self._dasbor_view(now, snap)
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
-            with self.ledger.tx() as conn:  # every change before `now` is in the sheet (plan_tab)
-                self.ledger.set_meta(conn, LINKS_META, mark.dumps())
+            with self.ledger.tx() as conn:
+                if tail is None:  # every change before `now` is in the sheet (plan_tab); not after a tail read
+                    self.ledger.set_meta(conn, LINKS_META, mark.dumps())
                 if hasattr(self.backend, "read_tail"):  # where the next tail read starts (tailread)
                     self._save_tail(conn, parsed, plans[0].header, kendali, {BUKU_AGENDA_TAB: buku, RIWAYAT_TAB: riwayat},
-                                    event_id)
+                                    plans[4].header, event_id, message_id)
             if dash is not None and not getattr(self.backend, "dasbor_skipped", False):
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:
@@ -895,16 +902,17 @@ class Engine:
 
 
     def _save_tail(self, conn: Any, parsed: ParsedResponses, header: Sequence[str], kendali: TableDiff,
-                   own: dict[str, TableDiff], event_id: int) -> None:
+                   own: dict[str, TableDiff], wa_header: Sequence[str], event_id: int, message_id: int) -> None:
         """What the next tail read starts from: the last response row read (its answers'
         fingerprint), the own tabs' headers and next rows, the newest event written."""
         if parsed.last_row is None:  # no response yet: the next cycle reads in full
             self.ledger.set_meta(conn, TAIL_META, "")
             return
         last_row, cells = parsed.last_row
-        state = TailState(last_row, row_fingerprint(header, cells), list(kendali.plan.header),
-                          {t: list(d.plan.header) for t, d in own.items()}, {t: d.next_row for t, d in own.items()},
-                          event_id)
+        headers = {t: list(d.plan.header) for t, d in own.items()}
+        headers[PEMBERITAHUAN_TAB] = list(wa_header)
+        state = TailState(last_row, row_fingerprint(header, cells), list(kendali.plan.header), headers,
+                          {t: d.next_row for t, d in own.items()}, event_id, message_id)
         self.ledger.set_meta(conn, TAIL_META, state.dumps())
 
 

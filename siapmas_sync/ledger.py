@@ -464,6 +464,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
 
+    def last_message_id(self) -> int:
+        """The id of the newest message to a reporter (0 when there is none)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(messages.c.id))).scalar() or 0)
+
     def pending_render_keys(self) -> set[str]:
         """Keys of the items with a render still waiting in the outbox."""
         with self.engine.connect() as conn:

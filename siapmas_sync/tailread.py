@@ -31,7 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .kendali import EDITABLE, KENDALI_COLUMNS
+from .kendali import EDITABLE, KENDALI_COLUMNS, KENDALI_TAB
+from .notify.pemberitahuan import EDITABLE as WA_EDITABLE
+from .notify.pemberitahuan import PEMBERITAHUAN_TAB
 from .sheetplan import STATUS_COLUMNS, DigestReader, DigestTable, cell_text, header_key
 
 TAIL_META = "sheet_tail"
@@ -61,6 +63,7 @@ class TailState:
     headers: dict[str, list[str]] = field(default_factory=dict)
     next_rows: dict[str, int] = field(default_factory=dict)
     event_id: int = 0
+    message_id: int = 0  # the newest message in Pemberitahuan
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -71,7 +74,7 @@ class TailState:
             d = json.loads(text or "")
             return cls(int(d["last_row"]), str(d["last_row_hash"]), [str(h) for h in d["kendali_header"]],
                        {str(k): [str(h) for h in v] for k, v in d["headers"].items()},
-                       {str(k): int(v) for k, v in d["next_rows"].items()}, int(d["event_id"]))
+                       {str(k): int(v) for k, v in d["next_rows"].items()}, int(d["event_id"]), int(d["message_id"]))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -90,10 +93,28 @@ class TailState:
         return t
 
 
-def kendali_runs(header: Sequence[object]) -> list[tuple[int, int]]:
-    """The Kendali columns a tail read fetches — the key and the editable ones — as runs
-    of adjacent columns (0-based, inclusive), one A1 range each."""
-    want = {header_key(c) for c in ("No. Agenda", *EDITABLE)}
+#: per tab a tail read fetches in part: the key column and the columns operators fill
+OPERATOR_COLUMNS: dict[str, tuple[str, ...]] = {
+    KENDALI_TAB: ("No. Agenda", *EDITABLE),
+    PEMBERITAHUAN_TAB: ("ID", *WA_EDITABLE),  # the Terkirim checkbox and who sent
+}
+
+
+class _Unread:
+    """A cell a tail read did not fetch: its fingerprint matches no text, so a planned
+    row there is written whole (sheetplan.TableDiff)."""
+
+    def __str__(self) -> str:
+        return "\x00belum dibaca"
+
+
+UNREAD: Any = _Unread()
+
+
+def column_runs(header: Sequence[object], titles: Sequence[str]) -> list[tuple[int, int]]:
+    """The columns of *titles* in *header*, as runs of adjacent columns (0-based,
+    inclusive), one A1 range each."""
+    want = {header_key(c) for c in titles}
     cols = sorted(i for i, h in enumerate(header) if header_key(h) in want)
     runs: list[tuple[int, int]] = []
     for c in cols:
@@ -106,7 +127,7 @@ def kendali_runs(header: Sequence[object]) -> list[tuple[int, int]]:
 
 class ColumnRuns:
     """A tab read as several column ranges (each with its header row): collects each
-    range's rows, then gives *reader* whole rows with the unread cells empty. ``matches``
+    range's rows, then gives *reader* whole rows with the unread cells :data:`UNREAD`. ``matches``
     says whether each range's header still shows the expected titles (staff may have
     moved columns since the last write-back)."""
 
@@ -128,11 +149,11 @@ class ColumnRuns:
         self.reader.header(self.header)
         n = max((len(p.rows) for p in self.parts), default=0)
         for i in range(n):
-            row: list[Any] = [None] * width
-            for (a, _b), part in zip(self.runs, self.parts):
-                if i < len(part.rows):
-                    cells = part.rows[i]
-                    row[a : a + len(cells)] = cells
+            row: list[Any] = [UNREAD] * width
+            for (a, b), part in zip(self.runs, self.parts):
+                # Google leaves out a row's trailing empty cells, and trailing empty rows
+                cells = list(part.rows[i][: b - a + 1]) if i < len(part.rows) else []
+                row[a : b + 1] = cells + [None] * (b - a + 1 - len(cells))
             self.reader.row(row)
         return self.reader.result()
 

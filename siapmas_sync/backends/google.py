@@ -43,7 +43,7 @@ from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
 from ..notify.pemberitahuan import PEMBERITAHUAN_TAB
 from ..sheetplan import TablePlan, a1_column, header_key
-from ..tailread import ColumnRuns, HeaderOf, RowsOf, TailState, kendali_runs, unchanged_head
+from ..tailread import OPERATOR_COLUMNS, ColumnRuns, HeaderOf, RowsOf, TailState, column_runs, unchanged_head
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
 from .google_requests import (
     MULTIPART_MAX_BYTES,
@@ -285,7 +285,7 @@ class GoogleBackend:
     def read_tail(self, tail: TailState, readers: Any) -> Snapshot | None:
         """A change read as a change (tailread): ONE values:batchGet of the response tab's
         header and its rows from the last known one (``A{n}:{last column}``, open-ended: the
-        form only appends), the key and editable columns of Kendali, and Pemberitahuan.
+        form only appends), and the key and operator columns of Kendali and Pemberitahuan.
         None when a full read must look instead: the last known row reads differently (a
         row deleted or inserted above it, its answers edited), Kendali's columns moved, or
         the grid shrank below the last known row (Google: 400 "exceeds grid limits")."""
@@ -297,24 +297,27 @@ class GoogleBackend:
         kendali = meta.get(KENDALI_TAB)
         if resp_tab is None or kendali is None or tail.last_row > resp_tab.rows or kendali.rows < 2:
             return None
-        runs = kendali_runs(tail.kendali_header)
+        # the tabs read in part, with the header each had when last written
+        parts = {KENDALI_TAB: tail.kendali_header}
+        if PEMBERITAHUAN_TAB in meta:
+            if PEMBERITAHUAN_TAB not in tail.headers:
+                return None
+            parts[PEMBERITAHUAN_TAB] = tail.headers[PEMBERITAHUAN_TAB]
+        runs = {t: column_runs(h, OPERATOR_COLUMNS[t]) for t, h in parts.items()}
         rq, last = quote_tab(resp_tab.title), a1_column(resp_tab.cols - 1)
         ranges = [f"{rq}!A1:{last}1", f"{rq}!A{tail.last_row}:{last}"]
-        ranges += [f"{quote_tab(KENDALI_TAB)}!{a1_column(a)}1:{a1_column(b)}" for a, b in runs]
-        with_tab = PEMBERITAHUAN_TAB in meta
-        if with_tab:
-            ranges.append(quote_tab(PEMBERITAHUAN_TAB))
+        for t, tab_runs in runs.items():
+            ranges += [f"{quote_tab(t)}!{a1_column(a)}1:{a1_column(b)}" for a, b in tab_runs]
         made: dict[str, Any] = {}
 
         def make() -> list[Any]:  # fresh readers for each attempt
             made["resp"] = readers.responses(resp_tab.title, self._sheet_tz, first_row=tail.last_row)
             made["head"], made["rows"] = HeaderOf(made["resp"]), RowsOf(made["resp"])
-            made["kendali"] = ColumnRuns(tail.kendali_header, runs, readers.register(KENDALI_TAB))
-            return [made["head"], made["rows"], *made["kendali"].parts] + (
-                [readers.register(PEMBERITAHUAN_TAB)] if with_tab else [])
+            made["tabs"] = {t: ColumnRuns(parts[t], runs[t], readers.register(t)) for t in parts}
+            return [made["head"], made["rows"], *(p for c in made["tabs"].values() for p in c.parts)]
 
         try:
-            values = self.retry.call(lambda: self._values_get(ranges, make))
+            self.retry.call(lambda: self._values_get(ranges, make))
         except APIError as exc:
             if exc.response.status_code != 400:
                 raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
@@ -323,11 +326,12 @@ class GoogleBackend:
         except Exception as exc:
             raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
         parsed = made["resp"].result()
-        if not (made["head"].seen and made["kendali"].matches() and unchanged_head(tail, parsed.header, made["rows"].first)):
+        tabs = made["tabs"]
+        if not (made["head"].seen and all(c.matches() for c in tabs.values())
+                and unchanged_head(tail, parsed.header, made["rows"].first)):
             self._meta = None  # columns may have been added: the full read sees the grid afresh
             return None
-        return Snapshot(responses=parsed, tabs={KENDALI_TAB: made["kendali"].result(),
-                                                PEMBERITAHUAN_TAB: values[-1] if with_tab else None},
+        return Snapshot(responses=parsed, tabs={PEMBERITAHUAN_TAB: None, **{t: c.result() for t, c in tabs.items()}},
                         sheet_tz=self._sheet_tz, partial=True)
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
