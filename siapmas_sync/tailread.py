@@ -3,12 +3,15 @@ changed but the ledger did not (issue 22).
 
 Google Forms only ever appends a response after the last one, so a cycle that follows a
 change need not read the whole sheet: it reads the response tab's header and the rows
-from the last one it knew (that row again, to see it is still there), the key and the
-operator-editable columns of *Kendali* (with the *Rahasia* checkbox), and the small
-*Pemberitahuan* tab (its *Terkirim* checkbox). The product's own tabs — Buku Agenda,
-Riwayat, Buku Surat Keluar — are not read back to compare: only this worker writes them,
-so it appends there after the row it last wrote (:class:`TailState`), and the periodic
-full read (``[schedule] full_read_minutes``, idle.py) compares them again cell by cell.
+from the last one it knew (that row again, to see it is still there), and the key and
+operator columns of *Kendali* (the editable ones, the *Rahasia* checkbox among them) and
+*Pemberitahuan* (the *Terkirim* checkbox and *Oleh*). The product's own tabs — Buku
+Agenda, Riwayat, Buku Surat Keluar — are not read back to compare: only this worker
+writes them, so it appends there after the row it last wrote (:class:`TailState`), and
+the periodic full read (``[schedule] full_read_minutes``, idle.py) compares them again
+cell by cell. The write-back plans the items registered this cycle and the Kendali rows
+edited, the new events and the new messages; nothing else can have changed, since a
+tail read is only made when the ledger is as the last write-back left it.
 
 What a tail read cannot see is left to a full read:
 
@@ -17,8 +20,9 @@ What a tail read cannot see is left to a full read:
   reads in full), or, for an edited answer higher up, the next periodic full read finds it
   with the number guard and the re-saved/edited-answer checks of a full read;
 * a change to an item the sheet already shows (a Kendali step, a kelengkapan linked, a
-  document made again): its response-row status and Buku Agenda row are rewritten by the
-  next cycle, which reads in full (the cycle leaves the idle cursor unmatched).
+  document made again, a message ticked or cancelled): its response-row status, Buku
+  Agenda and Pemberitahuan rows are rewritten by the next cycle, which reads in full (the
+  cycle leaves the idle cursor unmatched).
 
 Pure: the state kept in the ledger's ``meta`` table, the ranges, and the row fingerprint.
 """

@@ -11,7 +11,9 @@ cut between rows, only past Google's recommended 2 MB per request: google_reques
 ``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
 listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
 Before all that, one Drive ``files.get`` of the spreadsheet's version (``change_stamp``)
-lets an idle cycle skip the read altogether (siapmas_sync/idle.py).
+lets an idle cycle skip the read altogether (siapmas_sync/idle.py), and a cycle after a
+change of the sheet alone reads only the new rows and the operators' columns
+(``read_tail``, siapmas_sync/tailread.py).
 """
 
 from __future__ import annotations
