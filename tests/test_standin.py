@@ -179,6 +179,18 @@ def test_open_ended_reads_are_clamped_to_the_grid_and_past_it_refused(gc, sid, s
     assert exc.value.code == 400 and "exceeds grid limits. Max rows: 4, max columns: 2" in exc.value.error["message"]
 
 
+def test_pretty_print_false_gives_a_compact_reply(gc, sid, standin):
+    sh = gc.open_by_key(sid)
+    sh.add_worksheet("Compact", 3, 2)
+    sh.worksheet("Compact").update([["a", "b"], ["c", "d"]], "A1", value_input_option="RAW")
+    standin.reset_log()
+    pretty = sh.values_batch_get(["'Compact'!A1:B"])
+    compact = sh.values_batch_get(["'Compact'!A1:B"], params={"prettyPrint": "false"})
+    assert pretty == compact
+    sizes = [r.bytes_out for r in standin.requests if r.route == "sheets.values.batchGet"]
+    assert len(sizes) == 2 and sizes[1] < sizes[0] * 0.6
+
+
 def test_update_beyond_grid_is_rejected_but_append_grows(gc, sid, standin):
     sh = gc.open_by_key(sid)
     sh.add_worksheet("Small", 3, 2)
