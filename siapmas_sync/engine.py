@@ -776,7 +776,11 @@ class Engine:
 
     def _dasbor_view(self, now: datetime, snap: Snapshot) -> Any:
         """The Dasbor to draw with this write (None when nothing changed); a failure to
-        compute it is logged and never holds up the status write-back."""
+        compute it is logged and never holds up the status write-back. After a tail read
+        it waits for the next full read: its figures are computed over every item, which a
+        change read as a change must not cost (tailread)."""
+        if snap.partial:
+            return None
         try:
             return self.dasbor.plan(now, snap.sheet_tz)
         except Exception as exc:

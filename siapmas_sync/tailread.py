@@ -104,15 +104,9 @@ OPERATOR_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-class _Unread:
-    """A cell a tail read did not fetch: its fingerprint matches no text, so a planned
-    row there is written whole (sheetplan.TableDiff)."""
-
-    def __str__(self) -> str:
-        return "\x00belum dibaca"
-
-
-UNREAD: Any = _Unread()
+#: a cell a tail read did not fetch: text no cell holds (Sheets keeps no NUL), so its
+#: fingerprint matches nothing planned and a planned row there is written whole
+UNREAD = "\x00belum dibaca"
 
 
 def column_runs(header: Sequence[object], titles: Sequence[str]) -> list[tuple[int, int]]:
