@@ -473,7 +473,10 @@ class Engine:
         maybe = parsed.submissions
         if maybe:
             ledger = self.ledger.form_times({s.content_hash for s in maybe})
-            parsed.adopt(match_resaved(maybe, ledger, parsed.known))
+            same = match_resaved(maybe, ledger, parsed.known)
+            parsed.adopt(same)
+            if same and self._partial:
+                self._head_due = True  # their items' rows are rewritten by the next read, a full one
 
     def _register_new(self, subs: Sequence[Submission], report: CycleReport) -> None:
         known = self.ledger.known_keys()
@@ -903,7 +906,6 @@ class Engine:
             if report is not None:
                 report.notices.extend(getattr(self.backend, "notices", ()))
         return sum(len(p.updates) for p in plans)
-
 
     def _save_tail(self, conn: Any, parsed: ParsedResponses, header: Sequence[str], kendali: TableDiff,
                    own: dict[str, TableDiff], wa_header: Sequence[str], event_id: int, message_id: int) -> None:
