@@ -47,6 +47,8 @@ class ParsedResponses:
     errors: list[RowError] = field(default_factory=list)
     header_error: HeaderError | None = None
     header_map: HeaderMap | None = None  # which column holds each question (preflight warnings)
+    header: list[str] = field(default_factory=list)
+    last_row: tuple[int, Sequence[object]] | None = None  # (sheet row, cells) of the last row read (tailread)
 
     def adopt(self, same: Mapping[str, str]) -> None:
         """Rows that are responses the ledger already has under another key (new key → the
@@ -70,8 +72,11 @@ class ResponseReader:
     """Parses the response tab while it is read and fingerprints its status columns; the
     agenda numbers its status column shows go to *shown* (the number guard)."""
 
-    def __init__(self, title: str, options: ParseOptions, shown: ShownNumbers | None = None) -> None:
+    def __init__(self, title: str, options: ParseOptions, shown: ShownNumbers | None = None,
+                 first_row: int = 2) -> None:
         self._opts = options
+        self._first_row = first_row  # the sheet row of the first data row given (a tail read: tailread)
+        self._next_row = first_row
         self._shown = shown if shown is not None else ShownNumbers()
         self._number = ""
         self._status = DigestReader(title, STATUS_COLUMNS, watch=("No. Agenda", self._saw_number))
@@ -84,13 +89,17 @@ class ResponseReader:
 
     def header(self, header: Sequence[object]) -> None:
         self._status.header(header)
+        self._status.skip(self._first_row - 2)  # rows above a tail read: never compared
+        self._out.header = [str(h) for h in header]
         try:
-            self._parser = ResponseParser(list(header), self._opts)
+            self._parser = ResponseParser(list(header), self._opts, self._first_row)
         except HeaderError as exc:  # raised by the cycle once the read is over
             self._out.header_error = exc
 
     def row(self, row: Sequence[object]) -> None:
         self._number = ""
+        self._out.last_row = (self._next_row, row)
+        self._next_row += 1
         self._status.row(row)
         if self._parser is not None:
             new_before = len(self._parser.submissions)
@@ -124,9 +133,9 @@ class CycleReaders:
         self._options = options
         self.shown = ShownNumbers()
 
-    def responses(self, title: str, sheet_tz: ZoneInfo | None) -> ResponseReader:
+    def responses(self, title: str, sheet_tz: ZoneInfo | None, first_row: int = 2) -> ResponseReader:
         self.shown = ShownNumbers()  # a retried read starts again
-        return ResponseReader(title, self._options(sheet_tz), self.shown)
+        return ResponseReader(title, self._options(sheet_tz), self.shown, first_row)
 
     def register(self, title: str) -> DigestReader:
         watch = ("No. Agenda", self.shown.add)

@@ -72,6 +72,7 @@ from .sheetplan import (
 )
 from .cycleread import CycleReaders, ParsedResponses
 from .idle import Gate, IdleGate
+from .tailread import TAIL_META, TailState, row_fingerprint
 from .optional import Job, OptionalWork
 from .binding import bind_source
 from .numberguard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
@@ -92,6 +93,7 @@ REGISTER_GROUP = 50  # responses numbered per transaction
 RESULT_GROUP = 25  # rendered items recorded per transaction
 RENDER_PAGE = 500  # pending renders prepared and rendered at a time
 WRITE_BACK_PAGE = 2000  # ledger items compared with the sheet at a time
+OWN_TABS = (BUKU_AGENDA_TAB, RIWAYAT_TAB)  # only appended to after a tail read (tailread)
 SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
 #: what the status columns and register tabs are made of (not the evidence lists)
 WRITE_BACK_COLUMNS = ("key", "seq", "agenda_no", "updated_at", "tahap", "stage_entered_at", "diteruskan_ke",
@@ -217,6 +219,11 @@ class Engine:
         self.publik = PublicStatus(settings, ledger, self.wf)
         self.idle = IdleGate(settings, backend, ledger, self.clock)
         self._write_deferred = False
+        self._head_due = False  # a tail read left rows only a full read rewrites (tailread)
+        self._since = ""  # UTC ISO: when this cycle began (items touched since are planned after a tail read)
+        self._tail: TailState | None = None
+        self._partial = False  # this cycle's read was a tail read
+        self._known_before: set[str] = set()  # response keys the ledger had when this cycle read
         self.replaced: list[str] = []  # documents of the last print batch that replace a printed one
         self.dasbor = Dasbor(settings, ledger, self.wf, self.cal)
         self._clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
@@ -243,20 +250,32 @@ class Engine:
 
     def _sheet_cycle(self, report: CycleReport, gate: Gate) -> None:
         """Read the sheet, decide, record, render, write back; then remember what was read."""
-        snap, shown = self._read()
+        self._since = utc_iso(gate.started or self.clock())
+        self._tail = self._tail_state(gate)
+        snap, shown = self._read(self._tail)
+        self._head_due, self._partial = False, snap.partial
+        pending = self.ledger.pending_render_keys() if snap.partial else set()
         guard = self._check_numbers(shown)
         report.steps = self._apply_kendali(snap)
-        report.notices.extend(self._apply_pemberitahuan(snap))
+        if snap.partial and any(r.accepted for r in report.steps):
+            self._head_due = True  # the item's status and Buku Agenda rows were not read: the next read is full
+        ticked = self._apply_pemberitahuan(snap)
+        report.notices.extend(ticked)
+        if snap.partial and ticked:
+            self._head_due = True  # a ticked row's link is emptied by the next read, a full one
         parsed = self._intake(snap, guard, report)
         self._register_new(parsed.submissions, report)
         self._cancel_stale_messages(report)  # before the write-back, so Riwayat shows it this cycle
         record_baseline(self.ledger, self.out_dir, self.clock())  # items printed before the printed table
         report.restored = check_documents(self.ledger, self.out_dir, self.clock(), print_batch=self.s.output.print_batch)
         self._render_pending(report)
+        if snap.partial and (report.restored or pending - self.ledger.pending_render_keys()):
+            self._head_due = True  # documents of items above the tail changed: their status cells too
         self._write_deferred = False
         self._clock_cells = CLOCK_COLUMNS if not gate.refresh_clocks else ()  # left as shown (idle.py)
         report.cells_written = self._write_back(snap, report)
-        self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred,
+        # rows a tail read could not rewrite: the cursor is left unmatched, the next cycle reads in full
+        self.idle.record(gate, wrote=report.cells_written > 0, deferred=self._write_deferred or self._head_due,
                          due_at=self.views.next_change)
 
     def _cancel_stale_messages(self, report: CycleReport) -> None:
@@ -269,6 +288,7 @@ class Engine:
             return
         if n:
             report.notices.append(cancelled_line(n))
+            self._head_due = self._head_due or self._partial  # their Pemberitahuan rows: the next read, a full one, rewrites them
 
     def _idle(self, report: CycleReport) -> None:
         """Nothing changed in the sheet or the ledger: no read, no write-back (idle.py)."""
@@ -378,11 +398,28 @@ class Engine:
             known=known,
         )
 
-    def _read(self) -> tuple[Snapshot, ShownNumbers]:
+    def _tail_state(self, gate: Gate) -> TailState | None:
+        """What a tail read starts from, when this cycle may read only what is new (tailread):
+        the sheet changed but the ledger is as the last write-back left it, the read is not
+        a periodic one, and the backend can read ranges (the local files are read whole)."""
+        if gate.refresh_clocks or not hasattr(self.backend, "read_tail") or not self.idle.unchanged_since_write():
+            return None
+        state = TailState.loads(self.ledger.get_meta(TAIL_META))
+        return state if state is not None and state.usable(OWN_TABS) else None
+
+    def _read(self, tail: TailState | None = None) -> tuple[Snapshot, ShownNumbers]:
         """One read of the sheet, parsed and fingerprinted as it streams in (cycleread),
-        and the agenda numbers it shows."""
-        known = self.ledger.known_keys()
+        and the agenda numbers it shows: only what is new after *tail* when the backend
+        finds the last known row where it was (tailread), else the whole sheet."""
+        known = self._known_before = self.ledger.known_keys()
         readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
+        if tail is not None:
+            snap = self.backend.read_tail(tail, readers)  # type: ignore[attr-defined]
+            if snap is not None:
+                return snap, readers.shown
+            log.info("Baris jawaban terakhir yang dikenal tidak lagi sama (baris dihapus/disisipkan/diubah) "
+                     "atau kolom Kendali dipindah; spreadsheet dibaca penuh.")
+            readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
         snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB, PEMBERITAHUAN_TAB, BUKU_SURAT_KELUAR_TAB],
                                  readers)
         return snap, readers.shown
@@ -426,7 +463,10 @@ class Engine:
         maybe = parsed.submissions
         if maybe:
             ledger = self.ledger.form_times({s.content_hash for s in maybe})
-            parsed.adopt(match_resaved(maybe, ledger, parsed.known))
+            same = match_resaved(maybe, ledger, parsed.known)
+            parsed.adopt(same)
+            if same and self._partial:
+                self._head_due = True  # their items' rows are rewritten by the next read, a full one
 
     def _register_new(self, subs: Sequence[Submission], report: CycleReport) -> None:
         known = self.ledger.known_keys()
@@ -443,6 +483,8 @@ class Engine:
         # a response quoting an item's number and its reporter's code completes that item:
         # linked, never numbered; one quoting a number without the code waits for an operator
         new, linked, waiting = self.kelengkapan.split(new, found)
+        if linked:
+            self._head_due = True  # the completed items' rows above a tail read: the next read is full
         for done in linked:
             report.notices.append(f"Baris {done.row}: kelengkapan untuk {done.agenda_no} dicatat (tanpa nomor baru)"
                                   + (f"; tahap kembali ke {done.resumed}." if done.resumed else "."))
@@ -737,7 +779,11 @@ class Engine:
 
     def _dasbor_view(self, now: datetime, snap: Snapshot) -> DasborView | None:
         """The Dasbor to draw with this write (None when nothing changed); a failure to
-        compute it is logged and never holds up the status write-back."""
+        compute it is logged and never holds up the status write-back. After a tail read
+        it waits for the next full read: its figures are computed over every item, which a
+        change read as a change must not cost (tailread)."""
+        if snap.partial:
+            return None
         try:
             return self.dasbor.plan(now, snap.sheet_tz)
         except Exception as exc:
@@ -746,28 +792,45 @@ class Engine:
 
     def _write_back(self, snap: Snapshot, report: CycleReport | None = None) -> int:
         """Plan every status and register cell from the ledger, item by item (never all
-        items at once), against the fingerprints read this cycle; write what differs."""
+        items at once), against the fingerprints read this cycle; write what differs.
+        After a tail read (tailread) only what this cycle touched: the items registered or
+        changed since it began and the Kendali rows edited, the new events; the own tabs
+        are appended to after the rows last written, never read."""
         now = self.clock()
         v = self.views
         parsed: ParsedResponses = snap.responses
         row_of = parsed.row_of()
         bad = {e.row - 2: {"Tahap": BAD_ROW_LABEL, "Kelengkapan": e.message} for e in parsed.errors}
         status = TableDiff(parsed.status, parsed.title, STATUS_COLUMNS)
-        buku = TableDiff(snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda")
+        tail = self._tail if snap.partial else None
+        edited = {e.agenda_no: e.values for e in self._edits_read}
+        if tail is None:
+            buku = TableDiff(snap.tabs.get(BUKU_AGENDA_TAB), BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda")
+            riwayat = TableDiff(snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID")
+            item_rows: Any = self.ledger.iter_items(WRITE_BACK_COLUMNS, batch=WRITE_BACK_PAGE)
+        else:
+            buku = TableDiff(tail.blind(BUKU_AGENDA_TAB, BUKU_AGENDA_COLUMNS, "No. Agenda"), BUKU_AGENDA_TAB,
+                             BUKU_AGENDA_COLUMNS, "No. Agenda")
+            riwayat = TableDiff(tail.blind(RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID"), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID")
+            item_rows = self.ledger.items_touched_since((*WRITE_BACK_COLUMNS, "registered_at"), self._since, edited)
         kendali = TableDiff(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda")
-        riwayat = TableDiff(snap.tabs.get(RIWAYAT_TAB), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID")
         # Remember what the editable Kendali cells will say BEFORE writing: if the write
         # is lost, the operator's values still differ and are judged again next cycle.
         states: dict[str, str] = {}
-        edited = {e.agenda_no: e.values for e in self._edits_read}
         previous: dict[str, str] = {}  # key → state before this cycle, of items it touches
         read_edits: list[tuple[str, dict[str, str]]] = []  # (key, editable cells as read)
-        for r in self.ledger.iter_items(WRITE_BACK_COLUMNS, batch=WRITE_BACK_PAGE):
+        for r in item_rows:
             payload = {"received_at": r.received_at, "nama": r.nama}
             row = row_of.get(r.key)
+            # after a tail read, an item the sheet showed before this cycle: only its Kendali
+            # row (edited there) is planned; a step it took makes the next read a full one
+            above = tail is not None and r.key in self._known_before
+            if above and r.agenda_no not in edited:
+                continue  # touched in the same second as this cycle began, by an earlier one
             if row is not None and row not in bad:
                 status.compare_row(row, v.status_cells(r, datetime.fromisoformat(r.received_at), now))
-            buku.compare(v.buku_agenda_row(r, payload))
+            if not above:
+                buku.compare(v.buku_agenda_row(r, payload))
             k = v.kendali_row(r, payload, now)
             st = kendali_state(k)
             if st != (r.kendali_state or "{}"):
@@ -793,18 +856,22 @@ class Engine:
                 status.compare_row(row, held_cells(p))
         for row, cells in bad.items():
             status.compare_row(row, cells)
-        for ev in self.ledger.iter_events():
+        event_id = tail.event_id if tail is not None else 0
+        for ev in self.ledger.iter_events(after=event_id):
             riwayat.compare(v.riwayat_row(ev, ev.agenda_no))
+            event_id = ev.id
         if states:
             with self.ledger.tx() as conn:
                 self.ledger.set_kendali_states(conn, states)
         people = [p.label for p in self.s.officials()]
         mark = LinksMark(utc_iso(now))  # what this plan saw (plan_tab), for the next cycle
+        message_id = self.ledger.last_message_id()
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
                  plan_tab(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s, self.wf, self.out_dir,
                           since=None if self._clock_cells == () else LinksMark.loads(self.ledger.get_meta(LINKS_META)),
-                          mark=mark)]
-        keluar_rows = buku_surat_keluar_rows(self.ledger, self.tz)
+                          mark=mark, after=tail.message_id if tail is not None else 0)]
+        # an approval is recorded from the command line: the ledger changed, so never after a tail read
+        keluar_rows = buku_surat_keluar_rows(self.ledger, self.tz) if tail is None else []
         if keluar_rows or snap.tabs.get(BUKU_SURAT_KELUAR_TAB) is not None:  # made by the first approval
             keluar = TableDiff(snap.tabs.get(BUKU_SURAT_KELUAR_TAB), BUKU_SURAT_KELUAR_TAB, BUKU_SURAT_KELUAR_COLUMNS,
                                "Nomor Surat")
@@ -815,8 +882,12 @@ class Engine:
         dash = self._dasbor_view(now, snap)
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
-            with self.ledger.tx() as conn:  # every change before `now` is in the sheet (plan_tab)
-                self.ledger.set_meta(conn, LINKS_META, mark.dumps())
+            with self.ledger.tx() as conn:
+                if tail is None:  # every change before `now` is in the sheet (plan_tab); not after a tail read
+                    self.ledger.set_meta(conn, LINKS_META, mark.dumps())
+                if hasattr(self.backend, "read_tail"):  # where the next tail read starts (tailread)
+                    self._save_tail(conn, parsed, plans[0].header, kendali, {BUKU_AGENDA_TAB: buku, RIWAYAT_TAB: riwayat},
+                                    plans[4].header, event_id, message_id)
             if dash is not None and not self.backend.dasbor_skipped:
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:
@@ -833,6 +904,20 @@ class Engine:
             if report is not None:
                 report.notices.extend(self.backend.notices)
         return sum(len(p.updates) for p in plans)
+
+    def _save_tail(self, conn: Any, parsed: ParsedResponses, header: Sequence[str], kendali: TableDiff,
+                   own: dict[str, TableDiff], wa_header: Sequence[str], event_id: int, message_id: int) -> None:
+        """What the next tail read starts from: the last response row read (its answers'
+        fingerprint), the own tabs' headers and next rows, the newest event written."""
+        if parsed.last_row is None:  # no response yet: the next cycle reads in full
+            self.ledger.set_meta(conn, TAIL_META, "")
+            return
+        last_row, cells = parsed.last_row
+        headers = {t: list(d.plan.header) for t, d in own.items()}
+        headers[PEMBERITAHUAN_TAB] = list(wa_header)
+        state = TailState(last_row, row_fingerprint(header, cells), list(kendali.plan.header), headers,
+                          {t: d.next_row for t, d in own.items()}, event_id, message_id)
+        self.ledger.set_meta(conn, TAIL_META, state.dumps())
 
 
 DUPLIKAT_TEXT = DUPLICATE_LABEL

@@ -175,6 +175,12 @@ class IdleGate:
             log.info("Spreadsheet dibaca penuh: %s.", reason)
         return Gate(reason or "", stamp, now)
 
+    def unchanged_since_write(self) -> bool:
+        """Whether the ledger is as the last write-back left it (this cycle's check saw the
+        fingerprint the cursor keeps): then only the sheet changed (tailread)."""
+        cursor = Cursor.loads(self.ledger.get_meta(CURSOR_META))
+        return bool(self.fingerprint) and cursor is not None and cursor.ledger == self.fingerprint
+
     def _stamp(self) -> Stamp | None:
         try:
             return self.backend.change_stamp()

@@ -214,6 +214,13 @@ class DigestReader:
         self._pack = _packer(len(t.columns)).pack
         self._wc = pos.get(self._watch[0]) if self._watch else None
 
+    def skip(self, n: int) -> None:
+        """*n* rows not read (those above a tail read, tailread): fingerprints of empty rows,
+        which a plan after a tail read never compares."""
+        if n > 0:
+            self.table.digests += self._pack(*[_EMPTY_HASH] * len(self.table.columns)) * n
+            self._rows += n
+
     def row(self, row: Sequence[object]) -> None:
         t = self.table
         r = self._rows
@@ -294,6 +301,11 @@ class TableDiff:
         self._next_row = table.last_nonempty + 1
         self._dup_keys = {k for _, k, _ in table.duplicates}
         self._owned: set[str] = set()
+
+    @property
+    def next_row(self) -> int:
+        """The data row the next appended row goes to."""
+        return self._next_row
 
     def compare(self, values: Mapping[str, object], keep: Collection[str] = ()) -> None:
         """A register row (keyed diff): {column title: value}, the key column included.

@@ -291,8 +291,13 @@ def test_google_dasbor_values_charts_and_idle_cycle(tmp_path: Path, standin: Goo
     engine.cycle()  # idle: one read, nothing written, nothing computed
     assert standin.count(api="sheets") == 1 and engine.dasbor.computed == computed
 
-    # a figure changes (a third item): cells rewritten, charts NOT re-added (ranges unchanged)
+    # a figure changes (a third item): the cycle that reads the new row as a change leaves
+    # the Dasbor for the next full read (its figures are computed over every item: tailread)
     world.add_responses([response(20, "Citra")])
+    engine.cycle()
+    assert {r[0]: r[1:] for r in world.tab(TAB) if r}["TERAGENDA"][0] == 2
+    # the periodic full read: cells rewritten, charts NOT re-added (ranges unchanged)
+    clock.now += timedelta(minutes=61)
     standin.reset_log()
     engine.cycle()
     assert standin.count(route="sheets.batchUpdate") == 1

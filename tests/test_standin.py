@@ -165,6 +165,33 @@ def test_values_batch_update_raw_and_user_entered(gc, sid, standin):
     assert standin.get_values(sid, "Register")[1] == [1, "", "x"]
 
 
+def test_open_ended_reads_are_clamped_to_the_grid_and_past_it_refused(gc, sid, standin):
+    # what a tail read (siapmas_sync/tailread.py) relies on: "A3:B" reads rows 3.. up to
+    # the grid's last row; a start past the grid is Google's 400 (pygsheets#124, #528)
+    sh = gc.open_by_key(sid)
+    sh.add_worksheet("Tail", 4, 2)
+    ws = sh.worksheet("Tail")
+    ws.update([["h1", "h2"], ["a", "b"], ["c", "d"]], "A1", value_input_option="RAW")
+    got = sh.values_batch_get(["'Tail'!A3:B", "'Tail'!A4:B"])["valueRanges"]
+    assert got[0] == {"range": "Tail!A3:B4", "majorDimension": "ROWS", "values": [["c", "d"]]}
+    assert got[1] == {"range": "Tail!A4:B4", "majorDimension": "ROWS"}  # within the grid, no data: no values
+    with pytest.raises(gspread.exceptions.APIError) as exc:
+        sh.values_batch_get(["'Tail'!A5:B"])
+    assert exc.value.code == 400 and "exceeds grid limits. Max rows: 4, max columns: 2" in exc.value.error["message"]
+
+
+def test_pretty_print_false_gives_a_compact_reply(gc, sid, standin):
+    sh = gc.open_by_key(sid)
+    sh.add_worksheet("Compact", 3, 2)
+    sh.worksheet("Compact").update([["a", "b"], ["c", "d"]], "A1", value_input_option="RAW")
+    standin.reset_log()
+    pretty = sh.values_batch_get(["'Compact'!A1:B"])
+    compact = sh.values_batch_get(["'Compact'!A1:B"], params={"prettyPrint": "false"})
+    assert pretty == compact
+    sizes = [r.bytes_out for r in standin.requests if r.route == "sheets.values.batchGet"]
+    assert len(sizes) == 2 and sizes[1] < sizes[0] * 0.6
+
+
 def test_update_beyond_grid_is_rejected_but_append_grows(gc, sid, standin):
     sh = gc.open_by_key(sid)
     sh.add_worksheet("Small", 3, 2)

@@ -31,7 +31,7 @@ class TabReader(Protocol):
 class Readers(Protocol):
     """Makes the reader of each tab of one read attempt."""
 
-    def responses(self, title: str, sheet_tz: ZoneInfo | None) -> TabReader: ...
+    def responses(self, title: str, sheet_tz: ZoneInfo | None, first_row: int = 2) -> TabReader: ...
 
     def register(self, title: str) -> TabReader: ...
 
@@ -55,7 +55,7 @@ class FullTable:
 class KeepAll:
     """:class:`Readers` that keep every cell of every tab."""
 
-    def responses(self, title: str, sheet_tz: ZoneInfo | None) -> FullTable:
+    def responses(self, title: str, sheet_tz: ZoneInfo | None, first_row: int = 2) -> FullTable:
         return FullTable(title)
 
     def register(self, title: str) -> FullTable:
@@ -80,6 +80,7 @@ class Snapshot:
     responses: Any
     tabs: dict[str, Any] = field(default_factory=dict)
     sheet_tz: ZoneInfo | None = None
+    partial: bool = False  # a tail read (tailread): new rows, Kendali's editable cells, no own tabs
 
 
 class Backend(Protocol):

@@ -11,7 +11,9 @@ cut between rows, only past Google's recommended 2 MB per request: google_reques
 ``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
 listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
 Before all that, one Drive ``files.get`` of the spreadsheet's version (``change_stamp``)
-lets an idle cycle skip the read altogether (siapmas_sync/idle.py).
+lets an idle cycle skip the read altogether (siapmas_sync/idle.py), and a cycle after a
+change of the sheet alone reads only the new rows and the operators' columns
+(``read_tail``, siapmas_sync/tailread.py).
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from ..config import Settings
 from ..documents import atomic_write_bytes
 from ..imagebudget import oversize_finding
 from ..errors import BackendAccessError, SourceError
-from ..kendali import CHECKBOX_COLUMNS, FREE_TEXT
+from ..kendali import CHECKBOX_COLUMNS, FREE_TEXT, KENDALI_TAB
 from ..intake import extract_drive_id, sniff_mime
 from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
-from ..sheetplan import TablePlan, header_key
+from ..notify.pemberitahuan import PEMBERITAHUAN_TAB
+from ..sheetplan import TablePlan, a1_column, header_key
+from ..tailread import OPERATOR_COLUMNS, ColumnRuns, HeaderOf, RowsOf, TailState, column_runs, unchanged_head
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
 from .google_requests import (
     MULTIPART_MAX_BYTES,
@@ -259,11 +263,17 @@ class GoogleBackend:
         return Snapshot(responses=values[0], tabs=tabs, sheet_tz=self._sheet_tz)
 
     def _batch_get(self, titles: Sequence[str], readers: Readers) -> list[Any]:
-        """One values:batchGet of whole tabs (unformatted values, dates as serial numbers),
-        each fed to a fresh reader as it streams in (see valuestream)."""
+        """One values:batchGet of whole tabs, each fed to a fresh reader as it streams in."""
+        return self._values_get([quote_tab(t) for t in titles], lambda: [readers.responses(titles[0], self._sheet_tz)]
+                                + [readers.register(t) for t in titles[1:]])
+
+    def _values_get(self, ranges: Sequence[str], make_readers: Callable[[], Sequence[Any]]) -> list[Any]:
+        """One values:batchGet of A1 *ranges* (unformatted values, dates as serial numbers),
+        each range fed to its reader as it streams in (see valuestream)."""
         params: dict[str, Any] = {
             "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-            "majorDimension": "ROWS", "ranges": [quote_tab(t) for t in titles],
+            "majorDimension": "ROWS", "ranges": list(ranges),
+            "prettyPrint": "false",  # Google indents replies by default: ~40% of a values reply is spaces
         }
         resp = self.session.request(
             "get", SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params=params, stream=True
@@ -271,10 +281,61 @@ class GoogleBackend:
         try:
             if not resp.ok:
                 raise APIError(resp)
-            tab_readers = [readers.responses(titles[0], self._sheet_tz)] + [readers.register(t) for t in titles[1:]]
-            return read_value_ranges(resp, tab_readers)
+            return read_value_ranges(resp, make_readers())
         finally:
             resp.close()
+
+    def read_tail(self, tail: TailState, readers: Any) -> Snapshot | None:
+        """A change read as a change (tailread): ONE values:batchGet of the response tab's
+        header and its rows from the last known one (``A{n}:{last column}``, open-ended: the
+        form only appends), and the key and operator columns of Kendali and Pemberitahuan.
+        None when a full read must look instead: the last known row reads differently (a
+        row deleted or inserted above it, its answers edited), Kendali's columns moved, or
+        the grid shrank below the last known row (Google: 400 "exceeds grid limits")."""
+        meta = self.metadata()
+        resp_tab = meta.get(self._resp_title)
+        if resp_tab is not None and tail.last_row > resp_tab.rows:  # the grid grew since it was cached
+            meta = self.metadata(refresh=True)
+            resp_tab = meta.get(self._resp_title)
+        kendali = meta.get(KENDALI_TAB)
+        if resp_tab is None or kendali is None or tail.last_row > resp_tab.rows or kendali.rows < 2:
+            return None
+        # the tabs read in part, with the header each had when last written
+        parts = {KENDALI_TAB: tail.kendali_header}
+        if PEMBERITAHUAN_TAB in meta:
+            if PEMBERITAHUAN_TAB not in tail.headers:
+                return None
+            parts[PEMBERITAHUAN_TAB] = tail.headers[PEMBERITAHUAN_TAB]
+        runs = {t: column_runs(h, OPERATOR_COLUMNS[t]) for t, h in parts.items()}
+        rq, last = quote_tab(resp_tab.title), a1_column(resp_tab.cols - 1)
+        ranges = [f"{rq}!A1:{last}1", f"{rq}!A{tail.last_row}:{last}"]
+        for t, tab_runs in runs.items():
+            ranges += [f"{quote_tab(t)}!{a1_column(a)}1:{a1_column(b)}" for a, b in tab_runs]
+        made: dict[str, Any] = {}
+
+        def make() -> list[Any]:  # fresh readers for each attempt
+            made["resp"] = readers.responses(resp_tab.title, self._sheet_tz, first_row=tail.last_row)
+            made["head"], made["rows"] = HeaderOf(made["resp"]), RowsOf(made["resp"])
+            made["tabs"] = {t: ColumnRuns(parts[t], runs[t], readers.register(t)) for t in parts}
+            return [made["head"], made["rows"], *(p for c in made["tabs"].values() for p in c.parts)]
+
+        try:
+            self.retry.call(lambda: self._values_get(ranges, make))
+        except APIError as exc:
+            if exc.response.status_code != 400:
+                raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+            self._meta = None  # the grid changed: the full read looks again
+            return None
+        except Exception as exc:
+            raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
+        parsed = made["resp"].result()
+        tabs = made["tabs"]
+        if not (made["head"].seen and all(c.matches() for c in tabs.values())
+                and unchanged_head(tail, parsed.header, made["rows"].first)):
+            self._meta = None  # columns may have been added: the full read sees the grid afresh
+            return None
+        return Snapshot(responses=parsed, tabs={PEMBERITAHUAN_TAB: None, **{t: c.result() for t, c in tabs.items()}},
+                        sheet_tz=self._sheet_tz, partial=True)
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
               *, dasbor: DasborView | None = None) -> None:

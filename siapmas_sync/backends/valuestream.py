@@ -53,8 +53,9 @@ def _compact(row: list[Any]) -> tuple[Any, ...]:
 
 def read_value_ranges(resp: requests.Response, readers: Sequence[TabReader]) -> list[Any]:
     """Feed each value range of a batchGet reply, in request order (the API answers ranges
-    in the order asked), to its reader — the first row as the header, then each data row
-    as it arrives — and return what each reader kept. Numbers come as int or float."""
+    in the order asked), to its reader — the first row as the header (unless the reader is
+    ``headerless``: a range that starts below it), then each data row as it arrives — and
+    return what each reader kept. Numbers come as int or float."""
     it = iter(readers)
     reader: TabReader | None = None
     first = True
@@ -69,7 +70,10 @@ def read_value_ranges(resp: requests.Response, readers: Sequence[TabReader]) -> 
                     row = []
                 elif event == "end_array" and row is not None:
                     if reader is not None:
-                        if first:
+                        if first and getattr(reader, "headerless", False):  # a range below the header
+                            reader.row(_compact(row))
+                            first = False
+                        elif first:
                             reader.header([str(h) for h in row])
                             first = False
                         else:

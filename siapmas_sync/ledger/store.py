@@ -158,6 +158,35 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries):
                 return
             last = (rows[-1].year, rows[-1].seq)
 
+    def items_touched_since(self, columns: Sequence[str], since: str, agenda_nos: Collection[str] = ()) -> list[Any]:
+        """The items registered or changed (``updated_at``) at or after *since* (UTC ISO), and
+        those of *agenda_nos*, as :meth:`iter_items` gives them: what a write-back after a
+        tail read plans (tailread)."""
+        cols = [items.c[c] for c in columns if c not in ("year", "seq")]
+        q = select(
+            items.c.year, items.c.seq, *cols,
+            responses.c.received_at,
+            json_text(responses.c.payload, "nama").label("nama"),
+        ).join(responses, responses.c.key == items.c.key).where(
+            (items.c.updated_at >= since) | (items.c.registered_at >= since) | items.c.agenda_no.in_(list(agenda_nos)))
+        with self.engine.connect() as conn:
+            return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
+
+    def last_event_id(self) -> int:
+        """The id of the newest event (0 when there is none)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+    def last_message_id(self) -> int:
+        """The id of the newest message to a reporter (0 when there is none)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(messages.c.id))).scalar() or 0)
+
+    def pending_render_keys(self) -> set[str]:
+        """Keys of the items with a render still waiting in the outbox."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(outbox.c.key).where(outbox.c.done_at.is_(None))).scalars())
+
     def change_fingerprint(self, failed_message_states: Collection[str]) -> str:
         """Cheap aggregates that change whenever the ledger has something new for the
         sheet: items (added, stage or fields changed: ``updated_at``), events (Riwayat),
@@ -220,13 +249,13 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries):
         with self.engine.connect() as own:
             return [EventRecord.from_row(r) for r in own.execute(q)]
 
-    def iter_events(self, batch: int = 2000) -> Iterator[Any]:
-        """Every event in id order with its item's ``agenda_no`` ("" for a response that has
-        none), fetched *batch* rows at a time (never all held)."""
+    def iter_events(self, batch: int = 2000, after: int = 0) -> Iterator[Any]:
+        """Every event in id order (those after id *after*) with its item's ``agenda_no``
+        ("" for a response that has none), fetched *batch* rows at a time (never all held)."""
         q = select(events, func.coalesce(items.c.agenda_no, "").label("agenda_no")).outerjoin(
             items, items.c.key == events.c.key
         )
-        last = 0
+        last = after
         while True:
             with self.engine.connect() as conn:
                 rows = list(conn.execute(q.where(events.c.id > last).order_by(events.c.id).limit(batch)))

@@ -156,12 +156,13 @@ def wa_text(subject: str, body: str) -> str:
 
 
 def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
-              shown: Callable[[Any, Any], bool] = lambda m, item: False) -> Iterator[dict[str, object]]:
-    """The tab's rows, from the ledger, in message order (a page of messages at a time).
+              shown: Callable[[Any, Any], bool] = lambda m, item: False, after: int = 0) -> Iterator[dict[str, object]]:
+    """The tab's rows, from the ledger, in message order (a page of messages at a time),
+    of the messages after id *after* (a tail read plans only the new ones: tailread).
     A message for which *shown(message, item)* is true keeps the link the tab shows: it
     is not composed again (the row then has no "Tautan WhatsApp")."""
     manual = settings.notify.whatsapp.mode == "manual"
-    last = 0
+    last = after
     while True:
         with ledger.engine.connect() as conn:
             page = list(conn.execute(select(messages).where(messages.c.channel == "whatsapp", messages.c.id > last)
@@ -283,7 +284,7 @@ class LinksMark:
 
 
 def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
-             since: LinksMark | str | None = None, mark: LinksMark | None = None) -> TablePlan:
+             since: LinksMark | str | None = None, mark: LinksMark | None = None, after: int = 0) -> TablePlan:
     """The cells of the tab that differ from what the ledger says (nothing when none).
 
     *since*: what the last complete write-back planned (LINKS_META, LinksMark). A
@@ -292,7 +293,8 @@ def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: 
     cost seconds per thousand messages. The final reply (its attachment decides whether
     there is a link) is always composed; a cycle without *since* (the periodic full
     read, idle.py) composes every link again, so an edited template reaches the tab.
-    *mark* (its *at* set by the caller) is filled with what this plan saw, for the next."""
+    *mark* (its *at* set by the caller) is filled with what this plan saw, for the next.
+    *after*: only the messages after that id (appended after a tail read, tailread)."""
     diff = TableDiff(table, PEMBERITAHUAN_TAB, PEMBERITAHUAN_COLUMNS, "ID")
     listed = table.row_of if table is not None else {}
     if isinstance(since, str):
@@ -306,7 +308,7 @@ def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: 
         return (since is not None and row_id(m.id) in listed and m.kind != "balasan_akhir"
                 and since.vouches(m, item))
 
-    for row in plan_rows(ledger, settings, wf, out_dir, shown):
+    for row in plan_rows(ledger, settings, wf, out_dir, shown, after):
         diff.compare(row)
     return diff.result()
 

@@ -208,7 +208,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def _json(obj: Any) -> bytes:
+def _json(obj: Any, pretty: bool = True) -> bytes:
+    """A reply body as Google sends it: indented unless the request's ``prettyPrint=false``
+    (a system parameter of every Google API)."""
+    if not pretty:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
     return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -662,7 +666,7 @@ class GoogleStandin:
                 return self._upload(h, method, g.get("fid"), params, body, account)
             else:  # pragma: no cover - every route is listed above
                 raise sheets_error(404, "Not Found", "NOT_FOUND")
-        return 200, _json(out), dict(JSON_HEADERS)
+        return 200, _json(out, pretty=params.get("prettyPrint", "true").lower() != "false"), dict(JSON_HEADERS)
 
     @staticmethod
     def _check_fields(name: str, api: str, params: dict[str, str]) -> None:
