@@ -399,11 +399,12 @@ def copy_to_drive(settings: Settings, backend: Backend, info: BackupInfo) -> str
     if settings.source.backend != "google" or backend.name != "google":
         raise BackupError("[backup] drive_folder_id hanya berlaku untuk backend google.",
                           'Kosongkan drive_folder_id, atau gunakan [source] backend = "google".')
-    link = cast("GoogleBackend", backend).upload(  # the only backend named "google"
+    google = cast("GoogleBackend", backend)  # the only backend named "google"
+    link = google.upload(
         info.path, folder_id, info.path.name, SQLITE_MIME, DRIVE_WHAT, resumable=True)
     if not link:
         raise BackupError(f"Folder cadangan Drive {folder_id} tidak ditemukan.",
-                          f"Periksa [backup] drive_folder_id dan bagikan folder itu kepada {backend.account} sebagai Editor.")
+                          f"Periksa [backup] drive_folder_id dan bagikan folder itu kepada {google.account} sebagai Editor.")
     info.drive_link = link
     return link
 

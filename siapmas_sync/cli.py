@@ -353,7 +353,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     click.echo("Riwayat:")
     for h in history:
         arrow = f"{h['from'] or '-'} → {h['to'] or '-'}"
-        click.echo(f"  {h['at'][:16].replace('T', ' ')}  {h['event']:<22} {arrow:<35} {h['actor']} ({h['channel']}) {h['note']}")
+        click.echo(f"  {str(h['at'])[:16].replace('T', ' ')}  {h['event']:<22} {arrow:<35} {h['actor']} ({h['channel']}) {h['note']}")
 
 
 @cli.command()
@@ -640,7 +640,7 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
     if end < start:
         raise click.BadParameter("--to harus sama dengan atau setelah --from")
     views = Views(*build_workflow(s), s.tz)
-    rows = []
+    rows: list[AgendaRow] = []
     with c.ledger() as ledger:
         payloads = ledger.payloads()
         for r in ledger.item_rows():

@@ -7,6 +7,7 @@ Kept apart from the ledger so the schema module stays about tables, and so the J
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def submission_to_dict(s: Submission) -> dict[str, Any]:
     }
 
 
-def submission_from_dict(d: dict[str, Any]) -> Submission:
+def submission_from_dict(d: Mapping[str, Any]) -> Submission:
     return Submission(
         key=d["key"],
         content_hash=d["content_hash"],

@@ -19,7 +19,8 @@ import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -386,7 +387,7 @@ class Engine:
         for p in stale:
             log.info("Berkas sementara sisa proses terhenti dihapus: %s", p.name)
 
-    def parse_options(self, sheet_tz: tzinfo | None = None, known: Collection[str] = frozenset()) -> ParseOptions:
+    def parse_options(self, sheet_tz: ZoneInfo | None = None, known: Collection[str] = frozenset()) -> ParseOptions:
         return ParseOptions(
             titles=self.s.question_titles(),
             tz=self.tz,
@@ -402,7 +403,7 @@ class Engine:
         """What a tail read starts from, when this cycle may read only what is new (tailread):
         the sheet changed but the ledger is as the last write-back left it, the read is not
         a periodic one, and the backend can read ranges (the local files are read whole)."""
-        if gate.refresh_clocks or not hasattr(self.backend, "read_tail") or not self.idle.unchanged_since_write():
+        if gate.refresh_clocks or not self.backend.reads_tail or not self.idle.unchanged_since_write():
             return None
         state = TailState.loads(self.ledger.get_meta(TAIL_META))
         return state if state is not None and state.usable(OWN_TABS) else None
@@ -414,7 +415,7 @@ class Engine:
         known = self._known_before = self.ledger.known_keys()
         readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
         if tail is not None:
-            snap = self.backend.read_tail(tail, readers)  # type: ignore[attr-defined]
+            snap = self.backend.read_tail(tail, readers)
             if snap is not None:
                 return snap, readers.shown
             log.info("Baris jawaban terakhir yang dikenal tidak lagi sama (baris dihapus/disisipkan/diubah) "
@@ -497,9 +498,9 @@ class Engine:
             group = new[start : start + REGISTER_GROUP]
             batch = [(sub, *found.get(sub.key, ([], []))) for sub in group]
             with self.ledger.tx() as conn:
-                done = self.registrar.register(conn, batch)
+                registered = self.registrar.register(conn, batch)
             failpoint("after_number")
-            for (sub, _evidence, _ev_findings), d in zip(batch, done):
+            for (sub, _evidence, _ev_findings), d in zip(batch, registered):
                 agenda = d.agenda_no
                 if d.duplicate_of:
                     log.info("Kiriman ulang dicatat sebagai duplikat dari %s", agenda)
@@ -885,7 +886,7 @@ class Engine:
             with self.ledger.tx() as conn:
                 if tail is None:  # every change before `now` is in the sheet (plan_tab); not after a tail read
                     self.ledger.set_meta(conn, LINKS_META, mark.dumps())
-                if hasattr(self.backend, "read_tail"):  # where the next tail read starts (tailread)
+                if self.backend.reads_tail:  # where the next tail read starts (tailread)
                     self._save_tail(conn, parsed, plans[0].header, kendali, {BUKU_AGENDA_TAB: buku, RIWAYAT_TAB: riwayat},
                                     plans[4].header, event_id, message_id)
             if dash is not None and not self.backend.dasbor_skipped:

@@ -44,7 +44,7 @@ def record_baseline(ledger: Ledger, out_dir: Path, now: datetime) -> int:
                     digest = hashlib.sha256((out_dir / rel).read_bytes()).hexdigest() if rel else None
                 except OSError:  # gone: re-rendered by documents_check, and printed then
                     digest = None
-                if digest and r.print_batch:
+                if digest and rel and r.print_batch:
                     values.append(PrintedDoc(r.key, rel, digest, r.print_batch, now))
         if values:
             with ledger.tx() as conn:

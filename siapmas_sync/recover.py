@@ -377,8 +377,8 @@ def _merge_history(conn: Connection, sheet: _Sheet, key_of: dict[str, str], have
                 new_moves.append(values)
         if new_moves and key in have_items:
             m = new_moves[-1]
-            Ledger.update_item(conn, key, {"tahap": m["to_stage"], "previous_tahap": m["from_stage"],
-                                           "stage_entered_at": from_iso(m["at"]), "updated_at": from_iso(m["at"])})
+            Ledger.update_item(conn, key, {"tahap": str(m["to_stage"]), "previous_tahap": m["from_stage"],
+                                           "stage_entered_at": from_iso(str(m["at"])), "updated_at": from_iso(str(m["at"]))})
     return added
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..models import Evidence, Finding, SheetTable, Submission
 from ..sheetplan import TablePlan
+
+if TYPE_CHECKING:  # tailread imports the tabs' readers, which import this module
+    from ..tailread import TailState
 
 #: Titles Google Forms gives the response tab (English / Indonesian account language).
 RESPONSE_TAB_NAMES: tuple[str, ...] = ("Form Responses 1", "Jawaban Formulir 1", "Form responses 1")
@@ -92,6 +95,9 @@ class Backend(Protocol):
     notices: list[str]
     #: the last write left the Dasbor out (Google refused it): it is drawn again next cycle
     dasbor_skipped: bool
+    #: the backend can read a range of rows (a change read as a change, tailread); the
+    #: local files are read whole
+    reads_tail: bool
 
     def change_stamp(self) -> dict[str, str] | None:
         """A cheap stamp of the spreadsheet that changes whenever its content may have
@@ -101,6 +107,12 @@ class Backend(Protocol):
     def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:
         """Read the response tab and the named register tabs (one round trip on Google),
         each through its reader from *readers* (default :class:`KeepAll`)."""
+        ...
+
+    def read_tail(self, tail: TailState, readers: Readers) -> Snapshot | None:
+        """Only what is new since *tail* (tailread): the response rows past the last known
+        one and the operators' columns. None when a full read must look instead (always,
+        where ``reads_tail`` is false)."""
         ...
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,

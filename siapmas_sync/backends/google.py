@@ -144,6 +144,7 @@ class GoogleBackend:
         self._drive_cursor: datetime | None = None
         self.notices: list[str] = []  # for the cycle summary (the Dasbor left as it is)
         self.dasbor_skipped = False  # the last write left the Dasbor out (Google refused it)
+        self.reads_tail = True  # ranges of rows: values:batchGet (tailread)
         self._moved_noted: set[str] = set()
 
     @classmethod
@@ -456,7 +457,7 @@ class GoogleBackend:
                     t.rows += a["length"]
                 else:
                     t.cols += a["length"]
-        if dash:
+        if dash and dasbor is not None:
             dasbor_sheets.applied(dash, meta[DASBOR_TAB].charts)
             for title in dasbor_sheets.moved(dasbor, sid, elsewhere):
                 if title not in self._moved_noted:  # said once per process, the chart left where the user put it

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zipfile import BadZipFile
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,9 @@ from ..unitext import fold
 from ..register_guard import Fingerprint, fingerprint_of, read_register, replace_register
 from ..sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
+
+if TYPE_CHECKING:
+    from ..tailread import TailState
 from .csvtext import read_csv
 from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
 from ..dasbor.workbook import draw as draw_dasbor
@@ -263,6 +266,7 @@ class LocalBackend:
     name = "local"
     upload_folder_id = ""  # documents are never uploaded from a local deployment
     dasbor_skipped = False  # the Dasbor is saved with the workbook, never left out
+    reads_tail = False  # a CSV/XLSX file is read whole
 
     def __init__(
         self,
@@ -542,6 +546,9 @@ class LocalBackend:
 
     def publish(self, files: Sequence[Path], *, folder_id: str | None = None) -> list[str]:
         return [str(f) for f in files]
+
+    def read_tail(self, tail: TailState, readers: Readers) -> Snapshot | None:
+        return None  # never asked (reads_tail is false): a file is read whole
 
     def close(self) -> None:
         self._wb = None

@@ -23,7 +23,7 @@ import mimetypes
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceError
@@ -31,6 +31,9 @@ from ..intake import extract_drive_id, sniff_mime
 from ..models import CATATAN, Evidence, Finding, Submission
 from ..sheetplan import TablePlan, cell_text
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, feed
+
+if TYPE_CHECKING:
+    from ..tailread import TailState
 
 Rows = list[list[Any]]
 
@@ -86,10 +89,15 @@ class MemoryBackend:
     """A :class:`~siapmas_sync.backends.base.Backend` over a :class:`MemorySpreadsheet`."""
 
     name = "memory"
+    upload_folder_id = ""  # nothing is uploaded
+    dasbor_skipped = False
+    reads_tail = False  # read whole, as a file is
+
 
     def __init__(self, sheet: MemorySpreadsheet | None = None) -> None:
         self.sheet = sheet if sheet is not None else MemorySpreadsheet()
         self.closed = False
+        self.notices: list[str] = []
 
     def _open(self) -> MemorySpreadsheet:
         if self.closed:
@@ -160,6 +168,12 @@ class MemoryBackend:
             sheet.published[link] = f.read_bytes()
             links.append(link)
         return links
+
+    def change_stamp(self) -> dict[str, str] | None:
+        return None  # no cheap stamp: every cycle reads the values (idle.py)
+
+    def read_tail(self, tail: TailState, readers: Readers) -> Snapshot | None:
+        return None  # never asked (reads_tail is false)
 
     def close(self) -> None:
         self.closed = True

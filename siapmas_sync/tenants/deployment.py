@@ -29,7 +29,7 @@ import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
@@ -122,7 +122,7 @@ def tenant_url(storage_url: str, tenant_id: str) -> str:
         hide_password=False)
 
 
-def is_deployment(path: Path | None) -> bool:
+def is_deployment(path: Path | None) -> TypeGuard[Path]:
     """True when *path* is a TOML file with ``[[tenant]]`` entries (never raises)."""
     if path is None or not Path(path).is_file():
         return False
