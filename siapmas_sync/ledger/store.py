@@ -36,11 +36,12 @@ from ..errors import LedgerError
 from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
 from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, meta, metadata, outbox, printed, responses
+from .kelengkapan import KelengkapanQueries
 from .records import EventRecord, ItemRecord
 from .values import from_iso, utc_iso
 
 
-class Ledger:
+class Ledger(KelengkapanQueries):
     """Connection factory plus the handful of queries the engine needs."""
 
     def __init__(self, url: str) -> None:
