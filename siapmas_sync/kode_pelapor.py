@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from .ledger import Ledger, utc_iso
+from .models import MessageKind
 
 #: no 0/O, 1/I/L: nothing a reporter can misread
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -32,7 +33,7 @@ LENGTH = 8  # 31**8 ≈ 8.5e11 codes
 MASK = "[kode pelapor]"
 #: the messages that show the code: the reporter's own e-mails (a WhatsApp link passes
 #: through the Pemberitahuan tab, so it never carries the code)
-CODE_KINDS = ("tanda_terima", "kelengkapan")
+CODE_KINDS = (MessageKind.TANDA_TERIMA, MessageKind.KELENGKAPAN)
 
 
 def new_code() -> str:

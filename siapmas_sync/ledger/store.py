@@ -37,11 +37,14 @@ from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
 from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, meta, metadata, outbox, printed, responses
 from .kelengkapan import KelengkapanQueries
+from .letters import LetterQueries
+from .messages import MessageQueries
+from .reports import ReportQueries
 from .records import EventRecord, ItemRecord
 from .values import from_iso, utc_iso
 
 
-class Ledger(KelengkapanQueries):
+class Ledger(MessageQueries, KelengkapanQueries, LetterQueries, ReportQueries):
     """Connection factory plus the handful of queries the engine needs."""
 
     def __init__(self, url: str) -> None:
