@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from .part import LedgerPart
 from .records import ItemRecord, KelengkapanPending, ResponseRecord
@@ -73,7 +74,7 @@ class KelengkapanQueries(LedgerPart):
         """Which of *keys* are held responses with one of *decisions* (None: undecided)."""
         wanted = list(keys)
         chosen = [d for d in decisions if d is not None]
-        cond = kelengkapan_pending.c.decision.in_(chosen)
+        cond: ColumnElement[bool] = kelengkapan_pending.c.decision.in_(chosen)
         if None in decisions:
             cond = or_(kelengkapan_pending.c.decision.is_(None), cond)
         out: set[str] = set()

@@ -64,13 +64,14 @@ def wa_params(kind: MessageKind | str, context: dict[str, Any]) -> tuple[str, ..
     the reporter's name, the agenda number, then what the message is about (README,
     "WhatsApp")."""
     first = (str(context["nama"]), str(context["agenda_no"]))
-    what = {
+    by_kind: dict[str, tuple[str, ...]] = {
         MessageKind.TANDA_TERIMA: (context["tanggal_diterima"],),
         MessageKind.KELENGKAPAN: ("; ".join(x for x in [*context["kurang"], context["catatan"]] if x) or "-",),
         MessageKind.PENOLAKAN: (context["catatan"] or "-",),
         MessageKind.DITERUSKAN: (context["akd"] or "-",),
         MessageKind.BALASAN_AKHIR: (context["catatan"] or "-",),
-    }.get(kind, ())
+    }
+    what = by_kind.get(kind, ())
     return first + tuple(str(w) for w in what)
 
 

@@ -48,7 +48,7 @@ PEMBERITAHUAN_COLUMNS: tuple[str, ...] = (
     "ID", "No. Agenda", "Jenis", "Pelapor", "Tautan WhatsApp", "Status", "Keterangan", "Terkirim", "Oleh", "Dikirim",
 )
 EDITABLE: tuple[str, ...] = ("Terkirim", "Oleh")
-KIND_LABELS = {MessageKind.TANDA_TERIMA: "Tanda terima", MessageKind.KELENGKAPAN: "Permintaan kelengkapan",
+KIND_LABELS: dict[str, str] = {MessageKind.TANDA_TERIMA: "Tanda terima", MessageKind.KELENGKAPAN: "Permintaan kelengkapan",
                MessageKind.PENOLAKAN: "Penolakan", MessageKind.DITERUSKAN: "Diteruskan",
                MessageKind.BALASAN_AKHIR: "Balasan akhir", MessageKind.DUPLIKAT: "Kiriman ulang (duplikat)",
                MessageKind.KELENGKAPAN_DITERIMA: "Kelengkapan diterima"}
@@ -68,7 +68,7 @@ def row_id(msg_id: int) -> str:
 
 def status_text(state: str, manual: bool) -> str:
     """The state as the operator reads it."""
-    return {
+    labels: dict[str, str] = {
         ANTRI: "Menunggu dikirim operator" if manual else "Dalam antrean (Cloud API)",
         MENGIRIM: "Sedang dikirim",
         TERKIRIM: "Terkirim",
@@ -76,7 +76,8 @@ def status_text(state: str, manual: bool) -> str:
         GAGAL_TETAP: "Gagal; kirim manual lewat tautan",
         PERLU_PERIKSA: "Mungkin sudah terkirim; periksa sebelum mengirim ulang",
         DIBATALKAN: "Dibatalkan; jangan dikirim (alasannya tidak berlaku lagi)",
-    }.get(state, state)
+    }
+    return labels.get(state, state)
 
 
 @dataclass(frozen=True)

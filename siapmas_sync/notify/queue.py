@@ -98,7 +98,7 @@ def message_id(kind: MessageKind, key: str, domain: str, n: int | str = 1,
 
 
 def rows_for(settings: Settings, key: str, kind: MessageKind, payload: Mapping[str, Any], context: Mapping[str, Any],
-             now: datetime, n: int | str | Mapping[str, int] = 1) -> list[dict[str, Any]]:
+             now: datetime, n: int | str | Mapping[MessageChannel, int] = 1) -> list[dict[str, Any]]:
     """The message rows due for one event, one per active channel with a valid address or
     number (none when the kind is off). *n*: the message's ordinal (per channel)."""
     if kind not in settings.notify.kinds:

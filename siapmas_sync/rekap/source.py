@@ -80,5 +80,5 @@ def fetch_rows(ledger: Ledger, lo: datetime, hi: datetime, *, place_title: Calla
             place_fields=tuple(str(v) for t, v in extra if place_title(str(t)) and v),
         ))
     dups = [_dt(d) for d in ledger.resubmissions_received(lo, hi)]
-    moves = [MoveRow(e.key, _dt(e.at), e.from_stage, e.to_stage) for e in ledger.stage_moves_before(hi)]
+    moves = [MoveRow(e.key, _dt(e.at), e.from_stage, e.to_stage or "") for e in ledger.stage_moves_before(hi)]
     return RekapRows(out_items, dups, moves)
