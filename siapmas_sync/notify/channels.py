@@ -27,6 +27,7 @@ from ..documents.common import atomic_write_bytes
 from ..errors import SiapmasError
 from ..filemodes import private_mkdir
 from ..logs import mask_text
+from ..models import MessageChannel
 from .compose import Outgoing, email_message
 from .smtpwire import SMTP, SMTP_SSL, AddressProblem, ascii_recipient
 
@@ -52,7 +53,7 @@ class ChannelConfigError(SiapmasError):
 
 
 class Channel(Protocol):
-    name: str
+    name: MessageChannel
     outcome: str  # what a successful send() means, for the log ("terkirim", "ditulis sebagai berkas")
 
     def daily_limit(self) -> int | None: ...
@@ -66,7 +67,7 @@ class FileChannel:
     """``[notify] transport = "file"``: each message becomes ``<output>/pesan/<id>.eml``
     (owner-only), what the reporter would receive."""
 
-    name = "email"
+    name = MessageChannel.EMAIL
     outcome = "ditulis sebagai berkas .eml (transport = \"file\": tidak dikirim)"
 
     def __init__(self, settings: Settings, folder: Path) -> None:
@@ -95,7 +96,7 @@ def _reason(code: int, text: bytes | str) -> str:
 class SmtpChannel:
     """``[notify.email]`` over SMTP (smtplib): STARTTLS / SSL with certificate checks, AUTH."""
 
-    name = "email"
+    name = MessageChannel.EMAIL
     outcome = "terkirim (email)"
 
     def __init__(self, settings: Settings) -> None:
@@ -237,9 +238,9 @@ class SmtpChannel:
             self._smtp = None
 
 
-def make_channel(settings: Settings, out_dir: Path, name: str = "email") -> Channel:
+def make_channel(settings: Settings, out_dir: Path, name: str = MessageChannel.EMAIL) -> Channel:
     """The channel that sends messages queued for *name* ("email" or "whatsapp")."""
-    if name == "whatsapp":
+    if name == MessageChannel.WHATSAPP:
         from .wa_channel import WhatsAppCloudChannel
 
         return WhatsAppCloudChannel(settings)
