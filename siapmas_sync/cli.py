@@ -454,14 +454,12 @@ def kelengkapan(ctx: click.Context, as_json: bool) -> None:
     """Kiriman formulir yang menyebut nomor agenda tanpa kode pelapor: daftar dan keputusannya."""
     if ctx.invoked_subcommand is not None:
         return
-    from .ledger import from_iso
-
     c: Ctx = ctx.obj
     with c.ledger() as ledger:
         rows = _linker(c.settings, ledger).pending()
     tz = c.settings.tz
     data = [{"baris": r.source_row, "kunci": r.key[:12], "menyebut": r.agenda_nos,
-             "dicatat": from_iso(r.at).astimezone(tz).isoformat()} for r in rows]
+             "dicatat": r.at.astimezone(tz).isoformat()} for r in rows]
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -33,7 +33,6 @@ and it is neither numbered nor linked again.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -42,16 +41,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
-
 from . import codec
 from .config import Settings
 from .errors import SiapmasError
 from .intake import check_completeness
 from .kode_pelapor import code_of, fold, mask_code, quotes_code
-from .ledger import Ledger, items, kelengkapan_links, kelengkapan_pending, messages, receipt_codes, responses, utc_iso
+from .ledger import Ledger
+from .ledger.records import KelengkapanPending
 from .logs import mask_text
-from .models import Evidence, Submission
+from .models import Evidence, MessageKind, Submission
 from .notify.queue import rows_for
 from .register import dedupe
 from .numbering import agenda_pattern
@@ -160,21 +158,10 @@ class KelengkapanLinker:
 
     def held_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of *keys* wait for an operator or were set aside (not to be looked at again)."""
-        out: set[str] = set()
-        wanted = list(keys)
-        with self.ledger.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                q = select(kelengkapan_pending.c.key).where(
-                    kelengkapan_pending.c.key.in_(wanted[start : start + 500]),
-                    or_(kelengkapan_pending.c.decision.is_(None), kelengkapan_pending.c.decision == Decision.ABAIKAN.value))
-                out.update(conn.execute(q).scalars())
-        return out
+        return self.ledger.pending_keys(keys, (None, Decision.ABAIKAN.value))
 
     def _decided_new(self, keys: Sequence[str]) -> set[str]:
-        with self.ledger.engine.connect() as conn:
-            return set(conn.execute(select(kelengkapan_pending.c.key).where(
-                kelengkapan_pending.c.key.in_(list(keys)),
-                kelengkapan_pending.c.decision == Decision.BARU.value)).scalars())
+        return self.ledger.pending_keys(keys, (Decision.BARU.value,))
 
     def split(self, subs: Sequence[Submission], found: Mapping[str, tuple[list[Evidence], list[Any]]]
               ) -> tuple[list[Submission], list[Linked], list[Held]]:
@@ -204,25 +191,17 @@ class KelengkapanLinker:
         return rest, linked, held
 
     def _known(self, numbers: set[tuple[int, int]]) -> dict[tuple[int, int], Known]:
-        cond = or_(*[and_(items.c.year == y, items.c.seq == q) for y, q in numbers])
-        out: dict[tuple[int, int], Known] = {}
-        with self.ledger.engine.connect() as conn:
-            q = select(items.c.key, items.c.agenda_no, items.c.tahap, items.c.year, items.c.seq,
-                       receipt_codes.c.code).outerjoin(receipt_codes, receipt_codes.c.key == items.c.key).where(cond)
-            for r in conn.execute(q):
-                out[(r.year, r.seq)] = Known(r.key, r.agenda_no, r.tahap, r.code or "")
-        return out
+        return {(r.year, r.seq): Known(r.key, r.agenda_no, r.tahap, code)
+                for r, code in self.ledger.items_quoted(numbers)}
 
     def _hold(self, sub: Submission, targets: Sequence[Known], evidence: Sequence[Evidence]) -> Held | None:
         numbers = ", ".join(t.agenda_no for t in targets)
         with self.ledger.tx() as conn:
-            if conn.execute(select(kelengkapan_pending.c.key).where(kelengkapan_pending.c.key == sub.key)).first():
+            if not self.ledger.hold_response(
+                    conn, sub.key, targets[0].key if len(targets) == 1 else None, numbers, sub.source_row,
+                    sub.content_hash, codec.dumps(codec.submission_to_dict(sub)),
+                    codec.dumps([codec.evidence_to_dict(e) for e in evidence]), self.clock()):
                 return None  # another worker got there first
-            conn.execute(insert(kelengkapan_pending).values(
-                key=sub.key, item_key=targets[0].key if len(targets) == 1 else None, agenda_nos=numbers,
-                source_row=sub.source_row, content_hash=sub.content_hash,
-                payload=codec.dumps(codec.submission_to_dict(sub)),
-                evidence=codec.dumps([codec.evidence_to_dict(e) for e in evidence]), at=utc_iso(self.clock())))
         log.info("Kiriman baris %s menyebut %s tanpa kode pelapor: menunggu keputusan petugas", sub.source_row, numbers)
         return Held(sub.source_row, numbers)
 
@@ -233,28 +212,26 @@ class KelengkapanLinker:
         resumed: str | None = None
         waiting = self.steps.wf.by_code("kelengkapan").label
         with self.ledger.tx() as conn:
-            if conn.execute(select(responses.c.key).where(responses.c.key == sub.key)).first() is not None:
+            if self.ledger.response_of(conn, sub.key) is not None:
                 return None  # another worker got there first
-            row = conn.execute(select(items).where(items.c.key == item_key)).one()
+            row = self.ledger.item(item_key, conn)
+            if row is None:
+                return None
             code = code or code_of(conn, item_key)
             payload = stored_payload(sub, code)
-            conn.execute(insert(responses).values(
-                key=sub.key, content_hash=sub.content_hash, received_at=utc_iso(received),
-                payload=codec.dumps(payload), duplicate_of=item_key, first_seen_at=utc_iso(now)))
-            conn.execute(insert(kelengkapan_links).values(key=sub.key, item_key=item_key, at=utc_iso(now)))
+            self.ledger.add_linked_response(conn, sub.key, item_key, sub.content_hash, received,
+                                            codec.dumps(payload), now)
             # the evidence joins the item's; completeness is checked again on the merged item
-            have = [codec.evidence_from_dict(e) for e in json.loads(row.evidence or "[]")]
+            have = list(row.evidence)
             names = {(e.name, e.url) for e in have}
             merged = have + [e for e in evidence if (e.name, e.url) not in names]
-            original_payload = json.loads(conn.execute(
-                select(responses.c.payload).where(responses.c.key == item_key)).scalar() or "{}")
+            original_resp = self.ledger.response_of(conn, item_key)
+            original_payload = dict(original_resp.payload) if original_resp is not None else {}
             original = codec.submission_from_dict(original_payload)
             whole = merged_submission(original, additions(conn, [item_key]).get(item_key, []), self.s.tz)
             findings = check_completeness(whole, merged)
-            conn.execute(update(items).where(items.c.key == item_key).values(
-                evidence=codec.dumps([codec.evidence_to_dict(e) for e in merged]),
-                findings=codec.dumps([codec.finding_to_dict(f) for f in dedupe(findings)]),
-                updated_at=utc_iso(now)))
+            self.ledger.set_item_completeness(conn, item_key, codec.dumps([codec.evidence_to_dict(e) for e in merged]),
+                                              codec.dumps([codec.finding_to_dict(f) for f in dedupe(findings)]), now)
             text = mask_text(" ".join(payload.get("kronologi", "").split()))
             text = text if len(text) <= NOTE_CHARS else text[: NOTE_CHARS - 1] + "…"
             added = len(merged) - len(have)
@@ -268,28 +245,21 @@ class KelengkapanLinker:
                                    actor=actor, note=f"Kelengkapan diterima (baris {sub.source_row})")
                 resumed = row.previous_tahap
             # acknowledged to the item's own reporter contact only, never to one typed in the response
-            ack = rows_for(self.s, item_key, "kelengkapan_diterima", original_payload,
+            ack = rows_for(self.s, item_key, MessageKind.KELENGKAPAN_DITERIMA, original_payload,
                            {"agenda_no": row.agenda_no, "response_key": sub.key}, now, n=sub.key[:12])
-            if ack:
-                conn.execute(insert(messages), ack)
+            self.ledger.add_messages(conn, ack)
         log.info("Kiriman baris %s dicatat sebagai kelengkapan %s", sub.source_row, row.agenda_no)
         return Linked(sub.source_row, row.agenda_no, resumed)
 
     # --- an operator's decision on a held response ---------------------------------------
 
-    def pending(self, include_decided: bool = False) -> list[Any]:
-        """Held responses (oldest first): key, source_row, agenda_nos, at, decision, decided_by."""
-        q = select(kelengkapan_pending.c.key, kelengkapan_pending.c.source_row, kelengkapan_pending.c.agenda_nos,
-                   kelengkapan_pending.c.at, kelengkapan_pending.c.decision, kelengkapan_pending.c.decided_by)
-        if not include_decided:
-            q = q.where(kelengkapan_pending.c.decision.is_(None))
-        with self.ledger.engine.connect() as conn:
-            return list(conn.execute(q.order_by(kelengkapan_pending.c.at, kelengkapan_pending.c.source_row)))
+    def pending(self, include_decided: bool = False) -> list[KelengkapanPending]:
+        """Held responses (oldest first)."""
+        return self.ledger.pending_responses(include_decided)
 
-    def _find_pending(self, ref: str) -> Any:
+    def _find_pending(self, ref: str) -> KelengkapanPending:
         ref = ref.strip().lower()
-        with self.ledger.engine.connect() as conn:
-            rows = list(conn.execute(select(kelengkapan_pending).where(kelengkapan_pending.c.decision.is_(None))))
+        rows = self.ledger.pending_responses()
         found = [r for r in rows if (ref.isdigit() and r.source_row == int(ref))
                  or (len(ref) >= 8 and r.key.startswith(ref))]
         if len(found) != 1:
@@ -304,10 +274,7 @@ class KelengkapanLinker:
         key prefix); what was done, in a sentence."""
         p = self._find_pending(ref)
         now = self.clock()
-        sub = codec.submission_from_dict(json.loads(p.payload))
-        mark = update(kelengkapan_pending).where(kelengkapan_pending.c.key == p.key,
-                                                 kelengkapan_pending.c.decision.is_(None))
-        done = {"decision": decision.value, "decided_by": by, "decided_at": utc_iso(now)}
+        sub = codec.submission_from_dict(dict(p.payload))
         if decision is Decision.TAUTKAN:
             quoted = [a.strip() for a in p.agenda_nos.split(",")]
             target = agenda or (quoted[0] if len(quoted) == 1 else None)
@@ -315,17 +282,17 @@ class KelengkapanLinker:
                 raise SiapmasError(f"Kiriman baris {p.source_row} menyebut beberapa nomor ({p.agenda_nos}).",
                                    "Sebut nomor yang dimaksud dengan --ke, mis. --ke " + quoted[0] + ".")
             row = self.ledger.find_item(target)
-            evidence = [codec.evidence_from_dict(e) for e in json.loads(p.evidence or "[]")]
+            evidence = list(p.evidence)
             linked = self._link(sub, row.key, evidence, "", actor=by, channel="cli",
                                 decided=f"Diputuskan {by}: kiriman dari formulir ditautkan sebagai kelengkapan. ")
             with self.ledger.tx() as conn:
-                conn.execute(mark.values(**done))
+                self.ledger.decide_held(conn, p.key, decision.value, by, now)
             if linked is None:
                 return f"Kiriman baris {p.source_row} sudah dicatat sebelumnya."
             return (f"Kiriman baris {p.source_row} dicatat sebagai kelengkapan {linked.agenda_no}"
                     + (f"; tahap kembali ke {linked.resumed}." if linked.resumed else "."))
         with self.ledger.tx() as conn:
-            conn.execute(mark.values(**done))
+            self.ledger.decide_held(conn, p.key, decision.value, by, now)
             if decision is Decision.BARU:
                 # keyed by the response: once numbered, it is the new item's first Riwayat line
                 self.ledger.add_event(conn, p.key, now, DECIDED_NEW_EVENT, from_stage=None, to_stage=None, actor=by,
@@ -340,8 +307,8 @@ class KelengkapanLinker:
         return f"Kiriman baris {p.source_row} diabaikan: tidak dinomori dan tidak ditautkan."
 
 
-def held_cells(p: Any) -> dict[str, str]:
-    """The status cells of a held response row (a ``kelengkapan_pending`` row): no number."""
+def held_cells(p: KelengkapanPending) -> dict[str, str]:
+    """The status cells of a held response: no number."""
     if p.decision == Decision.ABAIKAN.value:
         return {"No. Agenda": "", "Tahap": IGNORED_LABEL,
                 "Kelengkapan": f"Menyebut {p.agenda_nos} tanpa kode pelapor; diabaikan oleh {p.decided_by}"}

@@ -22,10 +22,10 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from .ledger import receipt_codes, utc_iso
+from .ledger import Ledger, utc_iso
+from .models import MessageKind
 
 #: no 0/O, 1/I/L: nothing a reporter can misread
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -33,7 +33,7 @@ LENGTH = 8  # 31**8 ≈ 8.5e11 codes
 MASK = "[kode pelapor]"
 #: the messages that show the code: the reporter's own e-mails (a WhatsApp link passes
 #: through the Pemberitahuan tab, so it never carries the code)
-CODE_KINDS = ("tanda_terima", "kelengkapan")
+CODE_KINDS = (MessageKind.TANDA_TERIMA, MessageKind.KELENGKAPAN)
 
 
 def new_code() -> str:
@@ -88,7 +88,7 @@ def mask_code(text: str, code: str) -> str:
 
 def code_of(conn: Connection, key: str) -> str:
     """The item's code ("" when it has none yet)."""
-    return conn.execute(select(receipt_codes.c.code).where(receipt_codes.c.key == key)).scalar() or ""
+    return Ledger.receipt_code(conn, key)
 
 
 def code_row(key: str, now: datetime) -> dict[str, str]:
@@ -101,6 +101,6 @@ def ensure_code(conn: Connection, key: str, now: datetime) -> str:
     have = code_of(conn, key)
     if have:
         return have
-    row = code_row(key, now)
-    conn.execute(insert(receipt_codes).values(**row))
-    return row["code"]
+    code = new_code()
+    Ledger.add_receipt_code(conn, key, code, now)
+    return code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +216,40 @@ class SheetTable:
     title: str
     header: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
+
+
+class MessageChannel(StrEnum):
+    """How a reply reaches a citizen (stored as its value in ``messages.channel``)."""
+
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+
+
+class MessageKind(StrEnum):
+    """What a message to a citizen (or an official) is about (``messages.kind``)."""
+
+    TANDA_TERIMA = "tanda_terima"
+    KELENGKAPAN = "kelengkapan"
+    PENOLAKAN = "penolakan"
+    DITERUSKAN = "diteruskan"
+    BALASAN_AKHIR = "balasan_akhir"
+    DUPLIKAT = "duplikat"
+    KELENGKAPAN_DITERIMA = "kelengkapan_diterima"
+    #: to officials (notify/pejabat.py): what waits for them, and what is late
+    PEJABAT_MENUNGGU = "pejabat_menunggu"
+    PEJABAT_TERLAMBAT = "pejabat_terlambat"
+
+
+class MessageState(StrEnum):
+    """Where a message is (``messages.state``; Indonesian, shown to operators as they are).
+    PERLU_PERIKSA: it may have arrived twice already (its fate unknown after DATA, twice):
+    never sent again, the operator checks (notify.sender); DIBATALKAN: its reason no longer
+    held when it was due (notify/validity.py), never sent."""
+
+    ANTRI = "antri"
+    MENGIRIM = "mengirim"
+    TERKIRIM = "terkirim"
+    GAGAL_SEMENTARA = "gagal_sementara"
+    GAGAL_TETAP = "gagal_tetap"
+    PERLU_PERIKSA = "perlu_periksa"
+    DIBATALKAN = "dibatalkan"

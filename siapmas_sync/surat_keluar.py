@@ -21,21 +21,21 @@ An item is approved once: asking again answers with the number it has.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from .config import Settings
 from .errors import TransitionError
-from .ledger import Ledger, events, from_iso, items, responses, surat_keluar, surat_keluar_counters, utc_iso
-from .recorded import find_person, load as load_recorded
+from .ledger import Ledger
+from .ledger.records import SuratKeluarRecord
+from .models import MessageKind
+from .recorded import find_person
 from .sheetplan import BUKU_SURAT_KELUAR_COLUMNS, BUKU_SURAT_KELUAR_TAB
-from .sqldialect import lock_numbering, upsert_counter
+from .sqldialect import lock_numbering
 from .workflow import Workflow
 from .workflow.roles import SURAT, authorise, fits, who_may
 
@@ -61,12 +61,12 @@ def format_nomor(s: Settings, seq: int, year: int) -> str:
                              unit=k.unit or s.numbering.unit)
 
 
-def _approval(r: Any) -> Approval:
-    return Approval(r.nomor, r.year, r.seq, from_iso(r.approved_at), r.approved_by, json.loads(r.signer or "{}"))
+def _approval(r: SuratKeluarRecord) -> Approval:
+    return Approval(r.nomor, r.year, r.seq, r.approved_at, r.approved_by, dict(r.signer))
 
 
 def approval_of(conn: Connection, key: str) -> Approval | None:
-    r = conn.execute(select(surat_keluar).where(surat_keluar.c.key == key)).first()
+    r = Ledger.surat_keluar_of(conn, key)
     return _approval(r) if r is not None else None
 
 
@@ -88,7 +88,6 @@ def approve(ledger: Ledger, s: Settings, wf: Workflow, ref: str, by: str | None,
     """Approve the final letter of item *ref* (see the module docstring). Returns the
     approval and whether it is new (False: it was approved before, nothing changed)."""
     from .notify.queue import active_channels, rows_for
-    from .ledger import messages
 
     people = s.officials()
     on = now.astimezone(s.tz).date()
@@ -109,54 +108,35 @@ def approve(ledger: Ledger, s: Settings, wf: Workflow, ref: str, by: str | None,
                 f"Catat dulu {done} bersama laporan hasil tindak lanjut AKD, lalu setujui suratnya.")
         actor, signer = _signer(s, by, people, on)
         year = now.astimezone(s.tz).year
-        last = conn.execute(select(surat_keluar_counters.c.last_seq).where(
-            surat_keluar_counters.c.year == year).with_for_update()).scalar() or 0
-        seq = last + 1
+        seq = ledger.last_surat_keluar_seq(conn, year) + 1
         nomor = format_nomor(s, seq, year)
-        at = utc_iso(now)
-        conn.execute(insert(surat_keluar).values(key=row.key, year=year, seq=seq, nomor=nomor, approved_at=at,
-                                                 approved_by=actor, signer=json.dumps(signer, ensure_ascii=False)))
-        upsert_counter(conn, surat_keluar_counters, year, seq)
+        ledger.add_surat_keluar(conn, row.key, year, seq, nomor, now, actor, signer)
         ledger.add_event(conn, row.key, now, EVENT, from_stage=row.tahap, to_stage=row.tahap, actor=actor,
                          channel=channel, note=f"Surat balasan disetujui dan diberi nomor {nomor}")
         ledger.add_outbox(conn, row.key, "balasan", now)  # the letter with its number and date
-        if "balasan_akhir" in s.notify.kinds and active_channels(s):
-            payload = json.loads(conn.execute(select(responses.c.payload).where(
-                responses.c.key == row.key)).scalar() or "{}")
-            data = load_recorded(row.disposisi)
-            note = data.get("laporan") or _done_note(conn, row.key, done)
-            values = rows_for(s, row.key, "balasan_akhir", payload, {"agenda_no": row.agenda_no, "note": note,
-                                                                    "nomor": nomor}, now)
-            if values:
-                conn.execute(insert(messages), values)
+        if MessageKind.BALASAN_AKHIR in s.notify.kinds and active_channels(s):
+            resp = ledger.response_of(conn, row.key)
+            item = ledger.item(row.key, conn)
+            note = (item.disposisi.get("laporan") if item else "") or ledger.stage_entry_note(conn, row.key, done)
+            values = rows_for(s, row.key, MessageKind.BALASAN_AKHIR, resp.payload if resp else {},
+                              {"agenda_no": row.agenda_no, "note": note, "nomor": nomor}, now)
+            ledger.add_messages(conn, values)
     return Approval(nomor, year, seq, now, actor, signer), True
-
-
-def _done_note(conn: Connection, key: str, done: str) -> str:
-    return conn.execute(select(events.c.note).where(events.c.key == key, events.c.to_stage == done,
-                                                    events.c.from_stage != done)
-                        .order_by(events.c.id.desc()).limit(1)).scalar() or ""
 
 
 def buku_rows(ledger: Ledger, tz: Any) -> list[dict[str, str]]:
     """The Buku Surat Keluar, oldest first: one row per approved letter (a rahasia item's
     reporter is not named)."""
-    q = (select(surat_keluar, items.c.agenda_no, items.c.perihal, items.c.rahasia, items.c.disposisi,
-                responses.c.payload)
-         .join(items, items.c.key == surat_keluar.c.key)
-         .join(responses, responses.c.key == surat_keluar.c.key, isouter=True)
-         .order_by(surat_keluar.c.year, surat_keluar.c.seq))
     out = []
-    with ledger.engine.connect() as conn:
-        for r in conn.execute(q):
-            nama = (json.loads(r.payload or "{}").get("nama") or "").strip()
-            kepada = f"Pelapor aduan {r.agenda_no} (dirahasiakan)" if r.rahasia else (nama or "Pelapor")
-            signer = json.loads(r.signer or "{}")
-            out.append({
-                "No.": str(r.seq), "Tanggal": from_iso(r.approved_at).astimezone(tz).strftime("%d/%m/%Y"),
-                "Nomor Surat": r.nomor, "Kepada": kepada, "Perihal": f"Tindak lanjut aduan: {r.perihal}",
-                "No. Agenda": r.agenda_no,
-                "Penandatangan": f"{signer.get('jabatan', '')}: {signer.get('nama', '')}".strip(": "),
-                "Lampiran": "Laporan Hasil Tindak Lanjut" if load_recorded(r.disposisi).get("laporan") else "-",
-            })
+    for r, item, nama in ledger.surat_keluar_listing():
+        nama = nama.strip()
+        kepada = f"Pelapor aduan {item.agenda_no} (dirahasiakan)" if item.rahasia else (nama or "Pelapor")
+        signer = r.signer
+        out.append({
+            "No.": str(r.seq), "Tanggal": r.approved_at.astimezone(tz).strftime("%d/%m/%Y"),
+            "Nomor Surat": r.nomor, "Kepada": kepada, "Perihal": f"Tindak lanjut aduan: {item.perihal}",
+            "No. Agenda": item.agenda_no,
+            "Penandatangan": f"{signer.get('jabatan', '')}: {signer.get('nama', '')}".strip(": "),
+            "Lampiran": "Laporan Hasil Tindak Lanjut" if item.disposisi.get("laporan") else "-",
+        })
     return out

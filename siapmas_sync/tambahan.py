@@ -13,17 +13,15 @@ kecamatan…) and its evidence links — and merges them (pure):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import tzinfo
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from . import codec
 from .documents.common import tanggal_id
-from .ledger import from_iso, kelengkapan_links, responses
+from .ledger import Ledger
 from .models import Submission, Tambahan
 
 
@@ -35,15 +33,9 @@ def heading(a: Tambahan, tz: tzinfo) -> str:
 def additions(conn: Connection, keys: Sequence[str]) -> dict[str, list[Tambahan]]:
     """Item key → its additions in order of receipt, for *keys*."""
     out: dict[str, list[Tambahan]] = {}
-    wanted = list(keys)
-    for start in range(0, len(wanted), 500):
-        q = select(kelengkapan_links.c.item_key, responses.c.received_at, responses.c.payload).join(
-            responses, responses.c.key == kelengkapan_links.c.key).where(
-            kelengkapan_links.c.item_key.in_(wanted[start : start + 500]))
-        for r in conn.execute(q):
-            sub = codec.submission_from_dict(json.loads(r.payload or "{}"))
-            out.setdefault(r.item_key, []).append(Tambahan(from_iso(r.received_at), sub.kronologi, sub.extra,
-                                                           sub.bukti_urls))
+    for item_key, r in Ledger.linked_responses(conn, keys):
+        sub = codec.submission_from_dict(dict(r.payload))
+        out.setdefault(item_key, []).append(Tambahan(r.received_at, sub.kronologi, sub.extra, sub.bukti_urls))
     for adds in out.values():
         adds.sort(key=lambda a: a.received_at)
     return out

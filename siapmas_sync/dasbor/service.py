@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from ..config import Settings
-from ..ledger import Ledger, events, from_iso, items, responses, utc_iso
+from ..ledger import Ledger, from_iso, utc_iso
 from ..workflow import OfficeCalendar, Workflow
 from .layout import MIN_ROWS, DasborView, build, timing, warning_text
 
@@ -35,11 +33,7 @@ META_LAST_SYNC = "last_sync_at"
 
 def ledger_fingerprint(ledger: Ledger) -> str:
     """Changes whenever an item, an event or a response is added or an item is updated."""
-    with ledger.engine.connect() as conn:
-        n_items, last_update = conn.execute(select(func.count(), func.max(items.c.updated_at))).one()
-        last_event = conn.execute(select(func.max(events.c.id))).scalar()
-        n_resp = conn.execute(select(func.count()).select_from(responses)).scalar()
-    return f"{n_items}|{last_update}|{last_event}|{n_resp}"
+    return ledger.figures_fingerprint()
 
 
 @dataclass

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import bindparam, func, insert, select, tuple_, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from .. import codec
+from .part import LedgerPart
 from .records import ItemDocuments, OutboxEntry, PrintedDoc, ResponseRecord
 from .schema import items, outbox, printed, responses
 from .values import utc_iso
@@ -47,13 +47,8 @@ class ItemChanges(TypedDict, total=False):
     pesan: str
 
 
-class ItemQueries:
+class ItemQueries(LedgerPart):
     """Items' files, print batches, outbox entries and stage labels."""
-
-    engine: Engine
-
-    def tx(self) -> AbstractContextManager[Connection]:  # Ledger.tx
-        raise NotImplementedError
 
     # --- stages ----------------------------------------------------------------------
 

@@ -222,3 +222,101 @@ class PrintedDoc:
     sha256: str
     batch: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class SuratKeluarRecord:
+    """An approved final letter (table ``surat_keluar``): its number, once and for all."""
+
+    key: str
+    year: int
+    seq: int
+    nomor: str
+    approved_at: datetime
+    approved_by: str
+    signer_json: str = field(repr=False, default="{}")
+
+    @cached_property
+    def signer(self) -> Mapping[str, str]:
+        """The signature block as printed: ``nama``, ``nip``, ``jabatan``."""
+        return dict(_json(self.signer_json, {}))
+
+    @classmethod
+    def from_row(cls, row: Any) -> SuratKeluarRecord:
+        m = row._mapping
+        return cls(key=m["key"], year=m["year"], seq=m["seq"], nomor=m["nomor"],
+                   approved_at=from_iso(m["approved_at"]), approved_by=m["approved_by"],
+                   signer_json=m["signer"] or "{}")
+
+
+@dataclass(frozen=True)
+class RekapItemRecord:
+    """What the rekap reads of one numbered item received in a period: the item's public
+    columns, when it counts as received, and of its submission only the chronology and the
+    extra answers (never the contacts)."""
+
+    key: str
+    agenda_no: str
+    received_at: datetime
+    tahap: str
+    stage_entered_at: datetime
+    diteruskan_ke: str | None
+    rahasia: bool
+    perihal: str
+    suggested: str  # the routing's suggested AKD ("" when none)
+    kronologi: str
+    findings_json: str = field(repr=False, default="[]")
+    extra_json: str = field(repr=False, default="[]")
+
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(codec.finding_from_dict(f) for f in _json(self.findings_json, []))
+
+    @cached_property
+    def extra(self) -> tuple[tuple[str, str], ...]:
+        """The form's extra answers (question title, answer)."""
+        return tuple((str(t), str(v) if v is not None else "") for t, v in _json(self.extra_json, []))
+
+    @classmethod
+    def from_row(cls, row: Any) -> RekapItemRecord:
+        m = row._mapping
+        return cls(key=m["key"], agenda_no=m["agenda_no"], received_at=from_iso(m["received_at"]),
+                   tahap=m["tahap"], stage_entered_at=from_iso(m["stage_entered_at"]),
+                   diteruskan_ke=m["diteruskan_ke"], rahasia=bool(m["rahasia"]), perihal=m["perihal"] or "",
+                   suggested=m["suggested"] or "", kronologi=m["kronologi"] or "",
+                   findings_json=m["findings"] or "[]", extra_json=m["extra"] or "[]")
+
+
+@dataclass(frozen=True)
+class KelengkapanPending:
+    """A response that quotes a known agenda number without that item's code (table
+    ``kelengkapan_pending``): it waits for an operator's decision, or has one."""
+
+    key: str
+    item_key: str | None  # the one known item it quotes (None when it quotes several)
+    agenda_nos: str  # the known numbers it quotes, ", "-separated
+    source_row: int
+    content_hash: str
+    at: datetime
+    decision: str | None  # None while waiting; kelengkapan.Decision's value
+    decided_by: str | None
+    decided_at: datetime | None
+    payload_json: str = field(repr=False, default="{}")
+    evidence_json: str = field(repr=False, default="[]")
+
+    @cached_property
+    def payload(self) -> Mapping[str, Any]:
+        """The submission as stored (codec.submission_to_dict)."""
+        return dict(_json(self.payload_json, {}))
+
+    @cached_property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(codec.evidence_from_dict(e) for e in _json(self.evidence_json, []))
+
+    @classmethod
+    def from_row(cls, row: Any) -> KelengkapanPending:
+        m = row._mapping
+        return cls(key=m["key"], item_key=m["item_key"], agenda_nos=m["agenda_nos"], source_row=m["source_row"],
+                   content_hash=m["content_hash"], at=from_iso(m["at"]), decision=m["decision"],
+                   decided_by=m["decided_by"], decided_at=from_iso(m["decided_at"]) if m["decided_at"] else None,
+                   payload_json=m["payload"] or "{}", evidence_json=m["evidence"] or "[]")

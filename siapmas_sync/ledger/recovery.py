@@ -8,11 +8,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from .part import LedgerPart
 from ..sqldialect import resync_id_sequences, upsert_counter
 from .schema import counters, events, items
 
 
-class RecoveryQueries:
+class RecoveryQueries(LedgerPart):
     """What rebuilding a ledger from the spreadsheet needs beyond numbering's writes."""
 
     @staticmethod

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from .part import LedgerPart
 from ..sqldialect import upsert_counter
 from .schema import counters, events, items, messages, outbox, receipt_codes, responses
 from .values import from_iso
@@ -42,7 +43,7 @@ class Recorded:
     originals: dict[str, list[tuple[str, datetime]]]
 
 
-class RegistrationQueries:
+class RegistrationQueries(LedgerPart):
     """Numbering's reads and writes, in the caller's transaction."""
 
     @staticmethod

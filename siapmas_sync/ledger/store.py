@@ -37,16 +37,23 @@ from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
 from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
 from .items import ItemQueries
+from .kelengkapan import KelengkapanQueries
+from .letters import LetterQueries
+from .messages import MessageQueries
 from .recovery import RecoveryQueries
 from .registration import RegistrationQueries
+from .reports import ReportQueries
 from .records import EventRecord, ItemRecord
 from .values import from_iso, utc_iso
 
 
-class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries):
-    """Connection factory plus every query the rest of the product needs; the queries
-    about items' files and pending work (:mod:`.items`), numbering (:mod:`.registration`)
-    and recovery (:mod:`.recovery`) live in the parts it inherits."""
+class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, KelengkapanQueries, LetterQueries,
+             ReportQueries):
+    """Connection factory plus every query the rest of the product needs, in the parts it
+    inherits: items' files and pending work (:mod:`.items`), numbering (:mod:`.registration`),
+    recovery (:mod:`.recovery`), messages and notices (:mod:`.messages`), kelengkapan
+    (:mod:`.kelengkapan`), outgoing letters (:mod:`.letters`) and the reports' reads
+    (:mod:`.reports`)."""
 
     def __init__(self, url: str) -> None:
         self.url = url

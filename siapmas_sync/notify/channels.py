@@ -28,6 +28,7 @@ from ..errors import SiapmasError
 from ..filemodes import private_mkdir
 from ..logs import mask_text
 from ..numbering import agenda_folder
+from ..models import MessageChannel
 from .compose import Outgoing, email_message
 from .smtpwire import SMTP, SMTP_SSL, AddressProblem, ascii_recipient
 
@@ -53,7 +54,7 @@ class ChannelConfigError(SiapmasError):
 
 
 class Channel(Protocol):
-    name: str
+    name: MessageChannel
     outcome: str  # what a successful send() means, for the log ("terkirim", "ditulis sebagai berkas")
 
     def daily_limit(self) -> int | None: ...
@@ -67,7 +68,7 @@ class FileChannel:
     """``[notify] transport = "file"``: each message becomes ``<output>/pesan/<id>.eml``
     (owner-only), what the reporter would receive."""
 
-    name = "email"
+    name = MessageChannel.EMAIL
     outcome = "ditulis sebagai berkas .eml (transport = \"file\": tidak dikirim)"
 
     def __init__(self, settings: Settings, folder: Path) -> None:
@@ -94,7 +95,7 @@ def _reason(code: int, text: bytes | str) -> str:
 class SmtpChannel:
     """``[notify.email]`` over SMTP (smtplib): STARTTLS / SSL with certificate checks, AUTH."""
 
-    name = "email"
+    name = MessageChannel.EMAIL
     outcome = "terkirim (email)"
 
     def __init__(self, settings: Settings) -> None:

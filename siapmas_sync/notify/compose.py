@@ -9,6 +9,7 @@ reply still goes to its reporter, and never quotes anyone else's data.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,8 @@ from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
 from ..unitext import shown
-from ..ledger import from_iso
+from ..ledger import ItemRecord, MessageRecord
+from ..models import MessageChannel, MessageKind
 from ..kode_pelapor import shown as shown_code
 from ..perihal import full_perihal
 from ..steps import STAGE_DISTRIBUTED_CODE
@@ -58,18 +60,19 @@ class Outgoing:
     params: tuple[str, ...] = field(default=())
 
 
-def wa_params(kind: str, context: dict[str, Any]) -> tuple[str, ...]:
+def wa_params(kind: MessageKind | str, context: dict[str, Any]) -> tuple[str, ...]:
     """The body parameters {{1}}, {{2}}, … of the approved WhatsApp template of *kind*:
     the reporter's name, the agenda number, then what the message is about (README,
     "WhatsApp")."""
     first = (str(context["nama"]), str(context["agenda_no"]))
-    what = {
-        "tanda_terima": (context["tanggal_diterima"],),
-        "kelengkapan": ("; ".join(x for x in [*context["kurang"], context["catatan"]] if x) or "-",),
-        "penolakan": (context["catatan"] or "-",),
-        "diteruskan": (context["akd"] or "-",),
-        "balasan_akhir": (context["catatan"] or "-",),
-    }.get(kind, ())
+    by_kind: dict[str, tuple[str, ...]] = {
+        MessageKind.TANDA_TERIMA: (context["tanggal_diterima"],),
+        MessageKind.KELENGKAPAN: ("; ".join(x for x in [*context["kurang"], context["catatan"]] if x) or "-",),
+        MessageKind.PENOLAKAN: (context["catatan"] or "-",),
+        MessageKind.DITERUSKAN: (context["akd"] or "-",),
+        MessageKind.BALASAN_AKHIR: (context["catatan"] or "-",),
+    }
+    what = by_kind.get(kind, ())
     return first + tuple(str(w) for w in what)
 
 
@@ -110,13 +113,13 @@ def status_hint(settings: Settings) -> str:
             else f"Status aduan dapat ditanyakan ke {settings.kop.telepon} dengan menyebutkan nomor agenda.")
 
 
-def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any, payload: dict[str, Any],
-            received_at: str, kode: str = "", issued: datetime | None = None) -> Outgoing:
-    """Render the queued message *msg* (a ``messages`` row) about *item* (an ``items`` row).
+def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: MessageRecord, item: ItemRecord,
+            payload: Mapping[str, Any], received_at: datetime, kode: str = "", issued: datetime | None = None) -> Outgoing:
+    """Render the queued message *msg* about *item*; *payload*: the submission, received at *received_at*.
     *kode*: the reporter's private code (kode_pelapor), given only for an e-mail to them;
     *issued*: when it is sent (the tanda terima is dated that day; default: now)."""
-    ctx_stored = json.loads(msg.context or "{}")
-    received = from_iso(received_at).astimezone(settings.tz)
+    ctx_stored = msg.context
+    received = received_at.astimezone(settings.tz)
     kop = settings.kop_value()
     n = settings.notify
     # the form's free text only to the reporter's confirmed address, links made inert (notify.relay)
@@ -130,7 +133,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "perihal": defang(full_perihal(item.perihal, payload.get("kronologi") or "")) if echo else "",
         # a message to another response's sender (duplikat, kelengkapan_diterima) greets that sender
         # … except a rahasia item's WhatsApp text: it sits in the Pemberitahuan tab's link for staff to see
-        "nama": "Pelapor" if item.rahasia and msg.channel == "whatsapp" else (defang(nama) or "Pelapor"),
+        "nama": "Pelapor" if item.rahasia and msg.channel == MessageChannel.WHATSAPP else (defang(nama) or "Pelapor"),
         "kop": kop,
         "status_url": settings.notify.status_url,
         "cek_status": status_hint(settings),
@@ -141,9 +144,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         "channel": msg.channel,  # "email" or "whatsapp": a template may word an attachment differently
         "kode": shown_code(kode) if kode else "",
         "nomor": ctx_stored.get("nomor", ""),  # the approved letter's outgoing number (surat_keluar)
-        "laporan_terlampir": bool(json.loads(item.documents or "{}").get("laporan")),
+        "laporan_terlampir": bool(item.documents.get("laporan")),
     }
-    if msg.channel == "whatsapp":  # a chat message: a long first sentence cut at a word (wa.link)
+    if msg.channel == MessageChannel.WHATSAPP:  # a chat message: a long first sentence cut at a word (wa.link)
         context["perihal"] = cut_at_word(context["perihal"], lambda t: len(t) <= WA_PERIHAL)
     env = template_env(settings)
     try:
@@ -155,9 +158,9 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
                           "Perbaiki berkas di folder pesan pada [templates] dir, atau hapus agar templat bawaan dipakai.") from None
     subject, body = context["subjek"], text.split("\n", 1)[1].lstrip("\n") if text.startswith("Subjek:") else text
     attachments: list[tuple[str, bytes]] = []
-    if msg.channel != "email":
+    if msg.channel != MessageChannel.EMAIL:
         pass  # WhatsApp carries text only (a link or an approved template)
-    elif msg.kind == "tanda_terima":
+    elif msg.kind == MessageKind.TANDA_TERIMA:
         pdf = render_tanda_terima(
             kop, agenda_no=item.agenda_no, received=received,
             issued=(issued or datetime.now(settings.tz)).astimezone(settings.tz),
@@ -166,7 +169,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
             next_steps="Langkah selanjutnya: " + context["langkah"],
             status_hint=status_hint(settings))
         attachments.append((f"tanda-terima-{_folder(item.agenda_no)}.pdf", pdf))
-    elif msg.kind == "balasan_akhir":
+    elif msg.kind == MessageKind.BALASAN_AKHIR:
         # the letter as its signer approved it, addressed to the reporter by name (README: the
         # approved Surat Balasan is not the minimal message) — except a rahasia reporter's name
         # at an address not confirmed as theirs: that copy stays the office's ("Pelapor Aduan …")
@@ -174,7 +177,7 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
         if item.rahasia and not echo:
             named = "Pelapor"
         attachments.extend(_final_letter(kop, out_dir, item, named))
-        kept = stored_file(str(json.loads(item.disposisi or "{}").get("lampiran") or ""), out_dir)
+        kept = stored_file(str(item.disposisi.get("lampiran") or ""), out_dir)
         if kept is not None:  # the AKD's attachment itself, not only a link the citizen may not open
             attachments.append((kept.name, kept.read_bytes()))
     return Outgoing(msg.kind, msg.recipient, msg.message_id, subject, body, html, tuple(attachments), item.agenda_no,
@@ -185,12 +188,12 @@ def compose(settings: Settings, wf: Workflow, out_dir: Path, msg: Any, item: Any
 SIGNED_SCAN = "surat-balasan-ttd.pdf"
 
 
-def _final_letter(kop: Any, out_dir: Path, item: Any, nama: str) -> list[tuple[str, bytes]]:
+def _final_letter(kop: Any, out_dir: Path, item: ItemRecord, nama: str) -> list[tuple[str, bytes]]:
     """The approved letter and what it says is attached (the Laporan Hasil Tindak Lanjut).
     A signed scan in the item's folder is sent instead of the generated PDF; a rahasia
     item's letter is drawn again from its values (surat-balasan.json) addressed to the
     reporter by name — that copy exists only in this message."""
-    docs = json.loads(item.documents or "{}")
+    docs = item.documents
     rel = docs.get("surat_balasan")
     if not rel or not (out_dir / rel).is_file():
         raise NotReady("surat balasan PDF belum dibuat")

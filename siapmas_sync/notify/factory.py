@@ -10,14 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Settings
+from ..models import MessageChannel
 from ..placeholders import placeholders
 from .channels import Channel, ChannelConfigError, FileChannel, SmtpChannel
 from .wa_channel import WhatsAppCloudChannel
 
 
-def make_channel(settings: Settings, out_dir: Path, name: str = "email") -> Channel:
+def make_channel(settings: Settings, out_dir: Path, name: str = MessageChannel.EMAIL) -> Channel:
     """The channel that sends messages queued for *name* ("email" or "whatsapp")."""
-    if name == "whatsapp":
+    if name == MessageChannel.WHATSAPP:
         return WhatsAppCloudChannel(settings)
     if settings.notify.transport == "file":
         return FileChannel(settings, out_dir / "pesan")

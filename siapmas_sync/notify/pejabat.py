@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-
 from ..config import Settings
-from ..ledger import Ledger, from_iso, messages, official_notices, surat_keluar, utc_iso
+from ..ledger import Ledger, MessageRecord, from_iso, utc_iso
+from ..models import MessageChannel, MessageKind
 from ..recorded import kepada_of
 from ..workflow import Workflow
 from ..workflow.roles import SURAT, fits, who_may
@@ -36,7 +35,7 @@ from .queue import ANTRI, message_domain, sending_channels
 
 __all__ = ["MENUNGGU", "OFFICIAL_KINDS", "TERLAMBAT", "official_outgoing", "queue_officials"]
 
-MENUNGGU, TERLAMBAT = "pejabat_menunggu", "pejabat_terlambat"
+MENUNGGU, TERLAMBAT = MessageKind.PEJABAT_MENUNGGU, MessageKind.PEJABAT_TERLAMBAT
 OFFICIAL_KINDS = (MENUNGGU, TERLAMBAT)
 
 
@@ -68,13 +67,11 @@ def queue_officials(ledger: Ledger, s: Settings, wf: Workflow, views: Any, now: 
     """Queue this cycle's digests and escalations; returns how many messages were queued."""
     cfg = s.pengingat
     people = [p for p in s.officials() if p.email]
-    if not cfg.enabled or not people or "email" not in sending_channels(s):
+    if not cfg.enabled or not people or MessageChannel.EMAIL not in sending_channels(s):
         return 0
     on = now.astimezone(s.tz).date()
-    with ledger.engine.connect() as conn:
-        approved = set(conn.execute(select(surat_keluar.c.key)).scalars())
-        told = {tuple(r) for r in conn.execute(select(official_notices.c.kind, official_notices.c.recipient,
-                                                      official_notices.c.ref))}
+    approved = ledger.approved_letter_keys()
+    told = ledger.official_notices_given()
     waiting: dict[str, list[Waiting]] = {}
     fresh: dict[tuple[str, str], list[Waiting]] = {}
     for row in ledger.item_rows():
@@ -109,25 +106,23 @@ def queue_officials(ledger: Ledger, s: Settings, wf: Workflow, views: Any, now: 
             listed = waiting.get(email, []) if kind == MENUNGGU else new
             at = utc_iso(now)
             tag = hashlib.sha256(email.casefold().encode()).hexdigest()[:16]
-            n = (conn.execute(select(func.count()).select_from(messages).where(
-                messages.c.key == f"pejabat:{tag}", messages.c.kind == kind)).scalar() or 0) + 1
+            n = sum(ledger.message_counts(conn, f"pejabat:{tag}", kind).values()) + 1
             context = {"nama": names.get(email, ""), "items": [w.__dict__ for w in listed]}
-            conn.execute(insert(messages).values(
-                key=f"pejabat:{tag}", channel="email", kind=kind, recipient=email,
+            ledger.add_messages(conn, [dict(
+                key=f"pejabat:{tag}", channel=MessageChannel.EMAIL, kind=kind, recipient=email,
                 context=json.dumps(context, ensure_ascii=False), state=ANTRI, attempts=0, created_at=at,
                 next_attempt_at=at, last_error="", sent_at=None,
-                message_id=f"<{kind}.{tag}.{n}@siapmas.{message_domain(s)}>"))
-            conn.execute(insert(official_notices), [{"kind": kind, "recipient": email, "ref": w.ref, "at": at}
-                                                    for w in new])
+                message_id=f"<{kind}.{tag}.{n}@siapmas.{message_domain(s)}>")])
+            ledger.add_official_notices(conn, kind, email, [w.ref for w in new], now)
             queued += 1
     return queued
 
 
-def official_outgoing(s: Settings, msg: Any) -> Any:
+def official_outgoing(s: Settings, msg: MessageRecord) -> Any:
     """The digest or escalation as an e-mail (notify.compose.Outgoing)."""
     from .compose import Outgoing
 
-    ctx = json.loads(msg.context or "{}")
+    ctx = msg.context
     rows = ctx.get("items") or []
     nama = ctx.get("nama") or "Bapak/Ibu"
     if msg.kind == MENUNGGU:

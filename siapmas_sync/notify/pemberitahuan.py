@@ -25,17 +25,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-
 from ..config import Settings
 from ..errors import SiapmasError
 from ..kendali import truthy
-from ..ledger import Ledger, from_iso, items, messages, responses, utc_iso
+from ..ledger import ItemRecord, Ledger, MessageRecord, utc_iso
+from ..models import MessageChannel, MessageKind
 from ..logs import mask_text
 from ..recorded import Pejabat, resolve_person
 from ..sheetplan import DigestReader, DigestTable, TableDiff, TablePlan, cell_text
@@ -49,9 +48,10 @@ PEMBERITAHUAN_COLUMNS: tuple[str, ...] = (
     "ID", "No. Agenda", "Jenis", "Pelapor", "Tautan WhatsApp", "Status", "Keterangan", "Terkirim", "Oleh", "Dikirim",
 )
 EDITABLE: tuple[str, ...] = ("Terkirim", "Oleh")
-KIND_LABELS = {"tanda_terima": "Tanda terima", "kelengkapan": "Permintaan kelengkapan", "penolakan": "Penolakan",
-               "diteruskan": "Diteruskan", "balasan_akhir": "Balasan akhir", "duplikat": "Kiriman ulang (duplikat)",
-               "kelengkapan_diterima": "Kelengkapan diterima"}
+KIND_LABELS: dict[str, str] = {MessageKind.TANDA_TERIMA: "Tanda terima", MessageKind.KELENGKAPAN: "Permintaan kelengkapan",
+               MessageKind.PENOLAKAN: "Penolakan", MessageKind.DITERUSKAN: "Diteruskan",
+               MessageKind.BALASAN_AKHIR: "Balasan akhir", MessageKind.DUPLIKAT: "Kiriman ulang (duplikat)",
+               MessageKind.KELENGKAPAN_DITERIMA: "Kelengkapan diterima"}
 DIRAHASIAKAN = "Dirahasiakan"
 SENT_EVENT = "PESAN WHATSAPP TERKIRIM"
 #: a message the Cloud API accepted (HTTP 200 with a message id): forwarded, not known delivered
@@ -68,7 +68,7 @@ def row_id(msg_id: int) -> str:
 
 def status_text(state: str, manual: bool) -> str:
     """The state as the operator reads it."""
-    return {
+    labels: dict[str, str] = {
         ANTRI: "Menunggu dikirim operator" if manual else "Dalam antrean (Cloud API)",
         MENGIRIM: "Sedang dikirim",
         TERKIRIM: "Terkirim",
@@ -76,7 +76,8 @@ def status_text(state: str, manual: bool) -> str:
         GAGAL_TETAP: "Gagal; kirim manual lewat tautan",
         PERLU_PERIKSA: "Mungkin sudah terkirim; periksa sebelum mengirim ulang",
         DIBATALKAN: "Dibatalkan; jangan dikirim (alasannya tidak berlaku lagi)",
-    }.get(state, state)
+    }
+    return labels.get(state, state)
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,11 @@ def who(by: str, people: Sequence[Pejabat]) -> str:
         return mask_text(by)
 
 
-def desired_row(msg: Any, item: Any, nama: str, link: str | None, manual: bool, tz: Any) -> dict[str, object]:
+def desired_row(msg: MessageRecord, item: ItemRecord, nama: str, link: str | None, manual: bool,
+                tz: Any) -> dict[str, object]:
     """What the tab should show for one message (pure). Until the message is sent,
     *Terkirim* and *Oleh* are the operator's: they are not in the row (never overwritten)."""
-    ctx = json.loads(msg.context or "{}")
+    ctx = msg.context
     sent = msg.state == TERKIRIM
     row: dict[str, object] = {
         "ID": row_id(msg.id),
@@ -135,7 +137,7 @@ def desired_row(msg: Any, item: Any, nama: str, link: str | None, manual: bool, 
         "Tautan WhatsApp": "" if sent else (link or ""),
         "Status": status_text(msg.state, manual),
         "Keterangan": msg.last_error or "",
-        "Dikirim": from_iso(msg.sent_at).astimezone(tz).strftime("%d/%m/%Y %H.%M") if sent and msg.sent_at else "",
+        "Dikirim": msg.sent_at.astimezone(tz).strftime("%d/%m/%Y %H.%M") if sent and msg.sent_at else "",
     }
     if sent and "terkirim_oleh" not in ctx:
         # the Cloud API's 200 + message id means Meta accepted it, not that it arrived: an
@@ -156,7 +158,8 @@ def wa_text(subject: str, body: str) -> str:
 
 
 def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
-              shown: Callable[[Any, Any], bool] = lambda m, item: False, after: int = 0) -> Iterator[dict[str, object]]:
+              shown: Callable[[MessageRecord, ItemRecord], bool] = lambda m, item: False,
+              after: int = 0) -> Iterator[dict[str, object]]:
     """The tab's rows, from the ledger, in message order (a page of messages at a time),
     of the messages after id *after* (a tail read plans only the new ones: tailread).
     A message for which *shown(message, item)* is true keeps the link the tab shows: it
@@ -164,24 +167,21 @@ def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
     manual = settings.notify.whatsapp.mode == "manual"
     last = after
     while True:
-        with ledger.engine.connect() as conn:
-            page = list(conn.execute(select(messages).where(messages.c.channel == "whatsapp", messages.c.id > last)
-                                     .order_by(messages.c.id).limit(PAGE)))
-            if not page:
-                return
-            keys = list({m.key for m in page})
-            item_of = {r.key: r for r in conn.execute(select(items).where(items.c.key.in_(keys)))}
-            resp_of = {r.key: r for r in conn.execute(
-                select(responses.c.key, responses.c.payload, responses.c.received_at).where(responses.c.key.in_(keys)))}
+        page = ledger.messages_after(MessageChannel.WHATSAPP, last, PAGE)
+        if not page:
+            return
+        keys = list({m.key for m in page})
+        item_of = {r.key: r for r in ledger.item_records(keys)}
+        resp_of = ledger.responses_of(keys)
         last = page[-1].id
         for m in page:
             item, resp = item_of.get(m.key), resp_of.get(m.key)
             if item is None or resp is None:
                 continue
-            payload = json.loads(resp.payload or "{}")
+            payload = resp.payload
             link = None
             if m.state not in (TERKIRIM, DIBATALKAN) and shown(m, item):
-                nama = json.loads(m.context or "{}").get("nama") or payload.get("nama") or ""
+                nama = m.context.get("nama") or payload.get("nama") or ""
                 row = desired_row(m, item, nama.strip(), None, manual, settings.tz)
                 del row["Tautan WhatsApp"]
                 yield row
@@ -192,13 +192,12 @@ def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
                     link = click_to_chat("+" + m.recipient, wa_text(out.subject, out.text))
                 except NotReady:
                     link = None
-            nama = json.loads(m.context or "{}").get("nama") or payload.get("nama") or ""  # the recipient's own
+            nama = m.context.get("nama") or payload.get("nama") or ""  # the recipient's own
             yield desired_row(m, item, nama.strip(), link, manual, settings.tz)
 
 
 def wa_states(ledger: Ledger) -> dict[int, str]:
-    with ledger.engine.connect() as conn:
-        return dict(conn.execute(select(messages.c.id, messages.c.state).where(messages.c.channel == "whatsapp")).all())
+    return ledger.message_states(MessageChannel.WHATSAPP)
 
 
 def record_ticks(ledger: Ledger, ticks: Sequence[Tick], people: Sequence[Pejabat], now: datetime) -> list[str]:
@@ -207,15 +206,15 @@ def record_ticks(ledger: Ledger, ticks: Sequence[Tick], people: Sequence[Pejabat
     lines = []
     for t in ticks:
         with ledger.tx() as conn:
-            msg = conn.execute(select(messages).where(messages.c.id == t.msg_id)).first()
+            msg = ledger.message(conn, t.msg_id)
             if msg is None or msg.state == TERKIRIM:
                 continue
-            item = conn.execute(select(items.c.agenda_no, items.c.tahap).where(items.c.key == msg.key)).one()
+            item = ledger.item(msg.key, conn)
+            if item is None:
+                continue
             by = who(t.by, people)
-            ctx = {**json.loads(msg.context or "{}"), "terkirim_oleh": by}
-            conn.execute(update(messages).where(messages.c.id == msg.id).values(
-                state=TERKIRIM, sent_at=utc_iso(now), last_error="",
-                context=json.dumps(ctx, ensure_ascii=False, sort_keys=True)))
+            ctx = {**msg.context, "terkirim_oleh": by}
+            ledger.update_message(msg.id, TERKIRIM, conn=conn, sent_at=now, last_error="", context=ctx)
             ledger.add_event(conn, msg.key, now, SENT_EVENT, from_stage=item.tahap, to_stage=item.tahap, actor=by,
                              channel="pemberitahuan",
                              note=f"Pesan {KIND_LABELS.get(msg.kind, msg.kind).lower()} dikirim lewat WhatsApp")
@@ -232,13 +231,13 @@ def apply_ticks(table: DigestTable | None, ledger: Ledger, people: Sequence[Peja
 
 #: item columns kept up to date without a change of the item (no updated_at): printed and
 #: uploaded documents, the Kendali cells last written, the operator's notes
-BOOKKEEPING = frozenset({"documents", "print_batch", "kendali_state", "pesan"})
+BOOKKEEPING = frozenset({"documents_json", "print_batch", "kendali_state", "pesan"})
 
 
-def item_fingerprint(item: Any) -> str:
-    """What an item row says, in short: an item stamped in the very second of a plan is
+def item_fingerprint(item: ItemRecord) -> str:
+    """What an item says, in short: an item stamped in the very second of a plan is
     known unchanged since only if it still says the same (stamps have second precision)."""
-    said = sorted((k, v) for k, v in item._mapping.items() if k not in BOOKKEEPING)
+    said = sorted((f.name, getattr(item, f.name)) for f in fields(item) if f.name not in BOOKKEEPING)
     return hashlib.sha256(repr(said).encode()).hexdigest()[:16]
 
 
@@ -275,11 +274,12 @@ class LinksMark:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None  # unreadable: every link composed again (as in a full read)
 
-    def vouches(self, m: Any, item: Any) -> bool:
+    def vouches(self, m: MessageRecord, item: ItemRecord) -> bool:
         """The message and its item are as they were when this plan was made."""
-        known = m.created_at < self.at or (m.created_at == self.at and m.id <= self.last_message)
-        same = item.updated_at < self.at or (
-            item.updated_at == self.at and self.same_second.get(item.key) == item_fingerprint(item))
+        created, updated = utc_iso(m.created_at), utc_iso(item.updated_at)
+        known = created < self.at or (created == self.at and m.id <= self.last_message)
+        same = updated < self.at or (
+            updated == self.at and self.same_second.get(item.key) == item_fingerprint(item))
         return known and same
 
 
@@ -300,12 +300,12 @@ def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: 
     if isinstance(since, str):
         since = LinksMark.loads(since)
 
-    def shown(m: Any, item: Any) -> bool:
+    def shown(m: MessageRecord, item: ItemRecord) -> bool:
         if mark is not None:
             mark.last_message = max(mark.last_message, m.id)
-            if item.updated_at == mark.at:
+            if utc_iso(item.updated_at) == mark.at:
                 mark.same_second[item.key] = item_fingerprint(item)
-        return (since is not None and row_id(m.id) in listed and m.kind != "balasan_akhir"
+        return (since is not None and row_id(m.id) in listed and m.kind != MessageKind.BALASAN_AKHIR
                 and since.vouches(m, item))
 
     for row in plan_rows(ledger, settings, wf, out_dir, shown, after):

@@ -15,28 +15,27 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from ..config import MESSAGE_KINDS, Settings
 from ..intake.contact import check_email
 from ..kode_pelapor import ensure_code
-from ..ledger import messages, responses, utc_iso
+from ..ledger import Ledger, utc_iso
+from ..ledger.records import ItemRecord
+from ..models import MessageChannel, MessageKind, MessageState
 from ..steps import STAGE_DISTRIBUTED_CODE
 from ..wa.link import e164_digits
 from ..workflow import Transition, Workflow
 
 KINDS = MESSAGE_KINDS
 
-#: message states (Indonesian, shown to operators as they are); PERLU_PERIKSA: the message
-#: may have arrived twice already (its fate unknown after DATA, twice): never sent again,
-#: the operator checks (notify.sender); DIBATALKAN: its reason no longer held when it was
-#: due (validity.py), never sent
+#: message states (models.MessageState, which says what each means)
 ANTRI, MENGIRIM, TERKIRIM, GAGAL_SEMENTARA, GAGAL_TETAP, PERLU_PERIKSA, DIBATALKAN = (
-    "antri", "mengirim", "terkirim", "gagal_sementara", "gagal_tetap", "perlu_periksa", "dibatalkan")
+    MessageState.ANTRI, MessageState.MENGIRIM, MessageState.TERKIRIM, MessageState.GAGAL_SEMENTARA,
+    MessageState.GAGAL_TETAP, MessageState.PERLU_PERIKSA, MessageState.DIBATALKAN)
 
-#: (conn, item row, transition, now) -> None; called by steps.StepRecorder.advance
-StageHook = Callable[[Connection, Any, Transition, datetime], None]
+#: (conn, item, transition, now) -> None; called by steps.StepRecorder.advance
+StageHook = Callable[[Connection, ItemRecord, Transition, datetime], None]
 
 
 def email_recipient(payload: Mapping[str, Any]) -> str | None:
@@ -62,23 +61,23 @@ def wa_recipient(payload: Mapping[str, Any]) -> str | None:
                               phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE) else None
 
 
-def active_channels(settings: Settings) -> list[str]:
+def active_channels(settings: Settings) -> list[MessageChannel]:
     """The channels messages are queued for: "email" when the file transport or SMTP is on,
     "whatsapp" when ``[notify.whatsapp] enabled`` (manual links or the Cloud API)."""
     n = settings.notify
-    out = ["email"] if n.transport == "file" or n.email.enabled else []
+    out = [MessageChannel.EMAIL] if n.transport == "file" or n.email.enabled else []
     if n.whatsapp.enabled:
-        out.append("whatsapp")
+        out.append(MessageChannel.WHATSAPP)
     return out
 
 
-def sending_channels(settings: Settings) -> list[str]:
+def sending_channels(settings: Settings) -> list[MessageChannel]:
     """The channels the worker sends itself (a manual WhatsApp message waits for the operator)."""
-    return [c for c in active_channels(settings) if c != "whatsapp" or settings.notify.whatsapp.mode == "cloud_api"]
+    return [c for c in active_channels(settings) if c != MessageChannel.WHATSAPP or settings.notify.whatsapp.mode == "cloud_api"]
 
 
-def recipient_for(channel: str, payload: Mapping[str, Any]) -> str | None:
-    return email_recipient(payload) if channel == "email" else wa_recipient(payload)
+def recipient_for(channel: MessageChannel, payload: Mapping[str, Any]) -> str | None:
+    return email_recipient(payload) if channel == MessageChannel.EMAIL else wa_recipient(payload)
 
 
 def message_domain(settings: Settings) -> str:
@@ -90,15 +89,16 @@ def message_domain(settings: Settings) -> str:
     return "localhost"
 
 
-def message_id(kind: str, key: str, domain: str, n: int | str = 1, channel: str = "email") -> str:
+def message_id(kind: MessageKind, key: str, domain: str, n: int | str = 1,
+               channel: MessageChannel = MessageChannel.EMAIL) -> str:
     """The stable Message-ID of the n-th message of *kind* about item *key* on *channel*."""
     suffix = "" if n == 1 else f".{n}"
-    prefix = "" if channel == "email" else "wa."
+    prefix = "" if channel == MessageChannel.EMAIL else "wa."
     return f"<{prefix}{kind}.{key[:24]}{suffix}@siapmas.{domain}>"
 
 
-def rows_for(settings: Settings, key: str, kind: str, payload: Mapping[str, Any], context: Mapping[str, Any],
-             now: datetime, n: int | str | Mapping[str, int] = 1) -> list[dict[str, Any]]:
+def rows_for(settings: Settings, key: str, kind: MessageKind, payload: Mapping[str, Any], context: Mapping[str, Any],
+             now: datetime, n: int | str | Mapping[MessageChannel, int] = 1) -> list[dict[str, Any]]:
     """The message rows due for one event, one per active channel with a valid address or
     number (none when the kind is off). *n*: the message's ordinal (per channel)."""
     if kind not in settings.notify.kinds:
@@ -122,45 +122,44 @@ def rows_for(settings: Settings, key: str, kind: str, payload: Mapping[str, Any]
 def queue_registration(settings: Settings, key: str, payload: Mapping[str, Any], agenda_no: str,
                        now: datetime) -> list[dict[str, Any]]:
     """The receipt of a newly numbered item (rows for the registrar's group insert)."""
-    return rows_for(settings, key, "tanda_terima", payload, {"agenda_no": agenda_no}, now)
+    return rows_for(settings, key, MessageKind.TANDA_TERIMA, payload, {"agenda_no": agenda_no}, now)
 
 
 def queue_duplicate(settings: Settings, key: str, payload: Mapping[str, Any], original_key: str, agenda_no: str,
                     now: datetime) -> list[dict[str, Any]]:
     """A resubmission is told the original number (no second receipt): a message about the
     original item, to the address of the resubmission (*key*, whose own id it carries)."""
-    return rows_for(settings, original_key, "duplikat", payload, {"agenda_no": agenda_no, "response_key": key}, now,
+    return rows_for(settings, original_key, MessageKind.DUPLIKAT, payload, {"agenda_no": agenda_no, "response_key": key}, now,
                     n=key[:12])
 
 
-def stage_kind(wf: Workflow, to_stage: str) -> str | None:
+def stage_kind(wf: Workflow, to_stage: str) -> MessageKind | None:
     """The message kind a move into *to_stage* causes, if any."""
     # SELESAI queues nothing: the final reply waits for the letter's approval (surat_keluar)
-    labels = {wf.by_code("kelengkapan").label: "kelengkapan", wf.by_code("ditolak").label: "penolakan",
-              wf.by_code(STAGE_DISTRIBUTED_CODE).label: "diteruskan"}
+    labels = {wf.by_code("kelengkapan").label: MessageKind.KELENGKAPAN, wf.by_code("ditolak").label: MessageKind.PENOLAKAN,
+              wf.by_code(STAGE_DISTRIBUTED_CODE).label: MessageKind.DITERUSKAN}
     return labels.get(to_stage)
 
 
 def stage_hook(settings: Settings, wf: Workflow) -> StageHook:
     """The hook steps.StepRecorder calls after recording a move (same transaction)."""
 
-    def hook(conn: Connection, row: Any, t: Transition, now: datetime) -> None:
+    def hook(conn: Connection, row: ItemRecord, t: Transition, now: datetime) -> None:
         kind = stage_kind(wf, t.to_stage)
         if kind is None or kind not in settings.notify.kinds or not active_channels(settings):
             return
-        payload_text = conn.execute(select(responses.c.payload).where(responses.c.key == row.key)).scalar()
-        payload = json.loads(payload_text or "{}")
+        if not isinstance(row, ItemRecord):  # transitional (#23): until steps hands over records
+            row = ItemRecord.from_row(row)
+        resp = Ledger.response_of(conn, row.key)
+        payload = resp.payload if resp is not None else {}
         context: dict[str, Any] = {"agenda_no": row.agenda_no, "note": t.note or ""}
-        if kind == "diteruskan":
+        if kind == MessageKind.DITERUSKAN:
             context["akd"] = t.akd or row.diteruskan_ke or ""
-        if kind == "kelengkapan":
+        if kind == MessageKind.KELENGKAPAN:
             ensure_code(conn, row.key, now)  # an item of an older ledger gets its code with this request
-            context["kurang"] = [f.message for f in row.findings if f.severity == "kurang"]  # row: an ItemRecord
-        counts: dict[str, int] = dict(conn.execute(select(messages.c.channel, func.count()).where(
-            messages.c.key == row.key, messages.c.kind == kind).group_by(messages.c.channel)).all())
+            context["kurang"] = [f.message for f in row.findings if f.severity == "kurang"]
+        counts: dict[str, int] = Ledger.message_counts(conn, row.key, kind)
         n = {c: counts.get(c, 0) + 1 for c in active_channels(settings)}
-        values = rows_for(settings, row.key, kind, payload, context, now, n)
-        if values:
-            conn.execute(insert(messages), values)
+        Ledger.add_messages(conn, rows_for(settings, row.key, kind, payload, context, now, n))
 
     return hook

@@ -29,8 +29,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..models import MessageChannel, MessageKind
+
 #: messages caused by a form row (not by an official's act): capped per item, sent last
-FORM_KINDS = ("tanda_terima", "duplikat", "kelengkapan_diterima")
+FORM_KINDS = (MessageKind.TANDA_TERIMA, MessageKind.DUPLIKAT, MessageKind.KELENGKAPAN_DITERIMA)
 
 _SCHEME = re.compile(r"\b(h)(?:tt|xx)(ps?)(?=:|\[:\])", re.IGNORECASE)
 _SCHEMES_OTHER = re.compile(r"\b(ftp|file|javascript|data|mailto|wa\.me|tel)(:)", re.IGNORECASE)
@@ -58,7 +60,7 @@ def _same(a: str, b: str) -> bool:
 def address_confirmed(channel: str, recipient: str, payload: Mapping[str, Any], verified_form: bool,
                       manual_whatsapp: bool) -> bool:
     """Whether a message to *recipient* may quote the form's free text (module docstring)."""
-    if channel == "whatsapp":
+    if channel == MessageChannel.WHATSAPP:
         return manual_whatsapp  # the operator reads and sends it by hand
     if not verified_form:
         return False

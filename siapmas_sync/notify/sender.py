@@ -24,7 +24,6 @@ per address and per complaint (notify.relay).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections import Counter
@@ -35,11 +34,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
-
 from ..config import Settings
 from ..errors import SiapmasError
-from ..ledger import Ledger, from_iso, items, messages, outbox, responses, utc_iso
+from ..ledger import ItemRecord, Ledger, MessageRecord
+from ..models import MessageChannel, MessageKind, MessageState
 from ..logs import mask_text
 from ..workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure
@@ -129,7 +127,7 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     report = DeliveryReport()
     names = sending_channels(settings)
     report.cancelled = cancel_stale(ledger, wf, clock())  # hand-sent WhatsApp links included
-    if new_agendas and "tanda_terima" in settings.notify.kinds and "email" in active_channels(settings):
+    if new_agendas and MessageKind.TANDA_TERIMA in settings.notify.kinds and MessageChannel.EMAIL in active_channels(settings):
         report.no_address = _without_receipt(ledger, new_agendas)
     if not names:
         return report
@@ -137,15 +135,9 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     # a WhatsApp kind without an approved template waits for the operator (Pemberitahuan):
     # never fetched here, so such messages cannot fill the page ahead of the e-mails
     templated = list(settings.notify.whatsapp.templates)
-    sendable = or_(*[messages.c.channel == n if n != "whatsapp" else
-                     and_(messages.c.channel == n, messages.c.kind.in_(templated)) for n in names])
-    q = select(messages).where(sendable,
-                               messages.c.state.in_((ANTRI, GAGAL_SEMENTARA, MENGIRIM)),
-                               messages.c.next_attempt_at <= utc_iso(now)).order_by(
-        # replies to an official's act before what form rows caused (notify.relay)
-        case((messages.c.kind.in_(FORM_KINDS), 1), else_=0), messages.c.id).limit(PAGE)
-    with ledger.engine.connect() as conn:
-        due = list(conn.execute(q))
+    # replies to an official's act before what form rows caused (notify.relay)
+    due = ledger.due_messages({n: templated if n == MessageChannel.WHATSAPP else None for n in names}, now,
+                              FORM_KINDS, PAGE)
     if not due:
         return report
     factories = dict(channels or {})
@@ -156,13 +148,13 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
     n = settings.notify
     try:
         for msg in due:
-            name = msg.channel
+            name = MessageChannel(msg.channel)
             if name in stopped:
                 continue
             if name not in open_:
                 factory = factories.get(name) or partial(make_channel, settings, out_dir, name)
                 open_[name] = factory()
-                if name == "email" and name not in factories and settings.notify.transport == "file":
+                if name == MessageChannel.EMAIL and name not in factories and settings.notify.transport == "file":
                     report.file_dir = out_dir / "pesan"
                 limit = open_[name].daily_limit()
                 remaining[name] = (limit - _sent_since(ledger, local_day_start(now, settings.tz), name)
@@ -196,47 +188,44 @@ def deliver(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clo
 
 
 def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, clock: Callable[[], datetime],
-              channel: Channel, msg: Any, report: DeliveryReport) -> bool:
+              channel: Channel, msg: MessageRecord, report: DeliveryReport) -> bool:
     """Deliver one message; False when sending must stop for this cycle."""
     if msg.kind in OFFICIAL_KINDS:  # an official's digest or escalation (notify.pejabat): no item
         return _send_official(ledger, settings, clock, channel, msg, report)
     with ledger.engine.connect() as conn:
-        item = conn.execute(select(items).where(items.c.key == msg.key)).first()
-        resp = conn.execute(select(responses.c.payload, responses.c.received_at)
-                            .where(responses.c.key == msg.key)).first()
-        kode = code_of(conn, msg.key) if msg.channel == "email" and msg.kind in CODE_KINDS else ""
-        # the final letter leaves only as approved: never while its re-render is pending
-        waiting = msg.kind == "balasan_akhir" and conn.execute(select(func.count()).select_from(outbox).where(
-            outbox.c.key == msg.key, outbox.c.kind == "balasan", outbox.c.done_at.is_(None))).scalar()
+        item = ledger.item(msg.key, conn)
+        resp = ledger.response_of(conn, msg.key)
+        kode = code_of(conn, msg.key) if msg.channel == MessageChannel.EMAIL and msg.kind in CODE_KINDS else ""
+    # the final letter leaves only as approved: never while its re-render is pending
+    waiting = msg.kind == MessageKind.BALASAN_AKHIR and ledger.letter_rerender_pending(msg.key)
     if item is None or resp is None or waiting:
         return True
     now = clock()
     if cancel_if_stale(ledger, wf, msg, item, now):
         report.cancelled += 1
         return True
-    ctx = json.loads(msg.context or "{}")
+    ctx = dict(msg.context)
     possible = int(ctx.get(UNSURE, 0)) + (1 if msg.state == MENGIRIM else 0)  # a killed worker's send
     if possible >= MAX_POSSIBLE_DELIVERIES:
         _hold(ledger, settings, item, msg, ctx, possible, "pengiriman terputus dua kali", now, report)
         return True
     try:
-        out = compose(settings, wf, out_dir, msg, item, json.loads(resp.payload), resp.received_at, kode, issued=now)
+        out = compose(settings, wf, out_dir, msg, item, resp.payload, resp.received_at, kode, issued=now)
     except NotReady:
         return True  # stays due; the attachment is rendered by a later cycle
     except SiapmasError as exc:
         report.failure = exc
         return False
     ctx[UNSURE] = possible
-    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1,
-            context=json.dumps(ctx, ensure_ascii=False, sort_keys=True))
+    ledger.update_message(msg.id, MENGIRIM, attempts=msg.attempts + 1, context=ctx)
     try:
         channel.send(out, now)
         failpoint("notify_after_send")
         failpoint(f"notify_after_send_{msg.channel}")
     except ChannelConfigError as exc:
         # not the message's fault: it stays due, with the reason shown to the operator
-        _update(ledger, msg.id, state=msg.state if msg.state != MENGIRIM else ANTRI, attempts=msg.attempts,
-                last_error=mask_text(exc.message))
+        ledger.update_message(msg.id, MessageState(msg.state) if msg.state != MENGIRIM else ANTRI,
+                              attempts=msg.attempts, last_error=mask_text(exc.message))
         report.failure = exc
         log.error("Pengiriman pesan dihentikan: %s", exc.message)
         return False
@@ -255,115 +244,92 @@ def _send_one(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path, c
             wait = backoff(msg.attempts + 1)
             if exc.retry_after:  # the service said when to come back: never sooner
                 wait = max(wait, timedelta(seconds=exc.retry_after))
-            _update(ledger, msg.id, state=GAGAL_SEMENTARA, last_error=reason, next_attempt_at=utc_iso(now + wait),
-                    context=json.dumps(ctx, ensure_ascii=False, sort_keys=True))
+            ledger.update_message(msg.id, GAGAL_SEMENTARA, last_error=reason, next_attempt_at=now + wait, context=ctx)
             report.temporary += 1
         log.warning("Pesan %s untuk %s gagal sementara: %s", msg.kind, item.agenda_no, reason)
         return not exc.stop
     except PermanentFailure as exc:
         _give_up(ledger, settings, item, msg, mask_text(str(exc)), now, report)
         return True
-    _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
-    if msg.channel == "whatsapp":  # accepted by the Cloud API (200 + id), delivery unknown
+    ledger.update_message(msg.id, TERKIRIM, sent_at=clock(), last_error="")
+    if msg.channel == MessageChannel.WHATSAPP:  # accepted by the Cloud API (200 + id), delivery unknown
         report.forwarded += 1
     log.info("Pesan %s untuk %s %s", msg.kind, item.agenda_no, channel.outcome)
     report.sent += 1
     return True
 
 
-def _hold(ledger: Ledger, settings: Settings, item: Any, msg: Any, ctx: dict[str, Any], possible: int, reason: str,
+def _hold(ledger: Ledger, settings: Settings, item: ItemRecord, msg: MessageRecord, ctx: dict[str, Any], possible: int, reason: str,
           now: datetime, report: DeliveryReport) -> None:
     """The message may already have arrived *possible* times: never sent again (perlu_periksa)."""
     stamp = now.astimezone(settings.tz).strftime("%d/%m %H.%M")
     ctx[UNSURE] = possible
     why = mask_text(f"{reason}; mungkin sudah sampai {possible} kali, tidak dikirim lagi")
     with ledger.tx() as conn:
-        conn.execute(update(messages).where(messages.c.id == msg.id).values(
-            state=PERLU_PERIKSA, last_error=why, context=json.dumps(ctx, ensure_ascii=False, sort_keys=True)))
-        conn.execute(update(items).where(items.c.key == item.key).values(
-            pesan=f"⚠ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) perlu diperiksa: {why}"))
+        ledger.update_message(msg.id, PERLU_PERIKSA, conn=conn, last_error=why, context=ctx)
+        ledger.set_item_message_note(
+            conn, item.key, f"⚠ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) perlu diperiksa: {why}")
     report.unsure.append((item.agenda_no, msg.kind, why))
     log.warning("Pesan %s untuk %s perlu diperiksa: %s", msg.kind, item.agenda_no, why)
 
 
-def _send_official(ledger: Ledger, settings: Settings, clock: Callable[[], datetime], channel: Channel, msg: Any,
+def _send_official(ledger: Ledger, settings: Settings, clock: Callable[[], datetime], channel: Channel, msg: MessageRecord,
                    report: DeliveryReport) -> bool:
     now = clock()
     out = official_outgoing(settings, msg)
-    _update(ledger, msg.id, state=MENGIRIM, attempts=msg.attempts + 1)
+    ledger.update_message(msg.id, MENGIRIM, attempts=msg.attempts + 1)
     try:
         channel.send(out, now)
     except ChannelConfigError as exc:
-        _update(ledger, msg.id, state=ANTRI, attempts=msg.attempts, last_error=mask_text(exc.message))
+        ledger.update_message(msg.id, ANTRI, attempts=msg.attempts, last_error=mask_text(exc.message))
         report.failure = exc
         return False
     except TemporaryFailure as exc:
         state = GAGAL_TETAP if msg.attempts + 1 >= MAX_ATTEMPTS else GAGAL_SEMENTARA
-        _update(ledger, msg.id, state=state, last_error=mask_text(str(exc)),
-                next_attempt_at=utc_iso(now + backoff(msg.attempts + 1)))
+        ledger.update_message(msg.id, state, last_error=mask_text(str(exc)), next_attempt_at=now + backoff(msg.attempts + 1))
         return not exc.stop
     except PermanentFailure as exc:
-        _update(ledger, msg.id, state=GAGAL_TETAP, last_error=mask_text(str(exc)))
+        ledger.update_message(msg.id, GAGAL_TETAP, last_error=mask_text(str(exc)))
         log.warning("Pesan %s ke pejabat gagal tetap: %s", msg.kind, mask_text(str(exc)))
         return True
-    _update(ledger, msg.id, state=TERKIRIM, sent_at=utc_iso(clock()), last_error="")
+    ledger.update_message(msg.id, TERKIRIM, sent_at=clock(), last_error="")
     return True
 
 
-def _give_up(ledger: Ledger, settings: Settings, item: Any, msg: Any, reason: str, now: datetime,
+def _give_up(ledger: Ledger, settings: Settings, item: ItemRecord, msg: MessageRecord, reason: str, now: datetime,
              report: DeliveryReport) -> None:
     stamp = now.astimezone(settings.tz).strftime("%d/%m %H.%M")
     with ledger.tx() as conn:
-        conn.execute(update(messages).where(messages.c.id == msg.id).values(state=GAGAL_TETAP, last_error=reason))
-        conn.execute(update(items).where(items.c.key == item.key).values(
-            pesan=f"✗ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) gagal: {reason}"))
+        ledger.update_message(msg.id, GAGAL_TETAP, conn=conn, last_error=reason)
+        ledger.set_item_message_note(conn, item.key, f"✗ {stamp} Pesan {msg.kind} ke pelapor ({msg.channel}) gagal: {reason}")
     report.permanent.append((item.agenda_no, msg.kind, reason))
     log.warning("Pesan %s untuk %s gagal tetap: %s", msg.kind, item.agenda_no, reason)
 
 
-def _update(ledger: Ledger, msg_id: int, **values: Any) -> None:
-    with ledger.tx() as conn:
-        conn.execute(update(messages).where(messages.c.id == msg_id).values(**values))
+def _sent_since(ledger: Ledger, start: datetime, channel: MessageChannel = MessageChannel.EMAIL) -> int:
+    return ledger.sent_count_since(start, channel)
 
 
-def _sent_since(ledger: Ledger, start: datetime, channel: str = "email") -> int:
-    with ledger.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(messages).where(
-            messages.c.sent_at >= utc_iso(start), messages.c.channel == channel)).scalar() or 0
-
-
-def _form_sent_since(ledger: Ledger, start: datetime, channel: str) -> tuple[Counter[str], Counter[str]]:
+def _form_sent_since(ledger: Ledger, start: datetime, channel: MessageChannel) -> tuple[Counter[str], Counter[str]]:
     """Form-caused messages sent on *channel* since *start*: per address, per item."""
-    with ledger.engine.connect() as conn:
-        rows = conn.execute(select(messages.c.recipient, messages.c.key).where(
-            messages.c.sent_at >= utc_iso(start), messages.c.channel == channel,
-            messages.c.kind.in_(FORM_KINDS))).all()
-    return Counter(r.recipient.casefold() for r in rows), Counter(r.key for r in rows)
+    rows = ledger.sent_since(start, channel, FORM_KINDS)
+    return Counter(recipient.casefold() for recipient, _ in rows), Counter(key for _, key in rows)
 
 
 def _without_receipt(ledger: Ledger, agendas: Sequence[str]) -> list[str]:
-    with ledger.engine.connect() as conn:
-        keys = dict(conn.execute(select(items.c.agenda_no, items.c.key).where(items.c.agenda_no.in_(list(agendas)))).all())
-        have = set(conn.execute(select(messages.c.key).where(
-            messages.c.key.in_(list(keys.values())), messages.c.kind == "tanda_terima",
-            messages.c.channel == "email")).scalars())
-    return [a for a in agendas if keys.get(a) and keys[a] not in have]
+    return ledger.agendas_without_message(agendas, MessageKind.TANDA_TERIMA, MessageChannel.EMAIL)
 
 
-def _as_json(r: Any, tz: Any) -> dict[str, Any]:
+def _as_json(r: MessageRecord, tz: Any) -> dict[str, Any]:
     return {"channel": r.channel, "kind": r.kind, "state": r.state, "attempts": r.attempts,
-            "queued_at": from_iso(r.created_at).astimezone(tz).isoformat(),
-            "sent_at": from_iso(r.sent_at).astimezone(tz).isoformat() if r.sent_at else None,
+            "queued_at": r.created_at.astimezone(tz).isoformat(),
+            "sent_at": r.sent_at.astimezone(tz).isoformat() if r.sent_at else None,
             "message_id": r.message_id, "error": r.last_error}
 
 
 def item_messages(ledger: Ledger, tz: Any, key: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Item key → its messages, for ``status --json`` / ``show --json`` (never the recipient)."""
-    q = select(messages).order_by(messages.c.id)
-    if key is not None:
-        q = q.where(messages.c.key == key)
     out: dict[str, list[dict[str, Any]]] = {}
-    with ledger.engine.connect() as conn:
-        for r in conn.execute(q):
-            out.setdefault(r.key, []).append(_as_json(r, tz))
+    for r in ledger.message_records(key):
+        out.setdefault(r.key, []).append(_as_json(r, tz))
     return out

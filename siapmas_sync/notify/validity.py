@@ -15,21 +15,19 @@ the start of delivery (:func:`cancel_stale`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, update
-
-from ..ledger import Ledger, items, messages
+from ..ledger import ItemRecord, Ledger, MessageRecord
+from ..models import MessageChannel, MessageKind
 from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
 from ..workflow import Workflow
 from ..workflow.stages import EXIT_DITOLAK, EXIT_KELENGKAPAN
-from .queue import ANTRI, DIBATALKAN, GAGAL_SEMENTARA
+from .queue import DIBATALKAN
 
 EVENT = "PESAN DIBATALKAN"
 ACTOR = "Sistem SIAPMAS"
 
 #: the message kinds whose reason is a stage the item must still be in (or past)
-STAGE_KINDS = ("kelengkapan", "penolakan", "diteruskan", "balasan_akhir")
+STAGE_KINDS = (MessageKind.KELENGKAPAN, MessageKind.PENOLAKAN, MessageKind.DITERUSKAN, MessageKind.BALASAN_AKHIR)
 
 
 def still_holds(wf: Workflow, kind: str, tahap: str) -> bool:
@@ -46,23 +44,23 @@ def still_holds(wf: Workflow, kind: str, tahap: str) -> bool:
     stage = wf.find(tahap)
     if stage is None:
         return False
-    if kind == "kelengkapan":
+    if kind == MessageKind.KELENGKAPAN:
         return stage.code == EXIT_KELENGKAPAN
-    if kind == "penolakan":
+    if kind == MessageKind.PENOLAKAN:
         return stage.code == EXIT_DITOLAK
-    if kind == "diteruskan":
+    if kind == MessageKind.DITERUSKAN:
         return isinstance(stage.code, int) and stage.code >= STAGE_DISTRIBUTED_CODE
     return stage.code == STAGE_DONE_CODE  # balasan_akhir
 
 
-def _cancel(ledger: Ledger, msg: Any, item: Any, now: datetime) -> None:
+def _cancel(ledger: Ledger, msg: MessageRecord, item: ItemRecord, now: datetime) -> None:
     from .pemberitahuan import KIND_LABELS
 
     label = KIND_LABELS.get(msg.kind, msg.kind)
-    channel = "e-mail" if msg.channel == "email" else "WhatsApp"
+    channel = "e-mail" if msg.channel == MessageChannel.EMAIL else "WhatsApp"
     with ledger.tx() as conn:
-        done = conn.execute(update(messages).where(messages.c.id == msg.id, messages.c.state == msg.state).values(
-            state=DIBATALKAN, last_error=f"Dibatalkan: aduan kini pada tahap {item.tahap}")).rowcount
+        done = ledger.update_message(msg.id, DIBATALKAN, conn=conn, if_state=msg.state,
+                                     last_error=f"Dibatalkan: aduan kini pada tahap {item.tahap}")
         if done:
             ledger.add_event(conn, item.key, now, EVENT, from_stage=item.tahap, to_stage=item.tahap, actor=ACTOR,
                              channel="sistem", note=f"Pesan '{label}' ({channel}) tidak dikirim ke pelapor: "
@@ -74,9 +72,8 @@ def cancelled_line(n: int) -> str:
     return f"Pesan ke pelapor: {n} dibatalkan karena alasannya tidak berlaku lagi (lihat Riwayat: {EVENT})."
 
 
-def cancel_if_stale(ledger: Ledger, wf: Workflow, msg: Any, item: Any, now: datetime) -> bool:
-    """Cancel *msg* (a ``messages`` row) when it no longer holds for *item* (its ``items``
-    row as read right now); True when cancelled."""
+def cancel_if_stale(ledger: Ledger, wf: Workflow, msg: MessageRecord, item: ItemRecord, now: datetime) -> bool:
+    """Cancel *msg* when it no longer holds for *item* (as read right now); True when cancelled."""
     if still_holds(wf, msg.kind, item.tahap):
         return False
     _cancel(ledger, msg, item, now)
@@ -85,15 +82,11 @@ def cancel_if_stale(ledger: Ledger, wf: Workflow, msg: Any, item: Any, now: date
 
 def cancel_stale(ledger: Ledger, wf: Workflow, now: datetime) -> int:
     """Cancel every waiting message (any channel) that no longer holds; how many."""
-    q = select(messages, items.c.tahap.label("item_tahap")).join(items, items.c.key == messages.c.key).where(
-        messages.c.state.in_((ANTRI, GAGAL_SEMENTARA)), messages.c.kind.in_(STAGE_KINDS))
-    with ledger.engine.connect() as conn:
-        rows = list(conn.execute(q))
     n = 0
-    for r in rows:
-        if not still_holds(wf, r.kind, r.item_tahap):
-            with ledger.engine.connect() as conn:
-                item = conn.execute(select(items).where(items.c.key == r.key)).first()
-            _cancel(ledger, r, item, now)
-            n += 1
+    for r, tahap in ledger.waiting_messages_at(STAGE_KINDS):
+        if not still_holds(wf, r.kind, tahap):
+            item = ledger.item(r.key)
+            if item is not None:
+                _cancel(ledger, r, item, now)
+                n += 1
     return n

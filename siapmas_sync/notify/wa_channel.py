@@ -19,6 +19,7 @@ from datetime import datetime
 
 from ..config import Settings
 from ..errors import ConfigError
+from ..models import MessageChannel
 from ..wa.cloud import CloudApiClient
 from .channels import ChannelConfigError, PermanentFailure, TemporaryFailure
 from .compose import Outgoing
@@ -27,7 +28,7 @@ from .compose import Outgoing
 class WhatsAppCloudChannel:
     """:class:`~siapmas_sync.notify.channels.Channel` over the Cloud API."""
 
-    name = "whatsapp"
+    name = MessageChannel.WHATSAPP
     outcome = "diteruskan ke WhatsApp (diterima layanan, belum tentu sampai)"
 
     def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None) -> None:

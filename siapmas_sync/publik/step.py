@@ -14,12 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from ..config import Settings
 from ..errors import SiapmasError
 from ..idle import ledger_fingerprint
-from ..ledger import Ledger, events
+from ..ledger import Ledger
 from ..workflow import Workflow
 from .page import CSV_NAME, HTML_NAME, write_files
 from .view import LEDGER_COLUMNS, PublicRow, fingerprint, public_rows
@@ -42,17 +40,12 @@ def public_changes(ledger: Ledger) -> tuple[dict[str, str], dict[str, list[tuple
     """Item key → when a publicly shown figure last changed (a stage move, an exit and a
     return included, or the handling AKD decided), and item key → its stage moves
     (at, stage entered), oldest first, for the timeline. One query."""
-    public = events.c.event != "PERUBAHAN DITOLAK"
-    stage_move = or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage)
-    q = (select(events.c.key, events.c.at, events.c.to_stage, stage_move.label("moved"))
-         .where(public, or_(stage_move, events.c.event == "TUJUAN")).order_by(events.c.key, events.c.at, events.c.id))
     last: dict[str, str] = {}
     moves: dict[str, list[tuple[str, str]]] = {}
-    with ledger.engine.connect() as conn:
-        for key, at, to_stage, moved in conn.execute(q):
-            last[key] = max(last.get(key, ""), at)
-            if moved and to_stage:
-                moves.setdefault(key, []).append((at, to_stage))
+    for key, at, to_stage, moved in ledger.public_events():
+        last[key] = max(last.get(key, ""), at)
+        if moved and to_stage:
+            moves.setdefault(key, []).append((at, to_stage))
     return last, moves
 
 

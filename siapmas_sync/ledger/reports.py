@@ -1,0 +1,76 @@
+"""The ledger's read-only queries of the reports: the rekap's period (rekap/source.py),
+the Dasbor's change fingerprint (dasbor/service.py) and the public status's stage moves
+(publik/step.py). Nothing here writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from ..sqldialect import json_text
+from .part import LedgerPart
+from .records import EventRecord, RekapItemRecord
+from .schema import events, items, kelengkapan_links, responses
+from .values import from_iso, utc_iso
+
+
+class ReportQueries(LedgerPart):
+    """Reads for rekap, Dasbor and the public status."""
+
+    def figures_fingerprint(self) -> str:
+        """Changes whenever an item, an event or a response is added or an item is updated
+        (four aggregates, a few milliseconds)."""
+        with self.engine.connect() as conn:
+            n_items, last_update = conn.execute(select(func.count(), func.max(items.c.updated_at))).one()
+            last_event = conn.execute(select(func.max(events.c.id))).scalar()
+            n_resp = conn.execute(select(func.count()).select_from(responses)).scalar()
+        return f"{n_items}|{last_update}|{last_event}|{n_resp}"
+
+    def public_events(self) -> list[tuple[str, str, str | None, bool]]:
+        """(key, at as stored, stage entered, whether the stage moved) of every event a
+        public figure shows — stage moves (an exit and a return included) and the handling
+        AKD decided (TUJUAN) — by key, then time. One query."""
+        public = events.c.event != "PERUBAHAN DITOLAK"
+        stage_move = or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage)
+        q = (select(events.c.key, events.c.at, events.c.to_stage, stage_move.label("moved"))
+             .where(public, or_(stage_move, events.c.event == "TUJUAN")).order_by(events.c.key, events.c.at, events.c.id))
+        with self.engine.connect() as conn:
+            return [(r.key, r.at, r.to_stage, bool(r.moved)) for r in conn.execute(q)]
+
+    def rekap_items(self, lo: datetime, hi: datetime) -> list[RekapItemRecord]:
+        """The items received in ``[lo, hi)`` (stored times are UTC ISO-8601 of one format,
+        so the window is a string range)."""
+        lo_s, hi_s = utc_iso(lo), utc_iso(hi)
+        q = select(
+            items.c.key, items.c.agenda_no, items.c.tahap, items.c.stage_entered_at, items.c.diteruskan_ke,
+            items.c.rahasia, items.c.perihal, items.c.findings, responses.c.received_at,
+            json_text(items.c.routing, "tujuan").label("suggested"),
+            json_text(responses.c.payload, "kronologi").label("kronologi"),
+            json_text(responses.c.payload, "extra").label("extra"),
+        ).join(responses, responses.c.key == items.c.key).where(
+            responses.c.received_at >= lo_s, responses.c.received_at < hi_s
+        )
+        with self.engine.connect() as conn:
+            return [RekapItemRecord.from_row(r) for r in conn.execute(q)]
+
+    def resubmissions_received(self, lo: datetime, hi: datetime) -> list[datetime]:
+        """When each resubmission received in ``[lo, hi)`` was received (a kelengkapan is
+        merged into its item, not a resubmission)."""
+        lo_s, hi_s = utc_iso(lo), utc_iso(hi)
+        q = select(responses.c.received_at).where(
+            responses.c.duplicate_of.is_not(None), responses.c.received_at >= lo_s, responses.c.received_at < hi_s,
+            responses.c.key.not_in(select(kelengkapan_links.c.key)),
+        )
+        with self.engine.connect() as conn:
+            return [from_iso(r.received_at) for r in conn.execute(q)]
+
+    def stage_moves_before(self, hi: datetime) -> list[EventRecord]:
+        """Every event that moved an item into a stage (its first included) before *hi*, in order."""
+        q = select(events).where(
+            events.c.to_stage.is_not(None),
+            or_(events.c.from_stage.is_(None), events.c.from_stage != events.c.to_stage),
+            events.c.at < utc_iso(hi),
+        ).order_by(events.c.id)
+        with self.engine.connect() as conn:
+            return [EventRecord.from_row(r) for r in conn.execute(q)]
