@@ -31,7 +31,8 @@ for p in (str(HERE.parent), str(HERE)):
 
 import corpus  # noqa: E402
 
-from siapmas_sync.ledger import Ledger, events, items, responses, utc_iso  # noqa: E402
+from siapmas_sync.ledger import Ledger, utc_iso  # noqa: E402
+from siapmas_sync.ledger.schema import events, items, responses  # noqa: E402  (bulk seeding, 10,000 rows)
 from siapmas_sync.workflow import default_workflow  # noqa: E402
 
 AKD = ["Komisi I", "Komisi II", "Komisi III", "Komisi IV", "Badan Kehormatan", "Pimpinan/Bamus"]

@@ -101,7 +101,6 @@ MOVES: list[tuple[str, str]] = [
     ("siapmas_sync.worker_lock", "siapmas_sync.worker.lock"),
     ("siapmas_sync.backup", "siapmas_sync.worker.backup"),
     ("siapmas_sync.recover", "siapmas_sync.worker.recover"),
-    ("siapmas_sync.recover_server", "siapmas_sync.worker.recover_server"),
 ]
 
 #: new packages and the one line their __init__.py says

@@ -41,7 +41,7 @@ from .intake.received import effective_received
 from .kendali import KENDALI_TAB, truthy
 from .ledger import Ledger, Registrations, from_iso, utc_iso
 from .recorded import split_list
-from .recover_server import move_tables_aside, salvage as salvage_server
+from .ledger.aside import move_tables_aside, salvage as salvage_server
 from .models import Submission
 from .numbering import agenda_pattern
 from .numberguard import read_number
@@ -114,7 +114,7 @@ def move_aside(db: Path, reason: str) -> Path:
 def prepare_database(settings: Settings, force: bool) -> Path | str | None:
     """Move a damaged ledger aside (and a healthy one when *force*: rebuilt from scratch);
     a healthy ledger otherwise stays and is brought up to the sheet. Returns the moved file
-    (a server ledger: the schema its tables moved to, see recover_server), which
+    (a server ledger: the schema its tables moved to, see ledger.aside), which
     :func:`recover` reads for what the sheet never received."""
     url = settings.database_url()
     if not url.startswith("sqlite"):

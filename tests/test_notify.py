@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from siapmas_sync.ledger import SCHEMA_VERSION, Ledger, messages
+from siapmas_sync.ledger import SCHEMA_VERSION, Ledger
+from siapmas_sync.ledger.schema import messages  # white-box: an older ledger's rows
 
 from .smtp_support import SmtpServer, kinds_and_agendas, smtp_config
 from .test_smtp import cli

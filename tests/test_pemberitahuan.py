@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from siapmas_sync.ledger import items, messages
+from siapmas_sync.ledger.schema import items, messages  # white-box: what the ledger holds
 from siapmas_sync.notify.pemberitahuan import desired_row
 
 from .test_smtp import cli

@@ -70,7 +70,7 @@ class World:
         if self.db_url:
             from sqlalchemy import create_engine
 
-            from siapmas_sync.ledger import metadata
+            from siapmas_sync.ledger.schema import metadata
 
             engine = create_engine(self.db_url)
             metadata.drop_all(engine)

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from .ledger import Ledger, metadata, open_engine
+from .connect import open_engine
+from .schema import metadata
+from .store import Ledger
 
 SCHEMA_PREFIX = "siapmas_cadangan_"
 
