@@ -278,7 +278,7 @@ def in_workers(
                 arg = next(queue, _END)
                 if arg is _END:
                     break
-                futures.append((arg, pool.submit(fn, arg)))  # type: ignore[arg-type]
+                futures.append((arg, pool.submit(fn, arg)))
             if not futures:
                 return
             arg, fut = futures.popleft()

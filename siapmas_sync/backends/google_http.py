@@ -130,7 +130,7 @@ class EndpointHttp:
         host = base.split("://", 1)[-1]
 
         class _Http(httplib2.Http):
-            def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
                 for origin in (*GOOGLE_HOSTS, "https://" + host):
                     if uri.startswith(origin + "/"):
                         uri = base + uri[len(origin):]
@@ -186,8 +186,8 @@ def retry_after_seconds(exc: BaseException) -> float | None:
     headers: Any = None
     if isinstance(exc, APIError):
         headers = exc.response.headers
-    elif getattr(exc, "resp", None) is not None:
-        headers = exc.resp  # httplib2 Response is a dict of lower-case headers
+    elif (resp := getattr(exc, "resp", None)) is not None:
+        headers = resp  # httplib2 Response is a dict of lower-case headers
     if not headers:
         return None
     value = headers.get("Retry-After") or headers.get("retry-after")

@@ -326,7 +326,7 @@ def _keep_headings(story: list[Flowable]) -> list[Flowable]:
     while i < len(story):
         f = story[i]
         if getattr(f, "keepWithNext", False) and i + 1 < len(story) and isinstance(story[i + 1], KeepTogether):
-            out.append(KeepTogether([f, *story[i + 1]._content]))
+            out.append(KeepTogether([f, *story[i + 1]._content]))  # type: ignore[attr-defined]  # KeepTogether's flowables; absent from types-reportlab
             i += 2
             continue
         out.append(f)

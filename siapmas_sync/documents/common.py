@@ -23,7 +23,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypedDict
 from datetime import datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -564,7 +564,16 @@ def _fsync_dir(directory: Path) -> None:
 PDF_CREATOR = "SIAPMAS Sync"
 
 
-def doc_info(title: str, kop_instansi: str) -> dict[str, str]:
+class DocInfo(TypedDict):
+    """reportlab's document-information keywords, as :func:`doc_info` fills them."""
+
+    title: str
+    author: str
+    creator: str
+    subject: str
+
+
+def doc_info(title: str, kop_instansi: str) -> DocInfo:
     """Document-information keywords for reportlab (never any personal data)."""
     return {
         "title": one_line(title, SANS),
@@ -575,7 +584,7 @@ def doc_info(title: str, kop_instansi: str) -> dict[str, str]:
 
 
 __all__ = [
-    "BULAN", "FONT_DIR", "HARI", "HIDDEN", "REPLACEMENT", "SANS", "SANS_BOLD", "SANS_ITALIC",
+    "BULAN", "DocInfo", "FONT_DIR", "HARI", "HIDDEN", "REPLACEMENT", "SANS", "SANS_BOLD", "SANS_ITALIC",
     "SERIF", "SERIF_BOLD", "atomic_write_bytes", "clean_text", "coverage", "doc_info", "durable_together",
     "fit_text", "jenis_id", "one_line", "para_markup", "redact", "register_fonts",
     "tanggal_id", "truncate", "ukuran_id", "waktu_id", "wrap_lines",
@@ -592,7 +601,7 @@ class PagedCanvas(Canvas):
 
     def showPage(self) -> None:  # noqa: N802 - reportlab API
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # what Canvas.showPage does after emitting; absent from types-reportlab
 
     def save(self) -> None:
         total = len(self._pages)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.lib.colors import black
+from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -140,7 +140,7 @@ class _Form:
         return top - h / 2 - self.g.fs * 0.35
 
     def text(self, x: float, y: float, text: str, font: str = SANS, size: float | None = None,
-             width: float | None = None, color: object = black) -> float:
+             width: float | None = None, color: Color = black) -> float:
         size = size or self.g.fs
         shown = one_line(text, font)
         if width is not None:

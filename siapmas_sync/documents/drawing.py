@@ -64,7 +64,10 @@ class EncodedImage:
     def __str__(self) -> str:
         return self.key
 
-    def __getattr__(self, name: str) -> object:  # getSize, jpeg_fh, getRGBData, mode, …
+    def getSize(self) -> tuple[int, int]:  # noqa: N802 - ImageReader API
+        return self.reader.getSize()
+
+    def __getattr__(self, name: str) -> object:  # jpeg_fh, getRGBData, mode, …
         if name.startswith("__") or name in ("reader", "data"):  # copy/pickle probes, half-made copies
             raise AttributeError(name)
         return getattr(self.reader, name)
@@ -103,7 +106,7 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
                     src.draft("RGB", (max(1, int(src.size[0] * scale)), max(1, int(src.size[1] * scale))))
                 src.load()
                 ImageOps.exif_transpose(src, in_place=True)  # a copy would double the peak
-                im = src
+                im: Image.Image = src
                 if max(im.size) > max_px * RESAMPLE_ABOVE:
                     im.thumbnail((max_px, max_px))
                 if im.mode in ("RGBA", "LA", "P", "PA"):
@@ -355,7 +358,9 @@ class ImageFlowable(Flowable):
 
 def new_canvas(buf: io.BytesIO, pagesize: tuple[float, float], title: str, kop: Kop) -> Canvas:
     """A deterministic canvas (fixed dates and file id) with document information set."""
-    c = Canvas(buf, pagesize=pagesize, invariant=1, pageCompression=1, initialFontName=SANS, initialFontSize=9)
+    c = Canvas(buf, pagesize=pagesize, invariant=1, pageCompression=1,
+               initialFontName=SANS,  # type: ignore[arg-type]  # a font name; types-reportlab says float
+               initialFontSize=9)
     info = doc_info(title, kop.instansi)
     c.setTitle(info["title"])
     c.setAuthor(info["author"])

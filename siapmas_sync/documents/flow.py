@@ -13,7 +13,7 @@ text) goes through the ordinary markup path.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Protocol, cast
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import Color, black
@@ -67,6 +67,17 @@ def _one_line_style(style: ParagraphStyle) -> bool:
             and not getattr(style, "underlineWidth", None) and not getattr(style, "strikeWidth", None))
 
 
+class _ParagraphText(Protocol):
+    """What Paragraph sets and calls on its PDFTextObject to draw a line, beyond the public
+    API (types-reportlab declares neither ``preformatted`` nor ``_textOut`` and allows
+    no ``direction`` of None, which is how Paragraph leaves a line without bidi handling)."""
+
+    preformatted: bool
+    direction: str | None
+
+    def _textOut(self, text: str, TStar: int = 0) -> None: ...  # noqa: N803 - reportlab API
+
+
 class OneLine:
     """A plain, left-aligned text for :class:`KeyValueRows` and :class:`HeadingBar`: when
     it fits on one line it is laid out and drawn exactly as reportlab draws a one-line
@@ -106,10 +117,11 @@ class OneLine:
         canvas.saveState()  # Paragraph.drawPara
         canvas.setFillColor(st.textColor)
         tx = canvas.beginText(0, self.height - st.fontSize)
-        tx.preformatted = False
-        tx.direction = None
+        tp = cast(_ParagraphText, tx)
+        tp.preformatted = False
+        tp.direction = None
         tx.setFont(st.fontName, st.fontSize, st.leading)
-        tx._textOut(self.text, 1)
+        tp._textOut(self.text, 1)
         canvas.drawText(tx)
         canvas.restoreState()
         canvas.restoreState()
@@ -189,7 +201,8 @@ class KeyValueRows(Flowable):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         self.wrap(availWidth, availHeight)
-        used = fit = 0
+        used: float = 0
+        fit = 0
         for h in self._heights:
             if used + h > availHeight:
                 break

@@ -22,8 +22,9 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, Protocol, cast
 
+from reportlab.pdfbase.pdfdoc import PDFDocument
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -39,6 +40,35 @@ BLANK_ITEM = AgendaItem(
 )
 
 _STATE = tuple(a for a in Canvas.STATE_ATTRIBUTES if a != "_extgstate")
+
+
+class _ExtGState(Protocol):
+    """reportlab.pdfgen.canvas.ExtGState (absent from types-reportlab): the page's
+    transparency/overprint settings and the names of the states already registered."""
+
+    _d: dict[str, object]
+    _c: dict[object, str]
+
+    def pushCopy(self) -> _ExtGState: ...  # noqa: N802 - reportlab API
+
+
+class _CanvasInternals(Protocol):
+    """The private parts of a reportlab Canvas this module reads and writes (reused on
+    purpose, see the module docstring; types-reportlab declares none of them). The
+    byte-identity test tests/test_documents.py::test_replayed_fixed_parts_give_the_bytes_drawing_them_gives
+    guards them against a reportlab change."""
+
+    _doc: PDFDocument
+    _code: list[str]
+    _pagesize: tuple[float, float]
+    _fontname: str
+    _fontsize: float
+    _extgstate: _ExtGState
+    _formsinuse: list[object]
+
+
+def _internals(c: Canvas) -> _CanvasInternals:
+    return cast(_CanvasInternals, c)
 
 
 class _Recorded:
@@ -58,7 +88,7 @@ _recorded: BoundedCache[_Recorded] = BoundedCache(64)
 def _copy_state(state: Any) -> Any:
     new = TTFont.State.__new__(TTFont.State)
     new.__dict__.update(state.__dict__)
-    new.assignments = dict(state.assignments)
+    new.assignments = dict(state.assignments)  # type: ignore[attr-defined]  # set in State.__init__, absent from types-reportlab
     new.subsets = [list(s) for s in state.subsets]
     return new
 
@@ -76,51 +106,55 @@ def _fonts(doc: Any) -> tuple[tuple[TTFont, Any], ...] | None:
 
 def _fingerprint(c: Canvas) -> Hashable | None:
     """Everything the operators of a part drawn on *c* now depend on."""
-    doc = c._doc
+    ci = _internals(c)
+    doc = ci._doc
     fonts = _fonts(doc)
     if fonts is None:
         return None
     d = c.__dict__
     return (
-        c._pagesize, c.bottomup, tuple(doc.fontMapping.items()),
+        ci._pagesize, c.bottomup, tuple(doc.fontMapping.items()),
         tuple((f.fontName, s.internalName, s.nextCode, s.frozen, tuple(s.assignments.items()),
                tuple(map(tuple, s.subsets))) for f, s in fonts),
-        tuple(repr(d[a]) for a in _STATE), tuple(sorted(c._extgstate._d.items())),
+        tuple(repr(d[a]) for a in _STATE), tuple(sorted(ci._extgstate._d.items())),
     )
 
 
 def _objects(c: Canvas) -> tuple[Any, ...]:
-    doc = c._doc
-    return (len(doc.idToObject), len(c._formsinuse), len(c._extgstate._c), len(getattr(c, "_annotationrefs", ())),
+    ci = _internals(c)
+    return (len(ci._doc.idToObject), len(ci._formsinuse), len(ci._extgstate._c), len(getattr(c, "_annotationrefs", ())),
             getattr(c, "_currentPageHasImages", 0))
 
 
-def _record(c: Canvas, draw: Callable[[Canvas], None]) -> _Recorded:
+def _record(c: Canvas, draw: Callable[[Canvas], object]) -> _Recorded:
     """Draw *draw* on a scratch canvas in *c*'s state; keep what it produced."""
-    scratch = Canvas(io.BytesIO(), pagesize=c._pagesize, bottomup=c.bottomup, invariant=1, pageCompression=1,
-                     initialFontName=c._fontname, initialFontSize=c._fontsize)
-    sdoc = scratch._doc
-    sdoc.fontMapping = dict(c._doc.fontMapping)
-    sdoc.delayedFonts = list(c._doc.delayedFonts)
-    for font, state in _fonts(c._doc) or ():
+    ci = _internals(c)
+    scratch = Canvas(io.BytesIO(), pagesize=ci._pagesize, bottomup=c.bottomup, invariant=1, pageCompression=1,
+                     initialFontName=ci._fontname,  # type: ignore[arg-type]  # a font name; types-reportlab says float
+                     initialFontSize=ci._fontsize)
+    si = _internals(scratch)
+    sdoc = si._doc
+    sdoc.fontMapping = dict(ci._doc.fontMapping)
+    sdoc.delayedFonts = list(ci._doc.delayedFonts)
+    for font, state in _fonts(ci._doc) or ():
         font.state[sdoc] = _copy_state(state)
     for a in _STATE:
         setattr(scratch, a, getattr(c, a))
-    scratch._extgstate = c._extgstate.pushCopy()
-    scratch._extgstate._c = dict(c._extgstate._c)
+    si._extgstate = ci._extgstate.pushCopy()
+    si._extgstate._c = dict(ci._extgstate._c)
     before = _objects(scratch)
-    start = len(scratch._code)
+    start = len(si._code)
     scratch.saveState()
     draw(scratch)
     scratch.restoreState()
     fonts = _fonts(sdoc)
     if _objects(scratch) != before or fonts is None:
         return _Recorded((), {}, (), direct=True)
-    return _Recorded(tuple(scratch._code[start:]), dict(sdoc.fontMapping),
+    return _Recorded(tuple(si._code[start:]), dict(sdoc.fontMapping),
                      tuple((f, _copy_state(s)) for f, s in fonts))
 
 
-def draw_fixed(c: Canvas, key: Hashable, draw: Callable[[Canvas], None]) -> None:
+def draw_fixed(c: Canvas, key: Hashable, draw: Callable[[Canvas], object]) -> None:
     """Draw ``draw(c)`` between ``saveState``/``restoreState``, replaying the operators
     recorded for *key* when *c* is in the state they were recorded in.
 
@@ -136,8 +170,9 @@ def draw_fixed(c: Canvas, key: Hashable, draw: Callable[[Canvas], None]) -> None
         draw(c)
         c.restoreState()
         return
-    doc = c._doc
-    c._code.extend(rec.code)
+    ci = _internals(c)
+    doc = ci._doc
+    ci._code.extend(rec.code)
     doc.fontMapping.clear()
     doc.fontMapping.update(rec.font_mapping)
     doc.delayedFonts[:] = [f for f, _ in rec.fonts]

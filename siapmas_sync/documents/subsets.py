@@ -17,7 +17,7 @@ Encrypted documents (never made here) take reportlab's ordinary path.
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import Any, Protocol, cast
 
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import (
@@ -90,6 +90,19 @@ class _FontParts:
         self.cmap = cmap
 
 
+class _FontDictionary(Protocol):
+    """The entries of a PDFTrueTypeFont, which reportlab writes from attributes set on it
+    (its ``name_attributes`` and ``local_attributes``; types-reportlab declares none)."""
+
+    Name: str
+    BaseFont: str
+    FirstChar: int
+    LastChar: int
+    Widths: pdfdoc.PDFArray
+    ToUnicode: Slot
+    FontDescriptor: Slot
+
+
 class _ReusingFont(TTFont):
     """A TTFont whose per-subset PDF objects are formatted once (see the module docstring)."""
 
@@ -100,7 +113,8 @@ class _ReusingFont(TTFont):
 
         def make() -> _FontParts:
             base_name = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
-            font = pdfdoc.PDFTrueTypeFont()
+            font_object = pdfdoc.PDFTrueTypeFont()
+            font = cast(_FontDictionary, font_object)
             font.Name = Slot.name(0)
             font.BaseFont = base_name
             font.FirstChar = 0
@@ -111,7 +125,7 @@ class _ReusingFont(TTFont):
             cmap = pdfdoc.PDFStream(content=makeToUnicodeCMap(base_name, subset))
             if document.compression:
                 cmap.filters = [pdfdoc.PDFZCompress]
-            return _FontParts(base_name, preformat(font, document, 3), preformat(cmap, document))
+            return _FontParts(base_name, preformat(font_object, document, 3), preformat(cmap, document))
 
         key = (face.filename, face.subfontNameX, n, tuple(subset), bool(document.compression))
         return self._parts.get(key, make)
@@ -119,7 +133,7 @@ class _ReusingFont(TTFont):
     def addObjects(self, doc: Any) -> None:  # noqa: N802 - reportlab API
         if not plain_document(doc):
             return super().addObjects(doc)
-        state = self._assignState(doc)
+        state = self._assignState(doc)  # type: ignore[attr-defined]  # TTFont's own helper, absent from types-reportlab
         state.frozen = 1
         fonts = doc.idToObject["BasicFonts"].dict
         for n, subset in enumerate(state.subsets):

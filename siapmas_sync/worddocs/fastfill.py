@@ -69,7 +69,7 @@ class Filler:
         if "docPr" in xml:
             for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap), 1001):
                 elt.attrib["id"] = str(n)
-        return serialize_part_xml(tree)  # type: ignore[no-any-return]
+        return serialize_part_xml(tree)
 
     def entries_for(self, ctx: dict) -> list[ZipEntry]:
         body = self.body(ctx)

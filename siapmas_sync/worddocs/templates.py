@@ -15,7 +15,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -69,7 +69,11 @@ def find_template(template_name: str, template_dirs: Sequence[Path]) -> Path:
 _KEEP = 64
 
 
-def _remembered(cache: dict[str, Any], source: str, make: Callable[[], Any]) -> Any:
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remembered(cache: dict[_K, _V], source: _K, make: Callable[[], _V]) -> _V:
     """``cache[source]``, made with *make* the first time; the oldest entry goes past _KEEP."""
     out = cache.get(source)
     if out is None:
@@ -93,8 +97,8 @@ class _CompilingOnceEnvironment(SandboxedEnvironment):
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
         if globals or template_class or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        parent = super()
-        return _remembered(self._compiled, source, lambda: parent.from_string(source))
+        compile_source = super().from_string
+        return _remembered(self._compiled, source, lambda: compile_source(source))
 
 
 _ENV: _CompilingOnceEnvironment | None = None
@@ -119,10 +123,10 @@ def _template_class() -> Any:
     if _TEMPLATE_CLASS is None:
         from docxtpl import DocxTemplate
 
-        class PatchOnceTemplate(DocxTemplate):  # type: ignore[misc]
+        class PatchOnceTemplate(DocxTemplate):
             def patch_xml(self, src_xml: str) -> str:
-                parent = super()
-                return str(_remembered(_PATCHED, src_xml, lambda: parent.patch_xml(src_xml)))
+                patch = super().patch_xml
+                return str(_remembered(_PATCHED, src_xml, lambda: patch(src_xml)))
 
         _TEMPLATE_CLASS = PatchOnceTemplate
     return _TEMPLATE_CLASS
@@ -196,7 +200,7 @@ _OPENED: dict[tuple[str, int, int], _Opened] = {}
 
 def _opened(path: Path) -> _Opened:
     st = path.stat()
-    return _remembered(_OPENED, (str(path), st.st_mtime_ns, st.st_size), lambda: _Opened(path))  # type: ignore[no-any-return]
+    return _remembered(_OPENED, (str(path), st.st_mtime_ns, st.st_size), lambda: _Opened(path))
 
 
 def _template_parts(tpl: Any) -> list[tuple[str, str]]:
@@ -280,7 +284,7 @@ def _check(tpl: Any, path: Path, known: Collection[str]) -> None:
             where = f' di dekat "{near}"' if near else ""
             raise ConfigError(
                 f"Templat {path.name} mengandung kesalahan sintaks placeholder ({label}){where}: "
-                f"{_sentence(exc.message)}",
+                f"{_sentence(str(exc.message))}",
                 "Periksa pasangan {{ }} dan {% %} di Word. " + _ADVICE_FIX,
             ) from exc
         for name in names:
@@ -317,7 +321,7 @@ def normalise_docx_zip(data: bytes) -> bytes:
 
 #: a part this large is the same in every copy of a template (styles, theme): compressed once
 _SAME_PART_BYTES = 32 * 1024
-_DEFLATED: dict[str, Any] = {}  # sha1 of a large part → (crc, compressed bytes)
+_DEFLATED: dict[str, tuple[int, bytes]] = {}  # sha1 of a large part → (crc, compressed bytes)
 
 
 _BY_IDENTITY: dict[int, tuple[bytes, tuple[int, bytes]]] = {}  # a part serialised once: same object
@@ -334,7 +338,7 @@ def _deflate(blob: bytes) -> tuple[int, bytes]:
     if known is not None and known[0] is blob:
         return known[1]
     out: tuple[int, bytes] = _remembered(_DEFLATED, hashlib.sha1(blob).hexdigest(), make)
-    _remembered(_BY_IDENTITY, id(blob), lambda: (blob, out))  # type: ignore[arg-type]
+    _remembered(_BY_IDENTITY, id(blob), lambda: (blob, out))
     return out
 
 
@@ -373,7 +377,7 @@ def _docx_members(tpl: Any, opened: _Opened | None = None) -> list[tuple[str, by
         return None
     from docx.opc.pkgwriter import PackageWriter
 
-    class Members(list):  # type: ignore[type-arg]  # python-docx's physical writer interface
+    class Members(list[tuple[str, bytes]]):  # python-docx's physical writer interface
         def write(self, uri: Any, blob: bytes) -> None:
             self.append((uri.membername, blob))
 
