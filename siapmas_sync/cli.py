@@ -309,7 +309,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
 
     s = c.settings
     with c.ledger() as ledger:
-        row = ledger.find(agenda)
+        row = ledger.find_item(agenda)
         response = ledger.responses_of([row.key])[row.key]
         data = _item_json(s, row, response.received_at)
         data["messages"] = item_messages(ledger, s.tz, row.key).get(row.key, [])
@@ -405,7 +405,7 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
             if by is not None:
                 by = rec.person(by, None, default="Operator", ask="")  # an unknown name is refused first
             if perihal is not None:
-                row = ledger.find(agenda, conn=conn)
+                row = ledger.find_item(agenda, conn=conn)
                 rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
             if lampiran and laporan and Path(lampiran).expanduser().is_file():  # the file itself, for the citizen
                 from .engine import agenda_folder

@@ -142,7 +142,7 @@ class StepRecorder:
                 return self.advance(ref, target, akd=akd, harap=harap, note=note, laporan=laporan,
                                     lampiran=lampiran, by=by, channel=channel, ubah_disposisi=ubah_disposisi,
                                     conn=c, actor=actor)
-        row = self.ledger.find(ref, conn=conn)
+        row = self.ledger.find_item(ref, conn=conn)
         now = self.clock()
         kepada = parse_kepada(akd)
         chosen = parse_harap(harap)
@@ -328,7 +328,7 @@ class StepRecorder:
         The documents are made again with the reporter's identity."""
         now = self.clock()
         with self.ledger.tx() as conn:
-            row = self.ledger.find(ref, conn=conn)
+            row = self.ledger.find_item(ref, conn=conn)
             person = check_lifter(by, alasan, self.people, self.lifters)
             if not row.rahasia:
                 raise TransitionError(f"{row.agenda_no} tidak dirahasiakan; tidak ada yang dibuka.",
@@ -350,7 +350,7 @@ class StepRecorder:
         """Apply one row's edits in one transaction; refusals are recorded and answered."""
         now = self.clock()
         with self.ledger.tx() as conn:
-            row = self.ledger.find(edit.agenda_no, conn=conn)
+            row = self.ledger.find_item(edit.agenda_no, conn=conn)
             ch = edit.changes
             v = edit.values
             note = v.get("Catatan", "") if "Catatan" in ch else ""
@@ -401,7 +401,7 @@ class StepRecorder:
         if exc.advice:
             message += f" {exc.advice}"
         with self.ledger.tx() as conn:
-            row = self.ledger.find(edit.agenda_no, conn=conn)
+            row = self.ledger.find_item(edit.agenda_no, conn=conn)
             seen = " ".join(edit.seen.get("Tahap", "").split()).casefold()
             if seen and seen != " ".join(row.tahap.split()).casefold():
                 last = self.ledger.last_stage_event(conn, row.key)

@@ -29,7 +29,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import LedgerError
@@ -303,12 +303,17 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
             row = conn.execute(select(responses.c.received_at).where(responses.c.key == key)).first()
         return row.received_at if row else ""
 
-    def find_item(self, ref: str, conn: Connection | None = None) -> Any:
+    def find_item(self, ref: str, conn: Connection | None = None) -> ItemRecord:
         """An item by agenda number, by sequence number ("12" = newest year's 12, or
-        "12/2026"), or by a key prefix of at least 6 hex characters (as the log shows it)."""
+        "12/2026"), or by a key prefix of at least 6 hex characters (as the log shows it);
+        a LedgerError (GALAT + Saran) when there is none."""
         if conn is None:
             with self.engine.connect() as c:
-                return self.find_item(ref, c)
+                return ItemRecord.from_row(self._find_row(ref, c))
+        return ItemRecord.from_row(self._find_row(ref, conn))
+
+    @staticmethod
+    def _find_row(ref: str, conn: Connection) -> Row[Any]:
         ref = ref.strip()
         row = conn.execute(select(items).where(items.c.agenda_no == ref)).first()
         if row is None and re.fullmatch(r"\d+(/\d{4})?", ref):
@@ -332,10 +337,6 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
                 "Gunakan nomor agenda lengkap (mis. 0001/SIAPMAS/2026) atau lihat `siapmas-sync status`.",
             )
         return row
-
-    def find(self, ref: str, conn: Connection | None = None) -> ItemRecord:
-        """:meth:`find_item` as a typed record."""
-        return ItemRecord.from_row(self.find_item(ref, conn))
 
     @staticmethod
     def last_event(conn: Connection, key: str) -> Any:
