@@ -24,7 +24,7 @@ def test_every_document_agrees_on_perihal_and_akd(project, make_engine, clock) -
     folder = var / "output" / "2026" / "0001-SIAPMAS-2026"
     engine = make_engine(project)
     engine.cycle()
-    row = engine.ledger.find(ITEM)
+    row = engine.ledger.find_item(ITEM)
     auto = full_perihal(row.perihal, engine.agenda_item(row).submission.kronologi)
     assert row.perihal.endswith("…") and not auto.endswith("…")  # a long first sentence
     # before the officials write one: the whole first sentence on the sheets, PDF and Word alike
@@ -40,7 +40,7 @@ def test_every_document_agrees_on_perihal_and_akd(project, make_engine, clock) -
     engine.steps.advance(ITEM, "DISPOSISI KETUA", by="Hadi Prasetyo", akd="Komisi I", harap="Untuk ditindaklanjuti",
                          note="Komisi I agar berkoordinasi dengan Satpol PP.")
     with engine.ledger.tx() as conn:
-        engine.steps.set_fields(conn, engine.ledger.find(ITEM, conn=conn), perihal=PERIHAL,
+        engine.steps.set_fields(conn, engine.ledger.find_item(ITEM, conn=conn), perihal=PERIHAL,
                                 by="Dwi Lestari (Kasubag TU)", channel="cli")
     engine.steps.advance(ITEM, "DISPOSISI DIBACAKAN", by="Bambang Wahyudi")
     engine.steps.advance(ITEM, "DICATAT & DIDISTRIBUSIKAN", by="Siti Rahmawati")
@@ -89,7 +89,7 @@ def test_a_settled_item_with_the_automatic_perihal_never_prints_it_cut(project, 
     folder = project.parent.parent / "var" / "demo" / "output" / "2026" / "0001-SIAPMAS-2026"
     engine = make_engine(project)
     engine.cycle()
-    row = engine.ledger.find(ITEM)
+    row = engine.ledger.find_item(ITEM)
     auto = full_perihal(row.perihal, engine.agenda_item(row).submission.kronologi)
     for stage, who in (*WALK, ("DISPOSISI KETUA", "Hadi Prasetyo"), ("DISPOSISI DIBACAKAN", "Bambang Wahyudi")):
         engine.steps.advance(ITEM, stage, by=who, akd="Komisi III" if stage == "DISPOSISI KETUA" else None)

@@ -292,7 +292,7 @@ def test_question_added_to_the_form_later_is_kept(world: GoogleWorld, standin: G
     world.add_responses([row + [""] * (len(values[0]) - len(row) - 1) + ["Kemlagi"]])
     report = engine.cycle()
     assert report.new == ["0002/SIAPMAS/2026"]
-    item = engine.agenda_item(engine.ledger.find("0002/SIAPMAS/2026"))
+    item = engine.agenda_item(engine.ledger.find_item("0002/SIAPMAS/2026"))
     assert ("Kecamatan", "Kemlagi") in item.submission.extra
     assert world.tab(world.response_tab)[0].count("No. Agenda") == 1
 

@@ -156,7 +156,7 @@ def test_each_change_rerenders_exactly_the_documents_that_show_it_and_prints_the
 
     engine = make_engine(project)
     with engine.ledger.tx() as conn:
-        engine.steps.set_fields(conn, engine.ledger.find(item, conn=conn), sifat="Segera",
+        engine.steps.set_fields(conn, engine.ledger.find_item(item, conn=conn), sifat="Segera",
                                 by="Siti Rahmawati (Staf Subbag TU)", channel="cli")
     before = stamps(folder)
     clock.now += timedelta(minutes=5)
@@ -169,7 +169,7 @@ def test_each_change_rerenders_exactly_the_documents_that_show_it_and_prints_the
 
     engine = make_engine(project)
     with engine.ledger.tx() as conn:
-        engine.steps.set_fields(conn, engine.ledger.find(item, conn=conn), perihal="Jalan desa rusak berat",
+        engine.steps.set_fields(conn, engine.ledger.find_item(item, conn=conn), perihal="Jalan desa rusak berat",
                                 by="Siti Rahmawati (Staf Subbag TU)", channel="cli")
     clock.now += timedelta(minutes=5)
     report = make_engine(project).cycle()
