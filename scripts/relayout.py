@@ -67,6 +67,7 @@ MOVES: list[tuple[str, str]] = [
     # cycle: one sync cycle and the operators' steps, orchestrated over the ledger
     ("siapmas_sync.engine", "siapmas_sync.cycle.engine"),
     ("siapmas_sync.cycleread", "siapmas_sync.cycle.read"),
+    ("siapmas_sync.tailread", "siapmas_sync.cycle.tailread"),
     ("siapmas_sync.writeback", "siapmas_sync.cycle.writeback"),
     ("siapmas_sync.steps", "siapmas_sync.cycle.steps"),
     ("siapmas_sync.idle", "siapmas_sync.cycle.idle"),
