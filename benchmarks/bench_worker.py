@@ -33,8 +33,8 @@ def _vm() -> tuple[float, float]:
 def _setup_mark_rendered(engine: Any, report: Any) -> None:
     """SETUP ONLY (idle scenario): instead of rendering, record each pending render as done
     with the document paths the renderer would have used. No file is written."""
-    from siapmas_sync.documents_check import META_LAST_SCAN
-    from siapmas_sync.engine import agenda_folder
+    from siapmas_sync.cycle.missing_documents import META_LAST_SCAN
+    from siapmas_sync.cycle.engine import agenda_folder
     from siapmas_sync.ledger import utc_iso
 
     ledger = engine.ledger
@@ -73,10 +73,11 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
         limit = int(mem_gb * 1024**3)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     load_before = os.getloadavg()
-    from siapmas_sync import cli, rendering
+    from siapmas_sync import cli
+    from siapmas_sync.cycle import rendering
     from siapmas_sync.backends import google as gb
     from siapmas_sync.backends import google_http
-    from siapmas_sync.engine import Engine
+    from siapmas_sync.cycle.engine import Engine
 
     t_imported = time.perf_counter()
     import siapmas_sync
@@ -143,8 +144,8 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
         pool["jobs"] += len(jobs)
         return base_render_many(jobs, workers, **kw)
 
-    # engine.py imported the name: patch where it is looked up
-    import siapmas_sync.engine as engine_mod
+    # cycle/engine.py imported the name: patch where it is looked up
+    import siapmas_sync.cycle.engine as engine_mod
     engine_mod.render_many = render_many
 
     http = {"requests": 0, "bytes_up": 0, "bytes_down": 0}

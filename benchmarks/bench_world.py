@@ -183,9 +183,9 @@ def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str,
     from dataclasses import replace
 
     from siapmas_sync.config import load_settings
-    from siapmas_sync.engine import Engine
+    from siapmas_sync.cycle.engine import Engine
     from siapmas_sync.ledger import Ledger
-    from siapmas_sync.rendering import render_job
+    from siapmas_sync.cycle.rendering import render_job
 
     settings = load_settings(world.config, environ={})
     ledger = Ledger(settings.database_url())

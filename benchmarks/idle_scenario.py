@@ -1,7 +1,7 @@
 """The idle scenario of bench.py: a sheet whose rows are all registered, then idle cycles
 as the real worker process runs them — "before" (the change check switched off with
 ``[schedule] full_read_minutes = 0``: the whole sheet is read to find nothing changed)
-and "after" (one Drive ``files.get`` of the spreadsheet's version, siapmas_sync/idle.py).
+and "after" (one Drive ``files.get`` of the spreadsheet's version, siapmas_sync/cycle/idle.py).
 
 Bytes are counted by the stand-in (request and response bodies of every Sheets, Drive
 and OAuth request); CPU is ``Engine.cycle()`` alone in the worker (RUSAGE_SELF +

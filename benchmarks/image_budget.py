@@ -7,7 +7,7 @@ included) for a cycle on the bundled sample with:
 * ``bomb``     — one photo replaced by a ~0.5 MB PNG declaring 13,000 × 13,000 pixels
   (refused by the pixel budget: a finding, no thumbnail);
 * ``budget``   — one photo replaced by a PNG just inside the budget (the worst case the
-  worker still decodes: siapmas_sync.imagebudget.MAX_DECODE_PIXELS).
+  worker still decodes: siapmas_sync.core.imagebudget.MAX_DECODE_PIXELS).
 
 A measurement, not a test: it asserts nothing about the figures.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from siapmas_sync.imagebudget import MAX_DECODE_PIXELS  # noqa: E402
+from siapmas_sync.core.imagebudget import MAX_DECODE_PIXELS  # noqa: E402
 from tests.imagebombs import write_declared_png  # noqa: E402
 
 PHOTO = "Jalan berlubang Jatirejo - Siti Aminah"

@@ -35,7 +35,7 @@ import corpus  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from siapmas_sync.documents.aduan import FULL_TEXT_NAME, MAX_PAGES, render_lembar_aduan  # noqa: E402
-from siapmas_sync.models import AgendaItem, Kop, RoutingSuggestion, Submission  # noqa: E402
+from siapmas_sync.core.models import AgendaItem, Kop, RoutingSuggestion, Submission  # noqa: E402
 
 WIB = ZoneInfo("Asia/Jakarta")
 

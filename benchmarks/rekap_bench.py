@@ -33,7 +33,7 @@ import corpus  # noqa: E402
 
 from siapmas_sync.ledger import Ledger, utc_iso  # noqa: E402
 from siapmas_sync.ledger.schema import events, items, responses  # noqa: E402  (bulk seeding, 10,000 rows)
-from siapmas_sync.workflow import default_workflow  # noqa: E402
+from siapmas_sync.core.workflow import default_workflow  # noqa: E402
 
 AKD = ["Komisi I", "Komisi II", "Komisi III", "Komisi IV", "Badan Kehormatan", "Pimpinan/Bamus"]
 
@@ -117,7 +117,7 @@ def main() -> int:
 
     # the phases, in-process
     from siapmas_sync.config import load_settings
-    from siapmas_sync.engine import build_workflow
+    from siapmas_sync.cycle.engine import build_workflow
     from siapmas_sync.rekap.figures import Period, compute, trend_months
     from siapmas_sync.rekap.kecamatan import is_place_title
     from siapmas_sync.rekap.pdf import Signer, render_pdf

@@ -53,12 +53,12 @@ from siapmas_sync.documents import (  # noqa: E402
     render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi,
 )
 from siapmas_sync.documents.common import durable_together  # noqa: E402
-from siapmas_sync.register import perihal_from  # noqa: E402
-from siapmas_sync.intake.completeness import check_completeness  # noqa: E402
-from siapmas_sync.intake.contact import check_email, normalise_phone  # noqa: E402
-from siapmas_sync.models import AgendaItem, Evidence, Kop, Submission  # noqa: E402
-from siapmas_sync.rendering import RenderJob, render_many  # noqa: E402
-from siapmas_sync.routing import default_routing_table, suggest_routing  # noqa: E402
+from siapmas_sync.numbering.assign import perihal_from  # noqa: E402
+from siapmas_sync.core.intake.completeness import check_completeness  # noqa: E402
+from siapmas_sync.core.intake.contact import check_email, normalise_phone  # noqa: E402
+from siapmas_sync.core.models import AgendaItem, Evidence, Kop, Submission  # noqa: E402
+from siapmas_sync.cycle.rendering import RenderJob, render_many  # noqa: E402
+from siapmas_sync.core.routing import default_routing_table, suggest_routing  # noqa: E402
 
 DOCS = ("aduan", "disposisi", "kendali")
 

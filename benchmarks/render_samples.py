@@ -27,7 +27,7 @@ from render_bench import build_items  # noqa: E402
 from siapmas_sync.documents import (  # noqa: E402
     render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi,
 )
-from siapmas_sync.models import DisposisiRecord, Evidence, Kop  # noqa: E402
+from siapmas_sync.core.models import DisposisiRecord, Evidence, Kop  # noqa: E402
 
 
 def main(out: Path) -> int:

@@ -32,7 +32,7 @@ from .errors import SiapmasError  # noqa: E402
 # and the ledger is imported inside the command that needs it (README, "Performance").
 if TYPE_CHECKING:
     from .config import Settings
-    from .engine import Engine
+    from .cycle.engine import Engine
     from .ledger import ItemRecord, Ledger
 
 log = logging.getLogger("siapmas.cli")
@@ -69,7 +69,7 @@ class Ctx:
         return self._settings
 
     def lock(self, wait: float | None = None) -> Any:
-        from .worker_lock import ledger_lock
+        from .worker.lock import ledger_lock
 
         s = self.settings
         return ledger_lock(s.database_url(), s.output.dir, wait=wait, say=self.say)
@@ -77,7 +77,7 @@ class Ctx:
     @contextmanager
     def engine(self) -> Iterator[Engine]:
         from .backends import open_backend
-        from .engine import Engine
+        from .cycle.engine import Engine
         from .ledger import Ledger
 
         s = self.settings
@@ -171,7 +171,7 @@ def sync(c: Ctx, as_json: bool, wait: float | None) -> None:
 def run(c: Ctx, once: bool) -> None:
     """Jalankan terus-menerus sesuai [schedule] interval_minutes (Ctrl-C untuk berhenti).
     Dengan berkas deployment ([[tenant]]): layani setiap tenant yang dapat disewa."""
-    from .scheduling import Stopper, run_every
+    from .worker.scheduling import Stopper, run_every
     from .tenants.deployment import given_or_default, is_deployment, load_deployment
 
     path = given_or_default(c.config_path)
@@ -185,8 +185,8 @@ def run(c: Ctx, once: bool) -> None:
     stopper.install(signal.SIGTERM, signal.SIGINT)
     from . import failures
     from .backends import open_backend
-    from .backup import daily_backup
-    from .engine import Engine
+    from .worker.backup import daily_backup
+    from .cycle.engine import Engine
     from .ledger import Ledger
 
     s = c.settings
@@ -199,7 +199,7 @@ def run(c: Ctx, once: bool) -> None:
             with c.lock():
                 report = engine.cycle()
                 if s.rekap.bulanan:  # last month's recap on the first working day (see rekap/service.py)
-                    from .optional import Job
+                    from .cycle.optional import Job
                     from .rekap.service import monthly_recap, upload_queued
 
                     try:
@@ -305,7 +305,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
     from . import codec
     from .logs import mask_text, shown_free_text
     from .notify.sender import item_messages
-    from .unitext import shown
+    from .core.unitext import shown
 
     s = c.settings
     with c.ledger() as ledger:
@@ -313,7 +313,7 @@ def show(c: Ctx, agenda: str, as_json: bool) -> None:
         response = ledger.responses_of([row.key])[row.key]
         data = _item_json(s, row, response.received_at)
         data["messages"] = item_messages(ledger, s.tz, row.key).get(row.key, [])
-        from .tambahan import additions
+        from .cycle.tambahan import additions
 
         with ledger.engine.connect() as conn:
             data["tambahan"] = [{"received_at": a.received_at.astimezone(s.tz).isoformat(),
@@ -392,9 +392,9 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
     \b
     {harap}
     """
-    from .engine import build_workflow
+    from .cycle.engine import build_workflow
     from .notify import stage_hook
-    from .steps import StepRecorder
+    from .cycle.steps import StepRecorder
 
     s = c.settings
     wf, _cal = build_workflow(s)
@@ -408,8 +408,8 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
                 row = ledger.find_item(agenda, conn=conn)
                 rec.set_fields(conn, row, perihal=perihal, by=by or "Operator", channel="cli")
             if lampiran and laporan and Path(lampiran).expanduser().is_file():  # the file itself, for the citizen
-                from .engine import agenda_folder
-                from .lampiran import keep_file
+                from .cycle.engine import agenda_folder
+                from .documents.lampiran import keep_file
 
                 row = ledger.find_item(agenda, conn=conn)
                 lampiran = keep_file(Path(lampiran).expanduser(),
@@ -431,9 +431,9 @@ def advance(c: Ctx, agenda: str, stage: str, akd: tuple[str, ...], harap: tuple[
 
 def _advance_choices() -> dict[str, str]:
     """The stages, AKD and --harap choices for ``advance --help`` (the default labels)."""
-    from .workflow import default_workflow
-    from .workflow.akd import AKD_LIST
-    from .recorded import HARAP_CHOICES
+    from .core.workflow import default_workflow
+    from .core.workflow.akd import AKD_LIST
+    from .core.recorded import HARAP_CHOICES
 
     wf = default_workflow()
     return {
@@ -474,11 +474,11 @@ def kelengkapan(ctx: click.Context, as_json: bool) -> None:
 
 
 def _linker(s: Settings, ledger: Ledger) -> Any:
-    from .engine import build_workflow
-    from .intake.received import effective_received
-    from .kelengkapan import KelengkapanLinker
+    from .cycle.engine import build_workflow
+    from .core.intake.received import effective_received
+    from .cycle.kelengkapan import KelengkapanLinker
     from .notify import stage_hook
-    from .steps import StepRecorder
+    from .cycle.steps import StepRecorder
 
     wf, _cal = build_workflow(s)
     clock = lambda: datetime.now(s.tz)  # noqa: E731
@@ -488,7 +488,7 @@ def _linker(s: Settings, ledger: Ledger) -> Any:
 
 
 def _decide(c: Ctx, baris: str, by: str, decision: str, agenda: str | None = None) -> None:
-    from .kelengkapan import Decision
+    from .cycle.kelengkapan import Decision
 
     with c.ledger() as ledger:
         linker = _linker(c.settings, ledger)
@@ -535,8 +535,8 @@ def kelengkapan_abaikan(c: Ctx, baris: str, by: str) -> None:
 @pass_ctx
 def buka_rahasia(c: Ctx, agenda: str, by: str, alasan: str) -> None:
     """Buka kerahasiaan identitas pelapor AGENDA (hanya Kasubag TU, dengan alasan)."""
-    from .engine import build_workflow
-    from .steps import StepRecorder
+    from .cycle.engine import build_workflow
+    from .cycle.steps import StepRecorder
 
     s = c.settings
     wf, _cal = build_workflow(s)
@@ -557,8 +557,8 @@ def buka_rahasia(c: Ctx, agenda: str, by: str, alasan: str) -> None:
 def setujui_surat(c: Ctx, agenda: str, by: str | None, as_json: bool) -> None:
     """Setujui surat balasan AGENDA (tahap SELESAI): beri nomor surat keluar, lalu kirim ke pelapor."""
     from .documents.common import tanggal_id
-    from .engine import build_workflow
-    from .surat_keluar import approve
+    from .cycle.engine import build_workflow
+    from .cycle.surat_keluar import approve
 
     s = c.settings
     wf, _cal = build_workflow(s)
@@ -583,10 +583,10 @@ def setujui_surat(c: Ctx, agenda: str, by: str | None, as_json: bool) -> None:
 @pass_ctx
 def overdue(c: Ctx, as_json: bool) -> None:
     """Butir yang melewati batas waktu tahapnya, per pemegang, paling terlambat dahulu."""
-    from .engine import build_workflow
+    from .cycle.engine import build_workflow
     from .ledger import from_iso
-    from .workflow import format_duration_id
-    from .writeback import Views
+    from .core.workflow import format_duration_id
+    from .cycle.writeback import Views
 
     s = c.settings
     wf, cal = build_workflow(s)
@@ -629,9 +629,9 @@ def overdue(c: Ctx, as_json: bool) -> None:
 @pass_ctx
 def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | None) -> None:
     """Ekspor Buku Agenda Surat Masuk satu periode sebagai PDF dan XLSX, siap cetak."""
-    from .export import AgendaRow, export_buku_agenda_pdf, export_buku_agenda_xlsx
-    from .engine import build_workflow
-    from .writeback import Views
+    from .documents.buku_agenda import AgendaRow, export_buku_agenda_pdf, export_buku_agenda_xlsx
+    from .cycle.engine import build_workflow
+    from .cycle.writeback import Views
 
     s = c.settings
     start, end = date_from.date(), date_to.date()
@@ -669,7 +669,7 @@ def buku_agenda(c: Ctx, date_from: datetime, date_to: datetime, out_dir: Path | 
 def rekap(c: Ctx, bulan: str | None, tahun: str | None, date_from: str | None, date_to: str | None,
           out_dir: Path | None, as_json: bool) -> None:
     """Rekapitulasi bulanan/tahunan untuk Pimpinan DPRD: PDF (dengan grafik) dan XLSX."""
-    from .engine import build_workflow
+    from .cycle.engine import build_workflow
     from .backends import open_backend
     from .rekap.service import build_figures, parse_period, upload, write_recap
 
@@ -708,9 +708,9 @@ def recover(c: Ctx, force: bool) -> None:
     """Selaraskan buku besar dengan spreadsheet: bangun ulang yang hilang/rusak, atau lengkapi
     buku besar dari cadangan lama dengan nomor yang sudah tampil di spreadsheet."""
     from .backends import open_backend
-    from .engine import Engine
+    from .cycle.engine import Engine
     from .ledger import Ledger
-    from .recover import prepare_database, recover as reconcile
+    from .worker.recover import prepare_database, recover as reconcile
 
     s = c.settings
     with c.lock(0):
@@ -730,7 +730,7 @@ def recover(c: Ctx, force: bool) -> None:
 @pass_ctx
 def rebind(c: Ctx) -> None:
     """Ikat buku besar ke sumber di konfigurasi (spreadsheet yang sama, dipindah/disalin)."""
-    from .binding import describe, rebind as bind_again
+    from .cycle.binding import describe, rebind as bind_again
 
     with c.lock(0), c.ledger() as ledger:
         old, new = bind_again(ledger, c.settings)
@@ -745,7 +745,7 @@ def rebind(c: Ctx) -> None:
 def backup(c: Ctx, to: Path | None) -> None:
     """Buat cadangan basis data yang sudah diperiksa (aman walau worker sedang berjalan)."""
     from .backends import open_backend
-    from .backup import backup_command
+    from .worker.backup import backup_command
 
     backup_command(c.settings, to, click.echo, open_backend)
 
@@ -757,7 +757,7 @@ def backup(c: Ctx, to: Path | None) -> None:
 @pass_ctx
 def restore(c: Ctx, file: Path, force: bool) -> None:
     """Pulihkan basis data dari berkas cadangan FILE; lalu jalankan `siapmas-sync recover`."""
-    from .backup import restore as put_back
+    from .worker.backup import restore as put_back
 
     click.echo(put_back(c.settings, file, lock=lambda: c.lock(0), force=force).summary_id())
 
@@ -787,7 +787,7 @@ def tenants(c: Ctx, as_json: bool) -> None:
 def login(c: Ctx, port: int, timeout: float) -> None:
     """Masuk dengan akun Google kantor (pemilik formulir); token disimpan hanya untuk pemilik berkas."""
     from .backends.google_auth import SCOPE_USES
-    from .login import login as sign_in
+    from .backends.google_login import login as sign_in
 
     done = sign_in(c.settings, port=port, timeout=timeout, say=click.echo)
     click.echo(f"Masuk sebagai {done['account']}. Izin yang diberikan:")
@@ -801,12 +801,12 @@ def login(c: Ctx, port: int, timeout: float) -> None:
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
     """Periksa konfigurasi, kredensial, spreadsheet, folder bukti dan folder keluaran."""
-    from .doctor import Doctor, render
+    from .doctor.checkup import Doctor, render
     from .tenants.deployment import given_or_default, is_deployment
 
     path = given_or_default(ctx.obj.config_path)
-    if is_deployment(path):  # many DPRDs: the database, then each tenant (tenants/doctor.py)
-        from .tenants.doctor import deployment_doctor
+    if is_deployment(path):  # many DPRDs: the database, then each tenant (doctor/tenants.py)
+        from .doctor.tenants import deployment_doctor
 
         ok = deployment_doctor(path, ctx.obj.tenant, click.echo)
         if not ok:

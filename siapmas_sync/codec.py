@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .models import Evidence, Finding, RoutingSuggestion, Submission
+from .core.models import Evidence, Finding, RoutingSuggestion, Submission
 
 
 def submission_to_dict(s: Submission) -> dict[str, Any]:

@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import ConfigError
-from .intake.headers import QuestionTitles
-from .intake.received import DEFAULT_FORM_START
-from .kerahasiaan import DEFAULT_KATA_KUNCI
-from .models import Kop
-from .numbering import template_problem
+from .core.intake.headers import QuestionTitles
+from .core.intake.received import DEFAULT_FORM_START
+from .core.kerahasiaan import DEFAULT_KATA_KUNCI
+from .core.models import Kop
+from .numbering.template import template_problem
 from .rekap.kecamatan import DEFAULT_KECAMATAN, DEFAULT_PLACE_TITLES
 
 ENV_PREFIX = "SIAPMAS_"
@@ -116,7 +116,7 @@ class NumberingConfig(_Section):
 
 
 class SuratKeluarConfig(_Section):
-    """[surat_keluar]: the final letter's outgoing number (surat_keluar.py). Placeholders as
+    """[surat_keluar]: the final letter's outgoing number (cycle/surat_keluar.py). Placeholders as
     the agenda number's; {kode} and {unit} are [numbering]'s unless given here. Who
     approves: [peran] "surat" (default the Sekretaris DPRD, or their Plh.)."""
 
@@ -175,7 +175,7 @@ MIN_INTERVAL_MINUTES = 1.0
 
 class ScheduleConfig(_Section):
     interval_minutes: float = Field(5, le=24 * 60)
-    #: idle cycles (siapmas_sync/idle.py): a full read of the sheet at least this often
+    #: idle cycles (siapmas_sync/cycle/idle.py): a full read of the sheet at least this often
     full_read_minutes: float = Field(60, ge=0, le=7 * 24 * 60)
     #: how long Drive's modifiedTime/version of a spreadsheet may lag its edits (about 3 min)
     drive_lag_minutes: float = Field(5, ge=0, le=24 * 60)
@@ -249,7 +249,7 @@ class PejabatConfig(_Section):
     @classmethod
     def _known_akd(cls, v: str) -> str:
         from .errors import TransitionError
-        from .workflow import AKD_LIST, normalise_akd
+        from .core.workflow import AKD_LIST, normalise_akd
 
         out = []
         for part in (p for p in v.replace(";", ",").split(",") if p.strip()):
@@ -439,7 +439,7 @@ class Settings(_Section):
     @field_validator("peran")
     @classmethod
     def _known_steps(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        from .workflow.roles import DEFAULT_ROLES
+        from .core.workflow.roles import DEFAULT_ROLES
 
         known = [str(c) for c in DEFAULT_ROLES]
         bad = [k for k in v if k not in known]
@@ -461,7 +461,7 @@ class Settings(_Section):
             return self.workflow.holidays
         if self.config_path is not None and (self.config_path.parent / HOLIDAYS_NAME).is_file():
             return self.config_path.parent / HOLIDAYS_NAME
-        from .workflow.holidays import default_holidays_path
+        from .core.workflow.holidays import default_holidays_path
 
         return default_holidays_path()
 
@@ -469,7 +469,7 @@ class Settings(_Section):
 
     def officials(self) -> tuple[Any, ...]:
         """The ``[[pejabat]]`` list as :class:`recorded.Pejabat` values."""
-        from .recorded import Pejabat
+        from .core.recorded import Pejabat
 
         return tuple(Pejabat(p.nama, p.jabatan, akd=p.akd, nip=p.nip, plh=p.plh, plh_dari=p.plh_dari,
                              plh_sampai=p.plh_sampai, plh_sebutan=p.plh_sebutan, email=p.email)

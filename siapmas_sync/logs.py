@@ -50,7 +50,7 @@ def mask_text(text: str) -> str:
 def shown_free_text(text: str) -> str:
     """Free text typed by an operator or official (a step's note) as every screen, the JSON
     and the sheet show it: contacts masked, bidi and control characters removed (unitext)."""
-    from .unitext import shown
+    from .core.unitext import shown
 
     return mask_text(shown(text)) if text else text
 

@@ -16,7 +16,7 @@ from hypothesis import settings
 
 from siapmas_sync.backends.local import LocalBackend
 from siapmas_sync.config import Settings, load_settings
-from siapmas_sync.engine import Engine
+from siapmas_sync.cycle.engine import Engine
 from siapmas_sync.ledger import Ledger
 
 from . import clirun

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from siapmas_sync.config import load_settings
 from siapmas_sync.ledger import Ledger
-from siapmas_sync.models import Submission
-from siapmas_sync.register import Registrar
-from siapmas_sync.routing import default_routing_table
+from siapmas_sync.core.models import Submission
+from siapmas_sync.numbering.assign import Registrar
+from siapmas_sync.core.routing import default_routing_table
 
 WIB = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=WIB)

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from siapmas_sync.backends.google_http import SCOPE_DRIVE_FILE
-from siapmas_sync.backup import backup_due, daily_backup, keep_newest, newest_backup, prune
-from siapmas_sync.binding import source_identity
+from siapmas_sync.worker.backup import backup_due, daily_backup, keep_newest, newest_backup, prune
+from siapmas_sync.cycle.binding import source_identity
 from siapmas_sync.config import load_settings
 
 from .conftest import WIB, Clock

@@ -162,7 +162,7 @@ def test_doctor_names_a_renamed_question_and_a_missing_folder(project: Path):
 
 
 def test_sync_waits_for_another_worker_or_gives_up_with_advice(project: Path):
-    from siapmas_sync.worker_lock import worker_lock
+    from siapmas_sync.worker.lock import worker_lock
 
     lock = project.parent.parent / "var" / "demo" / "siapmas.db.lock"
     with worker_lock(lock):

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from siapmas_sync.backends.base import Backend
-from siapmas_sync.kendali import KENDALI_TAB
-from siapmas_sync.models import CellUpdate, Submission
-from siapmas_sync.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB, TablePlan, cell_text
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
+from siapmas_sync.core.models import CellUpdate, Submission
+from siapmas_sync.core.sheetplan import BUKU_AGENDA_COLUMNS, BUKU_AGENDA_TAB, TablePlan, cell_text
 
 from .conftest import WIB, Clock
 from .worlds import World, open_world, rows_as_dicts

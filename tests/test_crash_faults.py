@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from siapmas_sync.config import load_settings
-from siapmas_sync.worker_lock import ledger_lock
+from siapmas_sync.worker.lock import ledger_lock
 
 from .crash_support import (
     LOCK_WAITING,

@@ -39,10 +39,10 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from siapmas_sync.backends.memory import MemoryBackend, MemorySpreadsheet
 from siapmas_sync.cli import main
 from siapmas_sync.config import load_settings
-from siapmas_sync.engine import Engine
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.cycle.engine import Engine
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 from siapmas_sync.ledger import Ledger
-from siapmas_sync.sheetplan import cell_text
+from siapmas_sync.core.sheetplan import cell_text
 
 from .conftest import WIB
 from .smtp_support import PASSWORD, PASSWORD_ENV, SmtpServer

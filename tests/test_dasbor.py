@@ -22,11 +22,11 @@ import openpyxl
 import pytest
 
 from siapmas_sync.backends.local import LocalBackend
-from siapmas_sync.binding import rebind
+from siapmas_sync.cycle.binding import rebind
 from siapmas_sync.config import load_settings
 from siapmas_sync.dasbor.layout import TABLE_ROW, TAB, build, serial
 from siapmas_sync.dasbor.service import META_LAST_SYNC, Dasbor
-from siapmas_sync.engine import Engine, build_workflow
+from siapmas_sync.cycle.engine import Engine, build_workflow
 from siapmas_sync.ledger import Ledger, utc_iso
 from siapmas_sync.rekap.figures import Period
 from siapmas_sync.rekap.service import build_figures

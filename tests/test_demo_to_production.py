@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from siapmas_sync.sheetplan import cell_text
+from siapmas_sync.core.sheetplan import cell_text
 
 from .conftest import WIB
 from .google_standin.server import GoogleStandin

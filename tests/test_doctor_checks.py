@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from siapmas_sync.doctor import Doctor, render
+from siapmas_sync.doctor.checkup import Doctor, render
 
 from .google_standin.server import GoogleStandin
 from .test_engine import run_cli

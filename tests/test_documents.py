@@ -25,7 +25,7 @@ from siapmas_sync.documents import (
     render_print_batch,
 )
 from siapmas_sync.documents.common import clean_text, ukuran_id, waktu_id
-from siapmas_sync.models import (
+from siapmas_sync.core.models import (
     CATATAN,
     KURANG,
     AgendaItem,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import openpyxl
 
-from siapmas_sync.perihal import full_perihal
+from siapmas_sync.core.perihal import full_perihal
 
 from .test_documents_dates import docx_text, pdf_text, tab
 from .test_inputs import run_cli

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from siapmas_sync.engine import Engine
+from siapmas_sync.cycle.engine import Engine
 
 from .test_engine import run_cli
 

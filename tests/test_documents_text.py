@@ -15,9 +15,9 @@ from pypdf.generic import IndirectObject
 from siapmas_sync.documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from siapmas_sync.documents.common import clean_text, telepon_id
 from siapmas_sync.documents.kartu import KartuConfig, kartu_fields
-from siapmas_sync.docx_render import render_docx, shipped_template_dir, template_context
-from siapmas_sync.export import AgendaRow, export_buku_agenda_pdf
-from siapmas_sync.models import DisposisiRecord, Kop
+from siapmas_sync.worddocs.render import render_docx, shipped_template_dir, template_context
+from siapmas_sync.documents.buku_agenda import AgendaRow, export_buku_agenda_pdf
+from siapmas_sync.core.models import DisposisiRecord, Kop
 
 from .test_documents import make_item
 

@@ -12,12 +12,12 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from siapmas_sync.docx_render import (
+from siapmas_sync.worddocs.render import (
     TEMPLATE_NAMES, check_template, context_names, render_docx, shipped_template_dir,
     template_context,
 )
 from siapmas_sync.errors import ConfigError
-from siapmas_sync.models import (
+from siapmas_sync.core.models import (
     AgendaItem, DisposisiRecord, Evidence, Finding, Kop, RoutingSuggestion, Submission,
 )
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from docx import Document
 from pypdf import PdfReader
 
-from siapmas_sync.docx_render import shipped_template_dir
+from siapmas_sync.worddocs.render import shipped_template_dir
 from siapmas_sync.documents.kartu import KartuConfig, kartu_fields
 from siapmas_sync.documents.laporan import Laporan
-from siapmas_sync.models import DisposisiRecord, Kop, RoutingSuggestion
-from siapmas_sync.rendering import RenderJob, render_job
+from siapmas_sync.core.models import DisposisiRecord, Kop, RoutingSuggestion
+from siapmas_sync.cycle.rendering import RenderJob, render_job
 
 from .test_documents import WIB, make_item
 from .test_documents_dates import docx_text

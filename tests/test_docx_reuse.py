@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from siapmas_sync.docx_render import TEMPLATE_NAMES, render_docx, shipped_template_dir, template_context
-from siapmas_sync.models import Kop
+from siapmas_sync.worddocs.render import TEMPLATE_NAMES, render_docx, shipped_template_dir, template_context
+from siapmas_sync.core.models import Kop
 from siapmas_sync.worddocs import templates
 
 from .test_documents import make_item

@@ -13,7 +13,7 @@ import openpyxl
 
 from pypdf import PdfReader
 
-from siapmas_sync.sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB
+from siapmas_sync.core.sheetplan import BUKU_AGENDA_TAB, RIWAYAT_TAB
 
 from .clirun import run_cli  # noqa: F401 (imported from here by many modules)
 from .conftest import WIB
@@ -307,7 +307,7 @@ def test_a_future_timestamp_does_not_open_a_future_year(project, make_engine):
 
 
 def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypatch):
-    import siapmas_sync.engine as engine_module
+    import siapmas_sync.cycle.engine as engine_module
 
     monkeypatch.setattr(engine_module, "PRINT_BATCH_ITEMS", 4)
     report = make_engine(project).cycle()
@@ -325,7 +325,7 @@ def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypat
 def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project, make_engine, monkeypatch):
     """Numbers, PDFs and the status columns come first; the editable Word copies are made
     after the write-back, within a time budget, and the rest wait for the next cycle."""
-    import siapmas_sync.engine as engine_module
+    import siapmas_sync.cycle.engine as engine_module
 
     monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
     report = make_engine(project).cycle()
@@ -348,7 +348,7 @@ def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project,
 
 
 def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
-    import siapmas_sync.engine as engine_module
+    import siapmas_sync.cycle.engine as engine_module
 
     monkeypatch.setattr(engine_module, "RENDER_PAGE", 4)
     report = make_engine(project).cycle()
@@ -358,7 +358,7 @@ def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
 
 
 def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, make_engine, monkeypatch, clock):
-    import siapmas_sync.engine as engine_module
+    import siapmas_sync.cycle.engine as engine_module
 
     monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
     engine = make_engine(project)
@@ -375,7 +375,7 @@ def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, m
 def test_one_response_per_transaction_and_a_paged_write_back_give_the_same_register(project, make_engine, monkeypatch):
     """Registration decides a group in memory and the write-back reads the ledger in
     pages: with groups of one and pages of two the outcome is the sample's, exactly."""
-    import siapmas_sync.engine as engine_module
+    import siapmas_sync.cycle.engine as engine_module
 
     monkeypatch.setattr(engine_module, "REGISTER_GROUP", 1)
     monkeypatch.setattr(engine_module, "WRITE_BACK_PAGE", 2)

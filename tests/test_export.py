@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from siapmas_sync.export import (
+from siapmas_sync.documents.buku_agenda import (
     EMPTY_MESSAGE, TITLE, AgendaRow, agenda_row, export_buku_agenda_pdf, export_buku_agenda_xlsx,
     neutralise_formula,
 )
-from siapmas_sync.models import AgendaItem, Kop, RoutingSuggestion, Submission
+from siapmas_sync.core.models import AgendaItem, Kop, RoutingSuggestion, Submission
 
 WIB = ZoneInfo("Asia/Jakarta")
 PERIOD = (date(2026, 11, 1), date(2026, 11, 30))

@@ -30,7 +30,7 @@ import pytest
 from siapmas_sync import failures
 from siapmas_sync.failures import Where, describe, explain
 from siapmas_sync.logs import mask_text
-from siapmas_sync.sheetplan import STATUS_COLUMNS
+from siapmas_sync.core.sheetplan import STATUS_COLUMNS
 
 from .clirun import CliResult, run_cli
 

@@ -16,7 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from siapmas_sync.errors import BackendAccessError
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
 from . import clirun
 from .clirun import CliResult
@@ -371,8 +371,8 @@ def test_a_write_back_larger_than_one_request_may_be_is_split_between_rows(world
     a large sheet (here 12 MB of text, which the stand-in would refuse as one request) goes
     out in several values:batchUpdates, and all of it arrives."""
     from siapmas_sync.backends.google_requests import WRITE_PAYLOAD_BUDGET
-    from siapmas_sync.models import CellUpdate
-    from siapmas_sync.sheetplan import TablePlan
+    from siapmas_sync.core.models import CellUpdate
+    from siapmas_sync.core.sheetplan import TablePlan
 
     text = "Kronologi panjang dari warga yang ditempel di kolom ini. " * 520  # ~30,000 characters
     updates = [CellUpdate("Buku Agenda", 0, 0, "No."), CellUpdate("Buku Agenda", 0, 1, "Pengirim"),

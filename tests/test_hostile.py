@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siapmas_sync.dasbor.layout import TAB as DASBOR_TAB, warning_formula
-from siapmas_sync.export import neutralise_formula
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.documents.buku_agenda import neutralise_formula
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
 from .clirun import run_cli
 from .conftest import WIB, Clock

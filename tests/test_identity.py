@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from siapmas_sync.intake.rows import content_hash
-from siapmas_sync.unitext import fold, shown
+from siapmas_sync.core.intake.rows import content_hash
+from siapmas_sync.core.unitext import fold, shown
 
 from .test_inputs import agendas, export, sync, tabs
 

@@ -1,4 +1,4 @@
-"""Idle cycles (siapmas_sync/idle.py): when nothing changed, a cycle costs one small Drive
+"""Idle cycles (siapmas_sync/cycle/idle.py): when nothing changed, a cycle costs one small Drive
 request and no Sheets request; an edit is still picked up although Drive shows it only
 minutes later; the sheet is read in full at least every `full_read_minutes`; our own
 write-back does not keep the worker reading forever. Through the stand-in, whose Drive
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from siapmas_sync.idle import Cursor, decide
+from siapmas_sync.cycle.idle import Cursor, decide
 
 from .conftest import Clock
 from .google_standin.server import GoogleStandin
@@ -196,7 +196,7 @@ def test_late_items_do_not_keep_the_sheet_busy(world: GoogleWorld, standin: Goog
     """A late item's "Terlambat" changes every minute. Only the periodic full read rewrites
     it: otherwise each read would write it, Drive would show that write as a change, and
     the sheet would be read in full forever."""
-    from siapmas_sync.kendali import KENDALI_TAB
+    from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
     clock.now = clock.now.replace(day=30, hour=8, minute=0)  # Monday, office hours
     engine = world.engine()

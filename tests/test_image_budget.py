@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from siapmas_sync.documents.drawing import load_image
-from siapmas_sync.imagebudget import ImageHeader, decode_pixels, oversize_finding, read_header
+from siapmas_sync.core.imagebudget import ImageHeader, decode_pixels, oversize_finding, read_header
 
 from .imagebombs import write_declared_png
 from .test_engine import run_cli

@@ -15,7 +15,7 @@ import pytest
 
 from siapmas_sync.backends.csvtext import read_csv
 from siapmas_sync.config import load_settings
-from siapmas_sync.intake import ParseOptions, parse_responses
+from siapmas_sync.core.intake import ParseOptions, parse_responses
 from siapmas_sync.ledger import Ledger
 
 from .clirun import CliResult, run_cli
@@ -287,8 +287,8 @@ def test_a_register_rebuilt_from_a_re_saved_export_shows_the_original_numbers(pr
 def test_only_a_copy_without_seconds_within_the_minute_is_the_same_response():
     from datetime import timedelta
 
-    from siapmas_sync.intake.resaved import match_resaved
-    from siapmas_sync.models import Submission
+    from siapmas_sync.core.intake.resaved import match_resaved
+    from siapmas_sync.core.models import Submission
 
     at = datetime(2026, 11, 28, 8, 30, 14, tzinfo=WIB)
     ledger = {"h": [("k1", at), ("k2", at + timedelta(seconds=30))], "other": [("k3", at)]}

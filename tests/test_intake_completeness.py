@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from siapmas_sync.intake.completeness import check_completeness
-from siapmas_sync.models import CATATAN, KURANG, Evidence, Finding, Submission
+from siapmas_sync.core.intake.completeness import check_completeness
+from siapmas_sync.core.models import CATATAN, KURANG, Evidence, Finding, Submission
 
 WIB = ZoneInfo("Asia/Jakarta")
 LINK = "https://drive.google.com/open?id=1AAA"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from siapmas_sync.intake.contact import check_email, mask_email, mask_phone, normalise_phone
+from siapmas_sync.core.intake.contact import check_email, mask_email, mask_phone, normalise_phone
 from siapmas_sync.logs import mask_contact_value
-from siapmas_sync.models import KURANG
+from siapmas_sync.core.models import KURANG
 
 
 @pytest.mark.parametrize(

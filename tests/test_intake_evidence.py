@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from siapmas_sync.intake.evidence import extract_drive_id, match_local_evidence, sniff_mime
-from siapmas_sync.models import CATATAN, Finding
+from siapmas_sync.core.intake.evidence import extract_drive_id, match_local_evidence, sniff_mime
+from siapmas_sync.core.models import CATATAN, Finding
 
 FID = "1AbCdEfGhIjKlMnOpQrStUvWxYz012345"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

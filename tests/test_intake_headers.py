@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from siapmas_sync.errors import HeaderError, SiapmasError
-from siapmas_sync.intake.headers import QuestionTitles, column_letter, map_headers, normalise_title
+from siapmas_sync.core.intake.headers import QuestionTitles, column_letter, map_headers, normalise_title
 
 T = QuestionTitles()
 FORM = [

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siapmas_sync.errors import HeaderError
-from siapmas_sync.intake.headers import QuestionTitles
-from siapmas_sync.intake.rows import ParseOptions, ResponseParser, cell_text, parse_responses, split_bukti
-from siapmas_sync.models import CATATAN, KURANG
+from siapmas_sync.core.intake.headers import QuestionTitles
+from siapmas_sync.core.intake.rows import ParseOptions, ResponseParser, cell_text, parse_responses, split_bukti
+from siapmas_sync.core.models import CATATAN, KURANG
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=WIB)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from siapmas_sync.intake.timestamps import TimestampError, parse_timestamp
+from siapmas_sync.core.intake.timestamps import TimestampError, parse_timestamp
 
 WIB = ZoneInfo("Asia/Jakarta")
 UTC = ZoneInfo("UTC")

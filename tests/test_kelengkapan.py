@@ -19,11 +19,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from siapmas_sync.config import load_settings
-from siapmas_sync.kelengkapan import Decision, Known, decide, quote_pattern, quoted_numbers
-from siapmas_sync.kode_pelapor import mask_code, quotes_code
+from siapmas_sync.cycle.kelengkapan import Decision, Known, decide, quote_pattern, quoted_numbers
+from siapmas_sync.cycle.kode_pelapor import mask_code, quotes_code
 from siapmas_sync.ledger import Ledger
 from siapmas_sync.ledger.schema import receipt_codes  # white-box: a ledger from before the codes
-from siapmas_sync.models import Submission
+from siapmas_sync.core.models import Submission
 
 from .smtp_support import SmtpServer, smtp_config
 from .test_pemberitahuan import register, tab as register_tab

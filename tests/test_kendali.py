@@ -10,12 +10,12 @@ import openpyxl
 from docx import Document
 from pypdf import PdfReader
 
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
 from .conftest import WIB
 from .test_engine import by_header, run_cli, sheet, write_csv, HEADER, KRON
 
-from siapmas_sync.workflow import default_workflow
+from siapmas_sync.core.workflow import default_workflow
 
 HOLDER_TERAGENDA = default_workflow().by_code(1).actor
 # the SOP's steps after registration, in order (the table in DESIGN.md)

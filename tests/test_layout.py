@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from siapmas_sync.export import AgendaRow, export_buku_agenda_pdf
-from siapmas_sync.models import Kop
+from siapmas_sync.documents.buku_agenda import AgendaRow, export_buku_agenda_pdf
+from siapmas_sync.core.models import Kop
 
 from .conftest import WIB
 

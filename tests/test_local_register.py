@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from siapmas_sync.backends.local import LocalBackend
-from siapmas_sync.register_guard import _libreoffice_running, excel_owner
+from siapmas_sync.backends.workbook_guard import _libreoffice_running, excel_owner
 
 from .test_engine import REPO, by_header, run_cli, sheet
 from .test_kendali import STAGES, edit, kendali, register_of

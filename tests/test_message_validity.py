@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from siapmas_sync.engine import build_workflow
+from siapmas_sync.cycle.engine import build_workflow
 from siapmas_sync.config import load_settings
 from siapmas_sync.notify.validity import still_holds
 

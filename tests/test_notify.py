@@ -109,8 +109,8 @@ def test_a_rahasia_item_still_answers_its_reporter_only(project: Path, server: S
     config = smtp_config(project, server)
     assert cli(config, "sync").returncode == 0
     from siapmas_sync.config import load_settings
-    from siapmas_sync.engine import build_workflow
-    from siapmas_sync.steps import StepRecorder
+    from siapmas_sync.cycle.engine import build_workflow
+    from siapmas_sync.cycle.steps import StepRecorder
 
     ledger = Ledger(load_settings(config).database_url())
     try:

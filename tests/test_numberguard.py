@@ -8,8 +8,8 @@ import json
 import shutil
 from datetime import timedelta
 
-from siapmas_sync.kendali import KENDALI_TAB
-from siapmas_sync.numberguard import ShownNumbers, agenda_pattern, check_shown
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
+from siapmas_sync.numbering.guard import ShownNumbers, agenda_pattern, check_shown
 
 from .conftest import Clock
 from .test_contract import response

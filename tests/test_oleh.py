@@ -7,7 +7,7 @@ import json
 
 import openpyxl
 
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
 from .test_engine import by_header, run_cli, sheet
 from .test_kendali import edit, kendali, register_of

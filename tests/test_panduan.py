@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from siapmas_sync.panduan import GUIDE, ROLES
-from siapmas_sync.workflow import default_workflow
+from siapmas_sync.core.workflow import default_workflow
 
 from .clirun import CliResult, run_cli
 from .conftest import REPO

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from siapmas_sync.documents import render_kartu_kendali, render_lembar_aduan, render_lembar_disposisi
 from siapmas_sync.documents.batch import render_print_batches
-from siapmas_sync.models import Kop
+from siapmas_sync.core.models import Kop
 
 from .test_documents import make_item
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from siapmas_sync.ledger import Ledger
-from siapmas_sync.worker_lock import ledger_lock
+from siapmas_sync.worker.lock import ledger_lock
 
 from .crash_support import pg_lock_holders
 from .test_engine import run_cli
@@ -60,7 +60,7 @@ def test_racing_processes_number_gaplessly(tmp_path: Path, ledger_url: str | Non
 
 HOLDER = """
 import sys, time
-from siapmas_sync.worker_lock import ledger_lock
+from siapmas_sync.worker.lock import ledger_lock
 with ledger_lock(sys.argv[1], __import__("pathlib").Path(sys.argv[2])):
     print("held", flush=True)
     time.sleep(600)

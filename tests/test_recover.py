@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
 from .conftest import Clock
 from .test_contract import response

@@ -19,12 +19,12 @@ import pytest
 from pypdf import PdfReader
 
 from siapmas_sync.config import load_settings
-from siapmas_sync.engine import build_workflow
+from siapmas_sync.cycle.engine import build_workflow
 from siapmas_sync.ledger import Ledger
 from siapmas_sync.rekap.figures import Period
 from siapmas_sync.rekap.kecamatan import place_of
 from siapmas_sync.rekap.service import recap_due
-from siapmas_sync.steps import StepRecorder
+from siapmas_sync.cycle.steps import StepRecorder
 
 from .conftest import WIB, Clock
 from .test_engine import run_cli
@@ -83,7 +83,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The fixture ledger (built once for this module; no test changes it): ROWS
     registered on Monday 2 March 2026 08:00 WIB, then steps recorded at known times."""
     from siapmas_sync.backends.local import LocalBackend
-    from siapmas_sync.engine import Engine
+    from siapmas_sync.cycle.engine import Engine
 
     from .conftest import REPO
 
@@ -328,7 +328,7 @@ def test_kecamatan_matching_rules():
 
 
 def test_recap_due_on_the_first_working_day_until_written():
-    from siapmas_sync.workflow import load_calendar
+    from siapmas_sync.core.workflow import load_calendar
 
     cal = load_calendar(None)
     # 1 January 2026 is a holiday (Tahun Baru), 2 January a Friday: the first working day

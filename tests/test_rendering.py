@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from siapmas_sync.models import Kop
-from siapmas_sync.rendering import PARALLEL_THRESHOLD, RenderJob, render_many
+from siapmas_sync.core.models import Kop
+from siapmas_sync.cycle.rendering import PARALLEL_THRESHOLD, RenderJob, render_many
 
 from .test_documents import make_item
 
@@ -59,7 +59,7 @@ def _warmed(_: int) -> str:
 
 
 def test_workers_start_with_the_fonts_registered_and_run_the_warm_up(monkeypatch) -> None:
-    from siapmas_sync.rendering import in_workers, warm_renderer
+    from siapmas_sync.cycle.rendering import in_workers, warm_renderer
 
     monkeypatch.delenv("SIAPMAS_TEST_WARMED", raising=False)
     results = [r for _, r in in_workers(_fonts_ready, range(8), 2, warm=warm_renderer)]
@@ -72,7 +72,7 @@ def test_workers_start_with_the_fonts_registered_and_run_the_warm_up(monkeypatch
 
 
 def test_the_pool_renders_the_same_bytes_as_one_process(tmp_path: Path) -> None:
-    from siapmas_sync.rendering import render_job
+    from siapmas_sync.cycle.rendering import render_job
 
     jobs = jobs_for(tmp_path / "pool", PARALLEL_THRESHOLD)
     jobs[3] = replace(jobs[3], item=replace(jobs[3].item, rahasia=True))
@@ -87,7 +87,7 @@ def test_the_pool_renders_the_same_bytes_as_one_process(tmp_path: Path) -> None:
 
 
 def test_the_warm_up_renders_a_blank_item_in_memory_and_fills_the_caches(tmp_path: Path, monkeypatch) -> None:
-    from siapmas_sync import rendering
+    from siapmas_sync.cycle import rendering
     from siapmas_sync.documents import layers
 
     monkeypatch.chdir(tmp_path)
@@ -113,8 +113,8 @@ def test_writes_to_memory_keeps_the_bytes_instead_of_writing(tmp_path: Path) -> 
 def test_the_warm_up_opens_the_word_templates_and_a_broken_one_is_left_to_the_job(tmp_path: Path, monkeypatch) -> None:
     """Render processes inherit the Word templates opened in the warm-up; a template the
     user broke does not stop the warm-up, and the job itself reports it (GALAT naming it)."""
-    from siapmas_sync import rendering
-    from siapmas_sync.docx_render import shipped_template_dir
+    from siapmas_sync.cycle import rendering
+    from siapmas_sync.worddocs.render import shipped_template_dir
     from siapmas_sync.worddocs import templates
 
     monkeypatch.chdir(tmp_path)

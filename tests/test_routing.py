@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from siapmas_sync.errors import ConfigError
-from siapmas_sync.routing import (
+from siapmas_sync.core.routing import (
     RoutingEntry,
     RoutingTable,
     default_routing_table,

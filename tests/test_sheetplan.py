@@ -2,8 +2,8 @@
 
 import pytest
 
-from siapmas_sync.models import SheetTable
-from siapmas_sync.sheetplan import STATUS_COLUMNS, TableDiff, a1_column, digest_table, plan_keyed_table, plan_status
+from siapmas_sync.core.models import SheetTable
+from siapmas_sync.core.sheetplan import STATUS_COLUMNS, TableDiff, a1_column, digest_table, plan_keyed_table, plan_status
 
 
 def test_status_columns_are_created_once_at_the_end_and_only_changes_written():

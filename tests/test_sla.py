@@ -1,4 +1,4 @@
-"""Working-time SLA clock (siapmas_sync.workflow.sla) — no mocks."""
+"""Working-time SLA clock (siapmas_sync.core.workflow.sla) — no mocks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siapmas_sync.errors import ConfigError
-from siapmas_sync.workflow import (
+from siapmas_sync.core.workflow import (
     OfficeCalendar,
     SlaStatus,
     add_working_days,

@@ -166,7 +166,7 @@ def test_values_batch_update_raw_and_user_entered(gc, sid, standin):
 
 
 def test_open_ended_reads_are_clamped_to_the_grid_and_past_it_refused(gc, sid, standin):
-    # what a tail read (siapmas_sync/tailread.py) relies on: "A3:B" reads rows 3.. up to
+    # what a tail read (siapmas_sync/cycle/tailread.py) relies on: "A3:B" reads rows 3.. up to
     # the grid's last row; a start past the grid is Google's 400 (pygsheets#124, #528)
     sh = gc.open_by_key(sid)
     sh.add_worksheet("Tail", 4, 2)

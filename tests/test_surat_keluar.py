@@ -19,9 +19,9 @@ from pypdf import PdfReader
 
 from siapmas_sync.config import load_settings
 from siapmas_sync.documents.common import tanggal_id
-from siapmas_sync.engine import build_workflow
+from siapmas_sync.cycle.engine import build_workflow
 from siapmas_sync.ledger import Ledger
-from siapmas_sync.steps import StepRecorder
+from siapmas_sync.cycle.steps import StepRecorder
 
 from .smtp_support import SmtpServer, kinds_and_agendas, smtp_config
 from .test_docx_pdf_agree import word_text

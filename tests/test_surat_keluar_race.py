@@ -21,9 +21,9 @@ RACER = """
 import sys
 from datetime import datetime
 from siapmas_sync.config import load_settings
-from siapmas_sync.engine import build_workflow
+from siapmas_sync.cycle.engine import build_workflow
 from siapmas_sync.ledger import Ledger
-from siapmas_sync.surat_keluar import approve
+from siapmas_sync.cycle.surat_keluar import approve
 
 s = load_settings(sys.argv[1])
 wf = build_workflow(s)[0]

@@ -1,4 +1,4 @@
-"""A change read as a change (siapmas_sync/tailread.py): after a new response the cycle
+"""A change read as a change (siapmas_sync/cycle/tailread.py): after a new response the cycle
 reads the response tab from the last known row, Kendali's key and editable columns and
 Pemberitahuan — never the product's own tabs — and writes what a full read would; an
 edited old answer, a deleted row and an inserted row are each caught, by the same cycle
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from siapmas_sync.kendali import KENDALI_TAB
+from siapmas_sync.core.kendali_sheet import KENDALI_TAB
 
 from .conftest import Clock
 from .google_standin.server import GoogleStandin

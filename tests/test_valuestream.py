@@ -12,7 +12,7 @@ import requests
 from siapmas_sync.backends.google_http import is_transient
 from siapmas_sync.backends.base import FullTable
 from siapmas_sync.backends.valuestream import read_value_ranges
-from siapmas_sync.models import SheetTable
+from siapmas_sync.core.models import SheetTable
 
 
 def reply(body: bytes) -> requests.Response:

@@ -1,4 +1,4 @@
-"""Workflow stages and transitions (siapmas_sync.workflow.stages) — no mocks."""
+"""Workflow stages and transitions (siapmas_sync.core.workflow.stages) — no mocks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from siapmas_sync.errors import ConfigError, TransitionError
-from siapmas_sync.workflow import (
+from siapmas_sync.core.workflow import (
     AKD_LIST,
     KELUAR,
     KEMBALI,

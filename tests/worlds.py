@@ -20,9 +20,9 @@ from siapmas_sync.backends.google import GoogleBackend
 from siapmas_sync.backends.local import LocalBackend
 from siapmas_sync.backends.memory import MemoryBackend, MemorySpreadsheet
 from siapmas_sync.config import load_settings
-from siapmas_sync.engine import Engine
+from siapmas_sync.cycle.engine import Engine
 from siapmas_sync.ledger import Ledger
-from siapmas_sync.sheetplan import cell_text
+from siapmas_sync.core.sheetplan import cell_text
 
 from .google_standin.server import GoogleStandin
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from ..models import Evidence, Finding, SheetTable, Submission
-from ..sheetplan import TablePlan
+from ..core.models import Evidence, Finding, SheetTable, Submission
+from ..core.sheetplan import TablePlan
 
 if TYPE_CHECKING:  # tailread imports the tabs' readers, which import this module
-    from ..tailread import TailState
+    from ..cycle.tailread import TailState
 
 #: Titles Google Forms gives the response tab (English / Indonesian account language).
 RESPONSE_TAB_NAMES: tuple[str, ...] = ("Form Responses 1", "Jawaban Formulir 1", "Form responses 1")
@@ -101,7 +101,7 @@ class Backend(Protocol):
 
     def change_stamp(self) -> dict[str, str] | None:
         """A cheap stamp of the spreadsheet that changes whenever its content may have
-        (idle.py); None when the backend cannot tell (every cycle reads fully)."""
+        (cycle/idle.py); None when the backend cannot tell (every cycle reads fully)."""
         ...
 
     def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:

@@ -23,7 +23,7 @@ question titles wins; without such evidence :class:`csv.Sniffer`, restricted to 
 three, decides; otherwise ``,``.
 
 The decoded text is the same whatever the file's encoding, so a response keeps its key
-(see :mod:`siapmas_sync.intake.rows`) when it is re-exported in another encoding.
+(see :mod:`siapmas_sync.core.intake.rows`) when it is re-exported in another encoding.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from ..errors import SourceError
-from ..intake.headers import normalise_title
+from ..core.intake.headers import normalise_title
 
 __all__ = ["read_csv", "decode_export", "pick_delimiter", "DELIMITERS", "FIELD_LIMIT", "MAX_CHAOS"]
 

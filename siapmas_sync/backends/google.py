@@ -11,9 +11,9 @@ cut between rows, only past Google's recommended 2 MB per request: google_reques
 ``spreadsheets.batchUpdate`` is only sent when a tab must be created or grown. Drive is
 listed incrementally (a modifiedTime cursor with overlap) only when there are new rows.
 Before all that, one Drive ``files.get`` of the spreadsheet's version (``change_stamp``)
-lets an idle cycle skip the read altogether (siapmas_sync/idle.py), and a cycle after a
+lets an idle cycle skip the read altogether (siapmas_sync/cycle/idle.py), and a cycle after a
 change of the sheet alone reads only the new rows and the operators' columns
-(``read_tail``, siapmas_sync/tailread.py).
+(``read_tail``, siapmas_sync/cycle/tailread.py).
 """
 
 from __future__ import annotations
@@ -38,14 +38,14 @@ from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from ..config import Settings
 from ..documents import atomic_write_bytes
-from ..imagebudget import oversize_finding
+from ..core.imagebudget import oversize_finding
 from ..errors import BackendAccessError, SourceError
-from ..kendali import CHECKBOX_COLUMNS, FREE_TEXT, KENDALI_TAB
-from ..intake import extract_drive_id, sniff_mime
-from ..models import CellUpdate, Evidence, Finding, Submission, CATATAN
+from ..core.kendali_sheet import CHECKBOX_COLUMNS, FREE_TEXT, KENDALI_TAB
+from ..core.intake import extract_drive_id, sniff_mime
+from ..core.models import CellUpdate, Evidence, Finding, Submission, CATATAN
 from ..notify.pemberitahuan import PEMBERITAHUAN_TAB
-from ..sheetplan import TablePlan, a1_column, header_key
-from ..tailread import OPERATOR_COLUMNS, ColumnRuns, HeaderOf, RowsOf, TailState, column_runs, unchanged_head
+from ..core.sheetplan import TablePlan, a1_column, header_key
+from ..cycle.tailread import OPERATOR_COLUMNS, ColumnRuns, HeaderOf, RowsOf, TailState, column_runs, unchanged_head
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
 from .google_requests import (
     MULTIPART_MAX_BYTES,
@@ -72,7 +72,7 @@ META_FIELDS = (
 )
 DRIVE_FIELDS = "id,name,mimeType,size,createdTime,modifiedTime,webViewLink,trashed"
 CURSOR_OVERLAP = timedelta(minutes=10)
-STAMP_FIELDS = "modifiedTime,version"  # files.get of the spreadsheet before each read (idle.py)
+STAMP_FIELDS = "modifiedTime,version"  # files.get of the spreadsheet before each read (cycle/idle.py)
 DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
 
 
@@ -220,9 +220,9 @@ class GoogleBackend:
     def change_stamp(self) -> dict[str, str] | None:
         """The spreadsheet's Drive ``version`` and ``modifiedTime`` — ONE small ``files.get``
         (the spreadsheet id is its Drive file id; the answer is ~100 bytes), asked before
-        every read so an idle cycle need not read the sheet (siapmas_sync/idle.py). Drive
+        every read so an idle cycle need not read the sheet (siapmas_sync/cycle/idle.py). Drive
         shows an edit here only minutes after it is made (googleapis/google-api-go-client#444),
-        which idle.py allows for."""
+        which cycle/idle.py allows for."""
         # through the Sheets session (requests), not the Drive discovery client: an idle
         # `sync` process then never builds googleapiclient's Drive service at all
         url = f"{DRIVE_FILES_URL}/{self.spreadsheet_id}"

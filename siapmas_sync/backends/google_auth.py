@@ -5,7 +5,7 @@ Two identities (``[google] auth``):
 * ``service_account`` (default): the key file of ``[source] credentials`` — Workspace
   offices, with uploads into a Shared Drive (a service account owns no Drive storage);
 * ``oauth``: the office's own Google account (the one that owns the form), signed in once
-  with ``siapmas-sync login`` (OAuth 2.0 for installed apps, siapmas_sync/login.py). Its
+  with ``siapmas-sync login`` (OAuth 2.0 for installed apps, siapmas_sync/backends/google_login.py). Its
   refresh token lives in ``[google] token_file`` (owner-only JSON, never printed or
   logged); google-auth refreshes the access token from it by itself. Google refusing the
   refresh token (``invalid_grant``: revoked, or the 7 days of an app left in "Testing")

@@ -6,7 +6,7 @@ Sources (tests/google_standin/README.md lists each with how the stand-in enforce
   support.google.com/drive/answer/37603); growing past it is a 400 "This action would
   increase the number of cells in the workbook above the limit of 10000000 cells.";
 * characters per cell: 50,000 (same page) — the write plan already cuts text at
-  :data:`siapmas_sync.sheetplan.CELL_MAX`, below both this and Excel's 32,767;
+  :data:`siapmas_sync.core.sheetplan.CELL_MAX`, below both this and Excel's 32,767;
 * request payload: Sheets refuses bodies over 10 MB ("Request payload size exceeds the
   limit: 10485760 bytes.") and its usage-limits page recommends 2 MB at most;
 * Drive query strings: values are quoted with ``'`` and ``\\`` escapes ``'`` and ``\\``
@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import SourceError
-from ..models import CellUpdate
-from ..sheetplan import a1_column
+from ..core.models import CellUpdate
+from ..core.sheetplan import a1_column
 
 SHEETS_MAX_CELLS = 10_000_000
 #: bytes of JSON per values:batchUpdate (Google recommends at most 2 MB per request)

@@ -7,11 +7,11 @@ sorted the tab into), with our status columns beside them, and it holds the ``Bu
 Agenda``, ``Riwayat`` and ``Kendali`` tabs. It is written atomically, and only when a
 cell actually changed, so a cycle with no new input leaves the file byte-for-byte alone.
 It is never replaced while Excel/LibreOffice has it open, nor when someone saved it
-after the cycle read it (:mod:`siapmas_sync.register_guard`): the write then waits for
+after the cycle read it (:mod:`siapmas_sync.backends.workbook_guard`): the write then waits for
 the next cycle, which reads the operator's save first.
 An export re-saved by a spreadsheet that dropped the seconds of the timestamps, or that
 re-encoded the text (NFD/NFC, curly quotes, zero-width or look-alike characters), is the
-same responses, not new rows (see :mod:`siapmas_sync.intake.resaved`). How the responses file
+same responses, not new rows (see :mod:`siapmas_sync.core.intake.resaved`). How the responses file
 is decoded (encodings, delimiters) is :mod:`.csvtext`.
 """
 
@@ -40,17 +40,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Settings
 from ..errors import SourceError
-from ..intake import QuestionTitles, match_local_evidence, normalise_title, parse_timestamp
-from ..intake.resaved import minute_only
-from ..models import Evidence, Finding, SheetTable, Submission
-from ..kendali import CHECKBOX_COLUMNS
-from ..unitext import fold
-from ..register_guard import Fingerprint, fingerprint_of, read_register, replace_register
-from ..sheetplan import TablePlan, cell_text, header_key
+from ..core.intake import QuestionTitles, match_local_evidence, normalise_title, parse_timestamp
+from ..core.intake.resaved import minute_only
+from ..core.models import Evidence, Finding, SheetTable, Submission
+from ..core.kendali_sheet import CHECKBOX_COLUMNS
+from ..core.unitext import fold
+from .workbook_guard import Fingerprint, fingerprint_of, read_register, replace_register
+from ..core.sheetplan import TablePlan, cell_text, header_key
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
 
 if TYPE_CHECKING:
-    from ..tailread import TailState
+    from ..cycle.tailread import TailState
 from .csvtext import read_csv
 from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
 from ..dasbor.workbook import draw as draw_dasbor
@@ -317,7 +317,7 @@ class LocalBackend:
 
     def change_stamp(self) -> dict[str, str]:
         """Size and modification time of the responses file and the register workbook:
-        an idle cycle need not read them when neither changed (siapmas_sync/idle.py)."""
+        an idle cycle need not read them when neither changed (siapmas_sync/cycle/idle.py)."""
         out = {}
         for name, p in (("responses", self.responses_path), ("register", self.register_path)):
             try:

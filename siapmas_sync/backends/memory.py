@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceError
-from ..intake import extract_drive_id, sniff_mime
-from ..models import CATATAN, Evidence, Finding, Submission
-from ..sheetplan import TablePlan, cell_text
+from ..core.intake import extract_drive_id, sniff_mime
+from ..core.models import CATATAN, Evidence, Finding, Submission
+from ..core.sheetplan import TablePlan, cell_text
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, feed
 
 if TYPE_CHECKING:
-    from ..tailread import TailState
+    from ..cycle.tailread import TailState
 
 Rows = list[list[Any]]
 
@@ -170,7 +170,7 @@ class MemoryBackend:
         return links
 
     def change_stamp(self) -> dict[str, str] | None:
-        return None  # no cheap stamp: every cycle reads the values (idle.py)
+        return None  # no cheap stamp: every cycle reads the values (cycle/idle.py)
 
     def read_tail(self, tail: TailState, readers: Readers) -> Snapshot | None:
         return None  # never asked (reads_tail is false)

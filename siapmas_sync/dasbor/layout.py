@@ -11,7 +11,7 @@ more: the last sync is written as a *value* (a date-time serial in :data:`SYNC_C
 warning is a *formula* comparing ``NOW()`` with it and a limit in minutes (:data:`LIMIT_CELL`),
 which Google Sheets, Excel and LibreOffice evaluate on their own. How often the worker
 refreshes the value and where the limit lies is :func:`timing`: an idle cycle does not touch
-the sheet (idle.py), so the value is refreshed with the periodic full read.
+the sheet (cycle/idle.py), so the value is refreshed with the periodic full read.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Span:
     col: int
 
     def a1(self, tab: str = TAB) -> str:
-        from ..sheetplan import a1_column
+        from ..core.sheetplan import a1_column
 
         return f"'{tab}'!{a1_column(self.col)}{self.row0 + 1}:{a1_column(self.col)}{self.row1 + 1}"
 
@@ -168,7 +168,7 @@ class Timing:
 
 
 def timing(interval: float, full_read: float, drive_lag: float) -> Timing:
-    """An idle cycle makes no Sheets request (idle.py), so the sheet can only learn that the
+    """An idle cycle makes no Sheets request (cycle/idle.py), so the sheet can only learn that the
     worker lives when a cycle reads it in full: at least every *full_read* minutes, plus
     Drive's lag window after our own write. The value is refreshed at that pace, and the
     sheet warns three intervals after a refresh was due. With the check off (*full_read*
@@ -204,7 +204,7 @@ def warning_text(last_sync: datetime | None, now: datetime, interval_minutes: fl
 
 
 def _a1(cell: tuple[int, int]) -> str:
-    from ..sheetplan import a1_column
+    from ..core.sheetplan import a1_column
 
     return f"{a1_column(cell[1])}{cell[0] + 1}"
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..config import Settings
 from ..ledger import Ledger, from_iso, utc_iso
-from ..workflow import OfficeCalendar, Workflow
+from ..core.workflow import OfficeCalendar, Workflow
 from .layout import MIN_ROWS, DasborView, build, timing, warning_text
 
 log = logging.getLogger("siapmas.dasbor")

@@ -42,9 +42,9 @@ from siapmas_sync.documents.drawing import (
     FULL, GREY, GRID, ImageFlowable, KopFlowable, fit_size, load_image,
 )
 from siapmas_sync.documents.flow import HeadingBar, KeyValueRows, OneLine, plain_line, plain_paragraph
-from siapmas_sync.perihal import full_perihal
-from siapmas_sync.unitext import shown
-from siapmas_sync.models import KURANG, AgendaItem, Evidence, Finding, Kop
+from siapmas_sync.core.perihal import full_perihal
+from siapmas_sync.core.unitext import shown
+from siapmas_sync.core.models import KURANG, AgendaItem, Evidence, Finding, Kop
 
 MARGIN = 20 * mm
 TITLE = "LEMBAR ADUAN / ASPIRASI MASYARAKAT"
@@ -229,7 +229,7 @@ def _identitas(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, 
 def _kronologi(item: AgendaItem, st: dict[str, ParagraphStyle], sec: _Sections, hide: bool) -> list[Flowable]:
     text = redact(item.submission.kronologi or "", item, hide)
     out = [sec.heading("Kronologi, Waktu dan Tempat")] + _long_text(text, st["long"], "(tidak diisi)", st["note"])
-    for a in item.tambahan:  # kelengkapan from the reporter: dated, after the original (tambahan.py)
+    for a in item.tambahan:  # kelengkapan from the reporter: dated, after the original (cycle/tambahan.py)
         head = Paragraph(f"<b>Tambahan {tanggal_id(a.received_at)}</b> (kelengkapan dari pelapor)", st["body"])
         block: list[Flowable] = [Spacer(1, 5), head]
         block += _long_text(redact(a.kronologi or "", item, hide), st["long"], "(tanpa kronologi tambahan)", st["note"])

@@ -37,8 +37,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from siapmas_sync.filemodes import chmod_private, private_mkdir
-from siapmas_sync.models import AgendaItem
-from siapmas_sync.unitext import BIDI_CONTROLS
+from siapmas_sync.core.models import AgendaItem
+from siapmas_sync.core.unitext import BIDI_CONTROLS
 
 from .subsets import reuse_subsets
 

@@ -32,9 +32,9 @@ from siapmas_sync.documents.drawing import (
     kop_bottom, kop_key, new_canvas,
 )
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
-from siapmas_sync.perihal import full_perihal
-from siapmas_sync.models import AgendaItem, DisposisiRecord, Kop
-from siapmas_sync.recorded import HARAP_CHOICES
+from siapmas_sync.core.perihal import full_perihal
+from siapmas_sync.core.models import AgendaItem, DisposisiRecord, Kop
+from siapmas_sync.core.recorded import HARAP_CHOICES
 
 MORE = "(bersambung di halaman lanjutan)"
 

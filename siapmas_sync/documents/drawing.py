@@ -31,8 +31,8 @@ from siapmas_sync.documents.common import (
     SANS, SANS_BOLD, SERIF, SERIF_BOLD, PagedCanvas, doc_info, fit_text, one_line,
 )
 from siapmas_sync.documents.layers import draw_fixed
-from siapmas_sync.imagebudget import header_of, within_budget
-from siapmas_sync.models import Kop
+from siapmas_sync.core.imagebudget import header_of, within_budget
+from siapmas_sync.core.models import Kop
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def load_image(path: Path | str | None, *, max_px: int = 1200, lossless: bool = 
 
     Returns ``None`` (no warning, no exception) when the path is missing, unreadable,
     not an image, truncated or too large to decode — judged from the header before any
-    pixel is decoded (:mod:`siapmas_sync.imagebudget`), never by running out of memory. EXIF rotation is applied (phone
+    pixel is decoded (:mod:`siapmas_sync.core.imagebudget`), never by running out of memory. EXIF rotation is applied (phone
     photos), transparency is flattened onto white, and the pixel size is capped at
     *max_px* so thumbnails stay small in the print batch — give or take a quarter: a JPEG
     the decoder already scaled down to within 1.25 × *max_px* (a 1600×1200 photo decoded

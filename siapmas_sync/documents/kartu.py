@@ -1,5 +1,5 @@
 """The Kartu Kendali's fields: one pure function that both the PDF (documents/kendali.py)
-and the Word copy (docx_render.py) print, so the two never disagree.
+and the Word copy (worddocs/render.py) print, so the two never disagree.
 
 Owns :class:`KartuConfig` (``[kendali]`` in the configuration) and :func:`kartu_fields`.
 *Indeks* helps filing: with ``indeks = "akd"`` (default) it is the AKD handling the item
@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 from siapmas_sync.documents.common import one_line, redact, tanggal_id
-from siapmas_sync.perihal import full_perihal
-from siapmas_sync.models import AgendaItem, Kop
+from siapmas_sync.core.perihal import full_perihal
+from siapmas_sync.core.models import AgendaItem, Kop
 
 __all__ = ["JUDUL", "KartuConfig", "KartuFields", "kartu_fields", "kepada_dari_kop"]
 

@@ -24,7 +24,7 @@ from siapmas_sync.documents.common import (
 from siapmas_sync.documents.drawing import GREY, MINI, draw_kop, kop_bottom, kop_key, new_canvas
 from siapmas_sync.documents.kartu import JUDUL, KartuConfig, kartu_fields, kepada_dari_kop
 from siapmas_sync.documents.layers import BLANK_ITEM, draw_fixed
-from siapmas_sync.models import AgendaItem, Kop
+from siapmas_sync.core.models import AgendaItem, Kop
 
 PAGE = (150 * mm, 100 * mm)
 MARGIN = 5 * mm

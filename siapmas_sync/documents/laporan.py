@@ -23,9 +23,9 @@ from siapmas_sync.documents.common import (
 )
 from siapmas_sync.documents.drawing import FULL, draw_kop, new_canvas
 from siapmas_sync.worddocs.text import lembaga as lembaga_of
-from siapmas_sync.models import AgendaItem, Kop
-from siapmas_sync.lampiran import shown
-from siapmas_sync.perihal import full_perihal
+from siapmas_sync.core.models import AgendaItem, Kop
+from siapmas_sync.documents.lampiran import shown
+from siapmas_sync.core.perihal import full_perihal
 
 TITLE = "LAPORAN HASIL TINDAK LANJUT"
 

@@ -28,7 +28,7 @@ from reportlab.pdfbase.pdfdoc import PDFDocument
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from siapmas_sync.models import AgendaItem, RoutingSuggestion, Submission
+from siapmas_sync.core.models import AgendaItem, RoutingSuggestion, Submission
 
 from .pdfobjects import BoundedCache
 

@@ -33,14 +33,14 @@ def _chunks(keys: Collection[str]) -> Iterator[list[str]]:
 
 
 class ItemChanges(TypedDict, total=False):
-    """What a step changes on an item (steps.py); the ledger stores each as its column."""
+    """What a step changes on an item (cycle/steps.py); the ledger stores each as its column."""
 
     tahap: str
     previous_tahap: str | None
     stage_entered_at: datetime
     updated_at: datetime
     diteruskan_ke: str | None
-    disposisi: Mapping[str, Any]  # recorded.py: kepada, harap, laporan, lampiran, oleh
+    disposisi: Mapping[str, Any]  # core/recorded.py: kepada, harap, laporan, lampiran, oleh
     sifat: str
     rahasia: bool
     perihal: str

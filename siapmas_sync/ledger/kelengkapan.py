@@ -1,6 +1,6 @@
-"""The ledger's queries of kelengkapan (kelengkapan.py, tambahan.py): responses linked to
+"""The ledger's queries of kelengkapan (cycle/kelengkapan.py, cycle/tambahan.py): responses linked to
 an item, responses waiting for an operator's decision, and the reporters' private codes
-(kode_pelapor.py)."""
+(cycle/kode_pelapor.py)."""
 
 from __future__ import annotations
 

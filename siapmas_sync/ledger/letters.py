@@ -1,4 +1,4 @@
-"""The ledger's queries of outgoing letters (surat_keluar.py): one gapless number per
+"""The ledger's queries of outgoing letters (cycle/surat_keluar.py): one gapless number per
 year, taken in the approval's transaction, and the Buku Surat Keluar."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from ..models import MessageChannel, MessageKind, MessageState
+from ..core.models import MessageChannel, MessageKind, MessageState
 from .part import LedgerPart
 from .records import MessageRecord, ResponseRecord
 from .schema import items, messages, official_notices, outbox, responses, surat_keluar

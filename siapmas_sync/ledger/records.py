@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from .. import codec
-from ..models import Evidence, Finding, RoutingSuggestion
+from ..core.models import Evidence, Finding, RoutingSuggestion
 from .values import from_iso
 
 

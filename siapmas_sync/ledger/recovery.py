@@ -1,7 +1,7 @@
 """The ledger's side of ``recover`` (:class:`RecoveryQueries`, a part of
 :class:`~siapmas_sync.ledger.Ledger`): the history put back with its original ids, and
 the counters set from every number seen. Every method runs inside the caller's
-transaction (recover.py)."""
+transaction (worker/recover.py)."""
 
 from __future__ import annotations
 

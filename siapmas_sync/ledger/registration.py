@@ -1,7 +1,7 @@
 """The ledger's side of numbering (:class:`RegistrationQueries`, a part of
 :class:`~siapmas_sync.ledger.Ledger`): what a group of responses finds already recorded,
 the year's last agenda number (locked), and the group's rows written one statement per
-table. Every method runs inside the registering transaction (register.py)."""
+table. Every method runs inside the registering transaction (numbering/assign.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from .values import from_iso
 
 @dataclass
 class Registrations:
-    """The rows a group of responses adds, by table (column → value, as register.py and
+    """The rows a group of responses adds, by table (column → value, as numbering/assign.py and
     notify/kode_pelapor build them), and each year's new last agenda number."""
 
     responses: list[dict[str, Any]] = field(default_factory=list)

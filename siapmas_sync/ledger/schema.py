@@ -53,7 +53,7 @@ responses = Table(
 )
 
 #: responses that are the *kelengkapan* of an existing item (they quote its agenda number):
-#: linked to it, never numbered (siapmas_sync/kelengkapan.py). The response row itself has
+#: linked to it, never numbered (siapmas_sync/cycle/kelengkapan.py). The response row itself has
 #: ``duplicate_of`` = the item's key, so it is never taken for an original.
 kelengkapan_links = Table(
     "kelengkapan_links",
@@ -63,7 +63,7 @@ kelengkapan_links = Table(
     Column("at", String(32), nullable=False),
 )
 
-#: the reporter's private code of each item (kode_pelapor.py): a kelengkapan response is
+#: the reporter's private code of each item (cycle/kode_pelapor.py): a kelengkapan response is
 #: linked only when it quotes the number *and* this code. Its own table, so that no export
 #: of ``items`` (status/show JSON, registers, backups' listings) can carry it.
 receipt_codes = Table(
@@ -75,7 +75,7 @@ receipt_codes = Table(
 )
 
 #: responses that quote a known agenda number without that item's code: they wait for an
-#: operator's decision (kelengkapan.py) — nothing numbered, linked, sent or printed until then
+#: operator's decision (cycle/kelengkapan.py) — nothing numbered, linked, sent or printed until then
 kelengkapan_pending = Table(
     "kelengkapan_pending",
     metadata,
@@ -173,7 +173,7 @@ messages = Table(
 )
 
 
-#: outgoing letters (surat keluar, surat_keluar.py): one gapless sequence per year, its own
+#: outgoing letters (surat keluar, cycle/surat_keluar.py): one gapless sequence per year, its own
 #: counter; a number is taken in the approval's transaction and never given again
 surat_keluar_counters = Table(
     "surat_keluar_counters",

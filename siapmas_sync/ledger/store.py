@@ -199,7 +199,7 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         sheet: items (added, stage or fields changed: ``updated_at``), events (Riwayat),
         responses (a duplicate), pending renders, and messages in *failed_message_states*
         (shown in the Pesan column). One statement, ~0.04 CPU-s on a 100,000-item SQLite
-        ledger (idle.py)."""
+        ledger (cycle/idle.py)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(
                 select(func.count()).select_from(items).scalar_subquery(),
@@ -431,7 +431,7 @@ def _rehash_contents(conn: Connection) -> None:
     definition changed (intake.rows.CONTENT_HASH_VERSION): duplicates and re-exports of
     responses recorded before an upgrade are still recognised. Keys and numbers are
     never touched."""
-    from ..intake.rows import CONTENT_HASH_VERSION
+    from ..core.intake.rows import CONTENT_HASH_VERSION
 
     have = conn.execute(select(meta.c.value).where(meta.c.name == "content_hash_version")).scalar()
     if have == CONTENT_HASH_VERSION:
@@ -445,7 +445,7 @@ def _rehash_contents(conn: Connection) -> None:
 
 
 def _rehash_batch(conn: Connection, rows: Sequence[Any]) -> None:
-    from ..intake.rows import content_hash
+    from ..core.intake.rows import content_hash
 
     for r in rows:
         try:

@@ -27,8 +27,8 @@ from ..documents.common import atomic_write_bytes
 from ..errors import SiapmasError
 from ..filemodes import private_mkdir
 from ..logs import mask_text
-from ..numbering import agenda_folder
-from ..models import MessageChannel
+from ..numbering.template import agenda_folder
+from ..core.models import MessageChannel
 from .compose import Outgoing, email_message
 from .smtpwire import SMTP, SMTP_SSL, AddressProblem, ascii_recipient
 

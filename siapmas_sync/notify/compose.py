@@ -23,18 +23,18 @@ import jinja2
 from ..config import Settings
 from ..documents.common import tanggal_id
 from ..errors import ConfigError
-from ..unitext import shown
+from ..core.unitext import shown
 from ..ledger import ItemRecord, MessageRecord
-from ..models import MessageChannel, MessageKind
-from ..kode_pelapor import shown as shown_code
-from ..perihal import full_perihal
-from ..steps import STAGE_DISTRIBUTED_CODE
-from ..workflow import Workflow
+from ..core.models import MessageChannel, MessageKind
+from ..cycle.kode_pelapor import shown as shown_code
+from ..core.perihal import full_perihal
+from ..cycle.steps import STAGE_DISTRIBUTED_CODE
+from ..core.workflow import Workflow
 from .pdf import render_tanda_terima
 from ..wa.link import cut_at_word
 from .relay import address_confirmed, defang
-from ..lampiran import stored_file
-from ..numbering import agenda_folder
+from ..documents.lampiran import stored_file
+from ..numbering.template import agenda_folder
 
 
 WA_PERIHAL = 280  # characters of the perihal quoted in a WhatsApp message

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Settings
-from ..models import MessageChannel
+from ..core.models import MessageChannel
 from ..placeholders import placeholders
 from .channels import Channel, ChannelConfigError, FileChannel, SmtpChannel
 from .wa_channel import WhatsAppCloudChannel

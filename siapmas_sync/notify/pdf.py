@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..documents.common import SANS, SANS_BOLD, atomic_write_bytes, clean_text, register_fonts, tanggal_id, wrap_lines
 from ..documents.drawing import FULL, draw_kop
-from ..models import Kop
+from ..core.models import Kop
 
 _W, _H = A4
 _LEFT = 25 * mm

@@ -27,10 +27,10 @@ from typing import Any
 
 from ..config import Settings
 from ..ledger import Ledger, MessageRecord, from_iso, utc_iso
-from ..models import MessageChannel, MessageKind
-from ..recorded import kepada_of
-from ..workflow import Workflow
-from ..workflow.roles import SURAT, fits, who_may
+from ..core.models import MessageChannel, MessageKind
+from ..core.recorded import kepada_of
+from ..core.workflow import Workflow
+from ..core.workflow.roles import SURAT, fits, who_may
 from .queue import ANTRI, message_domain, sending_channels
 
 __all__ = ["MENUNGGU", "OFFICIAL_KINDS", "TERLAMBAT", "official_outgoing", "queue_officials"]

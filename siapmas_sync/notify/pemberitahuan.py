@@ -32,14 +32,14 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import SiapmasError
-from ..kendali import truthy
+from ..core.kendali_sheet import truthy
 from ..ledger import ItemRecord, Ledger, MessageRecord, utc_iso
-from ..models import MessageChannel, MessageKind
+from ..core.models import MessageChannel, MessageKind
 from ..logs import mask_text
-from ..recorded import Pejabat, resolve_person
-from ..sheetplan import DigestReader, DigestTable, TableDiff, TablePlan, cell_text
+from ..core.recorded import Pejabat, resolve_person
+from ..core.sheetplan import DigestReader, DigestTable, TableDiff, TablePlan, cell_text
 from ..wa.link import click_to_chat
-from ..workflow import Workflow
+from ..core.workflow import Workflow
 from .compose import NotReady, compose
 from .queue import ANTRI, DIBATALKAN, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM
 
@@ -292,7 +292,7 @@ def plan_tab(table: DigestTable | None, ledger: Ledger, settings: Settings, wf: 
     link the tab shows — composing every waiting message's text again on every cycle
     cost seconds per thousand messages. The final reply (its attachment decides whether
     there is a link) is always composed; a cycle without *since* (the periodic full
-    read, idle.py) composes every link again, so an edited template reaches the tab.
+    read, cycle/idle.py) composes every link again, so an edited template reaches the tab.
     *mark* (its *at* set by the caller) is filled with what this plan saw, for the next.
     *after*: only the messages after that id (appended after a tail read, tailread)."""
     diff = TableDiff(table, PEMBERITAHUAN_TAB, PEMBERITAHUAN_COLUMNS, "ID")

@@ -18,14 +18,14 @@ import phonenumbers
 from sqlalchemy.engine import Connection
 
 from ..config import MESSAGE_KINDS, Settings
-from ..intake.contact import check_email
-from ..kode_pelapor import ensure_code
+from ..core.intake.contact import check_email
+from ..cycle.kode_pelapor import ensure_code
 from ..ledger import Ledger, utc_iso
 from ..ledger.records import ItemRecord
-from ..models import MessageChannel, MessageKind, MessageState
-from ..steps import STAGE_DISTRIBUTED_CODE
+from ..core.models import MessageChannel, MessageKind, MessageState
+from ..cycle.steps import STAGE_DISTRIBUTED_CODE
 from ..wa.link import e164_digits
-from ..workflow import Transition, Workflow
+from ..core.workflow import Transition, Workflow
 
 KINDS = MESSAGE_KINDS
 

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..models import MessageChannel, MessageKind
+from ..core.models import MessageChannel, MessageKind
 
 #: messages caused by a form row (not by an official's act): capped per item, sent last
 FORM_KINDS = (MessageKind.TANDA_TERIMA, MessageKind.DUPLIKAT, MessageKind.KELENGKAPAN_DITERIMA)

@@ -37,13 +37,13 @@ from typing import Any
 from ..config import Settings
 from ..errors import SiapmasError
 from ..ledger import ItemRecord, Ledger, MessageRecord
-from ..models import MessageChannel, MessageKind, MessageState
+from ..core.models import MessageChannel, MessageKind, MessageState
 from ..logs import mask_text
-from ..workflow import Workflow
+from ..core.workflow import Workflow
 from .channels import Channel, ChannelConfigError, PermanentFailure, TemporaryFailure
 from .factory import make_channel
 from .compose import NotReady, backoff, compose
-from ..kode_pelapor import CODE_KINDS, code_of
+from ..cycle.kode_pelapor import CODE_KINDS, code_of
 from .queue import (ANTRI, GAGAL_SEMENTARA, GAGAL_TETAP, MENGIRIM, PERLU_PERIKSA, TERKIRIM, active_channels,
                     sending_channels)
 from .relay import FORM_KINDS

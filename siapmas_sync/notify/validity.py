@@ -17,10 +17,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..ledger import ItemRecord, Ledger, MessageRecord
-from ..models import MessageChannel, MessageKind
-from ..steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
-from ..workflow import Workflow
-from ..workflow.stages import EXIT_DITOLAK, EXIT_KELENGKAPAN
+from ..core.models import MessageChannel, MessageKind
+from ..cycle.steps import STAGE_DISTRIBUTED_CODE, STAGE_DONE_CODE
+from ..core.workflow import Workflow
+from ..core.workflow.stages import EXIT_DITOLAK, EXIT_KELENGKAPAN
 from .queue import DIBATALKAN
 
 EVENT = "PESAN DIBATALKAN"

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from ..config import Settings
 from ..errors import ConfigError
-from ..models import MessageChannel
+from ..core.models import MessageChannel
 from ..wa.cloud import CloudApiClient
 from .channels import ChannelConfigError, PermanentFailure, TemporaryFailure
 from .compose import Outgoing

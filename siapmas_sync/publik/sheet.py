@@ -13,8 +13,8 @@ from ..backends.google import GoogleBackend
 from ..backends.google_auth import Identity
 from ..backends.google_http import RetryPolicy
 from ..config import Settings
-from ..models import CellUpdate
-from ..sheetplan import TablePlan
+from ..core.models import CellUpdate
+from ..core.sheetplan import TablePlan
 from .view import PUBLIC_COLUMNS, PublicRow
 
 

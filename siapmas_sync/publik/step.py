@@ -16,9 +16,9 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import SiapmasError
-from ..idle import ledger_fingerprint
+from ..cycle.idle import ledger_fingerprint
 from ..ledger import Ledger
-from ..workflow import Workflow
+from ..core.workflow import Workflow
 from .page import CSV_NAME, HTML_NAME, write_files
 from .view import LEDGER_COLUMNS, PublicRow, fingerprint, public_rows
 

@@ -11,7 +11,7 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from ..ledger import from_iso
-from ..writeback import format_wib
+from ..cycle.writeback import format_wib
 
 #: the columns of the CSV, the page and the public spreadsheet (Indonesian, as shown)
 PUBLIC_COLUMNS = ("No. Agenda", "Tanggal Diterima", "Tahap", "Keterangan", "Ditangani oleh", "Pembaruan Terakhir")

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ..models import KURANG
-from ..workflow import OfficeCalendar, Workflow, sla_status, working_time_between
-from ..workflow.stages import EXIT_DIKEMBALIKAN, EXIT_DITOLAK
+from ..core.models import KURANG
+from ..core.workflow import OfficeCalendar, Workflow, sla_status, working_time_between
+from ..core.workflow.stages import EXIT_DIKEMBALIKAN, EXIT_DITOLAK
 from .kecamatan import DEFAULT_KECAMATAN, LEBIH_DARI_SATU, TIDAK_DIKETAHUI, Matcher
 from .source import ItemRow, RekapRows
 

@@ -28,7 +28,7 @@ from ..documents.common import (
     tanggal_id, truncate,
 )
 from ..documents.drawing import FULL, GREY, KopFlowable, footer_canvas, signature_block
-from ..models import Kop
+from ..core.models import Kop
 from . import charts
 from .figures import BULAN, COMPLETENESS_CODES
 

@@ -23,8 +23,8 @@ from typing import Any
 from ..config import Settings
 from ..errors import SiapmasError
 from ..ledger import Ledger
-from ..workflow import OfficeCalendar, Workflow
-from ..workflow.stages import EXIT_DITOLAK
+from ..core.workflow import OfficeCalendar, Workflow
+from ..core.workflow.stages import EXIT_DITOLAK
 from .figures import Period, compute, month_add, trend_months
 from .kecamatan import is_place_title
 from .source import fetch_rows

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..ledger import Ledger
-from ..tambahan import additions
+from ..cycle.tambahan import additions
 
 __all__ = ["ItemRow", "MoveRow", "RekapRows", "fetch_rows"]
 
@@ -67,7 +67,7 @@ def fetch_rows(ledger: Ledger, lo: datetime, hi: datetime, *, place_title: Calla
     rows = ledger.rekap_items(lo, hi)
     out_items: list[ItemRow] = []
     with ledger.engine.connect() as conn:
-        merged = additions(conn, [r.key for r in rows])  # kelengkapan: its place answers count (tambahan.py)
+        merged = additions(conn, [r.key for r in rows])  # kelengkapan: its place answers count (cycle/tambahan.py)
     for r in rows:
         extra = list(r.extra) + [e for a in merged.get(r.key, []) for e in a.extra]
         findings = tuple((f.code, f.severity) for f in r.findings)

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..export import _set_text  # the shared "text is never a formula" cell writer
+from ..documents.buku_agenda import _set_text  # the shared "text is never a formula" cell writer
 from .figures import COMPLETENESS_CODES, tanggal
 
 __all__ = ["render_xlsx"]

@@ -62,7 +62,7 @@ class Slot:
 def open_engine(dep: Deployment, tenant: str, fence: Fence) -> tuple[Any, list[Callable[[], None]]]:
     """The tenant's Engine over its fenced ledger and its own backend."""
     from ..backends import open_backend
-    from ..engine import Engine
+    from ..cycle.engine import Engine
     from ..ledger import Ledger
 
     settings = tenant_settings(dep, tenant)
@@ -262,7 +262,7 @@ def run_deployment(dep: Deployment, *, once: bool = False, say: Callable[[str], 
     import signal
 
     from ..logs import setup_logging
-    from ..scheduling import Stopper
+    from ..worker.scheduling import Stopper
 
     stopper = Stopper()
     stopper.install(signal.SIGTERM, signal.SIGINT)

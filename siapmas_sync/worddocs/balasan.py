@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from siapmas_sync.documents.disposisi import DOTS
-from siapmas_sync.models import AgendaItem
+from siapmas_sync.core.models import AgendaItem
 
 from .text import docx_text, line
 

@@ -12,8 +12,8 @@ from siapmas_sync.documents.common import (
 )
 from siapmas_sync.documents.drawing import kontak_line
 from siapmas_sync.documents.kartu import KartuConfig, kartu_fields
-from siapmas_sync.models import KURANG, AgendaItem, DisposisiRecord, Kop
-from siapmas_sync.perihal import full_perihal
+from siapmas_sync.core.models import KURANG, AgendaItem, DisposisiRecord, Kop
+from siapmas_sync.core.perihal import full_perihal
 
 from .balasan import balasan_context
 from .disposisi import disposisi_context, matched_sifat

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from siapmas_sync.documents.disposisi import DOTS, HARAP, PARAF, SIFAT, TUJUAN, _match
-from siapmas_sync.models import AgendaItem, DisposisiRecord
+from siapmas_sync.core.models import AgendaItem, DisposisiRecord
 
 from .text import box, line
 

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from siapmas_sync.models import Kop
+from siapmas_sync.core.models import Kop
 
 __all__ = ["CHECKED", "UNCHECKED", "box", "docx_text", "lembaga", "line", "sanitise"]
 
