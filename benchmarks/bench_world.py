@@ -182,6 +182,7 @@ def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str,
     the cycle just wrote: the three PDFs alone, then PDFs + the two DOCX."""
     from dataclasses import replace
 
+    from siapmas_sync.backends.memory import MemoryBackend
     from siapmas_sync.config import load_settings
     from siapmas_sync.cycle.engine import Engine
     from siapmas_sync.ledger import Ledger
@@ -190,7 +191,7 @@ def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str,
     settings = load_settings(world.config, environ={})
     ledger = Ledger(settings.database_url())
     try:
-        engine = Engine(settings, None, ledger)  # type: ignore[arg-type]  # rendering never touches the backend
+        engine = Engine(settings, MemoryBackend(), ledger)  # rendering never touches the backend
         rows = ledger.item_records()[:count]
         scratch = world.root / "microbench"
         jobs = [replace(engine.render_job("render", r), folder=scratch / f"{i:05d}") for i, r in enumerate(rows)]

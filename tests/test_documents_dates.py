@@ -92,7 +92,7 @@ def test_every_document_and_tab_agrees_on_each_date(project, make_engine, clock)
         assert f"Tanggal Surat : {tanggal_id(received)}" in word
         assert docx_text(folder / "kartu-kendali.docx").count(f"Tanggal Surat: {tanggal_id(received)}") == 3
         # the Kartu Kendali's Indeks is the same on the PDF and the Word copy (the suggested AKD)
-        akd = __import__("json").loads(row.routing)["tujuan"]
+        akd = row.routing.tujuan
         assert kartu.count(akd) >= 3 and docx_text(folder / "kartu-kendali.docx").count(f"Indeks: {akd}") == 3
 
         naive = received.replace(tzinfo=None, second=0)
