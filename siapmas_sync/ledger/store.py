@@ -431,7 +431,7 @@ def _rehash_contents(conn: Connection) -> None:
     definition changed (intake.rows.CONTENT_HASH_VERSION): duplicates and re-exports of
     responses recorded before an upgrade are still recognised. Keys and numbers are
     never touched."""
-    from ..core.intake.rows import CONTENT_HASH_VERSION
+    from ..core.intake.hashversion import CONTENT_HASH_VERSION
 
     have = conn.execute(select(meta.c.value).where(meta.c.name == "content_hash_version")).scalar()
     if have == CONTENT_HASH_VERSION:

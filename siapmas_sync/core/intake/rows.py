@@ -50,7 +50,7 @@ __all__ = ["ParseOptions", "parse_responses", "cell_text", "split_bukti", "conte
 
 #: version of :func:`content_hash` (2: unitext.fold); the ledger re-hashes what it holds
 #: when its stored version is older
-CONTENT_HASH_VERSION = "2"
+from siapmas_sync.core.intake.hashversion import CONTENT_HASH_VERSION  # noqa: E402  (a light module: the ledger checks it on open)
 
 #: the most characters read from one answer: what one Google Sheets cell holds (Google's
 #: documented limit, 50,000), applied in local mode too (module docstring)
