@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..core.models import Evidence, Finding, SheetTable, Submission
-from ..core.sheetplan import TablePlan
+from ..core.sheetplan import TablePlan, cell_text
 
 if TYPE_CHECKING:  # tailread imports the tabs' readers, which import this module
     from ..cycle.tailread import TailState
@@ -84,6 +84,19 @@ class Snapshot:
     tabs: dict[str, Any] = field(default_factory=dict)
     sheet_tz: ZoneInfo | None = None
     partial: bool = False  # a tail read (tailread): new rows, Kendali's editable cells, no own tabs
+
+
+def trimmed(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """A copy of a tab as the Sheets API returns it: no trailing empty cells or rows."""
+    out = []
+    for row in rows:
+        r = list(row)
+        while r and cell_text(r[-1]) == "":
+            r.pop()
+        out.append(r)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 class Backend(Protocol):

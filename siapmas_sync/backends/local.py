@@ -47,7 +47,7 @@ from ..core.kendali_sheet import CHECKBOX_COLUMNS
 from ..core.unitext import fold
 from .workbook_guard import Fingerprint, fingerprint_of, read_register, replace_register
 from ..core.sheetplan import TablePlan, cell_text, header_key
-from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed
+from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, TabReader, feed, trimmed
 
 if TYPE_CHECKING:
     from ..cycle.tailread import TailState
@@ -94,19 +94,6 @@ def read_xlsx(path: Path, tab: str = "") -> tuple[str, list[list[Any]]]:
 def _through(reader: TabReader, table: SheetTable) -> Any:
     """A tab read from the workbook, as its reader keeps it."""
     return feed(reader, table.header or None, table.rows)
-
-
-def _trim(rows: list[list[Any]]) -> list[list[Any]]:
-    """Drop trailing empty cells of each row, as Google's API does."""
-    out = []
-    for row in rows:
-        r = list(row)
-        while r and cell_text(r[-1]) == "":
-            r.pop()
-        out.append(r)
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -362,7 +349,7 @@ class LocalBackend:
 
     def read(self, register_tabs: Sequence[str], readers: Readers | None = None) -> Snapshot:
         title, src_rows = self._read_source()
-        src_rows = _trim([[xlsx_safe(v) for v in r] for r in src_rows])
+        src_rows = trimmed([[xlsx_safe(v) for v in r] for r in src_rows])
         self._tab_title = title
         self._dirty = False
         self.notices = []
@@ -391,7 +378,7 @@ class LocalBackend:
         if not src_rows:
             return full
         src_header = [cell_text(h) for h in src_rows[0]]
-        existing = _trim([list(r) for r in ws.iter_rows(values_only=True)])
+        existing = trimmed([list(r) for r in ws.iter_rows(values_only=True)])
         if not existing:
             for c, title in enumerate(src_header, start=1):
                 _set_text(ws, 1, c, title)
@@ -483,9 +470,9 @@ class LocalBackend:
     @staticmethod
     def _table(ws: Worksheet, *, dates: bool = False) -> SheetTable:
         if dates:  # a register tab: its date cells compare as the text the plan writes
-            rows = _trim([[_dates_as_text(v) for v in r] for r in ws.iter_rows(values_only=True)])
+            rows = trimmed([[_dates_as_text(v) for v in r] for r in ws.iter_rows(values_only=True)])
         else:
-            rows = _trim([list(r) for r in ws.iter_rows(values_only=True)])
+            rows = trimmed([list(r) for r in ws.iter_rows(values_only=True)])
         if not rows:
             return SheetTable(ws.title, [], [])
         return SheetTable(ws.title, [cell_text(h) for h in rows[0]], rows[1:])

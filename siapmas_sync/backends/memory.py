@@ -29,26 +29,13 @@ from zoneinfo import ZoneInfo
 from ..errors import SourceError
 from ..core.intake import extract_drive_id, sniff_mime
 from ..core.models import CATATAN, Evidence, Finding, Submission
-from ..core.sheetplan import TablePlan, cell_text
-from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, feed
+from ..core.sheetplan import TablePlan
+from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot, feed, trimmed
 
 if TYPE_CHECKING:
     from ..cycle.tailread import TailState
 
 Rows = list[list[Any]]
-
-
-def trimmed(rows: Sequence[Sequence[Any]]) -> Rows:
-    """A copy of a tab as the Sheets API returns it: no trailing empty cells or rows."""
-    out = []
-    for row in rows:
-        r = list(row)
-        while r and cell_text(r[-1]) == "":
-            r.pop()
-        out.append(r)
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 @dataclass
