@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ..ledger import from_iso
@@ -102,6 +102,8 @@ def fingerprint(rows: Iterable[PublicRow], *extra: str) -> str:
     h = hashlib.sha256(LAYOUT_VERSION.encode())
     for e in extra:
         h.update(b"\x00" + e.encode("utf-8"))
-    for r in rows:
-        h.update(b"\x01" + json.dumps(astuple(r), ensure_ascii=False).encode("utf-8"))
+    names = [f.name for f in fields(PublicRow)]
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    for r in rows:  # the fields in order, as dataclasses.astuple gave them (a tenth of its cost: no deep copy)
+        h.update(b"\x01" + encode([getattr(r, n) for n in names]).encode("utf-8"))
     return h.hexdigest()
