@@ -375,10 +375,10 @@ def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, m
 def test_one_response_per_transaction_and_a_paged_write_back_give_the_same_register(project, make_engine, monkeypatch):
     """Registration decides a group in memory and the write-back reads the ledger in
     pages: with groups of one and pages of two the outcome is the sample's, exactly."""
-    import siapmas_sync.cycle.engine as engine_module
+    import siapmas_sync.cycle.incoming as incoming
     import siapmas_sync.cycle.sheetwrite as sheetwrite
 
-    monkeypatch.setattr(engine_module, "REGISTER_GROUP", 1)
+    monkeypatch.setattr(incoming, "REGISTER_GROUP", 1)
     monkeypatch.setattr(sheetwrite, "WRITE_BACK_PAGE", 2)
     engine = make_engine(project)
     report = engine.cycle()

@@ -17,6 +17,7 @@ from ..notify import stage_hook
 from ..numbering.assign import Registrar
 from ..publik import PublicStatus
 from .idle import IdleGate
+from .incoming import Incoming
 from .kelengkapan import KelengkapanLinker
 from .optional import OptionalWork
 from .renders import RenderQueue
@@ -54,6 +55,7 @@ class CycleParts:
     idle: IdleGate  # whether the sheet or the ledger changed since the last write
     dasbor: Dasbor
     optional: OptionalWork  # uploads and other optional work, after the write-back
+    incoming: Incoming  # the read and the responses it admits
     renders: RenderQueue  # the outbox's pending renders
     sheet: SheetWriter  # the write-back
 
@@ -71,12 +73,14 @@ def build_parts(settings: Settings, backend: Backend, ledger: Ledger, clock: Cal
     registrar = Registrar(settings, routing, clock, (wf.by_code(0).label, wf.by_code(1).label))
     kelengkapan = KelengkapanLinker(settings, ledger, steps, clock, registrar.received)
     dasbor = Dasbor(settings, ledger, wf, cal)
+    idle = IdleGate(settings, backend, ledger, clock)
     return CycleParts(
         routing=routing, wf=wf, cal=cal, views=views, steps=steps, registrar=registrar, kelengkapan=kelengkapan,
         publik=PublicStatus(settings, ledger, wf),
-        idle=IdleGate(settings, backend, ledger, clock),
+        idle=idle,
         dasbor=dasbor,
         optional=OptionalWork(ledger, clock),
+        incoming=Incoming(settings, backend, ledger, registrar, kelengkapan, idle, clock),
         renders=RenderQueue(settings, ledger, backend, wf, clock),
         sheet=SheetWriter(settings, backend, ledger, wf, views, kelengkapan, dasbor, clock),
     )
