@@ -21,6 +21,7 @@ from ..backends.base import Backend, Snapshot
 from ..config import Settings
 from ..core.intake import ParseOptions
 from ..core.kendali_sheet import KENDALI_TAB, StoredStates, find_edits
+from ..core.rerender import RenderKind
 from ..core.models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan
 from ..documents.common import sweep_temp_files
 from ..filemodes import private_mkdir
@@ -225,7 +226,7 @@ class Engine:
                     tambahan: Sequence[Tambahan] | None = None) -> AgendaItem:
         return self.renders.agenda_item(row, response, tambahan)
 
-    def render_job(self, kind: str, row: ItemRecord, response: ResponseRecord | None = None,
+    def render_job(self, kind: RenderKind, row: ItemRecord, response: ResponseRecord | None = None,
                    tambahan: Sequence[Tambahan] | None = None) -> RenderJob:
         return self.renders.render_job(kind, row, response, tambahan)
 

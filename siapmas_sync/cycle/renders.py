@@ -19,7 +19,7 @@ from ..backends.base import Backend
 from ..config import Settings
 from ..core import recorded
 from ..core.models import AgendaItem, DisposisiRecord, Tambahan
-from ..core.rerender import REGISTRATION_KINDS
+from ..core.rerender import REGISTRATION_KINDS, RenderKind
 from ..core.workflow import Workflow
 from ..documents.common import tanggal_id
 from ..documents.kartu import KartuConfig
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("siapmas.engine")
 
 #: render kinds that make PDFs (these reach the next print batch)
-PRINTED_KINDS = (*REGISTRATION_KINDS, "disposisi", "balasan")
+PRINTED_KINDS = (*REGISTRATION_KINDS, RenderKind.DISPOSISI, RenderKind.BALASAN)
 RESULT_GROUP = 25  # rendered items recorded per transaction
 RENDER_PAGE = 500  # pending renders prepared and rendered at a time
 SALINAN_BUDGET_S = 120.0  # seconds per cycle for Word copies once the write-back is done
@@ -108,12 +108,12 @@ class RenderQueue:
     def _folder(self, row: ItemRecord) -> Path:
         return self.out_dir / str(row.year) / agenda_folder(row.agenda_no)
 
-    def render_job(self, kind: str, row: ItemRecord, response: ResponseRecord | None = None,
+    def render_job(self, kind: RenderKind, row: ItemRecord, response: ResponseRecord | None = None,
                    tambahan: Sequence[Tambahan] | None = None) -> RenderJob:
         """Everything one render needs, read from the ledger now (*response*, *tambahan*:
         already read for a page of items)."""
         t = self.s.templates
-        disposisi = self.disposisi_record(row) if kind in ("disposisi", "balasan") else None
+        disposisi = self.disposisi_record(row) if kind in (RenderKind.DISPOSISI, RenderKind.BALASAN) else None
         return RenderJob(
             kind=kind,
             item=self.agenda_item(row, response, tambahan),
@@ -126,13 +126,13 @@ class RenderQueue:
             disposisi=disposisi,
             identitas_untuk_petugas=self.s.kerahasiaan.identitas_untuk_petugas,
             kartu=KartuConfig(self.s.kendali.indeks, self.s.kendali.kepada, self.s.kendali.pengolah),
-            laporan=self._laporan(row) if kind == "balasan" else None,
+            laporan=self._laporan(row) if kind == RenderKind.BALASAN else None,
             max_pages=self.s.output.max_pages_aduan,
             context_extra={
-                "tindak_lanjut": self._follow_up(row) if kind == "balasan" else "",
+                "tindak_lanjut": self._follow_up(row) if kind == RenderKind.BALASAN else "",
                 "tujuan": ", ".join(recorded.kepada_of(row)),
-                "tgl_diteruskan": self._tgl_diteruskan(row) if kind in ("render", "kartu", "salinan") else "",
-                "penandatangan": self._signature(row) if kind == "balasan" else {},
+                "tgl_diteruskan": self._tgl_diteruskan(row) if kind in (RenderKind.RENDER, RenderKind.KARTU, RenderKind.SALINAN) else "",
+                "penandatangan": self._signature(row) if kind == RenderKind.BALASAN else {},
             },
         )
 
@@ -191,7 +191,7 @@ class RenderQueue:
         for kind in PRINTED_KINDS:
             self.render_jobs(kind, report)
 
-    def render_jobs(self, kind: str, report: CycleReport, deadline: float | None = None) -> None:
+    def render_jobs(self, kind: RenderKind, report: CycleReport, deadline: float | None = None) -> None:
         pending = self.ledger.pending(kind)
         # a page at a time: a 10,000 backlog never holds 10,000 jobs (with their texts)
         for start in range(0, len(pending), RENDER_PAGE):
@@ -199,7 +199,7 @@ class RenderQueue:
                 return
             self._render_page(kind, pending[start : start + RENDER_PAGE], report, deadline)
 
-    def _render_page(self, kind: str, pending: Sequence[OutboxEntry], report: CycleReport,
+    def _render_page(self, kind: RenderKind, pending: Sequence[OutboxEntry], report: CycleReport,
                      deadline: float | None) -> None:
         keys = [e.key for e in pending]  # the page's items, responses and additions: three reads
         items_of = {r.key: r for r in self.ledger.item_records(keys)}
@@ -229,7 +229,7 @@ class RenderQueue:
                 finished = []
         self._record_rendered(kind, finished, report)
 
-    def _record_rendered(self, kind: str, finished: Sequence[tuple[int, ItemRecord, RenderJob, dict[str, str]]],
+    def _record_rendered(self, kind: RenderKind, finished: Sequence[tuple[int, ItemRecord, RenderJob, dict[str, str]]],
                          report: CycleReport) -> None:
         """Record a group of rendered items in one transaction (their files are already
         on disk: render_job flushes them before returning)."""
@@ -239,40 +239,40 @@ class RenderQueue:
         keys = [row.key for _eid, row, _job, _docs in finished]
         with self.ledger.tx() as conn:
             current = self.ledger.documents_of(conn, keys)
-            copies_due = {k for k, _kind in self.ledger.waiting(conn, keys, "salinan")}
+            copies_due = {k for k, _kind in self.ledger.waiting(conn, keys, RenderKind.SALINAN)}
             documents: dict[str, dict[str, Any]] = {}
             salinan = []
             for _eid, row, job, docs in finished:
                 have = current.get(row.key, {})
-                if kind == "render":  # this render's own documents are replaced (an identity copy may go);
+                if kind == RenderKind.RENDER:  # this render's own documents are replaced (an identity copy may go);
                     # the Word copies and what later stages made (filled disposisi, letter, report) stay
-                    docs = {**{k: v for k, v in have.items() if k.endswith("_docx") or made_by(k) != "render"}, **docs}
-                elif kind == "lembar":  # the officers' copy goes with the lembar aduan it copies
+                    docs = {**{k: v for k, v in have.items() if k.endswith("_docx") or made_by(k) != RenderKind.RENDER}, **docs}
+                elif kind == RenderKind.LEMBAR:  # the officers' copy goes with the lembar aduan it copies
                     docs = {**{k: v for k, v in have.items() if k != "aduan_petugas"}, **docs}
                 else:
                     docs = {**have, **docs}
                 current[row.key] = documents[row.key] = docs
-                if kind == "render" and job.docx and not job.salinan and row.key not in copies_due:
+                if kind == RenderKind.RENDER and job.docx and not job.salinan and row.key not in copies_due:
                     copies_due.add(row.key)
                     salinan.append(row.key)
             # one statement per kind of write for the whole group (executemany); new PDFs:
             # the item has something for the next print batch
             self.ledger.set_documents(conn, documents, unbatch=kind in PRINTED_KINDS)
             self.ledger.finish_outbox_many(conn, [eid for eid, *_ in finished], now)
-            self.ledger.add_outbox_many(conn, salinan, "salinan", now)
+            self.ledger.add_outbox_many(conn, salinan, RenderKind.SALINAN, now)
             if kind in PRINTED_KINDS and uploads.enabled(self.backend):  # new PDFs: their Drive copies wait
                 uploads.queue(self.ledger, conn, keys, now)
         for _eid, row, _job, _docs in finished:
-            if kind == "render":
+            if kind == RenderKind.RENDER:
                 report.rendered.append(row.agenda_no)
-            elif kind == "salinan":
+            elif kind == RenderKind.SALINAN:
                 report.salinan += 1
 
     def make_salinan(self, report: CycleReport) -> None:
         """Word copies last: officials see numbers and status first, and a backlog of copies
         yields to the next cycle's intake after SALINAN_BUDGET_S (the rest stay pending)."""
-        self.render_jobs("salinan", report, deadline=time.monotonic() + SALINAN_BUDGET_S)
-        report.salinan_pending = len(self.ledger.pending("salinan"))
+        self.render_jobs(RenderKind.SALINAN, report, deadline=time.monotonic() + SALINAN_BUDGET_S)
+        report.salinan_pending = len(self.ledger.pending(RenderKind.SALINAN))
 
 
 def _render_error_text(exc: BaseException, report: CycleReport, folder: Path | None) -> str:
