@@ -7,22 +7,24 @@ recorded in the same transaction as the decision that caused it (the agenda numb
 its pending render sit in one commit) or is a reconciliation that converges (status
 write-back compares the sheet with the ledger every cycle), so a crash at any instant
 loses nothing and duplicates nothing.
+
+This module owns the order of the steps (:meth:`Engine.cycle`); the steps live beside it:
+``incoming`` (read, number guard, registration), ``renders`` (the outbox's renders),
+``sheetwrite`` (the write-back), ``printbatch``, ``report``; ``parts`` builds them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from .. import failures
 from ..backends.base import Backend, Snapshot
 from ..config import Settings
-from ..core.intake import ParseOptions
 from ..core.kendali_sheet import KENDALI_TAB, StoredStates, find_edits
 from ..core.rerender import RenderKind
-from ..core.models import AgendaItem, DisposisiRecord, RowError, Submission, Tambahan
+from ..core.models import AgendaItem, RowError, Submission, Tambahan
 from ..documents.common import sweep_temp_files
 from ..filemodes import private_mkdir
 from ..ledger import ItemRecord, Ledger, ResponseRecord, utc_iso
@@ -229,18 +231,6 @@ class Engine:
     def render_job(self, kind: RenderKind, row: ItemRecord, response: ResponseRecord | None = None,
                    tambahan: Sequence[Tambahan] | None = None) -> RenderJob:
         return self.renders.render_job(kind, row, response, tambahan)
-
-    def disposisi_record(self, row: ItemRecord) -> DisposisiRecord:
-        return self.renders.disposisi_record(row)
-
-    def tambahan_of(self, key: str) -> tuple[Tambahan, ...]:
-        return self.renders.tambahan_of(key)
-
-    def additions(self, keys: Sequence[str]) -> dict[str, list[Tambahan]]:
-        return self.renders.additions(keys)
-
-    def parse_options(self, sheet_tz: ZoneInfo | None = None, known: Collection[str] = frozenset()) -> ParseOptions:
-        return self.incoming.parse_options(sheet_tz, known)
 
     def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
         return self.incoming.parse(snap)
