@@ -24,7 +24,7 @@ from ..backends.base import Backend, Snapshot
 from ..config import Settings
 from ..core.kendali_sheet import KENDALI_TAB, StoredStates, find_edits
 from ..core.rerender import RenderKind
-from ..core.models import AgendaItem, RowError, Submission, Tambahan
+from ..core.models import AgendaItem, RowError, SheetTable, Submission, Tambahan
 from ..documents.common import sweep_temp_files
 from ..filemodes import private_mkdir
 from ..ledger import ItemRecord, Ledger, ResponseRecord, utc_iso
@@ -40,6 +40,7 @@ from .optional import Job
 from .parts import CycleParts, build_parts, build_workflow, relabel_stages
 from .print_history import record_baseline
 from .printbatch import print_batch
+from .read import CycleSnapshot
 from .rendering import RenderJob
 from .report import CycleReport, CycleState
 from .sheetwrite import BAD_ROW_LABEL, DUPLICATE_LABEL, DUPLIKAT_TEXT
@@ -195,13 +196,13 @@ class Engine:
             report.failures.append(done.failure)
             report.notices.append(f"GALAT: {done.failure.message} Saran: {done.failure.advice}")
 
-    def _apply_kendali(self, snap: Snapshot) -> list[StepResult]:
+    def _apply_kendali(self, snap: CycleSnapshot) -> list[StepResult]:
         """Operator edits on the Kendali sheet since the worker last wrote it."""
         edits = find_edits(snap.tabs.get(KENDALI_TAB), StoredStates(self.ledger.kendali_states()))
         self.state.edits_read = edits  # acknowledged if the register write is deferred
         return self.steps.apply_kendali(edits)
 
-    def _apply_pemberitahuan(self, snap: Snapshot) -> list[str]:
+    def _apply_pemberitahuan(self, snap: CycleSnapshot) -> list[str]:
         """WhatsApp messages the operator ticked as sent in *Pemberitahuan* (notify.pemberitahuan)."""
         done = apply_ticks(snap.tabs.get(PEMBERITAHUAN_TAB), self.ledger, self.s.officials(), self.clock())
         return [f"Pesan WhatsApp dicatat terkirim: {', '.join(done)}."] if done else []
@@ -221,7 +222,7 @@ class Engine:
     def _render_pending(self, report: CycleReport) -> None:
         self.renders.render_pending(report)
 
-    def _write_back(self, snap: Snapshot, report: CycleReport | None = None) -> int:
+    def _write_back(self, snap: CycleSnapshot, report: CycleReport | None = None) -> int:
         return self.sheet.write(snap, self.state, report)
 
     def agenda_item(self, row: ItemRecord, response: ResponseRecord | None = None,
@@ -232,5 +233,5 @@ class Engine:
                    tambahan: Sequence[Tambahan] | None = None) -> RenderJob:
         return self.renders.render_job(kind, row, response, tambahan)
 
-    def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
+    def parse(self, snap: Snapshot[SheetTable, SheetTable]) -> tuple[list[Submission], list[RowError]]:
         return self.incoming.parse(snap)

@@ -15,7 +15,7 @@ from ..config import Settings
 from ..core.intake import ParseOptions, parse_responses
 from ..core.intake.resaved import match_resaved
 from ..core.kendali_sheet import KENDALI_TAB
-from ..core.models import RowError, Submission
+from ..core.models import RowError, SheetTable, Submission
 from ..core.sheetplan import BUKU_AGENDA_TAB, BUKU_SURAT_KELUAR_TAB, RIWAYAT_TAB, STATUS_COLUMNS
 from ..doctor.preflight import cycle_warnings
 from ..ledger import Ledger
@@ -24,7 +24,7 @@ from ..numbering.assign import Registrar
 from ..numbering.guard import NumberCheck, ShownNumbers, agenda_pattern, check_shown
 from .idle import Gate, IdleGate
 from .kelengkapan import KelengkapanLinker
-from .read import CycleReaders, ParsedResponses
+from .read import CycleReaders, CycleSnapshot, ParsedResponses
 from .report import CycleReport, CycleState, failpoint
 from .tailread import TAIL_META, TailState
 
@@ -48,7 +48,7 @@ class Incoming:
         self.tz: ZoneInfo = settings.tz
         self.clock = clock
 
-    def admit(self, snap: Snapshot, guard: NumberCheck, report: CycleReport, state: CycleState) -> ParsedResponses:
+    def admit(self, snap: CycleSnapshot, guard: NumberCheck, report: CycleReport, state: CycleState) -> ParsedResponses:
         """The responses of this read that may be numbered: re-saved rows recognised, rows
         that changed after numbering set aside; bad rows and degraded settings reported."""
         parsed: ParsedResponses = snap.responses
@@ -85,7 +85,7 @@ class Incoming:
         state = TailState.loads(self.ledger.get_meta(TAIL_META))
         return state if state is not None and state.usable(OWN_TABS) else None
 
-    def read(self, state: CycleState, tail: TailState | None = None) -> tuple[Snapshot, ShownNumbers]:
+    def read(self, state: CycleState, tail: TailState | None = None) -> tuple[CycleSnapshot, ShownNumbers]:
         """One read of the sheet, parsed and fingerprinted as it streams in (cycleread),
         and the agenda numbers it shows: only what is new after *tail* when the backend
         finds the last known row where it was (tailread), else the whole sheet."""
@@ -127,7 +127,7 @@ class Incoming:
             parsed.submissions = [s for s in parsed.submissions if s.source_row not in skip]
             parsed.errors = parsed.errors + NumberCheck(changed_rows=changed).row_errors()
 
-    def parse(self, snap: Snapshot) -> tuple[list[Submission], list[RowError]]:
+    def parse(self, snap: Snapshot[SheetTable, SheetTable]) -> tuple[list[Submission], list[RowError]]:
         """Every row of a response tab read in full (:class:`KeepAll`), parsed (recover)."""
         if not snap.responses.header:  # a brand-new form with no response yet
             return [], []

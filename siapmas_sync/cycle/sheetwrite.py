@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import failures
-from ..backends.base import Backend, Snapshot
+from ..backends.base import Backend
 from ..backends.workbook_guard import RegisterDeferred, acknowledged_states
 from ..config import Settings
 from ..core.kendali_sheet import KENDALI_COLUMNS, KENDALI_TAB, validations
@@ -33,7 +33,7 @@ from ..ledger import Ledger, utc_iso
 from ..notify.pemberitahuan import LINKS_META, PEMBERITAHUAN_TAB, LinksMark, plan_tab
 from ..notify.pemberitahuan import controls as wa_controls
 from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_cells
-from .read import ParsedResponses
+from .read import CycleSnapshot, ParsedResponses
 from .report import CycleReport, CycleState
 from .surat_keluar import buku_rows as buku_surat_keluar_rows
 from .tailread import TAIL_META, TailState, row_fingerprint
@@ -70,7 +70,7 @@ class SheetWriter:
         self.tz = settings.tz
         self.out_dir: Path = settings.output.dir
 
-    def dasbor_view(self, now: datetime, snap: Snapshot) -> DasborView | None:
+    def dasbor_view(self, now: datetime, snap: CycleSnapshot) -> DasborView | None:
         """The Dasbor to draw with this write (None when nothing changed); a failure to
         compute it is logged and never holds up the status write-back. After a tail read
         it waits for the next full read: its figures are computed over every item, which a
@@ -83,7 +83,7 @@ class SheetWriter:
             log.exception("%s", dasbor_failed(exc))
             return None
 
-    def write(self, snap: Snapshot, state: CycleState, report: CycleReport | None = None) -> int:
+    def write(self, snap: CycleSnapshot, state: CycleState, report: CycleReport | None = None) -> int:
         """Plan every status and register cell from the ledger, item by item (never all
         items at once), against the fingerprints read this cycle; write what differs.
         After a tail read (tailread) only what this cycle touched: the items registered or
