@@ -144,9 +144,9 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
         pool["jobs"] += len(jobs)
         return base_render_many(jobs, workers, **kw)
 
-    # cycle/engine.py imported the name: patch where it is looked up
-    import siapmas_sync.cycle.engine as engine_mod
-    engine_mod.render_many = render_many
+    # cycle/renders.py imported the name: patch where it is looked up
+    import siapmas_sync.cycle.renders as renders_mod
+    renders_mod.render_many = render_many
 
     http = {"requests": 0, "bytes_up": 0, "bytes_down": 0}
     base_request = google_http.EndpointSession.request

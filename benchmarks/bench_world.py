@@ -186,6 +186,7 @@ def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str,
     from siapmas_sync.config import load_settings
     from siapmas_sync.cycle.engine import Engine
     from siapmas_sync.ledger import Ledger
+    from siapmas_sync.core.rerender import RenderKind
     from siapmas_sync.cycle.rendering import render_job
 
     settings = load_settings(world.config, environ={})
@@ -194,7 +195,7 @@ def render_microbench(world: BenchWorld, count: int, profile: bool) -> dict[str,
         engine = Engine(settings, MemoryBackend(), ledger)  # rendering never touches the backend
         rows = ledger.item_records()[:count]
         scratch = world.root / "microbench"
-        jobs = [replace(engine.render_job("render", r), folder=scratch / f"{i:05d}") for i, r in enumerate(rows)]
+        jobs = [replace(engine.render_job(RenderKind.RENDER, r), folder=scratch / f"{i:05d}") for i, r in enumerate(rows)]
         out: dict[str, Any] = {"items": len(jobs)}
         prof = None
         if profile:

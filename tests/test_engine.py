@@ -307,9 +307,9 @@ def test_a_future_timestamp_does_not_open_a_future_year(project, make_engine):
 
 
 def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypatch):
-    import siapmas_sync.cycle.engine as engine_module
+    import siapmas_sync.cycle.printbatch as printbatch
 
-    monkeypatch.setattr(engine_module, "PRINT_BATCH_ITEMS", 4)
+    monkeypatch.setattr(printbatch, "PRINT_BATCH_ITEMS", 4)
     report = make_engine(project).cycle()
     def pages(items: list[str]) -> int:
         out = project.parent.parent / "var" / "demo" / "output" / "2026"
@@ -325,9 +325,9 @@ def test_a_large_backlog_prints_in_several_files(project, make_engine, monkeypat
 def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project, make_engine, monkeypatch):
     """Numbers, PDFs and the status columns come first; the editable Word copies are made
     after the write-back, within a time budget, and the rest wait for the next cycle."""
-    import siapmas_sync.cycle.engine as engine_module
+    import siapmas_sync.cycle.renders as renders
 
-    monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
+    monkeypatch.setattr(renders, "SALINAN_BUDGET_S", 0.0)
     report = make_engine(project).cycle()
     out = project.parent.parent / "var" / "demo" / "output" / "2026"
     assert len(report.rendered) == 6 and report.salinan == 0 and report.salinan_pending == 6
@@ -336,7 +336,7 @@ def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project,
     register = project.parent.parent / "var" / "demo" / "register.xlsx"
     assert by_header(sheet(register, "Jawaban Formulir 1"))[0]["No. Agenda"] == "0001/SIAPMAS/2026"
 
-    monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 120.0)
+    monkeypatch.setattr(renders, "SALINAN_BUDGET_S", 120.0)
     engine = make_engine(project)
     report = engine.cycle()
     assert report.new == [] and report.rendered == [] and report.salinan == 6 and report.salinan_pending == 0
@@ -348,9 +348,9 @@ def test_word_copies_follow_the_write_back_and_a_backlog_of_them_yields(project,
 
 
 def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
-    import siapmas_sync.cycle.engine as engine_module
+    import siapmas_sync.cycle.renders as renders
 
-    monkeypatch.setattr(engine_module, "RENDER_PAGE", 4)
+    monkeypatch.setattr(renders, "RENDER_PAGE", 4)
     report = make_engine(project).cycle()
     assert report.rendered == report.new and len(report.new) == 6
     out = project.parent.parent / "var" / "demo" / "output" / "2026"
@@ -358,9 +358,9 @@ def test_a_backlog_renders_page_by_page(project, make_engine, monkeypatch):
 
 
 def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, make_engine, monkeypatch, clock):
-    import siapmas_sync.cycle.engine as engine_module
+    import siapmas_sync.cycle.renders as renders
 
-    monkeypatch.setattr(engine_module, "SALINAN_BUDGET_S", 0.0)
+    monkeypatch.setattr(renders, "SALINAN_BUDGET_S", 0.0)
     engine = make_engine(project)
     engine.cycle()
     first = engine.ledger.item_rows()[0]
@@ -375,10 +375,11 @@ def test_a_re_render_while_word_copies_wait_does_not_queue_them_twice(project, m
 def test_one_response_per_transaction_and_a_paged_write_back_give_the_same_register(project, make_engine, monkeypatch):
     """Registration decides a group in memory and the write-back reads the ledger in
     pages: with groups of one and pages of two the outcome is the sample's, exactly."""
-    import siapmas_sync.cycle.engine as engine_module
+    import siapmas_sync.cycle.incoming as incoming
+    import siapmas_sync.cycle.sheetwrite as sheetwrite
 
-    monkeypatch.setattr(engine_module, "REGISTER_GROUP", 1)
-    monkeypatch.setattr(engine_module, "WRITE_BACK_PAGE", 2)
+    monkeypatch.setattr(incoming, "REGISTER_GROUP", 1)
+    monkeypatch.setattr(sheetwrite, "WRITE_BACK_PAGE", 2)
     engine = make_engine(project)
     report = engine.cycle()
     assert report.new == [f"{n:04d}/SIAPMAS/2026" for n in range(1, 7)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..core.models import Evidence, Finding, SheetTable, Submission
@@ -74,14 +74,20 @@ def feed(reader: TabReader, header: Sequence[object] | None, rows: Iterable[Sequ
     return reader.result()
 
 
-@dataclass
-class Snapshot:
-    """One read of the spreadsheet: the response tab and our register tabs (None when a
-    tab does not exist yet), each as its reader kept it (a :class:`SheetTable` with
-    :class:`KeepAll`), plus the spreadsheet's own time zone when it has one."""
+#: what the readers of a read keep of the response tab, and of each register tab
+RespT = TypeVar("RespT")
+TabT = TypeVar("TabT")
 
-    responses: Any
-    tabs: dict[str, Any] = field(default_factory=dict)
+
+@dataclass
+class Snapshot(Generic[RespT, TabT]):
+    """One read of the spreadsheet: the response tab and our register tabs (None when a
+    tab does not exist yet), each as its reader kept it — ``Snapshot[SheetTable,
+    SheetTable]`` with :class:`KeepAll`, a cycle's ``CycleSnapshot`` (cycle/read.py) —
+    plus the spreadsheet's own time zone when it has one."""
+
+    responses: RespT
+    tabs: dict[str, TabT | None] = field(default_factory=dict)
     sheet_tz: ZoneInfo | None = None
     partial: bool = False  # a tail read (tailread): new rows, Kendali's editable cells, no own tabs
 

@@ -20,40 +20,55 @@ shows every recorded fact; the surat balasan and the Laporan Hasil Tindak Lanjut
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
-__all__ = ["AKD", "HARAP", "PERIHAL", "RAHASIA", "REGISTRATION_KINDS", "SIFAT", "renders_for"]
+__all__ = ["AKD", "HARAP", "PERIHAL", "RAHASIA", "REGISTRATION_KINDS", "SIFAT", "RenderKind", "renders_for"]
+
+
+class RenderKind(StrEnum):
+    """What an outbox entry asks for (ledger ``outbox.kind`` stores the value as text)."""
+
+    RENDER = "render"  # the registration documents and their existing Word copies
+    LEMBAR = "lembar"  # part of them: the lembar aduan and the blank lembar disposisi
+    KARTU = "kartu"  # part of them: the kartu kendali
+    SALINAN = "salinan"  # the registration documents' Word copies (after the write-back)
+    DISPOSISI = "disposisi"  # the filled lembar disposisi (distributed)
+    BALASAN = "balasan"  # the surat balasan and the Laporan Hasil Tindak Lanjut (settled)
+    UNGGAH = "unggah"  # not a render: the documents' copies in Drive (cycle/uploads.py)
+
 
 SIFAT, RAHASIA, PERIHAL, AKD, HARAP = "sifat", "rahasia", "perihal", "akd", "harap"
 
 #: outbox kinds that (re)render registration documents (their PDFs reach the print batch)
-REGISTRATION_KINDS = ("render", "lembar", "kartu")
+REGISTRATION_KINDS = (RenderKind.RENDER, RenderKind.LEMBAR, RenderKind.KARTU)
 
 #: fact → the registration renders that show it
-_SHOWN_ON: dict[str, frozenset[str]] = {
-    SIFAT: frozenset({"lembar"}),
-    RAHASIA: frozenset({"lembar", "kartu"}),
-    PERIHAL: frozenset({"lembar", "kartu"}),
-    AKD: frozenset({"kartu"}),
+_SHOWN_ON: dict[str, frozenset[RenderKind]] = {
+    SIFAT: frozenset({RenderKind.LEMBAR}),
+    RAHASIA: frozenset({RenderKind.LEMBAR, RenderKind.KARTU}),
+    PERIHAL: frozenset({RenderKind.LEMBAR, RenderKind.KARTU}),
+    AKD: frozenset({RenderKind.KARTU}),
     HARAP: frozenset(),
 }
 #: facts the surat balasan / laporan show
 _ON_REPLY = frozenset({RAHASIA, PERIHAL, AKD})
-_ORDER = ("render", "lembar", "kartu", "disposisi", "balasan")
+_ORDER = (RenderKind.RENDER, RenderKind.LEMBAR, RenderKind.KARTU, RenderKind.DISPOSISI, RenderKind.BALASAN)
 
 
-def renders_for(changed: Iterable[str], *, distributed: bool, settled: bool) -> list[str]:
+def renders_for(changed: Iterable[str], *, distributed: bool, settled: bool) -> list[RenderKind]:
     """The outbox kinds to queue after *changed* facts of one item (in render order).
 
     *distributed*: the item has reached DICATAT & DIDISTRIBUSIKAN (its filled disposisi
     exists); *settled*: it is SELESAI (its letter and report exist)."""
     facts = set(changed)
-    kinds: set[str] = set()
+    kinds: set[RenderKind] = set()
     for fact in facts:
         kinds |= _SHOWN_ON.get(fact, frozenset())
-    if {"lembar", "kartu"} <= kinds:
-        kinds = (kinds - {"lembar", "kartu"}) | {"render"}
+    part = {RenderKind.LEMBAR, RenderKind.KARTU}
+    if part <= kinds:
+        kinds = (kinds - part) | {RenderKind.RENDER}
     if distributed and facts:
-        kinds.add("disposisi")
+        kinds.add(RenderKind.DISPOSISI)
     if settled and facts & _ON_REPLY:
-        kinds.add("balasan")
+        kinds.add(RenderKind.BALASAN)
     return [k for k in _ORDER if k in kinds]

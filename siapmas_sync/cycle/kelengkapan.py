@@ -45,6 +45,7 @@ from .. import codec
 from ..config import Settings
 from ..errors import SiapmasError
 from ..core.intake import check_completeness
+from ..core.rerender import RenderKind
 from .kode_pelapor import code_of, fold, mask_code, quotes_code
 from ..ledger import Ledger
 from ..ledger.records import KelengkapanPending
@@ -239,7 +240,7 @@ class KelengkapanLinker:
                     + (f" Bukti tambahan: {added} berkas." if added else ""))
             self.ledger.add_event(conn, item_key, received if not decided else now, EVENT, from_stage=row.tahap,
                                   to_stage=row.tahap, actor=actor, channel=channel, note=note)
-            self.ledger.add_outbox(conn, item_key, "render", now)  # every document shows the merged item
+            self.ledger.add_outbox(conn, item_key, RenderKind.RENDER, now)  # every document shows the merged item
             if row.tahap == waiting and row.previous_tahap:
                 self.steps.advance(row.agenda_no, row.previous_tahap, channel=channel, conn=conn,
                                    actor=actor, note=f"Kelengkapan diterima (baris {sub.source_row})")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ledger import ItemDocuments, Ledger, from_iso, utc_iso
+from ..core.rerender import RenderKind
 
 log = logging.getLogger("siapmas.documents_check")
 
@@ -48,16 +49,17 @@ BATCH_KINDS = ("aduan", "disposisi", "kendali")
 
 #: document kind → the outbox kind whose render makes it again
 _MADE_BY = {
-    "aduan": "render", "disposisi": "render", "kendali": "render", "aduan_petugas": "render",
-    "lembar_disposisi_docx": "salinan", "kartu_kendali_docx": "salinan",
-    "disposisi_terisi": "disposisi", "lembar_disposisi_docx-terisi": "disposisi",
-    "surat_balasan_docx": "balasan", "surat_balasan": "balasan", "laporan": "balasan",
+    "aduan": RenderKind.RENDER, "disposisi": RenderKind.RENDER, "kendali": RenderKind.RENDER,
+    "aduan_petugas": RenderKind.RENDER,
+    "lembar_disposisi_docx": RenderKind.SALINAN, "kartu_kendali_docx": RenderKind.SALINAN,
+    "disposisi_terisi": RenderKind.DISPOSISI, "lembar_disposisi_docx-terisi": RenderKind.DISPOSISI,
+    "surat_balasan_docx": RenderKind.BALASAN, "surat_balasan": RenderKind.BALASAN, "laporan": RenderKind.BALASAN,
 }
 
 
-def made_by(kind: str) -> str:
+def made_by(kind: str) -> RenderKind:
     """The outbox kind that renders a document kind again (unknown kinds: the first render)."""
-    return _MADE_BY.get(kind, "render")
+    return _MADE_BY.get(kind, RenderKind.RENDER)
 
 
 def recorded_files(documents: Mapping[str, Any]) -> dict[str, str]:
@@ -65,12 +67,12 @@ def recorded_files(documents: Mapping[str, Any]) -> dict[str, str]:
     return {k: v for k, v in documents.items() if k != "links" and isinstance(v, str) and v}
 
 
-def renders_needed(documents: Mapping[str, Any], present: Any) -> set[str]:
+def renders_needed(documents: Mapping[str, Any], present: Any) -> set[RenderKind]:
     """The outbox kinds to queue for one item: ``present(relative path) -> bool``. A
     first render ("render") also remakes existing Word copies, so it covers "salinan"."""
     kinds = {made_by(k) for k, rel in recorded_files(documents).items() if not present(rel)}
-    if "render" in kinds:
-        kinds.discard("salinan")
+    if RenderKind.RENDER in kinds:
+        kinds.discard(RenderKind.SALINAN)
     return kinds
 
 
@@ -95,21 +97,21 @@ def _exists(root: Path) -> Any:
     return lambda rel: os.path.isfile(root / rel)
 
 
-def requeue(ledger: Ledger, wanted: dict[str, set[str]], now: datetime) -> None:
+def requeue(ledger: Ledger, wanted: dict[str, set[RenderKind]], now: datetime) -> None:
     """Queue the renders *wanted* (key → outbox kinds) that are not pending already."""
     keys = list(wanted)
     with ledger.tx() as conn:
         pending = ledger.waiting(conn, keys)  # a lost disk may want 100,000 keys
-        by_kind: dict[str, list[str]] = {}
+        by_kind: dict[RenderKind, list[str]] = {}
         for key, kinds in wanted.items():
             for kind in kinds:
-                if (key, kind) not in pending and not (kind == "salinan" and (key, "render") in pending):
+                if (key, kind) not in pending and not (kind == RenderKind.SALINAN and (key, RenderKind.RENDER) in pending):
                     by_kind.setdefault(kind, []).append(key)
         for kind, queued in sorted(by_kind.items()):
             ledger.add_outbox_many(conn, queued, kind, now)
 
 
-def _check(rows: Iterable[ItemDocuments], present: Any) -> Iterator[tuple[ItemDocuments, set[str]]]:
+def _check(rows: Iterable[ItemDocuments], present: Any) -> Iterator[tuple[ItemDocuments, set[RenderKind]]]:
     for r in rows:
         kinds = renders_needed(r.documents, present)
         if kinds:
@@ -131,7 +133,7 @@ def full_scan_due(ledger: Ledger, out_dir: Path, now: datetime) -> str:
 def check_documents(ledger: Ledger, out_dir: Path, now: datetime, *, print_batch: bool = True) -> list[str]:
     """Queue a render for every item whose recorded documents are missing (see the
     module docstring for which items are looked at). Returns their agenda numbers."""
-    found: dict[str, tuple[str, set[str]]] = {}
+    found: dict[str, tuple[str, set[RenderKind]]] = {}
     if print_batch:
         unbatched = ledger.unbatched_items()
         if unbatched:
@@ -161,7 +163,7 @@ def printable(ledger: Ledger, out_dir: Path, rows: Sequence[ItemDocuments], now:
         if all(k in docs and os.path.isfile(out_dir / docs[k]) for k in BATCH_KINDS):
             ok.append(r)
         else:
-            wanted[r.key] = {"render"}
+            wanted[r.key] = {RenderKind.RENDER}
     if wanted:
         log.warning("%d butir ditunda dari berkas cetak: dokumennya hilang, dibuat ulang.", len(wanted))
         requeue(ledger, wanted, now)

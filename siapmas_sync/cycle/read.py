@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
+from ..backends.base import Snapshot
 from ..errors import HeaderError
 from ..core.intake import ParseOptions, ResponseParser
 from ..core.intake.headers import HeaderMap
@@ -66,6 +68,10 @@ class ParsedResponses:
         for s in self.submissions:
             out.setdefault(s.key, s.source_row - 2)
         return out
+
+
+#: one read as a cycle keeps it (:class:`CycleReaders`)
+CycleSnapshot: TypeAlias = Snapshot[ParsedResponses, DigestTable]
 
 
 class ResponseReader:

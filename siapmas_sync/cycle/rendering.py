@@ -26,7 +26,7 @@ from ..documents.common import durable_together
 from ..failures import fault_point
 from ..documents.kartu import KartuConfig
 from ..core.models import AgendaItem, DisposisiRecord, Kop
-from ..core.rerender import REGISTRATION_KINDS
+from ..core.rerender import REGISTRATION_KINDS, RenderKind
 
 log = logging.getLogger("siapmas.rendering")
 
@@ -35,7 +35,8 @@ R = TypeVar("R")
 _END: Any = object()  # end of in_workers' queue
 
 #: the Word copies each registration render makes again (when they exist)
-_COPIES = {"render": ("lembar_disposisi", "kartu_kendali"), "lembar": ("lembar_disposisi",), "kartu": ("kartu_kendali",)}
+_COPIES = {RenderKind.RENDER: ("lembar_disposisi", "kartu_kendali"), RenderKind.LEMBAR: ("lembar_disposisi",),
+           RenderKind.KARTU: ("kartu_kendali",)}
 
 #: below this many jobs, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 12
@@ -45,19 +46,19 @@ CHUNK = 6
 
 @dataclass(frozen=True)
 class RenderJob:
-    kind: str  # "render" (registration PDFs; "lembar"/"kartu" a part of them, see rerender), "salinan" (their Word copies), "disposisi" (recorded), "balasan" (settled)
+    kind: RenderKind  # RENDER (registration PDFs; LEMBAR/KARTU a part of them, see rerender), SALINAN (their Word copies), DISPOSISI (recorded), BALASAN (settled)
     item: AgendaItem
     kop: Kop
     folder: Path
     paper: str = "A4"
     docx: bool = True
-    salinan: bool = False  # "render"/"lembar"/"kartu" only: make the Word copies in the same job (a re-render)
+    salinan: bool = False  # RENDER/LEMBAR/KARTU only: make the Word copies in the same job (a re-render)
     template_dirs: tuple[Path, ...] = ()
     disposisi: DisposisiRecord | None = None
     identitas_untuk_petugas: bool = False
     kartu: KartuConfig = KartuConfig()  # [kendali]: the card's Indeks, Kepada, Pengolah
     context_extra: dict[str, Any] = field(default_factory=dict)
-    laporan: Any = None  # "balasan": the AKD's recorded report (documents.laporan.Laporan), if any
+    laporan: Any = None  # BALASAN: the AKD's recorded report (documents.laporan.Laporan), if any
     max_pages: int = 20  # [output] max_pages_aduan
 
 
@@ -72,7 +73,7 @@ def render_job(job: RenderJob) -> dict[str, Path]:
 def _render_files(job: RenderJob) -> dict[str, Path]:
     item, kop, base = job.item, job.kop, job.folder
     paths: dict[str, Path] = {}
-    if job.kind in ("render", "lembar"):  # "lembar": a change the kartu kendali does not show (Sifat)
+    if job.kind in (RenderKind.RENDER, RenderKind.LEMBAR):  # LEMBAR: a change the kartu kendali does not show (Sifat)
         paths["aduan"] = render_lembar_aduan(item, kop, base / "lembar-aduan.pdf", max_pages=job.max_pages)
         paths["disposisi"] = render_lembar_disposisi(item, kop, base / "lembar-disposisi.pdf", paper=job.paper)
         petugas = base / "lembar-aduan-petugas.pdf"
@@ -80,21 +81,21 @@ def _render_files(job: RenderJob) -> dict[str, Path]:
             paths["aduan_petugas"] = render_lembar_aduan(replace(item, rahasia=False), kop, petugas, max_pages=job.max_pages)
         elif petugas.exists():
             petugas.unlink()  # identity no longer allowed on any copy
-    if job.kind in ("render", "kartu"):  # "kartu": the AKD decided (its Indeks)
+    if job.kind in (RenderKind.RENDER, RenderKind.KARTU):  # KARTU: the AKD decided (its Indeks)
         paths["kendali"] = render_kartu_kendali(item, kop, base / "kartu-kendali.pdf", cfg=job.kartu,
                                                 diteruskan_ke=str(job.context_extra.get("tujuan") or ""),
                                                 tgl_diteruskan=str(job.context_extra.get("tgl_diteruskan") or ""))
     if job.kind in REGISTRATION_KINDS:
         if job.salinan:  # existing copies must never lag behind (e.g. an item made rahasia)
             paths.update(_docx(job, _COPIES[job.kind]))
-    if job.kind == "salinan":  # editable copies, made after the write-back (see Engine.cycle)
+    if job.kind == RenderKind.SALINAN:  # editable copies, made after the write-back (see Engine.cycle)
         paths.update(_docx(job, ("lembar_disposisi", "kartu_kendali")))
-    elif job.kind == "disposisi":
+    elif job.kind == RenderKind.DISPOSISI:
         paths["disposisi_terisi"] = render_lembar_disposisi(
             item, kop, base / "lembar-disposisi-terisi.pdf", disposisi=job.disposisi, paper=job.paper
         )
         paths.update(_docx(job, ("lembar_disposisi",), suffix="-terisi"))
-    elif job.kind == "balasan":
+    elif job.kind == RenderKind.BALASAN:
         paths["surat_balasan"] = _surat_balasan_pdf(job, base / "surat-balasan.pdf")
         if job.laporan is not None:  # SOP step 8's output, summarised by the letter
             from ..documents.laporan import render_laporan
@@ -118,7 +119,7 @@ def _letter_context(job: RenderJob) -> dict[str, Any]:
     from ..documents.laporan import lampiran_surat
 
     return template_context(job.item, job.kop, disposisi=job.disposisi, kartu=job.kartu,
-                            lampiran_surat=lampiran_surat(job.laporan) if job.kind == "balasan" else "",
+                            lampiran_surat=lampiran_surat(job.laporan) if job.kind == RenderKind.BALASAN else "",
                             **job.context_extra)
 
 

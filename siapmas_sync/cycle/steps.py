@@ -39,7 +39,7 @@ from ..core import recorded
 from ..ledger import ItemChanges, ItemRecord, Ledger
 from ..core.recorded import PARAF_CODES, Pejabat, find_person, parse_harap, parse_kepada, resolve_person
 from .missing_documents import recorded_files
-from ..core.rerender import AKD, HARAP, PERIHAL, RAHASIA, SIFAT, renders_for
+from ..core.rerender import AKD, HARAP, PERIHAL, RAHASIA, SIFAT, RenderKind, renders_for
 from ..core.workflow import KEMBALI, Transition, Workflow, check_transition
 from ..core.workflow.roles import authorise, describe, governed, who_may
 from ..core.workflow.stages import EXIT_DITOLAK, EXIT_KELENGKAPAN
@@ -216,10 +216,10 @@ class StepRecorder:
         if t.to_stage == self.distributed_label and t.kind != KEMBALI:
             # one printed version per signing event: the distribution; later notes and
             # follow-up stay in Riwayat (disposisi_record), a return re-prints nothing
-            self.ledger.add_outbox(conn, row.key, "disposisi", now)
-            self.ledger.add_outbox(conn, row.key, "kartu", now)  # its Tgl Diteruskan is known now
+            self.ledger.add_outbox(conn, row.key, RenderKind.DISPOSISI, now)
+            self.ledger.add_outbox(conn, row.key, RenderKind.KARTU, now)  # its Tgl Diteruskan is known now
         if t.to_stage == self.done_label:
-            self.ledger.add_outbox(conn, row.key, "balasan", now)
+            self.ledger.add_outbox(conn, row.key, RenderKind.BALASAN, now)
         if self.on_move is not None:
             self.on_move(conn, row, t, now)
         log.info("%s: %s → %s (%s, %s)", row.agenda_no, t.from_stage, t.to_stage, actor, channel)

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..config import Settings
+from ..core.rerender import RenderKind
 from ..errors import TransitionError
 from ..ledger import Ledger
 from ..ledger.records import SuratKeluarRecord
@@ -113,7 +114,7 @@ def approve(ledger: Ledger, s: Settings, wf: Workflow, ref: str, by: str | None,
         ledger.add_surat_keluar(conn, row.key, year, seq, nomor, now, actor, signer)
         ledger.add_event(conn, row.key, now, EVENT, from_stage=row.tahap, to_stage=row.tahap, actor=actor,
                          channel=channel, note=f"Surat balasan disetujui dan diberi nomor {nomor}")
-        ledger.add_outbox(conn, row.key, "balasan", now)  # the letter with its number and date
+        ledger.add_outbox(conn, row.key, RenderKind.BALASAN, now)  # the letter with its number and date
         if MessageKind.BALASAN_AKHIR in s.notify.kinds and active_channels(s):
             resp = ledger.response_of(conn, row.key)
             item = ledger.item(row.key, conn)

@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..backends.base import Backend
+from ..core.rerender import RenderKind
 from ..ledger import Ledger
 
-KIND = "unggah"  # the outbox kind
+KIND = RenderKind.UNGGAH  # the outbox kind
 SENT = "unggahan"  # documents JSON: relative path -> {"sha": digest, "link": link}
 
 

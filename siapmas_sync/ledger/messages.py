@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..core.models import MessageChannel, MessageKind, MessageState
+from ..core.rerender import RenderKind
 from .part import LedgerPart
 from .records import MessageRecord, ResponseRecord
 from .schema import items, messages, official_notices, outbox, responses, surat_keluar
@@ -145,7 +146,7 @@ class MessageQueries(LedgerPart):
         """Whether item *key*'s final letter waits for its re-render (an undone ``balasan`` outbox entry)."""
         with self.engine.connect() as conn:
             return bool(conn.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.key == key, outbox.c.kind == "balasan", outbox.c.done_at.is_(None))).scalar())
+                outbox.c.key == key, outbox.c.kind == RenderKind.BALASAN.value, outbox.c.done_at.is_(None))).scalar())
 
     @staticmethod
     def response_of(conn: Connection, key: str) -> ResponseRecord | None:

@@ -23,6 +23,7 @@ from .. import codec
 from ..config import Settings
 from ..core.intake import check_completeness
 from ..core.intake.received import effective_received
+from ..core.rerender import RenderKind
 from ..core.kerahasiaan import keyword_hit
 from ..cycle.kode_pelapor import code_row
 from ..ledger import Ledger, Registrations, utc_iso
@@ -183,7 +184,7 @@ class Registrar:
             rows.events.append(_event(sub.key, now, "KERAHASIAAN", registered_label, registered_label, SYSTEM_ACTOR,
                                       "sistem", f"Identitas pelapor dirahasiakan sejak registrasi (kata kunci "
                                       f"\"{secret}\"); pejabat dapat membukanya dengan perintah buka-rahasia."))
-        rows.outbox.append({"key": sub.key, "kind": "render", "created_at": at, "done_at": None})
+        rows.outbox.append({"key": sub.key, "kind": RenderKind.RENDER.value, "created_at": at, "done_at": None})
         rows.messages += queue_registration(self.s, sub.key, codec.submission_to_dict(sub), agenda_no, now)
         rows.codes.append(code_row(sub.key, now))
         return agenda_no, any(f.severity == KURANG for f in findings)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .. import codec
 from ..core import recorded
+from ..core.rerender import RenderKind
 from ..backends.base import Backend
 from ..cycle.binding import bind_source
 from ..config import Settings
@@ -341,7 +342,7 @@ def _restore_item(conn: Connection, engine: Engine, sheet: _Sheet, s: Submission
         documents=codec.dumps(docs) if len(docs) == len(DOCS) else "{}",
         print_batch="dipulihkan" if len(docs) == len(DOCS) else None, pesan="")]))
     if len(docs) != len(DOCS):
-        Ledger.add_outbox(conn, s.key, "render", now)
+        Ledger.add_outbox(conn, s.key, RenderKind.RENDER, now)
         report.to_render.append(agenda)
     note = "Buku besar dibangun ulang dari spreadsheet"
     if lost:
