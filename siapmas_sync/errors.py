@@ -1,6 +1,9 @@
-"""The project's single exception tree.
+"""The root of the project's exception tree, and the classes every layer shares.
 
-Every error meant for an operator derives from :class:`SiapmasError`. ``str(e)`` is the
+Every error meant for an operator derives from :class:`SiapmasError`; a few adapters add a
+subclass beside their own code (``failures.FileSystemError``/``CorruptFileError``/
+``UnexpectedError``, ``notify.channels.ChannelConfigError``, ``worker.backup.BackupError``,
+``rekap.service.RekapError``, ``panduan.GuideError``), so the CLI's handling holds for all. ``str(e)`` is the
 message (Indonesian, says what went wrong); ``e.advice`` says what to do about it. The CLI
 prints both and maps the class to an exit code; nothing here does I/O.
 """
