@@ -122,10 +122,15 @@ def worker_main(config: Path, result_path: Path, profile_path: Path | None, mem_
 
         setattr(owner, name, wrapper)
 
-    for name, label in [("_apply_kendali", "kendali"), ("_register_new", "register"),
-                        ("_render_pending", "render"), ("_print_batch", "print_batch"), ("_write_back", "write_back"),
-                        ("_make_salinan", "salinan")]:
-        timed(Engine, name, label)
+    from siapmas_sync.cycle import engine as engine_mod
+    from siapmas_sync.cycle.incoming import Incoming
+    from siapmas_sync.cycle.renders import RenderQueue
+
+    # each phase where it lives since the engine became a short list of steps (cycle/)
+    for owner, name, label in [(Engine, "_apply_kendali", "kendali"), (Incoming, "register_new", "register"),
+                               (Engine, "_render_pending", "render"), (engine_mod, "print_batch", "print_batch"),
+                               (Engine, "_write_back", "write_back"), (RenderQueue, "make_salinan", "salinan")]:
+        timed(owner, name, label)
     for name, label in [("read", "sheets_read"), ("write", "sheets_write"), ("find_evidence", "evidence")]:
         timed(gb.GoogleBackend, name, label)
 

@@ -124,9 +124,7 @@ class _ProcessState:
             if h not in self.handlers:
                 root.removeHandler(h)
                 h.close()
-        for h in self.handlers:
-            if h not in root.handlers:
-                root.addHandler(h)
+        root.handlers[:] = self.handlers  # the same handlers in the same order
         root.setLevel(self.level)
 
     def restore(self) -> None:
