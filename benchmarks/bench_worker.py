@@ -44,7 +44,8 @@ def _setup_mark_rendered(engine: Any, report: Any) -> None:
              ("lembar_disposisi_docx", "lembar-disposisi.docx"), ("kartu_kendali_docx", "kartu-kendali.docx"))
     with ledger.tx() as conn:
         for entry in pending:
-            row = ledger.item_by_key(conn, entry.key)
+            row = ledger.item(entry.key, conn)
+            assert row is not None
             base = Path(str(row.year)) / agenda_folder(row.agenda_no)
             docs = {k: str(base / f) for k, f in names}
             ledger.set_documents(conn, {entry.key: docs})

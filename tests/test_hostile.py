@@ -161,9 +161,9 @@ def test_ledger_events_table_is_append_only_in_practice(tmp_path: Path):
     world.add_responses([[T0, "Ani", "081234567890", "", "Jalan rusak di Desa Kemlagi sejak Oktober 2026, berlubang.", ""]])
     engine = world.engine()
     engine.cycle()
-    first = [tuple(r) for r in engine.ledger.event_rows()]
+    first = engine.ledger.event_rows()
     world.edit(KENDALI_TAB, "0001/SIAPMAS/2026", Tahap="PARAF KASUBAG TU")
     engine.cycle()
-    later = [tuple(r) for r in engine.ledger.event_rows()]
+    later = engine.ledger.event_rows()
     assert later[: len(first)] == first and len(later) > len(first)
     world.close()

@@ -320,3 +320,12 @@ class KelengkapanPending:
                    content_hash=m["content_hash"], at=from_iso(m["at"]), decision=m["decision"],
                    decided_by=m["decided_by"], decided_at=from_iso(m["decided_at"]) if m["decided_at"] else None,
                    payload_json=m["payload"] or "{}", evidence_json=m["evidence"] or "[]")
+
+
+@dataclass(frozen=True)
+class ResponseAgenda:
+    """A response that is not an item of its own — a resubmission or a kelengkapan — and
+    the agenda number of the item it belongs to (its status row shows that number)."""
+
+    key: str
+    agenda_no: str

@@ -43,7 +43,7 @@ from .messages import MessageQueries
 from .recovery import RecoveryQueries
 from .registration import RegistrationQueries
 from .reports import ReportQueries
-from .records import EventRecord, ItemRecord
+from .records import EventRecord, ItemRecord, ResponseAgenda
 from .values import from_iso, utc_iso
 
 
@@ -219,9 +219,6 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         with self.engine.connect() as conn:
             return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
 
-    def item_by_key(self, conn: Connection, key: str) -> Any:
-        return conn.execute(select(items).where(items.c.key == key)).first()
-
     # --- typed records (#23: every reader moves to these) ------------------------------
 
     def item(self, key: str, conn: Connection | None = None) -> ItemRecord | None:
@@ -271,12 +268,13 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
                 return
             last = rows[-1].id
 
-    def event_rows(self, key: str | None = None) -> list[Any]:
+    def event_rows(self, key: str | None = None) -> list[EventRecord]:
+        """Every event (of *key*, when given), oldest first."""
         q = select(events).order_by(events.c.id)
         if key is not None:
             q = q.where(events.c.key == key)
         with self.engine.connect() as conn:
-            return list(conn.execute(q))
+            return [EventRecord.from_row(r) for r in conn.execute(q)]
 
     def response_payload(self, key: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -339,14 +337,11 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         return row
 
     @staticmethod
-    def last_event(conn: Connection, key: str) -> Any:
-        return conn.execute(select(events).where(events.c.key == key).order_by(events.c.id.desc()).limit(1)).first()
-
-    @staticmethod
-    def last_stage_event(conn: Connection, key: str) -> Any:
+    def last_stage_event(conn: Connection, key: str) -> EventRecord | None:
         """The latest event that changed the item's stage (None before any)."""
         q = select(events).where(events.c.key == key, events.c.from_stage != events.c.to_stage)
-        return conn.execute(q.order_by(events.c.id.desc()).limit(1)).first()
+        row = conn.execute(q.order_by(events.c.id.desc()).limit(1)).first()
+        return EventRecord.from_row(row) if row is not None else None
 
     def form_times(self, hashes: Collection[str]) -> dict[str, list[tuple[str, datetime]]]:
         """Content hash → (key, the form's own timestamp) of every response with one of
@@ -362,19 +357,19 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
                     out.setdefault(r.content_hash, []).append((r.key, from_iso(r.stamp)))
         return out
 
-    def duplicate_agendas(self) -> list[Any]:
+    def duplicate_agendas(self) -> list[ResponseAgenda]:
         """(key, agenda_no) of every resubmission: the key of the duplicate response and the
         agenda number of the item it repeats."""
         q = select(responses.c.key, items.c.agenda_no).join(items, items.c.key == responses.c.duplicate_of).where(
             responses.c.key.not_in(select(kelengkapan_links.c.key)))
         with self.engine.connect() as conn:
-            return list(conn.execute(q))
+            return [ResponseAgenda(r.key, r.agenda_no) for r in conn.execute(q)]
 
-    def kelengkapan_agendas(self) -> list[Any]:
+    def kelengkapan_agendas(self) -> list[ResponseAgenda]:
         """(key, agenda_no) of every response linked as the kelengkapan of an item."""
         q = select(kelengkapan_links.c.key, items.c.agenda_no).join(items, items.c.key == kelengkapan_links.c.item_key)
         with self.engine.connect() as conn:
-            return list(conn.execute(q))
+            return [ResponseAgenda(r.key, r.agenda_no) for r in conn.execute(q)]
 
     @staticmethod
     def add_event(
