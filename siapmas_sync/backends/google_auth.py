@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -36,7 +34,8 @@ from google.auth.exceptions import RefreshError
 from google.oauth2 import service_account
 
 from ..errors import ConfigError
-from ..filemodes import chmod_private, open_private, others_can_open, private_mkdir
+from ..durable import atomic_write_bytes
+from ..filemodes import others_can_open
 from .google_http import SCOPE_DRIVE_FILE, SCOPE_DRIVE_READ, SCOPE_SHEETS, LoginRequired, load_key
 
 log = logging.getLogger("siapmas.google")
@@ -71,22 +70,9 @@ def _utc_naive(dt: datetime) -> datetime:
 
 
 def write_private_json(path: Path, data: Any) -> None:
-    """Replace *path* atomically with *data* as JSON, owner-only (0600) from the start."""
-    private_mkdir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        out = open_private(tmp)
-        with os.fdopen(out, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    chmod_private(path)
+    """Replace *path* atomically with *data* as JSON, owner-only (0600) from the start
+    (mkstemp creates the temp file 0600; :func:`~siapmas_sync.durable.atomic_write_bytes`)."""
+    atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))
 
 
 class TokenCache:
