@@ -9,7 +9,9 @@ cycle therefore computes nothing and writes nothing.
 
 State lives in the ledger's ``meta`` table (``dasbor_state``, ``last_sync_at``), so a
 ``sync`` started by cron behaves like the ``run`` loop. ``status`` and ``doctor`` read
-``last_sync_at`` to print the same warning the sheet's formula shows.
+``last_sync_at`` to print the same warning the sheet's formula shows (``status`` from the
+ledger's read-only glance when it can: nothing heavier than the layout is imported here
+until a cycle builds a :class:`Dasbor`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..config import Settings
-from ..ledger import Ledger, from_iso, utc_iso
-from ..core.workflow import OfficeCalendar, Workflow
+from ..ledger import from_iso, utc_iso
 from .layout import MIN_ROWS, DasborView, build, timing, warning_text
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..core.workflow import OfficeCalendar, Workflow
+    from ..ledger import Ledger
 
 log = logging.getLogger("siapmas.dasbor")
 
@@ -126,12 +131,18 @@ class Dasbor:
             self.ledger.set_meta(conn, META_LAST_SYNC, utc_iso(now))
 
 
-def last_sync(ledger: Ledger) -> datetime | None:
+class MetaSource(Protocol):
+    """Where the last sync is read: the :class:`Ledger`, or ``status``'s glance at it."""
+
+    def get_meta(self, name: str) -> str | None: ...
+
+
+def last_sync(ledger: MetaSource) -> datetime | None:
     text = ledger.get_meta(META_LAST_SYNC)
     return from_iso(text) if text else None
 
 
-def sync_lines(settings: Settings, ledger: Ledger, now: datetime) -> tuple[str, str | None]:
+def sync_lines(settings: Settings, ledger: MetaSource, now: datetime) -> tuple[str, str | None]:
     """``status``'s line about the worker ("Sinkron terakhir: …") and the warning, if any."""
     from .layout import format_sync
 
@@ -153,6 +164,8 @@ def worker_warning(settings: Settings, now: datetime) -> str | None:
     time, never synced, or the ledger not there yet — the SQLite file is never created here)."""
     if (not settings.storage.url or settings.storage.url.startswith("sqlite")) and not settings.storage.database.is_file():
         return None
+    from ..ledger import Ledger
+
     ledger = Ledger(settings.database_url())
     try:
         return sync_lines(settings, ledger, now)[1]

@@ -1,6 +1,6 @@
 """The ledger: the source of truth, and the only package that knows its tables.
 
-* :mod:`.schema` — the tables and their version;
+* :mod:`.schema` — the tables (their names and version: :mod:`.names`);
 * :mod:`.connect` — opening a database (SQLite's pragmas and write lock, drivers);
 * :mod:`.store` — :class:`Ledger`: connections, migrations, and the general reads; every
   other query lives in a part it inherits (:mod:`.part`): :mod:`.items` (items' files,
@@ -10,7 +10,9 @@
   :mod:`.letters` (surat keluar) and :mod:`.reports` (rekap, Dasbor, public page);
 * :mod:`.records` — the typed, frozen records those queries hand out;
 * :mod:`.aside` — ``recover`` on a server ledger: its tables moved to a schema aside;
-* :mod:`.values` — how timestamps and structures are stored.
+* :mod:`.values` — how timestamps and structures are stored;
+* :mod:`.glance` — ``status``'s read-only look at a SQLite ledger that needs nothing done to
+  it, with the standard library's sqlite3 (no SQLAlchemy).
 
 Modules outside this package import from here, never from ``.schema`` (only tests that
 build an older or damaged ledger, and a benchmark's bulk seeding, reach the tables).
@@ -18,16 +20,41 @@ build an older or damaged ledger, and a benchmark's bulk seeding, reach the tabl
 
 from __future__ import annotations
 
-from .connect import DRIVER_PACKAGES, missing_driver, open_engine
-from .items import ItemChanges
-from .registration import Registrations
-from .records import EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, ResponseRecord
-from .schema import SCHEMA_VERSION
-from .store import Ledger
-from .values import from_iso, to_json, utc_iso
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .connect import DRIVER_PACKAGES, missing_driver, open_engine
+    from .glance import Glance, glance_at
+    from .items import ItemChanges
+    from .registration import Registrations
+    from .records import EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, ResponseRecord
+    from .names import SCHEMA_VERSION
+    from .store import Ledger
+    from .values import from_iso, to_json, utc_iso
+
+#: where each name lives, imported on first use: the package itself imports nothing, so
+#: ``status`` on a SQLite ledger (:mod:`.glance`) and ``from siapmas_sync.ledger import from_iso``
+#: never load SQLAlchemy (README, "Performance")
+_HOME = {
+    "DRIVER_PACKAGES": ".connect", "missing_driver": ".connect", "open_engine": ".connect",
+    "Glance": ".glance", "glance_at": ".glance", "ItemChanges": ".items", "Registrations": ".registration", "SCHEMA_VERSION": ".names", "Ledger": ".store",
+    **dict.fromkeys(("EventRecord", "ItemDocuments", "ItemRecord", "MessageRecord", "OutboxEntry", "PrintedDoc",
+                     "ResponseRecord"), ".records"),
+    **dict.fromkeys(("from_iso", "to_json", "utc_iso"), ".values"),
+}
 
 __all__ = [
-    "DRIVER_PACKAGES", "EventRecord", "ItemChanges", "ItemDocuments", "ItemRecord", "Ledger", "MessageRecord", "OutboxEntry",
-    "PrintedDoc", "Registrations", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "missing_driver", "open_engine",
+    "DRIVER_PACKAGES", "EventRecord", "Glance", "ItemChanges", "ItemDocuments", "ItemRecord", "Ledger", "MessageRecord", "OutboxEntry",
+    "PrintedDoc", "Registrations", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "glance_at", "missing_driver", "open_engine",
     "to_json", "utc_iso",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value

@@ -1,4 +1,5 @@
-"""The ledger's tables and their version: the one place that names a column.
+"""The ledger's tables and their version: the one place that names a column (the names
+``status`` also reads without SQLAlchemy, and the version, come from :mod:`.names`).
 
 Only modules inside :mod:`siapmas_sync.ledger` import these tables; everything else asks
 the :class:`~siapmas_sync.ledger.Ledger` for typed records (:mod:`.records`).
@@ -19,8 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from . import names as n
 
-SCHEMA_VERSION = 2  # 2: messages (replies to citizens, notify/) and items.disposisi (recorded choices, follow-up report)
 
 metadata = MetaData()
 
@@ -33,14 +34,14 @@ def Str(length: int) -> Any:
 
 
 meta = Table(
-    "meta",
+    n.META,
     metadata,
-    Column("name", Str(64), primary_key=True),
-    Column("value", Text, nullable=False),
+    Column(n.META_NAME, Str(64), primary_key=True),
+    Column(n.META_VALUE, Text, nullable=False),
 )
 
 responses = Table(
-    "responses",
+    n.RESPONSES,
     metadata,
     Column("key", Str(64), primary_key=True),
     Column("content_hash", Str(64), nullable=False, index=True),
@@ -56,7 +57,7 @@ responses = Table(
 #: linked to it, never numbered (siapmas_sync/cycle/kelengkapan.py). The response row itself has
 #: ``duplicate_of`` = the item's key, so it is never taken for an original.
 kelengkapan_links = Table(
-    "kelengkapan_links",
+    n.KELENGKAPAN_LINKS,
     metadata,
     Column("key", String(64), primary_key=True),  # the response's key
     Column("item_key", String(64), nullable=False, index=True),
@@ -67,7 +68,7 @@ kelengkapan_links = Table(
 #: linked only when it quotes the number *and* this code. Its own table, so that no export
 #: of ``items`` (status/show JSON, registers, backups' listings) can carry it.
 receipt_codes = Table(
-    "receipt_codes",
+    n.RECEIPT_CODES,
     metadata,
     Column("key", Str(64), primary_key=True),  # the item's key
     Column("code", Str(16), nullable=False),
@@ -77,7 +78,7 @@ receipt_codes = Table(
 #: responses that quote a known agenda number without that item's code: they wait for an
 #: operator's decision (cycle/kelengkapan.py) — nothing numbered, linked, sent or printed until then
 kelengkapan_pending = Table(
-    "kelengkapan_pending",
+    n.KELENGKAPAN_PENDING,
     metadata,
     Column("key", Str(64), primary_key=True),  # the response's key
     Column("item_key", Str(64)),  # the one known item it quotes (None when it quotes several)
@@ -93,22 +94,22 @@ kelengkapan_pending = Table(
 )
 
 counters = Table(
-    "agenda_counters",
+    n.COUNTERS,
     metadata,
     Column("year", Integer, primary_key=True),
     Column("last_seq", Integer, nullable=False),
 )
 
 items = Table(
-    "items",
+    n.ITEMS,
     metadata,
     Column("key", Str(64), primary_key=True),
-    Column("year", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column(n.ITEM_YEAR, Integer, nullable=False),
+    Column(n.ITEM_SEQ, Integer, nullable=False),
     Column("agenda_no", Str(128), nullable=False, unique=True),
     Column("registered_at", Str(32), nullable=False),
     Column("updated_at", Str(32), nullable=False),
-    Column("tahap", Str(64), nullable=False),
+    Column(n.ITEM_STAGE, Str(64), nullable=False),
     Column("stage_entered_at", Str(32), nullable=False),
     Column("previous_tahap", Str(64)),
     Column("diteruskan_ke", Str(64)),
@@ -130,7 +131,7 @@ items = Table(
 )
 
 events = Table(
-    "events",
+    n.EVENTS,
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", Str(64), nullable=False, index=True),
@@ -144,7 +145,7 @@ events = Table(
 )
 
 outbox = Table(
-    "outbox",
+    n.OUTBOX,
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", Str(64), nullable=False, index=True),
@@ -155,7 +156,7 @@ outbox = Table(
 
 #: replies to citizens (notify/): queued in the transaction of the event that causes them
 messages = Table(
-    "messages",
+    n.MESSAGES,
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", Str(64), nullable=False, index=True),  # the item's key (a duplicate: its response's)
@@ -176,14 +177,14 @@ messages = Table(
 #: outgoing letters (surat keluar, cycle/surat_keluar.py): one gapless sequence per year, its own
 #: counter; a number is taken in the approval's transaction and never given again
 surat_keluar_counters = Table(
-    "surat_keluar_counters",
+    n.SURAT_KELUAR_COUNTERS,
     metadata,
     Column("year", Integer, primary_key=True),
     Column("last_seq", Integer, nullable=False),
 )
 
 surat_keluar = Table(
-    "surat_keluar",
+    n.SURAT_KELUAR,
     metadata,
     Column("key", Str(64), primary_key=True),  # the item the letter answers (one final letter each)
     Column("year", Integer, nullable=False),
@@ -199,7 +200,7 @@ surat_keluar = Table(
 #: what officials were told (notify/pejabat.py): one row per item arrival (digest) or per
 #: item, stage and day (escalation) and recipient — each told at most once
 official_notices = Table(
-    "official_notices",
+    n.OFFICIAL_NOTICES,
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", Str(32), nullable=False),
@@ -213,7 +214,7 @@ official_notices = Table(
 #: every PDF that reached a print batch, by content: a re-render that changes a file
 #: makes it print again (once), an identical one does not
 printed = Table(
-    "printed",
+    n.PRINTED,
     metadata,
     Column("key", Str(64), nullable=False, index=True),
     Column("rel", Text, nullable=False),  # the document's path relative to the output folder

@@ -35,7 +35,8 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import LedgerError
 from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
-from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
+from .names import CONTENT_HASH_VERSION_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY
+from .schema import counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
 from .items import ItemQueries
 from .kelengkapan import KelengkapanQueries
 from .letters import LetterQueries
@@ -80,12 +81,12 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
                 if not self.is_sqlite:  # two workers starting at once must not both create the tables
                     lock_schema(conn)
                     metadata.create_all(conn)
-                row = conn.execute(select(meta.c.value).where(meta.c.name == "schema_version")).first()
+                row = conn.execute(select(meta.c.value).where(meta.c.name == SCHEMA_VERSION_KEY)).first()
                 if row is None:
-                    conn.execute(insert(meta).values(name="schema_version", value=str(SCHEMA_VERSION)))
+                    conn.execute(insert(meta).values(name=SCHEMA_VERSION_KEY, value=str(SCHEMA_VERSION)))
                 elif int(row.value) < SCHEMA_VERSION:  # create_all above added the new tables
                     _upgrade(conn, int(row.value))  # and this the new columns
-                    conn.execute(update(meta).where(meta.c.name == "schema_version").values(value=str(SCHEMA_VERSION)))
+                    conn.execute(update(meta).where(meta.c.name == SCHEMA_VERSION_KEY).values(value=str(SCHEMA_VERSION)))
                 elif int(row.value) > SCHEMA_VERSION:
                     raise LedgerError(
                         f"Basis data berversi skema {row.value}, lebih baru dari program ini "
@@ -428,7 +429,7 @@ def _rehash_contents(conn: Connection) -> None:
     never touched."""
     from ..core.intake.hashversion import CONTENT_HASH_VERSION
 
-    have = conn.execute(select(meta.c.value).where(meta.c.name == "content_hash_version")).scalar()
+    have = conn.execute(select(meta.c.value).where(meta.c.name == CONTENT_HASH_VERSION_KEY)).scalar()
     if have == CONTENT_HASH_VERSION:
         return
     last = ""
@@ -436,7 +437,7 @@ def _rehash_contents(conn: Connection) -> None:
                                .where(responses.c.key > last).order_by(responses.c.key).limit(500)).all():
         last = rows[-1].key
         _rehash_batch(conn, rows)
-    Ledger.set_meta(conn, "content_hash_version", CONTENT_HASH_VERSION)
+    Ledger.set_meta(conn, CONTENT_HASH_VERSION_KEY, CONTENT_HASH_VERSION)
 
 
 def _rehash_batch(conn: Connection, rows: Sequence[Any]) -> None:

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.engine import make_url
 
 from ..config import ScheduleConfig, Settings, load_settings
 from ..errors import ConfigError
@@ -117,6 +116,8 @@ def schema_name(tenant_id: str) -> str:
 def tenant_url(storage_url: str, tenant_id: str) -> str:
     """The deployment's database URL with the tenant's schema as the only search_path:
     the unchanged ledger code then creates and reads its tables there."""
+    from sqlalchemy.engine import make_url  # here: every CLI start reads its config through this module
+
     url = make_url(storage_url)
     return url.update_query_dict({"options": f"-csearch_path={schema_name(tenant_id)}"}).render_as_string(
         hide_password=False)
