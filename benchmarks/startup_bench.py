@@ -4,7 +4,8 @@ Copies config/ and examples/ into a temporary folder, runs one `sync` there (so 
 has a ledger with the sample's items), then starts each command RUNS times as an operator
 would (``python -m siapmas_sync``, a fresh interpreter each time) and prints the median
 and the range of user + system CPU-seconds of the child process (os.wait4's rusage). For
-comparison it also prints a bare interpreter start and the imports `status` cannot avoid.
+comparison it also prints a bare interpreter start, SQLAlchemy (which `status` on a SQLite
+ledger that needs nothing done no longer imports: ledger/glance.py) and the configuration.
 
     python benchmarks/startup_bench.py [--runs 5] [--json-out FILE]
 
