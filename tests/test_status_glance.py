@@ -184,9 +184,11 @@ def test_status_while_a_cycle_holds_the_write_lock_shows_what_is_committed(synce
 
 
 def test_status_in_a_real_process_loads_no_sqlalchemy_and_says_what_the_in_process_run_says(synced: Path):
+    stored = db_of(synced).read_bytes()
     real, loaded = probe(synced, "status")
     assert real.returncode == 0, real.stderr
     assert loaded == []
+    assert db_of(synced).read_bytes() == stored, "read, never written"
     same(real, run_cli(synced, "status"))
     real, loaded = probe(synced, "--help")
     assert real.returncode == 0 and "status" in real.stdout and loaded == []

@@ -5,8 +5,10 @@ importing SQLAlchemy (≈ 0.3 CPU-s, more than the whole command may cost), and 
 missing tables, upgrading and rehashing. A ledger that needs none of that — SQLite, its file
 there, its schema and content-hash versions this program's, every table of the schema
 present — is read here instead: one read transaction on a read-only connection (``mode=ro``:
-nothing created, migrated or written), the same query over ``items`` the full path runs
-(so a damaged page is met here too), and the ``meta`` table.
+the database is never created, migrated or written; as any reader of a WAL database, SQLite
+may leave the empty ``-wal``/``-shm`` files beside it, which the worker's next cycle
+removes), the same query over ``items`` the full path runs (so a damaged page is met here
+too), and the ``meta`` table.
 
 Anything else gives None and the caller takes the full path, which migrates, or says what
 is wrong (GALAT/Saran) as it always did: a PostgreSQL ledger, a URL with options, a file not
