@@ -249,7 +249,7 @@ class PejabatConfig(_Section):
     @classmethod
     def _known_akd(cls, v: str) -> str:
         from .errors import TransitionError
-        from .core.workflow import AKD_LIST, normalise_akd
+        from .core.workflow.akd import AKD_LIST, normalise_akd
 
         out = []
         for part in (p for p in v.replace(";", ",").split(",") if p.strip()):

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import TransitionError
-from .recorded import Pejabat, resolve_person
+
+if TYPE_CHECKING:  # the configuration reads DEFAULT_KATA_KUNCI: no workflow loaded for it
+    from .recorded import Pejabat
 
 __all__ = ["DEFAULT_KATA_KUNCI", "KEEP_NOTE", "KEEP_PESAN", "check_lifter", "keyword_hit"]
 
@@ -53,6 +56,8 @@ def _jabatan_key(jabatan: str) -> str:
 
 def check_lifter(by: str, alasan: str, people: Sequence[Pejabat], lifters: Sequence[str]) -> str:
     """The label of the person allowed to lift confidentiality, or TransitionError."""
+    from .recorded import resolve_person
+
     allowed = ", ".join(lifters) or "Kasubag TU"
     if not " ".join((alasan or "").split()):
         raise TransitionError("Kerahasiaan hanya dapat dibuka dengan alasan.",

@@ -13,47 +13,65 @@ No database, no network, no clock: callers pass ``now``. The only I/O is reading
 holiday list (:func:`load_holidays`).
 """
 
-from .sla import (
-    DEFAULT_HOURS,
-    Holiday,
-    HolidayFile,
-    OfficeCalendar,
-    SlaStatus,
-    add_working_days,
-    add_working_time,
-    default_holidays_path,
-    format_duration_id,
-    format_working_days_id,
-    is_working_time,
-    load_calendar,
-    load_holiday_file,
-    load_holidays,
-    next_opening,
-    parse_office_hours,
-    sla_status,
-    working_days_between,
-    working_time_between,
-)
-from .stages import (
-    AKD_LIST,
-    DIKEMBALIKAN,
-    DITERIMA,
-    DITOLAK,
-    EXIT_CODES,
-    KELUAR,
-    KEMBALI,
-    LANJUT,
-    MAJU,
-    PERLU_KELENGKAPAN,
-    SELESAI,
-    StageDef,
-    Transition,
-    Workflow,
-    allowed_targets,
-    check_transition,
-    default_workflow,
-    normalise_akd,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .sla import (
+        DEFAULT_HOURS,
+        Holiday,
+        HolidayFile,
+        OfficeCalendar,
+        SlaStatus,
+        add_working_days,
+        add_working_time,
+        default_holidays_path,
+        format_duration_id,
+        format_working_days_id,
+        is_working_time,
+        load_calendar,
+        load_holiday_file,
+        load_holidays,
+        next_opening,
+        parse_office_hours,
+        sla_status,
+        working_days_between,
+        working_time_between,
+    )
+    from .stages import (
+        AKD_LIST,
+        DIKEMBALIKAN,
+        DITERIMA,
+        DITOLAK,
+        EXIT_CODES,
+        KELUAR,
+        KEMBALI,
+        LANJUT,
+        MAJU,
+        PERLU_KELENGKAPAN,
+        SELESAI,
+        StageDef,
+        Transition,
+        Workflow,
+        allowed_targets,
+        check_transition,
+        default_workflow,
+        normalise_akd,
+    )
+
+#: name → the module that defines it, imported on first use: the configuration checks an AKD
+#: name (:mod:`.akd`) without loading the stages, the calendar and its holiday list (``status``'s
+#: start-up, README "Performance")
+_HOME = {
+    **dict.fromkeys(("AKD_LIST", "normalise_akd"), ".akd"),
+    **dict.fromkeys(("DEFAULT_HOURS", "Holiday", "HolidayFile", "OfficeCalendar", "SlaStatus", "add_working_days",
+                     "add_working_time", "default_holidays_path", "format_duration_id", "format_working_days_id",
+                     "is_working_time", "load_calendar", "load_holiday_file", "load_holidays", "next_opening",
+                     "parse_office_hours", "sla_status", "working_days_between", "working_time_between"), ".sla"),
+    **dict.fromkeys(("DIKEMBALIKAN", "DITERIMA", "DITOLAK", "EXIT_CODES", "KELUAR", "KEMBALI", "LANJUT", "MAJU",
+                     "PERLU_KELENGKAPAN", "SELESAI", "StageDef", "Transition", "Workflow", "allowed_targets",
+                     "check_transition", "default_workflow"), ".stages"),
+}
 
 __all__ = [
     "AKD_LIST",
@@ -94,3 +112,12 @@ __all__ = [
     "working_days_between",
     "working_time_between",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
