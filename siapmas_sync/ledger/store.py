@@ -133,9 +133,18 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         with self.engine.connect() as conn:
             return {r.year: r.last_seq for r in conn.execute(select(counters))}
 
-    def known_keys(self) -> set[str]:
+    def known_keys(self, among: Collection[str] | None = None) -> set[str]:
+        """The response keys the ledger has; only those of *among* when given (a cycle that
+        read a few new rows asks about them, not about 100,000 others)."""
         with self.engine.connect() as conn:
-            return {r.key for r in conn.execute(select(responses.c.key))}
+            if among is None or len(among) > 5000:  # a whole sheet: one pass over the key index
+                found = {r.key for r in conn.execute(select(responses.c.key))}
+                return found if among is None else found & set(among)
+            wanted, out = list(among), set()
+            for start in range(0, len(wanted), 500):
+                out.update(conn.execute(select(responses.c.key).where(
+                    responses.c.key.in_(wanted[start:start + 500]))).scalars())
+            return out
 
     def item_rows(self, columns: Sequence[str] | None = None) -> list[Any]:
         """Every item in agenda order; only *columns* when given (a 100,000-item write-back
