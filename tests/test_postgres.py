@@ -193,3 +193,23 @@ def test_known_keys_among_a_few_or_a_whole_sheet(tmp_path: Path, ledger_url: str
     assert ledger.known_keys(among=[]) == set()
     assert ledger.known_keys() == set(have)
     ledger.close()
+
+
+def test_a_ledger_made_before_the_cycle_indexes_gets_them_when_opened(tmp_path: Path, ledger_url: str | None):
+    """The indexes that keep a 100,000-item cycle from scanning whole tables are added to an
+    existing ledger on open, its schema version and its rows unchanged."""
+    from sqlalchemy import inspect
+
+    url = ledger_url or f"sqlite:///{tmp_path / 'l.db'}"
+    Ledger(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # as a ledger of the previous release was made
+        for name in ("ix_items_updated_at", "ix_items_registered_at", "ix_items_print_batch", "ix_outbox_open"):
+            conn.execute(text(f"DROP INDEX {name}"))
+    ledger = Ledger(url)
+    assert ledger.get_meta("schema_version") == "2"
+    ledger.close()
+    insp = inspect(engine)
+    have = {ix["name"] for t in ("items", "outbox") for ix in insp.get_indexes(t)}
+    engine.dispose()
+    assert {"ix_items_updated_at", "ix_items_registered_at", "ix_items_print_batch", "ix_outbox_open"} <= have

@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import LedgerError
 from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
-from .schema import SCHEMA_VERSION, counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
+from .schema import CYCLE_INDEXES, SCHEMA_VERSION, counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
 from .items import ItemQueries
 from .kelengkapan import KelengkapanQueries
 from .letters import LetterQueries
@@ -92,6 +92,8 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
                         f"({SCHEMA_VERSION}).",
                         "Perbarui siapmas-sync ke versi terbaru.",
                     )
+                for index in CYCLE_INDEXES:  # a ledger made before they existed gets them once
+                    index.create(conn, checkfirst=True)
                 _rehash_contents(conn)
         except DBAPIError as exc:  # damaged, read-only, full, locked…: said as such (failures)
             from ..failures import Where, describe
