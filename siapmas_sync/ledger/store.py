@@ -142,7 +142,7 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
             if among is None or len(among) > 5000:  # a whole sheet: one pass over the key index
                 found = {r.key for r in conn.execute(select(responses.c.key))}
                 return found if among is None else found & set(among)
-            wanted, out = list(among), set()
+            wanted, out = list(among), set[str]()
             for start in range(0, len(wanted), 500):
                 out.update(conn.execute(select(responses.c.key).where(
                     responses.c.key.in_(wanted[start:start + 500]))).scalars())
