@@ -173,3 +173,43 @@ def test_long_operator_text_fits_as_on_sqlite(pg_url: str):
                          actor="Kepala Sub Bagian Tata Usaha " * 10, channel="kendali " * 10)
     assert ledger.event_rows("k" * 64)[0].actor.startswith("Kepala")
     ledger.close()
+
+
+def test_known_keys_among_a_few_or_a_whole_sheet(tmp_path: Path, ledger_url: str | None):
+    """A cycle asks which of the keys it read the ledger already has: the same answer for
+    a handful (one query per 500) as for a whole sheet's worth (one pass over the index)."""
+    from siapmas_sync.ledger.schema import responses  # white-box: 6,000 responses seeded in one statement
+
+    url = ledger_url or f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url)
+    have = [f"{i:064x}" for i in range(6000)]
+    with ledger.tx() as conn:
+        conn.execute(responses.insert(), [{"key": k, "content_hash": k, "received_at": "2026-01-01T00:00:00Z",
+                                           "payload": "{}", "first_seen_at": "2026-01-01T00:00:00Z"} for k in have])
+    unknown = [f"{i:064x}" for i in range(6000, 7000)]
+    few = have[10:1200:7] + unknown[:3]
+    assert ledger.known_keys(among=few) == set(have[10:1200:7])
+    assert ledger.known_keys(among=have[:5500] + unknown) == set(have[:5500])  # past 5,000: the whole index read
+    assert ledger.known_keys(among=[]) == set()
+    assert ledger.known_keys() == set(have)
+    ledger.close()
+
+
+def test_a_ledger_made_before_the_cycle_indexes_gets_them_when_opened(tmp_path: Path, ledger_url: str | None):
+    """The indexes that keep a 100,000-item cycle from scanning whole tables are added to an
+    existing ledger on open, its schema version and its rows unchanged."""
+    from sqlalchemy import inspect
+
+    url = ledger_url or f"sqlite:///{tmp_path / 'l.db'}"
+    Ledger(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # as a ledger of the previous release was made
+        for name in ("ix_items_updated_at", "ix_items_registered_at", "ix_items_print_batch", "ix_outbox_open"):
+            conn.execute(text(f"DROP INDEX {name}"))
+    ledger = Ledger(url)
+    assert ledger.get_meta("schema_version") == "2"
+    ledger.close()
+    insp = inspect(engine)
+    have = {ix["name"] for t in ("items", "outbox") for ix in insp.get_indexes(t)}
+    engine.dispose()
+    assert {"ix_items_updated_at", "ix_items_registered_at", "ix_items_print_batch", "ix_outbox_open"} <= have

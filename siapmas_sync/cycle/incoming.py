@@ -145,7 +145,7 @@ class Incoming:
                 state.full_read_due()  # their items' rows are rewritten by the next read, a full one
 
     def register_new(self, subs: Sequence[Submission], report: CycleReport, state: CycleState) -> None:
-        known = self.ledger.known_keys()
+        known = self.ledger.known_keys(among={s.key for s in subs})
         now = self.clock()  # numbered in order of receipt (an implausible timestamp counts as now)
         new = sorted((s for s in subs if s.key not in known),
                      key=lambda s: (self.registrar.received(s, now), s.source_row))

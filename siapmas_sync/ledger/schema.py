@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -222,4 +223,17 @@ printed = Table(
     Column("batch", Text, nullable=False),  # the print file (relative path) that held it
     Column("at", Str(32), nullable=False),
     UniqueConstraint("key", "rel", "sha256", name="uq_printed"),
+)
+
+
+#: the indexes a cycle's own questions need on a 100,000-item ledger ("what changed since
+#: the last write-back?", "which renders still wait?", "which items are not in a print
+#: batch yet?"): without them each is a pass over a whole table, several times a cycle.
+#: Added to a ledger of any version when it is opened (Ledger._migrate): an index changes
+#: no answer, so the schema version stays and an older program reads the file as before.
+CYCLE_INDEXES = (
+    Index("ix_items_updated_at", items.c.updated_at),
+    Index("ix_items_registered_at", items.c.registered_at),
+    Index("ix_items_print_batch", items.c.print_batch),
+    Index("ix_outbox_open", outbox.c.done_at, outbox.c.kind),
 )

@@ -36,7 +36,7 @@ from ..errors import LedgerError
 from ..sqldialect import json_text, lock_schema, masked_url
 from .connect import _disable_pysqlite_begin, _prepare_private_file, _sqlite_begin, _sqlite_pragmas, open_engine
 from .names import CONTENT_HASH_VERSION_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY
-from .schema import counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
+from .schema import CYCLE_INDEXES, counters, events, items, kelengkapan_links, messages, meta, metadata, outbox, responses
 from .items import ItemQueries
 from .kelengkapan import KelengkapanQueries
 from .letters import LetterQueries
@@ -93,6 +93,8 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
                         f"({SCHEMA_VERSION}).",
                         "Perbarui siapmas-sync ke versi terbaru.",
                     )
+                for index in CYCLE_INDEXES:  # a ledger made before they existed gets them once
+                    index.create(conn, checkfirst=True)
                 _rehash_contents(conn)
         except DBAPIError as exc:  # damaged, read-only, full, locked…: said as such (failures)
             from ..failures import Where, describe
@@ -134,9 +136,18 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         with self.engine.connect() as conn:
             return {r.year: r.last_seq for r in conn.execute(select(counters))}
 
-    def known_keys(self) -> set[str]:
+    def known_keys(self, among: Collection[str] | None = None) -> set[str]:
+        """The response keys the ledger has; only those of *among* when given (a cycle that
+        read a few new rows asks about them, not about 100,000 others)."""
         with self.engine.connect() as conn:
-            return {r.key for r in conn.execute(select(responses.c.key))}
+            if among is None or len(among) > 5000:  # a whole sheet: one pass over the key index
+                found = {r.key for r in conn.execute(select(responses.c.key))}
+                return found if among is None else found & set(among)
+            wanted, out = list(among), set[str]()
+            for start in range(0, len(wanted), 500):
+                out.update(conn.execute(select(responses.c.key).where(
+                    responses.c.key.in_(wanted[start:start + 500]))).scalars())
+            return out
 
     def item_rows(self, columns: Sequence[str] | None = None) -> list[Any]:
         """Every item in agenda order; only *columns* when given (a 100,000-item write-back
