@@ -9,7 +9,10 @@ import shutil
 from datetime import timedelta
 
 from siapmas_sync.core.kendali_sheet import KENDALI_TAB
-from siapmas_sync.numbering.guard import ShownNumbers, agenda_pattern, check_shown
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from siapmas_sync.numbering.guard import ShownNumbers, agenda_pattern, check_shown, read_number
 
 from .conftest import Clock
 from .test_contract import response
@@ -210,3 +213,27 @@ def test_a_numbered_row_whose_answers_changed_is_not_numbered_again(world: World
     assert out["new"] == []
     assert any("sudah bernomor 0001/SIAPMAS/2026" in e["message"] for e in out["row_errors"])
     assert sheet_numbers(world) == ["0001/SIAPMAS/2026"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.sets(st.one_of(
+    st.builds(lambda s, y, pad: f"{pad}{s:04d}/SIAPMAS/{y}{pad}", st.integers(0, 99999), st.integers(1990, 2100),
+              st.sampled_from(["", " ", "\t", "\n"])),
+    st.builds(lambda s, y, tail: f"{s}/SIAPMAS/{y}{tail}", st.integers(0, 999), st.integers(1990, 2100),
+              st.sampled_from(["\nx", "/", "\r\n0001/SIAPMAS/2026", "x"])),
+    st.text(alphabet="0123456789/SIAPMS \n\r", max_size=20),
+)), last=st.integers(0, 50000))
+def test_the_whole_sheet_is_read_as_each_number_alone(texts: set[str], last: int):
+    """The guard reads a 100,000-row sheet's numbers in one pass; it must read exactly what
+    reading each cell alone gives (a cell with a line break, padding, a near miss)."""
+    shown = ShownNumbers()
+    for t in texts:
+        shown.add(t)
+    check = check_shown(shown, PATTERN, {2026: last})
+    alone = [n for n in (read_number(PATTERN, t) for t in texts) if n is not None]
+    floors: dict[int, int] = {}
+    for year, seq in alone:
+        floors[year] = max(floors.get(year, 0), seq)
+    assert check.floors == floors
+    unknown = {y: sorted(s for yy, s in alone if yy == y and s > {2026: last}.get(y, 0)) for y, _ in alone}
+    assert {y: sorted(v) for y, v in check.unknown.items()} == {y: v for y, v in unknown.items() if v}

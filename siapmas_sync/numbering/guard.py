@@ -21,7 +21,7 @@ Everything here is plain data in, plain data out; the engine feeds it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import LedgerError
@@ -35,6 +35,23 @@ def read_number(pattern: re.Pattern[str], text: str) -> tuple[int, int] | None:
     if not m or "year" not in m.groupdict() or m["year"] is None:
         return None
     return int(m["year"]), int(m["seq"])
+
+
+def _numbers_by_year(texts: Iterable[str], pattern: re.Pattern[str]) -> dict[int, list[int]]:
+    """Year → the sequence numbers of the texts that are agenda numbers (as
+    :func:`read_number` reads each): one regex pass over all of them, since a 100,000-row
+    sheet shows 100,000 numbers every cycle. The pattern is anchored (``^…$``); joined by
+    newlines and matched per line it reads the same texts, a text with a line break of its
+    own being no number either way."""
+    lines = re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
+    seq_at, year_at = lines.groupindex["seq"] - 1, lines.groupindex.get("year", 0) - 1
+    if year_at < 0:
+        return {}
+    joined = "\n".join(t for t in (x.strip() for x in texts) if "\n" not in t)
+    by_year: dict[str, list[str]] = {}
+    for groups in lines.findall(joined):
+        by_year.setdefault(groups[year_at], []).append(groups[seq_at])
+    return {int(year): [int(seq) for seq in seqs] for year, seqs in by_year.items()}
 
 
 class ShownNumbers:
@@ -89,14 +106,12 @@ def check_shown(shown: ShownNumbers, pattern: re.Pattern[str], counters: Mapping
     """Compare the numbers *shown* on the sheet with the ledger's *counters* (year → last
     number given)."""
     out = NumberCheck()
-    for text in shown.texts:
-        number = read_number(pattern, text)
-        if number is None:
-            continue  # not a number this template gives (another template's or a typo)
-        year, seq = number
-        out.floors[year] = max(out.floors.get(year, 0), seq)
-        if seq > counters.get(year, 0):
-            out.unknown.setdefault(year, []).append(seq)
+    for year, seqs in _numbers_by_year(shown.texts, pattern).items():
+        out.floors[year] = max(seqs)
+        last = counters.get(year, 0)
+        above = [seq for seq in seqs if seq > last]
+        if above:
+            out.unknown[year] = above
     for row, text in shown.numbered_rows:
         number = read_number(pattern, text)
         if number is not None and number[1] <= counters.get(number[0], 0):
