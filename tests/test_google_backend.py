@@ -389,3 +389,27 @@ def test_a_write_back_larger_than_one_request_may_be_is_split_between_rows(world
     rows = world.tab("Buku Agenda")
     assert len(rows) == 401 and all(rows[r] == [r, f"{r}: {text}", "TERAGENDA"] for r in range(1, 401))
     assert WRITE_PAYLOAD_BUDGET < 10_485_760
+
+
+def test_a_large_write_back_goes_out_in_parts_as_it_is_planned(world: GoogleWorld, standin: GoogleStandin):
+    """A first write-back of a large backlog (10,000 items: 540,000 cells) is sent in parts
+    while it is planned, so the worker never holds all its cells at once (here a part is
+    40 cells: 14 items make several). The sheet ends up as one write leaves it: every
+    response numbered, Buku Agenda, Kendali and Riwayat complete and in order, the Kendali
+    states recorded (the next cycle sees no operator edit) and nothing left to write."""
+    engine = world.engine()
+    assert engine.backend.part_cells > 10_000  # the product's part: small write-backs stay one request
+    engine.backend.part_cells = 40
+    world.add_responses([response(i, f"Warga {i}", f"{KRON} nomor {i}") for i in range(14)])
+    standin.reset_log()
+    report = engine.cycle()
+    assert len(report.new) == 14 and not report.failures
+    assert standin.count(route="sheets.values.batchUpdate") >= 5 and standin.count(status=400) == 0
+    assert sorted(r["No. Agenda"] for r in world.responses()) == report.new
+    assert all(r["Tahap"] for r in world.responses())
+    assert [r["No. Agenda"] for r in rows_as_dicts(world.tab("Buku Agenda"))] == report.new
+    assert [r["No. Agenda"] for r in rows_as_dicts(world.tab(KENDALI_TAB))] == report.new
+    assert len(rows_as_dicts(world.tab("Riwayat"))) == len(engine.ledger.event_rows())
+    assert len(engine.ledger.kendali_states()) == 14
+    again = world.engine().cycle()
+    assert again.cells_written == 0 and again.steps == []  # no edit seen where the parts were written

@@ -117,6 +117,10 @@ class Backend(Protocol):
     #: the backend can read a range of rows (a change read as a change, tailread); the
     #: local files are read whole
     reads_tail: bool
+    #: cells the write-back may send ahead of the rest, as they are planned (a large first
+    #: write-back then never holds all its cells at once, cycle/sheetwrite.py); 0: one
+    #: write, as a file is saved once
+    part_cells: int
 
     def change_stamp(self) -> dict[str, str] | None:
         """A cheap stamp of the spreadsheet that changes whenever its content may have

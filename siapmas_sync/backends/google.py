@@ -49,6 +49,7 @@ from ..cycle.tailread import OPERATOR_COLUMNS, ColumnRuns, HeaderOf, RowsOf, Tai
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
 from .google_requests import (
     MULTIPART_MAX_BYTES,
+    WRITE_PART_CELLS,
     check_cell_budget,
     chunk_updates,
     drive_literal,
@@ -145,6 +146,7 @@ class GoogleBackend:
         self.notices: list[str] = []  # for the cycle summary (the Dasbor left as it is)
         self.dasbor_skipped = False  # the last write left the Dasbor out (Google refused it)
         self.reads_tail = True  # ranges of rows: values:batchGet (tailread)
+        self.part_cells = WRITE_PART_CELLS  # a large write-back goes out as it is planned (sheetwrite)
         self._moved_noted: set[str] = set()
 
     @classmethod

@@ -28,6 +28,10 @@ from ..core.sheetplan import a1_column
 SHEETS_MAX_CELLS = 10_000_000
 #: bytes of JSON per values:batchUpdate (Google recommends at most 2 MB per request)
 WRITE_PAYLOAD_BUDGET = 2_000_000
+#: cells a large write-back sends while the rest is still planned (cycle/sheetwrite.py):
+#: about 20 MB of planned cells in the worker and a few requests of the budget above each,
+#: instead of 540,000 cells (≈ 180 MB) held at once for a first write-back of 10,000 items
+WRITE_PART_CELLS = 100_000
 #: larger uploads go resumable
 MULTIPART_MAX_BYTES = 5 * 1024 * 1024
 

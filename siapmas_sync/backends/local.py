@@ -254,6 +254,7 @@ class LocalBackend:
     upload_folder_id = ""  # documents are never uploaded from a local deployment
     dasbor_skipped = False  # the Dasbor is saved with the workbook, never left out
     reads_tail = False  # a CSV/XLSX file is read whole
+    part_cells = 0  # the write-back in one write: the file is saved once
 
     def __init__(
         self,

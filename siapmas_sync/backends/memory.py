@@ -79,6 +79,7 @@ class MemoryBackend:
     upload_folder_id = ""  # nothing is uploaded
     dasbor_skipped = False
     reads_tail = False  # read whole, as a file is
+    part_cells = 0  # the write-back in one write: the file is saved once
 
 
     def __init__(self, sheet: MemorySpreadsheet | None = None) -> None:

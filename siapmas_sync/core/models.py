@@ -199,7 +199,7 @@ class AgendaItem:
 # --- sheet I/O ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a first write-back plans 100,000s of them
 class CellUpdate:
     """One cell to write: tab name, 0-based row and column, value (written RAW)."""
 

@@ -6,7 +6,9 @@ deferred register write leaves the ledger expecting what the sheet still shows
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ from ..core.sheetplan import (
     RIWAYAT_TAB,
     STATUS_COLUMNS,
     TableDiff,
+    TablePlan,
 )
 from ..core.workflow import Workflow
 from ..dasbor.service import Dasbor
@@ -107,6 +110,10 @@ class SheetWriter:
             riwayat = TableDiff(tail.blind(RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID"), RIWAYAT_TAB, RIWAYAT_COLUMNS, "ID")
             item_rows = self.ledger.items_touched_since((*WRITE_BACK_COLUMNS, "registered_at"), state.since, edited)
         kendali = TableDiff(snap.tabs.get(KENDALI_TAB), KENDALI_TAB, KENDALI_COLUMNS, "No. Agenda")
+        people = [p.label for p in self.s.officials()]
+        controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
+        part = self.backend.part_cells  # a large write-back goes out as it is planned (send_ahead)
+        sent = 0
         # Remember what the editable Kendali cells will say BEFORE writing: if the write
         # is lost, the operator's values still differ and are judged again next cycle.
         states: dict[str, str] = {}
@@ -133,6 +140,8 @@ class SheetWriter:
                 if r.agenda_no in edited:
                     read_edits.append((r.key, edited[r.agenda_no]))
             kendali.compare(k, keep=state.clock_cells)
+            if part and len(status.plan.updates) + len(buku.plan.updates) + len(kendali.plan.updates) >= part:
+                sent += self.send_ahead((status, buku, kendali), states, controls, report)
         for d in self.ledger.duplicate_agendas():
             row = row_of.get(d.key)
             if row is not None and row not in bad:
@@ -153,10 +162,13 @@ class SheetWriter:
         for ev in self.ledger.iter_events(after=event_id):
             riwayat.compare(v.riwayat_row(ev, ev.agenda_no))
             event_id = ev.id
+            if part and len(riwayat.plan.updates) >= part:
+                sent += self.send_ahead((riwayat,), {}, controls, report)
         if states:
             with self.ledger.tx() as conn:
                 self.ledger.set_kendali_states(conn, states)
-        people = [p.label for p in self.s.officials()]
+        if part and sum(len(d.plan.updates) for d in (status, buku, riwayat, kendali)) >= part // 4:
+            sent += self.send_ahead((status, buku, riwayat, kendali), {}, controls, report)  # before Pemberitahuan's
         mark = LinksMark(utc_iso(now))  # what this plan saw (plan_tab), for the next cycle
         message_id = self.ledger.last_message_id()
         plans = [status.result(), buku.result(), riwayat.result(), kendali.result(),
@@ -171,7 +183,6 @@ class SheetWriter:
             for r in keluar_rows:
                 keluar.compare(r)
             plans.append(keluar.result())
-        controls = {KENDALI_TAB: validations(self.wf.labels, people), PEMBERITAHUAN_TAB: wa_controls(people)}
         dash = self.dasbor_view(now, snap)
         try:
             self.backend.write(plans, controls, **({"dasbor": dash} if dash is not None else {}))
@@ -196,6 +207,30 @@ class SheetWriter:
         finally:
             if report is not None:
                 report.notices.extend(self.backend.notices)
+        if sent:
+            give_back_memory()  # a large write-back: its cells are gone, their pages go back
+        return sent + sum(len(p.updates) for p in plans)
+
+    def send_ahead(self, diffs: Sequence[TableDiff], states: dict[str, str],
+                   controls: dict[str, Any], report: CycleReport | None) -> int:
+        """Send the cells planned so far in *diffs* and let them go, so that a large first
+        write-back (10,000 items: 540,000 cells) never holds all its cells at once; only
+        where the backend writes in parts (Google: ``part_cells``; a file is saved once).
+        The Kendali states those cells show are recorded first, as :meth:`write` does for
+        the whole write (a lost write leaves the operator's values differing, judged again
+        next cycle); the Dasbor and the rest go with the last write. Returns the cells sent."""
+        if states:
+            with self.ledger.tx() as conn:
+                self.ledger.set_kendali_states(conn, states)
+            states.clear()
+        plans = [TablePlan(d.plan.tab, d.plan.header, d.plan.header_changed, d.plan.updates) for d in diffs]
+        for d in diffs:
+            d.plan.updates = []
+        try:
+            self.backend.write(plans, controls)
+        finally:
+            if report is not None:
+                report.notices.extend(self.backend.notices)
         return sum(len(p.updates) for p in plans)
 
     def save_tail(self, conn: Any, parsed: ParsedResponses, header: Sequence[str], kendali: TableDiff,
@@ -211,6 +246,17 @@ class SheetWriter:
         state = TailState(last_row, row_fingerprint(header, cells), list(kendali.plan.header), headers,
                           {t: d.next_row for t, d in own.items()}, event_id, message_id)
         self.ledger.set_meta(conn, TAIL_META, state.dumps())
+
+
+def give_back_memory() -> None:
+    """Hand the heap pages freed by a large write-back back to the system (glibc's
+    ``malloc_trim``; ~30 MB after 10,000 items): render processes forked later for the
+    Word copies count every page the worker still holds. Elsewhere nothing to do."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): the pages stay with the process
+            pass
 
 
 def dasbor_failed(exc: Exception) -> str:
