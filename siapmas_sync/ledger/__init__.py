@@ -21,13 +21,14 @@ from __future__ import annotations
 from .connect import DRIVER_PACKAGES, missing_driver, open_engine
 from .items import ItemChanges
 from .registration import Registrations
-from .records import EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, ResponseRecord
+from .records import (EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, PublicStamp,
+                      ResponseRecord)
 from .schema import SCHEMA_VERSION
 from .store import Ledger
 from .values import from_iso, to_json, utc_iso
 
 __all__ = [
     "DRIVER_PACKAGES", "EventRecord", "ItemChanges", "ItemDocuments", "ItemRecord", "Ledger", "MessageRecord", "OutboxEntry",
-    "PrintedDoc", "Registrations", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "missing_driver", "open_engine",
+    "PrintedDoc", "PublicStamp", "Registrations", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "missing_driver", "open_engine",
     "to_json", "utc_iso",
 ]

@@ -15,7 +15,7 @@ from ..backends.google_http import RetryPolicy
 from ..config import Settings
 from ..core.models import CellUpdate
 from ..core.sheetplan import TablePlan
-from .view import PUBLIC_COLUMNS, PublicRow
+from .view import PUBLIC_COLUMNS
 
 
 class PublicSheet(GoogleBackend):
@@ -35,9 +35,10 @@ class PublicSheet(GoogleBackend):
             retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
         )
 
-    def write_table(self, tab: str, rows: Sequence[PublicRow]) -> int:
-        """Header and every row, written as RAW text; returns the cells written."""
-        table = [list(PUBLIC_COLUMNS)] + [list(r.cells()) for r in rows]
+    def write_table(self, tab: str, rows: Sequence[Sequence[str]]) -> int:
+        """Header and every row (its cells, as the CSV has them), written as RAW text;
+        returns the cells written."""
+        table = [list(PUBLIC_COLUMNS)] + [list(r) for r in rows]
         updates = [CellUpdate(tab, i, j, v) for i, cells in enumerate(table) for j, v in enumerate(cells)]
         self.write([TablePlan(tab=tab, header=list(PUBLIC_COLUMNS), updates=updates)])
         return len(updates)
