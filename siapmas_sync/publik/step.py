@@ -109,13 +109,16 @@ class PublicStatus:
         # the public view is made of the ledger only: when the ledger is as at the last
         # complete publication, nothing is recomputed (an idle cycle of a 100,000-item
         # ledger would otherwise rebuild 100,000 rows to find them unchanged)
-        quick = "|".join((ledger_fp or ledger_fingerprint(self.ledger), kop.instansi, kontak,
+        # (a stage renamed in the configuration relabels items without changing the ledger's
+        # fingerprint: the settings are part of it)
+        settings = settings_digest(self.s.tz, self.wf)
+        quick = "|".join((ledger_fp or ledger_fingerprint(self.ledger), kop.instansi, kontak, settings,
                           self.s.publik.spreadsheet_id if self._sheet_factory else "", self.s.publik.tab))
         if files_there and quick == self.ledger.get_meta(META_QUICK):
             return out
         stamp = self.ledger.public_stamp()  # first: what changes while the rows are made is made again next time
         mark = _Mark.loads(self.ledger.get_meta(META_ROWS))
-        rows = self.rows(now, stamp, mark)
+        rows = self.rows(now, stamp, mark, settings)
         out.rows_made = rows.made
         local_fp = rows.index.fingerprint(kop.instansi, kontak)
         tail = page_tail(kontak=kontak).encode()
@@ -156,11 +159,10 @@ class PublicStatus:
 
     # --- the rows ----------------------------------------------------------------------
 
-    def rows(self, now: datetime, stamp: PublicStamp, mark: _Mark | None) -> _Rows:
-        """Every aduan's row as shown, up to date with the ledger at *stamp*: only the rows
-        of what changed since *mark* are made, the others are byte ranges of the files as
+    def rows(self, now: datetime, stamp: PublicStamp, mark: _Mark | None, settings: str) -> _Rows:
+        """Every aduan's row as shown (under *settings*, view.settings_digest), up to date
+        with the ledger at *stamp*: only the rows of what changed since *mark* are made, the others are byte ranges of the files as
         written (all are made when that cannot be, see the module's docstring)."""
-        settings = settings_digest(self.s.tz, self.wf)
         index = RowIndex.load(self.cache_path) if mark is not None and mark.usable(stamp, now) else None
         if mark is not None and index is not None and index.settings == settings and index.token == mark.token:
             html = read_if_unchanged(self.folder / HTML_NAME, index.html_file)
