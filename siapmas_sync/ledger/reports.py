@@ -48,13 +48,12 @@ class ReportQueries(LedgerPart):
         """How far the ledger has gone, for the public view's kept rows: one statement of
         aggregates (publik/step.py)."""
         with self.engine.connect() as conn:
-            n, updated, registered, last_event = conn.execute(select(
+            n, updated, last_event = conn.execute(select(
                 select(func.count()).select_from(items).scalar_subquery(),
-                select(func.max(items.c.updated_at)).scalar_subquery(),
-                select(func.max(items.c.registered_at)).scalar_subquery(),
+                select(func.max(items.c.updated_at)).scalar_subquery(),  # an item is registered "updated"
                 select(func.max(events.c.id)).scalar_subquery(),
             )).one()
-        return PublicStamp(int(n), max(updated or "", registered or ""), int(last_event or 0))
+        return PublicStamp(int(n), updated or "", int(last_event or 0))
 
     def public_items_since(self, columns: Sequence[str], since: PublicStamp) -> list[Any]:
         """The items that may show something new since *since*: registered or changed

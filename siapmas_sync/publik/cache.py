@@ -12,7 +12,7 @@ as when the index is missing, damaged, of another layout or made under other set
 (:meth:`RowIndex.load` returns None, never an error).
 
 Layout: a magic line; a JSON line (settings digest, token, the files' sizes and times,
-their head and tail lengths, the row count); then, one entry per row end to end: the
+their head and tail lengths, the row count, the SHA-256 of the rest); then, one entry per row end to end: the
 sort keys and the HTML and CSV rows' lengths (``array('q')``), and the 16-byte digests.
 """
 
@@ -157,10 +157,11 @@ class RowIndex:
 
     def save(self, path: Path) -> None:
         assert self.html_file is not None and self.csv_file is not None
+        body = [self.sorts.tobytes(), self.html_sizes.tobytes(), self.csv_sizes.tobytes(), bytes(self.digests)]
         header = {"settings": self.settings, "token": self.token, "count": self.count,
-                  "html_file": list(vars(self.html_file).values()), "csv_file": list(vars(self.csv_file).values())}
-        atomic_write_bytes(path, [MAGIC, json.dumps(header).encode() + b"\n", self.sorts.tobytes(),
-                                  self.html_sizes.tobytes(), self.csv_sizes.tobytes(), bytes(self.digests)])
+                  "html_file": list(vars(self.html_file).values()), "csv_file": list(vars(self.csv_file).values()),
+                  "body": hashlib.sha256(b"".join(body)).hexdigest()}
+        atomic_write_bytes(path, [MAGIC, json.dumps(header).encode() + b"\n", *body])
 
     @classmethod
     def load(cls, path: Path) -> RowIndex | None:
@@ -180,14 +181,12 @@ class RowIndex:
         header: dict[str, Any] = json.loads(data[len(MAGIC):end])
         n = int(header["count"])
         body = memoryview(data)[end + 1:]
-        if len(body) != n * (3 * 8 + DIGEST_SIZE):
+        if len(body) != n * (3 * 8 + DIGEST_SIZE) or hashlib.sha256(body).hexdigest() != header["body"]:
             return None
         arrays = [array("q"), array("q"), array("q")]
         for i, arr in enumerate(arrays):
             arr.frombytes(body[i * 8 * n: (i + 1) * 8 * n])
         sorts, html_sizes, csv_sizes = arrays
-        if any(b <= a for a, b in zip(sorts, sorts[1:])) or min(html_sizes, default=1) <= 0:
-            return None
         return cls(str(header["settings"]), str(header["token"]), sorts, html_sizes, csv_sizes,
                    bytearray(body[24 * n:]), FileMark(*map(int, header["html_file"])),
                    FileMark(*map(int, header["csv_file"])))
