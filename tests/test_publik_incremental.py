@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -137,4 +138,50 @@ def test_a_day_old_index_is_checked_by_a_full_rebuild_that_keeps_identical_files
     clock.now += timedelta(minutes=5)
     make_engine(project).cycle()
     assert max(rows_made(caplog)) <= 6
+    assert_as_full_rebuild(project)
+
+
+def copy_ledger(src: Path, dest: Path) -> None:
+    with sqlite3.connect(src) as a, sqlite3.connect(dest) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
+def test_a_restored_ledger_or_an_edited_file_means_every_row_is_made_again(project, make_engine, clock,
+                                                                            caplog) -> None:
+    caplog.set_level(logging.INFO, logger="siapmas.publik")
+    make_engine(project).cycle()
+    database = load_settings(project, environ={}).storage.database
+    backup = database.with_name("cadangan.db")
+    copy_ledger(database, backup)  # the ledger as it was (the index is written after it)
+    edit(project, GALIAN, Tahap="PARAF KASUBAG TU", Oleh=OLEH["PARAF KASUBAG TU"])
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()
+    assert read_csv(project)[0]["Tahap"] == "PARAF KASUBAG TU"
+    rows_made(caplog)
+
+    copy_ledger(backup, database)  # restored from the backup: the index is not its own
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()
+    assert rows_made(caplog) == [6]
+    assert read_csv(project)[0]["Tahap"] == "TERAGENDA"
+    assert_as_full_rebuild(project)
+
+    with (publik_dir(project) / CSV_NAME).open("ab") as fh:  # someone added a line to the CSV
+        fh.write(b"0099/SIAPMAS/2026,,,,,\r\n")
+    edit(project, GALIAN, Tahap="PARAF KASUBAG TU", Oleh=OLEH["PARAF KASUBAG TU"])
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()
+    assert rows_made(caplog) == [6]
+    assert_as_full_rebuild(project)
+
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()  # an idle cycle: the ledger as published
+    rows_made(caplog)
+    csv_file = publik_dir(project) / CSV_NAME
+    csv_file.write_bytes(csv_file.read_bytes().replace(b"TERAGENDA", b"SELESAI"))  # edited by hand
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()  # nothing changed in the ledger: the file is still made right again
+    assert rows_made(caplog) == [6]
     assert_as_full_rebuild(project)

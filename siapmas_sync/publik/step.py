@@ -105,7 +105,8 @@ class PublicStatus:
             return out
         kop = self.s.kop
         kontak = " · ".join(x for x in (kop.telepon, kop.email) if x)
-        files_there = all((self.folder / n).is_file() for n in (HTML_NAME, CSV_NAME))
+        files = self._files_stamp()
+        files_there = files is not None
         # the public view is made of the ledger only: when the ledger is as at the last
         # complete publication, nothing is recomputed (an idle cycle of a 100,000-item
         # ledger would otherwise rebuild 100,000 rows to find them unchanged)
@@ -114,7 +115,9 @@ class PublicStatus:
         settings = settings_digest(self.s.tz, self.wf)
         quick = "|".join((ledger_fp or ledger_fingerprint(self.ledger), kop.instansi, kontak, settings,
                           self.s.publik.spreadsheet_id if self._sheet_factory else "", self.s.publik.tab))
-        if files_there and quick == self.ledger.get_meta(META_QUICK):
+        # (and the files as last written: a ledger restored from a backup, or a file edited, is
+        # not taken for the one published)
+        if files_there and f"{quick}|{files}" == self.ledger.get_meta(META_QUICK):
             return out
         stamp = self.ledger.public_stamp()  # first: what changes while the rows are made is made again next time
         mark = _Mark.loads(self.ledger.get_meta(META_ROWS))
@@ -154,7 +157,7 @@ class PublicStatus:
                 else:
                     self._remember(META_SHEET, sheet_fp)
         if quick:
-            self._remember(META_QUICK, quick)
+            self._remember(META_QUICK, f"{quick}|{self._files_stamp()}")
         return out
 
     # --- the rows ----------------------------------------------------------------------
@@ -188,6 +191,14 @@ class PublicStatus:
             html, line = row_html(row).encode(), csv_line(row).encode()
             out.append(NewRow(sort_key(row.year, row.seq), html, line, row_digest(html, line)))
         return out
+
+    def _files_stamp(self) -> str | None:
+        """The public files' sizes and modification times (None when one is missing)."""
+        try:
+            marks = [(self.folder / n).stat() for n in (HTML_NAME, CSV_NAME)]
+        except OSError:
+            return None
+        return ",".join(f"{m.st_size}:{m.st_mtime_ns}" for m in marks)
 
     def _adopt(self, rows: _Rows, tail: bytes) -> bool:
         """Whether the files there hold exactly *rows* (made in full, none shown differs
