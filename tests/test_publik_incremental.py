@@ -6,6 +6,7 @@ renders only the rows of what changed."""
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 import sqlite3
@@ -185,3 +186,45 @@ def test_a_restored_ledger_or_an_edited_file_means_every_row_is_made_again(proje
     make_engine(project).cycle()  # nothing changed in the ledger: the file is still made right again
     assert rows_made(caplog) == [6]
     assert_as_full_rebuild(project)
+
+
+def test_google_public_sheet_gets_only_the_rows_that_changed(tmp_path, clock) -> None:
+    from siapmas_sync.core.kendali_sheet import KENDALI_TAB
+
+    from .google_standin.server import GoogleStandin
+    from .worlds import SA_EMAIL, GoogleWorld
+
+    with GoogleStandin() as standin:
+        world = GoogleWorld(tmp_path, clock, standin)
+        try:
+            public = standin.create_spreadsheet("Status Aduan (publik)", {"Sheet1": [[]]},
+                                                share_with=[(SA_EMAIL, "writer")])
+            with world.config.open("a", encoding="utf-8") as fh:
+                fh.write(f'[publik]\nspreadsheet_id = "{public}"\n')
+            places = ["Mojorejo", "Jatirejo", "Sooko", "Trowulan", "Puri", "Bangsal", "Dlanggu", "Pacet"]
+            world.add_responses([[f"27/11/2026 {9 + i:02d}.12.05", f"Warga {p}", f"0812345678{i:02d}",
+                                  f"warga{i}@example.com", f"Jalan rusak dan berlubang di Desa {p} sejak Oktober.", ""]
+                                 for i, p in enumerate(places)])
+            world.engine().cycle()
+
+            def batch_writes() -> list[int]:
+                return [r.bytes_in for r in standin.requests if r.method == "POST" and public in r.path
+                        and r.path.endswith("values:batchUpdate")]
+
+            def as_csv() -> list[list[str]]:
+                folder = load_settings(world.config, environ={}).publik_dir()
+                with (folder / CSV_NAME).open(encoding="utf-8-sig", newline="") as fh:
+                    return [row for row in csv.reader(fh)]
+
+            assert standin.get_values(public, "Status Aduan") == as_csv()
+            [first] = batch_writes()
+            world.edit(KENDALI_TAB, "0003/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU")
+            clock.now += timedelta(minutes=5)
+            world.engine().cycle()
+            values = standin.get_values(public, "Status Aduan")
+            assert values[3][:3] == ["0003/SIAPMAS/2026", "27/11/2026 11.12", "PARAF KASUBAG TU"]
+            assert values == as_csv()  # the whole table right, though only one row was sent
+            writes = batch_writes()
+            assert len(writes) == 2 and writes[1] * 3 < first, writes  # the header and one row of nine
+        finally:
+            world.close()

@@ -13,7 +13,8 @@ as when the index is missing, damaged, of another layout or made under other set
 
 Layout: a magic line; a JSON line (settings digest, token, the files' sizes and times,
 their head and tail lengths, the row count, the SHA-256 of the rest); then, one entry per row end to end: the
-sort keys and the HTML and CSV rows' lengths (``array('q')``), and the 16-byte digests.
+sort keys and the HTML and CSV rows' lengths (``array('q')``), the 16-byte digests, and
+the digests as last written to the public spreadsheet (when known).
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ class RowIndex:
     digests: bytearray = field(default_factory=bytearray)
     html_file: FileMark | None = None
     csv_file: FileMark | None = None
+    #: each row's digest as last written to the public spreadsheet (None: not known, write all)
+    sheet: bytearray | None = None
+    sheet_target: str = ""  # the spreadsheet and tab those were written to
 
     @property
     def count(self) -> int:
@@ -151,14 +155,29 @@ class RowIndex:
                 self.html_sizes.insert(pos, len(row.html))
                 self.csv_sizes.insert(pos, len(row.csv))
                 self.digests[pos * d: pos * d] = row.digest
+                if self.sheet is not None:
+                    self.sheet[pos * d: pos * d] = bytes(d)  # not on the sheet yet
         return [p for p in html_out if len(p)], [p for p in csv_out if len(p)]
+
+    def sheet_rows(self) -> list[int]:
+        """The rows (0-based) the public spreadsheet does not show as they are now: every
+        row when it is not known what it shows."""
+        if self.sheet is None or len(self.sheet) != len(self.digests):
+            return list(range(self.count))
+        d, have, now = DIGEST_SIZE, self.sheet, self.digests
+        if have == now:
+            return []
+        return [i for i in range(self.count) if have[i * d: (i + 1) * d] != now[i * d: (i + 1) * d]]
 
     # --- the file -----------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
         assert self.html_file is not None and self.csv_file is not None
         body = [self.sorts.tobytes(), self.html_sizes.tobytes(), self.csv_sizes.tobytes(), bytes(self.digests)]
-        header = {"settings": self.settings, "token": self.token, "count": self.count,
+        if self.sheet is not None and len(self.sheet) == len(self.digests):
+            body.append(bytes(self.sheet))
+        header = {"settings": self.settings, "token": self.token, "count": self.count, "sheet": len(body) == 5,
+                  "sheet_target": self.sheet_target,
                   "html_file": list(vars(self.html_file).values()), "csv_file": list(vars(self.csv_file).values()),
                   "body": hashlib.sha256(b"".join(body)).hexdigest()}
         atomic_write_bytes(path, [MAGIC, json.dumps(header).encode() + b"\n", *body])
@@ -181,15 +200,18 @@ class RowIndex:
         header: dict[str, Any] = json.loads(data[len(MAGIC):end])
         n = int(header["count"])
         body = memoryview(data)[end + 1:]
-        if len(body) != n * (3 * 8 + DIGEST_SIZE) or hashlib.sha256(body).hexdigest() != header["body"]:
+        sheet = bool(header.get("sheet"))
+        if len(body) != n * (3 * 8 + DIGEST_SIZE * (2 if sheet else 1)) or hashlib.sha256(body).hexdigest() != header["body"]:
             return None
         arrays = [array("q"), array("q"), array("q")]
         for i, arr in enumerate(arrays):
             arr.frombytes(body[i * 8 * n: (i + 1) * 8 * n])
         sorts, html_sizes, csv_sizes = arrays
+        d = 24 * n + DIGEST_SIZE * n
         return cls(str(header["settings"]), str(header["token"]), sorts, html_sizes, csv_sizes,
-                   bytearray(body[24 * n:]), FileMark(*map(int, header["html_file"])),
-                   FileMark(*map(int, header["csv_file"])))
+                   bytearray(body[24 * n: d]), FileMark(*map(int, header["html_file"])),
+                   FileMark(*map(int, header["csv_file"])), bytearray(body[d:]) if sheet else None,
+                   str(header.get("sheet_target", "")))
 
 
 def read_if_unchanged(path: Path, mark: FileMark | None) -> memoryview | None:

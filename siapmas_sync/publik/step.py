@@ -26,6 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from hashlib import sha256
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -138,24 +139,14 @@ class PublicStatus:
             self._remember(META_LOCAL, local_fp)
             log.info("Halaman status publik diperbarui: %s (%d aduan, %d baris dibuat)", self.folder,
                      rows.index.count, rows.made)
+        built_at = utc_iso(now) if rows.full else mark.built_at  # type: ignore[union-attr]
         if write or rows.full:
-            self._save(rows.index, stamp, utc_iso(now) if rows.full else mark.built_at)  # type: ignore[union-attr]
+            self._save(rows.index, stamp, built_at)
         elif mark is not None and stamp != mark.stamp:  # nothing shown changed: only how far the rows are up to date
             self._remember(META_ROWS, _Mark(mark.token, stamp, mark.built_at).dumps())
         if self._sheet_factory is not None:
-            sheet_fp = rows.index.fingerprint(self.s.publik.spreadsheet_id, self.s.publik.tab)
-            if sheet_fp != self.ledger.get_meta(META_SHEET):
-                try:
-                    if self._sheet is None:
-                        self._sheet = self._sheet_factory()
-                    out.sheet_cells = self._sheet.write_table(self.s.publik.tab, sheet_cells(rows.csv))
-                except SiapmasError as exc:
-                    quick = ""  # tried again next cycle
-                    out.notices.append(f"Status publik di Google belum diperbarui: {exc.message} {exc.advice} "
-                                       "(dicoba lagi pada siklus berikutnya)".replace("  ", " "))
-                    log.warning("%s", out.notices[-1])
-                else:
-                    self._remember(META_SHEET, sheet_fp)
+            if not self._publish_sheet(rows, out, stamp, built_at):
+                quick = ""  # tried again next cycle
         if quick:
             self._remember(META_QUICK, f"{quick}|{self._files_stamp()}")
         return out
@@ -166,8 +157,9 @@ class PublicStatus:
         """Every aduan's row as shown (under *settings*, view.settings_digest), up to date
         with the ledger at *stamp*: only the rows of what changed since *mark* are made, the others are byte ranges of the files as
         written (all are made when that cannot be, see the module's docstring)."""
-        index = RowIndex.load(self.cache_path) if mark is not None and mark.usable(stamp, now) else None
-        if mark is not None and index is not None and index.settings == settings and index.token == mark.token:
+        index = RowIndex.load(self.cache_path)
+        if mark is not None and index is not None and mark.usable(stamp, now) and index.settings == settings \
+                and index.token == mark.token:
             html = read_if_unchanged(self.folder / HTML_NAME, index.html_file)
             csv_data = read_if_unchanged(self.folder / CSV_NAME, index.csv_file)
             if html is not None and csv_data is not None:
@@ -175,9 +167,12 @@ class PublicStatus:
                 spliced = index.splice(made, html, csv_data)
                 if spliced is not None and index.count == stamp.items:
                     return _Rows(index, spliced[0], spliced[1], len(made), full=False)
+                index = RowIndex.load(self.cache_path)  # as it was (the digests sent to the sheet)
         made = self._make(self.ledger.iter_items(LEDGER_COLUMNS), keys_only=False)
-        return _Rows(RowIndex.of_rows(settings, made), [r.html for r in made], [r.csv for r in made], len(made),
-                     full=True)
+        full = RowIndex.of_rows(settings, made)
+        if index is not None and index.sorts == full.sorts:  # the same rows: what the sheet was sent still holds
+            full.sheet, full.sheet_target = index.sheet, index.sheet_target
+        return _Rows(full, [r.html for r in made], [r.csv for r in made], len(made), full=True)
 
     def _make(self, ledger_rows: Iterable[Any], *, keys_only: bool) -> list[NewRow]:
         """The rows of *ledger_rows* (in agenda order), rendered; with the public events of
@@ -191,6 +186,30 @@ class PublicStatus:
             html, line = row_html(row).encode(), csv_line(row).encode()
             out.append(NewRow(sort_key(row.year, row.seq), html, line, row_digest(html, line)))
         return out
+
+    def _publish_sheet(self, rows: _Rows, out: PublishResult, stamp: PublicStamp, built_at: str) -> bool:
+        """The public spreadsheet brought up to date: only the rows it does not show as they
+        are now (the digests of what it was last sent are kept in the index). False when
+        Google refused (a notice; tried again next cycle)."""
+        index, target = rows.index, f"{self.s.publik.spreadsheet_id}|{self.s.publik.tab}"
+        sheet_fp = index.fingerprint(self.s.publik.spreadsheet_id, self.s.publik.tab)
+        if sheet_fp == self.ledger.get_meta(META_SHEET):
+            return True
+        if index.sheet_target != target:
+            index.sheet = None
+        try:
+            if self._sheet is None:
+                self._sheet = self._sheet_factory()  # type: ignore[misc]
+            out.sheet_cells = self._sheet.write_table(self.s.publik.tab, sheet_cells(rows.csv, index))
+        except SiapmasError as exc:
+            out.notices.append(f"Status publik di Google belum diperbarui: {exc.message} {exc.advice} "
+                               "(dicoba lagi pada siklus berikutnya)".replace("  ", " "))
+            log.warning("%s", out.notices[-1])
+            return False
+        index.sheet, index.sheet_target = bytearray(index.digests), target
+        self._save(index, stamp, built_at)
+        self._remember(META_SHEET, sheet_fp)
+        return True
 
     def _files_stamp(self) -> str | None:
         """The public files' sizes and modification times (None when one is missing)."""
@@ -245,10 +264,15 @@ class _Rows:
     full: bool  # all of them: the index could not be used
 
 
-def sheet_cells(csv_rows: Sequence[Piece]) -> list[list[str]]:
-    """The public table's cells, row by row, read back from the CSV's rows."""
-    text = b"".join(csv_rows).decode("utf-8")
-    return list(csv.reader(io.StringIO(text, newline="")))
+def sheet_cells(csv_rows: Sequence[Piece], index: RowIndex) -> dict[int, list[str]]:
+    """The cells of the rows the public spreadsheet does not show as they are now (data
+    row number, 0-based → cells), read back from the CSV's rows."""
+    wanted = index.sheet_rows()
+    data = b"".join(csv_rows)
+    if len(wanted) == index.count:
+        return dict(enumerate(csv.reader(io.StringIO(data.decode("utf-8"), newline=""))))
+    at = list(accumulate(index.csv_sizes, initial=0))
+    return {i: next(csv.reader(io.StringIO(data[at[i]: at[i + 1]].decode("utf-8"), newline=""))) for i in wanted}
 
 
 @dataclass(frozen=True)
