@@ -228,3 +228,43 @@ def test_google_public_sheet_gets_only_the_rows_that_changed(tmp_path, clock) ->
             assert len(writes) == 2 and writes[1] * 3 < first, writes  # the header and one row of nine
         finally:
             world.close()
+
+
+#: the table's rows as the page's jinja2 template wrote them before rows were made one by one
+_TEMPLATE_ROWS = """
+    {%- for r in rows %}
+      <tr data-no="{{ r.agenda_no }}" data-seq="{{ r.seq }}" data-year="{{ r.year }}">
+        {%- for c, v in zip(columns, r.cells()) %}<td data-label="{{ c }}"{% if c == "Tahap" %} class="tahap"{% endif %}>{{ v }}</td>{% endfor -%}
+        <td data-label="Perjalanan">{% if r.linimasa %}<ol class="linimasa">
+          {%- for tanggal, tahap in r.linimasa %}<li><time>{{ tanggal }}</time>{{ tahap }}</li>{% endfor -%}
+        </ol>{% else %}-{% endif %}</td>
+      </tr>
+    {%- endfor %}
+"""
+
+
+def test_rows_are_escaped_as_the_template_escaped_them() -> None:
+    import random
+    from zoneinfo import ZoneInfo
+
+    from jinja2 import Environment
+
+    from siapmas_sync.publik.page import row_html
+    from siapmas_sync.publik.view import PUBLIC_COLUMNS, PublicRow, timeline
+
+    env = Environment(autoescape=True)
+    env.globals["zip"] = zip
+    template = env.from_string(_TEMPLATE_ROWS)
+    rnd = random.Random(22)
+    letters = ["a", "<", ">", "&", '"', "'", " ", "é", "\n", ",", "Z", "1", "{{", "\u202e"]
+
+    def text() -> str:
+        return "".join(rnd.choice(letters) for _ in range(rnd.randint(0, 9)))
+
+    rows = [PublicRow(text(), 2026, i, text(), text(), text(), text(), text(),
+                      tuple((text(), text()) for _ in range(rnd.randint(0, 3)))) for i in range(300)]
+    assert "".join(map(row_html, rows)) == template.render(rows=rows, columns=PUBLIC_COLUMNS).rstrip()
+    # the timeline's dates, formatted by hand, are strftime's (day boundaries in the office's zone)
+    moves = [(f"2026-{m:02d}-{d:02d}T{h:02d}:59:00+00:00", "TAHAP") for m in (1, 12) for d in (1, 31) for h in (0, 16, 17)]
+    assert timeline(moves, ZoneInfo("Asia/Jakarta")) == tuple(
+        (datetime.fromisoformat(at).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%d/%m/%Y"), s) for at, s in moves)

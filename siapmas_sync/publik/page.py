@@ -11,6 +11,7 @@ autoescape; the script only reads data attributes and writes with ``textContent`
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from collections.abc import Sequence
@@ -168,10 +169,18 @@ _tail_template = _env.from_string(_tail)
 _CELL_OPEN = tuple(f'<td data-label="{escape(c)}"' + (' class="tahap">' if c == "Tahap" else ">") for c in PUBLIC_COLUMNS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _label(text: str) -> str:
+    """A value most rows share (a stage label, its meaning, an AKD), escaped once."""
+    return str(escape(text))
+
+
 def row_html(r: PublicRow) -> str:
     """One row of the table, every value escaped (as jinja2's autoescape would)."""
-    cells = "".join(f"{o}{escape(v)}</td>" for o, v in zip(_CELL_OPEN, r.cells()))
-    steps = "".join(f"<li><time>{escape(t)}</time>{escape(s)}</li>" for t, s in r.linimasa)
+    no, diterima, tahap, keterangan, ditangani, diperbarui = r.cells()
+    values = (escape(no), escape(diterima), _label(tahap), _label(keterangan), _label(ditangani), escape(diperbarui))
+    cells = "".join(f"{o}{v}</td>" for o, v in zip(_CELL_OPEN, values))
+    steps = "".join(f"<li><time>{escape(t)}</time>{_label(s)}</li>" for t, s in r.linimasa)
     perjalanan = f'<ol class="linimasa">{steps}</ol>' if r.linimasa else "-"
     return (f'\n      <tr data-no="{escape(r.agenda_no)}" data-seq="{r.seq}" data-year="{r.year}">'
             f'{cells}<td data-label="Perjalanan">{perjalanan}</td>\n      </tr>')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,13 +66,14 @@ def explain(wf: Any, label: str) -> str:
     return KETERANGAN.get(stage.code, "") if stage is not None else ""
 
 
-def timeline(moves: Iterable[tuple[str, str]], tz: Any) -> tuple[tuple[str, str], ...]:
+def timeline(moves: Sequence[tuple[str, str]], tz: Any) -> tuple[tuple[str, str], ...]:
     """(dd/mm/yyyy, stage) of each stage an item entered, from its (at, to_stage) moves."""
-    return tuple((from_iso(at).astimezone(tz).strftime("%d/%m/%Y"), stage) for at, stage in moves)
+    days = [from_iso(at).astimezone(tz) for at, _ in moves]  # as strftime("%d/%m/%Y"), a third of its cost
+    return tuple((f"{d.day:02d}/{d.month:02d}/{d.year}", stage) for d, (_, stage) in zip(days, moves))
 
 
 def public_row(row: Any, tz: Any, changed_at: str | None = None, *, wf: Any = None,
-               moves: Iterable[tuple[str, str]] = ()) -> PublicRow:
+               moves: Sequence[tuple[str, str]] = ()) -> PublicRow:
     """One ledger row (agenda_no, year, seq, tahap, diteruskan_ke, stage_entered_at,
     received_at). *changed_at*: when a shown figure last changed (a stage move or the AKD
     decided, see :func:`public_changes`); the stage's start otherwise. Other edits (sifat,
@@ -92,7 +93,7 @@ def public_row(row: Any, tz: Any, changed_at: str | None = None, *, wf: Any = No
 
 
 def public_rows(ledger_rows: Iterable[Any], tz: Any, changes: Mapping[str, str] | None = None, *, wf: Any = None,
-                moves: Mapping[str, Iterable[tuple[str, str]]] | None = None) -> list[PublicRow]:
+                moves: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> list[PublicRow]:
     changes, moves = changes or {}, moves or {}
     return [public_row(r, tz, changes.get(r.key), wf=wf, moves=moves.get(r.key, ())) for r in ledger_rows]
 
