@@ -29,10 +29,10 @@ JALAN = "0002/SIAPMAS/2026"
 BANJIR = "0003/SIAPMAS/2026"
 
 
-def full_rebuild(project: Path) -> tuple[str, bytes]:
+def full_rebuild(config: Path) -> tuple[str, bytes]:
     """The page and the CSV made from every row of the ledger, as before rows were kept
     (the page dated as the one on disk says)."""
-    s = load_settings(project, environ={})
+    s = load_settings(config, environ={})
     wf, _ = build_workflow(s)
     ledger = Ledger(s.database_url())
     try:
@@ -40,7 +40,7 @@ def full_rebuild(project: Path) -> tuple[str, bytes]:
         rows = public_rows(ledger.iter_items(LEDGER_COLUMNS), s.tz, last, wf=wf, moves=moves)
     finally:
         ledger.close()
-    shown = (publik_dir(project) / HTML_NAME).read_text(encoding="utf-8")
+    shown = (s.publik_dir() / HTML_NAME).read_text(encoding="utf-8")
     when = re.search(r"Data diperbarui (\d\d/\d\d/\d{4} \d\d\.\d\d)\.", shown).group(1)
     generated = datetime.strptime(when, "%d/%m/%Y %H.%M").replace(tzinfo=s.tz)
     kontak = " · ".join(x for x in (s.kop.telepon, s.kop.email) if x)
@@ -54,9 +54,9 @@ def rows_made(caplog) -> list[int]:
     return made
 
 
-def assert_as_full_rebuild(project: Path) -> None:
-    html, csv_data = full_rebuild(project)
-    folder = publik_dir(project)
+def assert_as_full_rebuild(config: Path) -> None:
+    html, csv_data = full_rebuild(config)
+    folder = load_settings(config, environ={}).publik_dir()
     assert (folder / HTML_NAME).read_text(encoding="utf-8") == html
     assert (folder / CSV_NAME).read_bytes() == csv_data
 
@@ -268,3 +268,33 @@ def test_rows_are_escaped_as_the_template_escaped_them() -> None:
     moves = [(f"2026-{m:02d}-{d:02d}T{h:02d}:59:00+00:00", "TAHAP") for m in (1, 12) for d in (1, 31) for h in (0, 16, 17)]
     assert timeline(moves, ZoneInfo("Asia/Jakarta")) == tuple(
         (datetime.fromisoformat(at).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%d/%m/%Y"), s) for at, s in moves)
+
+
+def test_rows_kept_on_sqlite_and_postgresql(tmp_path, clock, ledger_url, caplog) -> None:
+    """The ledger's queries behind the kept rows (publik stamp, items changed since, their
+    events) on both databases."""
+    from siapmas_sync.core.kendali_sheet import KENDALI_TAB
+
+    from .worlds import LocalWorld
+
+    caplog.set_level(logging.INFO, logger="siapmas.publik")
+    world = LocalWorld(tmp_path, clock, db_url=ledger_url)
+    try:
+        world.add_responses([[f"27/11/2026 {9 + i:02d}.12.05", f"Warga {p}", f"0812345678{i:02d}", f"w{i}@example.com",
+                              f"Jalan rusak dan berlubang di Desa {p} sejak Oktober.", ""]
+                             for i, p in enumerate(["Mojorejo", "Jatirejo", "Sooko", "Trowulan"])])
+        world.engine().cycle()
+        assert rows_made(caplog) == [4]
+        world.edit(KENDALI_TAB, "0002/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU")
+        clock.now += timedelta(minutes=5)
+        world.engine().cycle()
+        world.edit(KENDALI_TAB, "0003/SIAPMAS/2026", Tahap="PARAF KASUBAG TU", Oleh="Kasubag TU")
+        clock.now += timedelta(minutes=5)
+        world.engine().cycle()
+        assert max(rows_made(caplog)[1:]) <= 2
+        assert_as_full_rebuild(world.config)
+        rows = list(csv.DictReader((load_settings(world.config, environ={}).publik_dir() / CSV_NAME)
+                                   .open(encoding="utf-8-sig", newline="")))
+        assert [r["Tahap"] for r in rows] == ["TERAGENDA", "PARAF KASUBAG TU", "PARAF KASUBAG TU", "TERAGENDA"]
+    finally:
+        world.close()
