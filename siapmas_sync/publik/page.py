@@ -4,8 +4,11 @@ script, font or CDN) and the CSV beside it, both written atomically.
 The page lists every aduan's public row and filters them with a search box by agenda
 number: the full number ("0001/SIAPMAS/2026"), number and year ("1/2026") or the number
 alone ("0001"). ``index.html#0001/SIAPMAS/2026`` (or ``?no=…``) opens with the search
-filled in, so a receipt can link straight to its row. Every value is escaped by jinja2's
-autoescape; the script only reads data attributes and writes with ``textContent``.
+filled in, so a receipt can link straight to its row. The page around the rows is a
+jinja2 template (autoescape); each row is made on its own (:func:`row_html`, every value
+escaped with markupsafe, as the template did) so that it can be kept and only the rows
+that changed are made again (publik/step.py). The script only reads data attributes and
+writes with ``textContent``.
 """
 
 from __future__ import annotations
