@@ -29,10 +29,10 @@ JALAN = "0002/SIAPMAS/2026"
 BANJIR = "0003/SIAPMAS/2026"
 
 
-def full_rebuild(config: Path) -> tuple[str, bytes]:
+def full_rebuild(config: Path, **env: str) -> tuple[str, bytes]:
     """The page and the CSV made from every row of the ledger, as before rows were kept
     (the page dated as the one on disk says)."""
-    s = load_settings(config, environ={})
+    s = load_settings(config, environ=env)
     wf, _ = build_workflow(s)
     ledger = Ledger(s.database_url())
     try:
@@ -54,8 +54,8 @@ def rows_made(caplog) -> list[int]:
     return made
 
 
-def assert_as_full_rebuild(config: Path) -> None:
-    html, csv_data = full_rebuild(config)
+def assert_as_full_rebuild(config: Path, **env: str) -> None:
+    html, csv_data = full_rebuild(config, **env)
     folder = load_settings(config, environ={}).publik_dir()
     assert (folder / HTML_NAME).read_text(encoding="utf-8") == html
     assert (folder / CSV_NAME).read_bytes() == csv_data
@@ -298,3 +298,26 @@ def test_rows_kept_on_sqlite_and_postgresql(tmp_path, clock, ledger_url, caplog)
         assert [r["Tahap"] for r in rows] == ["TERAGENDA", "PARAF KASUBAG TU", "PARAF KASUBAG TU", "TERAGENDA"]
     finally:
         world.close()
+
+
+def test_title_contact_and_time_zone(project, make_engine, clock, caplog) -> None:
+    """The office's name and contact are around the rows: a new one rewrites the page, not
+    its rows; another time zone changes every row's times: every row is made again."""
+    caplog.set_level(logging.INFO, logger="siapmas.publik")
+    make_engine(project).cycle()
+    edit(project, GALIAN, Tahap="PARAF KASUBAG TU", Oleh=OLEH["PARAF KASUBAG TU"])
+    clock.now += timedelta(minutes=5)
+    make_engine(project).cycle()
+    rows_made(caplog)
+    env = {"SIAPMAS_KOP__INSTANSI": "DPRD <Uji> & Co", "SIAPMAS_KOP__TELEPON": "0321 123"}
+    clock.now += timedelta(minutes=5)
+    make_engine(project, **env).cycle()
+    assert rows_made(caplog) == [1]  # only the row changed last (its second is looked at again)
+    assert "DPRD &lt;Uji&gt; &amp; Co" in (publik_dir(project) / HTML_NAME).read_text(encoding="utf-8")
+    assert_as_full_rebuild(project, **env)
+    env["SIAPMAS_TIMEZONE"] = "Asia/Makassar"
+    clock.now += timedelta(minutes=5)
+    make_engine(project, **env).cycle()
+    assert rows_made(caplog) == [6]
+    assert read_csv(project)[0]["Tanggal Diterima"] == "27/11/2026 10.12"  # WITA: an hour later than WIB
+    assert_as_full_rebuild(project, **env)
