@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 
 from ..sqldialect import json_text
 from .items import _chunks
@@ -65,6 +65,15 @@ class ReportQueries(LedgerPart):
             (items.c.updated_at >= since.changed) | (items.c.registered_at >= since.changed) | items.c.key.in_(moved))
         with self.engine.connect() as conn:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
+
+    def public_items_after(self, columns: Sequence[str], year: int, seq: int, limit: int) -> list[Any]:
+        """The next *limit* items in agenda order after (*year*, *seq*), as
+        :meth:`public_items_since` gives them (the public view's rolling check)."""
+        q = select(items.c.year, items.c.seq, *(items.c[c] for c in columns if c not in ("year", "seq")),
+                   responses.c.received_at).join(responses, responses.c.key == items.c.key).where(
+            tuple_(items.c.year, items.c.seq) > tuple_(year, seq))
+        with self.engine.connect() as conn:
+            return list(conn.execute(q.order_by(items.c.year, items.c.seq).limit(limit)))
 
     def rekap_items(self, lo: datetime, hi: datetime) -> list[RekapItemRecord]:
         """The items received in ``[lo, hi)`` (stored times are UTC ISO-8601 of one format,

@@ -7,8 +7,10 @@ by copying every other row, as a byte range, from the files already there; a pri
 index beside the ledger (:mod:`.cache`) says where each row lies. All rows are made again
 when the index is missing, damaged or made under other settings (layout, time zone, stage
 labels), when the ledger is not the one it was made from (a token kept in both) or has
-gone back, when a public file was changed or deleted, and once a day (a change recorded
-with a clock set back would otherwise never be seen as one).
+gone back, and when a public file was changed or deleted. Each publication also makes
+again the next 1/:data:`CHECK_ROUND` of the rows in agenda order (500 of 100,000), in turn
+through the whole table: a change recorded under a clock set back (its time before the
+stamp's) is shown within a round of publications, never left out for good.
 
 The fingerprint of what was last published is kept in the ledger's ``meta`` table, one
 per target (local files, public spreadsheet), so a target that failed is tried again next
@@ -24,7 +26,7 @@ import logging
 import secrets
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from hashlib import sha256
 from itertools import accumulate
 from pathlib import Path
@@ -33,7 +35,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import SiapmasError
 from ..cycle.idle import ledger_fingerprint
-from ..ledger import Ledger, PublicStamp, from_iso, utc_iso
+from ..ledger import Ledger, PublicStamp
 from ..core.workflow import Workflow
 from .cache import FileMark, NewRow, Piece, RowIndex, read_if_unchanged, row_digest, sort_key
 from .page import CSV_HEAD, CSV_NAME, HTML_NAME, csv_line, page_head, page_tail, row_html, write_files
@@ -45,8 +47,9 @@ META_LOCAL = "publik_local"
 META_SHEET = "publik_sheet"
 META_QUICK = "publik_ledger"  # the ledger (idle.ledger_fingerprint) at the last complete publication
 META_ROWS = "publik_rows"  # the kept rows' token, the ledger stamp they are up to date with, when made in full
-#: the kept rows are made again in full at least this often (see the module's docstring)
-FULL_EVERY = timedelta(days=1)
+#: the rolling check goes through the whole table in this many publications, making again
+#: 1/CHECK_ROUND of the rows each time besides the changed ones (see the module's docstring)
+CHECK_ROUND = 200
 
 
 @dataclass
@@ -122,7 +125,7 @@ class PublicStatus:
             return out
         stamp = self.ledger.public_stamp()  # first: what changes while the rows are made is made again next time
         mark = _Mark.loads(self.ledger.get_meta(META_ROWS))
-        rows = self.rows(now, stamp, mark, settings)
+        rows = self.rows(stamp, mark, settings)
         out.rows_made = rows.made
         local_fp = rows.index.fingerprint(kop.instansi, kontak)
         tail = page_tail(kontak=kontak).encode()
@@ -139,13 +142,12 @@ class PublicStatus:
             self._remember(META_LOCAL, local_fp)
             log.info("Halaman status publik diperbarui: %s (%d aduan, %d baris dibuat)", self.folder,
                      rows.index.count, rows.made)
-        built_at = utc_iso(now) if rows.full else mark.built_at  # type: ignore[union-attr]
         if write or rows.full:
-            self._save(rows.index, stamp, built_at)
-        elif mark is not None and stamp != mark.stamp:  # nothing shown changed: only how far the rows are up to date
-            self._remember(META_ROWS, _Mark(mark.token, stamp, mark.built_at).dumps())
+            self._save(rows.index, stamp, rows.checked)
+        elif mark is not None:  # nothing shown changed: only how far the rows are up to date and checked
+            self._remember(META_ROWS, _Mark(mark.token, stamp, rows.checked).dumps())
         if self._sheet_factory is not None:
-            if not self._publish_sheet(rows, out, stamp, built_at):
+            if not self._publish_sheet(rows, out, stamp):
                 quick = ""  # tried again next cycle
         if quick:
             self._remember(META_QUICK, f"{quick}|{self._files_stamp()}")
@@ -153,26 +155,32 @@ class PublicStatus:
 
     # --- the rows ----------------------------------------------------------------------
 
-    def rows(self, now: datetime, stamp: PublicStamp, mark: _Mark | None, settings: str) -> _Rows:
+    def rows(self, stamp: PublicStamp, mark: _Mark | None, settings: str) -> _Rows:
         """Every aduan's row as shown (under *settings*, view.settings_digest), up to date
-        with the ledger at *stamp*: only the rows of what changed since *mark* are made, the others are byte ranges of the files as
+        with the ledger at *stamp*: only the rows of what changed since *mark* (and the
+        rolling check's next rows) are made, the others are byte ranges of the files as
         written (all are made when that cannot be, see the module's docstring)."""
         index = RowIndex.load(self.cache_path)
-        if mark is not None and index is not None and mark.usable(stamp, now) and index.settings == settings \
+        if mark is not None and index is not None and mark.usable(stamp) and index.settings == settings \
                 and index.token == mark.token:
             html = read_if_unchanged(self.folder / HTML_NAME, index.html_file)
             csv_data = read_if_unchanged(self.folder / CSV_NAME, index.csv_file)
             if html is not None and csv_data is not None:
-                made = self._make(self.ledger.public_items_since(LEDGER_COLUMNS, mark.stamp), keys_only=True)
+                changed = self.ledger.public_items_since(LEDGER_COLUMNS, mark.stamp)
+                year, seq = divmod(mark.checked, 1 << 32)
+                size = max(1, stamp.items // CHECK_ROUND)
+                window = self.ledger.public_items_after(LEDGER_COLUMNS, year, seq, size)
+                checked = sort_key(window[-1].year, window[-1].seq) if len(window) == size else 0
+                made = self._make(list({r.key: r for r in [*changed, *window]}.values()), keys_only=True)
                 spliced = index.splice(made, html, csv_data)
                 if spliced is not None and index.count == stamp.items:
-                    return _Rows(index, spliced[0], spliced[1], len(made), full=False)
+                    return _Rows(index, spliced[0], spliced[1], len(made), checked, full=False)
                 index = RowIndex.load(self.cache_path)  # as it was (the digests sent to the sheet)
         made = self._make(self.ledger.iter_items(LEDGER_COLUMNS), keys_only=False)
         full = RowIndex.of_rows(settings, made)
         if index is not None and index.sorts == full.sorts:  # the same rows: what the sheet was sent still holds
             full.sheet, full.sheet_target = index.sheet, index.sheet_target
-        return _Rows(full, [r.html for r in made], [r.csv for r in made], len(made), full=True)
+        return _Rows(full, [r.html for r in made], [r.csv for r in made], len(made), 0, full=True)
 
     def _make(self, ledger_rows: Iterable[Any], *, keys_only: bool) -> list[NewRow]:
         """The rows of *ledger_rows* (in agenda order), rendered; with the public events of
@@ -187,7 +195,7 @@ class PublicStatus:
             out.append(NewRow(sort_key(row.year, row.seq), html, line, row_digest(html, line)))
         return out
 
-    def _publish_sheet(self, rows: _Rows, out: PublishResult, stamp: PublicStamp, built_at: str) -> bool:
+    def _publish_sheet(self, rows: _Rows, out: PublishResult, stamp: PublicStamp) -> bool:
         """The public spreadsheet brought up to date: only the rows it does not show as they
         are now (the digests of what it was last sent are kept in the index). False when
         Google refused (a notice; tried again next cycle)."""
@@ -207,7 +215,7 @@ class PublicStatus:
             log.warning("%s", out.notices[-1])
             return False
         index.sheet, index.sheet_target = bytearray(index.digests), target
-        self._save(index, stamp, built_at)
+        self._save(index, stamp, rows.checked)
         self._remember(META_SHEET, sheet_fp)
         return True
 
@@ -237,12 +245,12 @@ class PublicStatus:
         rows.index.csv_file = FileMark.of(csv_path, len(csv_head), 0)
         return True
 
-    def _save(self, index: RowIndex, stamp: PublicStamp, built_at: str) -> None:
+    def _save(self, index: RowIndex, stamp: PublicStamp, checked: int) -> None:
         """The index under a new token, then the token in the ledger (a crash between the
         two leaves them unmatched: the rows are made again, never used stale)."""
         index.token = secrets.token_hex(8)
         index.save(self.cache_path)
-        self._remember(META_ROWS, _Mark(index.token, stamp, built_at).dumps())
+        self._remember(META_ROWS, _Mark(index.token, stamp, checked).dumps())
 
     def _remember(self, name: str, value: str) -> None:
         with self.ledger.tx() as conn:
@@ -261,6 +269,7 @@ class _Rows:
     html: list[Piece]
     csv: list[Piece]
     made: int  # rows rendered this cycle
+    checked: int  # sort_key of the last row the rolling check made (0: it starts again from the first)
     full: bool  # all of them: the index could not be used
 
 
@@ -281,24 +290,22 @@ class _Mark:
 
     token: str
     stamp: PublicStamp
-    built_at: str  # UTC ISO: when the rows were last made in full
+    checked: int  # sort_key of the last row the rolling check made (0: the first row next)
 
-    def usable(self, stamp: PublicStamp, now: datetime) -> bool:
+    def usable(self, stamp: PublicStamp) -> bool:
         """Whether rows up to date with this mark can be brought up to *stamp* by making
-        only what changed: the ledger has not gone back (restored from a backup), and the
-        rows were made in full within :data:`FULL_EVERY`."""
-        return (stamp.last_event >= self.stamp.last_event and stamp.changed >= self.stamp.changed
-                and abs(now - from_iso(self.built_at)) < FULL_EVERY)
+        only what changed: the ledger has not gone back (restored from a backup)."""
+        return stamp.last_event >= self.stamp.last_event and stamp.changed >= self.stamp.changed
 
     def dumps(self) -> str:
         return json.dumps({"token": self.token, "items": self.stamp.items, "changed": self.stamp.changed,
-                           "last_event": self.stamp.last_event, "built_at": self.built_at})
+                           "last_event": self.stamp.last_event, "checked": self.checked})
 
     @classmethod
     def loads(cls, text: str | None) -> _Mark | None:
         try:
             d = json.loads(text or "")
             return cls(str(d["token"]), PublicStamp(int(d["items"]), str(d["changed"]), int(d["last_event"])),
-                       str(d["built_at"]))
+                       int(d["checked"]))
         except (ValueError, KeyError, TypeError):
             return None
