@@ -111,16 +111,14 @@ class PublicStatus:
         kontak = " · ".join(x for x in (kop.telepon, kop.email) if x)
         files = self._files_stamp()
         files_there = files is not None
-        # the public view is made of the ledger only: when the ledger is as at the last
-        # complete publication, nothing is recomputed (an idle cycle of a 100,000-item
-        # ledger would otherwise rebuild 100,000 rows to find them unchanged)
-        # (a stage renamed in the configuration relabels items without changing the ledger's
-        # fingerprint: the settings are part of it)
+        # the public view is made of the ledger only: when the ledger, the settings and the
+        # files are as at the last complete publication, nothing is looked at (the settings:
+        # a stage renamed relabels items without changing the ledger's fingerprint; the files'
+        # sizes and times: a file edited, or a ledger restored from a backup, is not taken
+        # for what was published)
         settings = settings_digest(self.s.tz, self.wf)
         quick = "|".join((ledger_fp or ledger_fingerprint(self.ledger), kop.instansi, kontak, settings,
                           self.s.publik.spreadsheet_id if self._sheet_factory else "", self.s.publik.tab))
-        # (and the files as last written: a ledger restored from a backup, or a file edited, is
-        # not taken for the one published)
         if files_there and f"{quick}|{files}" == self.ledger.get_meta(META_QUICK):
             return out
         stamp = self.ledger.public_stamp()  # first: what changes while the rows are made is made again next time
