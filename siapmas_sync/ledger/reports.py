@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 
 from ..sqldialect import json_text
 from .items import _chunks
@@ -16,6 +16,12 @@ from .part import LedgerPart
 from .records import EventRecord, PublicStamp, RekapItemRecord
 from .schema import events, items, kelengkapan_links, responses
 from .values import from_iso, utc_iso
+
+
+def _public_items(columns: Sequence[str]) -> Select[Any]:
+    """Items with *columns* and ``received_at``, as the public view reads them."""
+    return select(items.c.year, items.c.seq, *(items.c[c] for c in columns if c not in ("year", "seq")),
+                  responses.c.received_at).join(responses, responses.c.key == items.c.key)
 
 
 class ReportQueries(LedgerPart):
@@ -60,8 +66,7 @@ class ReportQueries(LedgerPart):
         (``updated_at``) at or after its time, or with an event after its last one — with
         *columns* and ``received_at``, in agenda order (as :meth:`iter_items` gives them)."""
         moved = select(events.c.key).where(events.c.id > since.last_event)
-        q = select(items.c.year, items.c.seq, *(items.c[c] for c in columns if c not in ("year", "seq")),
-                   responses.c.received_at).join(responses, responses.c.key == items.c.key).where(
+        q = _public_items(columns).where(
             (items.c.updated_at >= since.changed) | (items.c.registered_at >= since.changed) | items.c.key.in_(moved))
         with self.engine.connect() as conn:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq)))
@@ -69,9 +74,7 @@ class ReportQueries(LedgerPart):
     def public_items_after(self, columns: Sequence[str], year: int, seq: int, limit: int) -> list[Any]:
         """The next *limit* items in agenda order after (*year*, *seq*), as
         :meth:`public_items_since` gives them (the public view's rolling check)."""
-        q = select(items.c.year, items.c.seq, *(items.c[c] for c in columns if c not in ("year", "seq")),
-                   responses.c.received_at).join(responses, responses.c.key == items.c.key).where(
-            tuple_(items.c.year, items.c.seq) > tuple_(year, seq))
+        q = _public_items(columns).where(tuple_(items.c.year, items.c.seq) > tuple_(year, seq))
         with self.engine.connect() as conn:
             return list(conn.execute(q.order_by(items.c.year, items.c.seq).limit(limit)))
 
