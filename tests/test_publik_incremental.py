@@ -347,3 +347,31 @@ def test_title_contact_and_time_zone(project, make_engine, clock, caplog) -> Non
     assert rows_made(caplog) == [6]
     assert read_csv(project)[0]["Tanggal Diterima"] == "27/11/2026 10.12"  # WITA: an hour later than WIB
     assert_as_full_rebuild(project, **env)
+
+
+def test_a_row_put_in_before_the_last_moves_the_rows_after_it() -> None:
+    """An aduan numbered in a past year after this year's began sorts before them: the page
+    puts its row in place, and the public spreadsheet is sent every row from there down
+    (they all moved a row), not only the new one."""
+    from siapmas_sync.publik.cache import FileMark, NewRow, RowIndex, row_digest, sort_key
+
+    def row(year: int, seq: int) -> NewRow:
+        html, line = f"<tr>{seq}/{year}</tr>".encode(), f"{seq}/{year}\r\n".encode()
+        return NewRow(sort_key(year, seq), html, line, row_digest(html, line))
+
+    rows = [row(2027, 1), row(2027, 2), row(2027, 3)]
+    index = RowIndex.of_rows("s", rows)
+    head, tail = b"<table>", b"</table>"
+    html = head + b"".join(r.html for r in rows) + tail
+    csv_data = b"H\r\n" + b"".join(r.csv for r in rows)
+    index.html_file, index.csv_file = FileMark(len(html), 0, len(head), len(tail)), FileMark(len(csv_data), 0, 3, 0)
+    index.sheet = bytearray(index.digests)  # as written to the sheet
+    late, changed = row(2026, 40), row(2027, 2)
+    changed = NewRow(changed.sort, b"<tr>2/2027 baru</tr>", changed.csv, row_digest(b"<tr>2/2027 baru</tr>", changed.csv))
+    pieces = index.splice([changed, late], memoryview(html), memoryview(csv_data))
+    assert pieces is not None
+    assert b"".join(pieces[0]) == b"<tr>40/2026</tr><tr>1/2027</tr><tr>2/2027 baru</tr><tr>3/2027</tr>"
+    assert b"".join(pieces[1]) == b"40/2026\r\n1/2027\r\n2/2027\r\n3/2027\r\n"
+    assert index.count == 4 and index.sheet_rows() == [0, 1, 2, 3]
+    index.sheet = bytearray(index.digests)
+    assert index.sheet_rows() == []

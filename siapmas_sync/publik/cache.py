@@ -93,7 +93,8 @@ class RowIndex:
     digests: bytearray = field(default_factory=bytearray)
     html_file: FileMark | None = None
     csv_file: FileMark | None = None
-    #: each row's digest as last written to the public spreadsheet (None: not known, write all)
+    #: the digest of each row the public spreadsheet holds, as last written there, by its
+    #: position (None: not known, write all)
     sheet: bytearray | None = None
     sheet_target: str = ""  # the spreadsheet and tab those were written to
 
@@ -154,29 +155,29 @@ class RowIndex:
                 self.sorts.insert(pos, row.sort)
                 self.html_sizes.insert(pos, len(row.html))
                 self.csv_sizes.insert(pos, len(row.csv))
-                self.digests[pos * d: pos * d] = row.digest
-                if self.sheet is not None:
-                    self.sheet[pos * d: pos * d] = bytes(d)  # not on the sheet yet
+                self.digests[pos * d: pos * d] = row.digest  # (self.sheet stays: the sheet has not moved)
         return [p for p in html_out if len(p)], [p for p in csv_out if len(p)]
 
     def sheet_rows(self) -> list[int]:
         """The rows (0-based) the public spreadsheet does not show as they are now: every
         row when it is not known what it shows."""
-        if self.sheet is None or len(self.sheet) != len(self.digests):
+        if self.sheet is None:
             return list(range(self.count))
         d, have, now = DIGEST_SIZE, self.sheet, self.digests
         if have == now:
             return []
-        return [i for i in range(self.count) if have[i * d: (i + 1) * d] != now[i * d: (i + 1) * d]]
+        written = len(have) // d  # a row put in before the last moves every row after it down a row
+        return [i for i in range(self.count) if i >= written or have[i * d: (i + 1) * d] != now[i * d: (i + 1) * d]]
 
     # --- the file -----------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
         assert self.html_file is not None and self.csv_file is not None
         body = [self.sorts.tobytes(), self.html_sizes.tobytes(), self.csv_sizes.tobytes(), bytes(self.digests)]
-        if self.sheet is not None and len(self.sheet) == len(self.digests):
+        if self.sheet is not None:
             body.append(bytes(self.sheet))
-        header = {"settings": self.settings, "token": self.token, "count": self.count, "sheet": len(body) == 5,
+        header = {"settings": self.settings, "token": self.token, "count": self.count,
+                  "sheet": len(self.sheet) // DIGEST_SIZE if self.sheet is not None else -1,
                   "sheet_target": self.sheet_target,
                   "html_file": list(vars(self.html_file).values()), "csv_file": list(vars(self.csv_file).values()),
                   "body": hashlib.sha256(b"".join(body)).hexdigest()}
@@ -200,8 +201,9 @@ class RowIndex:
         header: dict[str, Any] = json.loads(data[len(MAGIC):end])
         n = int(header["count"])
         body = memoryview(data)[end + 1:]
-        sheet = bool(header.get("sheet"))
-        if len(body) != n * (3 * 8 + DIGEST_SIZE * (2 if sheet else 1)) or hashlib.sha256(body).hexdigest() != header["body"]:
+        sheet = int(header["sheet"])  # rows written to the public spreadsheet (-1: not known)
+        if len(body) != n * (3 * 8 + DIGEST_SIZE) + max(sheet, 0) * DIGEST_SIZE \
+                or hashlib.sha256(body).hexdigest() != header["body"]:
             return None
         arrays = [array("q"), array("q"), array("q")]
         for i, arr in enumerate(arrays):
@@ -210,7 +212,7 @@ class RowIndex:
         d = 24 * n + DIGEST_SIZE * n
         return cls(str(header["settings"]), str(header["token"]), sorts, html_sizes, csv_sizes,
                    bytearray(body[24 * n: d]), FileMark(*map(int, header["html_file"])),
-                   FileMark(*map(int, header["csv_file"])), bytearray(body[d:]) if sheet else None,
+                   FileMark(*map(int, header["csv_file"])), bytearray(body[d:]) if sheet >= 0 else None,
                    str(header.get("sheet_target", "")))
 
 

@@ -176,7 +176,7 @@ class PublicStatus:
                 index = RowIndex.load(self.cache_path)  # as it was (the digests sent to the sheet)
         made = self._make(self.ledger.iter_items(LEDGER_COLUMNS), keys_only=False)
         full = RowIndex.of_rows(settings, made)
-        if index is not None and index.sorts == full.sorts:  # the same rows: what the sheet was sent still holds
+        if index is not None:  # what the public spreadsheet holds is as it was
             full.sheet, full.sheet_target = index.sheet, index.sheet_target
         return _Rows(full, [r.html for r in made], [r.csv for r in made], len(made), 0, full=True)
 
