@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from .glance import Glance, glance_at
     from .items import ItemChanges
     from .registration import Registrations
-    from .records import EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, ResponseRecord
+    from .records import (EventRecord, ItemDocuments, ItemRecord, MessageRecord, OutboxEntry, PrintedDoc, PublicStamp,
+                          ResponseRecord)
     from .names import SCHEMA_VERSION
     from .store import Ledger
     from .values import from_iso, to_json, utc_iso
@@ -40,13 +41,13 @@ _HOME = {
     "DRIVER_PACKAGES": ".connect", "missing_driver": ".connect", "open_engine": ".connect",
     "Glance": ".glance", "glance_at": ".glance", "ItemChanges": ".items", "Registrations": ".registration", "SCHEMA_VERSION": ".names", "Ledger": ".store",
     **dict.fromkeys(("EventRecord", "ItemDocuments", "ItemRecord", "MessageRecord", "OutboxEntry", "PrintedDoc",
-                     "ResponseRecord"), ".records"),
+                     "PublicStamp", "ResponseRecord"), ".records"),
     **dict.fromkeys(("from_iso", "to_json", "utc_iso"), ".values"),
 }
 
 __all__ = [
     "DRIVER_PACKAGES", "EventRecord", "Glance", "ItemChanges", "ItemDocuments", "ItemRecord", "Ledger", "MessageRecord", "OutboxEntry",
-    "PrintedDoc", "Registrations", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "glance_at", "missing_driver", "open_engine",
+    "PrintedDoc", "PublicStamp", "Registrations", "ResponseRecord", "SCHEMA_VERSION", "from_iso", "glance_at", "missing_driver", "open_engine",
     "to_json", "utc_iso",
 ]
 

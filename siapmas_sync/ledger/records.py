@@ -329,3 +329,14 @@ class ResponseAgenda:
 
     key: str
     agenda_no: str
+
+
+@dataclass(frozen=True)
+class PublicStamp:
+    """How far the ledger had gone when the public view was last made (publik/step.py):
+    its items, the latest time an item was registered or changed (UTC ISO, as stored) and
+    the newest event's id."""
+
+    items: int
+    changed: str
+    last_event: int

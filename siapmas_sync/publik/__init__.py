@@ -7,7 +7,8 @@ here: no name, contact, chronology, perihal or evidence, for rahasia items too.
 * :mod:`.view` — the rows, as plain data, from the ledger (pure functions);
 * :mod:`.page` — the offline HTML page (search by agenda number) and the CSV;
 * :mod:`.sheet` — the same table on a separate, publicly shared Google spreadsheet;
-* :mod:`.step` — the engine's step: regenerate when a figure changed.
+* :mod:`.cache` — the row index: where each row lies in the files as written, its digest;
+* :mod:`.step` — the engine's step: render only the rows that changed, copy the others.
 """
 
 from .step import PublicStatus

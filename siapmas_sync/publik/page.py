@@ -4,13 +4,17 @@ script, font or CDN) and the CSV beside it, both written atomically.
 The page lists every aduan's public row and filters them with a search box by agenda
 number: the full number ("0001/SIAPMAS/2026"), number and year ("1/2026") or the number
 alone ("0001"). ``index.html#0001/SIAPMAS/2026`` (or ``?no=…``) opens with the search
-filled in, so a receipt can link straight to its row. Every value is escaped by jinja2's
-autoescape; the script only reads data attributes and writes with ``textContent``.
+filled in, so a receipt can link straight to its row. The page around the rows is a
+jinja2 template (autoescape); each row is made on its own (:func:`row_html`, every value
+escaped with markupsafe, as the template did) so that it can be kept and only the rows
+that changed are made again (publik/step.py). The script only reads data attributes and
+writes with ``textContent``.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from collections.abc import Sequence
@@ -18,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment
+from markupsafe import escape
 
 from ..documents import atomic_write_bytes
 from .view import PUBLIC_COLUMNS, PublicRow
@@ -85,18 +90,10 @@ _TEMPLATE = r"""<!DOCTYPE html>
     <p class="petunjuk">Nomor agenda tertera pada tanda terima aduan Anda.</p>
   </form>
   <div id="pesan" role="status" aria-live="polite" hidden></div>
-  <p id="jumlah" class="petunjuk">{{ rows|length }} aduan tercatat. Data diperbarui {{ generated }}.</p>
+  <p id="jumlah" class="petunjuk">{{ count }} aduan tercatat. Data diperbarui {{ generated }}.</p>
   <table id="tabel">
     <thead><tr>{% for c in columns %}<th scope="col">{{ c }}</th>{% endfor %}<th scope="col">Perjalanan</th></tr></thead>
-    <tbody>
-    {%- for r in rows %}
-      <tr data-no="{{ r.agenda_no }}" data-seq="{{ r.seq }}" data-year="{{ r.year }}">
-        {%- for c, v in zip(columns, r.cells()) %}<td data-label="{{ c }}"{% if c == "Tahap" %} class="tahap"{% endif %}>{{ v }}</td>{% endfor -%}
-        <td data-label="Perjalanan">{% if r.linimasa %}<ol class="linimasa">
-          {%- for tanggal, tahap in r.linimasa %}<li><time>{{ tanggal }}</time>{{ tahap }}</li>{% endfor -%}
-        </ol>{% else %}-{% endif %}</td>
-      </tr>
-    {%- endfor %}
+    <tbody>{{ ROWS }}
     </tbody>
   </table>
   <p class="privasi">Halaman ini hanya memuat nomor agenda, tanggal diterima, tahap penanganan dan artinya,
@@ -165,24 +162,67 @@ _TEMPLATE = r"""<!DOCTYPE html>
 """
 
 _env = Environment(autoescape=True, keep_trailing_newline=True)
-_env.globals["zip"] = zip
-_template = _env.from_string(_TEMPLATE)
+#: the page around its rows: the rows are made one by one (:func:`row_html`) and kept
+#: (publik/cache.py), so a cycle renders only the rows that changed
+_head, _tail = _TEMPLATE.split("{{ ROWS }}")
+_head_template = _env.from_string(_head)
+_tail_template = _env.from_string(_tail)
+
+#: a row's cells, each with its column's label (the narrow layout shows it before the value)
+_CELL_OPEN = tuple(f'<td data-label="{escape(c)}"' + (' class="tahap">' if c == "Tahap" else ">") for c in PUBLIC_COLUMNS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label(text: str) -> str:
+    """A value most rows share (a stage label, its meaning, an AKD), escaped once."""
+    return str(escape(text))
+
+
+def row_html(r: PublicRow) -> str:
+    """One row of the table, every value escaped (as jinja2's autoescape would)."""
+    no, diterima, tahap, keterangan, ditangani, diperbarui = r.cells()
+    values = (escape(no), escape(diterima), _label(tahap), _label(keterangan), _label(ditangani), escape(diperbarui))
+    cells = "".join(f"{o}{v}</td>" for o, v in zip(_CELL_OPEN, values))
+    steps = "".join(f"<li><time>{escape(t)}</time>{_label(s)}</li>" for t, s in r.linimasa)
+    perjalanan = f'<ol class="linimasa">{steps}</ol>' if r.linimasa else "-"
+    return (f'\n      <tr data-no="{escape(r.agenda_no)}" data-seq="{r.seq}" data-year="{r.year}">'
+            f'{cells}<td data-label="Perjalanan">{perjalanan}</td>\n      </tr>')
+
+
+def page_head(count: int, *, instansi: str, kontak: str, generated: datetime) -> str:
+    """The page up to its first row: title, search form, the number of aduan and when."""
+    return _head_template.render(columns=PUBLIC_COLUMNS, instansi=instansi, kontak=kontak, count=count,
+                                 generated=generated.strftime("%d/%m/%Y %H.%M"))
+
+
+def page_tail(*, kontak: str) -> str:
+    """The page after its last row: the privacy note and the search script."""
+    return _tail_template.render(kontak=kontak)
 
 
 def render_html(rows: Sequence[PublicRow], *, instansi: str, kontak: str, generated: datetime) -> str:
-    return _template.render(rows=rows, columns=PUBLIC_COLUMNS, instansi=instansi, kontak=kontak,
-                            generated=generated.strftime("%d/%m/%Y %H.%M"))
+    return (page_head(len(rows), instansi=instansi, kontak=kontak, generated=generated)
+            + "".join(map(row_html, rows)) + page_tail(kontak=kontak))
+
+
+def _csv_text(cells: Sequence[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()
+
+
+def csv_line(r: PublicRow) -> str:
+    """One row of the CSV: comma-separated, quoted when needed, ending in CRLF."""
+    return _csv_text(r.cells())
+
+
+#: the CSV before its rows: a BOM (Excel on Windows opens it with the right letters) and the header
+CSV_HEAD = "\ufeff" + _csv_text(PUBLIC_COLUMNS)
 
 
 def render_csv(rows: Sequence[PublicRow]) -> bytes:
-    """UTF-8 with a BOM (Excel on Windows opens it with the right letters), ``;``-free
-    comma CSV with every field quoted when needed."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(PUBLIC_COLUMNS)
-    for r in rows:
-        w.writerow(r.cells())
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """UTF-8 with a BOM, ``;``-free comma CSV with every field quoted when needed."""
+    return (CSV_HEAD + "".join(map(csv_line, rows))).encode("utf-8")
 
 
 #: the page is for everyone: readable by any user of the machine (a web server's too).
@@ -191,11 +231,11 @@ PUBLIC_FILE_MODE = 0o644
 PUBLIC_DIR_MODE = 0o755
 
 
-def write_files(folder: Path, rows: Sequence[PublicRow], *, instansi: str, kontak: str, generated: datetime) -> list[Path]:
-    """Write the page and the CSV atomically, world-readable on purpose; return their paths."""
-    html = render_html(rows, instansi=instansi, kontak=kontak, generated=generated).encode("utf-8")
+def write_files(folder: Path, html: Sequence[bytes | memoryview], csv_data: Sequence[bytes | memoryview]) -> list[Path]:
+    """Write the page and the CSV (each given as pieces written one after the other)
+    atomically, world-readable on purpose; return their paths."""
     paths = [folder / HTML_NAME, folder / CSV_NAME]
     atomic_write_bytes(paths[0], html, mode=PUBLIC_FILE_MODE)
-    atomic_write_bytes(paths[1], render_csv(rows), mode=PUBLIC_FILE_MODE)
+    atomic_write_bytes(paths[1], csv_data, mode=PUBLIC_FILE_MODE)
     os.chmod(folder, PUBLIC_DIR_MODE)  # the folder only: the output folder around it stays private
     return paths

@@ -1,12 +1,13 @@
 """The public table on a separate Google spreadsheet that the secretariat shares for
 anyone to view. Written through the Google backend's client (service account, retries,
-grid growth, RAW values so nothing becomes a formula): the whole table in one
-``values:batchUpdate`` per cycle in which a figure changed. Never the form's response
+grid growth, RAW values so nothing becomes a formula): in one ``values:batchUpdate`` per
+cycle in which a figure changed, the header and the rows that changed since it was last
+written (all of them the first time). Never the form's response
 spreadsheet (config refuses it at load)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..backends.google import GoogleBackend
@@ -15,7 +16,7 @@ from ..backends.google_http import RetryPolicy
 from ..config import Settings
 from ..core.models import CellUpdate
 from ..core.sheetplan import TablePlan
-from .view import PUBLIC_COLUMNS, PublicRow
+from .view import PUBLIC_COLUMNS
 
 
 class PublicSheet(GoogleBackend):
@@ -35,9 +36,10 @@ class PublicSheet(GoogleBackend):
             retry=RetryPolicy(src.max_retries, base=src.retry_base_seconds),
         )
 
-    def write_table(self, tab: str, rows: Sequence[PublicRow]) -> int:
-        """Header and every row, written as RAW text; returns the cells written."""
-        table = [list(PUBLIC_COLUMNS)] + [list(r.cells()) for r in rows]
-        updates = [CellUpdate(tab, i, j, v) for i, cells in enumerate(table) for j, v in enumerate(cells)]
+    def write_table(self, tab: str, rows: Mapping[int, Sequence[str]]) -> int:
+        """The header and the given data rows (0-based row → cells, as the CSV has them),
+        written as RAW text in one plan; returns the cells written."""
+        updates = [CellUpdate(tab, 0, j, v) for j, v in enumerate(PUBLIC_COLUMNS)]
+        updates += [CellUpdate(tab, i + 1, j, v) for i, cells in sorted(rows.items()) for j, v in enumerate(cells)]
         self.write([TablePlan(tab=tab, header=list(PUBLIC_COLUMNS), updates=updates)])
         return len(updates)
