@@ -153,3 +153,43 @@ def test_a_deleted_or_inserted_row_makes_the_cycle_read_in_full(world: GoogleWor
         assert sorted(report.new) == ["0007/SIAPMAS/2026", "0008/SIAPMAS/2026"]
         assert {shown["Dewi"], shown["Citra"]} == set(report.new)
     assert full_read(world, standin, clock).cells_written == 0
+
+
+def test_old_rows_ticked_or_edited_are_caught_by_a_change_read(world: GoogleWorld, standin: GoogleStandin,
+                                                             clock: Clock):
+    """A read keeps the operators' columns as it read them and a change read judges only the
+    rows that differ since: a Rahasia ticked and a Sifat chosen on old Kendali rows, and a
+    Terkirim ticked on an old Pemberitahuan row, arrive with a new response and are all
+    taken by the change read — twice over, the second time after a change read."""
+    engine = registered(world, standin, clock, 8)
+    for n, (agenda, wa_agenda) in enumerate([("0002", "0003"), ("0006", "0004")]):
+        wa = [r for r in rows_as_dicts(world.tab("Pemberitahuan")) if r["No. Agenda"] == f"{wa_agenda}/SIAPMAS/2026"]
+        assert wa and all(r["Terkirim"] in ("", None, False) for r in wa)
+        world.edit(KENDALI_TAB, f"{agenda}/SIAPMAS/2026", Rahasia=True)
+        world.edit(KENDALI_TAB, "0005/SIAPMAS/2026", Sifat=["Segera", "Sangat Segera"][n])
+        world.edit("Pemberitahuan", f"{wa_agenda}/SIAPMAS/2026", Terkirim=True, Oleh="Siti")
+        world.add_responses([response(300 + n, f"Citra {n}", "Pupuk langka di Kecamatan Dawarblandong.")])
+        report = until_read(engine, standin, clock)
+        assert not any(r.startswith(tuple(f"'{t}'" for t in OWN_TABS)) for r in ranges_read(standin))  # a change read
+        assert report.new == [f"{9 + n:04d}/SIAPMAS/2026"]
+        assert sorted(s.agenda_no for s in report.steps if s.accepted) == sorted([f"{agenda}/SIAPMAS/2026",
+                                                                                  "0005/SIAPMAS/2026"])
+        assert any("dicatat terkirim" in line for line in report.notices)
+        assert engine.ledger.find_item(f"{agenda}/SIAPMAS/2026").rahasia
+        settle(engine, standin, clock)  # the ticked rows' status follows with the next read, a full one
+        wa = [r for r in rows_as_dicts(world.tab("Pemberitahuan")) if r["No. Agenda"] == f"{wa_agenda}/SIAPMAS/2026"]
+        assert all(r["Status"] == "Terkirim" for r in wa)
+
+
+def test_changed_rows_compares_value_and_type_past_block_edges():
+    from siapmas_sync.cycle.tailread import changed_rows
+
+    old = {0: [f"{i:04d}/SIAPMAS/2026" for i in range(2000)], 7: [False] * 1999 + [1]}
+    same = {c: list(v) for c, v in old.items()}
+    assert changed_rows(same, old) == set()
+    new = {c: list(v) for c, v in old.items()}
+    new[7][513] = True  # a ticked checkbox
+    new[7][1999] = True  # True == 1 in Python, but a checkbox ticked is not the number 1
+    new[0].append("2000/SIAPMAS/2026")  # a row appended
+    assert changed_rows(new, old) == {513, 1999, 2000}
+    assert changed_rows(new, None) is None and changed_rows(new, {0: old[0]}) is None  # nothing to compare with

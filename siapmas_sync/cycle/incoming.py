@@ -26,7 +26,7 @@ from .idle import Gate, IdleGate
 from .kelengkapan import KelengkapanLinker
 from .read import CycleReaders, CycleSnapshot, ParsedResponses
 from .report import CycleReport, CycleState, failpoint
-from .tailread import TAIL_META, TailState
+from .tailread import TAIL_META, SeenColumns, TailState, seen_file
 
 log = logging.getLogger("siapmas.engine")
 
@@ -83,7 +83,14 @@ class Incoming:
         if gate.refresh_clocks or not self.backend.reads_tail or not self.idle.unchanged_since_write():
             return None
         state = TailState.loads(self.ledger.get_meta(TAIL_META))
-        return state if state is not None and state.usable(OWN_TABS) else None
+        if state is None or not state.usable(OWN_TABS):
+            return None
+        if state.seen_token:  # the operator columns read last: only the rows that differ are judged
+            try:
+                state.seen = SeenColumns.loads(seen_file(self.s.storage.database.parent).read_bytes(), state.seen_token)
+            except OSError:
+                state.seen = None
+        return state
 
     def read(self, state: CycleState, tail: TailState | None = None) -> tuple[CycleSnapshot, ShownNumbers]:
         """One read of the sheet, parsed and fingerprinted as it streams in (cycleread),

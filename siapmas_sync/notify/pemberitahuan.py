@@ -99,7 +99,7 @@ def find_ticks(table: DigestTable | None, states: Mapping[int, str]) -> list[Tic
     if table is None or not table.kept_columns:
         return []
     out = []
-    for key, r in table.row_of.items():
+    for key, r in table.rows_to_judge():  # after a tail read: the rows changed since the last one
         if not key.startswith("WA-") or not key[3:].isdigit():
             continue
         msg_id = int(key[3:])

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import gzip
 import json
 import math
 import re
@@ -206,6 +207,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def wants_gzip(request_headers: Any) -> bool:
+    """Google gzip-encodes a reply only when the request both accepts gzip AND names
+    "gzip" in its User-Agent ("Performance Tips" of the Google APIs: "you must do two
+    things: Set an Accept-Encoding header, and modify your user agent to contain the
+    string gzip"). python-requests' default User-Agent does not: gspread's replies come
+    uncompressed unless the product asks."""
+    accepted = [t.split(";")[0].strip().lower() for t in (request_headers.get("Accept-Encoding") or "").split(",")]
+    return "gzip" in accepted and "gzip" in (request_headers.get("User-Agent") or "").lower()
+
+
+def gzip_reply(request_headers: Any, payload: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """A JSON reply gzip-encoded when the request asked as Google requires
+    (:func:`wants_gzip`); what the client downloads (``bytes_out``) is then the
+    compressed body."""
+    if not payload or not headers.get("Content-Type", "").startswith("application/json"):
+        return payload, headers
+    if not wants_gzip(request_headers):
+        return payload, headers
+    return gzip.compress(payload, compresslevel=6, mtime=0), dict(headers, **{"Content-Encoding": "gzip"})
 
 
 def _json(obj: Any, pretty: bool = True) -> bytes:
@@ -533,6 +555,7 @@ class GoogleStandin:
             self._log(method, raw_path, raw_query, account, None, name, fault_kind, len(body))
             h.drop()
             return
+        payload, headers = gzip_reply(h.headers, payload, headers)
         self._log(method, raw_path, raw_query, account, status, name, fault_kind, len(body), len(payload))
         try:
             h.reply(status, payload, headers)
