@@ -199,6 +199,10 @@ class DigestTable:
         have changed since the last read (:class:`ColumnTable`); here every one."""
         return self.row_of.items()
 
+    def keys_to_judge(self) -> list[str] | None:
+        """The keys of :meth:`rows_to_judge`, or None when that is every key."""
+        return None
+
 
 #: a cell a read did not fetch (a tail read fetches some columns only, tailread): text no
 #: cell holds (Sheets keeps no NUL), so its fingerprint matches nothing planned and a
@@ -246,14 +250,14 @@ class ColumnTable(DigestTable):
         self.n_rows = max((len(c) for c in self.cols.values()), default=0)
         self.last_nonempty = self.n_rows - 1  # as a row read with unread cells: never empty
         self.changed = None if changed is None else frozenset(changed)
+        self.unchanged = False  # every cell as the columns kept from the last read (tailread.SeenColumns)
         keys = self.cols.get(pos[key_column], [])
-        self._keys = [k if type(k) is str else cell_text(k) for k in keys]
-        row_of: dict[str, int] = {}
-        for r, k in enumerate(self._keys):  # the first row of each key
-            if k and k not in row_of:
-                row_of[k] = r
-        self.row_of = row_of
-        if len(row_of) != sum(1 for k in self._keys if k):  # rows repeating a key (rare)
+        self._keys = keys if set(map(type, keys)) <= {str} else [cell_text(k) for k in keys]
+        # the first row of each key (later rows overwritten by earlier ones), at C speed
+        row_of = dict(zip(reversed(self._keys), range(len(self._keys) - 1, -1, -1)))
+        row_of.pop("", None)
+        self.row_of = dict(sorted(row_of.items(), key=lambda kv: kv[1])) if self.changed is None else row_of
+        if len(row_of) != len(self._keys) - self._keys.count(""):  # rows repeating a key (rare)
             for r, k in enumerate(self._keys):
                 if k and row_of[k] != r:
                     filled = tuple(j for j, i in enumerate(self.pos) if cell_text(self.cell(r, i)) != "")
@@ -285,6 +289,9 @@ class ColumnTable(DigestTable):
         if self.changed is None:
             return self.row_of.items()
         return [(k, r) for r in sorted(self.changed) if (k := self.key_of(r)) and self.row_of[k] == r]
+
+    def keys_to_judge(self) -> list[str] | None:
+        return None if self.changed is None else [k for k, _ in self.rows_to_judge()]
 
 
 class DigestReader:

@@ -184,7 +184,7 @@ class SheetWriter:
                 if self.backend.reads_tail:  # where the next tail read starts (tailread)
                     self.save_tail(conn, parsed, plans[0].header, kendali, {BUKU_AGENDA_TAB: buku, RIWAYAT_TAB: riwayat},
                                     plans[4].header, event_id, message_id,
-                                    self.save_seen(snap, restated.__contains__))
+                                    self.save_seen(snap, restated, tail))
             if dash is not None and not self.backend.dasbor_skipped:
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:
@@ -202,10 +202,13 @@ class SheetWriter:
                 report.notices.extend(self.backend.notices)
         return sum(len(p.updates) for p in plans)
 
-    def save_seen(self, snap: CycleSnapshot, restated: Callable[[str], bool]) -> str:
+    def save_seen(self, snap: CycleSnapshot, restated: set[str], tail: TailState | None) -> str:
         """The operator columns read this cycle, kept for the next tail read (tailread.SeenColumns):
         its token, or "" when they could not be kept (the next tail read judges every row)."""
-        seen = SeenColumns.of({t: snap.tabs.get(t) for t in OPERATOR_COLUMNS}, {KENDALI_TAB: restated})
+        tables, forget = {t: snap.tabs.get(t) for t in OPERATOR_COLUMNS}, {KENDALI_TAB: restated}
+        if tail is not None and tail.seen is not None and SeenColumns.same(tables, forget):
+            return tail.seen.token  # read as kept: the file stays as it is
+        seen = SeenColumns.of(tables, forget)
         try:
             atomic_write_bytes(seen_file(self.s.storage.database.parent), seen.dumps())
         except OSError as exc:

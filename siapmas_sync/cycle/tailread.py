@@ -33,7 +33,7 @@ import hashlib
 import json
 import marshal
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,7 @@ class ColumnRuns:
         cols = self.columns()
         changed = changed_rows(cols, seen)
         table = ColumnTable(t.title, t.columns, t.key_column or "", t.kept_columns, self.header, cols, changed)
+        table.unchanged = changed == set()  # reads as the columns kept (SeenColumns.same)
         watch = self.reader.watch
         if watch is not None and table.key_column == watch[0]:
             for key, _ in table.rows_to_judge():
@@ -198,7 +199,9 @@ def changed_rows(cols: Mapping[int, list[Any]], seen: Mapping[int, list[Any]] | 
     out: set[int] = set()
     for c, new in cols.items():
         old = seen[c]
-        if new == old and list(map(type, new)) == list(map(type, old)):
+        m = min(len(new), len(old))
+        if (new if m == len(new) else new[:m]) == (old if m == len(old) else old[:m]) and _same_types(new, old, m):
+            out.update(range(m, max(len(new), len(old))))  # the rows one of them has past the other's end
             continue
         n = max(len(new), len(old))
         for a in range(0, n, _BLOCK):
@@ -211,6 +214,15 @@ def changed_rows(cols: Mapping[int, list[Any]], seen: Mapping[int, list[Any]] | 
                 if type(u) is not type(v) or u != v:
                     out.add(i)
     return out
+
+
+def _same_types(new: list[Any], old: list[Any], m: int) -> bool:
+    """Whether the first *m* cells of two equal columns also have the same types (a ticked
+    checkbox ``True`` equals the number 1): only columns holding other than text are checked."""
+    kinds = set(map(type, new))
+    if kinds <= {str} and set(map(type, old)) <= {str}:
+        return True
+    return list(map(type, new[:m])) == list(map(type, old[:m]))
 
 
 def header_of(columns: Sequence[Sequence[object]]) -> list[str]:
@@ -257,8 +269,17 @@ class SeenColumns:
             return None
         return cls(token, tabs)
 
+    @staticmethod
+    def same(tables: Mapping[str, DigestTable | None], forget: Mapping[str, Collection[str]]) -> bool:
+        """Whether the columns kept already are this cycle's (every table read in part and
+        unchanged since, none of its rows to forget): then they need not be written again."""
+        present = [(tab, t) for tab, t in tables.items() if t is not None]
+        return bool(present) and all(
+            getattr(t, "unchanged", False) and not any(k in t.row_of for k in forget.get(tab, ()))
+            for tab, t in present)
+
     @classmethod
-    def of(cls, tables: Mapping[str, DigestTable | None], forget: Mapping[str, Callable[[str], bool]]) -> SeenColumns:
+    def of(cls, tables: Mapping[str, DigestTable | None], forget: Mapping[str, Collection[str]]) -> SeenColumns:
         """From this cycle's tables (those read in part, or in full with their columns
         tapped); *forget*: per tab, the keys whose rows must be judged again."""
         tabs: dict[str, dict[int, list[Any]]] = {}
@@ -272,7 +293,7 @@ class SeenColumns:
             if drop is not None and kc is not None and kc in cols:
                 key_col = cols[kc]
                 for i, k in enumerate(key_col):
-                    if k and drop(cell_text(k)):
+                    if k and cell_text(k) in drop:
                         key_col[i] = UNREAD
             tabs[tab] = cols
         return cls(secrets.token_hex(8), tabs)

@@ -213,11 +213,20 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
             )).one()
         return "|".join("" if v is None else str(v) for v in row)
 
-    def kendali_states(self) -> dict[str, str]:
-        """Agenda number → the Kendali state last written (JSON text), where there is one."""
+    def kendali_states(self, agendas: Collection[str] | None = None) -> dict[str, str]:
+        """Agenda number → the Kendali state last written (JSON text), where there is one;
+        of the *agendas* only, when given (a change read judges the rows that changed)."""
         q = select(items.c.agenda_no, items.c.kendali_state)
+        if agendas is None:
+            with self.engine.connect() as conn:
+                return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
+        wanted, out = sorted(set(agendas)), {}
         with self.engine.connect() as conn:
-            return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
+            for a in range(0, len(wanted), 500):
+                for r in conn.execute(q.where(items.c.agenda_no.in_(wanted[a : a + 500]))):
+                    if r.kendali_state not in ("", "{}"):
+                        out[r.agenda_no] = r.kendali_state
+        return out
 
     # --- typed records (#23: every reader moves to these) ------------------------------
 
