@@ -82,6 +82,9 @@ def test_one_new_response_is_read_as_a_change(world: GoogleWorld, standin: Googl
     assert ranges[1].startswith("'Form Responses 1'!A13:") and ranges[1][-1].isalpha()  # open-ended, as Google takes it
     assert any(r.startswith(f"'{KENDALI_TAB}'!A1:A") for r in ranges)
     assert not any(r.startswith(tuple(f"'{t}'" for t in OWN_TABS)) for r in ranges)  # own tabs never read back
+    gets = [r for r in standin.requests if r.route == "sheets.values.batchGet"]
+    assert gets and all(r.encoding == "gzip" for r in gets)  # asked as Google requires for a compressed reply
+    assert "majorDimension=COLUMNS" in gets[-1].query  # the operators' columns come column by column
     # everything a full read writes is there: the status, the registers, the Kendali row
     assert agenda_by_name(world)["Citra"] == "0013/SIAPMAS/2026"
     assert world.responses()[-1]["Tahap"] == "TERAGENDA"

@@ -69,6 +69,7 @@ class LoggedRequest:
     fault: str | None = None
     bytes_in: int = 0  # request body as received (what the client uploaded)
     bytes_out: int = 0  # response body as sent (what the client downloaded)
+    encoding: str = ""  # the reply's Content-Encoding ("gzip" when the client asked as Google requires)
 
     @property
     def api(self) -> str:
@@ -556,17 +557,18 @@ class GoogleStandin:
             h.drop()
             return
         payload, headers = gzip_reply(h.headers, payload, headers)
-        self._log(method, raw_path, raw_query, account, status, name, fault_kind, len(body), len(payload))
+        self._log(method, raw_path, raw_query, account, status, name, fault_kind, len(body), len(payload),
+                  headers.get("Content-Encoding", ""))
         try:
             h.reply(status, payload, headers)
         except OSError:
             h.close_connection = True
 
     def _log(self, method: str, path: str, query: str, account: str | None, status: int | None,
-             route: str, fault: str | None, bytes_in: int = 0, bytes_out: int = 0) -> None:
+             route: str, fault: str | None, bytes_in: int = 0, bytes_out: int = 0, encoding: str = "") -> None:
         with self.lock:
             self.requests.append(LoggedRequest(method, urllib.parse.unquote(path), query, account, status,
-                                               route, fault, bytes_in, bytes_out))
+                                               route, fault, bytes_in, bytes_out, encoding))
 
     def _authenticate(self, header: str | None) -> tuple[str | None, frozenset[str], str | None]:
         if not header or not header.lower().startswith("bearer "):
