@@ -137,6 +137,16 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         with self.engine.connect() as conn:
             return {r.key for r in conn.execute(select(responses.c.key))}
 
+    def known_among(self, keys: Collection[str]) -> set[str]:
+        """Those of *keys* the ledger has a response for (a change read asks for its few
+        rows, not for every key)."""
+        wanted, out = sorted(set(keys)), set[str]()
+        with self.engine.connect() as conn:
+            for a in range(0, len(wanted), 500):
+                out.update(r.key for r in conn.execute(select(responses.c.key).where(
+                    responses.c.key.in_(wanted[a : a + 500]))))
+        return out
+
     def item_rows(self, columns: Sequence[str] | None = None) -> list[Any]:
         """Every item in agenda order; only *columns* when given (a 100,000-item write-back
         does not need the evidence lists)."""
@@ -220,7 +230,7 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         if agendas is None:
             with self.engine.connect() as conn:
                 return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
-        wanted, out = sorted(set(agendas)), {}
+        wanted, out = sorted(set(agendas)), dict[str, str]()
         with self.engine.connect() as conn:
             for a in range(0, len(wanted), 500):
                 for r in conn.execute(q.where(items.c.agenda_no.in_(wanted[a : a + 500]))):
