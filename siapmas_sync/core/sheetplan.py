@@ -7,7 +7,8 @@ number of rows. Columns are located by header title on every call — staff inse
 and rename columns — and rows by a key column, never by position remembered from an
 earlier cycle. A tab is compared through its fingerprints (:class:`DigestTable`, made
 while it is read), one desired row at a time (:class:`TableDiff`), so neither the sheet
-nor the ledger is ever held whole.
+nor the ledger is ever held whole; a tab read as a few of its columns (a change read) is a
+:class:`ColumnTable`, whose rows are fingerprinted only when a planner asks for them.
 """
 
 from __future__ import annotations

@@ -24,7 +24,18 @@ What a tail read cannot see is left to a full read:
   Agenda and Pemberitahuan rows are rewritten by the next cycle, which reads in full (the
   cycle leaves the idle cursor unmatched).
 
-Pure: the state kept in the ledger's ``meta`` table, the ranges, and the row fingerprint.
+The operators' columns are asked for column by column (``majorDimension=COLUMNS``, parsed
+natively: backends/valuestream) and compared a whole column at a time with the same columns
+as the last write-back's read left them (:class:`SeenColumns`, a file beside the ledger
+named by a token in the :class:`TailState`): only the rows that differ are judged for
+edits and ticks and give their numbers to the number guard, and a row's fingerprints are
+made only when a planner asks for it (sheetplan.ColumnTable) — so one new response on a
+100,000-row sheet costs a few rows, not 100,000. Rows whose Kendali state the write-back
+changed are judged again; without the file every row is judged; the periodic full read
+judges every row anyway.
+
+Pure, but for :class:`SeenColumns`' bytes: the state kept in the ledger's ``meta`` table,
+the ranges, the row fingerprint, the column comparison.
 """
 
 from __future__ import annotations
