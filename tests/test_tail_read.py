@@ -196,3 +196,23 @@ def test_changed_rows_compares_value_and_type_past_block_edges():
     new[0].append("2000/SIAPMAS/2026")  # a row appended
     assert changed_rows(new, old) == {513, 1999, 2000}
     assert changed_rows(new, None) is None and changed_rows(new, {0: old[0]}) is None  # nothing to compare with
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled"])
+def test_without_the_kept_columns_every_row_is_judged(world: GoogleWorld, standin: GoogleStandin, clock: Clock,
+                                                      tmp_path: Path, damage: str):
+    """The columns kept beside the ledger lost or damaged: the change read judges every row,
+    so an operator's edit on an old row is still taken, and the columns are kept again."""
+    engine = registered(world, standin, clock, 5)
+    [kept] = list(tmp_path.rglob("kolom-operator.bin"))
+    if damage == "deleted":
+        kept.unlink()
+    else:
+        kept.write_bytes(b"\x00rusak" * 10)
+    world.edit(KENDALI_TAB, "0003/SIAPMAS/2026", Sifat="Segera")
+    world.add_responses([response(300, "Citra")])
+    report = until_read(engine, standin, clock)
+    assert not any(r.startswith("'Buku Agenda'") for r in ranges_read(standin))  # still a change read
+    assert report.new == ["0006/SIAPMAS/2026"]
+    assert [s.agenda_no for s in report.steps if s.accepted] == ["0003/SIAPMAS/2026"]
+    assert kept.exists() and kept.read_bytes() != b"\x00rusak" * 10
