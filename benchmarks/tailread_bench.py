@@ -22,8 +22,9 @@ this process (``time.process_time``):
   keeping this read's columns for the next (``SeenColumns`` written and read back).
 
 Also the bytes of each reply, plain and gzip-encoded (what Google sends a client whose
-User-Agent says gzip). The stand-in, the ledger and the network are left out: this is
-the CPU of the merge and compare.
+User-Agent says gzip), and in a second pass the peak memory each path allocates
+(tracemalloc). The stand-in, the ledger and the network are left out: this is the CPU of
+the merge and compare.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import pstats
 import random
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -221,11 +223,20 @@ def one_size(n: int, profile: bool) -> None:
     if prof:
         prof.disable()
     assert slow == first == fast == (1, 1), (slow, first, fast)  # the same edit and tick found each way
+    peaks = {}  # a second pass, for memory only (tracemalloc slows what it traces)
+    for name, run in (("row by row", lambda: row_by_row(bodies["ROWS"], after, states)),
+                      ("columns, kept", lambda: by_columns(bodies["COLUMNS"], after, states, seen))):
+        tracemalloc.start()
+        run()
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
     print(f"{n:,} rows (Kendali + Pemberitahuan): "
           f"reply ROWS {plain['ROWS'] / 1e6:.2f} MB ({len(bodies['ROWS']) / 1e6:.2f} MB gzip), "
           f"COLUMNS {plain['COLUMNS'] / 1e6:.2f} MB ({len(bodies['COLUMNS']) / 1e6:.2f} MB gzip)")
     print(f"  row by row (before): {t1 - t0:.3f} CPU-s | columns, no columns kept: {t2 - t1:.3f} CPU-s | "
           f"columns, compared with those kept: {t3 - t2:.3f} CPU-s")
+    print(f"  peak memory allocated while reading and comparing (tracemalloc): row by row {peaks['row by row']:.0f} MB"
+          f" | columns, compared with those kept {peaks['columns, kept']:.0f} MB (the kept columns held too)")
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(15)
 
