@@ -48,6 +48,7 @@ from ..core.sheetplan import TablePlan, a1_column, header_key
 from ..cycle.tailread import (
     OPERATOR_COLUMNS,
     ColumnRuns,
+    SeenColumns,
     TailState,
     column_runs,
     header_of,
@@ -349,9 +350,12 @@ class GoogleBackend:
         for row in rows:
             resp.row(row)
         seen = tail.seen.tabs if tail.seen is not None else {}
-        return Snapshot(responses=resp.result(),
+        snap = Snapshot(responses=resp.result(),
                         tabs={PEMBERITAHUAN_TAB: None, **{t: c.result(seen.get(t)) for t, c in tabs.items()}},
                         sheet_tz=self._sheet_tz, partial=True)
+        if tail.seen is not None:  # compared: only its token is needed now (not held while rendering)
+            tail.seen = SeenColumns(tail.seen.token, {})
+        return snap
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
               *, dasbor: DasborView | None = None) -> None:
