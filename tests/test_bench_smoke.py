@@ -64,3 +64,12 @@ def test_the_startup_bench_runs(tmp_path: Path):
     assert {"siapmas-sync --help", "siapmas-sync status"} <= set(results)
     assert all(r["runs"] == 1 for r in results.values())
     assert "| siapmas-sync status" in proc.stdout
+
+
+def test_the_change_read_micro_benchmark_runs():
+    """benchmarks/tailread_bench.py (read, merge and compare of a change read on synthetic
+    columns) runs, finds the one edit and the one tick each way, and prints its figures."""
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tailread_bench.py"), "--rows", "600"],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "600 rows" in proc.stdout and "compared with those kept" in proc.stdout

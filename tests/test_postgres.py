@@ -188,9 +188,9 @@ def test_known_keys_among_a_few_or_a_whole_sheet(tmp_path: Path, ledger_url: str
                                            "payload": "{}", "first_seen_at": "2026-01-01T00:00:00Z"} for k in have])
     unknown = [f"{i:064x}" for i in range(6000, 7000)]
     few = have[10:1200:7] + unknown[:3]
-    assert ledger.known_keys(among=few) == set(have[10:1200:7])
-    assert ledger.known_keys(among=have[:5500] + unknown) == set(have[:5500])  # past 5,000: the whole index read
-    assert ledger.known_keys(among=[]) == set()
+    assert ledger.known_among(few) == set(have[10:1200:7])
+    assert ledger.known_among(have[:5500] + unknown) == set(have[:5500])  # past 5,000: the whole index read
+    assert ledger.known_among([]) == set()
     assert ledger.known_keys() == set(have)
     ledger.close()
 

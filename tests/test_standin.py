@@ -192,6 +192,30 @@ def test_pretty_print_false_gives_a_compact_reply(gc, sid, standin):
     assert len(sizes) == 2 and sizes[1] < sizes[0] * 0.6
 
 
+def test_gzip_only_when_the_user_agent_says_gzip(gc, sid, standin):
+    """Google gzips a reply only when the request accepts gzip AND its User-Agent contains
+    "gzip": python-requests' own User-Agent gets it plain, though requests accepts gzip."""
+    sh = gc.open_by_key(sid)
+    sh.add_worksheet("Zip", 300, 2)
+    sh.worksheet("Zip").update([["Tahap", "Sifat"]] + [["TERAGENDA", "Biasa"]] * 299, "A1", value_input_option="RAW")
+    session = gc.http_client.session
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/values:batchGet"
+    asked = {
+        "requests' default": {},
+        "agent only": {"User-Agent": "siapmas-sync (gzip)", "Accept-Encoding": "identity"},
+        "both": {"User-Agent": "siapmas-sync (gzip)", "Accept-Encoding": "gzip"},
+    }
+    got = {}
+    for name, headers in asked.items():
+        standin.reset_log()
+        r = session.get(url, params={"ranges": "'Zip'!A1:B", "prettyPrint": "false"}, headers=headers)
+        [logged] = [x for x in standin.requests if x.route == "sheets.values.batchGet"]
+        got[name] = (r.headers.get("Content-Encoding"), logged.bytes_out, r.json())
+    assert [got[n][0] for n in asked] == [None, None, "gzip"]
+    assert got["both"][2] == got["agent only"][2] == got["requests' default"][2]  # decoded by requests
+    assert got["both"][1] < got["requests' default"][1] / 10  # 300 repeated rows compress well
+
+
 def test_update_beyond_grid_is_rejected_but_append_grows(gc, sid, standin):
     sh = gc.open_by_key(sid)
     sh.add_worksheet("Small", 3, 2)

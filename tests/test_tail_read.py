@@ -82,6 +82,9 @@ def test_one_new_response_is_read_as_a_change(world: GoogleWorld, standin: Googl
     assert ranges[1].startswith("'Form Responses 1'!A13:") and ranges[1][-1].isalpha()  # open-ended, as Google takes it
     assert any(r.startswith(f"'{KENDALI_TAB}'!A1:A") for r in ranges)
     assert not any(r.startswith(tuple(f"'{t}'" for t in OWN_TABS)) for r in ranges)  # own tabs never read back
+    gets = [r for r in standin.requests if r.route == "sheets.values.batchGet"]
+    assert gets and all(r.encoding == "gzip" for r in gets)  # asked as Google requires for a compressed reply
+    assert "majorDimension=COLUMNS" in gets[-1].query  # the operators' columns come column by column
     # everything a full read writes is there: the status, the registers, the Kendali row
     assert agenda_by_name(world)["Citra"] == "0013/SIAPMAS/2026"
     assert world.responses()[-1]["Tahap"] == "TERAGENDA"
@@ -153,3 +156,63 @@ def test_a_deleted_or_inserted_row_makes_the_cycle_read_in_full(world: GoogleWor
         assert sorted(report.new) == ["0007/SIAPMAS/2026", "0008/SIAPMAS/2026"]
         assert {shown["Dewi"], shown["Citra"]} == set(report.new)
     assert full_read(world, standin, clock).cells_written == 0
+
+
+def test_old_rows_ticked_or_edited_are_caught_by_a_change_read(world: GoogleWorld, standin: GoogleStandin,
+                                                             clock: Clock):
+    """A read keeps the operators' columns as it read them and a change read judges only the
+    rows that differ since: a Rahasia ticked and a Sifat chosen on old Kendali rows, and a
+    Terkirim ticked on an old Pemberitahuan row, arrive with a new response and are all
+    taken by the change read — twice over, the second time after a change read."""
+    engine = registered(world, standin, clock, 8)
+    for n, (agenda, wa_agenda) in enumerate([("0002", "0003"), ("0006", "0004")]):
+        wa = [r for r in rows_as_dicts(world.tab("Pemberitahuan")) if r["No. Agenda"] == f"{wa_agenda}/SIAPMAS/2026"]
+        assert wa and all(r["Terkirim"] in ("", None, False) for r in wa)
+        world.edit(KENDALI_TAB, f"{agenda}/SIAPMAS/2026", Rahasia=True)
+        world.edit(KENDALI_TAB, "0005/SIAPMAS/2026", Sifat=["Segera", "Sangat Segera"][n])
+        world.edit("Pemberitahuan", f"{wa_agenda}/SIAPMAS/2026", Terkirim=True, Oleh="Siti")
+        world.add_responses([response(300 + n, f"Citra {n}", "Pupuk langka di Kecamatan Dawarblandong.")])
+        report = until_read(engine, standin, clock)
+        assert not any(r.startswith(tuple(f"'{t}'" for t in OWN_TABS)) for r in ranges_read(standin))  # a change read
+        assert report.new == [f"{9 + n:04d}/SIAPMAS/2026"]
+        assert sorted(s.agenda_no for s in report.steps if s.accepted) == sorted([f"{agenda}/SIAPMAS/2026",
+                                                                                  "0005/SIAPMAS/2026"])
+        assert any("dicatat terkirim" in line for line in report.notices)
+        assert engine.ledger.find_item(f"{agenda}/SIAPMAS/2026").rahasia
+        settle(engine, standin, clock)  # the ticked rows' status follows with the next read, a full one
+        wa = [r for r in rows_as_dicts(world.tab("Pemberitahuan")) if r["No. Agenda"] == f"{wa_agenda}/SIAPMAS/2026"]
+        assert all(r["Status"] == "Terkirim" for r in wa)
+
+
+def test_changed_rows_compares_value_and_type_past_block_edges():
+    from siapmas_sync.cycle.tailread import changed_rows
+
+    old = {0: [f"{i:04d}/SIAPMAS/2026" for i in range(2000)], 7: [False] * 1999 + [1]}
+    same = {c: list(v) for c, v in old.items()}
+    assert changed_rows(same, old) == set()
+    new = {c: list(v) for c, v in old.items()}
+    new[7][513] = True  # a ticked checkbox
+    new[7][1999] = True  # True == 1 in Python, but a checkbox ticked is not the number 1
+    new[0].append("2000/SIAPMAS/2026")  # a row appended
+    assert changed_rows(new, old) == {513, 1999, 2000}
+    assert changed_rows(new, None) is None and changed_rows(new, {0: old[0]}) is None  # nothing to compare with
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled"])
+def test_without_the_kept_columns_every_row_is_judged(world: GoogleWorld, standin: GoogleStandin, clock: Clock,
+                                                      tmp_path: Path, damage: str):
+    """The columns kept beside the ledger lost or damaged: the change read judges every row,
+    so an operator's edit on an old row is still taken, and the columns are kept again."""
+    engine = registered(world, standin, clock, 5)
+    [kept] = list(tmp_path.rglob("kolom-operator.bin"))
+    if damage == "deleted":
+        kept.unlink()
+    else:
+        kept.write_bytes(b"\x00rusak" * 10)
+    world.edit(KENDALI_TAB, "0003/SIAPMAS/2026", Sifat="Segera")
+    world.add_responses([response(300, "Citra")])
+    report = until_read(engine, standin, clock)
+    assert not any(r.startswith("'Buku Agenda'") for r in ranges_read(standin))  # still a change read
+    assert report.new == ["0006/SIAPMAS/2026"]
+    assert [s.agenda_no for s in report.steps if s.accepted] == ["0003/SIAPMAS/2026"]
+    assert kept.exists() and kept.read_bytes() != b"\x00rusak" * 10

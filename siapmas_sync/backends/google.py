@@ -45,7 +45,16 @@ from ..core.intake import extract_drive_id, sniff_mime
 from ..core.models import CellUpdate, Evidence, Finding, Submission, CATATAN
 from ..notify.pemberitahuan import PEMBERITAHUAN_TAB
 from ..core.sheetplan import TablePlan, a1_column, header_key
-from ..cycle.tailread import OPERATOR_COLUMNS, ColumnRuns, HeaderOf, RowsOf, TailState, column_runs, unchanged_head
+from ..cycle.tailread import (
+    OPERATOR_COLUMNS,
+    ColumnRuns,
+    SeenColumns,
+    TailState,
+    column_runs,
+    header_of,
+    rows_of,
+    unchanged_head,
+)
 from .base import RESPONSE_TAB_NAMES, KeepAll, Readers, Snapshot
 from .google_requests import (
     MULTIPART_MAX_BYTES,
@@ -58,7 +67,7 @@ from .google_requests import (
     quote_tab,
     ranges_for,
 )
-from .valuestream import read_value_ranges
+from .valuestream import read_value_columns, read_value_ranges
 from ..dasbor import sheets as dasbor_sheets
 from ..dasbor.layout import TAB as DASBOR_TAB, DasborView
 from .google_auth import Identity, scopes_for
@@ -270,12 +279,13 @@ class GoogleBackend:
         return self._values_get([quote_tab(t) for t in titles], lambda: [readers.responses(titles[0], self._sheet_tz)]
                                 + [readers.register(t) for t in titles[1:]])
 
-    def _values_get(self, ranges: Sequence[str], make_readers: Callable[[], Sequence[Any]]) -> list[Any]:
+    def _values_get(self, ranges: Sequence[str], make_readers: Callable[[], Sequence[Any]] | None) -> list[Any]:
         """One values:batchGet of A1 *ranges* (unformatted values, dates as serial numbers),
-        each range fed to its reader as it streams in (see valuestream)."""
+        each range fed to its reader as it streams in (see valuestream); without readers,
+        asked in COLUMNS major dimension and answered as each range's columns."""
         params: dict[str, Any] = {
             "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-            "majorDimension": "ROWS", "ranges": list(ranges),
+            "majorDimension": "ROWS" if make_readers is not None else "COLUMNS", "ranges": list(ranges),
             "prettyPrint": "false",  # Google indents replies by default: ~40% of a values reply is spaces
         }
         resp = self.session.request(
@@ -284,6 +294,8 @@ class GoogleBackend:
         try:
             if not resp.ok:
                 raise APIError(resp)
+            if make_readers is None:
+                return read_value_columns(resp)
             return read_value_ranges(resp, make_readers())
         finally:
             resp.close()
@@ -314,16 +326,8 @@ class GoogleBackend:
         ranges = [f"{rq}!A1:{last}1", f"{rq}!A{tail.last_row}:{last}"]
         for t, tab_runs in runs.items():
             ranges += [f"{quote_tab(t)}!{a1_column(a)}1:{a1_column(b)}" for a, b in tab_runs]
-        made: dict[str, Any] = {}
-
-        def make() -> list[Any]:  # fresh readers for each attempt
-            made["resp"] = readers.responses(resp_tab.title, self._sheet_tz, first_row=tail.last_row)
-            made["head"], made["rows"] = HeaderOf(made["resp"]), RowsOf(made["resp"])
-            made["tabs"] = {t: ColumnRuns(parts[t], runs[t], readers.register(t)) for t in parts}
-            return [made["head"], made["rows"], *(p for c in made["tabs"].values() for p in c.parts)]
-
         try:
-            self.retry.call(lambda: self._values_get(ranges, make))
+            got = self.retry.call(lambda: self._values_get(ranges, None))
         except APIError as exc:
             if exc.response.status_code != 400:
                 raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
@@ -331,14 +335,29 @@ class GoogleBackend:
             return None
         except Exception as exc:
             raise access_error(exc, what=f"spreadsheet {self.spreadsheet_id}", account=self.account) from None
-        parsed = made["resp"].result()
-        tabs = made["tabs"]
-        if not (made["head"].seen and all(c.matches() for c in tabs.values())
-                and unchanged_head(tail, parsed.header, made["rows"].first)):
+        got += [[]] * (len(ranges) - len(got))  # a range Google answered without an entry reads as empty
+        header, rows = header_of(got[0]), rows_of(got[1])
+        tabs = {t: ColumnRuns(parts[t], runs[t], readers.register(t)) for t in parts}
+        at = 2
+        for c in tabs.values():
+            for i in range(len(c.runs)):
+                c.take(i, got[at])
+                at += 1
+        if not (header and all(c.matches() for c in tabs.values())
+                and unchanged_head(tail, header, rows[0] if rows else None)):
             self._meta = None  # columns may have been added: the full read sees the grid afresh
             return None
-        return Snapshot(responses=parsed, tabs={PEMBERITAHUAN_TAB: None, **{t: c.result() for t, c in tabs.items()}},
+        resp = readers.responses(resp_tab.title, self._sheet_tz, first_row=tail.last_row)
+        resp.header(header)
+        for row in rows:
+            resp.row(row)
+        seen = tail.seen.tabs if tail.seen is not None else {}
+        snap = Snapshot(responses=resp.result(),
+                        tabs={PEMBERITAHUAN_TAB: None, **{t: c.result(seen.get(t)) for t, c in tabs.items()}},
                         sheet_tz=self._sheet_tz, partial=True)
+        if tail.seen is not None:  # compared: only its token is needed now (not held while rendering)
+            tail.seen = SeenColumns(tail.seen.token, {})
+        return snap
 
     def write(self, plans: Sequence[TablePlan], controls: Mapping[str, Mapping[str, list[str]]] | None = None,
               *, dasbor: DasborView | None = None) -> None:

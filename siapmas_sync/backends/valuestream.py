@@ -88,3 +88,16 @@ def read_value_ranges(resp: requests.Response, readers: Sequence[TabReader]) -> 
         raise ConnectionError(f"jawaban Sheets terputus atau rusak ({detail})") from None
     # a range Google answered without a valueRanges entry reads as an empty tab
     return [r.result() for r in readers]
+
+
+def read_value_columns(resp: requests.Response) -> list[list[list[Any]]]:
+    """Each value range of a batchGet reply asked in COLUMNS major dimension, in request
+    order: its columns (header cell first), built in C as the reply streams in (ijson's
+    native ``items``) — the operators' columns of 100,000 rows never pass through Python
+    cell by cell. A range with no ``values`` (an empty tab) has no columns."""
+    try:
+        return [list(vr.get("values") or []) for vr in ijson.items(_ChunkReader(resp), "valueRanges.item",
+                                                                    use_float=True)]
+    except ijson.JSONError as exc:
+        detail = " ".join(str(exc).split())[:120]
+        raise ConnectionError(f"jawaban Sheets terputus atau rusak ({detail})") from None

@@ -131,7 +131,7 @@ def find_edits(table: DigestTable | SheetTable | None,
         return []
     present = [(j, c) for j, c in enumerate(EDITABLE) if table.has_column(c)]
     edits = []
-    for agenda, r in table.row_of.items():
+    for agenda, r in table.rows_to_judge():  # after a tail read: the rows changed since the last one
         if agenda not in last_written:
             continue
         cells = table.kept[r]

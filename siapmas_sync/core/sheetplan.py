@@ -7,14 +7,15 @@ number of rows. Columns are located by header title on every call — staff inse
 and rename columns — and rows by a key column, never by position remembered from an
 earlier cycle. A tab is compared through its fingerprints (:class:`DigestTable`, made
 while it is read), one desired row at a time (:class:`TableDiff`), so neither the sheet
-nor the ledger is ever held whole.
+nor the ledger is ever held whole; a tab read as a few of its columns (a change read) is a
+:class:`ColumnTable`, whose rows are fingerprinted only when a planner asks for them.
 """
 
 from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Collection, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +174,9 @@ class DigestTable:
     duplicates: list[tuple[int, str, tuple[int, ...]]] = field(default_factory=list)  # row, key, non-empty columns
     kept: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     last_nonempty: int = -1
+    #: the operator columns as read (sheet column → data cells, trailing empty ones left
+    #: out, as Google sends a column), for the next tail read to judge only what changed
+    seen_columns: dict[int, list[Any]] | None = None
 
     @property
     def stride(self) -> int:
@@ -191,6 +195,105 @@ class DigestTable:
         k = header_key(title)
         return any(header_key(h) == k for h in self.header)
 
+    def rows_to_judge(self) -> Iterable[tuple[str, int]]:
+        """(key, row) of each key's first row, in row order — those whose operator cells may
+        have changed since the last read (:class:`ColumnTable`); here every one."""
+        return self.row_of.items()
+
+    def keys_to_judge(self) -> list[str] | None:
+        """The keys of :meth:`rows_to_judge`, or None when that is every key."""
+        return None
+
+
+#: a cell a read did not fetch (a tail read fetches some columns only, tailread): text no
+#: cell holds (Sheets keeps no NUL), so its fingerprint matches nothing planned and a
+#: planned row there is written whole
+UNREAD = "\x00belum dibaca"
+
+
+class _ColumnKept(Mapping[int, tuple[Any, ...]]):
+    """The kept cells of each key's first row, taken from the columns when asked."""
+
+    def __init__(self, table: ColumnTable) -> None:
+        self._t = table
+
+    def __getitem__(self, r: int) -> tuple[Any, ...]:
+        t = self._t
+        if r >= t.row_count or t.key_of(r) is None or t.row_of.get(t.key_of(r) or "") != r:
+            raise KeyError(r)
+        return tuple(t.cell(r, i) for i in t.kept_pos)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._t.row_of.values())
+
+    def __len__(self) -> int:
+        return len(self._t.row_of)
+
+
+class ColumnTable(DigestTable):
+    """A :class:`DigestTable` over a tab read as some of its columns (a tail read reads
+    the key and operator columns only, tailread): *cols* maps a sheet column (0-based) to
+    its data cells, top to bottom, as Google sent them (trailing empty cells left out).
+    Nothing is computed per row up front: a row's fingerprints (the unread columns
+    :data:`UNREAD`) and kept cells are made when a planner asks for that row, so a plan
+    that touches ten rows of 100,000 costs ten rows. *changed*: the data rows that may
+    differ from the last read (None: any row may)."""
+
+    def __init__(self, title: str, columns: Sequence[str], key_column: str, kept_columns: Sequence[str],
+                 header: Sequence[object], cols: Mapping[int, list[Any]],
+                 changed: Collection[int] | None = None) -> None:
+        super().__init__(title, tuple(columns), key_column, tuple(kept_columns))
+        self.header = [cell_text(h) for h in header]
+        _, pos, _ = locate_columns(self.header, self.columns)
+        self.cols = dict(cols)
+        self.pos = [pos[c] for c in self.columns]
+        self.kept_pos = [pos[c] for c in self.kept_columns]
+        self.n_rows = max((len(c) for c in self.cols.values()), default=0)
+        self.last_nonempty = self.n_rows - 1  # as a row read with unread cells: never empty
+        self.changed = None if changed is None else frozenset(changed)
+        self.unchanged = False  # every cell as the columns kept from the last read (tailread.SeenColumns)
+        keys = self.cols.get(pos[key_column], [])
+        self._keys = keys if set(map(type, keys)) <= {str} else [cell_text(k) for k in keys]
+        # the first row of each key (later rows overwritten by earlier ones), at C speed
+        row_of = dict(zip(reversed(self._keys), range(len(self._keys) - 1, -1, -1)))
+        row_of.pop("", None)
+        self.row_of = dict(sorted(row_of.items(), key=lambda kv: kv[1])) if self.changed is None else row_of
+        if len(row_of) != len(self._keys) - self._keys.count(""):  # rows repeating a key (rare)
+            for r, k in enumerate(self._keys):
+                if k and row_of[k] != r:
+                    filled = tuple(j for j, i in enumerate(self.pos) if cell_text(self.cell(r, i)) != "")
+                    self.duplicates.append((r, k, filled))
+        self.kept = _ColumnKept(self)  # type: ignore[assignment]
+        self.seen_columns = self.cols
+
+    def cell(self, r: int, c: int) -> Any:
+        col = self.cols.get(c)
+        if col is None:
+            return UNREAD
+        return col[r] if r < len(col) else None
+
+    def key_of(self, r: int) -> str | None:
+        return (self._keys[r] or None) if r < len(self._keys) else None
+
+    @property
+    def row_count(self) -> int:
+        return self.n_rows
+
+    def digest(self, r: int) -> bytes | None:
+        if r >= self.n_rows:
+            return None
+        return _packer(len(self.columns)).pack(*[cell_hash(self.cell(r, i)) for i in self.pos])
+
+    def rows_to_judge(self) -> Iterable[tuple[str, int]]:
+        """(key, row) of each key's first row that may have changed since the last read,
+        in row order."""
+        if self.changed is None:
+            return self.row_of.items()
+        return [(k, r) for r in sorted(self.changed) if (k := self.key_of(r)) and self.row_of[k] == r]
+
+    def keys_to_judge(self) -> list[str] | None:
+        return None if self.changed is None else [k for k, _ in self.rows_to_judge()]
+
 
 class DigestReader:
     """Turns a tab, row by row, into a :class:`DigestTable` (see backends.base.TabReader)."""
@@ -202,7 +305,18 @@ class DigestReader:
         self._rows = 0
         #: (column, callback): each non-empty text of that column is passed on as it is read
         self._watch = watch
+        self._tap_titles: frozenset[str] = frozenset()
+        self._tap: list[tuple[int, list[Any]]] = []
         self.header([])
+
+    @property
+    def watch(self) -> tuple[str, Callable[[str], None]] | None:
+        return self._watch
+
+    def tap(self, titles: Sequence[str]) -> None:
+        """Also keep the cells of the columns titled *titles* (every column so titled), as
+        the table's ``seen_columns``."""
+        self._tap_titles = frozenset(header_key(t) for t in titles)
 
     def header(self, header: Sequence[object]) -> None:
         t = self.table
@@ -213,6 +327,8 @@ class DigestReader:
         self._keep = [pos[c] for c in t.kept_columns]
         self._pack = _packer(len(t.columns)).pack
         self._wc = pos.get(self._watch[0]) if self._watch else None
+        if self._tap_titles:
+            self._tap = [(i, []) for i, h in enumerate(t.header) if header_key(h) in self._tap_titles]
 
     def skip(self, n: int) -> None:
         """*n* rows not read (those above a tail read, tailread): fingerprints of empty rows,
@@ -229,6 +345,8 @@ class DigestReader:
         t.digests += self._pack(*[hash(cell_text(row[i])) if i < n else _EMPTY_HASH for i in self._idx])
         if any(v is not None and v != "" for v in row):
             t.last_nonempty = r
+        for i, cells in self._tap:
+            cells.append(row[i] if i < n else "")
         if self._wc is not None and self._wc < n and self._watch is not None:
             watched = cell_text(row[self._wc])
             if watched:
@@ -248,7 +366,18 @@ class DigestReader:
             t.duplicates.append((r, k, filled))
 
     def result(self) -> DigestTable:
+        if self._tap:
+            self.table.seen_columns = {i: _trimmed(cells) for i, cells in self._tap}
         return self.table
+
+
+def _trimmed(cells: list[Any]) -> list[Any]:
+    """A column as Google sends it: its trailing empty cells left out."""
+    n = len(cells)
+    while n and (cells[n - 1] == "" or cells[n - 1] is None):
+        n -= 1
+    del cells[n:]
+    return cells
 
 
 def digest_table(table: SheetTable, columns: Sequence[str], key_column: str | None = None,

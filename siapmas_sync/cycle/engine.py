@@ -198,7 +198,8 @@ class Engine:
 
     def _apply_kendali(self, snap: CycleSnapshot) -> list[StepResult]:
         """Operator edits on the Kendali sheet since the worker last wrote it."""
-        edits = find_edits(snap.tabs.get(KENDALI_TAB), StoredStates(self.ledger.kendali_states()))
+        table = snap.tabs.get(KENDALI_TAB)  # after a change read: the states of the rows that changed only
+        edits = find_edits(table, StoredStates(self.ledger.kendali_states(table.keys_to_judge() if table else None)))
         self.state.edits_read = edits  # acknowledged if the register write is deferred
         return self.steps.apply_kendali(edits)
 

@@ -6,7 +6,7 @@ same transaction as its item and pending render — or linked as kelengkapan."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,12 +26,42 @@ from .idle import Gate, IdleGate
 from .kelengkapan import KelengkapanLinker
 from .read import CycleReaders, CycleSnapshot, ParsedResponses
 from .report import CycleReport, CycleState, failpoint
-from .tailread import TAIL_META, TailState
+from .tailread import TAIL_META, SeenColumns, TailState, seen_file
 
 log = logging.getLogger("siapmas.engine")
 
 REGISTER_GROUP = 50  # responses numbered per transaction
 OWN_TABS = (BUKU_AGENDA_TAB, RIWAYAT_TAB)  # only appended to after a tail read (tailread)
+
+
+class AskedKeys(Collection[str]):
+    """The response keys the ledger has, asked for a key at a time when first looked up (a
+    change read parses a few rows: 100,000 keys need not be loaded for them)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._answers: dict[str, bool] = {}
+        self._all: set[str] | None = None
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        if self._all is not None:
+            return key in self._all
+        if key not in self._answers:
+            self._answers[key] = bool(self._ledger.known_among([key]))
+        return self._answers[key]
+
+    def _every(self) -> set[str]:
+        if self._all is None:
+            self._all = self._ledger.known_keys()
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._every())
+
+    def __len__(self) -> int:
+        return len(self._every())
 
 
 class Incoming:
@@ -83,21 +113,29 @@ class Incoming:
         if gate.refresh_clocks or not self.backend.reads_tail or not self.idle.unchanged_since_write():
             return None
         state = TailState.loads(self.ledger.get_meta(TAIL_META))
-        return state if state is not None and state.usable(OWN_TABS) else None
+        if state is None or not state.usable(OWN_TABS):
+            return None
+        if state.seen_token:  # the operator columns read last: only the rows that differ are judged
+            try:
+                state.seen = SeenColumns.loads(seen_file(self.s.storage.database.parent).read_bytes(), state.seen_token)
+            except OSError:
+                state.seen = None
+        return state
 
     def read(self, state: CycleState, tail: TailState | None = None) -> tuple[CycleSnapshot, ShownNumbers]:
         """One read of the sheet, parsed and fingerprinted as it streams in (cycleread),
         and the agenda numbers it shows: only what is new after *tail* when the backend
         finds the last known row where it was (tailread), else the whole sheet."""
-        known = state.known_before = self.ledger.known_keys()
-        readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
-        if tail is not None:
+        if tail is not None:  # a few rows to parse: their keys asked of the ledger one by one
+            asked = state.known_before = AskedKeys(self.ledger)
+            readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, asked))
             snap = self.backend.read_tail(tail, readers)
             if snap is not None:
                 return snap, readers.shown
             log.info("Baris jawaban terakhir yang dikenal tidak lagi sama (baris dihapus/disisipkan/diubah) "
                      "atau kolom Kendali dipindah; spreadsheet dibaca penuh.")
-            readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
+        known = state.known_before = self.ledger.known_keys()
+        readers = CycleReaders(lambda sheet_tz: self.parse_options(sheet_tz, known))
         snap = self.backend.read([BUKU_AGENDA_TAB, RIWAYAT_TAB, KENDALI_TAB, PEMBERITAHUAN_TAB, BUKU_SURAT_KELUAR_TAB],
                                  readers)
         return snap, readers.shown
@@ -145,7 +183,7 @@ class Incoming:
                 state.full_read_due()  # their items' rows are rewritten by the next read, a full one
 
     def register_new(self, subs: Sequence[Submission], report: CycleReport, state: CycleState) -> None:
-        known = self.ledger.known_keys(among={s.key for s in subs})
+        known = self.ledger.known_among([s.key for s in subs])
         now = self.clock()  # numbered in order of receipt (an implausible timestamp counts as now)
         new = sorted((s for s in subs if s.key not in known),
                      key=lambda s: (self.registrar.received(s, now), s.source_row))

@@ -25,6 +25,7 @@ from ..core.kendali_sheet import KENDALI_TAB, kendali_reader
 from ..notify.pemberitahuan import PEMBERITAHUAN_TAB, pemberitahuan_reader
 from ..core.models import RowError, Submission
 from ..numbering.guard import ShownNumbers
+from .tailread import OPERATOR_COLUMNS
 from ..core.sheetplan import (
     BUKU_AGENDA_COLUMNS,
     BUKU_AGENDA_TAB,
@@ -145,9 +146,9 @@ class CycleReaders:
 
     def register(self, title: str) -> DigestReader:
         watch = ("No. Agenda", self.shown.add)
-        if title == KENDALI_TAB:
-            return kendali_reader(title, watch)
-        if title == PEMBERITAHUAN_TAB:
-            return pemberitahuan_reader(watch)
+        if title in (KENDALI_TAB, PEMBERITAHUAN_TAB):
+            reader = kendali_reader(title, watch) if title == KENDALI_TAB else pemberitahuan_reader(watch)
+            reader.tap(OPERATOR_COLUMNS[title])  # kept for the next tail read (tailread.SeenColumns)
+            return reader
         columns, key = REGISTER_SHAPES[title]
         return DigestReader(title, columns, key, watch=watch if title != BUKU_SURAT_KELUAR_TAB else None)

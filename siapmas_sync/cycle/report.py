@@ -5,6 +5,7 @@ whether the next read must be a full one)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +94,7 @@ class CycleState:
     since: str = ""  # UTC ISO: when this cycle began (items touched since are planned after a tail read)
     tail: TailState | None = None  # where this cycle's tail read started (tailread), if it may read one
     partial: bool = False  # this cycle's read was a tail read
-    known_before: set[str] = field(default_factory=set)  # response keys the ledger had when this cycle read
+    known_before: Collection[str] = field(default_factory=set)  # response keys the ledger had when this cycle read
     edits_read: list[KendaliEdit] = field(default_factory=list)  # this cycle's Kendali edits, as read
     clock_cells: tuple[str, ...] = ()  # Kendali columns this write-back leaves as shown
     head_due: bool = False  # a tail read left rows only a full read rewrites (tailread)

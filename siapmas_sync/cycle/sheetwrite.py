@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import failures
+from ..durable import atomic_write_bytes
 from ..backends.base import Backend
 from ..backends.workbook_guard import RegisterDeferred, acknowledged_states
 from ..config import Settings
@@ -39,7 +40,7 @@ from .kelengkapan import KELENGKAPAN_LABEL, Decision, KelengkapanLinker, held_ce
 from .read import CycleSnapshot, ParsedResponses
 from .report import CycleReport, CycleState
 from .surat_keluar import buku_rows as buku_surat_keluar_rows
-from .tailread import TAIL_META, TailState, row_fingerprint
+from .tailread import OPERATOR_COLUMNS, TAIL_META, SeenColumns, TailState, row_fingerprint, seen_file
 from .writeback import Views, kendali_state
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class SheetWriter:
         states: dict[str, str] = {}
         previous: dict[str, str] = {}  # key → state before this cycle, of items it touches
         read_edits: list[tuple[str, dict[str, str]]] = []  # (key, editable cells as read)
+        restated: set[str] = set()  # agenda numbers whose Kendali state this cycle sets
         for r in item_rows:
             payload = {"received_at": r.received_at, "nama": r.nama}
             row = row_of.get(r.key)
@@ -136,6 +138,7 @@ class SheetWriter:
             if st != (r.kendali_state or "{}"):
                 states[r.key] = st
             if r.key in states or r.agenda_no in edited:
+                restated.add(r.agenda_no)  # judged again by the next tail read (tailread.SeenColumns)
                 previous[r.key] = r.kendali_state or "{}"
                 if r.agenda_no in edited:
                     read_edits.append((r.key, edited[r.agenda_no]))
@@ -191,7 +194,8 @@ class SheetWriter:
                     self.ledger.set_meta(conn, LINKS_META, mark.dumps())
                 if self.backend.reads_tail:  # where the next tail read starts (tailread)
                     self.save_tail(conn, parsed, plans[0].header, kendali, {BUKU_AGENDA_TAB: buku, RIWAYAT_TAB: riwayat},
-                                    plans[4].header, event_id, message_id)
+                                    plans[4].header, event_id, message_id,
+                                    self.save_seen(snap, restated, tail))
             if dash is not None and not self.backend.dasbor_skipped:
                 self.dasbor.written(dash)  # else drawn again next cycle
         except RegisterDeferred as exc:
@@ -233,8 +237,24 @@ class SheetWriter:
                 report.notices.extend(self.backend.notices)
         return sum(len(p.updates) for p in plans)
 
+    def save_seen(self, snap: CycleSnapshot, restated: set[str], tail: TailState | None) -> str:
+        """The operator columns read this cycle, kept for the next tail read (tailread.SeenColumns):
+        its token, or "" when they could not be kept (the next tail read judges every row)."""
+        tables, forget = {t: snap.tabs.get(t) for t in OPERATOR_COLUMNS}, {KENDALI_TAB: restated}
+        if tail is not None and tail.seen is not None and SeenColumns.same(tables, forget):
+            return tail.seen.token  # read as kept: the file stays as it is
+        seen = SeenColumns.of(tables, forget)
+        try:
+            atomic_write_bytes(seen_file(self.s.storage.database.parent), seen.dumps())
+        except OSError as exc:
+            log.warning("Salinan kolom operator tidak tersimpan (%s); baca perubahan berikutnya memeriksa semua baris.",
+                        exc.strerror or exc)
+            return ""
+        return seen.token
+
     def save_tail(self, conn: Any, parsed: ParsedResponses, header: Sequence[str], kendali: TableDiff,
-                   own: dict[str, TableDiff], wa_header: Sequence[str], event_id: int, message_id: int) -> None:
+                  own: dict[str, TableDiff], wa_header: Sequence[str], event_id: int, message_id: int,
+                  seen_token: str = "") -> None:
         """What the next tail read starts from: the last response row read (its answers'
         fingerprint), the own tabs' headers and next rows, the newest event written."""
         if parsed.last_row is None:  # no response yet: the next cycle reads in full
@@ -244,7 +264,7 @@ class SheetWriter:
         headers = {t: list(d.plan.header) for t, d in own.items()}
         headers[PEMBERITAHUAN_TAB] = list(wa_header)
         state = TailState(last_row, row_fingerprint(header, cells), list(kendali.plan.header), headers,
-                          {t: d.next_row for t, d in own.items()}, event_id, message_id)
+                          {t: d.next_row for t, d in own.items()}, event_id, message_id, seen_token)
         self.ledger.set_meta(conn, TAIL_META, state.dumps())
 
 

@@ -24,23 +24,47 @@ What a tail read cannot see is left to a full read:
   Agenda and Pemberitahuan rows are rewritten by the next cycle, which reads in full (the
   cycle leaves the idle cursor unmatched).
 
-Pure: the state kept in the ledger's ``meta`` table, the ranges, and the row fingerprint.
+The operators' columns are asked for column by column (``majorDimension=COLUMNS``, parsed
+natively: backends/valuestream) and compared a whole column at a time with the same columns
+as the last write-back's read left them (:class:`SeenColumns`, a file beside the ledger
+named by a token in the :class:`TailState`): only the rows that differ are judged for
+edits and ticks and give their numbers to the number guard, and a row's fingerprints are
+made only when a planner asks for it (sheetplan.ColumnTable) — so one new response on a
+100,000-row sheet costs a few rows, not 100,000. Rows whose Kendali state the write-back
+changed are judged again; without the file every row is judged; the periodic full read
+judges every row anyway.
+
+Pure, but for :class:`SeenColumns`' bytes: the state kept in the ledger's ``meta`` table,
+the ranges, the row fingerprint, the column comparison.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import marshal
+import secrets
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..core.kendali_sheet import EDITABLE, KENDALI_COLUMNS, KENDALI_TAB
 from ..notify.pemberitahuan import EDITABLE as WA_EDITABLE
 from ..notify.pemberitahuan import PEMBERITAHUAN_TAB
-from ..core.sheetplan import STATUS_COLUMNS, DigestReader, DigestTable, cell_text, header_key
+from ..core.sheetplan import (
+    STATUS_COLUMNS,
+    UNREAD,
+    ColumnTable,
+    DigestReader,
+    DigestTable,
+    cell_text,
+    header_key,
+    locate_columns,
+)
 
 TAIL_META = "sheet_tail"
+SEEN_FILE = "kolom-operator.bin"  # beside the ledger database (:class:`SeenColumns`)
 _STATUS_KEYS = frozenset(header_key(c) for c in STATUS_COLUMNS)
 
 
@@ -68,9 +92,13 @@ class TailState:
     next_rows: dict[str, int] = field(default_factory=dict)
     event_id: int = 0
     message_id: int = 0  # the newest message in Pemberitahuan
+    seen_token: str = ""  # the operator columns saved with this state (:class:`SeenColumns`)
+    seen: SeenColumns | None = field(default=None, compare=False)  # loaded beside it, never in the meta
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        d = asdict(self)
+        d.pop("seen")
+        return json.dumps(d, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def loads(cls, text: str | None) -> TailState | None:
@@ -78,7 +106,8 @@ class TailState:
             d = json.loads(text or "")
             return cls(int(d["last_row"]), str(d["last_row_hash"]), [str(h) for h in d["kendali_header"]],
                        {str(k): [str(h) for h in v] for k, v in d["headers"].items()},
-                       {str(k): int(v) for k, v in d["next_rows"].items()}, int(d["event_id"]), int(d["message_id"]))
+                       {str(k): int(v) for k, v in d["next_rows"].items()}, int(d["event_id"]), int(d["message_id"]),
+                       str(d.get("seen_token") or ""))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -104,9 +133,6 @@ OPERATOR_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-#: a cell a tail read did not fetch: text no cell holds (Sheets keeps no NUL), so its
-#: fingerprint matches nothing planned and a planned row there is written whole
-UNREAD = "\x00belum dibaca"
 
 
 def column_runs(header: Sequence[object], titles: Sequence[str]) -> list[tuple[int, int]]:
@@ -124,94 +150,169 @@ def column_runs(header: Sequence[object], titles: Sequence[str]) -> list[tuple[i
 
 
 class ColumnRuns:
-    """A tab read as several column ranges (each with its header row): collects each
-    range's rows, then gives *reader* whole rows with the unread cells :data:`UNREAD`. ``matches``
-    says whether each range's header still shows the expected titles (staff may have
-    moved columns since the last write-back)."""
+    """A tab read as several column ranges, each with its header row, in COLUMNS major
+    dimension (each range a list of columns, header cell first): gives a
+    :class:`~siapmas_sync.core.sheetplan.ColumnTable` built the way *reader* would read the
+    tab, without a row-by-row pass. ``matches`` says whether each range's header still
+    shows the expected titles (staff may have moved columns since the last write-back)."""
 
     def __init__(self, header: Sequence[object], runs: Sequence[tuple[int, int]], reader: DigestReader) -> None:
         self.header = [cell_text(h) for h in header]
         self.runs = list(runs)
         self.reader = reader
-        self.parts = [_Part() for _ in self.runs]
+        self.parts: list[list[list[Any]]] = [[] for _ in self.runs]
+
+    def take(self, i: int, columns: list[list[Any]]) -> None:
+        self.parts[i] = columns
 
     def matches(self) -> bool:
         for (a, b), part in zip(self.runs, self.parts):
-            got = [header_key(h) for h in part.head] + [""] * (b - a + 1 - len(part.head))
+            got = [header_key(col[0] if col else "") for col in part]
+            got += [""] * (b - a + 1 - len(got))
             if got != [header_key(h) for h in self.header[a : b + 1]]:
                 return False
         return True
 
-    def result(self) -> DigestTable:
-        width = len(self.header)
-        self.reader.header(self.header)
-        n = max((len(p.rows) for p in self.parts), default=0)
-        for i in range(n):
-            row: list[Any] = [UNREAD] * width
-            for (a, b), part in zip(self.runs, self.parts):
-                # Google leaves out a row's trailing empty cells, and trailing empty rows
-                cells = list(part.rows[i][: b - a + 1]) if i < len(part.rows) else []
-                row[a : b + 1] = cells + [None] * (b - a + 1 - len(cells))
-            self.reader.row(row)
-        return self.reader.result()
+    def columns(self) -> dict[int, list[Any]]:
+        """Sheet column (0-based) → its data cells (Google leaves out trailing empty
+        cells, and a range's trailing empty columns)."""
+        out: dict[int, list[Any]] = {}
+        for (a, b), part in zip(self.runs, self.parts):
+            for j in range(b - a + 1):
+                out[a + j] = part[j][1:] if j < len(part) else []
+        return out
+
+    def result(self, seen: Mapping[int, list[Any]] | None) -> ColumnTable:
+        """The tab as a planner needs it; *seen*: these columns as the last read gave them,
+        so that only the rows changed since are judged (and their numbers guarded)."""
+        t = self.reader.table
+        cols = self.columns()
+        changed = changed_rows(cols, seen)
+        table = ColumnTable(t.title, t.columns, t.key_column or "", t.kept_columns, self.header, cols, changed)
+        table.unchanged = changed == set()  # reads as the columns kept (SeenColumns.same)
+        watch = self.reader.watch
+        if watch is not None and table.key_column == watch[0]:
+            for key, _ in table.rows_to_judge():
+                watch[1](key)
+        return table
 
 
-class _Part:
-    """One range of a :class:`ColumnRuns` (a backends.base.TabReader)."""
+#: rows compared as blocks first (C speed); only a block that differs is compared row by row
+_BLOCK = 512
 
-    def __init__(self) -> None:
-        self.head: list[str] = []
-        self.rows: list[Sequence[object]] = []
 
-    def header(self, header: Sequence[object]) -> None:
-        self.head = [cell_text(h) for h in header]
-
-    def row(self, row: Sequence[object]) -> None:
-        self.rows.append(row)
-
-    def result(self) -> None:
+def changed_rows(cols: Mapping[int, list[Any]], seen: Mapping[int, list[Any]] | None) -> set[int] | None:
+    """The data rows whose cells in *cols* differ from *seen* (value and type: a ticked
+    checkbox ``True`` is not the number 1), or None when there is nothing to compare with
+    (no earlier read kept, or other columns) — then every row is judged."""
+    if seen is None or set(seen) != set(cols):
         return None
+    out: set[int] = set()
+    for c, new in cols.items():
+        old = seen[c]
+        m = min(len(new), len(old))
+        if (new if m == len(new) else new[:m]) == (old if m == len(old) else old[:m]) and _same_types(new, old, m):
+            out.update(range(m, max(len(new), len(old))))  # the rows one of them has past the other's end
+            continue
+        n = max(len(new), len(old))
+        for a in range(0, n, _BLOCK):
+            x, y = new[a : a + _BLOCK], old[a : a + _BLOCK]
+            if x == y and list(map(type, x)) == list(map(type, y)):
+                continue
+            for i in range(a, min(a + _BLOCK, n)):
+                u = new[i] if i < len(new) else None
+                v = old[i] if i < len(old) else None
+                if type(u) is not type(v) or u != v:
+                    out.add(i)
+    return out
 
 
-class HeaderOf:
-    """The header row of a tab, read as a range of its own, given to *reader*."""
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.seen = False
-
-    def header(self, header: Sequence[object]) -> None:
-        self.seen = True
-        self.reader.header(header)
-
-    def row(self, row: Sequence[object]) -> None:  # a one-row range has none
-        pass
-
-    def result(self) -> None:
-        return None
+def _same_types(new: list[Any], old: list[Any], m: int) -> bool:
+    """Whether the first *m* cells of two equal columns also have the same types (a ticked
+    checkbox ``True`` equals the number 1): only columns holding other than text are checked."""
+    kinds = set(map(type, new))
+    if kinds <= {str} and set(map(type, old)) <= {str}:
+        return True
+    return list(map(type, new[:m])) == list(map(type, old[:m]))
 
 
-class RowsOf:
-    """Data rows of a tab read as a range that starts below the header (``headerless``:
-    its first row is a data row too), given to *reader*; the first is kept (the last
-    known row, checked against its fingerprint)."""
+def header_of(columns: Sequence[Sequence[object]]) -> list[str]:
+    """The header row of a one-row range read in COLUMNS major dimension."""
+    return [cell_text(col[0]) if col else "" for col in columns]
 
-    headerless = True
 
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.first: Sequence[object] | None = None
+def rows_of(columns: Sequence[Sequence[object]]) -> list[tuple[Any, ...]]:
+    """A range read in COLUMNS major dimension, as the rows the ROWS dimension gives:
+    each row's trailing empty cells left out."""
+    n = max((len(c) for c in columns), default=0)
+    rows = []
+    for i in range(n):
+        row = [c[i] if i < len(c) else "" for c in columns]
+        while row and row[-1] in ("", None):
+            row.pop()
+        rows.append(tuple(row))
+    return rows
 
-    def header(self, header: Sequence[object]) -> None:  # never called: headerless
-        raise AssertionError("a headerless range has no header")
 
-    def row(self, row: Sequence[object]) -> None:
-        if self.first is None:
-            self.first = row
-        self.reader.row(row)
+@dataclass
+class SeenColumns:
+    """The operator columns of the tabs a tail read reads in part, as the last write-back
+    left them read (sheet column → data cells), kept in a file beside the ledger under a
+    token the :class:`TailState` names: the next tail read judges only the rows that
+    differ. Rows whose Kendali state the write-back changed are kept as unread, so they
+    are judged again."""
 
-    def result(self) -> Any:
-        return None
+    token: str
+    tabs: dict[str, dict[int, list[Any]]]
+
+    def dumps(self) -> bytes:
+        return marshal.dumps({"token": self.token, "tabs": self.tabs})
+
+    @classmethod
+    def loads(cls, data: bytes, token: str) -> SeenColumns | None:
+        """The columns saved under *token*; None for another write-back's (or a damaged) file."""
+        try:
+            d = marshal.loads(data)
+            if not token or d["token"] != token:
+                return None
+            tabs = {str(t): {int(c): list(v) for c, v in cols.items()} for t, cols in d["tabs"].items()}
+        except (ValueError, EOFError, TypeError, KeyError, AttributeError):
+            return None
+        return cls(token, tabs)
+
+    @staticmethod
+    def same(tables: Mapping[str, DigestTable | None], forget: Mapping[str, Collection[str]]) -> bool:
+        """Whether the columns kept already are this cycle's (every table read in part and
+        unchanged since, none of its rows to forget): then they need not be written again."""
+        present = [(tab, t) for tab, t in tables.items() if t is not None]
+        return bool(present) and all(
+            getattr(t, "unchanged", False) and not any(k in t.row_of for k in forget.get(tab, ()))
+            for tab, t in present)
+
+    @classmethod
+    def of(cls, tables: Mapping[str, DigestTable | None], forget: Mapping[str, Collection[str]]) -> SeenColumns:
+        """From this cycle's tables (those read in part, or in full with their columns
+        tapped); *forget*: per tab, the keys whose rows must be judged again."""
+        tabs: dict[str, dict[int, list[Any]]] = {}
+        for tab, t in tables.items():
+            cols = getattr(t, "seen_columns", None)
+            if t is None or cols is None:
+                continue
+            cols = {c: list(v) for c, v in cols.items()}
+            drop = forget.get(tab)
+            kc = locate_columns(t.header, [t.key_column])[1][t.key_column] if drop and t.key_column else None
+            if drop is not None and kc is not None and kc in cols:
+                key_col = cols[kc]
+                for i, k in enumerate(key_col):
+                    if k and cell_text(k) in drop:
+                        key_col[i] = UNREAD
+            tabs[tab] = cols
+        return cls(secrets.token_hex(8), tabs)
+
+
+def seen_file(state_dir: Path) -> Path:
+    """Where the operator columns last read are kept (:class:`SeenColumns`)."""
+    return state_dir / SEEN_FILE
 
 
 def unchanged_head(state: TailState, header: Sequence[object], first: Sequence[object] | None) -> bool:

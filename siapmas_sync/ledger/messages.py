@@ -88,11 +88,16 @@ class MessageQueries(LedgerPart):
         with self.engine.connect() as conn:
             return [MessageRecord.from_row(r) for r in conn.execute(q)]
 
-    def message_states(self, channel: MessageChannel) -> dict[int, str]:
-        """Message id → state, of every message on *channel*."""
+    def message_states(self, channel: MessageChannel, ids: Collection[int] | None = None) -> dict[int, str]:
+        """Message id → state, of every message on *channel* (of the *ids* only, when given)."""
+        q = select(messages.c.id, messages.c.state).where(messages.c.channel == channel)
         with self.engine.connect() as conn:
-            return {i: s for i, s in conn.execute(select(messages.c.id, messages.c.state).where(
-                messages.c.channel == channel)).all()}
+            if ids is None:
+                return {i: s for i, s in conn.execute(q).all()}
+            wanted, out = sorted(set(ids)), {}
+            for a in range(0, len(wanted), 500):
+                out.update({i: s for i, s in conn.execute(q.where(messages.c.id.in_(wanted[a : a + 500]))).all()})
+            return out
 
     def due_messages(self, channels: Mapping[MessageChannel, Collection[str] | None], now: datetime,
                      last_kinds: Collection[str], limit: int) -> list[MessageRecord]:

@@ -136,18 +136,21 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         with self.engine.connect() as conn:
             return {r.year: r.last_seq for r in conn.execute(select(counters))}
 
-    def known_keys(self, among: Collection[str] | None = None) -> set[str]:
-        """The response keys the ledger has; only those of *among* when given (a cycle that
-        read a few new rows asks about them, not about 100,000 others)."""
+    def known_keys(self) -> set[str]:
         with self.engine.connect() as conn:
-            if among is None or len(among) > 5000:  # a whole sheet: one pass over the key index
-                found = {r.key for r in conn.execute(select(responses.c.key))}
-                return found if among is None else found & set(among)
-            wanted, out = list(among), set[str]()
-            for start in range(0, len(wanted), 500):
-                out.update(conn.execute(select(responses.c.key).where(
-                    responses.c.key.in_(wanted[start:start + 500]))).scalars())
-            return out
+            return {r.key for r in conn.execute(select(responses.c.key))}
+
+    def known_among(self, keys: Collection[str]) -> set[str]:
+        """Those of *keys* the ledger has a response for (a change read asks for its few
+        rows, not for every key; a whole sheet's worth is one pass over the key index)."""
+        wanted, out = sorted(set(keys)), set[str]()
+        with self.engine.connect() as conn:
+            if len(wanted) > 5000:
+                return {r.key for r in conn.execute(select(responses.c.key))} & set(wanted)
+            for a in range(0, len(wanted), 500):
+                out.update(r.key for r in conn.execute(select(responses.c.key).where(
+                    responses.c.key.in_(wanted[a : a + 500]))))
+        return out
 
     def item_rows(self, columns: Sequence[str] | None = None) -> list[Any]:
         """Every item in agenda order; only *columns* when given (a 100,000-item write-back
@@ -225,11 +228,20 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
             )).one()
         return "|".join("" if v is None else str(v) for v in row)
 
-    def kendali_states(self) -> dict[str, str]:
-        """Agenda number → the Kendali state last written (JSON text), where there is one."""
+    def kendali_states(self, agendas: Collection[str] | None = None) -> dict[str, str]:
+        """Agenda number → the Kendali state last written (JSON text), where there is one;
+        of the *agendas* only, when given (a change read judges the rows that changed)."""
         q = select(items.c.agenda_no, items.c.kendali_state)
+        if agendas is None:
+            with self.engine.connect() as conn:
+                return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
+        wanted, out = sorted(set(agendas)), dict[str, str]()
         with self.engine.connect() as conn:
-            return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
+            for a in range(0, len(wanted), 500):
+                for r in conn.execute(q.where(items.c.agenda_no.in_(wanted[a : a + 500]))):
+                    if r.kendali_state not in ("", "{}"):
+                        out[r.agenda_no] = r.kendali_state
+        return out
 
     # --- typed records (#23: every reader moves to these) ------------------------------
 

@@ -99,7 +99,7 @@ def find_ticks(table: DigestTable | None, states: Mapping[int, str]) -> list[Tic
     if table is None or not table.kept_columns:
         return []
     out = []
-    for key, r in table.row_of.items():
+    for key, r in table.rows_to_judge():  # after a tail read: the rows changed since the last one
         if not key.startswith("WA-") or not key[3:].isdigit():
             continue
         msg_id = int(key[3:])
@@ -196,8 +196,12 @@ def plan_rows(ledger: Ledger, settings: Settings, wf: Workflow, out_dir: Path,
             yield desired_row(m, item, nama.strip(), link, manual, settings.tz)
 
 
-def wa_states(ledger: Ledger) -> dict[int, str]:
-    return ledger.message_states(MessageChannel.WHATSAPP)
+def wa_states(ledger: Ledger, table: DigestTable | None = None) -> dict[int, str]:
+    """Message id → state of the WhatsApp messages (those *table* would judge only, after a
+    change read: tailread)."""
+    keys = table.keys_to_judge() if table is not None else None
+    ids = None if keys is None else [int(k[3:]) for k in keys if k.startswith("WA-") and k[3:].isdigit()]
+    return ledger.message_states(MessageChannel.WHATSAPP, ids)
 
 
 def record_ticks(ledger: Ledger, ticks: Sequence[Tick], people: Sequence[Pejabat], now: datetime) -> list[str]:
@@ -226,7 +230,7 @@ def apply_ticks(table: DigestTable | None, ledger: Ledger, people: Sequence[Peja
     """This cycle's ticks read from the tab, recorded (summary lines)."""
     if table is None:
         return []
-    return record_ticks(ledger, find_ticks(table, wa_states(ledger)), people, now)
+    return record_ticks(ledger, find_ticks(table, wa_states(ledger, table)), people, now)
 
 
 #: item columns kept up to date without a change of the item (no updated_at): printed and

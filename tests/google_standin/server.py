@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import gzip
 import json
 import math
 import re
@@ -68,6 +69,7 @@ class LoggedRequest:
     fault: str | None = None
     bytes_in: int = 0  # request body as received (what the client uploaded)
     bytes_out: int = 0  # response body as sent (what the client downloaded)
+    encoding: str = ""  # the reply's Content-Encoding ("gzip" when the client asked as Google requires)
 
     @property
     def api(self) -> str:
@@ -206,6 +208,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def wants_gzip(request_headers: Any) -> bool:
+    """Google gzip-encodes a reply only when the request both accepts gzip AND names
+    "gzip" in its User-Agent ("Performance Tips" of the Google APIs: "you must do two
+    things: Set an Accept-Encoding header, and modify your user agent to contain the
+    string gzip"). python-requests' default User-Agent does not: gspread's replies come
+    uncompressed unless the product asks."""
+    accepted = [t.split(";")[0].strip().lower() for t in (request_headers.get("Accept-Encoding") or "").split(",")]
+    return "gzip" in accepted and "gzip" in (request_headers.get("User-Agent") or "").lower()
+
+
+def gzip_reply(request_headers: Any, payload: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """A JSON reply gzip-encoded when the request asked as Google requires
+    (:func:`wants_gzip`); what the client downloads (``bytes_out``) is then the
+    compressed body."""
+    if not payload or not headers.get("Content-Type", "").startswith("application/json"):
+        return payload, headers
+    if not wants_gzip(request_headers):
+        return payload, headers
+    return gzip.compress(payload, compresslevel=6, mtime=0), dict(headers, **{"Content-Encoding": "gzip"})
 
 
 def _json(obj: Any, pretty: bool = True) -> bytes:
@@ -533,17 +556,19 @@ class GoogleStandin:
             self._log(method, raw_path, raw_query, account, None, name, fault_kind, len(body))
             h.drop()
             return
-        self._log(method, raw_path, raw_query, account, status, name, fault_kind, len(body), len(payload))
+        payload, headers = gzip_reply(h.headers, payload, headers)
+        self._log(method, raw_path, raw_query, account, status, name, fault_kind, len(body), len(payload),
+                  headers.get("Content-Encoding", ""))
         try:
             h.reply(status, payload, headers)
         except OSError:
             h.close_connection = True
 
     def _log(self, method: str, path: str, query: str, account: str | None, status: int | None,
-             route: str, fault: str | None, bytes_in: int = 0, bytes_out: int = 0) -> None:
+             route: str, fault: str | None, bytes_in: int = 0, bytes_out: int = 0, encoding: str = "") -> None:
         with self.lock:
             self.requests.append(LoggedRequest(method, urllib.parse.unquote(path), query, account, status,
-                                               route, fault, bytes_in, bytes_out))
+                                               route, fault, bytes_in, bytes_out, encoding))
 
     def _authenticate(self, header: str | None) -> tuple[str | None, frozenset[str], str | None]:
         if not header or not header.lower().startswith("bearer "):
