@@ -73,3 +73,32 @@ def test_the_change_read_micro_benchmark_runs():
                           capture_output=True, text=True, timeout=600, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "600 rows" in proc.stdout and "compared with those kept" in proc.stdout
+
+
+def _run_bench(script: str, *args: str, env: dict[str, str] | None = None, timeout: int = 600) -> str:
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc.stdout
+
+
+def test_the_public_page_benchmark_runs():
+    """benchmarks/publik_bench.py (publish() on a large ledger: first, unchanged, after a change)."""
+    out = _run_bench("publik_bench.py", "--items", "200")
+    assert "publish() CPU-seconds at 200 items" in out and "one stage move" in out
+
+
+def test_the_render_benchmark_runs():
+    """benchmarks/render_bench.py (the three PDFs on one core, and through the worker pool)."""
+    out = _run_bench("render_bench.py", "-n", "3", "--pool", "--workers", "2")
+    assert "per CPU-second" in out and "pool (2 workers): 3 items" in out
+
+
+def test_the_tenants_benchmark_runs(pg_server: str):
+    """benchmarks/tenants_bench.py (many DPRDs, workers sharing PostgreSQL) on three tenants."""
+    import os
+
+    env = {**os.environ, "SIAPMAS_TEST_PG_SERVER": pg_server}
+    out = _run_bench("tenants_bench.py", "--tenants", "3", "--workers", "1", "--speed", "30", "--intervals", "1",
+                     "--with-responses", "1", env=env)
+    assert "Workers: 1; tenants per worker at the end: [3]" in out  # every tenant served (whether on time is a figure)
