@@ -20,16 +20,9 @@ from .. import codec
 from .part import LedgerPart
 from .records import ItemDocuments, OutboxEntry, PrintedDoc, ResponseRecord
 from .schema import items, outbox, printed, responses
-from .values import utc_iso
+from .values import chunks, utc_iso
 
-_CHUNK = 500  # keys per IN (...) list
 _DOCUMENT_COLUMNS = (items.c.key, items.c.agenda_no, items.c.year, items.c.seq, items.c.print_batch, items.c.documents)
-
-
-def _chunks(keys: Collection[str]) -> Iterator[list[str]]:
-    wanted = list(dict.fromkeys(keys))
-    for start in range(0, len(wanted), _CHUNK):
-        yield wanted[start : start + _CHUNK]
 
 
 class ItemChanges(TypedDict, total=False):
@@ -101,7 +94,7 @@ class ItemQueries(LedgerPart):
         """The recorded responses of *keys* (those that exist)."""
         out: dict[str, ResponseRecord] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 out.update((r.key, ResponseRecord.from_row(r))
                            for r in conn.execute(select(responses).where(responses.c.key.in_(chunk))))
         return out
@@ -151,7 +144,7 @@ class ItemQueries(LedgerPart):
     def documents_of(conn: Connection, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         """Item key → its recorded files (decoded), read in the caller's transaction."""
         out: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             for r in conn.execute(select(items.c.key, items.c.documents).where(items.c.key.in_(chunk))):
                 out[r.key] = dict(json.loads(r.documents or "{}"))
         return out
@@ -174,7 +167,7 @@ class ItemQueries(LedgerPart):
         """(key, relative path, sha256) of every document of *keys* already printed."""
         out: set[tuple[str, str, str]] = set()
         with self.engine.connect() as conn:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 q = select(printed.c.key, printed.c.rel, printed.c.sha256).where(printed.c.key.in_(chunk))
                 out.update((r.key, r.rel, r.sha256) for r in conn.execute(q))
         return out
@@ -201,7 +194,7 @@ class ItemQueries(LedgerPart):
     def waiting(conn: Connection, keys: Collection[str], kind: str | None = None) -> set[tuple[str, str]]:
         """(key, kind) of the unfinished outbox entries of *keys* (of *kind* when given)."""
         out: set[tuple[str, str]] = set()
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             q = select(outbox.c.key, outbox.c.kind).where(outbox.c.key.in_(chunk), outbox.c.done_at.is_(None))
             if kind is not None:
                 q = q.where(outbox.c.kind == kind)

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from .part import LedgerPart
 from .records import ItemRecord, KelengkapanPending, ResponseRecord
 from .schema import items, kelengkapan_links, kelengkapan_pending, receipt_codes, responses
-from .values import utc_iso
+from .values import chunks, utc_iso
 
 
 class KelengkapanQueries(LedgerPart):
@@ -33,11 +33,10 @@ class KelengkapanQueries(LedgerPart):
     def linked_responses(conn: Connection, item_keys: Sequence[str]) -> list[tuple[str, ResponseRecord]]:
         """(item key, response) of every response linked as the kelengkapan of one of *item_keys*."""
         out: list[tuple[str, ResponseRecord]] = []
-        wanted = list(item_keys)
-        for start in range(0, len(wanted), 500):
+        for chunk in chunks(item_keys):
             q = select(kelengkapan_links.c.item_key, responses).join(
                 responses, responses.c.key == kelengkapan_links.c.key).where(
-                kelengkapan_links.c.item_key.in_(wanted[start : start + 500]))
+                kelengkapan_links.c.item_key.in_(chunk))
             out.extend((r.item_key, ResponseRecord.from_row(r)) for r in conn.execute(q))
         return out
 
@@ -72,16 +71,14 @@ class KelengkapanQueries(LedgerPart):
 
     def pending_keys(self, keys: Sequence[str], decisions: Collection[str | None]) -> set[str]:
         """Which of *keys* are held responses with one of *decisions* (None: undecided)."""
-        wanted = list(keys)
         chosen = [d for d in decisions if d is not None]
         cond: ColumnElement[bool] = kelengkapan_pending.c.decision.in_(chosen)
         if None in decisions:
             cond = or_(kelengkapan_pending.c.decision.is_(None), cond)
         out: set[str] = set()
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                q = select(kelengkapan_pending.c.key).where(
-                    kelengkapan_pending.c.key.in_(wanted[start : start + 500]), cond)
+            for chunk in chunks(keys):
+                q = select(kelengkapan_pending.c.key).where(kelengkapan_pending.c.key.in_(chunk), cond)
                 out.update(conn.execute(q).scalars())
         return out
 

@@ -15,7 +15,7 @@ from ..core.rerender import RenderKind
 from .part import LedgerPart
 from .records import MessageRecord, ResponseRecord
 from .schema import items, messages, official_notices, outbox, responses, surat_keluar
-from .values import utc_iso
+from .values import chunks, utc_iso
 
 
 class MessageQueries(LedgerPart):
@@ -94,9 +94,9 @@ class MessageQueries(LedgerPart):
         with self.engine.connect() as conn:
             if ids is None:
                 return {i: s for i, s in conn.execute(q).all()}
-            wanted, out = sorted(set(ids)), {}
-            for a in range(0, len(wanted), 500):
-                out.update({i: s for i, s in conn.execute(q.where(messages.c.id.in_(wanted[a : a + 500]))).all()})
+            out: dict[int, str] = {}
+            for chunk in chunks(ids):
+                out.update({i: s for i, s in conn.execute(q.where(messages.c.id.in_(chunk))).all()})
             return out
 
     def due_messages(self, channels: Mapping[MessageChannel, Collection[str] | None], now: datetime,

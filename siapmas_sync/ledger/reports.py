@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, tuple_
 
 from ..sqldialect import json_text
-from .items import _chunks
 from .part import LedgerPart
 from .records import EventRecord, PublicStamp, RekapItemRecord
 from .schema import events, items, kelengkapan_links, responses
-from .values import from_iso, utc_iso
+from .values import chunks, from_iso, utc_iso
 
 
 def _public_items(columns: Sequence[str]) -> Select[Any]:
@@ -47,7 +46,7 @@ class ReportQueries(LedgerPart):
              .where(public, or_(stage_move, events.c.event == "TUJUAN")).order_by(events.c.key, events.c.at, events.c.id))
         with self.engine.connect() as conn:
             batches = [conn.execute(q)] if keys is None else [conn.execute(q.where(events.c.key.in_(c)))
-                                                               for c in _chunks(keys)]
+                                                               for c in chunks(keys)]
             return [(r.key, r.at, r.to_stage, bool(r.moved)) for rows in batches for r in rows]
 
     def public_stamp(self) -> PublicStamp:

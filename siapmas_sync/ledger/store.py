@@ -45,7 +45,7 @@ from .recovery import RecoveryQueries
 from .registration import RegistrationQueries
 from .reports import ReportQueries
 from .records import EventRecord, ItemRecord, ResponseAgenda
-from .values import from_iso, utc_iso
+from .values import chunks, from_iso, utc_iso
 
 
 class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, KelengkapanQueries, LetterQueries,
@@ -143,13 +143,12 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
     def known_among(self, keys: Collection[str]) -> set[str]:
         """Those of *keys* the ledger has a response for (a change read asks for its few
         rows, not for every key; a whole sheet's worth is one pass over the key index)."""
-        wanted, out = sorted(set(keys)), set[str]()
+        out = set[str]()
         with self.engine.connect() as conn:
-            if len(wanted) > 5000:
-                return {r.key for r in conn.execute(select(responses.c.key))} & set(wanted)
-            for a in range(0, len(wanted), 500):
-                out.update(r.key for r in conn.execute(select(responses.c.key).where(
-                    responses.c.key.in_(wanted[a : a + 500]))))
+            if len(keys) > 5000:
+                return {r.key for r in conn.execute(select(responses.c.key))} & set(keys)
+            for chunk in chunks(keys):
+                out.update(conn.execute(select(responses.c.key).where(responses.c.key.in_(chunk))).scalars())
         return out
 
     def item_rows(self, columns: Sequence[str] | None = None) -> list[Any]:
@@ -235,10 +234,10 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         if agendas is None:
             with self.engine.connect() as conn:
                 return {r.agenda_no: r.kendali_state for r in conn.execute(q) if r.kendali_state not in ("", "{}")}
-        wanted, out = sorted(set(agendas)), dict[str, str]()
+        out = dict[str, str]()
         with self.engine.connect() as conn:
-            for a in range(0, len(wanted), 500):
-                for r in conn.execute(q.where(items.c.agenda_no.in_(wanted[a : a + 500]))):
+            for chunk in chunks(agendas):
+                for r in conn.execute(q.where(items.c.agenda_no.in_(chunk))):
                     if r.kendali_state not in ("", "{}"):
                         out[r.agenda_no] = r.kendali_state
         return out
@@ -263,9 +262,8 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         with self.engine.connect() as conn:
             if keys is None:
                 return [ItemRecord.from_row(r) for r in conn.execute(q)]
-            wanted = list(keys)
-            for start in range(0, len(wanted), 500):
-                out.extend(ItemRecord.from_row(r) for r in conn.execute(q.where(items.c.key.in_(wanted[start:start + 500]))))
+            for chunk in chunks(keys):
+                out.extend(ItemRecord.from_row(r) for r in conn.execute(q.where(items.c.key.in_(chunk))))
         out.sort(key=lambda r: (r.year, r.seq))
         return out
 
@@ -371,12 +369,10 @@ class Ledger(ItemQueries, RegistrationQueries, RecoveryQueries, MessageQueries, 
         """Content hash → (key, the form's own timestamp) of every response with one of
         *hashes* (intake.resaved)."""
         out: dict[str, list[tuple[str, datetime]]] = {}
-        wanted = list(hashes)
         stamp = json_text(responses.c.payload, "received_at").label("stamp")
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                q = select(responses.c.key, responses.c.content_hash, stamp).where(
-                    responses.c.content_hash.in_(wanted[start : start + 500]))
+            for chunk in chunks(hashes):
+                q = select(responses.c.key, responses.c.content_hash, stamp).where(responses.c.content_hash.in_(chunk))
                 for r in conn.execute(q):
                     out.setdefault(r.content_hash, []).append((r.key, from_iso(r.stamp)))
         return out

@@ -6,7 +6,12 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+IN_LIST = 500  # values per IN (...) list: well under SQLite's and PostgreSQL's limits on bound parameters
 
 
 def utc_iso(dt: datetime) -> str:
@@ -31,3 +36,11 @@ def to_json(value: Any) -> str:
         raise TypeError(type(o).__name__)
 
     return json.dumps(value, default=default, ensure_ascii=False, sort_keys=True)
+
+
+def chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """*values* without repeats, in their order, :data:`IN_LIST` at a time: one
+    ``IN (...)`` list each."""
+    wanted = list(dict.fromkeys(values))
+    for start in range(0, len(wanted), IN_LIST):
+        yield wanted[start : start + IN_LIST]
