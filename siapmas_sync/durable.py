@@ -81,7 +81,7 @@ def atomic_write_bytes(path: Path, data: bytes | Sequence[bytes | memoryview], *
             pass
         raise
     if deferred is None:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     else:
         deferred.append(path)
 
@@ -124,16 +124,22 @@ def fsync_each(paths: Sequence[Path]) -> None:
     """fsync every file of *paths* and each of their folders (the portable way)."""
     for p in paths:
         try:
-            # Windows flushes only a handle opened for writing (FlushFileBuffers)
-            fd = os.open(p, (os.O_RDWR | getattr(os, "O_BINARY", 0)) if os.name == "nt" else os.O_RDONLY)
-        except OSError:
+            fsync_file(p)
+        except FileNotFoundError:
             continue  # removed since: nothing to persist
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
     for d in dict.fromkeys(p.parent for p in paths):
-        _fsync_dir(d)
+        fsync_dir(d)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush one file's data to disk; an error is the caller's (a backup that cannot be
+    flushed is not a backup)."""
+    # Windows flushes only a handle opened for writing (FlushFileBuffers)
+    fd = os.open(path, (os.O_RDWR | getattr(os, "O_BINARY", 0)) if os.name == "nt" else os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _syncfs(directory: Path) -> bool:
@@ -171,7 +177,7 @@ def sweep_temp_files(root: Path, pattern: str = ".*.tmp", *, recursive: bool = T
     return removed
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Persist the rename itself (POSIX); silently skipped where unsupported."""
     if os.name != "posix":
         return

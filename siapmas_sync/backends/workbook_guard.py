@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ..durable import fsync_dir
 from ..errors import SiapmasError
 
 log = logging.getLogger("siapmas.register")
@@ -264,18 +265,8 @@ def replace_register(path: Path, data: bytes, read: Fingerprint, *, now: datetim
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return notices
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- the Kendali states when the write is deferred -----------------------------------------

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from ..cycle.binding import SOURCE_META, describe, source_identity
 from ..config import Settings
+from ..durable import fsync_dir, fsync_file
 from ..errors import LedgerError, SiapmasError
 
 if TYPE_CHECKING:
@@ -185,16 +186,6 @@ def _create_private(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def _fsync(path: Path, directory: bool = False) -> None:
-    if directory and os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _unlink_all(path: Path) -> None:
     """Remove a temp file and its SQLite side files (cleanup: never raises)."""
     for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
@@ -246,7 +237,7 @@ def _write_manifest(staged: Path, final: Path) -> None:
     try:
         _create_private(tmp)
         tmp.write_text(f"{sha256_of(staged)}  {final.name}\n", encoding="ascii")
-        _fsync(tmp)
+        fsync_file(tmp)
         os.replace(tmp, manifest)
     finally:
         with suppress(OSError):
@@ -360,10 +351,10 @@ def make_backup(settings: Settings, to: Path | None = None, now: datetime | None
         if info.items != expected:
             raise BackupError(f"Salinan berisi {info.items} butir, basis data {expected} butir.",
                               "Ulangi `siapmas-sync backup`; jika berulang, periksa disk.")
-        _fsync(tmp)
+        fsync_file(tmp)
         _write_manifest(tmp, final)
         os.replace(tmp, final)
-        _fsync(folder, directory=True)
+        fsync_dir(folder)
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"Basis data {db} tidak dapat dicadangkan ({exc}).",
                           "Jika basis data rusak, pulihkan dari cadangan (`siapmas-sync restore`) "
@@ -534,7 +525,7 @@ def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextMa
             raise BackupError(f"Cadangan {file} berversi skema {info.schema_version}, lebih baru dari program ini "
                               f"({SCHEMA_VERSION}).", "Perbarui siapmas-sync ke versi terbaru, lalu ulangi restore.")
         warning = check_manifest(file, digest, force)
-        _fsync(staging)
+        fsync_file(staging)
         with lock():
             moved = None
             if db.exists():
@@ -542,7 +533,7 @@ def restore(settings: Settings, file: Path, lock: Callable[[], AbstractContextMa
                 moved = move_aside(db, "sebelum-pulih")
             _move_side_files_aside(db)
             os.replace(staging, db)
-            _fsync(db.parent, directory=True)
+            fsync_dir(db.parent)
     except OSError as exc:
         raise BackupError(f"Pemulihan gagal: {exc.strerror or exc} ({exc.filename or db}).",
                           "Periksa ruang disk dan izin tulis folder basis data, lalu ulangi restore.") from None

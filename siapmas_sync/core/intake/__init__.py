@@ -10,7 +10,9 @@ Nothing here does network I/O; only :func:`match_local_evidence` reads a local f
 * :mod:`.completeness` — the booklet's four requirements as findings.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ...lazy import exports
 
 if TYPE_CHECKING:  # the names below, for the type checker; at run time each loads on first use
     from siapmas_sync.core.intake.completeness import check_completeness
@@ -51,15 +53,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -13,8 +13,9 @@ No database, no network, no clock: callers pass ``now``. The only I/O is reading
 holiday list (:func:`load_holidays`).
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ...lazy import exports
 
 if TYPE_CHECKING:
     from .sla import (
@@ -114,10 +115,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _HOME, globals())
